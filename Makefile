@@ -1,0 +1,42 @@
+# Haven — the two commands are `make run` and `make test`.
+GO        ?= go
+BIN       := bin/haven
+DATA      ?= ./data
+ADDR      ?= 127.0.0.1:8080
+FUZZTIME  ?= 20s
+VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X github.com/havenvr/haven/server/app.Version=$(VERSION)
+
+.PHONY: run test deps clients build vet gotest jstest fuzz bench clean
+
+## run: install what is missing, build the clients and the server, start with demo content
+run: build
+	$(BIN) serve --demo --data $(DATA) --addr $(ADDR)
+
+## test: everything — go vet, Go tests with -race (including browser tests in headless Chromium), JS unit tests
+test: deps clients vet gotest jstest
+
+deps:
+	@scripts/install-deps.sh
+
+clients: deps
+	@if [ -f clients/build.mjs ]; then cd clients && node build.mjs; fi
+
+build: clients
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+jstest:
+	@if [ -d clients/node_modules ]; then cd clients && node --test; fi
+
+## fuzz: run every fuzz target for FUZZTIME each (default 20s)
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf bin clients/dist/webxr clients/dist/console

@@ -1,0 +1,110 @@
+// Package app wires Haven's parts into one running service: store, HTTP
+// edge, accounts, patients, localization, live sessions and support groups.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/havenvr/haven/server/auth"
+	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/config"
+	"github.com/havenvr/haven/server/metrics"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/tlsutil"
+	"github.com/havenvr/haven/server/web"
+)
+
+// Version is the build's version, set by the linker.
+var Version = "dev"
+
+// App is a configured, not yet listening, Haven service.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	Metrics *metrics.Metrics
+	Web     *web.Server
+	Auth    *auth.Service
+	Clinic  *clinic.Service
+
+	tlsConfig   *tls.Config
+	Fingerprint string
+	closers     []func(context.Context) error
+}
+
+// New opens the store and builds every service.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log, Metrics: metrics.New()}
+	st, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, DSN: cfg.DSN, Synchronous: cfg.Synchronous, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a.Store = st
+	a.closers = append(a.closers, func(context.Context) error { return st.Close() })
+	if err := a.loadTLS(); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	a.Web = web.New(web.Options{Logger: log, Store: st, Metrics: a.Metrics, TLS: cfg.TLS(), Version: Version})
+	a.Auth = auth.New(st, log, cfg.TLS())
+	a.Auth.Register(a.Web)
+	a.Clinic = clinic.New(st, a.Auth)
+	a.Clinic.Register(a.Web)
+	return a, nil
+}
+
+func (a *App) loadTLS() error {
+	var err error
+	switch {
+	case a.Config.TLSSelfSigned:
+		a.tlsConfig, a.Fingerprint, err = tlsutil.SelfSigned(a.Config.DataDir+"/tls", time.Now())
+	case a.Config.TLSCert != "":
+		a.tlsConfig, err = tlsutil.Load(a.Config.TLSCert, a.Config.TLSKey)
+	}
+	return err
+}
+
+// Listen opens the HTTP listener (separate from Serve so callers learn the port).
+func (a *App) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("app: listening on %s: %w", a.Config.Addr, err)
+	}
+	return ln, nil
+}
+
+// Serve serves on ln until ctx ends, then shuts everything down in order:
+// HTTP first, then live peers (told, flushed), then the store.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	err := a.Web.Serve(ctx, ln, a.tlsConfig)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		if cerr := a.closers[i](shutdownCtx); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}
+	return err
+}
+
+// BaseURL is the address users open, from the listener's address.
+func (a *App) BaseURL(ln net.Listener) string {
+	scheme := "http"
+	if a.tlsConfig != nil {
+		scheme = "https"
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	} else if addr.IP.To4() == nil {
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("%s://%s:%d", scheme, host, addr.Port)
+}

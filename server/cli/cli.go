@@ -1,0 +1,73 @@
+// Package cli implements the `haven` command line: `serve` (the default) and
+// the tools for clinicians, translators, researchers and operators.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/havenvr/haven/server/app"
+)
+
+// Command is one `haven` subcommand.
+type Command struct {
+	Summary string
+	Run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() map[string]Command {
+	return map[string]Command{
+		"serve":   {"run the server (default)", Serve},
+		"version": {"print the version", Version},
+		"backup":  {"write a consistent online copy of the database", Backup},
+	}
+}
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "-help" {
+		return Serve(ctx, args, stdout, stderr)
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		usage(stdout, cmds)
+		return 0
+	}
+	cmd, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(stderr, "haven: unknown command %q\n\n", name)
+		usage(stderr, cmds)
+		return 2
+	}
+	return cmd.Run(ctx, args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer, cmds map[string]Command) {
+	fmt.Fprintf(w, "haven %s — self-hostable orchestrator for VR exposure therapy\n\nUsage: haven [command] [flags]\n\nCommands:\n", app.Version)
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-14s %s\n", n, cmds[n].Summary)
+	}
+	fmt.Fprint(w, `
+Run 'haven COMMAND -h' for a command's flags.
+
+Examples:
+  haven serve --demo --data ./data                 start with demo content on http://127.0.0.1:8080
+  haven serve --addr 0.0.0.0:8443 --tls-self-signed  serve headsets on the clinic LAN over HTTPS
+  haven backup ./haven-backup.db --data ./data     consistent copy while the server runs
+`)
+}
+
+// Version prints the version.
+func Version(_ context.Context, _ []string, stdout, _ io.Writer) int {
+	fmt.Fprintf(stdout, "haven %s\n", app.Version)
+	return 0
+}

@@ -1,0 +1,291 @@
+// Package clinic serves a clinic's pseudonymous patient records: codes,
+// birth year (for heart-rate limits), language, the CLINICAL.md §5 screening
+// checklist and its acknowledgement. Every read and change is audited.
+package clinic
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/auth"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/web"
+)
+
+// ScreeningItems are the headset makers' warnings that block exposure until a
+// therapist acknowledges them (CLINICAL.md §5).
+var ScreeningItems = []string{"epilepsy", "heart_condition", "pregnancy", "implant", "binocular_vision", "dissociation", "suicidality"}
+
+// Service serves patient records.
+type Service struct {
+	store *store.Store
+	auth  *auth.Service
+	now   func() time.Time
+}
+
+// New returns the patient service.
+func New(st *store.Store, a *auth.Service) *Service {
+	return &Service{store: st, auth: a, now: time.Now}
+}
+
+// Register adds the patient routes.
+func (s *Service) Register(w *web.Server) {
+	th := []echo.MiddlewareFunc{s.auth.Require(web.Therapist)}
+	add := func(method, path, summary string, h echo.HandlerFunc, body string) {
+		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Therapist, Tag: "patients",
+			Handler: h, Middleware: th, RequestBody: body})
+	}
+	add(http.MethodGet, "/api/patients", "The clinic's patients.", s.list, "")
+	add(http.MethodPost, "/api/patients", "Create a pseudonymous patient record.", s.create, "{code, birth_year, locale, screening, notes, hr_ceiling_pct}")
+	add(http.MethodGet, "/api/patients/:id", "One patient record (the read is audited).", s.get, "")
+	add(http.MethodPatch, "/api/patients/:id", "Change a patient record.", s.update, "{birth_year?, locale?, screening?, notes?, hr_ceiling_pct?}")
+	add(http.MethodPost, "/api/patients/:id/screening/ack", "Acknowledge flagged screening items (unblocks exposure).", s.ackScreening, "")
+}
+
+// PatientView is the JSON shape of a patient.
+type PatientView struct {
+	ID             string          `json:"id"`
+	Code           string          `json:"code"`
+	BirthYear      int             `json:"birth_year"`
+	Locale         string          `json:"locale,omitempty"`
+	Screening      map[string]bool `json:"screening"`
+	Flagged        []string        `json:"flagged"`
+	ScreeningAcked bool            `json:"screening_acked"`
+	HRCeilingPct   int             `json:"hr_ceiling_pct"`
+	Notes          string          `json:"notes"`
+	CreatedAt      time.Time       `json:"created_at"`
+}
+
+// View converts a stored patient.
+func View(p store.Patient) PatientView {
+	sc := map[string]bool{}
+	_ = json.Unmarshal([]byte(p.Screening), &sc)
+	flagged := Flagged(sc)
+	ceiling := p.HRCeilingPct
+	if ceiling == 0 {
+		ceiling = 85
+	}
+	return PatientView{ID: p.ID, Code: p.Code, BirthYear: p.BirthYear, Locale: p.Locale, Screening: sc, Flagged: flagged,
+		ScreeningAcked: len(flagged) == 0 || p.ScreeningAckAt != nil, HRCeilingPct: ceiling, Notes: p.Notes, CreatedAt: p.CreatedAt}
+}
+
+// Flagged lists the screening items marked true, in checklist order.
+func Flagged(sc map[string]bool) []string {
+	out := []string{}
+	for _, item := range ScreeningItems {
+		if sc[item] {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+type patientInput struct {
+	Code         *string         `json:"code"`
+	BirthYear    *int            `json:"birth_year"`
+	Locale       *string         `json:"locale"`
+	Screening    map[string]bool `json:"screening"`
+	Notes        *string         `json:"notes"`
+	HRCeilingPct *int            `json:"hr_ceiling_pct"`
+}
+
+var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+var localePattern = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$`)
+
+func (s *Service) validate(in patientInput, creating bool) error {
+	if creating && in.Code == nil {
+		return apierr.Invalid("code", "required")
+	}
+	if in.Code != nil && !codePattern.MatchString(*in.Code) {
+		return apierr.Invalid("code", "1–64 letters, digits, '.', '_' or '-'")
+	}
+	if creating && in.BirthYear == nil {
+		return apierr.Invalid("birth_year", "required")
+	}
+	if y := in.BirthYear; y != nil && (*y < 1900 || *y > s.now().Year()) {
+		return apierr.Invalid("birth_year", "must be between 1900 and this year")
+	}
+	if l := in.Locale; l != nil && *l != "" && !localePattern.MatchString(*l) {
+		return apierr.Invalid("locale", "not a language tag")
+	}
+	for k := range in.Screening {
+		if !contains(ScreeningItems, k) {
+			return apierr.Invalid("screening."+k, "unknown checklist item")
+		}
+	}
+	if n := in.Notes; n != nil && len(*n) > 20000 {
+		return apierr.Invalid("notes", "at most 20000 characters")
+	}
+	if c := in.HRCeilingPct; c != nil && *c != 0 && (*c < 50 || *c > 100) {
+		return apierr.Invalid("hr_ceiling_pct", "must be 50–100 (0 for the default 85)")
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) list(c echo.Context) error {
+	p := auth.From(c)
+	var rows []store.Patient
+	if err := s.store.DB.WithContext(c.Request().Context()).Where("clinic_id = ?", p.User.ClinicID).Order("code").Find(&rows).Error; err != nil {
+		return apierr.Errorf("clinic: listing patients: %w", err)
+	}
+	out := make([]PatientView, len(rows))
+	for i, r := range rows {
+		out[i] = View(r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return c.JSON(http.StatusOK, map[string]any{"patients": out, "screening_items": ScreeningItems})
+}
+
+func (s *Service) create(c echo.Context) error {
+	p := auth.From(c)
+	var in patientInput
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.validate(in, true); err != nil {
+		return err
+	}
+	row := store.Patient{ID: store.NewID(), ClinicID: p.User.ClinicID, Code: strings.TrimSpace(*in.Code), BirthYear: *in.BirthYear,
+		Screening: "{}", CreatedAt: s.now().UTC(), UpdatedAt: s.now().UTC()}
+	apply(&row, in)
+	err := s.store.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&store.Patient{}).Where("clinic_id = ? AND code = ?", row.ClinicID, row.Code).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return apierr.New(apierr.PatientCodeTaken)
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return store.Audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "patient.create", Target: "patient", TargetID: row.ID})
+	})
+	if err != nil {
+		return apierr.From(err)
+	}
+	return c.JSON(http.StatusCreated, View(row))
+}
+
+func apply(row *store.Patient, in patientInput) {
+	if in.BirthYear != nil {
+		row.BirthYear = *in.BirthYear
+	}
+	if in.Locale != nil {
+		row.Locale = *in.Locale
+	}
+	if in.Notes != nil {
+		row.Notes = *in.Notes
+	}
+	if in.HRCeilingPct != nil {
+		row.HRCeilingPct = *in.HRCeilingPct
+	}
+	if in.Screening != nil {
+		b, _ := json.Marshal(in.Screening)
+		if string(b) != row.Screening {
+			row.Screening = string(b)
+			// A changed checklist needs a fresh acknowledgement.
+			row.ScreeningAckAt, row.ScreeningAckBy = nil, ""
+		}
+	}
+}
+
+// Load returns a patient of the clinic; another clinic's patient is NotFound (no existence leak).
+func (s *Service) Load(ctx context.Context, clinicID, id string) (store.Patient, error) {
+	var row store.Patient
+	err := s.store.DB.WithContext(ctx).Where("id = ? AND clinic_id = ?", id, clinicID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row, apierr.New(apierr.NotFound)
+	}
+	if err != nil {
+		return row, apierr.Errorf("clinic: loading patient: %w", err)
+	}
+	return row, nil
+}
+
+func (s *Service) get(c echo.Context) error {
+	p := auth.From(c)
+	row, err := s.Load(c.Request().Context(), p.User.ClinicID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := store.Audit(c.Request().Context(), s.store.DB, store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "patient.read", Target: "patient", TargetID: row.ID}); err != nil {
+		return apierr.Wrap(apierr.Internal, err)
+	}
+	return c.JSON(http.StatusOK, View(row))
+}
+
+func (s *Service) update(c echo.Context) error {
+	p := auth.From(c)
+	var in patientInput
+	if err := web.BindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Code != nil {
+		return apierr.Invalid("code", "a patient's code cannot change")
+	}
+	if err := s.validate(in, false); err != nil {
+		return err
+	}
+	var row store.Patient
+	err := s.store.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ? AND clinic_id = ?", c.Param("id"), p.User.ClinicID).Take(&row).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return apierr.New(apierr.NotFound)
+			}
+			return err
+		}
+		apply(&row, in)
+		row.UpdatedAt = s.now().UTC()
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		return store.Audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "patient.update", Target: "patient", TargetID: row.ID})
+	})
+	if err != nil {
+		return apierr.From(err)
+	}
+	return c.JSON(http.StatusOK, View(row))
+}
+
+func (s *Service) ackScreening(c echo.Context) error {
+	p := auth.From(c)
+	var row store.Patient
+	err := s.store.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ? AND clinic_id = ?", c.Param("id"), p.User.ClinicID).Take(&row).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return apierr.New(apierr.NotFound)
+			}
+			return err
+		}
+		now := s.now().UTC()
+		row.ScreeningAckAt, row.ScreeningAckBy = &now, p.User.ID
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		return store.Audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "patient.screening_ack", Target: "patient", TargetID: row.ID, Detail: strings.Join(View(row).Flagged, ",")})
+	})
+	if err != nil {
+		return apierr.From(err)
+	}
+	return c.JSON(http.StatusOK, View(row))
+}

@@ -1,0 +1,115 @@
+// Package config parses `haven serve` flags; every flag can also be set with
+// a HAVEN_* environment variable (flag wins over environment).
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+)
+
+// Config is everything `haven serve` needs.
+type Config struct {
+	Addr          string
+	DataDir       string
+	DSN           string
+	Synchronous   string
+	TLSCert       string
+	TLSKey        string
+	TLSSelfSigned bool
+	PublicIP      string
+	UDPPort       int
+	ICEServers    []string
+	LoopbackOnly  bool
+	Demo          bool
+	LogFormat     string
+	LogLevel      string
+}
+
+// Parse reads flags from args and HAVEN_* variables from env.
+func Parse(args []string, env func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("haven serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var ice string
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP(S) listen address")
+	fs.StringVar(&c.DataDir, "data", "./data", "data directory (SQLite at DIR/haven.db, TLS certificate)")
+	fs.StringVar(&c.DSN, "db", "", "database file or DSN instead of DIR/haven.db")
+	fs.StringVar(&c.Synchronous, "sync", "NORMAL", "SQLite durability: NORMAL (survives a crash) or FULL (survives power loss)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&c.TLSSelfSigned, "tls-self-signed", false, "generate and keep a self-signed certificate in the data directory (LAN use)")
+	fs.StringVar(&c.PublicIP, "public-ip", "", "public IP announced for WebRTC behind 1:1 NAT")
+	fs.IntVar(&c.UDPPort, "udp-port", 0, "one UDP port for all WebRTC traffic (0: any free port)")
+	fs.StringVar(&ice, "ice-server", "", "comma-separated STUN/TURN URLs handed to clients")
+	fs.BoolVar(&c.LoopbackOnly, "loopback-only", false, "offer only loopback ICE candidates (tests, single-machine demos)")
+	fs.BoolVar(&c.Demo, "demo", false, "seed a demo clinic, therapist, patient and group")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: haven serve [flags]\n\nEvery flag can also be set as HAVEN_<FLAG> (e.g. HAVEN_ADDR, HAVEN_TLS_SELF_SIGNED=true).\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nExamples:\n  haven serve --demo --data ./data\n  haven serve --addr 0.0.0.0:8443 --tls-self-signed --udp-port 50000\n  haven serve --addr :443 --tls-cert cert.pem --tls-key key.pem --public-ip 203.0.113.7\n")
+	}
+	if err := applyEnv(fs, env); err != nil {
+		return c, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	if ice != "" {
+		for _, s := range strings.Split(ice, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				c.ICEServers = append(c.ICEServers, s)
+			}
+		}
+	}
+	return c, c.validate()
+}
+
+// applyEnv sets each flag from HAVEN_<NAME> before the command line is parsed.
+func applyEnv(fs *flag.FlagSet, env func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "HAVEN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := env(name); v != "" && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("config: %s=%q: %w", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func (c Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("config: --addr %q: %w", c.Addr, err)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("config: --tls-cert and --tls-key go together")
+	}
+	if c.TLSSelfSigned && c.TLSCert != "" {
+		return errors.New("config: choose --tls-self-signed or --tls-cert/--tls-key, not both")
+	}
+	if c.PublicIP != "" && net.ParseIP(c.PublicIP) == nil {
+		return fmt.Errorf("config: --public-ip %q is not an IP address", c.PublicIP)
+	}
+	if c.UDPPort < 0 || c.UDPPort > 65535 {
+		return fmt.Errorf("config: --udp-port %d out of range", c.UDPPort)
+	}
+	if s := strings.ToUpper(c.Synchronous); s != "NORMAL" && s != "FULL" {
+		return fmt.Errorf("config: --sync must be NORMAL or FULL")
+	}
+	return nil
+}
+
+// TLS reports whether the server terminates TLS.
+func (c Config) TLS() bool { return c.TLSCert != "" || c.TLSSelfSigned }
+
+

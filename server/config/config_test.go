@@ -1,0 +1,44 @@
+package config
+
+import (
+	"io"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    func(Config) bool
+		wantErr bool
+	}{
+		{"defaults", nil, nil, func(c Config) bool { return c.Addr == "127.0.0.1:8080" && c.DataDir == "./data" && !c.TLS() }, false},
+		{"env applies", nil, map[string]string{"HAVEN_ADDR": "127.0.0.1:9000", "HAVEN_DEMO": "true"},
+			func(c Config) bool { return c.Addr == "127.0.0.1:9000" && c.Demo }, false},
+		{"flag beats env", []string{"--addr", "127.0.0.1:1"}, map[string]string{"HAVEN_ADDR": "127.0.0.1:2"},
+			func(c Config) bool { return c.Addr == "127.0.0.1:1" }, false},
+		{"ice servers split", []string{"--ice-server", "stun:a:3478, turn:b:3478"}, nil,
+			func(c Config) bool { return len(c.ICEServers) == 2 && c.ICEServers[1] == "turn:b:3478" }, false},
+		{"self-signed is TLS", []string{"--tls-self-signed"}, nil, func(c Config) bool { return c.TLS() }, false},
+		{"bad addr", []string{"--addr", "nope"}, nil, nil, true},
+		{"cert without key", []string{"--tls-cert", "c.pem"}, nil, nil, true},
+		{"bad public ip", []string{"--public-ip", "example"}, nil, nil, true},
+		{"bad env bool", nil, map[string]string{"HAVEN_DEMO": "perhaps"}, nil, true},
+		{"bad sync", []string{"--sync", "OFF"}, nil, nil, true},
+		{"stray argument", []string{"extra"}, nil, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Parse(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if err == nil && !tc.want(c) {
+				t.Fatalf("unexpected config %+v", c)
+			}
+		})
+	}
+}

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// A migration is one numbered, append-only step of the schema. Applied IDs are
+// recorded in schema_migrations; a step never changes once released.
+type migration struct {
+	ID   int
+	Name string
+	Up   func(tx *gorm.DB) error
+}
+
+// migrations lists every schema step in order. Append new steps at the end.
+var migrations = []migration{
+	{1, "accounts and patients", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Clinic{}, &User{}, &AuthSession{}, &Invite{}, &Patient{}, &AuditEvent{})
+	}},
+}
+
+type schemaMigration struct {
+	ID        int `gorm:"primaryKey;autoIncrement:false"`
+	Name      string
+	AppliedAt time.Time
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	db := s.DB.WithContext(ctx)
+	if err := db.AutoMigrate(&schemaMigration{}); err != nil {
+		return fmt.Errorf("store: creating schema_migrations: %w", err)
+	}
+	var applied []int
+	if err := db.Model(&schemaMigration{}).Pluck("id", &applied).Error; err != nil {
+		return fmt.Errorf("store: reading schema_migrations: %w", err)
+	}
+	done := make(map[int]bool, len(applied))
+	for _, id := range applied {
+		done[id] = true
+	}
+	for _, m := range migrations {
+		if done[m.ID] {
+			continue
+		}
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+			return tx.Create(&schemaMigration{ID: m.ID, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			return fmt.Errorf("store: migration %d (%s): %w", m.ID, m.Name, err)
+		}
+		s.logger.Info("migration applied", slog.Int("id", m.ID), slog.String("name", m.Name))
+	}
+	return nil
+}
+
+// Migrated reports whether every known migration has been applied.
+func (s *Store) Migrated(ctx context.Context) (bool, error) {
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&schemaMigration{}).Count(&n).Error; err != nil {
+		return false, err
+	}
+	return int(n) >= len(migrations), nil
+}

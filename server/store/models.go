@@ -1,0 +1,98 @@
+package store
+
+import "time"
+
+// Role is what an account may do inside its clinic.
+type Role string
+
+// Roles of clinic accounts.
+const (
+	RoleAdmin     Role = "admin"
+	RoleTherapist Role = "therapist"
+	RoleModerator Role = "moderator"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	return r == RoleAdmin || r == RoleTherapist || r == RoleModerator
+}
+
+// Clinic is a tenant: nothing crosses between clinics.
+type Clinic struct {
+	ID            string `gorm:"primaryKey;size:32"`
+	Name          string `gorm:"size:200;not null"`
+	DefaultLocale string `gorm:"size:35;not null;default:en"`
+	Country       string `gorm:"size:2"`
+	CreatedAt     time.Time
+}
+
+// User is a clinic account (admin, therapist or moderator).
+type User struct {
+	ID           string `gorm:"primaryKey;size:32"`
+	ClinicID     string `gorm:"size:32;not null;index"`
+	Clinic       Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	Email        string `gorm:"size:254;not null;uniqueIndex"`
+	Name         string `gorm:"size:200"`
+	Role         Role   `gorm:"size:16;not null"`
+	PasswordHash string `gorm:"size:200" json:"-"`
+	Locale       string `gorm:"size:35"`
+	CreatedAt    time.Time
+	DisabledAt   *time.Time
+}
+
+// AuthSession is a signed-in browser. Only the SHA-256 of the token is kept, so
+// a database leak does not hand out live sessions.
+type AuthSession struct {
+	TokenHash string `gorm:"primaryKey;size:64"`
+	UserID    string `gorm:"size:32;not null;index"`
+	User      User   `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	CSRFToken string `gorm:"size:64;not null"`
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"index"`
+	RevokedAt *time.Time
+}
+
+// Invite is a one-time link that lets someone set a password for a new account
+// (or, for the first admin, the first sign-in).
+type Invite struct {
+	TokenHash string `gorm:"primaryKey;size:64"`
+	ClinicID  string `gorm:"size:32;not null;index"`
+	Clinic    Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	Email     string `gorm:"size:254;not null"`
+	Role      Role   `gorm:"size:16;not null"`
+	CreatedBy string `gorm:"size:32"`
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+// Patient is a pseudonymous record: a clinic-chosen code, no name required.
+type Patient struct {
+	ID        string `gorm:"primaryKey;size:32"`
+	ClinicID  string `gorm:"size:32;not null;uniqueIndex:idx_patient_code"`
+	Clinic    Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	Code      string `gorm:"size:64;not null;uniqueIndex:idx_patient_code"`
+	BirthYear int    `gorm:"not null"`
+	Locale    string `gorm:"size:35"`
+	// Screening holds the CLINICAL.md §5 checklist as JSON: item → flagged.
+	Screening      string `gorm:"type:text;not null;default:'{}'"`
+	ScreeningAckBy string `gorm:"size:32"`
+	ScreeningAckAt *time.Time
+	// HRCeilingPct overrides the default 85 % of age-predicted maximum; 0 means default.
+	HRCeilingPct int
+	Notes        string `gorm:"type:text"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// AuditEvent is one append-only line of who read or changed what.
+type AuditEvent struct {
+	ID        uint64    `gorm:"primaryKey;autoIncrement"`
+	ClinicID  string    `gorm:"size:32;index"`
+	ActorID   string    `gorm:"size:32"`
+	Action    string    `gorm:"size:64;not null"`
+	Target    string    `gorm:"size:64"`
+	TargetID  string    `gorm:"size:64"`
+	Detail    string    `gorm:"type:text"`
+	CreatedAt time.Time `gorm:"index"`
+}

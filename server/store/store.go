@@ -1,0 +1,152 @@
+// Package store opens Haven's database (embedded SQLite by default) through
+// GORM, applies versioned migrations and holds the persistent models.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Options says where the database lives and how durable commits are.
+type Options struct {
+	// DataDir holds haven.db when DSN is empty.
+	DataDir string
+	// DSN names another SQLite database file or URI; empty means DataDir/haven.db.
+	DSN string
+	// Synchronous is SQLite's synchronous pragma: "NORMAL" (default; WAL survives
+	// a process crash, the last commits may be lost on power loss) or "FULL"
+	// (survives power loss too, at a measured cost: see BENCHMARKS.md).
+	Synchronous string
+	Logger      *slog.Logger
+}
+
+// Store is the open database.
+type Store struct {
+	DB     *gorm.DB
+	Path   string
+	logger *slog.Logger
+}
+
+// ErrNotFound is returned when a row does not exist (or belongs to another tenant).
+var ErrNotFound = errors.New("store: not found")
+
+// Open opens (creating if needed) the database and runs pending migrations.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sync := strings.ToUpper(opts.Synchronous)
+	if sync == "" {
+		sync = "NORMAL"
+	}
+	if sync != "NORMAL" && sync != "FULL" {
+		return nil, fmt.Errorf("store: synchronous must be NORMAL or FULL, got %q", opts.Synchronous)
+	}
+	path := opts.DSN
+	if path == "" {
+		if opts.DataDir == "" {
+			return nil, errors.New("store: a data directory or DSN is required")
+		}
+		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: creating data directory: %w", err)
+		}
+		path = filepath.Join(opts.DataDir, "haven.db")
+	}
+	// Pragmas in the DSN apply to every pooled connection, not just the first.
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=%s&_txlock=immediate", path, sync)
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	// SQLite has one writer; a single connection serialises writes without
+	// SQLITE_BUSY storms and keeps reads consistent with the last commit.
+	sqlDB.SetMaxOpenConns(1)
+	s := &Store{DB: db, Path: path, logger: log}
+	if err := s.checkPragmas(ctx, sync); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkPragmas reads the settings back: a DSN typo must not silently leave
+// the database in rollback-journal mode.
+func (s *Store) checkPragmas(ctx context.Context, wantSync string) error {
+	var journal string
+	var syncMode, fk int
+	db := s.DB.WithContext(ctx)
+	if err := db.Raw("PRAGMA journal_mode").Scan(&journal).Error; err != nil {
+		return fmt.Errorf("store: reading journal_mode: %w", err)
+	}
+	if err := db.Raw("PRAGMA synchronous").Scan(&syncMode).Error; err != nil {
+		return fmt.Errorf("store: reading synchronous: %w", err)
+	}
+	if err := db.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil {
+		return fmt.Errorf("store: reading foreign_keys: %w", err)
+	}
+	names := map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+	s.logger.Info("database opened", slog.String("path", s.Path), slog.String("journal_mode", journal),
+		slog.String("synchronous", names[syncMode]), slog.Bool("foreign_keys", fk == 1))
+	if !strings.EqualFold(journal, "wal") {
+		return fmt.Errorf("store: journal_mode is %q, want wal", journal)
+	}
+	if names[syncMode] != wantSync {
+		return fmt.Errorf("store: synchronous is %s, want %s", names[syncMode], wantSync)
+	}
+	if fk != 1 {
+		return errors.New("store: foreign keys are off")
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the database after a WAL checkpoint so the main file is self-contained.
+func (s *Store) Close() error {
+	_ = s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Backup writes a consistent online copy of the database to path with VACUUM INTO.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("store: backup target %s already exists", path)
+	}
+	if err := s.DB.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		return fmt.Errorf("store: backup to %s: %w", path, err)
+	}
+	return nil
+}

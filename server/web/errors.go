@@ -1,0 +1,101 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/havenvr/haven/server/apierr"
+)
+
+// ErrorBody is the JSON shape of every API error.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is a coded, localized error.
+type ErrorDetail struct {
+	Code    apierr.Code `json:"code"`
+	Message string      `json:"message"`
+	Field   string      `json:"field,omitempty"`
+}
+
+// handleError is the single place where errors become HTTP responses.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	e := toAPIError(err)
+	if e.Code == apierr.Internal {
+		s.log.Error("request failed", slog.String("path", c.Path()), slog.Any("err", err),
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
+	}
+	if e.Code == apierr.RateLimited {
+		if v, ok := e.Data["Seconds"]; ok {
+			c.Response().Header().Set("Retry-After", toString(v))
+		}
+	}
+	body := ErrorBody{Error: ErrorDetail{Code: e.Code, Message: s.Localize(c, e.MessageID(), e.Data), Field: e.Field}}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(e.Status())
+		return
+	}
+	_ = c.JSON(e.Status(), body)
+}
+
+// Localize translates id for the request, or returns the id when no translator is wired.
+func (s *Server) Localize(c echo.Context, id string, data map[string]any) string {
+	if s.opts.Translator == nil {
+		return id
+	}
+	return s.opts.Translator.Localize(c, id, data)
+}
+
+func toAPIError(err error) *apierr.Error {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			return apierr.New(apierr.NotFound)
+		case http.StatusMethodNotAllowed:
+			return apierr.New(apierr.NotFound)
+		case http.StatusRequestEntityTooLarge:
+			return apierr.New(apierr.BodyTooLarge)
+		case http.StatusUnsupportedMediaType:
+			return apierr.New(apierr.UnsupportedMedia)
+		case http.StatusUnauthorized:
+			return apierr.New(apierr.Unauthorized)
+		case http.StatusServiceUnavailable:
+			return apierr.New(apierr.Unavailable)
+		default:
+			if he.Code >= 400 && he.Code < 500 {
+				return apierr.Wrap(apierr.BadRequest, err)
+			}
+			return apierr.Wrap(apierr.Internal, err)
+		}
+	}
+	return apierr.From(err)
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int:
+		return itoa(x)
+	case int64:
+		return itoa(int(x))
+	default:
+		return "1"
+	}
+}
+
+func itoa(n int) string {
+	if n < 1 {
+		return "1"
+	}
+	return strconv.Itoa(n)
+}
