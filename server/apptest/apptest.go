@@ -69,7 +69,10 @@ func (s *Server) Close() {
 
 type testWriter struct{ t testing.TB }
 
-func (w *testWriter) Write(p []byte) (int, error) { w.t.Log(string(bytes.TrimSpace(p))); return len(p), nil }
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimSpace(p)))
+	return len(p), nil
+}
 
 // Client is an HTTP client with a cookie jar and the CSRF token of its sign-in.
 type Client struct {

@@ -309,4 +309,3 @@ func (s *Service) CreateInvite(ctx context.Context, clinicID, by, email string, 
 	}
 	return "/#/invite/" + token, inv, nil
 }
-

@@ -111,5 +111,3 @@ func (c Config) validate() error {
 
 // TLS reports whether the server terminates TLS.
 func (c Config) TLS() bool { return c.TLSCert != "" || c.TLSSelfSigned }
-
-
