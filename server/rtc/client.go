@@ -1,0 +1,140 @@
+package rtc
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+)
+
+// ClientPeer is a Go peer connected to a Haven server over WHIP-style
+// signalling: simulated patients and therapists, benchmarks and tests use it.
+type ClientPeer struct {
+	PC       *webrtc.PeerConnection
+	Channels map[string]*webrtc.DataChannel
+	Location string
+}
+
+// DialOptions describe how a client peer authenticates and what it opens.
+type DialOptions struct {
+	// URL is the WHIP endpoint (POST the offer here).
+	URL string
+	// Header is added to the signalling requests (Authorization, cookies, CSRF).
+	Header http.Header
+	// HTTP is the client used for signalling (nil: a default with a 10 s timeout).
+	HTTP *http.Client
+	// Channels are the data-channel labels to open, ordered and reliable.
+	Channels []string
+	// OnMessage, when set, is attached to every channel before it opens.
+	OnMessage func(label string, msg webrtc.DataChannelMessage)
+}
+
+// NewClientAPI returns a pion API for client peers on loopback.
+func NewClientAPI() *webrtc.API {
+	se := webrtc.SettingEngine{}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	loopbackOnly(&se)
+	se.SetICETimeouts(2*time.Second, 5*time.Second, 500*time.Millisecond)
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se))
+}
+
+// Dial connects a new peer to the server and waits until every channel is open.
+func Dial(ctx context.Context, api *webrtc.API, opts DialOptions) (*ClientPeer, error) {
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("rtc: client peer: %w", err)
+	}
+	cp := &ClientPeer{PC: pc, Channels: map[string]*webrtc.DataChannel{}}
+	opened := make(chan string, len(opts.Channels))
+	for _, label := range opts.Channels {
+		dc, err := pc.CreateDataChannel(label, nil)
+		if err != nil {
+			_ = pc.Close()
+			return nil, fmt.Errorf("rtc: creating channel %s: %w", label, err)
+		}
+		l := label
+		dc.OnOpen(func() { opened <- l })
+		if opts.OnMessage != nil {
+			dc.OnMessage(func(m webrtc.DataChannelMessage) { opts.OnMessage(l, m) })
+		}
+		cp.Channels[label] = dc
+	}
+	if err := cp.signal(ctx, opts, http.MethodPost, opts.URL); err != nil {
+		_ = pc.Close()
+		return nil, err
+	}
+	for range opts.Channels {
+		select {
+		case <-opened:
+		case <-ctx.Done():
+			_ = pc.Close()
+			return nil, fmt.Errorf("rtc: waiting for channels to open: %w", ctx.Err())
+		}
+	}
+	return cp, nil
+}
+
+// signal makes an offer, waits for gathering and applies the server's answer.
+func (cp *ClientPeer) signal(ctx context.Context, opts DialOptions, method, target string) error {
+	offer, err := cp.PC.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("rtc: creating offer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(cp.PC)
+	if err := cp.PC.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("rtc: setting offer: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader([]byte(cp.PC.LocalDescription().SDP)))
+	if err != nil {
+		return err
+	}
+	for k, v := range opts.Header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/sdp")
+	hc := opts.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("rtc: signalling: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		return &SignalError{Status: resp.StatusCode, Body: string(body)}
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		base, _ := url.Parse(target)
+		if u, err := base.Parse(loc); err == nil {
+			cp.Location = u.String()
+		}
+	}
+	if err := cp.PC.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)}); err != nil {
+		return fmt.Errorf("rtc: applying answer: %w", err)
+	}
+	return nil
+}
+
+// SignalError is a non-2xx answer to an offer.
+type SignalError struct {
+	Status int
+	Body   string
+}
+
+func (e *SignalError) Error() string { return fmt.Sprintf("rtc: signalling refused: %d %s", e.Status, e.Body) }
+
+// Close ends the peer connection and waits for pion's goroutines.
+func (cp *ClientPeer) Close() error { return cp.PC.GracefulClose() }

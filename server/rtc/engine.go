@@ -1,0 +1,187 @@
+// Package rtc configures pion for Haven's server-side peers (one UDP port via
+// the ICE UDP mux, NAT 1:1, loopback-only test mode), answers WHIP-style
+// offers, bounds per-channel send queues, and dials the server as a Go peer
+// for simulated patients, benchmarks and tests.
+package rtc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Options configure the server's WebRTC stack.
+type Options struct {
+	// LoopbackOnly offers only 127.0.0.1 candidates: tests and single-machine
+	// demos, where browsers hide LAN addresses behind mDNS (RECIPES.md).
+	LoopbackOnly bool
+	// UDPPort, when non-zero, carries all peers' traffic on one port.
+	UDPPort int
+	// PublicIP is announced as a host candidate behind 1:1 NAT.
+	PublicIP string
+	// ICEServers (STUN/TURN URLs) are used by the server and handed to clients.
+	ICEServers []string
+	Logger     *slog.Logger
+}
+
+// Engine creates server-side peer connections.
+type Engine struct {
+	api  *webrtc.API
+	opts Options
+	mux  ice.UDPMux
+}
+
+// Errors returned for bad offers; the HTTP layer maps them to coded errors.
+var (
+	ErrBadSDP          = errors.New("rtc: offer is not valid SDP")
+	ErrNoDataChannel   = errors.New("rtc: offer has no data channel (application) section")
+	ErrGatheringFailed = errors.New("rtc: ICE gathering did not complete")
+)
+
+// NewEngine builds the pion API for the given options.
+func NewEngine(opts Options) (*Engine, error) {
+	se := webrtc.SettingEngine{}
+	// No mDNS: a server has real addresses and must not depend on multicast.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// Detect a vanished patient within ~2 s (DESIGN.md §3's safety budget).
+	se.SetICETimeouts(2*time.Second, 5*time.Second, 500*time.Millisecond)
+	e := &Engine{opts: opts}
+	if opts.LoopbackOnly {
+		loopbackOnly(&se)
+	} else {
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	}
+	if opts.PublicIP != "" {
+		se.SetNAT1To1IPs([]string{opts.PublicIP}, webrtc.ICECandidateTypeHost)
+	}
+	if opts.UDPPort > 0 {
+		muxOpts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4)}
+		if opts.LoopbackOnly {
+			muxOpts = append(muxOpts, ice.UDPMuxFromPortWithLoopback(), ice.UDPMuxFromPortWithInterfaceFilter(isLoopbackInterface))
+		}
+		mux, err := ice.NewMultiUDPMuxFromPort(opts.UDPPort, muxOpts...)
+		if err != nil {
+			return nil, fmt.Errorf("rtc: opening UDP port %d: %w", opts.UDPPort, err)
+		}
+		se.SetICEUDPMux(mux)
+		e.mux = mux
+	}
+	e.api = webrtc.NewAPI(webrtc.WithSettingEngine(se))
+	return e, nil
+}
+
+func loopbackOnly(se *webrtc.SettingEngine) {
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetInterfaceFilter(isLoopbackInterface)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetRemoteIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+}
+
+func isLoopbackInterface(name string) bool {
+	return name == "lo" || strings.HasPrefix(name, "lo0")
+}
+
+// Close releases the shared UDP port.
+func (e *Engine) Close() error {
+	if e.mux != nil {
+		return e.mux.Close()
+	}
+	return nil
+}
+
+// ICEServer is the JSON shape browsers pass to RTCPeerConnection.
+type ICEServer struct {
+	URLs []string `json:"urls"`
+}
+
+// ClientICEServers are the STUN/TURN servers handed to clients.
+func (e *Engine) ClientICEServers() []ICEServer {
+	out := []ICEServer{}
+	for _, u := range e.opts.ICEServers {
+		out = append(out, ICEServer{URLs: []string{u}})
+	}
+	return out
+}
+
+// ValidateOffer checks that offer parses as SDP and carries a data channel.
+func ValidateOffer(offer string) error {
+	if !strings.HasPrefix(offer, "v=0") {
+		return fmt.Errorf("%w: must start with v=0", ErrBadSDP)
+	}
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(offer); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	for _, m := range sd.MediaDescriptions {
+		if m.MediaName.Media == "application" {
+			return nil
+		}
+	}
+	return ErrNoDataChannel
+}
+
+// Answer creates a peer connection for a remote offer and returns it with
+// the complete (non-trickle) answer. onChannel is called for each data
+// channel the remote opens. The peer outlives ctx, which bounds only the
+// negotiation; the caller owns the connection.
+func (e *Engine) Answer(ctx context.Context, offer string, onChannel func(*webrtc.DataChannel)) (*webrtc.PeerConnection, string, error) {
+	if err := ValidateOffer(offer); err != nil {
+		return nil, "", err
+	}
+	pc, err := e.api.NewPeerConnection(webrtc.Configuration{ICEServers: e.serverICE()})
+	if err != nil {
+		return nil, "", fmt.Errorf("rtc: new peer connection: %w", err)
+	}
+	pc.OnDataChannel(onChannel)
+	answer, err := negotiateAnswer(ctx, pc, offer)
+	if err != nil {
+		_ = pc.Close()
+		return nil, "", err
+	}
+	return pc, answer, nil
+}
+
+// Restart applies an ICE-restart offer to an existing peer and returns the new answer.
+func (e *Engine) Restart(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, error) {
+	if err := ValidateOffer(offer); err != nil {
+		return "", err
+	}
+	return negotiateAnswer(ctx, pc, offer)
+}
+
+func negotiateAnswer(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, error) {
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("rtc: creating answer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("rtc: setting local description: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", fmt.Errorf("%w: %v", ErrGatheringFailed, ctx.Err())
+	}
+	return pc.LocalDescription().SDP, nil
+}
+
+func (e *Engine) serverICE() []webrtc.ICEServer {
+	var out []webrtc.ICEServer
+	for _, u := range e.opts.ICEServers {
+		out = append(out, webrtc.ICEServer{URLs: []string{u}})
+	}
+	return out
+}
