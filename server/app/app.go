@@ -9,11 +9,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/url"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/havenvr/haven/clients"
+	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/clinic"
 	"github.com/havenvr/haven/server/config"
+	"github.com/havenvr/haven/server/localize"
 	"github.com/havenvr/haven/server/metrics"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/tlsutil"
@@ -25,13 +32,14 @@ var Version = "dev"
 
 // App is a configured, not yet listening, Haven service.
 type App struct {
-	Config  config.Config
-	Log     *slog.Logger
-	Store   *store.Store
-	Metrics *metrics.Metrics
-	Web     *web.Server
-	Auth    *auth.Service
-	Clinic  *clinic.Service
+	Config   config.Config
+	Log      *slog.Logger
+	Store    *store.Store
+	Metrics  *metrics.Metrics
+	Web      *web.Server
+	Auth     *auth.Service
+	Clinic   *clinic.Service
+	Localize *localize.Service
 
 	tlsConfig   *tls.Config
 	Fingerprint string
@@ -51,11 +59,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		_ = st.Close()
 		return nil, err
 	}
-	a.Web = web.New(web.Options{Logger: log, Store: st, Metrics: a.Metrics, TLS: cfg.TLS(), Version: Version})
+	bundle, err := i18n.Load()
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	a.Localize, err = localize.New(ctx, bundle, st)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	a.Web = web.New(web.Options{Logger: log, Store: st, Metrics: a.Metrics, TLS: cfg.TLS(), Version: Version, Translator: a.Localize})
 	a.Auth = auth.New(st, log, cfg.TLS())
 	a.Auth.Register(a.Web)
+	a.Localize.SetAuth(a.Auth)
+	a.Localize.Register(a.Web)
 	a.Clinic = clinic.New(st, a.Auth)
 	a.Clinic.Register(a.Web)
+	a.serveClients()
 	return a, nil
 }
 
@@ -107,4 +128,21 @@ func (a *App) BaseURL(ln net.Listener) string {
 		host = "[" + host + "]"
 	}
 	return fmt.Sprintf("%s://%s:%d", scheme, host, addr.Port)
+}
+
+// serveClients mounts the embedded browser apps: the console at /, the
+// patient's WebXR client at /xr/ (join links /j/CODE), support rooms at /room/.
+func (a *App) serveClients() {
+	const notBuilt = "Haven's browser clients are not built into this binary. Run `make build` (or `make run`)."
+	for _, app := range []struct{ prefix, name string }{{"/xr/", "webxr"}, {"/room/", "room"}, {"/", "console"}} {
+		fsys, err := clients.App(app.name)
+		if err != nil {
+			continue
+		}
+		a.Web.ServeApp(app.prefix, fsys, notBuilt)
+	}
+	// The code travels in the fragment so it never reaches a server log.
+	a.Web.Echo.GET("/j/:code", func(c echo.Context) error {
+		return c.Redirect(http.StatusFound, "/xr/#code="+url.PathEscape(c.Param("code")))
+	})
 }

@@ -17,10 +17,23 @@ type migration struct {
 	Up   func(tx *gorm.DB) error
 }
 
-// migrations lists every schema step in order. Append new steps at the end.
+// migrations lists every schema step in order. Append new steps at the end
+// with a higher ID; TestMigrationIDs guards against two changes picking one ID.
 var migrations = []migration{
 	{1, "accounts and patients", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Clinic{}, &User{}, &AuthSession{}, &Invite{}, &Patient{}, &AuditEvent{})
+	}},
+	{2, "clinic message overrides", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&MessageOverride{})
+	}},
+	{3, "biosignal sample chunks", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&SampleChunk{})
+	}},
+	{7, "support groups", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&GroupRoom{}, &GroupMember{}, &GroupQueueItem{}, &GroupPhraseList{}, &GroupCrisisResource{})
+	}},
+	{8, "compositions, protocols, ladder assignments, questionnaires", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Composition{}, &CompositionRevision{}, &ClinicProtocol{}, &ProtocolRevision{}, &LadderAssignment{}, &QuestionnaireScore{})
 	}},
 }
 
