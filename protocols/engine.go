@@ -1,0 +1,341 @@
+package protocols
+
+import (
+	"fmt"
+
+	"github.com/havenvr/haven/environments"
+)
+
+// Engine phases.
+const (
+	phaseIdle     = "idle"
+	phaseBaseline = "baseline"
+	phaseBlock    = "block"
+	phaseCooldown = "cooldown"
+	phaseEnded    = "ended"
+)
+
+// CalmTemplate is the "calm now" and hard-stop scene (the neutral room).
+const CalmTemplate = "neutral_room"
+
+// MaxTickMs bounds one tick (a day) so the engine clock cannot overflow.
+const MaxTickMs = 24 * 60 * 60 * 1000
+
+// HardStopFadeMs is how long the client fades to neutral on a hard stop.
+const HardStopFadeMs = 3000
+
+// Patient is what the engine needs from the patient record.
+type Patient struct {
+	Age int `json:"age,omitempty"`
+	// Flags are screening items ticked on the record (CLINICAL.md §5);
+	// Acknowledged lists those a therapist has acknowledged.
+	Flags        []string `json:"flags,omitempty"`
+	Acknowledged []string `json:"acknowledged,omitempty"`
+	Settings     Settings `json:"settings"`
+}
+
+// Config builds an engine.
+type Config struct {
+	Protocol *Protocol
+	Catalog  *environments.Catalog
+	Patient  Patient
+}
+
+// Engine is the deterministic session state machine: Handle(event) returns
+// commands. It holds no clock (tick events advance it) and does no I/O, so a
+// recorded event log replays to identical commands.
+type Engine struct {
+	p   *Protocol
+	cat *environments.Catalog
+	tpl *environments.Template
+	s   Settings
+	pat Patient
+
+	now, phaseEnd int64
+	phase         string
+	out           []Command
+
+	paused      bool
+	pauseReason string
+	pausedAt    int64
+	blocked     []string
+
+	ex exposureState
+	ca calmingState
+	ad adaptiveState
+}
+
+// NewEngine validates the protocol and prepares an engine in the idle state.
+func NewEngine(cfg Config) (*Engine, error) {
+	if cfg.Protocol == nil || cfg.Catalog == nil {
+		return nil, fmt.Errorf("protocols: new engine: protocol and catalog are required")
+	}
+	if err := cfg.Protocol.Validate(cfg.Catalog); err != nil {
+		return nil, fmt.Errorf("protocols: new engine: %w", err)
+	}
+	tpl, _ := cfg.Catalog.Get(cfg.Protocol.Template)
+	e := &Engine{p: cfg.Protocol, cat: cfg.Catalog, tpl: tpl, pat: cfg.Patient, phase: phaseIdle,
+		s: cfg.Protocol.Settings.Merge(cfg.Patient.Settings).Defaults()}
+	e.ex.step = -1
+	e.ad.level = -1
+	for _, f := range cfg.Patient.Flags {
+		if !contains(cfg.Patient.Acknowledged, f) {
+			e.blocked = append(e.blocked, f)
+		}
+	}
+	return e, nil
+}
+
+// Replay runs a whole event log through a fresh engine.
+func Replay(cfg Config, events []Event) ([]Command, error) {
+	e, err := NewEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []Command
+	for _, ev := range events {
+		out = append(out, e.Handle(ev)...)
+	}
+	return out, nil
+}
+
+func (e *Engine) emit(typ string, body map[string]any) {
+	e.out = append(e.out, Command{AtMs: e.now, Type: typ, Body: body})
+}
+
+// Handle feeds one event and returns the commands it causes.
+func (e *Engine) Handle(ev Event) []Command {
+	e.out = nil
+	if e.phase == phaseEnded {
+		// Post-session measures (SSQ after, CLINICAL.md §5) and notes are
+		// still recorded; nothing else acts on an ended session.
+		switch {
+		case ev.Type == EvQuestionnaire:
+			e.onQuestionnaire(ev)
+		case ev.Type == EvTherapist && ev.Command == TNote:
+			e.emit("timeline.note", map[string]any{"note": ev.Note})
+		case ev.Type == EvTherapist:
+			e.refuse(ev.Command, "session_ended")
+		}
+		return e.out
+	}
+	switch ev.Type {
+	case EvStart:
+		e.start()
+	case EvTick:
+		if ev.ElapsedMs < 0 || ev.ElapsedMs > MaxTickMs {
+			e.emit("event.rejected", map[string]any{"type": EvTick, "reason": "tick_range"})
+			break
+		}
+		e.tick(ev.ElapsedMs)
+	case EvSUDS:
+		e.onSUDS(ev)
+	case EvExpectancy:
+		e.onExpectancy(ev)
+	case EvAlert:
+		e.onAlert(ev)
+	case EvMetrics:
+		e.onMetrics(ev)
+	case EvBreak:
+		e.softPause("break_requested")
+		if e.isExposureBlock() && e.p.Mode == ModeHabituation {
+			e.suggest(TStepBack, "break_requested")
+		}
+	case EvDizziness:
+		e.softPause("dizziness")
+	case EvPatientStop:
+		e.hardStop("patient_stop")
+	case EvSeizure:
+		e.hardStop("seizure_signs")
+	case EvPatientNext:
+		e.nextSegment("patient")
+	case EvConnLost:
+		e.emit("timeline.connection", map[string]any{"state": "lost"})
+		e.pause("connection_lost", false)
+	case EvConnRestored:
+		// The client resumes only on the therapist's word (DESIGN.md §3).
+		e.emit("timeline.connection", map[string]any{"state": "restored"})
+	case EvQuestionnaire:
+		e.onQuestionnaire(ev)
+	case EvTherapist:
+		e.onTherapist(ev)
+	default:
+		e.emit("event.rejected", map[string]any{"type": ev.Type, "reason": "unknown_event"})
+	}
+	return e.out
+}
+
+func (e *Engine) start() {
+	if e.phase != phaseIdle {
+		e.emit("event.rejected", map[string]any{"type": EvStart, "reason": "already_started"})
+		return
+	}
+	e.emit("session.started", map[string]any{"protocol": e.p.ID, "protocol_hash": e.p.Hash(), "mode": e.p.Mode, "kind": e.p.Kind})
+	b := e.p.Session.Baseline
+	t, _ := e.cat.Get(b.Template)
+	e.phase, e.phaseEnd = phaseBaseline, e.now+int64(b.DurationS)*1000
+	e.emit("scene.load", map[string]any{"template": b.Template, "params": t.Defaults(), "reason": "baseline"})
+	e.emit("baseline.start", map[string]any{"duration_ms": int64(b.DurationS) * 1000})
+}
+
+// tick advances the clock and fires every timer that has come due. Phase
+// changes are stamped with the time they were due, not the tick's time, so
+// coarse ticks do not shift the schedule.
+func (e *Engine) tick(ms int64) {
+	target := e.now + ms
+loop:
+	for e.phase != phaseEnded {
+		switch {
+		case (e.phase == phaseBaseline || e.phase == phaseCooldown) && e.phaseEnd <= target:
+			e.now = max(e.now, e.phaseEnd)
+			if e.phase == phaseBaseline {
+				e.emit("baseline.end", nil)
+				e.beginBlock()
+			} else {
+				e.endSession("completed")
+			}
+		case e.phase == phaseBlock && !e.paused && e.p.Kind == KindCalming:
+			e.calmingTick(target)
+			if e.phase == phaseBlock {
+				break loop
+			}
+		default:
+			break loop
+		}
+	}
+	e.now = target
+	if e.phase == phaseBlock && !e.paused && e.p.Kind == KindExposure {
+		e.exposureTick()
+	}
+}
+
+func (e *Engine) beginBlock() {
+	e.phase = phaseBlock
+	if e.p.Kind == KindCalming {
+		e.startScript()
+		return
+	}
+	if len(e.blocked) > 0 {
+		e.emit("exposure.blocked", map[string]any{"flags": e.blocked, "reason": "screening_unacknowledged"})
+		return
+	}
+	// Only a therapist escalates exposure: the engine only suggests step 1.
+	e.suggest(TAdvance, "baseline_done")
+}
+
+func (e *Engine) isExposureBlock() bool {
+	return e.phase == phaseBlock && e.p.Kind == KindExposure && e.ex.step >= 0
+}
+
+// softPause goes to calm, alerts the therapist and waits for their word
+// (CLINICAL.md §5).
+func (e *Engine) softPause(reason string) { e.pause(reason, true) }
+
+func (e *Engine) pause(reason string, calm bool) {
+	if e.phase == phaseIdle || e.phase == phaseEnded {
+		return
+	}
+	if calm {
+		t, _ := e.cat.Get(CalmTemplate)
+		e.emit("calm.now", map[string]any{"reason": reason, "template": CalmTemplate, "params": t.Defaults()})
+	}
+	e.emit("alert", map[string]any{"reason": reason})
+	if e.paused {
+		return
+	}
+	e.paused, e.pauseReason, e.pausedAt = true, reason, e.now
+	e.ex.promptOpen = false
+	if e.ca.pacing {
+		e.emit("breathing.stop", map[string]any{"reason": "paused"})
+		e.ca.pacing = false
+	}
+	e.emit("session.paused", map[string]any{"reason": reason})
+}
+
+func (e *Engine) resume() {
+	if !e.paused {
+		e.refuse(TResume, "not_paused")
+		return
+	}
+	held := e.now - e.pausedAt
+	e.paused, e.pauseReason = false, ""
+	e.emit("session.resumed", map[string]any{"paused_ms": held})
+	switch {
+	case e.phase == phaseBlock && e.p.Kind == KindCalming:
+		e.ca.segStart += held
+		e.enterSegment(false)
+	case e.phase == phaseBlock && e.ex.step >= 0:
+		// Dwell counts exposure time only, so the pause is not dwell.
+		e.ex.stepStart += held
+		e.loadStepScene("resume")
+		e.promptSUDS("resume")
+	}
+}
+
+// hardStop fades to neutral, tells the patient to remove the headset, writes
+// an incident and ends the session (CLINICAL.md §5).
+func (e *Engine) hardStop(reason string) {
+	e.emit("hard.stop", map[string]any{"reason": reason, "template": CalmTemplate, "fade_ms": HardStopFadeMs,
+		"text_key": "proto.hard_stop.remove_headset"})
+	e.emit("incident", map[string]any{"reason": reason, "phase": e.phase, "step": e.stepID()})
+	e.phase = phaseEnded
+	e.emit("session.end", map[string]any{"reason": "hard_stop"})
+}
+
+func (e *Engine) stepID() string {
+	if e.ex.step < 0 || e.p.Kind != KindExposure {
+		return ""
+	}
+	return e.p.Steps[e.ex.step].ID
+}
+
+// finishBlock moves to the cool-down scene.
+func (e *Engine) finishBlock(reason string) {
+	if e.phase == phaseBlock && e.p.Kind == KindExposure && e.ex.step >= 0 {
+		e.exitStep(!e.paused)
+	}
+	if e.ca.pacing {
+		e.emit("breathing.stop", nil)
+		e.ca.pacing = false
+	}
+	c := e.p.Session.Cooldown
+	e.paused = false
+	e.phase, e.phaseEnd = phaseCooldown, e.now+int64(c.DurationS)*1000
+	t, _ := e.cat.Get(c.Template)
+	e.emit("cooldown.start", map[string]any{"reason": reason, "duration_ms": int64(c.DurationS) * 1000})
+	e.emit("scene.load", map[string]any{"template": c.Template, "params": t.Defaults(), "reason": "cooldown"})
+	if c.DurationS == 0 {
+		e.endSession(reason)
+	}
+}
+
+func (e *Engine) endSession(reason string) {
+	e.phase = phaseEnded
+	e.emit("session.end", map[string]any{"reason": reason})
+}
+
+func (e *Engine) refuse(cmd, reason string) {
+	e.emit("command.refused", map[string]any{"command": cmd, "reason": reason})
+}
+
+func (e *Engine) suggest(action, reason string) {
+	key := action + "/" + reason
+	if e.ex.lastSuggest == key {
+		return
+	}
+	e.ex.lastSuggest = key
+	body := map[string]any{"action": action, "reason": reason}
+	if id := e.stepID(); id != "" {
+		body["step_id"] = id
+	}
+	e.emit("suggest", body)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

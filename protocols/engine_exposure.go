@@ -1,0 +1,252 @@
+package protocols
+
+import (
+	"fmt"
+
+	"github.com/havenvr/haven/environments"
+)
+
+type exposureState struct {
+	step        int
+	stepStart   int64
+	params      environments.Params
+	layers      environments.Layers
+	peak, last  int
+	nextPrompt  int64
+	promptOpen  bool
+	promptAt    int64
+	unanswered  int
+	lastSuggest string
+	capFlagged  bool
+	before      *int
+	done        map[string]bool
+}
+
+// enterStep loads step i; only a therapist command calls it (CLINICAL.md §2:
+// the engine suggests, the therapist confirms).
+func (e *Engine) enterStep(i int, context environments.Params) error {
+	comp, err := e.p.Composition(e.cat, i)
+	if err != nil {
+		return err
+	}
+	if len(context) > 0 {
+		for k, v := range context {
+			comp.Params[k] = v
+		}
+		if comp, err = comp.Validate(e.cat); err != nil {
+			return err
+		}
+	}
+	s := e.p.Steps[i]
+	e.ex.step, e.ex.stepStart, e.ex.params, e.ex.layers = i, e.now, comp.Params, comp.Layers
+	e.ex.peak, e.ex.last, e.ex.lastSuggest, e.ex.capFlagged, e.ex.before = -1, -1, "", false, nil
+	body := map[string]any{"step_id": s.ID, "index": i, "intensity": s.Intensity, "expected_suds": s.ExpectedSUDS}
+	if len(s.SafetyBehaviours) > 0 {
+		body["safety_behaviours"] = s.SafetyBehaviours
+	}
+	e.emit("step.enter", body)
+	e.loadStepScene("step")
+	e.promptSUDS("step_entry")
+	if e.p.Mode == ModeInhibitory {
+		// Record the feared outcome and its likelihood before the trial (Craske et al. 2014).
+		pb := map[string]any{"phase": "before", "step_id": s.ID}
+		if s.FearedOutcomeKey != "" {
+			pb["feared_outcome_key"] = s.FearedOutcomeKey
+		}
+		if s.Likelihood != nil {
+			pb["expected_likelihood"] = *s.Likelihood
+		}
+		e.emit("expectancy.prompt", pb)
+	}
+	return nil
+}
+
+func (e *Engine) exitStep(prompt bool) {
+	s := e.p.Steps[e.ex.step]
+	if prompt {
+		e.promptSUDS("step_exit")
+	}
+	e.emit("step.exit", map[string]any{"step_id": s.ID, "dwell_ms": e.now - e.ex.stepStart, "peak_suds": e.ex.peak, "last_suds": e.ex.last})
+	if e.ex.done == nil {
+		e.ex.done = map[string]bool{}
+	}
+	e.ex.done[s.ID] = true
+}
+
+func (e *Engine) loadStepScene(reason string) {
+	e.emit("scene.load", map[string]any{"template": e.p.Template, "params": cloneParams(e.ex.params),
+		"layers": e.ex.layers, "reason": reason, "step_id": e.stepID()})
+}
+
+func cloneParams(p environments.Params) environments.Params {
+	out := make(environments.Params, len(p))
+	for k, v := range p {
+		out[k] = v
+	}
+	return out
+}
+
+// promptSUDS asks for a rating (every interval, on parameter change, at step
+// entry and exit — CLINICAL.md §2) and restarts the interval.
+func (e *Engine) promptSUDS(reason string) {
+	e.emit("suds.prompt", map[string]any{"reason": reason, "step_id": e.stepID()})
+	e.ex.promptOpen, e.ex.promptAt = true, e.now
+	e.ex.nextPrompt = e.now + int64(e.s.SUDSIntervalMin)*60_000
+}
+
+func (e *Engine) exposureTick() {
+	if e.ex.step < 0 {
+		return
+	}
+	if e.ex.promptOpen && e.now-e.ex.promptAt >= int64(e.s.SUDSAnswerS)*1000 {
+		e.ex.promptOpen = false
+		e.ex.unanswered++
+		e.emit("timeline.suds_unanswered", map[string]any{"count": e.ex.unanswered, "step_id": e.stepID()})
+		if e.ex.unanswered >= e.s.UnansweredLimit {
+			e.softPause("suds_unanswered")
+			return
+		}
+	}
+	if e.now >= e.ex.nextPrompt {
+		e.promptSUDS("interval")
+	}
+	e.evaluate()
+	e.adaptiveTick()
+}
+
+func (e *Engine) onSUDS(ev Event) {
+	if ev.SUDS == nil || *ev.SUDS < 0 || *ev.SUDS > 100 {
+		e.emit("event.rejected", map[string]any{"type": EvSUDS, "reason": "suds_range"})
+		return
+	}
+	v := *ev.SUDS
+	e.ex.promptOpen, e.ex.unanswered = false, 0
+	e.emit("timeline.suds", map[string]any{"suds": v, "step_id": e.stepID(), "phase": e.phase})
+	if e.ex.step < 0 || e.phase != phaseBlock {
+		return
+	}
+	e.ex.last = v
+	e.ex.peak = max(e.ex.peak, v)
+	e.updateFearLevel()
+	if !e.paused {
+		e.evaluate()
+	}
+}
+
+// evaluate applies the progression rules of the protocol's mode.
+func (e *Engine) evaluate() {
+	if e.p.Mode != ModeHabituation || e.ex.last < 0 {
+		return // Inhibitory learning: SUDS is logged but never gates (Craske et al. 2014).
+	}
+	dwell := e.now - e.ex.stepStart
+	minDwell := int64(e.s.MinDwellMin * 60_000)
+	switch {
+	case e.ex.last >= e.s.StepBackSUDS:
+		if e.ex.step > 0 {
+			e.suggest(TStepBack, "suds_high")
+		} else {
+			e.suggest(TStay, "suds_high_lowest_step")
+		}
+	case float64(e.ex.last) <= e.s.AdvanceRatio*float64(e.ex.peak) && dwell >= minDwell:
+		// Foa & Kozak 1986: advance once SUDS has fallen to half the step's peak.
+		e.suggest(TAdvance, "suds_halved")
+	case dwell < minDwell:
+		e.suggest(TStay, "dwell_short")
+	default:
+		e.suggest(TStay, "suds_not_halved")
+	}
+	if !e.ex.capFlagged && dwell >= int64(e.s.MaxDwellMin*60_000) {
+		e.ex.capFlagged = true
+		e.emit("decision.required", map[string]any{"reason": "max_dwell", "step_id": e.stepID(), "dwell_ms": dwell})
+	}
+}
+
+// onExpectancy records the feared-outcome likelihood before and after a trial
+// and the prediction error (before − after); the tested expectancy ends the
+// trial, whatever SUDS says.
+func (e *Engine) onExpectancy(ev Event) {
+	if ev.Likelihood == nil || *ev.Likelihood < 0 || *ev.Likelihood > 100 || (ev.Phase != "before" && ev.Phase != "after") {
+		e.emit("event.rejected", map[string]any{"type": EvExpectancy, "reason": "expectancy_invalid"})
+		return
+	}
+	v := *ev.Likelihood
+	body := map[string]any{"phase": ev.Phase, "likelihood": v, "step_id": e.stepID()}
+	if ev.Phase == "before" {
+		e.ex.before = &v
+		e.emit("timeline.expectancy", body)
+		return
+	}
+	if e.ex.before != nil {
+		body["prediction_error"] = *e.ex.before - v
+	}
+	e.emit("timeline.expectancy", body)
+	if e.isExposureBlock() && e.p.Mode == ModeInhibitory && !e.paused {
+		e.suggest(TAdvance, "expectancy_tested")
+	}
+}
+
+// therapistAdvance enters the next step (habituation) or any available step
+// (inhibitory: variability and context swap, Craske et al. 2014).
+func (e *Engine) therapistAdvance(ev Event) {
+	next := e.ex.step + 1
+	if ev.StepID != "" {
+		i := e.stepIndex(ev.StepID)
+		switch {
+		case i < 0:
+			e.refuse(TAdvance, "unknown_step")
+			return
+		case e.p.Mode == ModeHabituation && i != next:
+			e.refuse(TAdvance, "out_of_order_habituation")
+			return
+		}
+		for _, r := range e.p.Steps[i].Requires {
+			if !e.ex.done[r] {
+				e.refuse(TAdvance, "requires_unmet")
+				return
+			}
+		}
+		next = i
+	}
+	if len(ev.Params) > 0 && e.p.Mode != ModeInhibitory {
+		e.refuse(TAdvance, "context_swap_inhibitory_only")
+		return
+	}
+	if next >= len(e.p.Steps) {
+		e.finishBlock("ladder_complete")
+		return
+	}
+	if e.ex.step >= 0 {
+		e.exitStep(true)
+	}
+	if err := e.enterStep(next, ev.Params); err != nil {
+		e.emit("command.refused", map[string]any{"command": TAdvance, "reason": "invalid_params", "detail": err.Error()})
+	}
+}
+
+func (e *Engine) stepIndex(id string) int {
+	for i, s := range e.p.Steps {
+		if s.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func (e *Engine) setParams(ev Event) {
+	merged := cloneParams(e.ex.params)
+	for k, v := range ev.Params {
+		merged[k] = v
+	}
+	comp, err := environments.Composition{Template: e.p.Template, Params: merged, Layers: e.ex.layers}.Validate(e.cat)
+	if err != nil || len(ev.Params) == 0 {
+		e.emit("command.refused", map[string]any{"command": TSetParams, "reason": "invalid_params", "detail": fmt.Sprint(err)})
+		return
+	}
+	changed := environments.Params{}
+	for k := range ev.Params {
+		changed[k] = comp.Params[k]
+	}
+	e.ex.params = comp.Params
+	e.emit("scene.set", map[string]any{"params": changed, "step_id": e.stepID()})
+	e.promptSUDS("param_change")
+}

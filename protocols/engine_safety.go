@@ -1,0 +1,160 @@
+package protocols
+
+import "math"
+
+// AlertHRCeiling is the biosignal alert rule id for the heart-rate ceiling;
+// the biosignals package evaluates it and sends the sustained duration.
+const AlertHRCeiling = "hr_ceiling"
+
+// onAlert reacts to a biosignal alert. HR above the ceiling for at least the
+// sustain time → soft pause (CLINICAL.md §5 default: 85 % × (220 − age), 20 s).
+func (e *Engine) onAlert(ev Event) {
+	body := map[string]any{"alert": ev.Alert, "sustained_ms": ev.SustainedMs}
+	if e.pat.Age > 0 {
+		body["ceiling_bpm"] = math.Round(HRCeilingBPM(e.pat.Age, e.s.HRCeilingShare))
+	}
+	e.emit("timeline.alert", body)
+	if ev.Alert != AlertHRCeiling || e.s.HRCeilingOff {
+		return
+	}
+	if ev.SustainedMs >= int64(e.s.HRCeilingSustainS)*1000 {
+		e.softPause("hr_ceiling")
+	}
+}
+
+type adaptiveState struct {
+	level     int
+	since     int64
+	suggested bool
+	metrics   Metrics
+}
+
+// SUDSFearLevel maps SUDS 0–100 to Bălan et al. (2020) fear levels via the
+// 0–10 scale: 0 relaxed, 1–3 low, 4–7 medium, 8–10 high.
+func SUDSFearLevel(suds int) int {
+	s := int(math.Round(float64(suds) / 10))
+	switch {
+	case s == 0:
+		return 0
+	case s <= 3:
+		return 1
+	case s <= 7:
+		return 2
+	}
+	return 3
+}
+
+// PhysioFearLevel maps the mean of the available baseline-normalised
+// arousal z-scores (HR, EDA slope, SCR rate up; RMSSD down) onto 0–3 with
+// cut-offs 0.5, 1.5 and 2.5 SD. ok is false without any metric.
+func PhysioFearLevel(m Metrics) (level int, ok bool) {
+	var sum float64
+	n := 0
+	for _, z := range []*float64{m.HRZ, m.EDASlopeZ, m.SCRRateZ} {
+		if z != nil {
+			sum += *z
+			n++
+		}
+	}
+	if m.RMSSDZ != nil {
+		sum -= *m.RMSSDZ // vagal withdrawal: lower RMSSD means more arousal
+		n++
+	}
+	if n == 0 {
+		return 0, false
+	}
+	a := sum / float64(n)
+	switch {
+	case a < 0.5:
+		return 0, true
+	case a < 1.5:
+		return 1, true
+	case a < 2.5:
+		return 2, true
+	}
+	return 3, true
+}
+
+// FearLevel combines SUDS (weight 2) with physiology (weight 1) when
+// physiology is available: self-report leads because physiology rises in VR
+// even without fear (Diemer et al. 2016).
+func FearLevel(suds int, m Metrics) int {
+	s := SUDSFearLevel(suds)
+	p, ok := PhysioFearLevel(m)
+	if !ok {
+		return s
+	}
+	return int(math.Round(float64(2*s+p) / 3))
+}
+
+func (e *Engine) onMetrics(ev Event) {
+	if ev.Metrics == nil {
+		e.emit("event.rejected", map[string]any{"type": EvMetrics, "reason": "metrics_missing"})
+		return
+	}
+	e.ad.metrics = *ev.Metrics
+	e.updateFearLevel()
+	if e.isExposureBlock() && !e.paused {
+		e.adaptiveTick()
+	}
+}
+
+func (e *Engine) updateFearLevel() {
+	if !e.s.Adaptive || !e.isExposureBlock() || e.ex.last < 0 {
+		return
+	}
+	l := FearLevel(e.ex.last, e.ad.metrics)
+	if l != e.ad.level {
+		e.ad.level, e.ad.since, e.ad.suggested = l, e.now, false
+		e.emit("timeline.fear_level", map[string]any{"level": l, "step_id": e.stepID()})
+	}
+}
+
+// adaptiveTick suggests (never applies) the Bălan move once a level has held
+// for the hysteresis time: 0–1 → one step up, 2 → stay, 3 → one step down.
+func (e *Engine) adaptiveTick() {
+	if !e.s.Adaptive || e.ad.level < 0 || e.ad.suggested || e.now-e.ad.since < int64(e.s.AdaptiveHoldS)*1000 {
+		return
+	}
+	e.ad.suggested = true
+	action := map[int]string{0: TAdvance, 1: TAdvance, 2: TStay, 3: TStepBack}[e.ad.level]
+	body := map[string]any{"action": action, "reason": "adaptive_fear_level", "level": e.ad.level, "step_id": e.stepID()}
+	e.emit("suggest", body)
+}
+
+// onQuestionnaire scores SSQ and PCL-5 from items, or stores a total the
+// therapist entered.
+func (e *Engine) onQuestionnaire(ev Event) {
+	body := map[string]any{"questionnaire": ev.Questionnaire}
+	switch {
+	case ev.Questionnaire == "ssq" && ev.Items != nil:
+		s, err := ScoreSSQ(ev.Items)
+		if err != nil {
+			e.emit("event.rejected", map[string]any{"type": EvQuestionnaire, "reason": "questionnaire_invalid"})
+			return
+		}
+		body["scores"] = map[string]any{"nausea": s.Nausea, "oculomotor": s.Oculomotor, "disorientation": s.Disorientation, "total": s.Total}
+	case ev.Questionnaire == "pcl5" && ev.Items != nil:
+		t, err := ScorePCL5(ev.Items)
+		if err != nil {
+			e.emit("event.rejected", map[string]any{"type": EvQuestionnaire, "reason": "questionnaire_invalid"})
+			return
+		}
+		body["scores"] = map[string]any{"total": t}
+	case ev.Score != nil && ev.Questionnaire != "" && validEntered(ev.Questionnaire, *ev.Score):
+		body["scores"] = map[string]any{"total": *ev.Score}
+		body["entered"] = true
+	default:
+		e.emit("event.rejected", map[string]any{"type": EvQuestionnaire, "reason": "questionnaire_invalid"})
+		return
+	}
+	e.emit("timeline.questionnaire", body)
+}
+
+func validEntered(name string, v float64) bool {
+	if math.IsNaN(v) || v < 0 || len(name) > 32 {
+		return false
+	}
+	r, ok := EnteredScoreRange[name]
+	return !ok || (v >= r[0] && v <= r[1])
+}
