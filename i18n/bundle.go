@@ -43,6 +43,7 @@ type Bundle struct {
 	plurals   *pluralRules
 	matcher   language.Matcher
 	matchable []string
+	scripts   []language.Script // script of each matchable locale
 	overrides *Overrides
 	tmpls     sync.Map // template source -> template.ParsedTemplate
 }
@@ -113,8 +114,11 @@ func (b *Bundle) finish() {
 	b.msgs[Pseudo] = pseudoLocale(b.msgs[English])
 	tags := make([]language.Tag, 0, len(Shipped))
 	for _, s := range Shipped {
-		tags = append(tags, language.MustParse(s))
+		t := language.MustParse(s)
+		sc, _ := t.Script()
+		tags = append(tags, t)
 		b.matchable = append(b.matchable, s)
+		b.scripts = append(b.scripts, sc)
 	}
 	b.matcher = language.NewMatcher(tags)
 	b.overrides = newOverrides(b)
@@ -192,20 +196,24 @@ func canonical(s string) (string, error) {
 	return t.String(), nil
 }
 
-// execute renders one template source with data, caching parsed templates.
-func (b *Bundle) execute(src string, data map[string]any) (string, error) {
-	var pt template.ParsedTemplate
+// compiled is a parsed template and the fields it reads.
+type compiled struct {
+	tmpl   template.ParsedTemplate
+	fields []string
+}
+
+// compile parses one template source once; results are cached by source.
+func (b *Bundle) compile(src string) (*compiled, error) {
 	if v, ok := b.tmpls.Load(src); ok {
-		pt = v.(template.ParsedTemplate)
-	} else {
-		p, err := (&template.TextParser{}).Parse(src, "", "")
-		if err != nil {
-			return "", err
-		}
-		b.tmpls.Store(src, p)
-		pt = p
+		return v.(*compiled), nil
 	}
-	return pt.Execute(data)
+	p, err := (&template.TextParser{}).Parse(src, "", "")
+	if err != nil {
+		return nil, err
+	}
+	c := &compiled{tmpl: p, fields: Text{Other: src}.placeholders()}
+	b.tmpls.Store(src, c)
+	return c, nil
 }
 
 // IDs returns every message id (the English reference set), sorted.

@@ -103,7 +103,6 @@ func (b *Bundle) renderText(loc, id string, t Text, count *int, data map[string]
 	if c, ok := data["Count"].(int); ok && count == nil && t.IsPlural() {
 		count = &c
 	}
-	data = fillData(t, count, data)
 	form := "other"
 	if count != nil {
 		form = b.plurals.form(loc, *count)
@@ -112,16 +111,19 @@ func (b *Bundle) renderText(loc, id string, t Text, count *int, data map[string]
 	if src == "" {
 		src = t.Other
 	}
-	s, err := b.execute(src, data)
-	if err != nil {
-		return "", &MessageError{ID: id, Locale: loc, Form: form, Err: ErrBadTemplate, Detail: err.Error()}
+	c, err := b.compile(src)
+	if err == nil {
+		var s string
+		if s, err = c.tmpl.Execute(fillData(c.fields, count, data)); err == nil {
+			return s, nil
+		}
 	}
-	return s, nil
+	return "", &MessageError{ID: id, Locale: loc, Form: form, Err: ErrBadTemplate, Detail: err.Error()}
 }
 
-// fillData returns data with Count set and every placeholder of t present,
-// copying only when something is added.
-func fillData(t Text, count *int, data map[string]any) map[string]any {
+// fillData returns data with Count set and every field present, copying
+// only when something is added (the caller's map is never changed).
+func fillData(fields []string, count *int, data map[string]any) map[string]any {
 	copied := false
 	set := func(k string, v any) {
 		if _, ok := data[k]; ok {
@@ -138,8 +140,8 @@ func fillData(t Text, count *int, data map[string]any) map[string]any {
 	if count != nil {
 		set("Count", *count)
 	}
-	for _, p := range t.placeholders() {
-		set(p, "")
+	for _, f := range fields {
+		set(f, "")
 	}
 	return data
 }

@@ -73,13 +73,10 @@ func (b *Bundle) resolve(t language.Tag) (string, bool) {
 	if conf < language.High || idx < 0 || idx >= len(b.matchable) {
 		return "", false
 	}
-	loc := b.matchable[idx]
-	want, _ := t.Script()
-	got, _ := language.MustParse(loc).Script()
-	if want != got {
+	if want, _ := t.Script(); want != b.scripts[idx] {
 		return "", false
 	}
-	return loc, true
+	return b.matchable[idx], true
 }
 
 // Chain returns the locales looked up for loc, most specific first; English

@@ -15,10 +15,15 @@ type pluralRules struct {
 	mu       sync.Mutex
 	probes   map[string]*gi.Localizer
 	required map[string][]string
+	table    map[string][]string // loc -> form of each count in requiredCounts' 0..tableSize-1
 }
 
+// tableSize is how many small counts have their form precomputed; asking
+// go-i18n costs microseconds, a table look-up nanoseconds.
+const tableSize = 1201
+
 func newPluralRules() *pluralRules {
-	return &pluralRules{probes: map[string]*gi.Localizer{}, required: map[string][]string{}}
+	return &pluralRules{probes: map[string]*gi.Localizer{}, required: map[string][]string{}, table: map[string][]string{}}
 }
 
 var probeMessage = &gi.Message{ID: "probe", Zero: "zero", One: "one", Two: "two", Few: "few", Many: "many", Other: "other"}
@@ -45,6 +50,19 @@ func (p *pluralRules) probe(loc string) (*gi.Localizer, error) {
 
 // form returns the CLDR plural category of count in loc ("other" on error).
 func (p *pluralRules) form(loc string, count int) string {
+	if count >= 0 && count < tableSize {
+		if _, err := p.requiredForms(loc); err == nil { // builds the table once per locale
+			p.mu.Lock()
+			t := p.table[loc]
+			p.mu.Unlock()
+			return t[count]
+		}
+	}
+	return p.ask(loc, count)
+}
+
+// ask asks go-i18n's CLDR rules for the category of count in loc.
+func (p *pluralRules) ask(loc string, count int) string {
 	l, err := p.probe(loc)
 	if err != nil {
 		return "other"
@@ -80,8 +98,13 @@ func (p *pluralRules) requiredForms(loc string) ([]string, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
+	table := make([]string, 0, tableSize)
 	for _, n := range requiredCounts() {
-		seen[p.form(loc, n)] = true
+		f := p.ask(loc, n)
+		seen[f] = true
+		if n < tableSize && len(table) == n {
+			table = append(table, f)
+		}
 	}
 	var out []string
 	for _, f := range pluralForms {
@@ -91,6 +114,7 @@ func (p *pluralRules) requiredForms(loc string) ([]string, error) {
 	}
 	p.mu.Lock()
 	p.required[loc] = out
+	p.table[loc] = table
 	p.mu.Unlock()
 	return out, nil
 }
