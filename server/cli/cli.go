@@ -20,9 +20,14 @@ type Command struct {
 
 func commands() map[string]Command {
 	return map[string]Command{
-		"serve":   {"run the server (default)", Serve},
-		"version": {"print the version", Version},
-		"backup":  {"write a consistent online copy of the database", Backup},
+		"serve":        {"run the server (default)", Serve},
+		"version":      {"print the version", Version},
+		"backup":       {"write a consistent online copy of the database", Backup},
+		"bench":        {"measure the real server over loopback (live, ingest, groups, crash)", Bench},
+		"biosignals":   {"HRV, EDA and Bluetooth heart-rate tools for clinicians and researchers", Biosignals},
+		"environments": {"list and validate environment templates and compositions", Environments},
+		"protocols":    {"validate protocols and simulate the engine on an event log", Protocols},
+		"i18n":         {"translation coverage, export and import", I18n},
 	}
 }
 

@@ -1,0 +1,112 @@
+package biosignal
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func exportSamples() []Sample {
+	s := []Sample{
+		{Stream: HR, T: t0, V: 72}, {Stream: HR, T: t0 + 1000, V: 300, Flags: FlagOutOfRange},
+		{Stream: Resp, T: t0, V: 12}, {Stream: EDA, T: t0, V: 2}, {Stream: EDA, T: t0 + 250, V: 4},
+	}
+	tm := t0
+	for _, v := range []float64{800, 810, 815, 750} {
+		tm += int64(v)
+		s = append(s, Sample{Stream: RR, T: tm, V: v})
+	}
+	return s
+}
+
+var meta = ExportMeta{SessionID: "sess-1", PatientRef: "Patient/p-1", Created: time.Unix(1_732_300_000, 0)}
+
+func TestExportCSV(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := ExportCSV(&buf, HR, exportSamples()); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][0] != "t_unix_ms" || rows[1][2] != "72" || rows[1][1] != "2024-11-22T01:46:40.000Z" ||
+		rows[2][2] != "300" || rows[2][4] != "true" || rows[1][3] != "bpm" {
+		t.Errorf("CSV rows %q", rows)
+	}
+}
+
+func TestExportFHIR(t *testing.T) {
+	t.Parallel()
+	out, err := ExportFHIR(meta, exportSamples())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		ResourceType, Type string
+		Entry              []struct {
+			FullURL  string `json:"fullUrl"`
+			Resource struct {
+				ResourceType string
+				Code         struct{ Coding []fhirCoding }
+				Subject      map[string]string
+				Value        fhirQuantity `json:"valueQuantity"`
+			}
+		}
+	}
+	if err := json.Unmarshal(out, &b); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, e := range b.Entry {
+		c := e.Resource.Code.Coding[0]
+		got[c.System+"|"+c.Code] = e.Resource.Value.Value
+		if !strings.HasPrefix(e.FullURL, "urn:uuid:") || e.Resource.Subject["reference"] != "Patient/p-1" {
+			t.Errorf("entry %+v", e)
+		}
+	}
+	want := map[string]float64{
+		"http://loinc.org|8867-4": 72, "http://loinc.org|9279-1": 12, LocalCodeSystem + "|skin-conductance": 3,
+		"http://loinc.org|80404-7": 29.825883613622135, LocalCodeSystem + "|rmssd": 38.07886552931954, LocalCodeSystem + "|pnn50": 25,
+	}
+	if b.ResourceType != "Bundle" || b.Type != "collection" || len(b.Entry) != len(want) {
+		t.Errorf("bundle %s/%s with %d entries (artifact must be left out): %v", b.ResourceType, b.Type, len(b.Entry), got)
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s = %v, want %v", k, g, v)
+		}
+	}
+	again, _ := ExportFHIR(meta, exportSamples())
+	if !bytes.Equal(out, again) {
+		t.Error("export not deterministic")
+	}
+}
+
+func TestExportOMH(t *testing.T) {
+	t.Parallel()
+	out, err := ExportOMH(meta, exportSamples())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pts []struct {
+		Header struct {
+			SchemaID map[string]string `json:"schema_id"`
+		}
+		Body map[string]struct {
+			Value float64
+			Unit  string
+		}
+	}
+	if err := json.Unmarshal(out, &pts); err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 5 || pts[0].Header.SchemaID["name"] != "heart-rate" || pts[0].Body["heart_rate"].Value != 72 || pts[0].Body["heart_rate"].Unit != "beats/min" ||
+		pts[1].Header.SchemaID["name"] != "rr-interval" || pts[1].Body["rr_interval"].Value != 800 || pts[1].Body["rr_interval"].Unit != "ms" {
+		t.Errorf("OMH %s", out)
+	}
+}

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// benchmarks are the `haven bench` subcommands; each drives the real server
+// over loopback and prints one JSON object with --json (DESIGN.md §9).
+func benchmarks() map[string]Command {
+	return map[string]Command{
+		"ingest": {"durable biosignal ingest vs a bare batched insert", BenchIngest},
+	}
+}
+
+// Bench dispatches `haven bench KIND`.
+func Bench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	kinds := benchmarks()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		names := make([]string, 0, len(kinds))
+		for n := range kinds {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintln(stderr, "Usage: haven bench KIND [flags] [--json]\n\nKinds:")
+		for _, n := range names {
+			fmt.Fprintf(stderr, "  %-8s %s\n", n, kinds[n].Summary)
+		}
+		fmt.Fprintln(stderr, "\nRun 'haven bench KIND -h' for its flags. Progress goes to stderr, the result to stdout.")
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	k, ok := kinds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "haven bench: unknown kind %q\n", args[0])
+		return 2
+	}
+	return k.Run(ctx, args[1:], stdout, stderr)
+}
