@@ -20,6 +20,7 @@ func BenchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	sessions := fs.Int("sessions", 100, "concurrent simulated sessions")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	dir := fs.String("data", "", "directory for the benchmark databases (default: a removed temp dir)")
+	sync := fs.String("sync", "NORMAL", "SQLite durability for both paths: NORMAL or FULL")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -27,7 +28,7 @@ func BenchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "haven bench ingest: --samples and --sessions must be > 0; no positional arguments")
 		return 2
 	}
-	r, err := ingest.Bench(ctx, ingest.BenchOptions{Samples: *samples, Sessions: *sessions, Dir: *dir, Progress: stderr})
+	r, err := ingest.Bench(ctx, ingest.BenchOptions{Samples: *samples, Sessions: *sessions, Dir: *dir, Synchronous: *sync, Progress: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "haven bench ingest: %v\n", err)
 		return 1

@@ -19,6 +19,8 @@ type BenchOptions struct {
 	Samples  int    // at least this many samples (default 1,000,000)
 	Sessions int    // concurrent simulated sessions (default 100)
 	Dir      string // where the two databases go (default: a temp dir, removed)
+	// Synchronous is SQLite's durability for both paths: NORMAL (default) or FULL.
+	Synchronous string
 	Writer   Options
 	Progress io.Writer // progress lines (nil: none)
 }
@@ -93,7 +95,10 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	}
 	progress("simulating %d sessions until %d samples…", o.Sessions, o.Samples)
 	work := Workload(o.Samples, o.Sessions)
-	r := BenchResult{Sessions: o.Sessions, Synchronous: "NORMAL"}
+	if o.Synchronous == "" {
+		o.Synchronous = "NORMAL"
+	}
+	r := BenchResult{Sessions: o.Sessions, Synchronous: o.Synchronous}
 	var rows []store.SampleChunk
 	for _, s := range work {
 		for _, c := range s {
@@ -108,7 +113,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	r.Batches = len(rows)
 	progress("workload: %d samples in %d batches", r.Samples, r.Batches)
 
-	raw, err := timeRaw(ctx, filepath.Join(dir, "raw"), rows, o.Writer)
+	raw, err := timeRaw(ctx, filepath.Join(dir, "raw"), o.Synchronous, rows, o.Writer)
 	if err != nil {
 		return r, err
 	}
@@ -116,7 +121,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	r.RawSamplesPerS = float64(r.Samples) / r.RawSeconds
 	progress("bare batched insert: %.2f s, %.0f samples/s", r.RawSeconds, r.RawSamplesPerS)
 
-	if err := timeWriter(ctx, filepath.Join(dir, "writer"), work, o.Writer, &r); err != nil {
+	if err := timeWriter(ctx, filepath.Join(dir, "writer"), o.Synchronous, work, o.Writer, &r); err != nil {
 		return r, err
 	}
 	r.SamplesPerS = float64(r.Samples) / r.Seconds
@@ -127,8 +132,8 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 
 // timeRaw inserts rows with plain multi-row INSERTs, grouped into
 // transactions of the writer's MaxRows: the floor the writer is compared to.
-func timeRaw(ctx context.Context, dir string, rows []store.SampleChunk, wo Options) (time.Duration, error) {
-	st, err := store.Open(ctx, store.Options{DataDir: dir})
+func timeRaw(ctx context.Context, dir, syncMode string, rows []store.SampleChunk, wo Options) (time.Duration, error) {
+	st, err := store.Open(ctx, store.Options{DataDir: dir, Synchronous: syncMode})
 	if err != nil {
 		return 0, err
 	}
@@ -199,8 +204,8 @@ func BareInsert(ctx context.Context, db *sql.DB, table string, rows []store.Samp
 
 // timeWriter submits every session's chunks from its own goroutine (as live
 // sessions do) and stops the clock when the last acknowledgement arrives.
-func timeWriter(ctx context.Context, dir string, work [][]Chunk, wo Options, r *BenchResult) error {
-	st, err := store.Open(ctx, store.Options{DataDir: dir})
+func timeWriter(ctx context.Context, dir, syncMode string, work [][]Chunk, wo Options, r *BenchResult) error {
+	st, err := store.Open(ctx, store.Options{DataDir: dir, Synchronous: syncMode})
 	if err != nil {
 		return err
 	}
