@@ -19,6 +19,7 @@ import (
 	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/compose"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/localize"
 	"github.com/havenvr/haven/server/metrics"
@@ -40,6 +41,9 @@ type App struct {
 	Auth     *auth.Service
 	Clinic   *clinic.Service
 	Localize *localize.Service
+	// Compose serves templates, compositions and protocols, and resolves the
+	// exact revisions live sessions run (ResolveProtocol, ResolveComposition).
+	Compose *compose.Service
 
 	tlsConfig   *tls.Config
 	Fingerprint string
@@ -76,6 +80,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Localize.Register(a.Web)
 	a.Clinic = clinic.New(st, a.Auth)
 	a.Clinic.Register(a.Web)
+	if a.Compose, err = compose.New(st, a.Auth, a.Clinic, log); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	a.Compose.Register(a.Web)
 	a.serveClients()
 	return a, nil
 }

@@ -21,8 +21,8 @@ type BenchOptions struct {
 	Dir      string // where the two databases go (default: a temp dir, removed)
 	// Synchronous is SQLite's durability for both paths: NORMAL (default) or FULL.
 	Synchronous string
-	Writer   Options
-	Progress io.Writer // progress lines (nil: none)
+	Writer      Options
+	Progress    io.Writer // progress lines (nil: none)
 }
 
 // BenchResult is what `haven bench ingest --json` prints.
