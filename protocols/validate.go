@@ -232,7 +232,11 @@ func (p *Protocol) Warnings() []Warning {
 			Args: map[string]any{"Value": p.Steps[0].ExpectedSUDS}})
 	}
 	for i := 1; i < len(p.Steps); i++ {
-		if gap := p.Steps[i].ExpectedSUDS - p.Steps[i-1].ExpectedSUDS; gap > MaxSUDSGap || gap < -MaxSUDSGap {
+		gap := p.Steps[i].ExpectedSUDS - p.Steps[i-1].ExpectedSUDS
+		if gap < 0 {
+			gap = -gap // the message speaks of a distance between steps
+		}
+		if gap > MaxSUDSGap {
 			w = append(w, Warning{Field: fmt.Sprintf("steps[%d].expected_suds", i), Rule: "suds_gap",
 				MessageID: "proto.warn.suds_gap", Args: map[string]any{"Gap": gap, "Max": MaxSUDSGap}})
 		}
