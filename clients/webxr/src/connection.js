@@ -1,0 +1,148 @@
+// Live session transport (DESIGN.md §3): join by code, WHIP-style signalling
+// (non-trickle: the offer is posted once ICE gathering is complete), the
+// `control` and `signals` data channels, a 2 s heartbeat watchdog and
+// reconnection with backoff. It reports; the app decides what is safe to show.
+import { decode, Channel, Watchdog, backoffMs } from './protocol.js';
+
+/**
+ * createConnection(handlers) → {join(code), leave(), sendControl(type, body, opts), sendSignals(body), state()}.
+ * handlers: onMessage(env), onLost(), onOpen(), onError(err), storage.
+ */
+export function createConnection({ onMessage, onLost, onOpen, onError = () => {}, storage = globalThis.sessionStorage, fetchFn = (...a) => globalThis.fetch(...a) }) {
+  const control = new Channel('control', { storage });
+  const signals = new Channel('signals', { storage });
+  const watchdog = new Watchdog(2000);
+  let creds = null; // {session_id, token, ice_servers}
+  let pc = null, location = null, attempt = 0, timer = null, closed = false;
+  let connected = false, lostReported = false;
+
+  async function join(code) {
+    const res = await fetchFn('/api/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: String(code).trim() }) });
+    if (!res.ok) throw Object.assign(new Error(`connection: join: HTTP ${res.status}`), { status: res.status });
+    creds = await res.json();
+    if (!creds.session_id || !creds.token) throw new Error('connection: join: incomplete answer');
+    closed = false;
+    try { storage?.setItem('haven.creds', JSON.stringify(creds)); } catch { /* private mode */ }
+    await connect();
+    return creds;
+  }
+
+  /** resumeStored reconnects with credentials kept in sessionStorage (page reload mid-session). */
+  async function resumeStored() {
+    try { creds = JSON.parse(storage?.getItem('haven.creds') || 'null'); } catch { creds = null; }
+    if (!creds) return false;
+    closed = false;
+    await connect().catch((err) => { onError(err); schedule(); });
+    return true;
+  }
+
+  async function connect() {
+    teardown();
+    const peer = new RTCPeerConnection({ iceServers: creds.ice_servers || [] });
+    pc = peer;
+    const ctl = peer.createDataChannel('control', { ordered: true });
+    const sig = peer.createDataChannel('signals', { ordered: true });
+    wire(ctl, control, true);
+    wire(sig, signals, false);
+    peer.addEventListener('connectionstatechange', () => {
+      if (peer === pc && ['failed', 'closed', 'disconnected'].includes(peer.connectionState)) lost();
+    });
+    await peer.setLocalDescription(await peer.createOffer());
+    await gathered(peer);
+    const res = await fetchFn(`/api/sessions/${encodeURIComponent(creds.session_id)}/whip`, {
+      method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${creds.token}` }, body: peer.localDescription.sdp,
+    });
+    if (res.status !== 201) throw Object.assign(new Error(`connection: whip: HTTP ${res.status}`), { status: res.status });
+    location = new URL(res.headers.get('Location') || '', globalThis.location?.href || 'http://127.0.0.1/').href;
+    await peer.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  }
+
+  function gathered(peer) {
+    if (peer.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => { if (peer.iceGatheringState === 'complete') { peer.removeEventListener('icegatheringstatechange', done); resolve(); } };
+      peer.addEventListener('icegatheringstatechange', done);
+      setTimeout(resolve, 3000); // gathering stuck on an odd network: send what we have
+    });
+  }
+
+  function wire(dc, ch, isControl) {
+    dc.addEventListener('open', () => {
+      ch.newPeer();
+      ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); return true; });
+      ch.resend();
+      if (isControl) { connected = true; attempt = 0; watchdog.feed(performance.now()); onOpen?.(); }
+    });
+    dc.addEventListener('close', () => { ch.attach(null); if (isControl) lost(); });
+    dc.addEventListener('message', (e) => {
+      let env;
+      try { env = decode(typeof e.data === 'string' ? e.data : ''); } catch (err) { onError(err); return; }
+      if (isControl) watchdog.feed(performance.now());
+      if (!ch.receive(env)) return;
+      if (env.type === 'hello') continueSeqs(env.body.next_seq);
+      if (!['heartbeat', 'ack', 'signals.ack'].includes(env.type)) onMessage(env, isControl ? 'control' : 'signals');
+    });
+  }
+
+  function lost() {
+    if (closed) return;
+    connected = false;
+    watchdog.reset();
+    if (!lostReported) { lostReported = true; onLost?.(); }
+    schedule();
+  }
+
+  function schedule() {
+    if (closed || timer) return;
+    const wait = backoffMs(attempt++);
+    timer = setTimeout(async () => {
+      timer = null;
+      try { await connect(); lostReported = lostReported && !connected; } catch (err) { onError(err); schedule(); }
+    }, wait);
+  }
+
+  /** continueSeqs applies hello.next_seq: a reloaded client without its stored counters continues where the server expects. */
+  function continueSeqs(next) {
+    if (!next || typeof next !== 'object') return;
+    for (const ch of [control, signals]) {
+      const n = Number(next[ch.label]);
+      if (Number.isSafeInteger(n) && n - 1 > ch.seq) ch.seq = n - 1;
+    }
+  }
+
+  // the watchdog: silence on control for more than 2 s counts as lost, even while the transport claims to be up
+  const tick = setInterval(() => {
+    if (connected && watchdog.expired(performance.now())) { teardown(); lost(); }
+  }, 200);
+  // our own heartbeat: the server pauses the session after 1.5 s without one (docs/protocol.md)
+  const beat = setInterval(() => { if (connected) control.send('heartbeat', {}); }, 500);
+
+  function teardown() {
+    if (!pc) return;
+    const old = pc;
+    pc = null;
+    control.attach(null); signals.attach(null);
+    try { old.close(); } catch { /* already closed */ }
+  }
+
+  async function leave() {
+    closed = true;
+    clearTimeout(timer); timer = null;
+    const loc = location;
+    teardown();
+    if (loc && creds) await fetchFn(loc, { method: 'DELETE', headers: { Authorization: `Bearer ${creds.token}` } }).catch(() => {});
+    control.clear(); signals.clear();
+    try { storage?.removeItem('haven.creds'); } catch { /* ignore */ }
+  }
+
+  return {
+    join, leave, resumeStored,
+    sendControl: (type, body, opts) => control.send(type, body, opts),
+    sendSignals: (body) => signals.send('signals.batch', body, { durable: true }),
+    /** cut closes the transport as a network failure would (used by tests and the "simulate" tools). */
+    cut() { teardown(); },
+    state: () => ({ connected, lost: lostReported, session_id: creds?.session_id ?? null, pendingSignals: signals.pending(), pendingControl: control.pending() }),
+    markResumed() { lostReported = false; },
+    dispose() { clearInterval(tick); clearInterval(beat); closed = true; teardown(); },
+  };
+}

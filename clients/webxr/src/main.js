@@ -1,0 +1,94 @@
+// The patient app's entry point: loads the messages, wires the renderer, 3D
+// panels, live session and join screen together, and exposes window.haven,
+// the hook the browser tests and the console's preview use.
+import { createRenderer } from './renderer.js';
+import { createUI } from './ui.js';
+import { createConnection } from './connection.js';
+import { loadMessages, translator, pickLocale } from './i18n.js';
+import { intensityParams, TEMPLATES } from './params.js';
+import { PatientSession } from './session.js';
+import { setupScreen } from './screen.js';
+
+const $ = (id) => document.getElementById(id);
+const query = new URLSearchParams(location.search);
+
+async function main() {
+  if (query.has('iwer')) await (await import('./iwer.js')).install(query.get('iwer'));
+  const lang = { bundle: await loadMessages(pickLocale(query.get('locale') || localStorage.getItem('haven.locale'), navigator.languages || [])) };
+  lang.t = translator(lang.bundle.messages);
+  const t = () => lang.t;
+
+  const session = new PatientSession({ t, setStatus: (s) => { $('status').textContent = s; }, captionFor: (key) => captionFor(lang, ui, key) });
+  const r = createRenderer($('view'), {
+    caption: (key, ms) => ui.caption(lang.t(key), ms),
+    onTap: (e) => ui.tap((e.clientX / innerWidth) * 2 - 1, -(e.clientY / innerHeight) * 2 + 1),
+    onSceneChange: () => session.sceneReady(),
+    onXREnd: () => session.sendState(),
+  });
+  const ui = createUI(r, { t: lang.t, locale: lang.bundle.locale, dir: lang.bundle.dir, onBreak: () => session.requestBreak(), onRate: (id, v) => session.rate(id, v) });
+  Object.assign(session, { renderer: r, ui });
+  const conn = createConnection({
+    onMessage: (env) => session.handle(env), onOpen: () => session.onOpen(), onLost: () => session.onLost(), onError: (err) => session.error(err),
+  });
+  session.attach(conn);
+  r.calm(0);
+  setInterval(() => { if (conn.state().connected) session.sendState(); }, 5000);
+
+  const screen = setupScreen({ r, ui, conn, session, lang });
+  if (query.has('preview')) $('join').hidden = true;
+  else if (await conn.resumeStored()) {
+    $('join').hidden = true;
+    session.pause();
+    ui.showMessage('lost', lang.t('client.lost.title'), session.lostBody('client.reconnected'), '');
+    screen.resumeSensor();
+  }
+  exposeHook({ r, ui, conn, session, lang, screen });
+  document.documentElement.dataset.ready = '1';
+}
+
+/** captionFor shows a message that may live outside the client.* bundle (step labels): fetched once by its id as prefix. */
+const fetchedExtra = new Set();
+async function captionFor(lang, ui, key) {
+  if (lang.t(key) === key && !fetchedExtra.has(key)) {
+    fetchedExtra.add(key);
+    const more = await loadMessages(lang.bundle.locale, { fetchFn: (url, o) => fetch(url.replace('prefix=client.', `prefix=${encodeURIComponent(key)}`), o) });
+    Object.assign(lang.bundle.messages, more.messages);
+    lang.t = translator(lang.bundle.messages);
+  }
+  ui.caption(lang.t(key), 6000);
+}
+
+function exposeHook({ r, ui, conn, session, lang, screen }) {
+  window.haven = {
+    get state() {
+      const pacer = ui.pacerState();
+      return {
+        ...conn.state(), paused: session.paused, scene: r.scene(), xr: r.xrActive(), reference_space: r.referenceSpace(),
+        info: r.info(), pacer: pacer && { phase: pacer.phase, level: pacer.level, cycle: pacer.cycle }, panel: ui.messageKind(),
+        suds: ui.sudsOpen(), last_suds: session.lastSuds, locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
+        sensor: session.sensor ? session.sensor.kind : 'none', crisis: session.crisis, errors: [...session.errors], templates: r.templates,
+      };
+    },
+    loadScene: ({ template, params, transition_ms = 0 }) => r.loadScene({ template, params, transition_ms }),
+    setParams: (params, ms) => r.setParams(params, ms),
+    event: (name) => r.event(name),
+    intensityParams,
+    schema: TEMPLATES,
+    enterXR: () => r.enterXR().then(() => r.referenceSpace()),
+    exitXR: () => r.exitXR(),
+    pressBreak: () => session.requestBreak(),
+    tap: (x, y) => ui.tap(x, y),
+    rate: (v) => ui.rate(v),
+    startBreathing: (body) => ui.startBreathing(body),
+    setLocale: (id) => screen.setLocale(id),
+    setComfort: (c) => r.setComfort(c),
+    setLook: (yaw, pitch) => r.setLook(yaw, pitch),
+    cutConnection: () => conn.cut(),
+    renderer: r,
+  };
+}
+
+main().catch((err) => {
+  document.documentElement.dataset.ready = 'error';
+  document.body.append(Object.assign(document.createElement('pre'), { textContent: String((err && err.stack) || err) }));
+});

@@ -1,0 +1,242 @@
+// The patient's 3D view: one three.js renderer that shows a scene template,
+// eases live parameter changes, fades between scenes and enters WebXR. Also
+// imported by the therapist console for its inline preview:
+//   const r = createRenderer(canvas, { xr: false }); r.loadScene({ template, params });
+import * as THREE from 'three';
+import { BUILDERS } from './scenes/index.js';
+import { TEMPLATES, Tween, CALM, normalize } from './params.js';
+import { createAudio } from './audio.js';
+
+const EYE = { standing: 1.6, seated: 1.2 };
+const SNAP_RAD = Math.PI / 6; // 30° snap turns: the common comfort default
+
+/**
+ * createRenderer draws into canvas. opts: {xr: boolean (default true),
+ * audio, caption(key, ms) for scene captions, onFrame(dt, t) per frame}.
+ */
+export function createRenderer(canvas, opts = {}) {
+  const renderer = new THREE.WebGLRenderer({ canvas, antialias: false, powerPreference: 'high-performance' });
+  renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 1.5));
+  renderer.xr.enabled = opts.xr !== false;
+  const scene = new THREE.Scene();
+  scene.background = new THREE.Color(0x222222);
+  scene.fog = new THREE.Fog(0x222222, 50, 500);
+  const hemi = new THREE.HemisphereLight(0xffffff, 0x556655, 1.4);
+  const sun = new THREE.DirectionalLight(0xffffff, 1.6);
+  sun.position.set(3, 10, 4);
+  scene.add(hemi, sun);
+  const rig = new THREE.Group();
+  const camera = new THREE.PerspectiveCamera(70, 1, 0.05, 2000);
+  rig.add(camera);
+  scene.add(rig);
+  const shakeGroup = new THREE.Group(); // the world moves for turbulence/sway, never the head
+  scene.add(shakeGroup);
+
+  const fade = new THREE.Mesh(new THREE.SphereGeometry(0.3, 12, 8), new THREE.MeshBasicMaterial({ color: 0x000000, side: THREE.BackSide, transparent: true, opacity: 0, depthTest: false, fog: false }));
+  fade.renderOrder = 5; // above the scene, below the patient's panels (renderOrder 10+): safety text stays readable through a fade
+  camera.add(fade);
+  // comfort vignette: a soft radial darkening that narrows the view while the scene moves (cybersickness, CLINICAL.md §5)
+  const vignette = new THREE.Mesh(new THREE.PlaneGeometry(0.6, 0.6), new THREE.ShaderMaterial({
+    transparent: true, depthTest: false, depthWrite: false, uniforms: { strength: { value: 0 } },
+    vertexShader: 'varying vec2 vUv; void main() { vUv = uv; gl_Position = projectionMatrix * modelViewMatrix * vec4(position, 1.0); }',
+    fragmentShader: 'uniform float strength; varying vec2 vUv; void main() { float d = length(vUv - 0.5) * 2.0; gl_FragColor = vec4(0.0, 0.0, 0.0, strength * smoothstep(0.35, 0.95, d)); }',
+  }));
+  vignette.position.z = -0.12;
+  vignette.renderOrder = 6;
+  camera.add(vignette);
+
+  const audio = opts.audio || createAudio();
+  const comfort = { posture: 'standing', vignette: true, snapTurn: true, reducedMotion: false };
+  const shake = { x: 0, y: 0, roll: 0, pitch: 0 };
+  const envState = { sky: new THREE.Color(0x222222), fogNear: 50, fogFar: 500, light: 1 };
+  const ctx = {
+    shake, audio, motion: 1,
+    caption: (key, ms) => opts.caption?.(key, ms),
+    env: {
+      setSky(sky, fog) { envState.sky.setHex(sky); scene.fog.color.setHex(fog); },
+      fog(near, far) { envState.fogNear = near; envState.fogFar = far; },
+      light(v) { envState.light = v; },
+    },
+  };
+
+  let active = null; // {template, tween, scene:{group, update, event}}
+  let pendingLoad = null;
+  let fadeTarget = 0, fadeLevel = 0, fadeTau = 0.25, vignetteLevel = 0;
+  const look = { yaw: 0, pitch: 0 };
+  const updaters = new Set();
+  let lastFrame = performance.now();
+  let elapsed = 0;
+  let lastInfo = { calls: 0, triangles: 0, points: 0, lines: 0, frame: 0 };
+  let fps = 0;
+
+  function build(template, params) {
+    const builder = BUILDERS[template];
+    if (!builder) throw new Error(`renderer: unknown template ${JSON.stringify(template)}`);
+    for (const k of Object.keys(shake)) shake[k] = 0;
+    const built = builder(ctx);
+    shakeGroup.add(built.group);
+    return { template, tween: new Tween(template, params), scene: built };
+  }
+
+  function dispose(entry) {
+    if (!entry) return;
+    shakeGroup.remove(entry.scene.group);
+    entry.scene.group.traverse((o) => {
+      o.geometry?.dispose();
+      const m = o.material;
+      if (Array.isArray(m)) m.forEach((x) => x.dispose()); else m?.dispose();
+    });
+    audio.quiet();
+  }
+
+  function swap(template, params) {
+    const next = build(template, params);
+    dispose(active);
+    active = next;
+    if (!renderer.xr.isPresenting) { look.yaw = 0; look.pitch = next.scene.lookPitch ?? 0; }
+    active.scene.update(active.tween.step(performance.now()), elapsed, 0);
+    opts.onSceneChange?.(api.scene());
+  }
+
+  /** loadScene switches template with a fade through black of transition_ms (0 = instant). Returns the normalized params. */
+  function loadScene({ template, params = {}, transition_ms = 800 }) {
+    const norm = normalize(template, params);
+    if (!transition_ms || !active) { pendingLoad = null; swap(template, norm); fadeTarget = 0; return norm; }
+    pendingLoad = { template, params: norm };
+    fadeTau = Math.max(0.05, transition_ms / 1000 / 6);
+    fadeTarget = 1;
+    return norm;
+  }
+
+  /** setParams eases the current scene's parameters to params over transition_ms. */
+  function setParams(params, transition_ms = 1500) {
+    const target = pendingLoad || active;
+    if (!target) throw new Error('renderer: no scene loaded');
+    if (pendingLoad) { pendingLoad.params = normalize(pendingLoad.template, params, pendingLoad.params); return; }
+    active.tween.set(params, transition_ms, performance.now());
+  }
+
+  function frame() {
+    const now = performance.now();
+    const dt = Math.min(0.1, (now - lastFrame) / 1000);
+    lastFrame = now;
+    elapsed += dt;
+    ctx.motion = comfort.reducedMotion ? 0.15 : 1;
+    fadeLevel = THREE.MathUtils.damp(fadeLevel, fadeTarget, 1 / fadeTau, dt);
+    if (pendingLoad && fadeLevel > 0.97) {
+      const { template, params } = pendingLoad;
+      pendingLoad = null;
+      swap(template, params);
+      fadeTarget = 0;
+    }
+    if (active) active.scene.update(active.tween.step(now), elapsed, dt);
+    fade.material.opacity = fadeLevel;
+    fade.visible = fadeLevel > 0.005;
+    scene.background = envState.sky;
+    scene.fog.near = envState.fogNear; scene.fog.far = envState.fogFar;
+    hemi.intensity = 1.4 * envState.light;
+    sun.intensity = 1.6 * envState.light;
+    shakeGroup.position.set(shake.x, shake.y, 0);
+    shakeGroup.rotation.set(shake.pitch, 0, shake.roll);
+    const motionAmount = Math.min(1, Math.abs(shake.roll) * 12 + Math.abs(shake.y) * 15 + Math.abs(shake.x) * 8);
+    vignetteLevel = THREE.MathUtils.damp(vignetteLevel, comfort.vignette ? 0.8 * motionAmount : 0, 3, dt);
+    vignette.material.uniforms.strength.value = vignetteLevel;
+    vignette.visible = vignetteLevel > 0.01;
+    const presenting = renderer.xr.isPresenting;
+    if (!presenting) {
+      rig.position.set(0, 0, 0);
+      camera.position.set(0, EYE[comfort.posture], 0);
+      camera.rotation.set(look.pitch, look.yaw, 0, 'YXZ');
+    }
+    for (const fn of updaters) fn(dt, elapsed);
+    resize();
+    renderer.render(scene, camera);
+    const r = renderer.info.render;
+    lastInfo = { calls: r.calls, triangles: r.triangles, points: r.points, lines: r.lines, frame: r.frame };
+    fps = fps ? fps * 0.95 + (dt > 0 ? 1 / dt : 0) * 0.05 : 60;
+  }
+
+  let lastW = 0, lastH = 0;
+  function resize() {
+    if (renderer.xr.isPresenting) return;
+    const w = canvas.clientWidth || 800, h = canvas.clientHeight || 450;
+    if (w === lastW && h === lastH) return;
+    lastW = w; lastH = h;
+    renderer.setSize(w, h, false);
+    camera.aspect = w / h;
+    camera.updateProjectionMatrix();
+  }
+
+  // inline mode: drag to look (mouse, touch, pen); arrow keys snap-turn
+  let drag = null;
+  canvas.addEventListener('pointerdown', (e) => { drag = { x: e.clientX, y: e.clientY, moved: 0 }; canvas.setPointerCapture?.(e.pointerId); });
+  canvas.addEventListener('pointermove', (e) => {
+    if (!drag) return;
+    const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    drag.x = e.clientX; drag.y = e.clientY; drag.moved += Math.abs(dx) + Math.abs(dy);
+    look.yaw += dx * 0.004;
+    look.pitch = THREE.MathUtils.clamp(look.pitch + dy * 0.004, -1.4, 1.4);
+  });
+  const endDrag = (e) => { if (drag && drag.moved < 6) opts.onTap?.(e); drag = null; };
+  canvas.addEventListener('pointerup', endDrag);
+  canvas.addEventListener('pointercancel', () => { drag = null; });
+
+  let refType = 'local-floor';
+  let session = null;
+  /** enterXR starts an immersive-vr session: 'local-floor' standing, 'local' seated. Resolves to the session. */
+  async function enterXR() {
+    if (!navigator.xr || !(await navigator.xr.isSessionSupported('immersive-vr'))) throw new Error('renderer: immersive-vr not supported');
+    refType = comfort.posture === 'seated' ? 'local' : 'local-floor';
+    session = await navigator.xr.requestSession('immersive-vr', { optionalFeatures: ['local-floor', 'local'] });
+    renderer.xr.setReferenceSpaceType(refType);
+    try { await renderer.xr.setSession(session); } catch (err) {
+      if (refType !== 'local-floor') throw err;
+      refType = 'local'; // a runtime without floor tracking: fall back to seated-style origin
+      renderer.xr.setReferenceSpaceType(refType);
+      await renderer.xr.setSession(session);
+    }
+    rig.position.set(0, refType === 'local' ? EYE.seated : 0, 0); // 'local' has its origin at the head
+    session.addEventListener('end', () => { session = null; rig.position.set(0, 0, 0); opts.onXREnd?.(); });
+    return session;
+  }
+
+  async function exitXR() { if (session) await session.end(); }
+
+  /** snapTurn rotates the rig (not the head) by one 30° step: dir -1 left, +1 right. */
+  function snapTurn(dir) {
+    if (renderer.xr.isPresenting) rig.rotation.y -= dir * SNAP_RAD; else look.yaw -= dir * SNAP_RAD;
+  }
+
+  renderer.setAnimationLoop(frame);
+
+  const api = {
+    three: { renderer, scene, camera, rig, THREE },
+    audio,
+    templates: Object.keys(TEMPLATES),
+    loadScene,
+    setParams,
+    /** event fires a template's one-shot event; unknown events are ignored and reported as false. */
+    event(name) {
+      if (!active || !TEMPLATES[active.template].events.includes(name)) return false;
+      active.scene.event(name);
+      return true;
+    },
+    /** calm fades to the calm scene at once (break, lost connection, calm.now). */
+    calm(transition_ms = 600) { return loadScene({ ...CALM, transition_ms }); },
+    scene() {
+      if (pendingLoad) return { template: pendingLoad.template, params: { ...pendingLoad.params }, loading: true };
+      return active ? { template: active.template, params: { ...active.tween.to }, current: { ...active.tween.current }, loading: false } : null;
+    },
+    info: () => ({ ...lastInfo, fps: Math.round(fps) }),
+    setComfort(c) { Object.assign(comfort, c); },
+    comfort: () => ({ ...comfort }),
+    enterXR, exitXR, snapTurn,
+    /** setLook points the inline camera (radians; pitch < 0 looks down). Ignored in XR, where the head decides. */
+    setLook(yaw, pitch) { look.yaw = yaw; look.pitch = THREE.MathUtils.clamp(pitch, -1.4, 1.4); },
+    xrActive: () => renderer.xr.isPresenting,
+    referenceSpace: () => (session ? refType : null),
+    onFrame(fn) { updaters.add(fn); return () => updaters.delete(fn); },
+    dispose() { renderer.setAnimationLoop(null); dispose(active); active = null; renderer.dispose(); },
+  };
+  return api;
+}

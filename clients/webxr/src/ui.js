@@ -1,0 +1,228 @@
+// 3D panels the patient sees in the headset and inline: the always-visible
+// "I need a break" target, message/narration panels, the SUDS rating panel,
+// the breathing pacer and captions. Text is troika-three-text with the
+// locale's bundled font and direction (right-to-left for Arabic). Input:
+// gaze dwell (1.5 s), controller rays (select), mouse/touch taps; the keyboard
+// is handled by the app.
+import * as THREE from 'three';
+import { Text } from 'troika-three-text';
+import { fontFor, LATIN_FONT } from './i18n.js';
+import { Pacer, phaseKey } from './pacer.js';
+
+const DWELL_S = 1.5;
+
+const PANEL_Z = -1.6;
+
+export function createUI(r, { t, locale, dir, onBreak, onRate }) {
+  const { THREE: T, camera, scene, renderer } = r.three;
+  const hud = new THREE.Group(); // lazily follows the head's yaw so panels stay in view without being glued to it
+  scene.add(hud);
+  const targets = []; // {mesh, select(point), hover(on)}
+  let font = fontFor(locale), direction = dir;
+
+  function text(str, size, opts = {}) {
+    const tx = new Text();
+    Object.assign(tx, { text: str, fontSize: size, color: 0xffffff, anchorX: 'center', anchorY: 'middle', textAlign: 'center', maxWidth: opts.maxWidth ?? 1.2, font: opts.latin ? LATIN_FONT : font, direction: opts.latin ? 'ltr' : direction, unicodeFontsURL: 'fonts/unicode' });
+    tx.renderOrder = 20;
+    tx.material.depthTest = false;
+    tx.userData.latin = !!opts.latin;
+    tx.sync();
+    return tx;
+  }
+  const texts = [];
+  function addText(parent, str, size, x, y, opts) { const tx = text(str, size, opts); tx.position.set(x, y, 0.01); parent.add(tx); texts.push(tx); return tx; }
+  const keyed = []; // [text, message id]: re-translated on a language change
+  function label(parent, id, size, x, y, opts) { const tx = addText(parent, t(id), size, x, y, opts); keyed.push([tx, id]); return tx; }
+  function card(w, h, color, opacity = 0.85) {
+    const m = new THREE.Mesh(new THREE.PlaneGeometry(w, h), new THREE.MeshBasicMaterial({ color, transparent: true, opacity, depthTest: false, fog: false }));
+    m.renderOrder = 10;
+    return m;
+  }
+
+  // "I need a break": bottom of the view, always there.
+  const breakBtn = card(0.5, 0.14, 0x1f6f5c, 0.95);
+  breakBtn.position.set(0, -0.62, PANEL_Z);
+  label(breakBtn, 'client.break.button', 0.05, 0, 0);
+  const dwellBar = card(0.5, 0.02, 0xffffff, 0.9);
+  dwellBar.position.set(0, -0.06, 0.005);
+  dwellBar.scale.x = 0.0001;
+  breakBtn.add(dwellBar);
+  hud.add(breakBtn);
+  targets.push({ mesh: breakBtn, select: () => onBreak() });
+
+  // message / narration panel
+  const msg = card(1.3, 0.7, 0x102030, 0.88);
+  msg.position.set(0, 0.15, PANEL_Z);
+  const msgTitle = addText(msg, '', 0.065, 0, 0.2);
+  const msgBody = addText(msg, '', 0.045, 0, -0.03);
+  const msgExtra = addText(msg, '', 0.07, 0, -0.24, { latin: true });
+  msg.visible = false;
+  hud.add(msg);
+
+  // captions
+  const caption = addText(hud, '', 0.045, 0, -0.42, { maxWidth: 1.4 });
+  caption.position.z = PANEL_Z;
+  caption.outlineWidth = 0.004;
+  caption.visible = false;
+  let captionUntil = 0;
+
+  // SUDS panel: 0–10 buttons (×10) and a 0–100 slider with a confirm button
+  const suds = card(1.4, 0.7, 0x102030, 0.9);
+  suds.position.set(0, 0.1, PANEL_Z + 0.05);
+  suds.visible = false;
+  hud.add(suds);
+  label(suds, 'client.suds.prompt', 0.055, 0, 0.26);
+  label(suds, 'client.suds.anchor_low', 0.032, -0.5, 0.17, { maxWidth: 0.4 });
+  label(suds, 'client.suds.anchor_high', 0.032, 0.5, 0.17, { maxWidth: 0.4 });
+  const buttons = new THREE.InstancedMesh(new THREE.PlaneGeometry(0.1, 0.1), new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false, fog: false }), 11);
+  buttons.renderOrder = 11;
+  const btnColor = (i, hot) => buttons.setColorAt(i, new THREE.Color().setHSL(0.33 - i * 0.033, 0.55, hot ? 0.6 : 0.38));
+  for (let i = 0; i <= 10; i++) {
+    buttons.setMatrixAt(i, new THREE.Matrix4().makeTranslation((i - 5) * 0.118, 0.05, 0.005));
+    btnColor(i, false);
+  }
+  suds.add(buttons);
+  const numerals = [];
+  for (let i = 0; i <= 10; i++) numerals.push(addText(suds, String(i), 0.045, (i - 5) * 0.118, 0.05, { latin: true }));
+  const bar = card(1.1, 0.05, 0x556677, 1);
+  bar.position.set(0, -0.12, 0.005);
+  suds.add(bar);
+  const handle = card(0.03, 0.09, 0xffffff, 1);
+  handle.position.set(0, -0.12, 0.01);
+  suds.add(handle);
+  const sliderValue = addText(suds, '50', 0.05, 0.62, -0.12, { latin: true });
+  const ok = card(0.3, 0.1, 0x1f6f5c, 1);
+  ok.position.set(0, -0.26, 0.005);
+  suds.add(ok);
+  label(ok, 'client.suds.submit', 0.04, 0, 0);
+  let prompt = null, slider = 50;
+  const sudsTargets = [
+    { mesh: buttons, select: (p, hit) => rate((hit.instanceId ?? 0) * 10) },
+    { mesh: bar, select: (p) => setSlider(Math.round((bar.worldToLocal(p.clone()).x / 1.1 + 0.5) * 100)) },
+    { mesh: ok, select: () => rate(slider) },
+  ];
+  targets.push(...sudsTargets);
+  function setSlider(v) {
+    slider = Math.max(0, Math.min(100, Math.round(v)));
+    handle.position.x = (slider / 100 - 0.5) * 1.1;
+    sliderValue.text = String(slider);
+    sliderValue.sync();
+  }
+  function rate(value) {
+    if (!prompt) return;
+    const id = prompt;
+    prompt = null;
+    suds.visible = false;
+    onRate(id, Math.max(0, Math.min(100, Math.round(value))));
+  }
+
+  // breathing pacer: a soft sphere that fills on inhale and empties on exhale
+  const pacerGroup = new THREE.Group();
+  pacerGroup.position.set(0, 0.05, PANEL_Z - 0.4);
+  const orb = new THREE.Mesh(new THREE.IcosahedronGeometry(0.22, 3), new THREE.MeshBasicMaterial({ color: 0x7fd6c2, transparent: true, opacity: 0.75, fog: false }));
+  pacerGroup.add(orb);
+  const pacerLabel = addText(pacerGroup, '', 0.06, 0, -0.38);
+  pacerGroup.visible = false;
+  hud.add(pacerGroup);
+  let pacer = null;
+
+  // input: gaze dwell, controllers, taps
+  const ray = new THREE.Raycaster();
+  const gaze = { target: null, since: 0 };
+  const controllers = [0, 1].map((i) => {
+    const c = renderer.xr.getController(i);
+    const line = new THREE.Line(new THREE.BufferGeometry().setFromPoints([new THREE.Vector3(), new THREE.Vector3(0, 0, -3)]), new THREE.LineBasicMaterial({ color: 0xffffff }));
+    c.add(line);
+    c.addEventListener('select', () => { const hit = pick(fromObject(c)); if (hit) hit.target.select(hit.point, hit.hit); });
+    c.addEventListener('squeeze', () => onBreak()); // grip button on either controller = break
+    r.three.rig.add(c);
+    return c;
+  });
+  function visibleTargets() { return targets.filter((x) => isShown(x.mesh)); }
+  function isShown(o) { for (let n = o; n; n = n.parent) if (!n.visible) return false; return true; }
+  function fromObject(o) {
+    const m = o.matrixWorld;
+    ray.ray.origin.setFromMatrixPosition(m);
+    ray.ray.direction.set(0, 0, -1).transformDirection(m);
+    return ray;
+  }
+  function pick(rc) {
+    const list = visibleTargets();
+    const hits = rc.intersectObjects(list.map((x) => x.mesh), false);
+    if (!hits.length) return null;
+    const target = list.find((x) => x.mesh === hits[0].object);
+    return { target, point: hits[0].point, hit: hits[0] };
+  }
+  function tap(ndcX, ndcY) {
+    ray.setFromCamera(new THREE.Vector2(ndcX, ndcY), camera);
+    const hit = pick(ray);
+    if (hit) hit.target.select(hit.point, hit.hit);
+    return !!hit;
+  }
+
+  const camPos = new THREE.Vector3(), camDir = new THREE.Vector3();
+  let yaw = null;
+  r.onFrame((dt, now) => {
+    camera.getWorldPosition(camPos);
+    camera.getWorldDirection(camDir);
+    const want = Math.atan2(-camDir.x, -camDir.z);
+    if (yaw === null) yaw = want;
+    let d = want - yaw;
+    d = Math.atan2(Math.sin(d), Math.cos(d));
+    if (Math.abs(d) > 0.5) yaw += d * (1 - Math.exp(-dt * 3)); // lazy follow beyond ~30°
+    hud.position.copy(camPos);
+    hud.position.y -= 0.05;
+    hud.rotation.set(0, yaw, 0);
+    hud.updateMatrixWorld(true);
+    // gaze dwell on the centre of view
+    ray.set(camPos, camDir);
+    const hit = pick(ray);
+    const tgt = hit && hit.target.mesh !== bar ? hit.target : null;
+    const key = tgt ? `${targets.indexOf(tgt)}:${hit.hit.instanceId ?? ''}` : null;
+    if (key !== gaze.key) { gaze.key = key; gaze.since = now; }
+    const k = key ? Math.min(1, (now - gaze.since) / DWELL_S) : 0;
+    dwellBar.scale.x = tgt && tgt.mesh === breakBtn ? Math.max(0.0001, k) : 0.0001;
+    for (let i = 0; i <= 10; i++) btnColor(i, tgt?.mesh === buttons && hit.hit.instanceId === i);
+    buttons.instanceColor.needsUpdate = true;
+    if (tgt && k >= 1) { gaze.since = now + 2; tgt.select(hit.point, hit.hit); }
+    // pacer
+    if (pacer) {
+      const st = pacer.at(performance.now());
+      if (st.done) { pacer = null; pacerGroup.visible = false; } else {
+        orb.scale.setScalar(0.5 + 0.7 * st.level);
+        const shown = t(phaseKey(st.phase));
+        if (pacerLabel.text !== shown) { pacerLabel.text = shown; pacerLabel.sync(); }
+      }
+    }
+    if (caption.visible && performance.now() > captionUntil) caption.visible = false;
+  });
+
+  function setText(tx, str) { tx.text = str; tx.sync(); }
+
+  return {
+    /** showMessage shows a panel (title, body, optional LTR extra line such as a phone number); null hides it. */
+    showMessage(kind, title, body = '', extra = '') {
+      if (!kind) { msg.visible = false; msg.userData.kind = null; return; }
+      setText(msgTitle, title); setText(msgBody, body); setText(msgExtra, extra);
+      msg.userData.kind = kind;
+      msg.visible = true;
+    },
+    messageKind: () => (msg.visible ? msg.userData.kind : null),
+    caption(str, ms = 5000) { setText(caption, str); caption.visible = true; captionUntil = performance.now() + ms; },
+    askSuds(promptId) { prompt = promptId; setSlider(50); suds.visible = true; },
+    sudsOpen: () => (prompt ? prompt : null),
+    rate, setSlider, slider: () => slider,
+    startBreathing(body) { pacer = new Pacer(body, performance.now()); pacerGroup.visible = true; },
+    stopBreathing() { pacer = null; pacerGroup.visible = false; },
+    pacerState: () => (pacer ? pacer.at(performance.now()) : null),
+    tap,
+    /** relabel re-reads every message after a language change and applies the locale's font and direction. */
+    relabel(nt, nextLocale, nextDir) {
+      t = nt; font = fontFor(nextLocale); direction = nextDir;
+      for (const tx of texts) if (!tx.userData.latin) { tx.font = font; tx.direction = direction; tx.sync(); }
+      for (const [tx, id] of keyed) setText(tx, t(id));
+    },
+    textState: () => ({ font, direction }),
+    controllers,
+  };
+}

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { translator, pickLocale, dirFor, fontFor, loadMessages } from '../src/i18n.js';
+
+test('translator fills go-i18n placeholders and shows missing ids', () => {
+  const t = translator({ 'client.lost.crisis': 'Call {{.Name}} on {{ .Number }}' });
+  assert.equal(t('client.lost.crisis', { Name: 'Line', Number: '988' }), 'Call Line on 988');
+  assert.equal(t('client.nope'), 'client.nope');
+});
+
+test('locale negotiation and script choices', () => {
+  const cases = [[['ar', []], 'ar'], [[null, ['pt-PT']], 'pt-BR'], [[null, ['zh-CN']], 'zh-Hans'], [[null, ['de-AT', 'en']], 'de'], [[null, ['ja']], 'en']];
+  for (const [[saved, langs], want] of cases) assert.equal(pickLocale(saved, langs), want, `${saved} ${langs}`);
+  assert.equal(dirFor('ar'), 'rtl');
+  assert.equal(dirFor('fr'), 'ltr');
+  assert.match(fontFor('zh-Hans'), /Hans/);
+  assert.match(fontFor('ar'), /Arabic/);
+});
+
+test('loadMessages prefers the server and falls back to the bundled file', async () => {
+  const seen = [];
+  const fetchFn = async (url) => {
+    seen.push(url);
+    if (url.startsWith('/api/')) return { ok: false };
+    return { ok: true, json: async () => ({ locale: 'ar', messages: { a: 'b' } }) };
+  };
+  const got = await loadMessages('ar', { fetchFn });
+  assert.deepEqual(got, { locale: 'ar', dir: 'rtl', messages: { a: 'b' } });
+  assert.equal(seen.length, 2);
+  const none = await loadMessages('fr', { fetchFn: async () => { throw new Error('offline'); } });
+  assert.deepEqual(none.messages, {});
+});

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PatientSession } from '../src/session.js';
+
+function fakes() {
+  const log = [];
+  let scene = null;
+  const renderer = {
+    scene: () => scene,
+    loadScene: (s) => { scene = { template: s.template, params: { ...s.params } }; log.push(['load', s.template]); },
+    setParams: (p) => { Object.assign(scene.params, p); log.push(['set', p]); },
+    calm: () => { scene = { template: 'neutral_room', params: {} }; log.push(['calm']); },
+    event: (e) => log.push(['event', e]),
+    comfortState: { posture: 'standing', vignette: true, snapTurn: true, reducedMotion: false },
+    comfort() { return { ...this.comfortState }; },
+    setComfort(c) { Object.assign(this.comfortState, c); },
+    xrActive: () => false, referenceSpace: () => null, info: () => ({ fps: 60 }),
+  };
+  const panels = [];
+  const ui = {
+    showMessage: (kind) => panels.push(kind), messageKind: () => panels.at(-1) ?? null,
+    askSuds: (id) => log.push(['suds', id]), startBreathing: () => log.push(['breathe']), stopBreathing: () => log.push(['stop-breathing']), caption: () => {},
+  };
+  const sent = [];
+  const conn = {
+    sendControl: (type, body, opts) => sent.push({ type, body, durable: !!(opts && opts.durable) }),
+    state: () => ({ connected: true }), markResumed: () => {}, leave: () => sent.push({ type: 'leave' }),
+  };
+  const s = new PatientSession({ renderer, ui, t: () => (id, d) => (d && d.Number ? `${id}:${d.Number}` : id), setStatus: () => {}, captionFor: () => {} });
+  s.attach(conn);
+  return { s, renderer, ui, conn, sent, log, panels };
+}
+const msg = (type, body = {}) => ({ type, body });
+
+test('break goes calm, alerts durably, and resume restores the scene', () => {
+  const { s, renderer, sent, panels } = fakes();
+  s.handle(msg('scene.load', { template: 'heights', params: { floor: 5 } }));
+  s.requestBreak();
+  assert.equal(renderer.scene().template, 'neutral_room');
+  assert.deepEqual(sent.find((m) => m.type === 'break.request'), { type: 'break.request', body: {}, durable: true });
+  assert.equal(panels.at(-1), 'break');
+  s.handle(msg('scene.event', { event: 'gust' }));
+  s.handle(msg('scene.set', { params: { floor: 9 } }));
+  assert.equal(renderer.scene().template, 'neutral_room', 'nothing exposes the patient while paused');
+  s.handle(msg('resume'));
+  assert.deepEqual(renderer.scene(), { template: 'heights', params: { floor: 9 } });
+  assert.equal(panels.at(-1), null);
+});
+
+test('a lost connection shows the crisis number and waits for resume', () => {
+  const { s, renderer, panels } = fakes();
+  s.handle(msg('hello', { crisis: { name: 'Line', number: '+1 988' } }));
+  s.handle(msg('scene.load', { template: 'spiders', params: { count: 3 } }));
+  s.onLost();
+  assert.equal(renderer.scene().template, 'neutral_room');
+  assert.equal(panels.at(-1), 'lost');
+  assert.match(s.lostBody('client.lost.body'), /client\.lost\.crisis:\+1 988/);
+  assert.equal(s.crisisLine(), '+1 988');
+  s.onOpen(); // reconnected: still calm
+  assert.equal(renderer.scene().template, 'neutral_room');
+  s.handle(msg('scene.load', { template: 'crowds', params: {} })); // the therapist may change plans meanwhile
+  s.handle(msg('resume'));
+  assert.equal(renderer.scene().template, 'crowds');
+});
+
+test('hard stop never resumes; session end leaves', () => {
+  const { s, renderer, sent, panels } = fakes();
+  s.handle(msg('scene.load', { template: 'flying' }));
+  s.handle(msg('hard.stop'));
+  assert.equal(panels.at(-1), 'hard_stop');
+  s.handle(msg('resume'));
+  assert.equal(renderer.scene().template, 'neutral_room');
+  s.handle(msg('session.end'));
+  assert.equal(panels.at(-1), 'end');
+  assert.ok(sent.some((m) => m.type === 'leave'));
+});
+
+test('scene.set reports scene.ready; unknown and error messages never throw', () => {
+  const { s, sent, log } = fakes();
+  s.handle(msg('scene.load', { template: 'heights', params: {} }));
+  s.handle(msg('scene.set', { params: { floor: 2 } }));
+  assert.deepEqual(sent.at(-1), { type: 'scene.ready', body: { template: 'heights', params: { floor: 2 } }, durable: false });
+  s.handle(msg('totally.new.type', { x: 1 }));
+  s.handle(msg('error', { code: 'rate_limited', message: 'slow down' }));
+  assert.deepEqual(s.errors, ['rate_limited: slow down']);
+  s.handle(msg('suds.prompt', { prompt_id: 'p9' }));
+  assert.deepEqual(log.at(-1), ['suds', 'p9']);
+  s.rate('p9', 40);
+  assert.deepEqual(sent.at(-1), { type: 'suds.rating', body: { prompt_id: 'p9', value: 40 }, durable: true });
+});
+
+test('client.state uses the wire types: xr boolean, comfort a short string', async () => {
+  const { comfortCode } = await import('../src/session.js');
+  assert.equal(comfortCode({ posture: 'seated', vignette: true, snapTurn: true, reducedMotion: true }), 'seated+vignette+snap+reduced');
+  assert.ok(comfortCode({ posture: 'standing', vignette: true, snapTurn: true, reducedMotion: true }).length <= 32);
+  assert.equal(comfortCode({ posture: 'standing', vignette: false, snapTurn: false, reducedMotion: false }), 'standing');
+  const { s, sent } = fakes();
+  s.sendState();
+  assert.deepEqual(sent.at(-1).body, { xr: false, fps: 60, comfort: 'standing+vignette+snap', sensor: 'none' });
+});
+
+test('a composition comfort layer can only add protections', () => {
+  const { s, renderer } = fakes();
+  renderer.setComfort({ vignette: false });
+  s.handle(msg('scene.load', { template: 'flying', params: {}, layers: { comfort: { seated: true, reduced_motion: true, vignette: false } } }));
+  assert.deepEqual(renderer.comfort(), { posture: 'seated', vignette: false, snapTurn: true, reducedMotion: true });
+  renderer.setComfort({ vignette: true });
+  s.handle(msg('scene.load', { template: 'heights', params: {}, layers: { comfort: { vignette: false, snap_turn: false } } }));
+  assert.equal(renderer.comfort().vignette, true, 'a layer never switches a protection off');
+  assert.equal(renderer.comfort().snapTurn, true);
+});
