@@ -225,6 +225,19 @@ func TestTLSHeadersAndCookieFlags(t *testing.T) {
 			t.Errorf("CSP lacks %s", want)
 		}
 	}
+	// Every page, not only the API, carries the same headers.
+	for _, page := range []string{"/", "/xr/", "/room/", "/healthz", "/api/openapi.json", "/no-such-page"} {
+		r, err := hc.Get(s.URL + page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		for _, name := range []string{"Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
+			if r.Header.Get(name) == "" {
+				t.Errorf("%s: header %s missing", page, name)
+			}
+		}
+	}
 	ck := resp.Cookies()
 	if len(ck) != 1 || ck[0].Name != "__Host-haven_session" || !ck[0].Secure || !ck[0].HttpOnly || ck[0].SameSite != http.SameSiteStrictMode || ck[0].Path != "/" {
 		t.Fatalf("session cookie flags wrong: %+v", ck)
