@@ -21,8 +21,11 @@ import (
 	"github.com/havenvr/haven/server/clinic"
 	"github.com/havenvr/haven/server/compose"
 	"github.com/havenvr/haven/server/config"
+	"github.com/havenvr/haven/server/ingest"
+	"github.com/havenvr/haven/server/live"
 	"github.com/havenvr/haven/server/localize"
 	"github.com/havenvr/haven/server/metrics"
+	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/tlsutil"
 	"github.com/havenvr/haven/server/web"
@@ -41,9 +44,14 @@ type App struct {
 	Auth     *auth.Service
 	Clinic   *clinic.Service
 	Localize *localize.Service
+	// RTC is the one WebRTC engine (one UDP port) shared by every peer kind.
+	RTC *rtc.Engine
 	// Compose serves templates, compositions and protocols, and resolves the
 	// exact revisions live sessions run (ResolveProtocol, ResolveComposition).
 	Compose *compose.Service
+	// Ingest stores biosignal batches; Live runs live sessions on it.
+	Ingest *ingest.Writer
+	Live   *live.Service
 
 	tlsConfig   *tls.Config
 	Fingerprint string
@@ -80,13 +88,60 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Localize.Register(a.Web)
 	a.Clinic = clinic.New(st, a.Auth)
 	a.Clinic.Register(a.Web)
+	if err := a.wireRTC(cfg, log); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	if a.Compose, err = compose.New(st, a.Auth, a.Clinic, log); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
 	a.Compose.Register(a.Web)
+	if err := a.wireLive(log, bundle); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	a.serveClients()
 	return a, nil
+}
+
+// wireRTC creates the one WebRTC engine (one UDP port) every peer kind shares.
+func (a *App) wireRTC(cfg config.Config, log *slog.Logger) error {
+	e, err := rtc.NewEngine(rtc.Options{LoopbackOnly: cfg.LoopbackOnly, UDPPort: cfg.UDPPort, PublicIP: cfg.PublicIP,
+		ICEServers: cfg.ICEServers, Logger: log})
+	if err != nil {
+		return err
+	}
+	a.RTC = e
+	a.closers = append(a.closers, func(context.Context) error { return e.Close() })
+	return nil
+}
+
+// wireLive starts the biosignal writer and the live-session service. Closers
+// run in reverse: live peers are told and stop sending first, then the
+// writer commits and acknowledges what is queued.
+func (a *App) wireLive(log *slog.Logger, bundle *i18n.Bundle) error {
+	w, err := ingest.NewWriter(a.Store, ingest.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	a.Ingest = w
+	a.closers = append(a.closers, w.Close)
+	a.Live, err = live.New(live.Options{Store: a.Store, Auth: a.Auth, Clinic: a.Clinic, RTC: a.RTC, Sink: w, Metrics: a.Metrics,
+		Logger: log,
+		Translate: func(loc, id string, data map[string]any) string {
+			s, err := bundle.ForLocale("", loc).Lookup(id, data)
+			if err != nil {
+				return id
+			}
+			return s
+		}})
+	if err != nil {
+		return err
+	}
+	a.Live.Register(a.Web)
+	a.closers = append(a.closers, a.Live.Close)
+	return nil
 }
 
 func (a *App) loadTLS() error {

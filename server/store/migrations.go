@@ -29,6 +29,9 @@ var migrations = []migration{
 	{3, "biosignal sample chunks", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&SampleChunk{})
 	}},
+	{4, "live sessions and timelines", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&LiveSession{}, &TimelineEvent{})
+	}},
 	{7, "support groups", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&GroupRoom{}, &GroupMember{}, &GroupQueueItem{}, &GroupPhraseList{}, &GroupCrisisResource{})
 	}},

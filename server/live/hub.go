@@ -1,0 +1,291 @@
+package live
+
+import (
+	"fmt"
+
+	"github.com/havenvr/haven/environments"
+	"github.com/havenvr/haven/protocols"
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
+)
+
+// transitionMs is how long the client blends between scene states.
+const transitionMs = 1000
+
+// apply turns engine outputs into timeline events and messages. src is the
+// seq of the therapist command that caused them (0: none). Caller holds r.mu.
+func (r *room) apply(cmds []protocols.Command, src uint64) {
+	for _, c := range cmds {
+		r.svc.tl.add(event(r.id, "engine."+c.Type, "engine", c.Body), nil)
+		r.applyOne(c, src)
+	}
+}
+
+func (r *room) applyOne(c protocols.Command, src uint64) {
+	b := c.Body
+	str := func(k string) string { s, _ := b[k].(string); return s }
+	switch c.Type {
+	case "scene.load":
+		params, _ := b["params"].(environments.Params)
+		sl := wire.SceneLoad{Template: str("template"), Params: params, Layers: b["layers"], TransitionMs: transitionMs}
+		r.scene = &sl
+		r.toPatient("scene.load", src, sl)
+	case "scene.set":
+		params, _ := b["params"].(environments.Params)
+		if r.scene != nil {
+			merged := map[string]any{}
+			for k, v := range r.scene.Params {
+				merged[k] = v
+			}
+			for k, v := range params {
+				merged[k] = v
+			}
+			r.scene.Params = merged
+		}
+		r.toPatient("scene.set", src, wire.SceneSet{Params: params, TransitionMs: transitionMs})
+	case "scene.event":
+		r.toPatient("scene.event", src, wire.SceneEvent{Event: str("event")})
+	case "step.enter":
+		idx, _ := b["index"].(int)
+		r.toPatient("step.enter", src, wire.StepEnter{Index: idx, StepID: str("step_id"), LabelKey: r.titleKey})
+	case "suds.prompt":
+		r.prompt++
+		r.toPatient("suds.prompt", src, wire.SUDSPrompt{PromptID: fmt.Sprintf("p%d", r.prompt)})
+	case "breathing.start":
+		r.toPatient("breathing.start", src, breathingBody(b))
+	case "breathing.stop":
+		r.toPatient("breathing.stop", src, wire.Empty{})
+	case "calm.now":
+		r.toPatient("calm.now", src, wire.CalmNow{Reason: str("reason")})
+	case "hard.stop":
+		r.toPatient("hard.stop", src, wire.Reason{Reason: str("reason")})
+	case "session.paused":
+		reason := str("reason")
+		if r.linkLost {
+			reason = "link_lost"
+		}
+		r.setState(store.LivePaused, reason)
+		r.broadcastState()
+	case "session.resumed":
+		r.setState(store.LiveLive, "")
+		r.toPatient("resume", src, wire.Empty{})
+		r.broadcastState()
+	case "baseline.start":
+		r.baseFrom = nowMs()
+	case "baseline.end":
+		r.bio.MarkBaseline(r.baseFrom, nowMs())
+	case "session.end":
+		r.end(str("reason"))
+		return
+	case "alert":
+		r.toConsoles(wire.Control, "alert", src, wire.Alert{Code: "session_paused", Reason: str("reason"), Fired: true,
+			MessageID: "live.alert.session_paused"})
+		return
+	}
+	r.toConsoles(wire.Control, "engine", src, wire.Engine{Kind: c.Type, Body: b})
+}
+
+func breathingBody(b map[string]any) wire.BreathingStart {
+	out := wire.BreathingStart{}
+	if ph, ok := b["phases"].([]protocols.PacerPhase); ok {
+		for _, p := range ph {
+			out.Phases = append(out.Phases, wire.BreathPhase{Phase: p.Name, S: float64(p.Ms) / 1000})
+		}
+	}
+	if n, ok := b["cycles"].(int); ok {
+		out.Cycles = n
+	}
+	return out
+}
+
+// handle routes one decoded message from a peer.
+func (r *room) handle(p *peer, m wire.Message) {
+	if m.Type == "signals.batch" {
+		r.onBatch(p, m)
+		return
+	}
+	if p.role == roleObserver && m.Type != "heartbeat" {
+		p.sendError(apierr.Forbidden, m.Seq)
+		return
+	}
+	if m.Spec.Durable && r.duplicate(p, m) {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	refuse := func(code apierr.Code) {
+		if m.Spec.Durable {
+			// Not handled: let the client's resend through later.
+			r.committed(p, m.Spec.Channel, m.Seq, errUnavailable)
+		}
+		if code != "" {
+			p.sendError(code, m.Seq)
+		}
+	}
+	switch {
+	case r.sess.State == store.LiveEnded:
+		refuse(apierr.SessionState)
+	case p.role == rolePatient && p != r.patient:
+		refuse("") // a replaced connection's last words
+	case p.role == rolePatient:
+		r.restored(p)
+		r.fromPatient(p, m)
+	default:
+		r.fromTherapist(p, m)
+	}
+}
+
+// duplicate recognises a resent durable message (seq at or below the
+// committed high-water mark) and acknowledges it again.
+func (r *room) duplicate(p *peer, m wire.Message) bool {
+	key := markRole(p.role) + "/" + m.Spec.Channel
+	r.seqMu.Lock()
+	high := r.high[key]
+	dup := m.Seq <= high
+	_, inflight := r.pending[key][m.Seq]
+	if !dup && !inflight {
+		if r.pending[key] == nil {
+			r.pending[key] = map[uint64]struct{}{}
+		}
+		r.pending[key][m.Seq] = struct{}{}
+	}
+	r.seqMu.Unlock()
+	if dup {
+		p.setAck(m.Spec.Channel, high)
+	}
+	return dup || inflight
+}
+
+// committed settles a message taken by duplicate: after a commit it advances
+// the high-water mark and acknowledges; after a failure it forgets the seq so
+// the client's resend is handled.
+func (r *room) committed(p *peer, channel string, seq uint64, err error) {
+	key := markRole(p.role) + "/" + channel
+	r.seqMu.Lock()
+	delete(r.pending[key], seq)
+	if err != nil {
+		r.seqMu.Unlock()
+		return
+	}
+	if seq > r.high[key] {
+		r.high[key] = seq
+	}
+	high := r.high[key]
+	r.seqMu.Unlock()
+	p.setAck(channel, high)
+}
+
+func markRole(role string) string {
+	if role == roleObserver {
+		return roleTherapist
+	}
+	return role
+}
+
+func (r *room) durableEvent(p *peer, m wire.Message, kind string, body any) {
+	ev := event(r.id, kind, p.role, body)
+	ev.Peer, ev.Seq = markRole(p.role), m.Seq
+	r.svc.tl.add(ev, func(err error) { r.committed(p, m.Spec.Channel, m.Seq, err) })
+}
+
+func (r *room) fromPatient(p *peer, m wire.Message) {
+	switch body := m.Body.(type) {
+	case *wire.SceneReady:
+		r.svc.tl.add(event(r.id, "scene.ready", rolePatient, body), nil)
+		r.toConsoles(wire.Control, "scene.ready", 0, wire.Forwarded{Template: body.Template, Params: body.Params})
+	case *wire.SUDSRating:
+		v := body.Value
+		r.durableEvent(p, m, "suds.rating", body)
+		r.toConsoles(wire.Control, "suds.rating", 0, wire.Forwarded{PromptID: body.PromptID, Value: &v})
+		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvSUDS, SUDS: &v}), 0)
+	case *wire.ClientState:
+		r.client = body
+		r.broadcastState()
+	case *wire.Empty:
+		if m.Type == "break.request" {
+			r.durableEvent(p, m, "break.request", nil)
+			r.alert("break_requested", "")
+			r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvBreak}), 0)
+		}
+	}
+}
+
+// therapistCommands maps console commands to engine commands.
+var therapistCommands = map[string]string{
+	"cmd.scene.set": protocols.TSetParams, "cmd.intensity": protocols.TSetParams, "cmd.event": protocols.TFireEvent,
+	"cmd.advance": protocols.TAdvance, "cmd.step_back": protocols.TStepBack, "cmd.stay": protocols.TStay,
+	"cmd.calm_now": protocols.TCalmNow, "cmd.pause": protocols.TPause, "cmd.resume": protocols.TResume,
+	"cmd.stop": protocols.TStop, "cmd.end": protocols.TEnd,
+}
+
+func (r *room) fromTherapist(p *peer, m wire.Message) {
+	switch body := m.Body.(type) {
+	case *wire.Note:
+		r.durableEvent(p, m, "note", body)
+		return
+	case *wire.Empty:
+		if m.Type == "heartbeat" {
+			return
+		}
+	}
+	r.svc.tl.add(event(r.id, "command", p.role, map[string]any{"type": m.Type, "seq": m.Seq, "body": m.Body}), nil)
+	if !r.started {
+		r.toConsoles(wire.Control, "engine", m.Seq, wire.Engine{Kind: "command.refused",
+			Body: map[string]any{"command": m.Type, "reason": "patient_not_connected"}})
+		return
+	}
+	if m.Type == "cmd.resume" && r.linkLost {
+		// Resuming into a lost link would leave a live session with no headset.
+		r.toConsoles(wire.Control, "engine", m.Seq, wire.Engine{Kind: "command.refused",
+			Body: map[string]any{"command": m.Type, "reason": "link_lost"}})
+		return
+	}
+	switch m.Type {
+	case "cmd.suds_prompt":
+		r.applyOne(protocols.Command{Type: "suds.prompt"}, m.Seq)
+		return
+	case "cmd.breathing":
+		r.breathing(m)
+		return
+	}
+	ev := protocols.Event{Type: protocols.EvTherapist, Command: therapistCommands[m.Type]}
+	switch body := m.Body.(type) {
+	case *wire.CmdParams:
+		ev.Params = environments.Params(body.Params)
+	case *wire.CmdIntensity:
+		ev.Params = r.paramsAt(body.Intensity)
+	case *wire.CmdEvent:
+		ev.EventID = body.Event
+	case *wire.CmdAdvance:
+		ev.StepID = body.StepID
+	}
+	r.apply(r.drv.Handle(ev), m.Seq)
+}
+
+func (r *room) paramsAt(intensity int) environments.Params {
+	tpl := r.sess.ProtocolID
+	if p, ok := r.svc.library.Get(r.sess.ProtocolID); ok {
+		tpl = p.Template
+	} else if r.scene != nil {
+		tpl = r.scene.Template
+	}
+	if t, ok := r.svc.catalog.Get(tpl); ok {
+		return t.ParamsAt(intensity)
+	}
+	return nil
+}
+
+func (r *room) breathing(m wire.Message) {
+	b := m.Body.(*wire.CmdBreathing)
+	if b.BreathsPerMin == 0 {
+		r.applyOne(protocols.Command{Type: "breathing.stop"}, m.Seq)
+		return
+	}
+	// 4:6 s inhale:exhale at 6/min is the CLINICAL.md §7 default shape.
+	pc := protocols.PacerForRate(b.BreathsPerMin, 0.4)
+	body := breathingBody(map[string]any{"phases": pc.Phases(), "cycles": b.Cycles})
+	body.DurationS = float64(pc.CycleMs()) / 1000 * float64(b.Cycles)
+	r.toPatient("breathing.start", m.Seq, body)
+	r.toConsoles(wire.Control, "engine", m.Seq, wire.Engine{Kind: "breathing.start", Body: toMap(body)})
+}

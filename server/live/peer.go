@@ -1,0 +1,231 @@
+package live
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
+)
+
+// Peer roles.
+const (
+	rolePatient   = "patient"
+	roleTherapist = "therapist"
+	roleObserver  = "observer"
+)
+
+var errUnavailable = apierr.New(apierr.Unavailable)
+
+const errorsPerSec = 10
+
+// peer is one WebRTC connection of a room. Its mutex guards only its own
+// send state (seq counters, outboxes); the lock order is room.mu → peer.mu,
+// and commit callbacks take peer.mu alone.
+type peer struct {
+	id     string
+	role   string
+	userID string
+	room   *room
+	pc     *webrtc.PeerConnection
+	dir    wire.Dir // direction of messages it sends to the server
+
+	mu       sync.Mutex
+	out      map[string]*rtc.Outbox
+	dcs      map[string]*webrtc.DataChannel
+	seq      map[string]uint64
+	ack      map[string]uint64
+	closed   bool
+	dropping bool  // a drop for being too slow is under way
+	errSec   int64 // error replies in the current second (rate-limited)
+	errN     int
+
+	lastIn   [2]uint64    // highest seq seen on this connection: control, signals (one handler goroutine each)
+	lastSeen atomic.Int64 // unix ns of the last inbound message
+	opened   chan struct{}
+	openOnce sync.Once
+}
+
+func newPeer(r *room, role, userID string) *peer {
+	p := &peer{id: store.RandomToken(10), role: role, userID: userID, room: r,
+		out: map[string]*rtc.Outbox{}, dcs: map[string]*webrtc.DataChannel{}, seq: map[string]uint64{},
+		ack: map[string]uint64{}, opened: make(chan struct{})}
+	p.dir = wire.FromConsole
+	if role == rolePatient {
+		p.dir = wire.FromPatient
+	}
+	p.lastSeen.Store(time.Now().UnixNano())
+	return p
+}
+
+// attach is called for each data channel the client opens.
+func (p *peer) attach(dc *webrtc.DataChannel) {
+	label := dc.Label()
+	if label != wire.Control && label != wire.Signals {
+		_ = dc.Close()
+		return
+	}
+	dc.OnOpen(func() {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return
+		}
+		p.out[label] = rtc.NewOutbox(dc, p.room.svc.opts.QueueLen)
+		p.dcs[label] = dc
+		both := p.out[wire.Control] != nil && p.out[wire.Signals] != nil
+		p.mu.Unlock()
+		if both {
+			p.openOnce.Do(func() { close(p.opened); p.room.peerReady(p) })
+		}
+	})
+	dc.OnMessage(func(m webrtc.DataChannelMessage) { p.receive(label, m.Data) })
+}
+
+// send queues a message; a full queue means the peer is too far behind: it
+// is told (bypassing the queue) and dropped, and never slows anyone else.
+func (p *peer) send(channel, typ string, srcSeq uint64, body any) {
+	p.mu.Lock()
+	ob := p.out[channel]
+	if p.closed || ob == nil {
+		p.mu.Unlock()
+		return
+	}
+	p.seq[channel]++
+	msg := wire.Encode(typ, p.seq[channel], p.ack[channel], time.Now().UnixMilli(), srcSeq, body)
+	err := ob.Send(msg)
+	first := errors.Is(err, rtc.ErrTooSlow) && !p.dropping
+	if first {
+		p.dropping = true
+	}
+	p.mu.Unlock()
+	p.room.svc.opts.Metrics.Messages.WithLabelValues(channel, "out").Inc()
+	if first {
+		go p.drop(apierr.PeerTooSlow)
+	}
+}
+
+// setAck records the highest durable seq handled and tells the peer.
+func (p *peer) setAck(channel string, seq uint64) {
+	p.mu.Lock()
+	if seq > p.ack[channel] {
+		p.ack[channel] = seq
+	}
+	p.mu.Unlock()
+	typ := "ack"
+	if channel == wire.Signals {
+		typ = "signals.ack"
+	}
+	if channel == wire.Signals && p.role != rolePatient {
+		return
+	}
+	p.send(channel, typ, 0, wire.Empty{})
+}
+
+func (p *peer) sendError(code apierr.Code, ref uint64) {
+	// At most errorsPerSec error replies: a flooding peer must not turn the
+	// server into an amplifier of its own flood.
+	now := time.Now().Unix()
+	p.mu.Lock()
+	if p.errSec != now {
+		p.errSec, p.errN = now, 0
+	}
+	p.errN++
+	n := p.errN
+	p.mu.Unlock()
+	if n > errorsPerSec {
+		return
+	}
+	msg := string(code)
+	if tr := p.room.svc.opts.Translate; tr != nil {
+		msg = tr(p.room.locale, "error."+string(code), nil)
+	}
+	p.send(wire.Control, "error", 0, wire.Error{Code: string(code), Message: msg, RefSeq: ref})
+}
+
+// drop tells the peer why (directly on the channel, ahead of its full
+// queue) and closes it.
+func (p *peer) drop(code apierr.Code) {
+	p.mu.Lock()
+	dc := p.dcs[wire.Control]
+	if p.closed || dc == nil {
+		p.mu.Unlock()
+		return
+	}
+	p.seq[wire.Control]++
+	msg := wire.Encode("error", p.seq[wire.Control], p.ack[wire.Control], time.Now().UnixMilli(), 0,
+		wire.Error{Code: string(code), Message: string(code)})
+	p.mu.Unlock()
+	_ = dc.Send(msg)
+	// Let the goodbye reach the wire before the connection closes.
+	for end := time.Now().Add(300 * time.Millisecond); dc.BufferedAmount() > 0 && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.room.svc.opts.Metrics.Dropped.WithLabelValues(string(code)).Inc()
+	p.room.leave(p, string(code))
+}
+
+// close stops the outboxes and the peer connection; safe to call twice.
+func (p *peer) close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	obs := p.out
+	p.mu.Unlock()
+	select {
+	case <-p.opened:
+		p.room.svc.opts.Metrics.LivePeers.WithLabelValues(p.role).Dec()
+	default:
+	}
+	for _, ob := range obs {
+		ob.Close()
+	}
+	if p.pc != nil {
+		_ = p.pc.GracefulClose()
+	}
+}
+
+// receive decodes one inbound message and hands it to the room.
+func (p *peer) receive(channel string, data []byte) {
+	svc := p.room.svc
+	svc.opts.Metrics.Messages.WithLabelValues(channel, "in").Inc()
+	p.lastSeen.Store(time.Now().UnixNano())
+	lim := svc.controlLimit
+	if channel == wire.Signals {
+		lim = svc.signalsLimit
+	}
+	if ok, _ := lim.Allow(p.id, time.Now()); !ok {
+		// Throttled: refused with a code, the peer stays connected; other
+		// peers are untouched because each has its own bucket and queue.
+		p.sendError(apierr.PeerThrottled, 0)
+		return
+	}
+	m, err := wire.Decode(data, channel, p.dir)
+	if err != nil {
+		p.sendError(apierr.From(err).Code, m.Seq)
+		return
+	}
+	ci := chanIndex(channel)
+	if m.Seq <= p.lastIn[ci] {
+		p.sendError(apierr.Validation, m.Seq) // seq went backwards on this connection
+		return
+	}
+	p.lastIn[ci] = m.Seq
+	p.room.handle(p, m)
+}
+
+func chanIndex(channel string) int {
+	if channel == wire.Signals {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,111 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/store"
+)
+
+// Report summarises a session from its timeline and stored samples.
+type Report struct {
+	Session    SessionView       `json:"session"`
+	DurationMs int64             `json:"duration_ms"`
+	SUDS       []ReportRating    `json:"suds"`
+	PeakSUDS   *int              `json:"peak_suds,omitempty"`
+	Alerts     []json.RawMessage `json:"alerts"`
+	Notes      []string          `json:"notes"`
+	Commands   int               `json:"commands"`
+	Steps      []string          `json:"steps"`
+	States     []json.RawMessage `json:"states"`
+	Samples    map[string]int64  `json:"samples"`
+	Incidents  int               `json:"incidents"`
+}
+
+// ReportRating is one SUDS rating.
+type ReportRating struct {
+	At    time.Time `json:"at"`
+	Value int       `json:"value"`
+}
+
+func (s *Service) report(c echo.Context) error {
+	sess, err := s.loadSession(c)
+	if err != nil {
+		return err
+	}
+	rep, err := s.buildReport(c.Request().Context(), sess)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
+}
+
+func (s *Service) buildReport(ctx context.Context, sess store.LiveSession) (Report, error) {
+	rep := Report{Session: view(sess), SUDS: []ReportRating{}, Alerts: []json.RawMessage{}, Notes: []string{},
+		Steps: []string{}, States: []json.RawMessage{}, Samples: map[string]int64{}}
+	if sess.StartedAt != nil {
+		end := time.Now().UTC()
+		if sess.EndedAt != nil {
+			end = *sess.EndedAt
+		}
+		rep.DurationMs = end.Sub(*sess.StartedAt).Milliseconds()
+	}
+	db := s.opts.Store.DB.WithContext(ctx)
+	var rows []store.TimelineEvent
+	if err := db.Where("session_id = ?", sess.ID).Order("id").Find(&rows).Error; err != nil {
+		return rep, apierr.Errorf("live: report timeline: %w", err)
+	}
+	for _, r := range rows {
+		s.reportLine(&rep, r)
+	}
+	var counts []struct {
+		Stream string
+		N      int64
+	}
+	if err := db.Table("sample_chunks").Select("stream, SUM(n) AS n").Where("session_id = ?", sess.ID).Group("stream").Scan(&counts).Error; err != nil {
+		return rep, apierr.Errorf("live: report samples: %w", err)
+	}
+	for _, c := range counts {
+		rep.Samples[c.Stream] = c.N
+	}
+	return rep, nil
+}
+
+func (s *Service) reportLine(rep *Report, r store.TimelineEvent) {
+	switch r.Kind {
+	case "suds.rating":
+		var b struct{ Value int }
+		if json.Unmarshal([]byte(r.Body), &b) == nil {
+			rep.SUDS = append(rep.SUDS, ReportRating{At: r.At, Value: b.Value})
+			if rep.PeakSUDS == nil || b.Value > *rep.PeakSUDS {
+				v := b.Value
+				rep.PeakSUDS = &v
+			}
+		}
+	case "alert":
+		rep.Alerts = append(rep.Alerts, json.RawMessage(orEmpty(r.Body)))
+	case "note":
+		var b struct{ Text string }
+		if json.Unmarshal([]byte(r.Body), &b) == nil {
+			rep.Notes = append(rep.Notes, b.Text)
+		}
+	case "command":
+		rep.Commands++
+	case "state":
+		rep.States = append(rep.States, json.RawMessage(orEmpty(r.Body)))
+	case "engine.step.enter":
+		var b struct {
+			StepID string `json:"step_id"`
+		}
+		if json.Unmarshal([]byte(r.Body), &b) == nil {
+			rep.Steps = append(rep.Steps, b.StepID)
+		}
+	case "engine.incident":
+		rep.Incidents++
+	}
+}

@@ -1,0 +1,363 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/havenvr/haven/protocols"
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/biosignal"
+	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
+)
+
+// driver is what a room needs from the protocol engine (protocols.Engine, or
+// compositionDriver for a single composition).
+type driver interface {
+	Handle(protocols.Event) []protocols.Command
+}
+
+// room is the in-memory hub of one session: its peers, its engine and its
+// live biosignal state. mu serialises everything that touches the engine.
+type room struct {
+	svc    *Service
+	id     string
+	locale string
+	crisis wire.Crisis
+
+	mu       sync.Mutex
+	sess     store.LiveSession
+	drv      driver
+	titleKey string
+	patient  *peer
+	consoles map[string]*peer
+	byID     map[string]*peer // every connection, for PATCH/DELETE
+	started  bool
+	linkLost bool
+	lastTick time.Time
+	elapsed  int64
+	nextBeat time.Time
+	nextMet  time.Time
+	client   *wire.ClientState
+	scene    *wire.SceneLoad
+	prompt   int
+
+	bio      *biosignal.Live
+	eval     *biosignal.Evaluator
+	check    biosignal.Checker
+	lastT    map[biosignal.Stream]int64
+	baseFrom int64
+
+	seqMu   sync.Mutex
+	high    map[string]uint64              // durable high-water marks, "role/channel"
+	pending map[string]map[uint64]struct{} // taken, not yet committed
+}
+
+func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, error) {
+	var pat store.Patient
+	if err := s.opts.Store.DB.WithContext(ctx).Where("id = ?", sess.PatientID).Take(&pat).Error; err != nil {
+		return nil, fmt.Errorf("live: loading patient: %w", err)
+	}
+	r := &room{svc: s, id: sess.ID, sess: sess, locale: pat.Locale, consoles: map[string]*peer{},
+		bio: biosignal.NewLive(biosignal.LiveConfig{}), lastT: map[biosignal.Stream]int64{},
+		high: map[string]uint64{}, pending: map[string]map[uint64]struct{}{}}
+	if r.locale == "" {
+		r.locale = "en"
+	}
+	r.crisis = s.crisisLine(ctx, sess.ClinicID)
+	view := clinic.View(pat)
+	age := time.Now().Year() - pat.BirthYear
+	drv, err := s.buildDriver(sess, view, age)
+	if err != nil {
+		return nil, err
+	}
+	r.drv = drv
+	if p, ok := s.library.Get(sess.ProtocolID); ok {
+		r.titleKey = p.TitleKey
+	}
+	rules := biosignal.DefaultAlertRules()
+	for i := range rules {
+		if rules[i].Code == protocols.AlertHRCeiling {
+			rules[i].Share = float64(view.HRCeilingPct) / 100
+		}
+	}
+	if ev, err := biosignal.NewEvaluator(rules, age); err == nil {
+		r.eval = ev
+	}
+	return r, r.loadMarks(ctx)
+}
+
+// crisisLine is the clinic's crisis resource for its country (kept with the
+// support-group crisis resources), shown on the patient's safety panel. A
+// clinic without one sends an empty line; the client then shows its
+// built-in localized advice.
+func (s *Service) crisisLine(ctx context.Context, clinicID string) wire.Crisis {
+	var row struct{ Name, Phone string }
+	_ = s.opts.Store.DB.WithContext(ctx).Table("group_crisis_resources AS g").Select("g.name, g.phone").
+		Joins("JOIN clinics c ON c.id = g.clinic_id").Where("g.clinic_id = ? AND g.country = c.country", clinicID).
+		Limit(1).Scan(&row).Error
+	return wire.Crisis{Name: row.Name, Number: row.Phone}
+}
+
+// loadMarks restores the durable high-water marks, so a resend after a
+// server restart is still recognised as a duplicate.
+func (r *room) loadMarks(ctx context.Context) error {
+	db := r.svc.opts.Store.DB.WithContext(ctx)
+	for _, role := range []string{rolePatient, roleTherapist} {
+		var n *uint64
+		if err := db.Model(&store.TimelineEvent{}).Where("session_id = ? AND peer = ?", r.id, role).Select("MAX(seq)").Scan(&n).Error; err != nil {
+			return fmt.Errorf("live: loading marks: %w", err)
+		}
+		if n != nil {
+			r.high[role+"/"+wire.Control] = *n
+		}
+	}
+	var n *uint64
+	if err := db.Table("sample_chunks").Where("session_id = ?", r.id).Select("MAX(seq)").Scan(&n).Error; err != nil {
+		return fmt.Errorf("live: loading sample marks: %w", err)
+	}
+	if n != nil {
+		r.high[rolePatient+"/"+wire.Signals] = *n
+	}
+	return nil
+}
+
+// peerReady runs once both channels of a peer are open.
+func (r *room) peerReady(p *peer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sess.State == store.LiveEnded {
+		p.send(wire.Control, "session.end", 0, wire.Reason{Reason: r.sess.StateReason})
+		return
+	}
+	r.svc.opts.Metrics.LivePeers.WithLabelValues(p.role).Inc()
+	r.hello(p)
+	if p.role != rolePatient {
+		r.consoles[p.id] = p
+		r.broadcastState()
+		return
+	}
+	old := r.patient
+	r.patient = p
+	if old != nil && old != p {
+		go old.close()
+	}
+	if !r.started {
+		r.started, r.lastTick = true, time.Now()
+		now := time.Now().UTC()
+		r.sess.StartedAt = &now
+		r.setState(store.LiveLive, "")
+		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvStart}), 0)
+	} else {
+		r.restored(p)
+	}
+	r.broadcastState()
+}
+
+// restored handles a patient heard again after a lost link: the session
+// stays paused until the therapist resumes. Caller holds r.mu.
+func (r *room) restored(p *peer) {
+	if !r.linkLost {
+		return
+	}
+	r.linkLost = false
+	r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvConnRestored}), 0)
+	r.alert("link_restored", "")
+	if r.sess.State == store.LivePaused {
+		// The client stays in calm until the therapist resumes (DESIGN.md §3).
+		p.send(wire.Control, "calm.now", 0, wire.CalmNow{Reason: r.sess.StateReason})
+	} else if r.scene != nil {
+		p.send(wire.Control, "scene.load", 0, *r.scene)
+	}
+	r.broadcastState()
+}
+
+func (r *room) hello(p *peer) {
+	role := p.role
+	if role == roleObserver {
+		role = roleTherapist
+	}
+	r.seqMu.Lock()
+	next := map[string]uint64{wire.Control: r.high[role+"/"+wire.Control] + 1, wire.Signals: r.high[role+"/"+wire.Signals] + 1}
+	ack := map[string]uint64{wire.Control: r.high[role+"/"+wire.Control], wire.Signals: r.high[role+"/"+wire.Signals]}
+	r.seqMu.Unlock()
+	p.mu.Lock()
+	p.ack[wire.Control], p.ack[wire.Signals] = ack[wire.Control], ack[wire.Signals]
+	p.mu.Unlock()
+	p.send(wire.Control, "hello", 0, wire.Hello{SessionID: r.id, Role: p.role, State: r.sess.State, Locale: r.locale,
+		Crisis: r.crisis, NextSeq: next})
+	if p.role == rolePatient && ack[wire.Signals] > 0 {
+		p.send(wire.Signals, "signals.ack", 0, wire.Empty{})
+	}
+}
+
+// leave removes a peer; a patient leaving a live session is a lost link.
+func (r *room) leave(p *peer, reason string) {
+	r.mu.Lock()
+	delete(r.byID, p.id)
+	if r.patient == p {
+		r.patient = nil
+		if r.started && r.sess.State == store.LiveLive {
+			r.connLost(reason)
+		}
+	}
+	if _, ok := r.consoles[p.id]; ok {
+		delete(r.consoles, p.id)
+		r.broadcastState()
+	}
+	r.mu.Unlock()
+	p.close()
+}
+
+// connLost pauses the session and alerts the therapist (DESIGN.md §3: within
+// 2 s of the patient's silence). Caller holds r.mu.
+func (r *room) connLost(reason string) {
+	if r.linkLost {
+		return
+	}
+	r.linkLost = true
+	r.svc.tl.add(event(r.id, "link.lost", "server", map[string]any{"reason": reason}), nil)
+	r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvConnLost}), 0)
+	if r.sess.State != store.LivePaused && r.sess.State != store.LiveEnded {
+		r.setState(store.LivePaused, "link_lost")
+	}
+	r.alert("link_lost", reason)
+	r.broadcastState()
+}
+
+// tick runs from the service clock.
+func (r *room) tick(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sess.State == store.LiveEnded {
+		return
+	}
+	if now.After(r.nextBeat) {
+		r.nextBeat = now.Add(r.svc.opts.Heartbeat - r.svc.opts.Heartbeat/4)
+		r.each(func(p *peer) { p.send(wire.Control, "heartbeat", 0, wire.Empty{}) })
+	}
+	if !r.started {
+		return
+	}
+	d := int64(float64(now.Sub(r.lastTick).Milliseconds()) * r.svc.engineSpeed())
+	if d > 0 {
+		r.lastTick = now
+		r.elapsed += d
+		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvTick, ElapsedMs: d}), 0)
+	}
+	if r.sess.State == store.LiveLive && !r.linkLost {
+		if r.patient == nil || now.Sub(time.Unix(0, r.patient.lastSeen.Load())) > r.svc.opts.LinkLoss {
+			r.connLost("silent")
+		}
+	}
+	if now.After(r.nextMet) {
+		r.nextMet = now.Add(time.Second)
+		r.metrics(now)
+	}
+}
+
+func (r *room) each(f func(*peer)) {
+	if r.patient != nil {
+		f(r.patient)
+	}
+	for _, c := range r.consoles {
+		f(c)
+	}
+}
+
+func (r *room) toConsoles(channel, typ string, src uint64, body any) {
+	for _, c := range r.consoles {
+		c.send(channel, typ, src, body)
+	}
+}
+
+func (r *room) toPatient(typ string, src uint64, body any) {
+	if r.patient != nil {
+		r.patient.send(wire.Control, typ, src, body)
+	}
+}
+
+func (r *room) alert(code, reason string) {
+	r.toConsoles(wire.Control, "alert", 0, wire.Alert{Code: code, Reason: reason, Fired: true, MessageID: "live.alert." + code})
+	r.svc.tl.add(event(r.id, "alert", "server", map[string]any{"code": code, "reason": reason}), nil)
+}
+
+func (r *room) broadcastState() {
+	st := wire.SessionState{State: r.sess.State, Reason: r.sess.StateReason, Patient: r.patient != nil && !r.linkLost,
+		Client: r.client, ElapsedMs: r.elapsed, ProtocolID: r.sess.ProtocolID}
+	for _, c := range r.consoles {
+		if c.role == roleObserver {
+			st.Observers++
+		}
+	}
+	r.toConsoles(wire.Control, "session.state", 0, st)
+}
+
+// setState records a transition (timeline + session row, in commit order).
+func (r *room) setState(state, reason string) {
+	if r.sess.State == state && r.sess.StateReason == reason {
+		return
+	}
+	from := r.sess.State
+	r.sess.State, r.sess.StateReason = state, reason
+	if state == store.LiveEnded {
+		now := time.Now().UTC()
+		r.sess.EndedAt = &now
+	}
+	r.svc.tl.add(event(r.id, "state", "server", map[string]any{"from": from, "to": state, "reason": reason}), nil)
+	r.svc.tl.saveSession(r.sess)
+}
+
+// shutdown tells every peer the server is going away and closes them.
+func (r *room) shutdown() {
+	r.mu.Lock()
+	var peers []*peer
+	r.each(func(p *peer) {
+		if r.sess.State == store.LiveEnded {
+			p.send(wire.Control, "session.end", 0, wire.Reason{Reason: r.sess.StateReason})
+		} else {
+			p.sendError(apierr.Unavailable, 0)
+		}
+		peers = append(peers, p)
+	})
+	r.patient, r.consoles = nil, map[string]*peer{}
+	r.mu.Unlock()
+	// Give the outboxes a moment to put the goodbye on the wire.
+	time.Sleep(50 * time.Millisecond)
+	for _, p := range peers {
+		p.close()
+	}
+}
+
+// end finishes the session: peers are told and disconnected.
+func (r *room) end(reason string) {
+	if r.sess.State == store.LiveEnded {
+		return
+	}
+	r.setState(store.LiveEnded, reason)
+	r.toPatient("session.end", 0, wire.Reason{Reason: reason})
+	r.broadcastState()
+	r.svc.background(func() {
+		time.Sleep(200 * time.Millisecond)
+		r.mu.Lock()
+		var peers []*peer
+		r.each(func(p *peer) { peers = append(peers, p) })
+		r.patient, r.consoles = nil, map[string]*peer{}
+		r.mu.Unlock()
+		for _, p := range peers {
+			p.close()
+		}
+		r.svc.dropRoom(r.id)
+	})
+}
+
+func toMap(v any) map[string]any {
+	b, _ := json.Marshal(v)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}

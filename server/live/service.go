@@ -1,0 +1,274 @@
+// Package live runs therapy sessions over WebRTC (DESIGN.md §3): the session
+// lifecycle and its REST routes, WHIP-style signalling for the patient's
+// headset and the therapist's console, and the hub that routes therapist
+// commands through the protocol engine to the patient and the patient's
+// ratings, state and biosignals back — durably, with per-peer limits, and
+// with the link-loss safety pause.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/havenvr/haven/environments"
+	"github.com/havenvr/haven/protocols"
+	"github.com/havenvr/haven/server/auth"
+	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/ingest"
+	"github.com/havenvr/haven/server/metrics"
+	"github.com/havenvr/haven/server/ratelimit"
+	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/store"
+)
+
+// Sink stores biosignal chunks durably and acknowledges them after commit
+// (server/ingest.Writer implements it).
+type Sink interface {
+	Submit(ctx context.Context, c ingest.Chunk, done func(ingest.Ack)) error
+}
+
+// Options configure the live service. Zero durations take the defaults that
+// DESIGN.md §3 fixes (500 ms heartbeats, link loss after 1.5 s of silence).
+type Options struct {
+	Store   *store.Store
+	Auth    *auth.Service
+	Clinic  *clinic.Service
+	RTC     *rtc.Engine
+	Sink    Sink
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	// Translate localizes an error message id for a locale (nil: the code is the message).
+	Translate func(locale, id string, data map[string]any) string
+
+	Heartbeat   time.Duration
+	LinkLoss    time.Duration
+	JoinCodeTTL time.Duration
+	// EngineSpeed makes protocol time run faster than wall time (training
+	// drills and tests: a 3-minute baseline in seconds). Default 1.
+	EngineSpeed float64
+	// QueueLen bounds each peer's send queue per channel (messages).
+	QueueLen int
+	// ControlPerMin / SignalsPerMin bound each peer's inbound message rate.
+	ControlPerMin, SignalsPerMin float64
+}
+
+func (o *Options) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.Heartbeat, 500*time.Millisecond)
+	def(&o.LinkLoss, 1500*time.Millisecond)
+	def(&o.JoinCodeTTL, 15*time.Minute)
+	if o.EngineSpeed <= 0 {
+		o.EngineSpeed = 1
+	}
+	if o.QueueLen <= 0 {
+		o.QueueLen = 512
+	}
+	if o.ControlPerMin <= 0 {
+		// Heartbeats (120/min) plus state, ratings and bursts of commands.
+		o.ControlPerMin = 1200
+	}
+	if o.SignalsPerMin <= 0 {
+		// HR 1 Hz + RR per beat + EDA 4 batches/s + headroom for resends.
+		o.SignalsPerMin = 3000
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+}
+
+// Service is the live-session service.
+type Service struct {
+	opts    Options
+	log     *slog.Logger
+	catalog *environments.Catalog
+	library *protocols.Library
+	tl      *timelineWriter
+
+	joinLimit    *ratelimit.Limiter
+	controlLimit *ratelimit.Limiter
+	signalsLimit *ratelimit.Limiter
+
+	speed    atomic.Uint64 // float64 bits of the engine speed
+	draining atomic.Bool   // shutting down: no new batches are accepted
+
+	mu     sync.Mutex
+	rooms  map[string]*room
+	closed bool
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	bg     sync.WaitGroup // simulated peers and delayed closes
+}
+
+// New builds the service and starts its hub clock.
+func New(opts Options) (*Service, error) {
+	opts.defaults()
+	if opts.Store == nil || opts.RTC == nil {
+		return nil, errors.New("live: store and rtc engine are required")
+	}
+	cat, err := environments.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("live: loading environments: %w", err)
+	}
+	lib, err := protocols.BuiltinLibrary(cat)
+	if err != nil {
+		return nil, fmt.Errorf("live: loading protocols: %w", err)
+	}
+	s := &Service{
+		opts: opts, log: opts.Logger, catalog: cat, library: lib,
+		tl:           newTimelineWriter(opts.Store, opts.Logger),
+		joinLimit:    ratelimit.New(20, 10),
+		controlLimit: ratelimit.New(opts.ControlPerMin, int(opts.ControlPerMin/6)),
+		signalsLimit: ratelimit.New(opts.SignalsPerMin, int(opts.SignalsPerMin/6)),
+		rooms:        map[string]*room{}, stop: make(chan struct{}),
+	}
+	s.SetEngineSpeed(opts.EngineSpeed)
+	s.wg.Add(1)
+	go s.clock()
+	return s, nil
+}
+
+// SetEngineSpeed changes how fast protocol time runs (training drills, tests).
+func (s *Service) SetEngineSpeed(f float64) {
+	if f <= 0 {
+		f = 1
+	}
+	s.speed.Store(math.Float64bits(f))
+}
+
+func (s *Service) engineSpeed() float64 { return math.Float64frombits(s.speed.Load()) }
+
+// Close tells every peer the server is going away (session.end for
+// patients whose session ended, error unavailable otherwise), waits for
+// pending timeline writes and closes the peers. Biosignal batches already
+// submitted are flushed by the sink's own Close, which the app calls after.
+func (s *Service) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	rooms := make([]*room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	close(s.stop)
+	s.wg.Wait()
+	s.bg.Wait()
+	s.drain(ctx, rooms)
+	for _, r := range rooms {
+		r.shutdown()
+	}
+	return s.tl.close(ctx)
+}
+
+// drain stops accepting biosignal batches and waits until every batch
+// already submitted is committed and acknowledged to its peer, so a graceful
+// shutdown leaves no client with a batch the server stored but never acked.
+func (s *Service) drain(ctx context.Context, rooms []*room) {
+	s.draining.Store(true)
+	for {
+		busy := false
+		for _, r := range rooms {
+			busy = busy || r.inflight()
+		}
+		if !busy {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// clock drives every room: heartbeats, engine ticks, link-loss checks and
+// the 1 s metrics, from one ticker rather than a timer per session.
+func (s *Service) clock() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opts.Heartbeat / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-t.C:
+			for _, r := range s.snapshotRooms() {
+				r.tick(now)
+			}
+		}
+	}
+}
+
+// background runs f on a goroutine that Close waits for; after Close it
+// does nothing (Close itself then closes every peer).
+func (s *Service) background(f func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		f()
+	}()
+	return true
+}
+
+func (s *Service) snapshotRooms() []*room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		out = append(out, r)
+	}
+	return out
+}
+
+// loadRoom returns the in-memory room of a session, creating it from the store.
+func (s *Service) loadRoom(ctx context.Context, sess store.LiveSession) (*room, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errUnavailable
+	}
+	if r := s.rooms[sess.ID]; r != nil {
+		return r, nil
+	}
+	r, err := newRoom(ctx, s, sess)
+	if err != nil {
+		return nil, err
+	}
+	s.rooms[sess.ID] = r
+	s.opts.Metrics.LiveSessions.Set(float64(len(s.rooms)))
+	return r, nil
+}
+
+func (s *Service) dropRoom(id string) {
+	s.mu.Lock()
+	delete(s.rooms, id)
+	s.opts.Metrics.LiveSessions.Set(float64(len(s.rooms)))
+	s.mu.Unlock()
+}
+
+func (s *Service) room(id string) *room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rooms[id]
+}

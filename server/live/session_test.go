@@ -1,0 +1,115 @@
+package live_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/havenvr/haven/server/simpeer"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
+)
+
+// TestFullSession runs schedule → join → live → commands → SUDS → end → report
+// with real pion peers on loopback.
+func TestFullSession(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	con := f.console(f.session, "")
+	obs := f.console(f.session, "?role=observer")
+	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 1})
+	wait(t, con, 5*time.Second, "live state", state(store.LiveLive))
+	wait(t, pat, 5*time.Second, "hello", simpeer.Type("hello"))
+	wait(t, pat, 5*time.Second, "baseline scene", simpeer.Type("scene.load"))
+	wait(t, con, 5*time.Second, "scene.ready forwarded", simpeer.Type("scene.ready"))
+	wait(t, con, 5*time.Second, "advance suggestion", engineKind("suggest", 0))
+	checkHeartbeats(t, pat)
+
+	adv := con.Send("cmd.advance", wire.CmdAdvance{})
+	step := wait(t, pat, 5*time.Second, "step.enter", typeSrc("step.enter", adv))
+	if b := step.Body.(*wire.StepEnter); b.Index != 0 || b.StepID == "" {
+		t.Fatalf("step.enter %+v", b)
+	}
+	wait(t, pat, 5*time.Second, "suds prompt", typeSrc("suds.prompt", adv))
+	rating := wait(t, con, 5*time.Second, "rating forwarded", simpeer.Type("suds.rating"))
+	if v := rating.Body.(*wire.Forwarded).Value; v == nil || *v < 0 || *v > 100 {
+		t.Fatalf("rating %+v", rating.Body)
+	}
+	wait(t, obs, 5*time.Second, "observer sees rating", simpeer.Type("suds.rating"))
+
+	set := con.Send("cmd.intensity", wire.CmdIntensity{Intensity: 60})
+	wait(t, pat, 5*time.Second, "scene.set", typeSrc("scene.set", set))
+
+	note := con.Send("note", wire.Note{Text: "patient breathing steadily"})
+	wait(t, con, 5*time.Second, "note ack", func(r simpeer.Received) bool { return r.Type == "ack" && r.Ack >= note })
+
+	// The engine refuses escalation while paused.
+	con.Send("cmd.pause", wire.Empty{})
+	wait(t, con, 5*time.Second, "paused", state(store.LivePaused))
+	refused := con.Send("cmd.advance", wire.CmdAdvance{})
+	r := wait(t, con, 5*time.Second, "refusal", engineKind("command.refused", refused))
+	if r.Body.(*wire.Engine).Body["reason"] != "paused" {
+		t.Fatalf("refusal %+v", r.Body)
+	}
+	// An observer cannot command.
+	obs.Send("cmd.resume", wire.Empty{})
+	wait(t, obs, 5*time.Second, "observer forbidden", errCode("forbidden"))
+	resume := con.Send("cmd.resume", wire.Empty{})
+	wait(t, pat, 5*time.Second, "resume", typeSrc("resume", resume))
+
+	con.Send("cmd.end", wire.Empty{})
+	wait(t, pat, 10*time.Second, "session.end", simpeer.Type("session.end"))
+	wait(t, con, 5*time.Second, "ended", state(store.LiveEnded))
+
+	var rep struct {
+		SUDS    []struct{ Value int }
+		Notes   []string
+		Steps   []string
+		Samples map[string]int64
+		Session struct{ State string }
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if st := f.th.Do(http.MethodGet, "/api/sessions/"+f.session+"/report", nil, &rep); st != http.StatusOK {
+			t.Fatalf("report: %d", st)
+		}
+		if rep.Session.State == store.LiveEnded || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if rep.Session.State != store.LiveEnded || len(rep.SUDS) == 0 || len(rep.Notes) != 1 || len(rep.Steps) != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	if rep.Samples["eda"] == 0 {
+		t.Fatalf("no EDA samples stored: %+v", rep.Samples)
+	}
+	var tl []map[string]any
+	if st := f.th.Do(http.MethodGet, "/api/sessions/"+f.session+"/timeline", nil, &tl); st != http.StatusOK || len(tl) < 10 {
+		t.Fatalf("timeline: %d, %d events", st, len(tl))
+	}
+}
+
+// checkHeartbeats is the patient-side safety contract: the client fades to
+// calm after 2 s without heartbeats, so on a healthy link they must come
+// every 500 ms with no gap anywhere near 2 s.
+func checkHeartbeats(t *testing.T, pat *simpeer.Patient) {
+	t.Helper()
+	time.Sleep(1600 * time.Millisecond)
+	var beats []time.Time
+	for _, r := range pat.All() {
+		if r.Type == "heartbeat" {
+			beats = append(beats, r.At)
+		}
+	}
+	if len(beats) < 3 {
+		t.Fatalf("%d heartbeats", len(beats))
+	}
+	var worst time.Duration
+	for i := 1; i < len(beats); i++ {
+		worst = max(worst, beats[i].Sub(beats[i-1]))
+	}
+	if n := len(beats) - 1; worst > time.Second || beats[n].Sub(beats[0])/time.Duration(n) > 650*time.Millisecond {
+		t.Fatalf("heartbeat gaps: worst %v, mean %v", worst, beats[n].Sub(beats[0])/time.Duration(n))
+	}
+}

@@ -1,0 +1,110 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/havenvr/haven/protocols"
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/biosignal"
+	"github.com/havenvr/haven/server/ingest"
+	"github.com/havenvr/haven/server/wire"
+)
+
+func nowMs() int64 { return time.Now().UnixMilli() }
+
+// onBatch validates a biosignal batch, feeds the live metrics and submits it
+// to the durable sink; the ack follows the commit (nothing lost), and a
+// repeated seq is acknowledged again without a second row.
+func (r *room) onBatch(p *peer, m wire.Message) {
+	if r.duplicate(p, m) {
+		return
+	}
+	wb := m.Body.(*wire.SignalsBatch)
+	b := biosignal.Batch{Stream: biosignal.Stream(wb.Stream), Unit: wb.Unit, RateHz: wb.RateHz, T0: wb.T0,
+		Offsets: wb.Ts, Values: wb.Values, Raw: wb.Raw, Seq: m.Seq}
+	r.mu.Lock()
+	if p != r.patient || r.svc.opts.Sink == nil || r.svc.draining.Load() {
+		r.mu.Unlock()
+		r.committed(p, wire.Signals, m.Seq, errUnavailable)
+		return
+	}
+	r.restored(p)
+	err := b.Validate(biosignal.DefaultLimits, nowMs(), r.lastT[b.Stream])
+	var chunk ingest.Chunk
+	if err == nil {
+		chunk, err = ingest.FromBatch(r.id, &b, &r.check)
+	}
+	if err == nil {
+		if n := b.Len(); n > 0 {
+			r.lastT[b.Stream] = b.TimeOf(n - 1)
+		}
+		_, _ = r.bio.AddBatch(&b) // the stored chunk is the record; metrics skip what they cannot use
+	}
+	r.mu.Unlock()
+	if err != nil {
+		r.svc.tl.add(event(r.id, "signals.rejected", rolePatient, map[string]any{"seq": m.Seq, "error": err.Error()}), nil)
+		// A rejected batch is acknowledged (it will never become valid by
+		// resending) and reported with a code.
+		r.committed(p, wire.Signals, m.Seq, nil)
+		code := apierr.Validation
+		var be *biosignal.Error
+		if errors.As(err, &be) && be.Code == biosignal.CodeTooLarge {
+			code = apierr.MessageTooLarge
+		}
+		p.sendError(code, m.Seq)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n := len(chunk.Samples)
+	serr := r.svc.opts.Sink.Submit(ctx, chunk, func(a ingest.Ack) {
+		if a.Err == nil && !a.Duplicate {
+			r.svc.opts.Metrics.SamplesIngested.Add(float64(n))
+		}
+		r.committed(p, wire.Signals, m.Seq, a.Err)
+	})
+	if serr != nil {
+		r.committed(p, wire.Signals, m.Seq, serr)
+		p.sendError(apierr.Unavailable, m.Seq)
+	}
+}
+
+// inflight reports whether submitted batches await their commit.
+func (r *room) inflight() bool {
+	key := rolePatient + "/" + wire.Signals
+	r.seqMu.Lock()
+	defer r.seqMu.Unlock()
+	return len(r.pending[key]) > 0
+}
+
+// metrics sends the live biosignal summary and evaluates alert rules; rule
+// events go to the therapist and, as engine events, may pause the session.
+// Caller holds r.mu.
+func (r *room) metrics(now time.Time) {
+	if len(r.consoles) == 0 && r.eval == nil {
+		return
+	}
+	ms := now.UnixMilli()
+	snap := r.bio.Snapshot(ms)
+	if snap.LastSampleT == 0 {
+		return
+	}
+	raw, err := json.Marshal(snap)
+	if err == nil {
+		r.toConsoles(wire.Signals, "metrics", 0, wire.Metrics{Metrics: raw})
+	}
+	if r.eval == nil {
+		return
+	}
+	for _, a := range r.eval.Evaluate(ms, snap) {
+		r.toConsoles(wire.Control, "alert", 0, wire.Alert{Code: a.Code, Value: a.Value, Threshold: a.Threshold,
+			Fired: a.Fired, MessageID: a.MessageID})
+		r.svc.tl.add(event(r.id, "alert", "biosignal", a), nil)
+		if a.Fired {
+			r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvAlert, Alert: a.Code, SustainedMs: a.T - a.Since}), 0)
+		}
+	}
+}

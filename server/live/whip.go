@@ -1,0 +1,266 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/pion/webrtc/v4"
+	"gorm.io/gorm"
+
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/auth"
+	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/web"
+)
+
+// maxOfferBytes bounds an SDP offer (a data-channel-only offer is ~1 KB).
+const maxOfferBytes = 32 << 10
+
+func (s *Service) registerWHIP(w *web.Server, th []echo.MiddlewareFunc) {
+	pat := func(method, path, summary string, h echo.HandlerFunc) {
+		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Patient, Tag: "signalling", Handler: h,
+			RequestBody: "application/sdp offer", Response: "application/sdp answer"})
+	}
+	pat(http.MethodPost, "/api/sessions/:id/whip", "Patient WHIP: POST an SDP offer, get the answer (201, Location).", s.patientOffer)
+	pat(http.MethodPatch, "/api/sessions/:id/whip/:peer", "Patient ICE restart: PATCH a new offer.", s.patientRestart)
+	pat(http.MethodDelete, "/api/sessions/:id/whip/:peer", "Patient leaves.", s.patientLeave)
+	con := func(method, path, summary string, h echo.HandlerFunc) {
+		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Therapist, Tag: "signalling", Handler: h,
+			Middleware: th, RequestBody: "application/sdp offer", Response: "application/sdp answer"})
+	}
+	con(http.MethodPost, "/api/sessions/:id/console/whip", "Console WHIP (?role=observer: read-only).", s.consoleOffer)
+	con(http.MethodPatch, "/api/sessions/:id/console/whip/:peer", "Console ICE restart.", s.consoleRestart)
+	con(http.MethodDelete, "/api/sessions/:id/console/whip/:peer", "Console leaves.", s.consoleLeave)
+}
+
+// patientSession authenticates the patient's bearer token for the session.
+func (s *Service) patientSession(c echo.Context) (store.LiveSession, error) {
+	var sess store.LiveSession
+	tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return sess, apierr.New(apierr.Unauthorized)
+	}
+	err := s.opts.Store.DB.WithContext(c.Request().Context()).
+		Where("id = ? AND token_hash = ?", c.Param("id"), store.HashToken(tok)).Take(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return sess, apierr.New(apierr.Unauthorized)
+	}
+	if err != nil {
+		return sess, apierr.Errorf("live: loading session: %w", err)
+	}
+	if sess.State == store.LiveEnded {
+		return sess, apierr.New(apierr.SessionState)
+	}
+	return sess, nil
+}
+
+func readOffer(c echo.Context) (string, error) {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != "application/sdp" {
+		return "", apierr.New(apierr.UnsupportedMedia)
+	}
+	body, err := web.ReadLimited(c, maxOfferBytes)
+	if err != nil {
+		return "", err
+	}
+	offer := string(body)
+	switch err := rtc.ValidateOffer(offer); {
+	case errors.Is(err, rtc.ErrNoDataChannel):
+		return "", apierr.Wrap(apierr.NoDataChannel, err)
+	case err != nil:
+		return "", apierr.Wrap(apierr.SDPInvalid, err)
+	}
+	return offer, nil
+}
+
+func (s *Service) patientOffer(c echo.Context) error {
+	sess, err := s.patientSession(c)
+	if err != nil {
+		return err
+	}
+	offer, err := readOffer(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.loadRoom(c.Request().Context(), sess)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	cur := r.patient
+	busy := cur != nil && !r.linkLost && time.Since(time.Unix(0, cur.lastSeen.Load())) < s.opts.LinkLoss
+	r.mu.Unlock()
+	if busy {
+		// A second headset while the first is alive and talking.
+		return apierr.New(apierr.SessionFull)
+	}
+	return s.answer(c, r, rolePatient, "", offer, "/api/sessions/"+sess.ID+"/whip/")
+}
+
+func (s *Service) consoleOffer(c echo.Context) error {
+	sess, err := s.loadSession(c)
+	if err != nil {
+		return err
+	}
+	if sess.State == store.LiveEnded {
+		return apierr.New(apierr.SessionState)
+	}
+	offer, err := readOffer(c)
+	if err != nil {
+		return err
+	}
+	role := roleTherapist
+	if c.QueryParam("role") == roleObserver {
+		role = roleObserver
+	}
+	r, err := s.loadRoom(c.Request().Context(), sess)
+	if err != nil {
+		return err
+	}
+	return s.answer(c, r, role, auth.From(c).User.ID, offer, "/api/sessions/"+sess.ID+"/console/whip/")
+}
+
+// answer creates the server peer for an offer and returns the answer SDP.
+func (s *Service) answer(c echo.Context, r *room, role, userID, offer, base string) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
+	defer cancel()
+	p := newPeer(r, role, userID)
+	pc, answer, err := s.opts.RTC.Answer(ctx, offer, p.attach)
+	if err != nil {
+		return whipError(err)
+	}
+	p.pc = pc
+	r.register(p)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { r.connState(p, st) })
+	c.Response().Header().Set("Location", base+p.id)
+	return c.Blob(http.StatusCreated, "application/sdp", []byte(answer))
+}
+
+func whipError(err error) error {
+	switch {
+	case errors.Is(err, rtc.ErrNoDataChannel):
+		return apierr.Wrap(apierr.NoDataChannel, err)
+	case errors.Is(err, rtc.ErrBadSDP):
+		return apierr.Wrap(apierr.SDPInvalid, err)
+	}
+	return apierr.Wrap(apierr.Unavailable, err)
+}
+
+// connState reacts to pion's view of the link: disconnected pauses at once
+// (DESIGN.md §3), failed or closed removes the peer.
+func (r *room) connState(p *peer, st webrtc.PeerConnectionState) {
+	switch st {
+	case webrtc.PeerConnectionStateDisconnected:
+		r.mu.Lock()
+		if r.patient == p && r.started && r.sess.State == store.LiveLive {
+			r.connLost("ice_disconnected")
+		}
+		r.mu.Unlock()
+	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+		// Not inline: closing waits for pion's goroutines, this callback among them.
+		go r.leave(p, "ice_"+st.String())
+	}
+}
+
+// register remembers a peer by id for PATCH/DELETE before its channels open.
+func (r *room) register(p *peer) {
+	r.mu.Lock()
+	if r.byID == nil {
+		r.byID = map[string]*peer{}
+	}
+	r.byID[p.id] = p
+	r.mu.Unlock()
+}
+
+func (r *room) lookup(id string) *peer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byID[id]
+}
+
+func (s *Service) restart(c echo.Context, r *room, wantRole string) error {
+	p := r.lookup(c.Param("peer"))
+	if p == nil || markRole(p.role) != wantRole {
+		return apierr.New(apierr.NotFound)
+	}
+	offer, err := readOffer(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
+	defer cancel()
+	answer, err := s.opts.RTC.Restart(ctx, p.pc, offer)
+	if err != nil {
+		return whipError(err)
+	}
+	return c.Blob(http.StatusOK, "application/sdp", []byte(answer))
+}
+
+func (s *Service) leaveHandler(c echo.Context, r *room, wantRole string) error {
+	p := r.lookup(c.Param("peer"))
+	if p == nil || markRole(p.role) != wantRole {
+		return apierr.New(apierr.NotFound)
+	}
+	r.leave(p, "left")
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Service) patientRoom(c echo.Context) (*room, error) {
+	sess, err := s.patientSession(c)
+	if err != nil {
+		return nil, err
+	}
+	if r := s.room(sess.ID); r != nil {
+		return r, nil
+	}
+	return nil, apierr.New(apierr.NotFound)
+}
+
+func (s *Service) consoleRoom(c echo.Context) (*room, error) {
+	sess, err := s.loadSession(c)
+	if err != nil {
+		return nil, err
+	}
+	if r := s.room(sess.ID); r != nil {
+		return r, nil
+	}
+	return nil, apierr.New(apierr.NotFound)
+}
+
+func (s *Service) patientRestart(c echo.Context) error {
+	r, err := s.patientRoom(c)
+	if err != nil {
+		return err
+	}
+	return s.restart(c, r, rolePatient)
+}
+
+func (s *Service) patientLeave(c echo.Context) error {
+	r, err := s.patientRoom(c)
+	if err != nil {
+		return err
+	}
+	return s.leaveHandler(c, r, rolePatient)
+}
+
+func (s *Service) consoleRestart(c echo.Context) error {
+	r, err := s.consoleRoom(c)
+	if err != nil {
+		return err
+	}
+	return s.restart(c, r, roleTherapist)
+}
+
+func (s *Service) consoleLeave(c echo.Context) error {
+	r, err := s.consoleRoom(c)
+	if err != nil {
+		return err
+	}
+	return s.leaveHandler(c, r, roleTherapist)
+}

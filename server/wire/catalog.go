@@ -1,0 +1,318 @@
+// Package wire is the live-session protocol on the `control` and `signals`
+// data channels (DESIGN.md §3): the envelope, the catalogue of every message
+// type with its direction, channel and body, strict size-limited decoders, and
+// the JSON Schema and documentation page generated from that catalogue.
+package wire
+
+import (
+	"encoding/json"
+	"reflect"
+)
+
+// Version is the envelope version this server speaks.
+const Version = 1
+
+// Channel labels (the contract with clients).
+const (
+	Control = "control"
+	Signals = "signals"
+)
+
+// Size limits per message: a control message is small; a signals batch holds
+// at most biosignal.DefaultLimits.MaxBytes (64 KiB) of body plus the envelope.
+const (
+	MaxControlBytes = 16 << 10
+	MaxSignalsBytes = 72 << 10
+)
+
+// Dir says who sends a message to whom.
+type Dir string
+
+// Directions.
+const (
+	ToPatient   Dir = "server→patient"
+	FromPatient Dir = "patient→server"
+	ToConsole   Dir = "server→console"
+	FromConsole Dir = "console→server"
+)
+
+// Envelope wraps every message. Seq counts per sender and channel from 1;
+// Ack is the highest seq of the peer's messages the sender has durably handled;
+// T is the sender's clock in unix ms. SrcSeq, on a server message caused by a
+// therapist command, is that command's seq (relay-latency measurement and
+// console correlation).
+type Envelope struct {
+	V      int             `json:"v"`
+	Type   string          `json:"type"`
+	Seq    uint64          `json:"seq"`
+	Ack    uint64          `json:"ack"`
+	T      int64           `json:"t"`
+	SrcSeq uint64          `json:"src_seq,omitempty"`
+	Body   json.RawMessage `json:"body"`
+}
+
+// Spec describes one message type.
+type Spec struct {
+	Type    string
+	Dir     Dir
+	Channel string
+	Doc     string
+	// Durable messages are persisted and acknowledged after commit; the
+	// server drops a repeated seq (a resend after reconnect) and re-acks it.
+	Durable bool
+	body    any
+}
+
+// Body returns a fresh pointer to the message's body type.
+func (s Spec) Body() any { return reflect.New(reflect.TypeOf(s.body)).Interface() }
+
+// Crisis is the clinic's crisis line shown on the patient's safety panel.
+type Crisis struct {
+	Name   string `json:"name"`
+	Number string `json:"number"`
+}
+
+// Hello opens every connection. NextSeq tells a reloaded client where its
+// seq counters continue, so resends after a reload are not taken for duplicates.
+type Hello struct {
+	SessionID string            `json:"session_id"`
+	Role      string            `json:"role"`
+	State     string            `json:"state"`
+	Locale    string            `json:"locale"`
+	Crisis    Crisis            `json:"crisis"`
+	NextSeq   map[string]uint64 `json:"next_seq"`
+}
+
+// Empty is the body of messages that carry only their envelope.
+type Empty struct{}
+
+// SceneLoad loads a scene composition on the patient client.
+type SceneLoad struct {
+	Template     string         `json:"template"`
+	Params       map[string]any `json:"params"`
+	Layers       any            `json:"layers,omitempty"`
+	TransitionMs int            `json:"transition_ms"`
+}
+
+// SceneSet changes parameters of the loaded scene.
+type SceneSet struct {
+	Params       map[string]any `json:"params"`
+	TransitionMs int            `json:"transition_ms"`
+}
+
+// SceneEvent fires a one-shot clinician event of the template.
+type SceneEvent struct {
+	Event string `json:"event"`
+}
+
+// StepEnter announces a new exposure step.
+type StepEnter struct {
+	Index    int    `json:"index"`
+	StepID   string `json:"step_id"`
+	LabelKey string `json:"label_key"`
+}
+
+// SUDSPrompt asks the patient for a 0–100 rating.
+type SUDSPrompt struct {
+	PromptID string `json:"prompt_id"`
+}
+
+// BreathPhase is one phase of a breathing pacer.
+type BreathPhase struct {
+	Phase string  `json:"phase"`
+	S     float64 `json:"s"`
+}
+
+// BreathingStart starts the breathing pacer.
+type BreathingStart struct {
+	Phases    []BreathPhase `json:"phases"`
+	Cycles    int           `json:"cycles"`
+	DurationS float64       `json:"duration_s"`
+}
+
+// CalmNow fades the patient to the calm scene.
+type CalmNow struct {
+	Reason string `json:"reason"`
+}
+
+// Reason carries why something happened (hard.stop, session.end).
+type Reason struct {
+	Reason string `json:"reason"`
+}
+
+// Error reports a refused or malformed message; Code is an apierr code.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	RefSeq  uint64 `json:"ref_seq,omitempty"`
+}
+
+// SceneReady is the client's acknowledgement of the applied scene.
+type SceneReady struct {
+	Template string         `json:"template"`
+	Params   map[string]any `json:"params"`
+}
+
+// SUDSRating answers a prompt (or is given unprompted: prompt_id empty).
+type SUDSRating struct {
+	PromptID string `json:"prompt_id"`
+	Value    int    `json:"value"`
+}
+
+// ClientState reports the headset and comfort state.
+type ClientState struct {
+	XR      bool    `json:"xr"`
+	FPS     float64 `json:"fps"`
+	Comfort string  `json:"comfort"`
+	Sensor  string  `json:"sensor"`
+}
+
+// SignalsBatch is one biosignal batch (server/biosignal validates it):
+// sample i is at t0 + i·1000/rate_hz, or at t0 + ts[i] when rate_hz is 0.
+type SignalsBatch struct {
+	Stream string    `json:"stream"`
+	Unit   string    `json:"unit"`
+	RateHz float64   `json:"rate_hz,omitempty"`
+	T0     int64     `json:"t0"`
+	Ts     []int64   `json:"ts,omitempty"`
+	Values []float64 `json:"values,omitempty"`
+	Raw    [][]byte  `json:"raw,omitempty"`
+}
+
+// SessionState tells the console the session and patient link state.
+type SessionState struct {
+	State      string       `json:"state"`
+	Reason     string       `json:"reason,omitempty"`
+	Patient    bool         `json:"patient_connected"`
+	Client     *ClientState `json:"client,omitempty"`
+	Observers  int          `json:"observers"`
+	ElapsedMs  int64        `json:"elapsed_ms"`
+	ProtocolID string       `json:"protocol_id,omitempty"`
+}
+
+// Forwarded wraps a patient message relayed to the console.
+type Forwarded struct {
+	Template string         `json:"template,omitempty"`
+	Params   map[string]any `json:"params,omitempty"`
+	PromptID string         `json:"prompt_id,omitempty"`
+	Value    *int           `json:"value,omitempty"`
+}
+
+// Engine carries a protocol-engine output to the console (suggestions with
+// reason codes, command results, timeline entries, alerts).
+type Engine struct {
+	Kind string         `json:"kind"`
+	Body map[string]any `json:"body,omitempty"`
+}
+
+// Alert is a safety or biosignal alert for the console.
+type Alert struct {
+	Code      string  `json:"code"`
+	Reason    string  `json:"reason,omitempty"`
+	Value     float64 `json:"value,omitempty"`
+	Threshold float64 `json:"threshold,omitempty"`
+	Fired     bool    `json:"fired"`
+	MessageID string  `json:"message_id,omitempty"`
+}
+
+// Metrics is the live biosignal summary sent to the console every second
+// (server/biosignal.Metrics, passed through as JSON).
+type Metrics struct {
+	Metrics json.RawMessage `json:"metrics"`
+}
+
+// CmdParams sets scene parameters.
+type CmdParams struct {
+	Params       map[string]any `json:"params"`
+	TransitionMs int            `json:"transition_ms,omitempty"`
+}
+
+// CmdIntensity moves the scene to the template's mapping at an intensity 0–100.
+type CmdIntensity struct {
+	Intensity int `json:"intensity"`
+}
+
+// CmdEvent fires a one-shot scene event.
+type CmdEvent struct {
+	Event string `json:"event"`
+}
+
+// CmdAdvance enters the next step (or, inhibitory mode, a named one).
+type CmdAdvance struct {
+	StepID string `json:"step_id,omitempty"`
+}
+
+// CmdBreathing starts a breathing pacer at a rate (breaths/min).
+type CmdBreathing struct {
+	BreathsPerMin float64 `json:"breaths_per_min"`
+	Cycles        int     `json:"cycles"`
+}
+
+// Note is a therapist's free-text timeline note.
+type Note struct {
+	Text string `json:"text"`
+}
+
+// Catalog is every message type; docs/protocol.md is generated from it.
+var Catalog = []Spec{
+	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on every connection (patient and console).", body: Hello{}},
+	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Every 500 ms to every peer. A patient client that hears nothing for 2 s fades to calm on its own.", body: Empty{}},
+	{Type: "ack", Dir: ToPatient, Channel: Control, Doc: "Carries only the envelope `ack`: the peer's durable control messages up to it are committed.", body: Empty{}},
+	{Type: "scene.load", Dir: ToPatient, Channel: Control, Doc: "Load a scene composition.", body: SceneLoad{}},
+	{Type: "scene.set", Dir: ToPatient, Channel: Control, Doc: "Change parameters of the loaded scene.", body: SceneSet{}},
+	{Type: "scene.event", Dir: ToPatient, Channel: Control, Doc: "Fire a one-shot template event.", body: SceneEvent{}},
+	{Type: "step.enter", Dir: ToPatient, Channel: Control, Doc: "An exposure step begins.", body: StepEnter{}},
+	{Type: "suds.prompt", Dir: ToPatient, Channel: Control, Doc: "Ask for a SUDS rating (0–100).", body: SUDSPrompt{}},
+	{Type: "breathing.start", Dir: ToPatient, Channel: Control, Doc: "Start the breathing pacer.", body: BreathingStart{}},
+	{Type: "breathing.stop", Dir: ToPatient, Channel: Control, Doc: "Stop the breathing pacer.", body: Empty{}},
+	{Type: "calm.now", Dir: ToPatient, Channel: Control, Doc: "Fade to the calm scene now (soft pause).", body: CalmNow{}},
+	{Type: "resume", Dir: ToPatient, Channel: Control, Doc: "The therapist resumed the session.", body: Empty{}},
+	{Type: "hard.stop", Dir: ToPatient, Channel: Control, Doc: "Fade to neutral and show remove-your-headset instructions.", body: Reason{}},
+	{Type: "session.end", Dir: ToPatient, Channel: Control, Doc: "The session is over (also sent on server shutdown).", body: Reason{}},
+	{Type: "error", Dir: ToPatient, Channel: Control, Doc: "A message was refused; `code` is an API error code, `ref_seq` the refused message.", body: Error{}},
+	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: batches up to it are committed.", body: Empty{}},
+
+	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Every 500 ms; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
+	{Type: "scene.ready", Dir: FromPatient, Channel: Control, Doc: "The scene is applied, with the parameters actually used.", body: SceneReady{}},
+	{Type: "suds.rating", Dir: FromPatient, Channel: Control, Doc: "A SUDS rating 0–100.", Durable: true, body: SUDSRating{}},
+	{Type: "client.state", Dir: FromPatient, Channel: Control, Doc: "Headset state: XR active, frame rate, comfort mode, sensor state.", body: ClientState{}},
+	{Type: "break.request", Dir: FromPatient, Channel: Control, Doc: "\"I need a break\": the client entered calm by itself; the therapist is alerted.", Durable: true, body: Empty{}},
+	{Type: "signals.batch", Dir: FromPatient, Channel: Signals, Doc: "A biosignal batch; acknowledged after commit, resent until then.", Durable: true, body: SignalsBatch{}},
+
+	{Type: "hello", Dir: ToConsole, Channel: Control, Doc: "First message on a console connection.", body: Hello{}},
+	{Type: "heartbeat", Dir: ToConsole, Channel: Control, Doc: "Every 500 ms.", body: Empty{}},
+	{Type: "ack", Dir: ToConsole, Channel: Control, Doc: "Durable console messages (notes) up to the envelope `ack` are committed.", body: Empty{}},
+	{Type: "session.state", Dir: ToConsole, Channel: Control, Doc: "Session state and the patient's link and headset state.", body: SessionState{}},
+	{Type: "scene.ready", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient: the scene as applied.", body: Forwarded{}},
+	{Type: "suds.rating", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient.", body: Forwarded{}},
+	{Type: "engine", Dir: ToConsole, Channel: Control, Doc: "Protocol engine output: `suggest` (action + reason code), `command.refused`, timeline entries.", body: Engine{}},
+	{Type: "alert", Dir: ToConsole, Channel: Control, Doc: "Safety alert (link lost, break requested, biosignal rule).", body: Alert{}},
+	{Type: "metrics", Dir: ToConsole, Channel: Signals, Doc: "Live biosignal metrics, every second.", body: Metrics{}},
+	{Type: "error", Dir: ToConsole, Channel: Control, Doc: "A message was refused.", body: Error{}},
+
+	{Type: "heartbeat", Dir: FromConsole, Channel: Control, Doc: "Optional keep-alive.", body: Empty{}},
+	{Type: "cmd.scene.set", Dir: FromConsole, Channel: Control, Doc: "Set scene parameters (refused while paused).", body: CmdParams{}},
+	{Type: "cmd.intensity", Dir: FromConsole, Channel: Control, Doc: "Set the scene to the template's mapping at an intensity 0–100.", body: CmdIntensity{}},
+	{Type: "cmd.event", Dir: FromConsole, Channel: Control, Doc: "Fire a one-shot scene event.", body: CmdEvent{}},
+	{Type: "cmd.advance", Dir: FromConsole, Channel: Control, Doc: "Enter the next exposure step.", body: CmdAdvance{}},
+	{Type: "cmd.step_back", Dir: FromConsole, Channel: Control, Doc: "Go one step down the ladder.", body: Empty{}},
+	{Type: "cmd.stay", Dir: FromConsole, Channel: Control, Doc: "Stay on this step (dismisses the suggestion).", body: Empty{}},
+	{Type: "cmd.calm_now", Dir: FromConsole, Channel: Control, Doc: "Soft pause: calm scene now.", body: Empty{}},
+	{Type: "cmd.pause", Dir: FromConsole, Channel: Control, Doc: "Pause without changing the scene.", body: Empty{}},
+	{Type: "cmd.resume", Dir: FromConsole, Channel: Control, Doc: "Resume a paused session (the only way out of a link-loss pause).", body: Empty{}},
+	{Type: "cmd.stop", Dir: FromConsole, Channel: Control, Doc: "Hard stop: neutral scene, remove headset, incident recorded.", body: Empty{}},
+	{Type: "cmd.end", Dir: FromConsole, Channel: Control, Doc: "End the session (cool-down, then ended).", body: Empty{}},
+	{Type: "cmd.suds_prompt", Dir: FromConsole, Channel: Control, Doc: "Ask the patient for a SUDS rating now.", body: Empty{}},
+	{Type: "cmd.breathing", Dir: FromConsole, Channel: Control, Doc: "Start a breathing pacer (0 breaths/min stops it).", body: CmdBreathing{}},
+	{Type: "note", Dir: FromConsole, Channel: Control, Doc: "A timeline note; acknowledged after commit.", Durable: true, body: Note{}},
+}
+
+// Lookup finds the spec of a type sent in direction dir.
+func Lookup(dir Dir, typ string) (Spec, bool) {
+	for _, s := range Catalog {
+		if s.Dir == dir && s.Type == typ {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}

@@ -1,0 +1,171 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/havenvr/haven/server/apierr"
+)
+
+func TestDecode(t *testing.T) {
+	t.Parallel()
+	big := `{"v":1,"type":"note","seq":1,"ack":0,"t":1,"body":{"text":"` + strings.Repeat("a", MaxControlBytes) + `"}}`
+	cases := []struct {
+		name    string
+		data    string
+		channel string
+		dir     Dir
+		code    apierr.Code
+	}{
+		{"suds ok", `{"v":1,"type":"suds.rating","seq":3,"ack":0,"t":1,"body":{"prompt_id":"p1","value":40}}`, Control, FromPatient, ""},
+		{"heartbeat without body", `{"v":1,"type":"heartbeat","seq":1,"ack":0,"t":1}`, Control, FromPatient, ""},
+		{"batch ok", `{"v":1,"type":"signals.batch","seq":1,"ack":0,"t":1,"body":{"stream":"hr","unit":"bpm","rate_hz":1,"t0":5,"values":[70]}}`, Signals, FromPatient, ""},
+		{"command ok", `{"v":1,"type":"cmd.intensity","seq":1,"ack":0,"t":1,"body":{"intensity":50}}`, Control, FromConsole, ""},
+		{"not json", `{"v":1,`, Control, FromPatient, apierr.InvalidJSON},
+		{"trailing data", `{"v":1,"type":"heartbeat","seq":1,"ack":0,"t":1}{}`, Control, FromPatient, apierr.InvalidJSON},
+		{"unknown envelope field", `{"v":1,"type":"heartbeat","seq":1,"x":2}`, Control, FromPatient, apierr.InvalidJSON},
+		{"version 2", `{"v":2,"type":"heartbeat","seq":1}`, Control, FromPatient, apierr.UnsupportedVersion},
+		{"unknown type", `{"v":1,"type":"teleport","seq":1}`, Control, FromPatient, apierr.UnknownMessageType},
+		{"patient sends command", `{"v":1,"type":"cmd.stop","seq":1}`, Control, FromPatient, apierr.UnknownMessageType},
+		{"wrong channel", `{"v":1,"type":"suds.rating","seq":1,"body":{"value":1}}`, Signals, FromPatient, apierr.UnknownMessageType},
+		{"seq zero", `{"v":1,"type":"heartbeat","seq":0}`, Control, FromPatient, apierr.Validation},
+		{"suds out of range", `{"v":1,"type":"suds.rating","seq":1,"body":{"value":101}}`, Control, FromPatient, apierr.Validation},
+		{"unknown body field", `{"v":1,"type":"suds.rating","seq":1,"body":{"value":1,"mood":"x"}}`, Control, FromPatient, apierr.InvalidJSON},
+		{"empty note", `{"v":1,"type":"note","seq":1,"body":{"text":""}}`, Control, FromConsole, apierr.Validation},
+		{"too large", big, Control, FromConsole, apierr.MessageTooLarge},
+		{"breathing too fast", `{"v":1,"type":"cmd.breathing","seq":1,"body":{"breaths_per_min":30,"cycles":1}}`, Control, FromConsole, apierr.Validation},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := Decode([]byte(tc.data), tc.channel, tc.dir)
+			if tc.code == "" {
+				if err != nil {
+					t.Fatalf("Decode: %v", err)
+				}
+				if m.Body == nil || m.Spec.Type != m.Type {
+					t.Fatalf("decoded %+v", m)
+				}
+				return
+			}
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Code != tc.code {
+				t.Fatalf("err = %v, want code %s", err, tc.code)
+			}
+		})
+	}
+}
+
+func TestEncodeRoundTrip(t *testing.T) {
+	t.Parallel()
+	data := Encode("suds.rating", 7, 3, 99, 0, SUDSRating{PromptID: "a", Value: 20})
+	m, err := Decode(data, Control, FromPatient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := m.Body.(*SUDSRating); r.Value != 20 || m.Seq != 7 || m.Ack != 3 || m.T != 99 {
+		t.Fatalf("round trip: %+v %+v", m.Envelope, r)
+	}
+}
+
+func TestCatalogUnique(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, s := range Catalog {
+		k := string(s.Dir) + " " + s.Type
+		if seen[k] {
+			t.Errorf("duplicate %s", k)
+		}
+		seen[k] = true
+		if s.Doc == "" || (s.Channel != Control && s.Channel != Signals) {
+			t.Errorf("%s: missing doc or bad channel", k)
+		}
+		if _, ok := s.Schema()["type"]; !ok {
+			t.Errorf("%s: schema has no type", k)
+		}
+	}
+}
+
+// TestProtocolDocFresh fails when docs/protocol.md differs from the catalogue;
+// HAVEN_UPDATE_DOCS=1 (go generate ./server/wire) rewrites it.
+func TestProtocolDocFresh(t *testing.T) {
+	const path = "../../docs/protocol.md"
+	want := Markdown()
+	if os.Getenv("HAVEN_UPDATE_DOCS") == "1" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading %s: %v (run go generate ./server/wire)", path, err)
+	}
+	if string(got) != want {
+		t.Fatalf("%s is stale: run go generate ./server/wire", path)
+	}
+}
+
+func FuzzEnvelope(f *testing.F) {
+	f.Add([]byte(`{"v":1,"type":"heartbeat","seq":1,"ack":0,"t":1}`), 0)
+	f.Add([]byte(`{"v":1,"type":"signals.batch","seq":2,"body":{"stream":"eda","unit":"uS","rate_hz":32,"t0":1,"values":[1,2]}}`), 1)
+	f.Add([]byte(`{"v":1,"type":"note","seq":1,"body":{"text":"x"}}`), 3)
+	f.Add([]byte(`{"v":9}`), 2)
+	f.Add([]byte(`[]`), 0)
+	dirs := []Dir{FromPatient, FromPatient, ToConsole, FromConsole}
+	chans := []string{Control, Signals, Control, Control}
+	f.Fuzz(func(t *testing.T, data []byte, k int) {
+		i := ((k % 4) + 4) % 4
+		m, err := Decode(data, chans[i], dirs[i])
+		if err != nil {
+			var ae *apierr.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("uncoded error %v", err)
+			}
+			return
+		}
+		if m.Body == nil || m.V != Version {
+			t.Fatalf("accepted without body or wrong version: %+v", m)
+		}
+	})
+}
+
+// FuzzBodies decodes arbitrary bodies for every catalogue entry a peer can send.
+func FuzzBodies(f *testing.F) {
+	seeds := map[string]string{
+		"suds.rating": `{"prompt_id":"p","value":50}`, "signals.batch": `{"stream":"rr","unit":"ms","t0":3,"ts":[0,800],"values":[800,810]}`,
+		"client.state": `{"xr":true,"fps":72,"comfort":"vignette","sensor":"ok"}`, "scene.ready": `{"template":"heights","params":{"floor":3}}`,
+		"cmd.scene.set": `{"params":{"floor":4}}`, "cmd.breathing": `{"breaths_per_min":6,"cycles":10}`, "note": `{"text":"calm"}`,
+		"cmd.advance": `{"step_id":"step_02"}`, "cmd.intensity": `{"intensity":30}`, "cmd.event": `{"event":"drop"}`,
+	}
+	for i, s := range Catalog {
+		if s.Dir == FromPatient || s.Dir == FromConsole {
+			f.Add(i, []byte(seeds[s.Type]))
+		}
+	}
+	f.Fuzz(func(t *testing.T, i int, body []byte) {
+		s := Catalog[((i%len(Catalog))+len(Catalog))%len(Catalog)]
+		env, _ := json.Marshal(Envelope{V: 1, Type: s.Type, Seq: 1, T: 1, Body: validRaw(body)})
+		dir := s.Dir
+		if dir == ToPatient {
+			dir = FromPatient
+		} else if dir == ToConsole {
+			dir = FromConsole
+		}
+		_, err := Decode(env, s.Channel, dir)
+		var ae *apierr.Error
+		if err != nil && !errors.As(err, &ae) {
+			t.Fatalf("uncoded error %v", err)
+		}
+	})
+}
+
+func validRaw(b []byte) json.RawMessage {
+	if json.Valid(b) {
+		return b
+	}
+	q, _ := json.Marshal(string(b))
+	return q
+}
