@@ -2,6 +2,7 @@ package live_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +88,32 @@ func TestFullSession(t *testing.T) {
 	var tl []map[string]any
 	if st := f.th.Do(http.MethodGet, "/api/sessions/"+f.session+"/timeline", nil, &tl); st != http.StatusOK || len(tl) < 10 {
 		t.Fatalf("timeline: %d, %d events", st, len(tl))
+	}
+	checkExports(t, f, rep.Samples["eda"])
+}
+
+// checkExports downloads the stored biosignals in every export format.
+func checkExports(t *testing.T, f *fixture, edaSamples int64) {
+	t.Helper()
+	base := "/api/sessions/" + f.session + "/export/"
+	st, csv := f.th.Raw(http.MethodGet, base+"csv?stream=eda", nil)
+	if lines := strings.Count(string(csv), "\n"); st != http.StatusOK || int64(lines) != edaSamples+1 {
+		t.Fatalf("CSV export: %d, %d lines for %d samples", st, lines, edaSamples)
+	}
+	var bundle struct {
+		ResourceType string
+		Entry        []struct{ Resource struct{ ResourceType string } }
+	}
+	if st := f.th.Do(http.MethodGet, base+"fhir", nil, &bundle); st != http.StatusOK || bundle.ResourceType != "Bundle" || len(bundle.Entry) == 0 {
+		t.Fatalf("FHIR export: %d %s, %d entries", st, bundle.ResourceType, len(bundle.Entry))
+	}
+	if st, body := f.th.Raw(http.MethodGet, base+"omh", nil); st != http.StatusOK || !strings.Contains(string(body), "heart-rate") {
+		t.Fatalf("Open mHealth export: %d %.200s", st, body)
+	}
+	for _, bad := range []string{"csv?stream=nope", "xml"} {
+		if st := f.th.Do(http.MethodGet, base+bad, nil, nil); st != http.StatusUnprocessableEntity {
+			t.Errorf("export %s: status %d, want 422", bad, st)
+		}
 	}
 }
 

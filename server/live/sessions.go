@@ -43,6 +43,7 @@ func (s *Service) Register(w *web.Server) {
 	w.Handle(web.Route{Method: http.MethodPost, Path: "/api/join", Summary: "Redeem a join code for the patient's session token.",
 		Access: web.Public, Tag: "sessions", Handler: s.join, RequestBody: "{code}", Response: "{session_id, token, ice_servers}"})
 	s.registerWHIP(w, th)
+	s.registerExport(w, th)
 }
 
 // SessionView is the JSON shape of a session.
