@@ -171,3 +171,16 @@ func (s *Service) limitLogin(email, addr string) error {
 func (s *Service) audit(ctx context.Context, db *gorm.DB, ev store.AuditEvent) error {
 	return store.Audit(ctx, db, ev)
 }
+
+// Identify returns the signed-in principal of a request on a public route,
+// or nil: public pages (messages, locales) adapt to a clinic when they can.
+func (s *Service) Identify(c echo.Context) *Principal {
+	if p := From(c); p != nil {
+		return p
+	}
+	p, err := s.principal(c)
+	if err != nil {
+		return nil
+	}
+	return p
+}

@@ -129,7 +129,7 @@ func (s *Service) messages(c echo.Context) error {
 		return apierr.Invalid("prefix", "must start with one of "+strings.Join(publicPrefixes, ", "))
 	}
 	clinicID := c.QueryParam("clinic")
-	if p := auth.From(c); p != nil {
+	if p := s.auth.Identify(c); p != nil {
 		clinicID = p.User.ClinicID
 	}
 	explicit := c.QueryParam("locale")
