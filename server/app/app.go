@@ -21,6 +21,7 @@ import (
 	"github.com/havenvr/haven/server/clinic"
 	"github.com/havenvr/haven/server/compose"
 	"github.com/havenvr/haven/server/config"
+	"github.com/havenvr/haven/server/groups"
 	"github.com/havenvr/haven/server/ingest"
 	"github.com/havenvr/haven/server/live"
 	"github.com/havenvr/haven/server/localize"
@@ -45,7 +46,8 @@ type App struct {
 	Clinic   *clinic.Service
 	Localize *localize.Service
 	// RTC is the one WebRTC engine (one UDP port) shared by every peer kind.
-	RTC *rtc.Engine
+	RTC    *rtc.Engine
+	Groups *groups.Service
 	// Compose serves templates, compositions and protocols, and resolves the
 	// exact revisions live sessions run (ResolveProtocol, ResolveComposition).
 	Compose *compose.Service
@@ -92,6 +94,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		_ = st.Close()
 		return nil, err
 	}
+	a.wireGroups(log, bundle)
 	if a.Compose, err = compose.New(st, a.Auth, a.Clinic, log); err != nil {
 		_ = st.Close()
 		return nil, err
@@ -115,6 +118,13 @@ func (a *App) wireRTC(cfg config.Config, log *slog.Logger) error {
 	a.RTC = e
 	a.closers = append(a.closers, func(context.Context) error { return e.Close() })
 	return nil
+}
+
+// wireGroups starts the support-group service.
+func (a *App) wireGroups(log *slog.Logger, bundle *i18n.Bundle) {
+	a.Groups = groups.New(groups.Options{Store: a.Store, Auth: a.Auth, Engine: a.RTC, Bundle: bundle, Metrics: a.Metrics, Logger: log})
+	a.Groups.Register(a.Web)
+	a.closers = append(a.closers, a.Groups.Close)
 }
 
 // wireLive starts the biosignal writer and the live-session service. Closers

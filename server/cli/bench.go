@@ -12,6 +12,7 @@ import (
 func benchmarks() map[string]Command {
 	return map[string]Command{
 		"ingest": {"durable biosignal ingest vs a bare batched insert", BenchIngest},
+		"groups": {"message fan-out in one support room", BenchGroups},
 	}
 }
 

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/havenvr/haven/server/bench"
+	"github.com/havenvr/haven/server/groups/groupbench"
+)
+
+// BenchGroups implements `haven bench groups --members N --rate R
+// --duration D [--json] [--data DIR]`: N real pion members in one support
+// room of an in-process server on loopback, R chat messages a second in
+// total, fan-out latency from send to every member's receipt.
+func BenchGroups(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("haven bench groups", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	members := fs.Int("members", 500, "members in the room (each a pion peer)")
+	rate := fs.Float64("rate", 20, "chat messages per second, all members together")
+	duration := fs.Duration("duration", 20*time.Second, "how long to send")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	dir := fs.String("data", "", "directory for the benchmark database (default: a removed temp dir)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *members < 2 || *rate <= 0 || *duration <= 0 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "haven bench groups: --members ≥ 2, --rate > 0, --duration > 0; no positional arguments")
+		return 2
+	}
+	res, err := groupbench.Run(ctx, groupbench.Options{Members: *members, Rate: *rate, Duration: *duration, Progress: stderr, DataDir: *dir})
+	if err != nil {
+		fmt.Fprintf(stderr, "haven bench groups: %v\n", err)
+		return 1
+	}
+	if err := bench.WriteResult(stdout, res, *asJSON); err != nil {
+		fmt.Fprintf(stderr, "haven bench groups: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,171 @@
+package groups
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/wire"
+)
+
+// MaxFrame bounds one inbound data-channel message in bytes.
+const MaxFrame = 8 << 10
+
+// Envelope is the shared data-channel frame of DESIGN.md §3
+// ({"v":1,"type","seq","ack","t","body"}), owned by package wire. The chat
+// channel's own types are listed here and in docs/groups.md.
+type Envelope = wire.Envelope
+
+// Inbound chat-channel message types (member or moderator → server).
+const (
+	TypeSend   = "chat.send"
+	TypeTyping = "chat.typing"
+	TypeReact  = "chat.react"
+	TypeReport = "chat.report"
+	TypePing   = "ping"
+)
+
+// SendBody is a chat message.
+type SendBody struct {
+	Text string `json:"text"`
+}
+
+// ReactBody is a reaction to a message.
+type ReactBody struct {
+	Msg   string `json:"msg"`
+	Emoji string `json:"emoji"`
+}
+
+// ReportBody flags a message for the moderators.
+type ReportBody struct {
+	Msg    string `json:"msg"`
+	Reason string `json:"reason"` // worried or harmful
+}
+
+// Reactions are the only reactions accepted: supportive ones, so a reaction
+// cannot be used to mock someone.
+var Reactions = []string{"❤️", "🤗", "👍", "🙏", "💪", "🌱"}
+
+// Inbound is one decoded, validated client frame.
+type Inbound struct {
+	Type   string
+	Seq    uint64
+	T      int64
+	Send   SendBody
+	React  ReactBody
+	Report ReportBody
+}
+
+// Decode parses and validates one chat-channel frame. Every failure is a
+// coded error: message_too_large, invalid_json, unknown_field,
+// unsupported_version, unknown_message_type or validation.
+func Decode(data []byte) (Inbound, error) {
+	var in Inbound
+	if len(data) > MaxFrame {
+		return in, apierr.New(apierr.MessageTooLarge)
+	}
+	var env Envelope
+	if err := strict(data, &env); err != nil {
+		return in, err
+	}
+	if env.V != 1 {
+		return in, apierr.New(apierr.UnsupportedVersion)
+	}
+	in.Type, in.Seq, in.T = env.Type, env.Seq, env.T
+	body := env.Body
+	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
+		body = []byte("{}")
+	}
+	switch env.Type {
+	case TypeSend:
+		if err := strict(body, &in.Send); err != nil {
+			return in, err
+		}
+		if len([]rune(in.Send.Text)) > MaxTextRunes {
+			return in, apierr.New(apierr.MessageTooLarge)
+		}
+	case TypeReact:
+		if err := strict(body, &in.React); err != nil {
+			return in, err
+		}
+		if !validReaction(in.React.Emoji) || !validID(in.React.Msg) {
+			return in, apierr.Invalid("emoji", "unknown reaction")
+		}
+	case TypeReport:
+		if err := strict(body, &in.Report); err != nil {
+			return in, err
+		}
+		if (in.Report.Reason != "worried" && in.Report.Reason != "harmful") || !validID(in.Report.Msg) {
+			return in, apierr.Invalid("reason", "worried or harmful")
+		}
+	case TypeTyping, TypePing:
+		var empty struct{}
+		if err := strict(body, &empty); err != nil {
+			return in, err
+		}
+	default:
+		return in, apierr.New(apierr.UnknownMessageType)
+	}
+	return in, nil
+}
+
+func strict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return apierr.Invalid(te.Field, "wrong type")
+		}
+		if e := err.Error(); len(e) > 20 && e[:20] == "json: unknown field " {
+			return apierr.New(apierr.UnknownField)
+		}
+		return apierr.Wrap(apierr.InvalidJSON, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return apierr.New(apierr.InvalidJSON)
+	}
+	return nil
+}
+
+func validReaction(e string) bool {
+	for _, r := range Reactions {
+		if r == e {
+			return true
+		}
+	}
+	return false
+}
+
+// validID accepts the server's base32 ids (store.NewID).
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z') && !(c >= '2' && c <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// outbound builds a server frame. seq is the room's event counter: gaps
+// mean private events addressed to others.
+func outbound(typ string, seq uint64, body any) []byte {
+	b, err := json.Marshal(struct {
+		V    int    `json:"v"`
+		Type string `json:"type"`
+		Seq  uint64 `json:"seq"`
+		T    int64  `json:"t"`
+		Body any    `json:"body"`
+	}{1, typ, seq, time.Now().UnixMilli(), body})
+	if err != nil {
+		// Bodies are our own structs and maps of strings: Marshal cannot fail.
+		panic(err)
+	}
+	return b
+}

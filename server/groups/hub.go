@@ -1,0 +1,373 @@
+package groups
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/havenvr/haven/i18n"
+	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/store"
+)
+
+// Roles shown in the member list.
+const (
+	RoleMember    = "member"
+	RoleModerator = "moderator"
+)
+
+// recentCap is how many recent messages a room keeps in memory (never on
+// disk) so a member can report one and a moderator can delete one.
+const recentCap = 500
+
+// conn is one connected peer on a room's chat channel.
+type conn struct {
+	key       string // member id, or "mod:" + a random id
+	memberID  string
+	userID    string
+	pseudonym string
+	role      string
+	since     time.Time // member's first join, for the new-member limits
+	loc       *i18n.Localizer
+	pc        *webrtc.PeerConnection
+	dc        *webrtc.DataChannel
+	out       *rtc.Outbox
+
+	// guarded by room.mu
+	admitted   bool
+	mutedUntil time.Time
+	lastSent   time.Time
+	lastTyping time.Time
+	gone       bool
+}
+
+type chatRecord struct {
+	ID, MemberID, Pseudonym, Role, Text string
+	At                                  time.Time
+}
+
+type presence struct {
+	Pseudonym string `json:"pseudonym"`
+	Role      string `json:"role"`
+}
+
+// room is a room's live state: its peers, recent messages and settings.
+type room struct {
+	s   *Service
+	loc *i18n.Localizer // the room's language, for notices to everyone
+
+	mu      sync.Mutex
+	row     store.GroupRoom
+	conns   map[string]*conn
+	seq     uint64
+	recent  []chatRecord
+	joined  []presence
+	left    []presence
+	pending bool
+	ended   bool
+}
+
+// live returns the room's runtime, loading it on first use.
+func (s *Service) live(ctx context.Context, roomID string) (*room, error) {
+	s.mu.Lock()
+	r := s.rooms[roomID]
+	s.mu.Unlock()
+	if r != nil {
+		return r, nil
+	}
+	var row store.GroupRoom
+	if err := s.store.DB.WithContext(ctx).Take(&row, "id = ?", roomID).Error; err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r = s.rooms[roomID]; r == nil {
+		r = &room{s: s, row: row, conns: map[string]*conn{}, loc: s.localizer(row.ClinicID, row.Locale)}
+		s.rooms[roomID] = r
+	}
+	return r, nil
+}
+
+// loaded returns the runtime only if the room is live in memory.
+func (s *Service) loaded(roomID string) *room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rooms[roomID]
+}
+
+// openLocked reports whether members may chat: within schedule, not ended,
+// and (if configured) with a moderator present.
+func (r *room) openLocked(now time.Time) bool {
+	if r.ended || r.row.EndedAt != nil {
+		return false
+	}
+	if !withinSchedule(r.row, now) {
+		return false
+	}
+	return !r.row.RequireModerator || r.moderatorsLocked() > 0
+}
+
+func withinSchedule(row store.GroupRoom, now time.Time) bool {
+	if row.OpensAt != nil && now.Before(*row.OpensAt) {
+		return false
+	}
+	return row.ClosesAt == nil || now.Before(*row.ClosesAt)
+}
+
+func (r *room) moderatorsLocked() int {
+	n := 0
+	for _, c := range r.conns {
+		if c.role == RoleModerator {
+			n++
+		}
+	}
+	return n
+}
+
+// sendLocked queues frame for c; a peer whose queue is full is too slow and
+// is dropped (told why) so that it never delays anyone else.
+func (r *room) sendLocked(c *conn, frame []byte) {
+	if c.gone {
+		return
+	}
+	if err := c.out.Send(frame); err != nil {
+		if errors.Is(err, rtc.ErrTooSlow) {
+			r.s.countDrop("too_slow")
+			_ = c.dc.SendText(string(r.errorFrameLocked(c, "peer_too_slow")))
+		}
+		r.dropLocked(c)
+	}
+}
+
+// broadcastLocked sends one frame to every peer for which want is true.
+func (r *room) broadcastLocked(frame []byte, want func(*conn) bool) int {
+	n := 0
+	for _, c := range r.conns {
+		if want == nil || want(c) {
+			r.sendLocked(c, frame)
+			n++
+		}
+	}
+	if m := r.s.opts.Metrics; m != nil {
+		m.Messages.WithLabelValues("chat", "out").Add(float64(n))
+	}
+	return n
+}
+
+func inRoom(c *conn) bool      { return c.admitted || c.role == RoleModerator }
+func isModerator(c *conn) bool { return c.role == RoleModerator }
+
+func (r *room) nextSeq() uint64 { r.seq++; return r.seq }
+
+// noticeLocked builds a localized system notice in loc.
+func (r *room) noticeLocked(loc *i18n.Localizer, id string, data map[string]any) []byte {
+	return outbound("notice", r.nextSeq(), map[string]any{"id": id, "text": loc.T(id, data), "data": data})
+}
+
+func (r *room) errorFrameLocked(c *conn, code string) []byte {
+	return outbound("error", r.nextSeq(), map[string]any{"code": code, "message": c.loc.Error(code, nil)})
+}
+
+// dropLocked removes c from the room and closes its peer in the background.
+func (r *room) dropLocked(c *conn) {
+	if c.gone {
+		return
+	}
+	c.gone = true
+	if r.conns[c.key] == c {
+		delete(r.conns, c.key)
+	}
+	if c.admitted || c.role == RoleModerator {
+		r.left = append(r.left, presence{c.pseudonym, c.role})
+		r.schedulePresenceLocked()
+	}
+	if c.role == RoleModerator && r.row.RequireModerator && r.moderatorsLocked() == 0 && !r.ended {
+		r.broadcastLocked(r.noticeLocked(r.loc, "group.notice.waiting_moderator", nil), inRoom)
+	}
+	if c.role == RoleMember {
+		r.lobbyChangedLocked()
+		if m := r.s.opts.Metrics; m != nil {
+			m.LivePeers.WithLabelValues("member").Dec()
+		}
+	}
+	pc, out := c.pc, c.out
+	r.s.peers.Add(1)
+	go func() {
+		defer r.s.peers.Done()
+		// Let the last frames (a notice, an error) leave before closing.
+		time.Sleep(100 * time.Millisecond)
+		if out != nil {
+			out.Close()
+		}
+		if pc != nil { // nil only if dropped before signalling finished; answer closes it then
+			_ = pc.GracefulClose()
+		}
+	}()
+}
+
+// attach adds a peer whose chat channel just opened.
+func (r *room) attach(c *conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		r.sendLocked(c, r.noticeLocked(c.loc, "group.notice.ended", nil))
+		r.dropLocked(c)
+		return
+	}
+	if old := r.conns[c.key]; old != nil {
+		r.dropLocked(old)
+	}
+	wasOpen := r.openLocked(r.s.now())
+	r.conns[c.key] = c
+	if c.role == RoleMember {
+		if m := r.s.opts.Metrics; m != nil {
+			m.LivePeers.WithLabelValues("member").Inc()
+		}
+	}
+	r.sendLocked(c, r.welcomeLocked(c))
+	switch {
+	case c.role == RoleModerator:
+		r.joined = append(r.joined, presence{c.pseudonym, c.role})
+		r.schedulePresenceLocked()
+		r.sendLocked(c, r.lobbyFrameLocked())
+		if !wasOpen && r.openLocked(r.s.now()) {
+			r.broadcastLocked(r.noticeLocked(r.loc, "group.notice.room_open", nil), inRoom)
+		}
+	case c.admitted:
+		r.joined = append(r.joined, presence{c.pseudonym, c.role})
+		r.schedulePresenceLocked()
+		if !r.openLocked(r.s.now()) {
+			r.sendLocked(c, r.noticeLocked(c.loc, "group.notice.waiting_moderator", nil))
+		}
+	default:
+		r.sendLocked(c, r.noticeLocked(c.loc, "group.notice.lobby", nil))
+		r.lobbyChangedLocked()
+	}
+}
+
+// detach removes a peer whose connection ended.
+func (r *room) detach(c *conn) {
+	r.mu.Lock()
+	r.dropLocked(c)
+	r.mu.Unlock()
+}
+
+func (r *room) welcomeLocked(c *conn) []byte {
+	members := []presence{}
+	if inRoom(c) { // someone waiting in the lobby does not yet see who is inside
+		members = r.membersLocked()
+	}
+	body := map[string]any{
+		"you":       map[string]any{"id": c.memberID, "pseudonym": c.pseudonym, "role": c.role},
+		"room":      map[string]any{"id": r.row.ID, "topic": r.row.Topic, "locale": r.row.Locale, "dir": i18n.Dir(r.row.Locale), "slow_mode": r.row.SlowModeSeconds, "locked": r.row.Locked, "open": r.openLocked(r.s.now())},
+		"admitted":  inRoom(c),
+		"members":   members,
+		"reactions": Reactions,
+	}
+	return outbound("welcome", r.nextSeq(), body)
+}
+
+func (r *room) membersLocked() []presence {
+	out := []presence{}
+	for _, c := range r.conns {
+		if inRoom(c) {
+			out = append(out, presence{c.pseudonym, c.role})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Pseudonym < out[j].Pseudonym })
+	return out
+}
+
+// schedulePresenceLocked coalesces joins and leaves into one frame a
+// PresenceInterval: a room filling with 500 members sends 500 small deltas
+// in total per member, not a growing list per join.
+func (r *room) schedulePresenceLocked() {
+	if r.pending {
+		return
+	}
+	r.pending = true
+	time.AfterFunc(r.s.limits().PresenceInterval, r.flushPresence)
+}
+
+func (r *room) flushPresence() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending = false
+	if len(r.joined) == 0 && len(r.left) == 0 || r.ended {
+		return
+	}
+	frame := outbound("members.delta", r.nextSeq(), map[string]any{"joined": r.joined, "left": r.left})
+	r.joined, r.left = nil, nil
+	r.broadcastLocked(frame, inRoom)
+}
+
+type lobbyEntry struct {
+	ID        string `json:"id"`
+	Pseudonym string `json:"pseudonym"`
+}
+
+func (r *room) lobbyFrameLocked() []byte {
+	list := []lobbyEntry{}
+	for _, c := range r.conns {
+		if c.role == RoleMember && !c.admitted {
+			list = append(list, lobbyEntry{c.memberID, c.pseudonym})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Pseudonym < list[j].Pseudonym })
+	return outbound("lobby", r.nextSeq(), map[string]any{"members": list})
+}
+
+func (r *room) lobbyChangedLocked() {
+	if r.moderatorsLocked() > 0 {
+		r.broadcastLocked(r.lobbyFrameLocked(), isModerator)
+	}
+}
+
+// alertLocked tells every connected moderator at once.
+func (r *room) alertLocked(body map[string]any) {
+	r.broadcastLocked(outbound("mod.alert", r.nextSeq(), body), isModerator)
+}
+
+func (r *room) rememberLocked(m chatRecord) {
+	if len(r.recent) >= recentCap {
+		copy(r.recent, r.recent[1:])
+		r.recent = r.recent[:recentCap-1]
+	}
+	r.recent = append(r.recent, m)
+}
+
+func (r *room) findLocked(id string) (chatRecord, int) {
+	for i := len(r.recent) - 1; i >= 0; i-- {
+		if r.recent[i].ID == id {
+			return r.recent[i], i
+		}
+	}
+	return chatRecord{}, -1
+}
+
+// closeAll tells every peer why and closes them (room ended, server stopping).
+func (r *room) closeAll(noticeID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ended = true
+	frame := r.noticeLocked(r.loc, noticeID, nil)
+	for _, c := range r.conns {
+		r.sendLocked(c, frame)
+	}
+	for _, c := range r.conns {
+		r.dropLocked(c)
+	}
+	r.recent = nil
+}
+
+func (s *Service) countDrop(reason string) {
+	if m := s.opts.Metrics; m != nil {
+		m.Dropped.WithLabelValues(reason).Inc()
+	}
+	s.log.Info("peer dropped", slog.String("reason", reason))
+}

@@ -1,0 +1,517 @@
+package groups
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/auth"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/web"
+)
+
+// Moderator actions.
+const (
+	ActMute     = "mute"
+	ActUnmute   = "unmute"
+	ActRemove   = "remove"
+	ActBan      = "ban"
+	ActDelete   = "delete"
+	ActSlowMode = "slow_mode"
+	ActLock     = "lock"
+	ActUnlock   = "unlock"
+	ActAdmit    = "admit"
+	ActEnd      = "end"
+)
+
+var memberActions = map[string]bool{ActMute: true, ActUnmute: true, ActRemove: true, ActBan: true, ActAdmit: true}
+
+// ActionRequest is one moderator action.
+type ActionRequest struct {
+	Action    string `json:"action"`
+	MemberID  string `json:"member_id"`
+	MessageID string `json:"message_id"`
+	Seconds   int    `json:"seconds"`
+	Reason    string `json:"reason"`
+}
+
+func detail(m map[string]any) string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// action applies a moderator action. Every action is an audit event naming
+// the moderator, the target pseudonym and the reason, committed before the
+// room is told.
+func (s *Service) action(c echo.Context) error {
+	p := auth.From(c)
+	row, err := s.roomOf(c)
+	if err != nil {
+		return err
+	}
+	var req ActionRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	req.Reason = Sanitize(req.Reason)
+	if len([]rune(req.Reason)) > 500 {
+		return apierr.Invalid("reason", "at most 500 characters")
+	}
+	if row.EndedAt != nil {
+		return apierr.New(apierr.SessionState).With("State", string(StateEnded))
+	}
+	ctx := c.Request().Context()
+	var m store.GroupMember
+	if memberActions[req.Action] {
+		if err := s.store.DB.WithContext(ctx).Take(&m, "id = ? AND room_id = ?", req.MemberID, row.ID).Error; err != nil {
+			return apierr.Invalid("member_id", "not a member of this room")
+		}
+	}
+	ev := store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "group." + req.Action, Target: "group_room", TargetID: row.ID}
+	info := map[string]any{"reason": req.Reason}
+	if m.ID != "" {
+		info["pseudonym"], info["member_id"] = m.Pseudonym, m.ID
+	}
+	apply, err := s.prepare(ctx, row, m, req, info)
+	if err != nil {
+		return err
+	}
+	ev.Detail = detail(info)
+	err = s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := apply(tx); err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, ev)
+	})
+	if err != nil {
+		return apierr.Errorf("groups: %s: %w", req.Action, err)
+	}
+	s.announce(ctx, row, m, req, info)
+	return c.JSON(http.StatusOK, map[string]any{"ok": true, "action": req.Action})
+}
+
+// prepare validates an action and returns its database change.
+func (s *Service) prepare(ctx context.Context, row store.GroupRoom, m store.GroupMember, req ActionRequest, info map[string]any) (func(*gorm.DB) error, error) {
+	now := s.now().UTC()
+	memberUpdate := func(cols map[string]any) func(*gorm.DB) error {
+		return func(tx *gorm.DB) error {
+			return tx.Model(&store.GroupMember{}).Where("id = ?", m.ID).Updates(cols).Error
+		}
+	}
+	roomUpdate := func(cols map[string]any) func(*gorm.DB) error {
+		return func(tx *gorm.DB) error {
+			return tx.Model(&store.GroupRoom{}).Where("id = ?", row.ID).Updates(cols).Error
+		}
+	}
+	switch req.Action {
+	case ActMute:
+		if req.Seconds < 10 || req.Seconds > 7*86400 {
+			return nil, apierr.Invalid("seconds", "10 seconds to 7 days")
+		}
+		until := now.Add(time.Duration(req.Seconds) * time.Second)
+		info["until"] = until
+		return memberUpdate(map[string]any{"muted_until": until}), nil
+	case ActUnmute:
+		return memberUpdate(map[string]any{"muted_until": nil}), nil
+	case ActRemove:
+		return memberUpdate(map[string]any{"removed_at": now, "admitted_at": nil}), nil
+	case ActBan:
+		return memberUpdate(map[string]any{"banned_at": now, "admitted_at": nil}), nil
+	case ActAdmit:
+		return memberUpdate(map[string]any{"admitted_at": now, "removed_at": nil}), nil
+	case ActSlowMode:
+		if req.Seconds < 0 || req.Seconds > 600 {
+			return nil, apierr.Invalid("seconds", "0 to 600")
+		}
+		info["seconds"] = req.Seconds
+		return roomUpdate(map[string]any{"slow_mode_seconds": req.Seconds}), nil
+	case ActLock, ActUnlock:
+		return roomUpdate(map[string]any{"locked": req.Action == ActLock}), nil
+	case ActDelete:
+		return s.prepareDelete(row, req, info)
+	case ActEnd:
+		return s.prepareEnd(row, now), nil
+	}
+	return nil, apierr.Invalid("action", "unknown action")
+}
+
+// prepareDelete hides a message from the room at once but keeps it for the
+// review window, so a moderator's deletion can itself be reviewed.
+func (s *Service) prepareDelete(row store.GroupRoom, req ActionRequest, info map[string]any) (func(*gorm.DB) error, error) {
+	r := s.loaded(row.ID)
+	if r == nil {
+		return nil, apierr.Invalid("message_id", "no such message")
+	}
+	r.mu.Lock()
+	rec, i := r.findLocked(req.MessageID)
+	r.mu.Unlock()
+	if i < 0 {
+		return nil, apierr.Invalid("message_id", "no such message")
+	}
+	info["pseudonym"], info["message_id"], info["member_id"] = rec.Pseudonym, rec.ID, rec.MemberID
+	purge := s.now().UTC().Add(s.limits().DeleteReview)
+	item := store.GroupQueueItem{ID: store.NewID(), RoomID: row.ID, Kind: "deleted", MessageID: rec.ID, Pseudonym: rec.Pseudonym,
+		Text: rec.Text, CreatedAt: s.now().UTC(), PurgeAt: &purge}
+	return func(tx *gorm.DB) error { return tx.Create(&item).Error }, nil
+}
+
+// prepareEnd ends the room: member records (token hashes, pseudonyms) go at
+// once; review items go now or after the room's retention days. The audit
+// trail stays, by clinic policy.
+func (s *Service) prepareEnd(row store.GroupRoom, now time.Time) func(*gorm.DB) error {
+	return func(tx *gorm.DB) error {
+		if err := tx.Model(&store.GroupRoom{}).Where("id = ?", row.ID).Update("ended_at", now).Error; err != nil {
+			return err
+		}
+		if row.RetainDays == 0 {
+			if err := tx.Where("room_id = ?", row.ID).Delete(&store.GroupQueueItem{}).Error; err != nil {
+				return err
+			}
+		} else {
+			purge := now.Add(time.Duration(row.RetainDays) * 24 * time.Hour)
+			if err := tx.Model(&store.GroupQueueItem{}).Where("room_id = ?", row.ID).Update("purge_at", purge).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Where("room_id = ?", row.ID).Delete(&store.GroupMember{}).Error
+	}
+}
+
+// announce applies a committed action to the live room.
+func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.GroupMember, req ActionRequest, info map[string]any) {
+	r := s.loaded(row.ID)
+	if r == nil {
+		return
+	}
+	if req.Action == ActEnd {
+		r.mu.Lock()
+		r.broadcastLocked(outbound("room.ended", r.nextSeq(), map[string]any{}), nil)
+		r.mu.Unlock()
+		r.closeAll("group.notice.ended")
+		s.mu.Lock()
+		delete(s.rooms, row.ID)
+		s.mu.Unlock()
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	target := r.conns[m.ID]
+	switch req.Action {
+	case ActMute:
+		if target != nil {
+			target.mutedUntil = info["until"].(time.Time)
+			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.muted", map[string]any{"Minutes": minutesLeft(target.mutedUntil, s.now())}))
+		}
+	case ActUnmute:
+		if target != nil {
+			target.mutedUntil = time.Time{}
+			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.unmuted", nil))
+		}
+	case ActRemove, ActBan:
+		if target != nil {
+			id := "group.notice.removed"
+			r.sendLocked(target, r.noticeLocked(target.loc, id, nil))
+			r.dropLocked(target)
+		}
+	case ActAdmit:
+		if target != nil && !target.admitted {
+			target.admitted = true
+			r.sendLocked(target, r.welcomeLocked(target))
+			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.admitted", nil))
+			r.joined = append(r.joined, presence{target.pseudonym, target.role})
+			r.schedulePresenceLocked()
+			r.lobbyChangedLocked()
+		}
+	case ActDelete:
+		if _, i := r.findLocked(req.MessageID); i >= 0 {
+			r.recent = append(r.recent[:i], r.recent[i+1:]...)
+		}
+		r.broadcastLocked(outbound("chat.deleted", r.nextSeq(), map[string]any{"msg": req.MessageID,
+			"text": r.loc.T("group.notice.message_deleted", nil)}), inRoom)
+	case ActSlowMode:
+		r.row.SlowModeSeconds = req.Seconds
+		id := "group.notice.slow_mode_on"
+		if req.Seconds == 0 {
+			id = "group.notice.slow_mode_off"
+		}
+		r.broadcastLocked(r.noticeLocked(r.loc, id, map[string]any{"Seconds": req.Seconds}), inRoom)
+	case ActLock, ActUnlock:
+		r.row.Locked = req.Action == ActLock
+		r.broadcastLocked(r.noticeLocked(r.loc, "group.notice."+req.Action+"ed", nil), inRoom)
+	}
+	// Every moderator sees every action at once.
+	r.broadcastLocked(outbound("mod.action", r.nextSeq(), map[string]any{"action": req.Action, "info": info}), isModerator)
+}
+
+// AuditEntry is one moderation event as moderators see it.
+type AuditEntry struct {
+	ID        uint64         `json:"id"`
+	Action    string         `json:"action"`
+	ActorID   string         `json:"actor_id"`
+	ActorName string         `json:"actor_name,omitempty"`
+	Detail    map[string]any `json:"detail"`
+	At        time.Time      `json:"at"`
+}
+
+func (s *Service) audit(c echo.Context) error {
+	row, err := s.roomOf(c)
+	if err != nil {
+		return err
+	}
+	var evs []store.AuditEvent
+	if err := s.store.DB.WithContext(c.Request().Context()).Where("clinic_id = ? AND target = ? AND target_id = ?", row.ClinicID, "group_room", row.ID).
+		Order("id").Limit(2000).Find(&evs).Error; err != nil {
+		return apierr.Errorf("groups: listing audit: %w", err)
+	}
+	names := map[string]string{}
+	var users []store.User
+	s.store.DB.WithContext(c.Request().Context()).Select("id", "name", "email").Where("clinic_id = ?", row.ClinicID).Find(&users)
+	for _, u := range users {
+		names[u.ID] = u.Name
+		if u.Name == "" {
+			names[u.ID] = u.Email
+		}
+	}
+	out := make([]AuditEntry, 0, len(evs))
+	for _, e := range evs {
+		d := map[string]any{}
+		_ = json.Unmarshal([]byte(e.Detail), &d)
+		out = append(out, AuditEntry{ID: e.ID, Action: e.Action, ActorID: e.ActorID, ActorName: names[e.ActorID], Detail: d, At: e.CreatedAt})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// QueueItem is a message awaiting a moderator.
+type QueueItem struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	MessageID string    `json:"message_id"`
+	Pseudonym string    `json:"pseudonym"`
+	Text      string    `json:"text"`
+	Reporter  string    `json:"reporter,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+func (s *Service) queue(c echo.Context) error {
+	row, err := s.roomOf(c)
+	if err != nil {
+		return err
+	}
+	var items []store.GroupQueueItem
+	if err := s.store.DB.WithContext(c.Request().Context()).Where("room_id = ? AND resolved_at IS NULL", row.ID).
+		Order("created_at").Find(&items).Error; err != nil {
+		return apierr.Errorf("groups: listing queue: %w", err)
+	}
+	out := make([]QueueItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, QueueItem{ID: it.ID, Kind: it.Kind, MessageID: it.MessageID, Pseudonym: it.Pseudonym, Text: it.Text, Reporter: it.Reporter, At: it.CreatedAt})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// resolve closes a queue item. "release" publishes a held message (the
+// moderator judged it safe to share, e.g. after talking with the member);
+// "dismiss" keeps it out. Either is audited.
+func (s *Service) resolve(c echo.Context) error {
+	p := auth.From(c)
+	row, err := s.roomOf(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Decision string `json:"decision"`
+		Reason   string `json:"reason"`
+	}
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Decision != "release" && req.Decision != "dismiss" {
+		return apierr.Invalid("decision", "release or dismiss")
+	}
+	ctx := c.Request().Context()
+	var it store.GroupQueueItem
+	if err := s.store.DB.WithContext(ctx).Take(&it, "id = ? AND room_id = ? AND resolved_at IS NULL", c.Param("item"), row.ID).Error; err != nil {
+		return apierr.New(apierr.NotFound)
+	}
+	if req.Decision == "release" && it.Kind != "crisis" {
+		return apierr.Invalid("decision", "only held messages can be released")
+	}
+	now := s.now().UTC()
+	err = s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&store.GroupQueueItem{}).Where("id = ?", it.ID).
+			Updates(map[string]any{"resolved_at": now, "resolved_by": p.User.ID, "decision": req.Decision}).Error; err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "group.queue_" + req.Decision,
+			Target: "group_room", TargetID: row.ID, Detail: detail(map[string]any{"pseudonym": it.Pseudonym, "queue_id": it.ID, "kind": it.Kind, "reason": Sanitize(req.Reason)})})
+	})
+	if err != nil {
+		return apierr.Errorf("groups: resolving queue item: %w", err)
+	}
+	if r := s.loaded(row.ID); r != nil && req.Decision == "release" {
+		r.publish(chatRecord{ID: it.MessageID, Pseudonym: it.Pseudonym, Role: RoleMember, Text: it.Text, At: now}, false)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"ok": true})
+}
+
+// resourcesFor lists crisis resources for a room: the clinic's curated list
+// if it has one, else the built-in defaults; the room's (or clinic's)
+// country first, then the rest, then the international directory.
+func (s *Service) resourcesFor(ctx context.Context, row store.GroupRoom) ([]CrisisResource, error) {
+	country := row.Country
+	if country == "" {
+		var cl store.Clinic
+		if err := s.store.DB.WithContext(ctx).Select("country").Take(&cl, "id = ?", row.ClinicID).Error; err == nil {
+			country = cl.Country
+		}
+	}
+	list, err := s.clinicResources(ctx, row.ClinicID)
+	if err != nil || len(list) == 0 {
+		list = BuiltinResources()
+	}
+	out := make([]CrisisResource, 0, len(list))
+	for _, pass := range []func(CrisisResource) bool{
+		func(r CrisisResource) bool { return r.Country != "" && r.Country == country },
+		func(r CrisisResource) bool { return r.Country != "" && r.Country != country },
+		func(r CrisisResource) bool { return r.Country == "" },
+	} {
+		for _, r := range list {
+			if pass(r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, err
+}
+
+func (s *Service) clinicResources(ctx context.Context, clinicID string) ([]CrisisResource, error) {
+	var rows []store.GroupCrisisResource
+	if err := s.store.DB.WithContext(ctx).Where("clinic_id = ?", clinicID).Order("country, name").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("groups: loading crisis resources: %w", err)
+	}
+	out := make([]CrisisResource, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, CrisisResource{ID: r.ID, Country: r.Country, Name: r.Name, Phone: r.Phone, Text: r.Text, URL: r.URL, Hours: r.Hours, LastVerified: r.LastVerified})
+	}
+	return out, nil
+}
+
+func (s *Service) listResources(c echo.Context) error {
+	list, err := s.clinicResources(c.Request().Context(), auth.From(c).User.ClinicID)
+	if err != nil {
+		return apierr.Wrap(apierr.Internal, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"clinic": list, "builtin": BuiltinResources()})
+}
+
+func (s *Service) putResources(c echo.Context) error {
+	p := auth.From(c)
+	var req []CrisisResource
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req) > 200 {
+		return apierr.Invalid("resources", "at most 200")
+	}
+	rows := make([]store.GroupCrisisResource, 0, len(req))
+	for i, r := range req {
+		f := "resources[" + strconv.Itoa(i) + "]"
+		r.Name, r.Phone, r.Text, r.URL, r.Hours = Sanitize(r.Name), Sanitize(r.Phone), Sanitize(r.Text), Sanitize(r.URL), Sanitize(r.Hours)
+		if r.Name == "" || len(r.Name) > 200 || len(r.Phone) > 40 || len(r.Text) > 40 || len(r.URL) > 300 || len(r.Hours) > 100 {
+			return apierr.Invalid(f, "name required; fields within their sizes")
+		}
+		if r.Phone == "" && r.URL == "" && r.Text == "" {
+			return apierr.Invalid(f, "a phone number, text line or web address is required")
+		}
+		if r.LastVerified.IsZero() || r.LastVerified.After(s.now().Add(24*time.Hour)) {
+			return apierr.Invalid(f+".last_verified", "the date the number was last checked")
+		}
+		rows = append(rows, store.GroupCrisisResource{ID: store.NewID(), ClinicID: p.User.ClinicID, Country: r.Country, Name: r.Name,
+			Phone: r.Phone, Text: r.Text, URL: r.URL, Hours: r.Hours, LastVerified: r.LastVerified.UTC(), UpdatedBy: p.User.ID})
+	}
+	ctx := c.Request().Context()
+	err := s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("clinic_id = ?", p.User.ClinicID).Delete(&store.GroupCrisisResource{}).Error; err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			if err := tx.Create(&rows).Error; err != nil {
+				return err
+			}
+		}
+		return store.Audit(ctx, tx, store.AuditEvent{ClinicID: p.User.ClinicID, ActorID: p.User.ID, Action: "group.resources_update",
+			Target: "clinic", TargetID: p.User.ClinicID, Detail: detail(map[string]any{"count": len(rows)})})
+	})
+	if err != nil {
+		return apierr.Errorf("groups: saving crisis resources: %w", err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"count": len(rows)})
+}
+
+func phraseParams(c echo.Context) (string, string, error) {
+	loc, kind := c.Param("locale"), c.Param("kind")
+	if !shipped(loc) {
+		return "", "", apierr.Invalid("locale", "a shipped locale")
+	}
+	if kind != KindBlock && kind != KindCrisis {
+		return "", "", apierr.Invalid("kind", "block or crisis")
+	}
+	return loc, kind, nil
+}
+
+func (s *Service) getPhrases(c echo.Context) error {
+	loc, kind, err := phraseParams(c)
+	if err != nil {
+		return err
+	}
+	list, custom, err := s.PhraseList(c.Request().Context(), auth.From(c).User.ClinicID, loc, kind)
+	if err != nil {
+		return apierr.Wrap(apierr.Internal, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"locale": loc, "kind": kind, "phrases": list, "custom": custom})
+}
+
+func (s *Service) putPhrases(c echo.Context) error {
+	p := auth.From(c)
+	loc, kind, err := phraseParams(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Phrases []string `json:"phrases"`
+	}
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req.Phrases) > 1000 {
+		return apierr.Invalid("phrases", "at most 1000")
+	}
+	clean := make([]string, 0, len(req.Phrases))
+	for _, ph := range req.Phrases {
+		if ph = Sanitize(ph); ph != "" && len(ph) <= 200 {
+			clean = append(clean, ph)
+		}
+	}
+	data, _ := json.Marshal(clean)
+	row := store.GroupPhraseList{ClinicID: p.User.ClinicID, Locale: loc, Kind: kind, Phrases: string(data), UpdatedBy: p.User.ID, UpdatedAt: s.now().UTC()}
+	ctx := c.Request().Context()
+	err = s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditEvent{ClinicID: p.User.ClinicID, ActorID: p.User.ID, Action: "group.phrases_update",
+			Target: "clinic", TargetID: p.User.ClinicID, Detail: detail(map[string]any{"locale": loc, "kind": kind, "count": len(clean)})})
+	})
+	if err != nil {
+		return apierr.Errorf("groups: saving phrases: %w", err)
+	}
+	s.phrase.invalidate(p.User.ClinicID)
+	return c.JSON(http.StatusOK, map[string]any{"locale": loc, "kind": kind, "phrases": clean})
+}
