@@ -21,7 +21,7 @@ import (
 func (s *Service) registerExport(w *web.Server, th []echo.MiddlewareFunc) {
 	w.Handle(web.Route{Method: http.MethodGet, Path: "/api/sessions/:id/export/:format",
 		Summary: "Export a session's biosignals: csv (?stream=hr|rr|eda|…), fhir (R4 Bundle), omh (Open mHealth).",
-		Access: web.Therapist, Tag: "sessions", Handler: s.export, Middleware: th, Response: "file download"})
+		Access:  web.Therapist, Tag: "sessions", Handler: s.export, Middleware: th, Response: "file download"})
 }
 
 func (s *Service) export(c echo.Context) error {

@@ -145,6 +145,12 @@ func (r *room) peerReady(p *peer) {
 	r.patient = p
 	if old != nil && old != p {
 		go old.close()
+		if r.started && r.sess.State == store.LiveLive {
+			// A new headset connection while the old one still looked alive (a
+			// page reload, a network switch): the client comes back calm and
+			// waits for resume, so the session pauses as on any lost link.
+			r.connLost("replaced")
+		}
 	}
 	if !r.started {
 		r.started, r.lastTick = true, time.Now()

@@ -66,7 +66,13 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     });
   }
 
+  // haven's server (pion, server/rtc) sends each envelope as a binary frame of
+  // UTF-8 JSON; a text frame is accepted too.
+  const utf8 = new TextDecoder();
+  const frameText = (data) => (typeof data === 'string' ? data : data instanceof ArrayBuffer ? utf8.decode(data) : '');
+
   function wire(dc, ch, isControl) {
+    dc.binaryType = 'arraybuffer';
     dc.addEventListener('open', () => {
       ch.newPeer();
       ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); return true; });
@@ -76,7 +82,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     dc.addEventListener('close', () => { ch.attach(null); if (isControl) lost(); });
     dc.addEventListener('message', (e) => {
       let env;
-      try { env = decode(typeof e.data === 'string' ? e.data : ''); } catch (err) { onError(err); return; }
+      try { env = decode(frameText(e.data)); } catch (err) { onError(err); return; }
       if (isControl) watchdog.feed(performance.now());
       if (!ch.receive(env)) return;
       if (env.type === 'hello') continueSeqs(env.body.next_seq);
@@ -127,6 +133,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
 
   async function leave() {
     closed = true;
+    connected = false; // the channels' close events are ignored once closed
     clearTimeout(timer); timer = null;
     const loc = location;
     teardown();

@@ -70,6 +70,13 @@ function setupSensors({ r, conn, session, t }) {
 }
 
 function setupJoin({ r, conn, session, t, useSensor }) {
+  // a join link (/j/CODE) lands on /xr/#code=CODE: the code travels in the
+  // fragment so no server log sees it; fill it in and drop it from the address bar
+  const linked = new URLSearchParams(location.hash.slice(1)).get('code');
+  if (linked) {
+    $('code').value = linked;
+    history.replaceState(null, '', location.pathname + location.search);
+  }
   $('join-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     r.audio.unlock();

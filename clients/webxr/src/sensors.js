@@ -47,7 +47,11 @@ export function simulatedSensor(emit, { arousal = () => 0, now = () => Date.now(
   let beatAt = now(), lastHr = now(), tonic = 2.0, scr = 0, nextScr = now() + 8000;
   let hrBuf = [], rrBuf = [], rrTs = [], hrT0 = null, rrT0 = null;
   const eda = [];
-  let edaT0 = null;
+  // EDA runs on its own 32 Hz sample clock: timers fire late under load, and a
+  // batch stamped "now" would overlap the previous one's samples (the server
+  // refuses time going backwards). Each step emits the samples due so far.
+  const EDA_MS = 1000 / 32;
+  let edaNext = now();
   function step() {
     const t = now();
     const a = Math.max(0, Math.min(1, arousal()));
@@ -62,12 +66,12 @@ export function simulatedSensor(emit, { arousal = () => 0, now = () => Date.now(
     if (t - lastHr >= 1000) { if (hrT0 === null) hrT0 = t; hrBuf.push(Math.round(hr * 10) / 10); lastHr = t; }
     if (t >= nextScr) { scr = 0.3 + 0.4 * a; nextScr = t + (12000 - 8000 * a) * (0.5 + rand()); }
     tonic += (2 + 3 * a - tonic) * 0.0005;
-    if (edaT0 === null) edaT0 = t;
-    for (let i = 0; i < BATCH_MS / 31.25; i++) { scr *= 0.985; eda.push(Math.round((tonic + scr) * 1000) / 1000); }
+    if (t - edaNext > 5000) edaNext = t; // a suspended tab: leave a gap rather than invent minutes of samples
+    const edaT0 = Math.round(edaNext);
+    for (; edaNext < t; edaNext += EDA_MS) { scr *= 0.985; eda.push(Math.round((tonic + scr) * 1000) / 1000); }
     if (hrBuf.length) { emit({ stream: 'hr', unit: 'bpm', rate_hz: 1, t0: hrT0, values: hrBuf }); hrBuf = []; hrT0 = null; }
     if (rrBuf.length) { emit({ stream: 'rr', unit: 'ms', rate_hz: 0, t0: rrT0, ts: rrTs, values: rrBuf }); rrBuf = []; rrTs = []; rrT0 = null; }
-    emit({ stream: 'eda', unit: 'uS', rate_hz: 32, t0: edaT0, values: eda.splice(0) });
-    edaT0 = null;
+    if (eda.length) emit({ stream: 'eda', unit: 'uS', rate_hz: 32, t0: edaT0, values: eda.splice(0) });
   }
   const timer = setInterval(step, BATCH_MS);
   return { kind: 'simulated', name: 'simulated', step, stop() { clearInterval(timer); } };

@@ -149,7 +149,11 @@ export class PatientSession {
     const t = this.t();
     this.ended = true;
     this.pause();
-    this.ui.showMessage('end', t('client.ended.title'), t('client.ended.body'));
+    // the server ends the session right after a hard stop: the closing panel
+    // keeps the remove-headset steps (CLINICAL.md hard stop) instead of replacing them
+    if (this.hardStopped) this.ui.showMessage('end', t('client.remove_headset.title'), t('client.remove_headset.steps'), this.crisisLine());
+    else this.ui.showMessage('end', t('client.ended.title'), t('client.ended.body'));
+    this.setStatus(t('client.ended.title')); // not "waiting for your therapist" any more
     this.conn?.leave();
   }
 

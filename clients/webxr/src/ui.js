@@ -5,11 +5,17 @@
 // gaze dwell (1.5 s), controller rays (select), mouse/touch taps; the keyboard
 // is handled by the app.
 import * as THREE from 'three';
-import { Text } from 'troika-three-text';
+import { Text, configureTextBuilder } from 'troika-three-text';
 import { fontFor, LATIN_FONT } from './i18n.js';
 import { Pacer, phaseKey } from './pacer.js';
 
 const DWELL_S = 1.5;
+
+// Typeset on the main thread: troika's worker rebuilds its code with
+// `new Function`, which haven's Content-Security-Policy (script-src 'self',
+// no 'unsafe-eval') forbids, so every panel stayed blank when served by the
+// real server. Our panels hold a few short strings; the cost is negligible.
+configureTextBuilder({ useWorker: false });
 
 const PANEL_Z = -1.6;
 

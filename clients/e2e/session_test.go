@@ -1,0 +1,220 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/havenvr/haven/server/simpeer"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
+)
+
+type clientState struct {
+	Connected      bool        `json:"connected"`
+	Paused         bool        `json:"paused"`
+	Panel          *string     `json:"panel"`
+	Scene          sceneState  `json:"scene"`
+	PendingSignals int         `json:"pendingSignals"`
+	PendingControl int         `json:"pendingControl"`
+	Sensor         string      `json:"sensor"`
+	Suds           *string     `json:"suds"`
+	Pacer          *pacerState `json:"pacer"`
+}
+
+type pacerState struct {
+	Phase string  `json:"phase"`
+	Level float64 `json:"level"`
+}
+
+func state(p *Page) clientState { return MustEval[clientState](p, `window.haven.state`) }
+
+func forwardedFloor(floor int) func(simpeer.Received) bool {
+	return func(r simpeer.Received) bool {
+		f, ok := r.Body.(*wire.Forwarded)
+		return ok && r.Type == "scene.ready" && f.Template == "heights" && f.Params["floor"] == float64(floor)
+	}
+}
+
+// TestLiveSessionSafety walks the patient's side of a live session on the
+// REAL server with a real pion console peer driving it: join, scene load and
+// live change, SUDS by keyboard, pacer, acknowledged biosignals, break, the
+// lost-link rule on a genuinely dead link (calm within 2 s, server paused and
+// therapist alerted, reconnect with no batch lost, resume only on the
+// therapist's word), a reload mid-session and a hard stop.
+func TestLiveSessionSafety(t *testing.T) {
+	b := NewBrowser(t)
+	e := startLive(t, heightsAt3)
+	p := e.openJoined(b, "/xr/index.html?locale=en", e.joinCode())
+
+	p.WaitFor(`window.haven.state.scene.template === "heights" && window.haven.state.scene.params.floor === 3`, 10*time.Second)
+	e.waitConsole(5*time.Second, "scene.ready floor 3", forwardedFloor(3))
+	set := e.con.Send("cmd.scene.set", wire.CmdParams{Params: map[string]any{"floor": 4}})
+	e.waitConsole(3*time.Second, "engine scene.set", srcType("engine", set))
+	p.WaitFor(`window.haven.state.scene.params.floor === 4`, 3*time.Second)
+	e.waitConsole(5*time.Second, "scene.ready floor 4", forwardedFloor(4))
+
+	t.Run("suds rating by keyboard", func(t *testing.T) {
+		e.con.Send("cmd.suds_prompt", wire.Empty{})
+		p.WaitFor(`typeof window.haven.state.suds === "string"`, 3*time.Second)
+		prompt := *state(p).Suds
+		MustEval[bool](p, `(() => { for (const k of ['6', 'ArrowRight', 'Enter']) dispatchEvent(new KeyboardEvent('keydown', {key: k})); return true; })()`)
+		got := e.waitConsole(3*time.Second, "rating", simpeer.Type("suds.rating"))
+		if f := got.Body.(*wire.Forwarded); f.PromptID != prompt || f.Value == nil || *f.Value != 65 {
+			t.Errorf("rating forwarded %+v, want prompt %s value 65", f, prompt)
+		}
+		// durable: the server acknowledges after commit and the client forgets it
+		p.WaitFor(`window.haven.state.pendingControl === 0`, 3*time.Second)
+	})
+
+	t.Run("breathing pacer follows the phases", func(t *testing.T) {
+		// 12/min (the fastest the server allows) at 40 % inhale: 2 s in, 3 s out, one cycle
+		t0 := time.Now()
+		e.con.Send("cmd.breathing", wire.CmdBreathing{BreathsPerMin: 12, Cycles: 1})
+		p.WaitFor(`window.haven.state.pacer && window.haven.state.pacer.phase === "inhale"`, 2*time.Second)
+		p.WaitFor(`window.haven.state.pacer && window.haven.state.pacer.phase === "exhale"`, 3*time.Second)
+		if d := time.Since(t0); d < 1500*time.Millisecond {
+			t.Errorf("exhale began %s after the command, want about 2 s", d)
+		}
+		p.WaitFor(`window.haven.state.pacer === null`, 5*time.Second)
+		if d := time.Since(t0); d < 4500*time.Millisecond {
+			t.Errorf("the pacer stopped %s after the command, want about 5 s", d)
+		}
+	})
+
+	t.Run("signals are committed in seq order and acknowledged", func(t *testing.T) {
+		time.Sleep(1500 * time.Millisecond)
+		seqs := e.signalSeqs()
+		if len(seqs) < 4 {
+			t.Fatalf("only %d signal batches committed", len(seqs))
+		}
+		checkSeqsComplete(t, seqs)
+		if s := state(p); s.Sensor != "simulated" || s.PendingSignals > 4 {
+			t.Errorf("sensor %q, %d batches unacknowledged", s.Sensor, s.PendingSignals)
+		}
+	})
+
+	t.Run("break goes calm at once and alerts", func(t *testing.T) {
+		t0 := time.Now()
+		if err := chromedp.Do(p.Ctx, chromedp.Click(`#break`)); err != nil {
+			t.Fatal(err)
+		}
+		p.WaitFor(`window.haven.state.scene.template === "neutral_room" && window.haven.state.panel === "break"`, 2*time.Second)
+		e.waitConsole(3*time.Second, "break alert", since(t0, alertCode("break_requested")))
+		e.waitConsole(3*time.Second, "paused", since(t0, sessionState(store.LivePaused, true)))
+		e.con.Send("cmd.resume", wire.Empty{})
+		p.WaitFor(`window.haven.state.scene.template === "heights" && !window.haven.state.paused && window.haven.state.panel === null`, 5*time.Second)
+	})
+
+	t.Run("a dead link fades to calm in 2 s, pauses and alerts, and waits for the therapist", func(t *testing.T) {
+		cut := time.Now()
+		emulateLink(t, p, 100)
+		p.WaitFor(`window.haven.state.panel === "lost" && window.haven.state.paused`, 4*time.Second)
+		took := time.Since(cut)
+		p.WaitFor(`window.haven.state.scene.template === "neutral_room"`, time.Second)
+		// 2 s of silence after the last heartbeat (≤ 500 ms before the cut) + the client's 200 ms check + our poll
+		if took > 2500*time.Millisecond {
+			t.Errorf("calm after %s of a dead link, want ≤ 2 s", took)
+		}
+		a := e.waitConsole(3*time.Second, "link_lost alert", since(cut, alertCode("link_lost")))
+		if d := a.At.Sub(cut); d > 2*time.Second {
+			t.Errorf("therapist alerted %s after the cut, want ≤ 2 s", d)
+		}
+		if st, why := e.stored(); st != store.LivePaused || why != "link_lost" {
+			t.Errorf("session stored as %s (%s), want paused (link_lost)", st, why)
+		}
+		SaveArtifact(t, "live-link-lost.png", p.Screenshot())
+		t.Logf("calm after %s, therapist alerted after %s", took, a.At.Sub(cut))
+
+		emulateLink(t, p, 0)
+		back := time.Now()
+		p.WaitFor(`window.haven.state.connected === true`, 20*time.Second)
+		e.waitConsole(5*time.Second, "link restored", since(back, alertCode("link_restored")))
+		// connected again, but still calm: only the therapist's resume brings the scene back
+		time.Sleep(1500 * time.Millisecond)
+		if s := state(p); !s.Paused || s.Scene.Template != "neutral_room" {
+			t.Fatalf("resumed without the therapist's word: %+v", s)
+		}
+		if st, _ := e.stored(); st != store.LivePaused {
+			t.Fatalf("server resumed by itself: %s", st)
+		}
+		e.con.Send("cmd.resume", wire.Empty{})
+		p.WaitFor(`window.haven.state.scene.template === "heights" && window.haven.state.panel === null`, 5*time.Second)
+		// batches made while the link was dead were kept and resent: none missing, none twice
+		p.WaitFor(`window.haven.state.pendingSignals <= 4`, 5*time.Second)
+		checkSeqsComplete(t, e.signalSeqs())
+	})
+
+	t.Run("patient heartbeats every 500 ms", func(t *testing.T) {
+		t0 := time.Now()
+		time.Sleep(2 * time.Second)
+		n := 0
+		for _, f := range tapped(p, "sent") {
+			if f.Label == wire.Control && f.T >= float64(t0.UnixMilli()) && envType(f.Data) == "heartbeat" {
+				n++
+			}
+		}
+		if n < 3 || n > 6 {
+			t.Errorf("%d patient heartbeats in 2 s, want about 4", n)
+		}
+		if e.saw(since(t0, alertCode("link_lost"))) {
+			t.Error("the server lost the patient on a healthy link")
+		}
+	})
+	checkPatientFrames(t, tapped(p, "sent"))
+
+	t.Run("a reload mid-session reconnects, stays calm and continues its seqs", func(t *testing.T) {
+		before := e.signalSeqs()
+		t0 := time.Now()
+		if err := chromedp.Do(p.Ctx, chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		p.WaitFor(`document.documentElement.dataset.ready === "1" && window.haven.state.connected === true`, 20*time.Second)
+		installTap(p)
+		e.waitConsole(10*time.Second, "reloaded headset", since(t0, sessionState(store.LivePaused, true)))
+		if s := state(p); !s.Paused || s.Scene.Template != "neutral_room" || s.Panel == nil || *s.Panel != "lost" {
+			t.Fatalf("after reload: %+v", s)
+		}
+		e.con.Send("cmd.resume", wire.Empty{})
+		p.WaitFor(`!window.haven.state.paused && window.haven.state.panel === null && window.haven.state.scene.template === "heights"`, 5*time.Second)
+		time.Sleep(1500 * time.Millisecond)
+		after := e.signalSeqs()
+		checkSeqsComplete(t, after)
+		if len(after) <= len(before) {
+			t.Errorf("no new batch committed after the reload (%d before, %d after)", len(before), len(after))
+		}
+		checkPatientFrames(t, tapped(p, "sent"))
+	})
+
+	t.Run("hard stop shows the remove-headset instructions and they stay", func(t *testing.T) {
+		t0 := time.Now()
+		e.con.Send("cmd.stop", wire.Empty{})
+		// the server ends the session right after the hard stop, so the panel may already be the closing one
+		p.WaitFor(`["hard_stop", "end"].includes(window.haven.state.panel) && window.haven.state.scene.template === "neutral_room"`, 3*time.Second)
+		e.waitConsole(3*time.Second, "ended", since(t0, stateIs(store.LiveEnded)))
+		time.Sleep(time.Second) // session.end follows the hard stop at once: the instructions must stay
+		s := state(p)
+		if s.Panel == nil || (*s.Panel != "hard_stop" && *s.Panel != "end") || s.Scene.Template != "neutral_room" || s.Connected {
+			t.Errorf("after the hard stop: %+v", s)
+		}
+		if !MustEval[bool](p, shownTextJS(removeHeadsetEN)) {
+			t.Errorf("%q is not on screen after the session ended", removeHeadsetEN)
+		}
+		SaveArtifact(t, "live-hard-stop.png", p.Screenshot())
+	})
+	if errs := patientErrors(p); len(errs) > 0 {
+		t.Errorf("the patient client logged errors: %v", errs)
+	}
+}
+
+// removeHeadsetEN is client.remove_headset.title in i18n/locales/client.en.json.
+const removeHeadsetEN = "Please take off the headset"
+
+// shownTextJS is true when a visible troika text in the 3D scene reads s.
+func shownTextJS(s string) string {
+	return `(() => { let found = false; window.haven.renderer.three.scene.traverse((o) => {
+	  if (o.text !== ` + jsString(s) + `) return;
+	  let v = true; for (let x = o; x; x = x.parent) v = v && x.visible;
+	  found = found || v; }); return found; })()`
+}
