@@ -134,7 +134,9 @@ type SignalError struct {
 	Body   string
 }
 
-func (e *SignalError) Error() string { return fmt.Sprintf("rtc: signalling refused: %d %s", e.Status, e.Body) }
+func (e *SignalError) Error() string {
+	return fmt.Sprintf("rtc: signalling refused: %d %s", e.Status, e.Body)
+}
 
 // Close ends the peer connection and waits for pion's goroutines.
 func (cp *ClientPeer) Close() error { return cp.PC.GracefulClose() }
