@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -38,6 +39,7 @@ type DialOptions struct {
 // NewClientAPI returns a pion API for client peers on loopback.
 func NewClientAPI() *webrtc.API {
 	se := webrtc.SettingEngine{}
+	se.LoggerFactory = pionLogs{slog.New(slog.DiscardHandler)}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	loopbackOnly(&se)
 	se.SetICETimeouts(2*time.Second, 5*time.Second, 500*time.Millisecond)

@@ -49,6 +49,11 @@ var (
 // NewEngine builds the pion API for the given options.
 func NewEngine(opts Options) (*Engine, error) {
 	se := webrtc.SettingEngine{}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	se.LoggerFactory = pionLogs{log}
 	// No mDNS: a server has real addresses and must not depend on multicast.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// Detect a vanished patient within ~2 s (DESIGN.md §3's safety budget).
