@@ -308,3 +308,9 @@ func envType(data string) string {
 	}
 	return env.Type
 }
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
