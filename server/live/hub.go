@@ -124,6 +124,8 @@ func (r *room) handle(p *peer, m wire.Message) {
 		}
 	}
 	switch {
+	case r.sess.State == store.LiveEnded && m.Type == "heartbeat":
+		// A client's heartbeats may cross session.end on the wire: not an error.
 	case r.sess.State == store.LiveEnded:
 		refuse(apierr.SessionState)
 	case p.role == rolePatient && p != r.patient:
