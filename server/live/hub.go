@@ -143,8 +143,9 @@ func (r *room) handle(p *peer, m wire.Message) {
 func (r *room) duplicate(p *peer, m wire.Message) bool {
 	key := markRole(p.role) + "/" + m.Spec.Channel
 	r.seqMu.Lock()
-	high := r.high[key]
-	dup := m.Seq <= high
+	mk := r.mark(key)
+	high := mk.high
+	dup := mk.settled(m.Seq)
 	_, inflight := r.pending[key][m.Seq]
 	if !dup && !inflight {
 		if r.pending[key] == nil {
@@ -170,10 +171,7 @@ func (r *room) committed(p *peer, channel string, seq uint64, err error) {
 		r.seqMu.Unlock()
 		return
 	}
-	if seq > r.high[key] {
-		r.high[key] = seq
-	}
-	high := r.high[key]
+	high := r.mark(key).settle(seq)
 	r.seqMu.Unlock()
 	p.setAck(channel, high)
 }

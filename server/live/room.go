@@ -53,7 +53,7 @@ type room struct {
 	baseFrom int64
 
 	seqMu   sync.Mutex
-	high    map[string]uint64              // durable high-water marks, "role/channel"
+	marks   map[string]*marks              // settled durable seqs, "role/channel"
 	pending map[string]map[uint64]struct{} // taken, not yet committed
 }
 
@@ -64,7 +64,7 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 	}
 	r := &room{svc: s, id: sess.ID, sess: sess, locale: pat.Locale, consoles: map[string]*peer{},
 		bio: biosignal.NewLive(biosignal.LiveConfig{}), lastT: map[biosignal.Stream]int64{},
-		high: map[string]uint64{}, pending: map[string]map[uint64]struct{}{}}
+		marks: map[string]*marks{}, pending: map[string]map[uint64]struct{}{}}
 	if r.locale == "" {
 		r.locale = "en"
 	}
@@ -105,27 +105,6 @@ func (s *Service) crisisLine(ctx context.Context, clinicID string) wire.Crisis {
 
 // loadMarks restores the durable high-water marks, so a resend after a
 // server restart is still recognised as a duplicate.
-func (r *room) loadMarks(ctx context.Context) error {
-	db := r.svc.opts.Store.DB.WithContext(ctx)
-	for _, role := range []string{rolePatient, roleTherapist} {
-		var n *uint64
-		if err := db.Model(&store.TimelineEvent{}).Where("session_id = ? AND peer = ?", r.id, role).Select("MAX(seq)").Scan(&n).Error; err != nil {
-			return fmt.Errorf("live: loading marks: %w", err)
-		}
-		if n != nil {
-			r.high[role+"/"+wire.Control] = *n
-		}
-	}
-	var n *uint64
-	if err := db.Table("sample_chunks").Where("session_id = ?", r.id).Select("MAX(seq)").Scan(&n).Error; err != nil {
-		return fmt.Errorf("live: loading sample marks: %w", err)
-	}
-	if n != nil {
-		r.high[rolePatient+"/"+wire.Signals] = *n
-	}
-	return nil
-}
-
 // peerReady runs once both channels of a peer are open.
 func (r *room) peerReady(p *peer) {
 	r.mu.Lock()
@@ -188,8 +167,9 @@ func (r *room) hello(p *peer) {
 		role = roleTherapist
 	}
 	r.seqMu.Lock()
-	next := map[string]uint64{wire.Control: r.high[role+"/"+wire.Control] + 1, wire.Signals: r.high[role+"/"+wire.Signals] + 1}
-	ack := map[string]uint64{wire.Control: r.high[role+"/"+wire.Control], wire.Signals: r.high[role+"/"+wire.Signals]}
+	mc, ms := r.mark(role+"/"+wire.Control), r.mark(role+"/"+wire.Signals)
+	next := map[string]uint64{wire.Control: mc.next(), wire.Signals: ms.next()}
+	ack := map[string]uint64{wire.Control: mc.high, wire.Signals: ms.high}
 	r.seqMu.Unlock()
 	p.mu.Lock()
 	p.ack[wire.Control], p.ack[wire.Signals] = ack[wire.Control], ack[wire.Signals]

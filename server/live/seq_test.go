@@ -12,7 +12,7 @@ import (
 // resend through.
 func TestSeqMarks(t *testing.T) {
 	t.Parallel()
-	r := &room{high: map[string]uint64{}, pending: map[string]map[uint64]struct{}{}}
+	r := &room{marks: map[string]*marks{}, pending: map[string]map[uint64]struct{}{}}
 	p := &peer{role: rolePatient, seq: map[string]uint64{}, ack: map[string]uint64{}}
 	spec, _ := wire.Lookup(wire.FromPatient, "signals.batch")
 	msg := func(seq uint64) wire.Message { return wire.Message{Envelope: wire.Envelope{Seq: seq}, Spec: spec} }
@@ -39,7 +39,56 @@ func TestSeqMarks(t *testing.T) {
 			t.Fatalf("%s: inflight = %v", st.name, got)
 		}
 	}
-	if r.high[rolePatient+"/"+wire.Signals] != 2 || p.ack[wire.Signals] != 2 {
-		t.Fatalf("high %v, ack %v", r.high, p.ack)
+	if r.marks[rolePatient+"/"+wire.Signals].high != 2 || p.ack[wire.Signals] != 2 {
+		t.Fatalf("high %v, ack %v", r.marks[rolePatient+"/"+wire.Signals].high, p.ack)
 	}
+}
+
+// TestAckNeverCoversARefusedSeq: a batch refused for now (throttled, store
+// busy) keeps the acknowledgement below it, however many later ones commit,
+// until its resend commits; restored marks keep the same rule.
+func TestAckNeverCoversARefusedSeq(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		settle   []uint64
+		wantAck  uint64
+		wantNext uint64
+	}{
+		{"in order", []uint64{1, 2, 3}, 3, 4},
+		{"gap at 2", []uint64{1, 3, 4, 5}, 1, 6},
+		{"gap filled later", []uint64{1, 3, 4, 2}, 4, 5},
+		{"nothing yet", nil, 0, 1},
+		{"only later ones", []uint64{2, 3}, 0, 4},
+		{"repeats change nothing", []uint64{1, 1, 3, 3}, 1, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &marks{contiguous: true}
+			var ack uint64
+			for _, s := range tc.settle {
+				ack = m.settle(s)
+			}
+			if ack != tc.wantAck || m.next() != tc.wantNext {
+				t.Fatalf("ack %d next %d, want %d %d", ack, m.next(), tc.wantAck, tc.wantNext)
+			}
+			if r := restore(tc.settle, true); r.high != tc.wantAck || r.next() != tc.wantNext {
+				t.Fatalf("restored: high %d next %d", r.high, r.next())
+			}
+			for s := tc.wantAck + 1; s < tc.wantNext; s++ {
+				if !m.settled(s) && contains(tc.settle, s) {
+					t.Fatalf("seq %d settled but not reported", s)
+				}
+			}
+		})
+	}
+}
+
+func contains(list []uint64, v uint64) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

@@ -45,10 +45,12 @@ func (r *room) onBatch(p *peer, m wire.Message) {
 	}
 	r.mu.Unlock()
 	if err != nil {
-		r.svc.tl.add(event(r.id, "signals.rejected", rolePatient, map[string]any{"seq": m.Seq, "error": err.Error()}), nil)
-		// A rejected batch is acknowledged (it will never become valid by
-		// resending) and reported with a code.
-		r.committed(p, wire.Signals, m.Seq, nil)
+		// A rejected batch will never become valid by resending: it is
+		// recorded with its seq (so it stays settled across a restart),
+		// acknowledged once that record commits, and reported with a code.
+		ev := event(r.id, rejectedSignals, rolePatient, map[string]any{"seq": m.Seq, "error": err.Error()})
+		ev.Seq = m.Seq
+		r.svc.tl.add(ev, func(err error) { r.committed(p, wire.Signals, m.Seq, err) })
 		code := apierr.Validation
 		var be *biosignal.Error
 		if errors.As(err, &be) && be.Code == biosignal.CodeTooLarge {

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/havenvr/haven/server/bench"
+	"github.com/havenvr/haven/server/bench/scenario"
+)
+
+// BenchLive implements `haven bench live --sessions N --duration D [--json]
+// [--sample-every 30s]`: N therapist/patient pairs against the real server
+// in this process over loopback (DESIGN.md §9). Progress goes to stderr.
+func BenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("haven bench live", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := scenario.LiveOptions{Progress: stderr}
+	fs.IntVar(&o.Sessions, "sessions", 50, "concurrent therapist/patient pairs")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long the load runs after set-up")
+	fs.DurationVar(&o.CommandEvery, "command-every", time.Second, "interval between one therapist's commands")
+	fs.DurationVar(&o.SampleEvery, "sample-every", 0, "record RSS, heap and goroutines at this interval (soak runs; 0: off)")
+	fs.DurationVar(&o.ProgressEvery, "progress-every", 5*time.Second, "interval of progress lines on stderr")
+	fs.IntVar(&o.Parallel, "parallel", 32, "pairs connecting at once during set-up")
+	fs.StringVar(&o.Sync, "sync", "NORMAL", "SQLite synchronous setting of the server: NORMAL or FULL")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	verbose := fs.Bool("v", false, "server warnings to stderr")
+	profile := fs.String("cpuprofile", "", "write a pprof CPU profile of the load phase to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.Sessions <= 0 || o.Duration <= 0 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "haven bench live: --sessions and --duration must be > 0; no positional arguments")
+		return 2
+	}
+	if *verbose {
+		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintf(stderr, "haven bench live: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		o.CPUProfile = f
+	}
+	fmt.Fprintf(stderr, "bench live: %d sessions (%d peers) for %s, load average %.2f\n", o.Sessions, 2*o.Sessions, o.Duration, bench.LoadAvg())
+	r, err := scenario.Live(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "haven bench live: %v\n", err)
+		return 1
+	}
+	if err := bench.WriteResult(stdout, r, *asJSON); err != nil {
+		fmt.Fprintf(stderr, "haven bench live: %v\n", err)
+		return 1
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintf(stderr, "haven bench live: %s\n", strings.Join(r.Errors, "; "))
+		return 1
+	}
+	return 0
+}
