@@ -1,0 +1,72 @@
+// The console's HTTP client: JSON in and out, the session cookie, the CSRF
+// token from /api/me on every state-changing request, and the server's coded,
+// already-localized errors ({"error":{"code","message","field"}}) surfaced as
+// ApiError. Also reads /api/openapi.json so views can tell which features the
+// running server offers and show "not available" instead of guessing.
+
+/** ApiError is a failed request: status, code, localized message and the offending field. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = e.code || 'http_' + status;
+    this.field = e.field || '';
+  }
+}
+
+/** createApi returns the client; locale is sent as Accept-Language so server errors match the console. */
+export function createApi({ fetchFn = (...a) => globalThis.fetch(...a), locale = () => 'en' } = {}) {
+  let csrf = '';
+  let routes = null; // Set of "METHOD /path/{x}"
+
+  async function request(method, path, body, { raw = false, headers = {} } = {}) {
+    const h = { Accept: 'application/json', 'Accept-Language': locale(), ...headers };
+    const init = { method, headers: h, credentials: 'same-origin' };
+    if (body !== undefined) {
+      if (typeof body === 'string' && h['Content-Type']) init.body = body;
+      else { h['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+    }
+    if (method !== 'GET' && method !== 'HEAD' && csrf) h['X-CSRF-Token'] = csrf;
+    const res = await fetchFn(path, init);
+    if (raw) {
+      if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+      return res;
+    }
+    const text = await res.text();
+    let data = null;
+    if (text) { try { data = JSON.parse(text); } catch { data = null; } }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  }
+
+  async function loadRoutes() {
+    if (routes) return routes;
+    try {
+      const doc = await request('GET', '/api/openapi.json');
+      routes = new Set();
+      for (const [p, item] of Object.entries(doc.paths || {})) for (const m of Object.keys(item)) routes.add(`${m.toUpperCase()} ${p}`);
+    } catch { routes = new Set(); }
+    return routes;
+  }
+
+  return {
+    get: (p, o) => request('GET', p, undefined, o),
+    post: (p, b, o) => request('POST', p, b ?? {}, o),
+    put: (p, b, o) => request('PUT', p, b ?? {}, o),
+    patch: (p, b, o) => request('PATCH', p, b ?? {}, o),
+    del: (p, o) => request('DELETE', p, undefined, o),
+    request,
+    setCSRF(t) { csrf = t || ''; },
+    csrf: () => csrf,
+    loadRoutes,
+    /** has reports whether the server documents METHOD path (OpenAPI syntax: /api/x/{id}). */
+    has: (method, path) => Boolean(routes && routes.has(`${method} ${path}`)),
+    /** find returns the first documented path matching re for method, or ''. */
+    find(method, re) {
+      if (!routes) return '';
+      for (const r of routes) { const [m, p] = r.split(' '); if (m === method && re.test(p)) return p; }
+      return '';
+    },
+  };
+}

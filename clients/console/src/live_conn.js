@@ -1,0 +1,107 @@
+// The console's live-session peer (DESIGN.md §3): one RTCPeerConnection to
+// the server, WHIP-style signalling authenticated by the session cookie and
+// CSRF header (POST /api/sessions/{id}/console/whip), the `control` and
+// `signals` data channels with the shared envelope codec and per-channel
+// sequencing of the patient client (clients/webxr/src/protocol.js), notes
+// kept until the server acknowledges them, and reconnection with backoff.
+import { decode, Channel, Watchdog, backoffMs } from '../../webxr/src/protocol.js';
+
+const utf8 = new TextDecoder();
+
+/**
+ * connectConsole({api, sessionId, onMessage(env, channel), onLink(state)}) →
+ * {send(type, body, {durable}), close(), state()}. state is
+ * 'connecting' | 'open' | 'lost' | 'closed'.
+ */
+export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, observer = false }) {
+  const control = new Channel('control', { storage: null });
+  const signals = new Channel('signals', { storage: null });
+  const watchdog = new Watchdog(2000);
+  let pc = null, location = '', attempt = 0, timer = null, closed = false, link = 'connecting';
+  const setLink = (s) => { if (s !== link) { link = s; onLink(s); } };
+
+  async function connect() {
+    teardown();
+    setLink('connecting');
+    const peer = new RTCPeerConnection({ iceServers: [] });
+    pc = peer;
+    wire(peer.createDataChannel('control', { ordered: true }), control, true);
+    wire(peer.createDataChannel('signals', { ordered: true }), signals, false);
+    peer.addEventListener('connectionstatechange', () => {
+      if (peer === pc && ['failed', 'closed', 'disconnected'].includes(peer.connectionState)) lost();
+    });
+    await peer.setLocalDescription(await peer.createOffer());
+    await gathered(peer);
+    const path = `/api/sessions/${encodeURIComponent(sessionId)}/console/whip${observer ? '?role=observer' : ''}`;
+    const res = await api.request('POST', path, peer.localDescription.sdp, { raw: true, headers: { 'Content-Type': 'application/sdp', Accept: 'application/sdp' } });
+    location = res.headers.get('Location') || '';
+    await peer.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  }
+
+  function gathered(peer) {
+    if (peer.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => { if (peer.iceGatheringState === 'complete') { peer.removeEventListener('icegatheringstatechange', done); resolve(); } };
+      peer.addEventListener('icegatheringstatechange', done);
+      setTimeout(resolve, 3000);
+    });
+  }
+
+  function wire(dc, ch, isControl) {
+    dc.binaryType = 'arraybuffer'; // the server may send frames as binary; they are UTF-8 JSON either way
+    dc.addEventListener('open', () => {
+      ch.newPeer();
+      ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); return true; });
+      ch.resend();
+      if (isControl) { attempt = 0; watchdog.feed(performance.now()); setLink('open'); }
+    });
+    dc.addEventListener('close', () => { ch.attach(null); if (isControl) lost(); });
+    dc.addEventListener('message', (e) => {
+      let env;
+      try { env = decode(typeof e.data === 'string' ? e.data : utf8.decode(e.data)); } catch (err) { console.warn('console: bad frame', err.message); return; }
+      if (isControl) watchdog.feed(performance.now());
+      if (env.type === 'hello' && env.body.next_seq) {
+        // a reconnected console continues its numbering so notes are not taken for duplicates
+        control.seq = Math.max(control.seq, (env.body.next_seq.control || 1) - 1);
+        signals.seq = Math.max(signals.seq, (env.body.next_seq.signals || 1) - 1);
+      }
+      if (!ch.receive(env)) return;
+      if (env.type !== 'heartbeat' && env.type !== 'ack') onMessage(env, isControl ? 'control' : 'signals');
+    });
+  }
+
+  function lost() {
+    if (closed) return;
+    watchdog.reset();
+    setLink('lost');
+    if (timer) return;
+    timer = setTimeout(() => { timer = null; connect().catch((err) => { console.warn('console: reconnect', err.message); lost(); }); }, backoffMs(attempt++));
+  }
+
+  const tick = setInterval(() => { if (link === 'open' && watchdog.expired(performance.now())) { teardown(); lost(); } }, 250);
+
+  function teardown() {
+    if (!pc) return;
+    const old = pc;
+    pc = null;
+    control.attach(null); signals.attach(null);
+    try { old.close(); } catch { /* already closed */ }
+  }
+
+  connect().catch((err) => { console.warn('console: connect', err.message); lost(); });
+
+  return {
+    /** send puts a command on the control channel; durable ones (notes) are resent until acknowledged. */
+    send: (type, body = {}, opts) => control.send(type, body, opts),
+    pendingNotes: () => control.pending(),
+    state: () => link,
+    close() {
+      closed = true;
+      clearInterval(tick); clearTimeout(timer);
+      const loc = location;
+      teardown();
+      setLink('closed');
+      if (loc) api.request('DELETE', loc).catch(() => {});
+    },
+  };
+}

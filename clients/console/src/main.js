@@ -1,0 +1,121 @@
+// The therapist / moderator / clinic-admin console: boot (account, locale,
+// messages), the shell (skip link, navigation, language picker, live
+// announcer) and the hash router that mounts one view at a time.
+// window.havenConsole is the hook browser tests read (ready flag, locale,
+// missing message ids, current route).
+import 'uplot/dist/uPlot.min.css';
+import { h, mount } from './dom.js';
+import { createApi, ApiError } from './api.js';
+import { loadMessages, createI18n, pickLocale, LOCALES } from './i18n.js';
+import { ROUTES, match } from './routes.js';
+import { roleAllows, roleKey, defaultRoute, errorBox } from './shell.js';
+
+const query = new URLSearchParams(location.search);
+const hook = (window.havenConsole = { ready: false, route: '', missing: [], locale: '' });
+
+async function boot() {
+  let locale = 'en';
+  const api = createApi({ locale: () => locale });
+  let me = null;
+  try {
+    me = await api.get('/api/me');
+    api.setCSRF(me.csrf_token);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) console.warn('console: /api/me', err.message);
+  }
+  locale = pickLocale({
+    explicit: query.get('locale') || localStorage.getItem('haven.console.locale'),
+    account: me?.user?.locale, browser: navigator.languages || [], clinic: me?.clinic?.DefaultLocale,
+  });
+  const bundle = await loadMessages(locale, { clinic: me?.clinic?.ID || '' });
+  const i18n = createI18n(bundle);
+  locale = bundle.locale;
+  document.documentElement.lang = bundle.locale;
+  document.documentElement.dir = bundle.dir;
+  await api.loadRoutes();
+  const app = createApp({ api, i18n, me });
+  addEventListener('hashchange', () => app.route());
+  hook.go = (hash) => { hook.ready = false; app.navigate(hash); };
+  await app.route();
+}
+
+function createApp({ api, i18n, me }) {
+  const { t } = i18n;
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  const announcer = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
+  const alertRegion = h('div', { class: 'sr-only', role: 'alert' });
+  let cleanup = null;
+  const app = {
+    api, i18n, t, me,
+    role: () => me?.user?.role || '',
+    can: (access) => roleAllows(access, me?.user?.role),
+    navigate(hash) { if (location.hash === hash) app.route(); else location.hash = hash; },
+    announce(msg) { announcer.textContent = ''; setTimeout(() => { announcer.textContent = msg; }, 30); },
+    alert(msg) { alertRegion.textContent = ''; setTimeout(() => { alertRegion.textContent = msg; }, 30); },
+    setTitle(title) { document.title = `${title} · Haven`; },
+    /** signedIn reloads into hash so the account's language and the clinic's own wording apply. */
+    signedIn(newMe, hash) { me = app.me = newMe; api.setCSRF(newMe.csrf_token); location.replace(location.pathname + location.search + hash); location.reload(); },
+    route,
+  };
+
+  function renderShell() {
+    const skip = h('a', { class: 'skip', href: '#main', onclick: (e) => { e.preventDefault(); main.focus(); } }, t('console.skip_to_content'));
+    const lang = h('select', { id: 'lang-picker', onchange: (e) => { localStorage.setItem('haven.console.locale', e.target.value); document.cookie = `haven_lang=${encodeURIComponent(e.target.value)}; path=/; SameSite=Strict`; location.reload(); } },
+      LOCALES.map((l) => h('option', { value: l.id, lang: l.id, selected: l.id === i18n.locale }, l.name)));
+    const links = me ? ROUTES.filter((r) => r.nav && roleAllows(r.access, me.user.role)) : [];
+    const nav = me ? h('nav', { 'aria-label': t('console.nav.label') },
+      h('ul', {}, links.map((r) => h('li', {}, h('a', { href: `#/${r.nav}`, dataset: { nav: r.nav } }, t(r.title)))))) : null;
+    const who = me ? h('p', { class: 'who' }, h('span', { translate: 'no' }, me.user.name || me.user.email), ' · ', t(roleKey(me.user.role))) : null;
+    const out = me ? h('button', { type: 'button', class: 'link', onclick: signOut }, t('console.signout')) : null;
+    const header = h('header', { class: 'top' },
+      h('p', { class: 'brand', translate: 'no' }, 'Haven'), nav,
+      h('div', { class: 'tools' }, who, h('label', { for: 'lang-picker', class: 'lang-label' }, t('core.language')), lang, out));
+    mount(document.body, skip, header, main, announcer, alertRegion);
+  }
+
+  async function signOut() {
+    try { await api.post('/api/auth/logout'); } catch { /* the session may already be gone */ }
+    me = app.me = null;
+    api.setCSRF('');
+    renderShell();
+    app.navigate('#/signin');
+  }
+
+  async function route() {
+    if (!document.body.contains(main)) renderShell();
+    const hash = location.hash.replace(/^#/, '') || (me ? defaultRoute(me.user.role) : '/signin');
+    let found = match(hash);
+    if (!found) found = match(me ? defaultRoute(me.user.role) : '/signin');
+    if (found.route.access !== 'public' && !me) { found = match('/signin'); }
+    hook.ready = false;
+    if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block navigation */ } cleanup = null; }
+    for (const a of document.querySelectorAll('nav a')) {
+      if (hash.startsWith(`/${a.dataset.nav}`)) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    }
+    main.replaceChildren();
+    i18n.resetMissing();
+    app.setTitle(t(found.route.title));
+    try {
+      const view = await found.route.load();
+      if (!roleAllows(found.route.access, me?.user?.role)) {
+        mount(main, h('h1', {}, t(found.route.title)), h('p', { class: 'notice' }, t('error.forbidden')));
+      } else {
+        cleanup = (await view.render(app, main, found.params)) || null;
+      }
+    } catch (err) {
+      mount(main, h('h1', {}, t(found.route.title)), errorBox(app, err));
+    }
+    hook.route = hash;
+    hook.missing = i18n.missing();
+    hook.locale = i18n.locale;
+    hook.clinic = me?.clinic?.ID || '';
+    hook.ready = true;
+  }
+  renderShell();
+  return app;
+}
+
+boot().catch((err) => {
+  console.error(err);
+  document.body.textContent = String(err.message || err);
+});

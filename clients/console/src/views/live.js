@@ -1,0 +1,80 @@
+// Live session view: join code (text, QR, link), the patient's connection
+// and headset state, the current step and scene, the therapist's controls
+// (intensity, parameters, events, next/previous step with the engine's
+// suggestion and reason, SUDS prompt, calm now, pause/resume, stop, end),
+// live charts, alerts with sound and timestamped notes. Everything the
+// patient sees changes only through commands the server's protocol engine
+// accepts; refusals are shown with their reason.
+import { h, mount } from '../dom.js';
+import { notAvailable } from '../forms.js';
+import { errorBox } from '../shell.js';
+import { connectConsole } from '../live_conn.js';
+import { createCharts } from '../charts.js';
+import { stateLabel } from './sessions.js';
+import { joinPanel, controlsPanel, suggestionPanel, alertsPanel, notesPanel, statusPanel } from './live_panels.js';
+
+export async function render(app, root, { id }) {
+  const { t } = app;
+  mount(root, h('h1', {}, t('console.session.live_title')));
+  if (!app.api.has('POST', '/api/sessions/{id}/console/whip')) { root.append(notAvailable(app)); return null; }
+  let sess;
+  try { sess = await app.api.get(`/api/sessions/${encodeURIComponent(id)}`); } catch (err) { root.append(errorBox(app, err)); return null; }
+  const patient = await app.api.get(`/api/patients/${encodeURIComponent(sess.patient_id)}`).catch(() => null);
+  const protocol = sess.protocol_id && app.api.has('GET', '/api/protocols/library/{id}')
+    ? await app.api.get(`/api/protocols/library/${encodeURIComponent(sess.protocol_id)}`).catch(() => null) : null;
+
+  const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [] });
+  const charts = createCharts(app);
+  const ui = {};
+  const ctx = { app, sess, protocol, hook, charts, ui, send: (type, body, opts) => conn.send(type, body, opts) };
+  ui.status = statusPanel(ctx);
+  ui.join = joinPanel(ctx);
+  ui.controls = controlsPanel(ctx);
+  ui.suggestion = suggestionPanel(ctx);
+  ui.alerts = alertsPanel(ctx);
+  ui.notes = notesPanel(ctx);
+  const allToggle = h('input', { type: 'checkbox', id: 'chart-all', onchange: (e) => charts.showAll(e.target.checked) });
+  mount(root,
+    h('p', { class: 'no-print' }, h('a', { href: '#/sessions' }, t('core.back')), ' · ', h('a', { href: `#/sessions/${encodeURIComponent(id)}/report` }, t('console.report'))),
+    h('h1', {}, t('console.session.live_title'), ' ', h('span', { translate: 'no' }, patient ? patient.code : '')),
+    h('div', { class: 'live-grid' },
+      h('div', {}, ui.status.el, ui.suggestion.el, ui.controls.el,
+        h('section', { class: 'card', 'aria-labelledby': 'charts-h' }, h('h2', { id: 'charts-h' }, t('console.session.physiology')),
+          h('label', { class: 'check', for: 'chart-all' }, allToggle, ' ', t('console.chart.whole_session')), charts.el)),
+      h('div', {}, ui.alerts.el, ui.join.el, ui.notes.el)));
+
+  const conn = connectConsole({
+    api: app.api, sessionId: id,
+    onLink: (s) => { hook.link = s; ui.status.link(s); },
+    onMessage: (env) => handle(env),
+  });
+
+  function handle({ type, body, t: at }) {
+    switch (type) {
+      case 'hello': hook.state = body.state || hook.state; ui.status.update(); break;
+      case 'session.state':
+        Object.assign(hook, { state: body.state, reason: body.reason || '', patient: Boolean(body.patient_connected), client: body.client || null, observers: body.observers || 0 });
+        ui.status.update(); ui.controls.update();
+        break;
+      case 'scene.ready': hook.scene = { template: body.template, params: body.params || {} }; ui.controls.scene(hook.scene); ui.status.update(); break;
+      case 'suds.rating':
+        if (typeof body.value === 'number') { hook.suds.push({ t: at || Date.now(), value: body.value }); charts.suds(at || Date.now(), body.value); ui.status.update(); }
+        break;
+      case 'engine': engine(body.kind, body.body || {}, at || Date.now()); break;
+      case 'alert': ui.alerts.add(body, at || Date.now()); break;
+      case 'metrics': hook.metrics++; charts.metrics(body.metrics || {}); ui.status.metrics(body.metrics || {}); break;
+      case 'error': ui.alerts.error(body); break;
+      default: break;
+    }
+  }
+  function engine(kind, b, at) {
+    switch (kind) {
+      case 'suggest': hook.suggestion = b; ui.suggestion.show(b); break;
+      case 'command.refused': hook.refused.push(b); ui.controls.refused(b); break;
+      case 'step.enter': hook.step = b; hook.suggestion = null; ui.suggestion.show(null); charts.step(at); ui.status.update(); break;
+      default: break;
+    }
+  }
+  app.setTitle(`${t('console.session.live_title')} · ${stateLabel(app, sess.state)}`);
+  return () => { conn.close(); charts.destroy(); delete window.havenConsole.live; };
+}

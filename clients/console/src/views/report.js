@@ -1,0 +1,57 @@
+// Session report: summary, SUDS per step as habituation curves (one small
+// chart per step, CLINICAL.md §2), alerts, notes and the full timeline;
+// print-friendly (print CSS hides navigation) with export links where the
+// server offers exports.
+import { h, mount, table } from '../dom.js';
+import { notAvailable } from '../forms.js';
+import { errorBox } from '../shell.js';
+import { stateLabel } from './sessions.js';
+import { reasonText } from './live_panels.js';
+import { stepSeries, sparkline } from '../report_model.js';
+
+export async function render(app, root, { id }) {
+  const { t } = app;
+  mount(root, h('h1', {}, t('console.report')));
+  if (!app.api.has('GET', '/api/sessions/{id}/report')) { root.append(notAvailable(app)); return; }
+  let rep, tl;
+  try {
+    [rep, tl] = await Promise.all([app.api.get(`/api/sessions/${encodeURIComponent(id)}/report`), app.api.get(`/api/sessions/${encodeURIComponent(id)}/timeline`)]);
+  } catch (err) { root.append(errorBox(app, err)); return; }
+  const timeline = Array.isArray(tl) ? tl : tl.events || [];
+  const patient = await app.api.get(`/api/patients/${encodeURIComponent(rep.session.patient_id)}`).catch(() => null);
+  const steps = stepSeries(timeline);
+  const minutes = Math.round((rep.duration_ms || 0) / 60000);
+  const exportPath = app.api.find('GET', /^\/api\/sessions\/\{id\}\/export/);
+  const exports = exportPath ? [['csv', 'console.export.csv'], ['fhir', 'console.export.fhir'], ['omh', 'console.export.omh']].map(([f, key]) =>
+    h('a', { class: 'button', href: `${exportPath.replace('{id}', encodeURIComponent(id))}?format=${f}`, download: '' }, t(key))) : [notAvailable(app)];
+  mount(root,
+    h('p', { class: 'no-print' }, h('a', { href: `#/sessions/${encodeURIComponent(id)}` }, t('core.back'))),
+    h('h1', {}, t('console.report'), ' ', h('span', { translate: 'no' }, patient ? patient.code : '')),
+    h('div', { class: 'actions no-print' }, h('button', { type: 'button', onclick: () => print() }, t('console.print')), ...exports),
+    h('section', { class: 'card', 'aria-labelledby': 'sum-h' }, h('h2', { id: 'sum-h' }, t('console.report.summary')),
+      h('dl', { class: 'kv' },
+        h('dt', {}, t('console.date')), h('dd', {}, h('time', { datetime: rep.session.created_at }, app.i18n.date(rep.session.started_at || rep.session.created_at))),
+        h('dt', {}, t('console.status')), h('dd', {}, stateLabel(app, rep.session.state)),
+        h('dt', {}, t('console.duration')), h('dd', {}, app.i18n.plural('console.minutes', minutes)),
+        h('dt', {}, t('console.session.peak_suds')), h('dd', {}, rep.peak_suds != null ? app.i18n.number(rep.peak_suds) : '—'),
+        h('dt', {}, t('console.report.commands')), h('dd', {}, app.i18n.number(rep.commands || 0)),
+        h('dt', {}, t('console.report.incidents')), h('dd', {}, app.i18n.number(rep.incidents || 0)),
+        h('dt', {}, t('console.report.samples')), h('dd', {}, Object.entries(rep.samples || {}).map(([k, n]) => h('span', { class: 'stat' }, h('span', { translate: 'no' }, k), ' ', app.i18n.number(n)))))),
+    h('section', { class: 'card', 'aria-labelledby': 'suds-h' }, h('h2', { id: 'suds-h' }, t('console.report.suds_per_step')),
+      steps.length ? table(t('console.report.suds_per_step'), [
+        { label: t('console.protocol.step', { Number: '' }).trim(), cell: (s) => (s.index >= 0 ? t('console.protocol.step', { Number: app.i18n.number(s.index + 1) }) : t('console.report.before_steps')) },
+        { label: t('console.report.ratings'), cell: (s) => s.ratings.map((r) => app.i18n.number(r.value)).join(' → ') || '—' },
+        { label: t('console.session.peak_suds'), cell: (s) => (s.ratings.length ? app.i18n.number(Math.max(...s.ratings.map((r) => r.value))) : '—') },
+        { label: t('console.report.curve'), cell: (s) => sparkline(s.ratings, t('console.report.curve_label', { Count: s.ratings.length })) },
+      ], steps) : h('p', {}, t('console.empty'))),
+    h('section', { class: 'card', 'aria-labelledby': 'al-h' }, h('h2', { id: 'al-h' }, t('console.alerts')),
+      (rep.alerts || []).length ? h('ul', {}, rep.alerts.map((a) => h('li', {}, app.i18n.has(`console.alert.${a.code}`) ? t(`console.alert.${a.code}`) : (a.message_id && app.i18n.has(a.message_id) ? t(a.message_id, { Threshold: a.threshold, Value: a.value }) : t('console.alert.other')), a.reason ? ` · ${reasonText(app, a.reason)}` : ''))) : h('p', {}, t('console.empty'))),
+    h('section', { class: 'card', 'aria-labelledby': 'no-h' }, h('h2', { id: 'no-h' }, t('console.notes')),
+      timeline.filter((e) => e.kind === 'note').length ? h('ul', {}, timeline.filter((e) => e.kind === 'note').map((e) => h('li', {}, h('time', { datetime: e.at }, app.i18n.date(e.at)), ' ', h('span', { translate: 'no' }, e.body?.text || '')))) : h('p', {}, t('console.empty'))),
+    h('section', { class: 'card', 'aria-labelledby': 'tl-h' }, h('h2', { id: 'tl-h' }, t('console.events')),
+      timeline.length ? table(t('console.events'), [
+        { label: t('console.audit.when'), cell: (e) => h('time', { datetime: e.at }, app.i18n.time(e.at)) },
+        { label: t('console.report.kind'), cell: (e) => (app.i18n.has(`console.timeline.${e.kind}`) ? t(`console.timeline.${e.kind}`) : h('code', { translate: 'no' }, e.kind)) },
+        { label: t('console.report.detail'), cell: (e) => h('code', { translate: 'no' }, e.body ? JSON.stringify(e.body).slice(0, 160) : '') },
+      ], timeline) : h('p', {}, t('console.empty'))));
+}

@@ -1,0 +1,64 @@
+// Sessions: schedule a live session for a patient — a protocol from the
+// library (exposure ladder or calming protocol) or one of the clinic's
+// environments — and the list of the clinic's sessions with their state.
+import { h, mount, field, table, select } from '../dom.js';
+import { onSubmit, formError, notAvailable } from '../forms.js';
+import { errorBox } from '../shell.js';
+import { hashQuery } from '../util.js';
+import { title } from './protocols.js';
+
+/** stateLabel localizes a session state (scheduled, waiting, live, paused, ended). */
+export const stateLabel = (app, s) => (app.i18n.has(`console.session.state.${s}`) ? app.t(`console.session.state.${s}`) : app.t('console.session.state.unknown'));
+
+export async function render(app, root) {
+  const { t } = app;
+  mount(root, h('h1', {}, t('console.nav.sessions')));
+  if (!app.api.has('POST', '/api/sessions')) { root.append(notAvailable(app)); return; }
+  const q = hashQuery();
+  const [pats, lib, comps, list] = await Promise.all([
+    app.api.get('/api/patients'),
+    app.api.has('GET', '/api/protocols/library') ? app.api.get('/api/protocols/library') : { protocols: [] },
+    app.api.has('GET', '/api/compositions') ? app.api.get('/api/compositions') : { compositions: [] },
+    app.api.get('/api/sessions').catch((e) => e),
+  ]);
+  const patients = pats.patients || [];
+  const codes = Object.fromEntries(patients.map((p) => [p.id, p.code]));
+  const protos = lib.protocols || [];
+  const compositions = comps.compositions || [];
+  const err = formError();
+  const planProto = h('input', { type: 'radio', name: 'plan', value: 'protocol', id: 'plan-protocol', checked: !q.get('composition') });
+  const planComp = h('input', { type: 'radio', name: 'plan', value: 'composition', id: 'plan-composition', checked: Boolean(q.get('composition')), disabled: compositions.length === 0 });
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'sched-h' },
+    h('h2', { id: 'sched-h' }, t('console.session.schedule')),
+    patients.length ? null : h('p', { class: 'notice' }, t('console.patients.empty')),
+    field(t('console.session.patient'), h('select', { name: 'patient_id', required: true },
+      patients.map((p) => h('option', { value: p.id, selected: p.id === q.get('patient'), translate: 'no' }, p.code)))),
+    h('fieldset', {}, h('legend', {}, t('console.session.plan')),
+      h('label', { class: 'check', for: 'plan-protocol' }, planProto, ' ', t('console.session.plan_protocol')),
+      field(t('console.nav.protocols'), select({ name: 'protocol_id' }, [
+        ...protos.filter((p) => p.kind === 'exposure').map((p) => ({ value: p.id, label: `${title(app, p)} · ${t('console.protocol.ladder')}` })),
+        ...protos.filter((p) => p.kind !== 'exposure').map((p) => ({ value: p.id, label: `${title(app, p)} · ${t('console.protocol.calming_one')}` })),
+      ], q.get('protocol') || '')),
+      h('label', { class: 'check', for: 'plan-composition' }, planComp, ' ', t('console.session.plan_environment')),
+      compositions.length ? field(t('console.nav.environments'), h('select', { name: 'composition_id' },
+        compositions.map((c) => h('option', { value: c.id, selected: c.id === q.get('composition'), translate: 'no' }, c.name || c.id)))) : null),
+    err, h('button', { type: 'submit', class: 'primary', disabled: patients.length === 0 }, t('console.session.schedule')));
+  onSubmit(form, err, async (d) => {
+    const body = { patient_id: d.get('patient_id') || '' };
+    if (d.get('plan') === 'composition') {
+      const c = compositions.find((x) => x.id === d.get('composition_id'));
+      body.composition = c ? c.composition : null;
+    } else body.protocol_id = d.get('protocol_id') || '';
+    const sess = await app.api.post('/api/sessions', body);
+    app.announce(t('console.saved'));
+    app.navigate(`#/sessions/${encodeURIComponent(sess.id)}`);
+  }, app);
+  const rows = list instanceof Error ? null : (Array.isArray(list) ? list : list.sessions || []);
+  root.append(form, h('section', { 'aria-labelledby': 'list-h' }, h('h2', { id: 'list-h' }, t('console.session.list')),
+    rows === null ? errorBox(app, list) : rows.length ? table(t('console.session.list'), [
+      { label: t('console.date'), cell: (s) => h('a', { href: `#/sessions/${encodeURIComponent(s.id)}` }, h('time', { datetime: s.created_at }, app.i18n.date(s.created_at))) },
+      { label: t('console.patient.code'), cell: (s) => h('span', { translate: 'no' }, codes[s.patient_id] || '') },
+      { label: t('console.status'), cell: (s) => stateLabel(app, s.state) },
+      { label: t('console.report'), cell: (s) => h('a', { href: `#/sessions/${encodeURIComponent(s.id)}/report` }, t('console.report')) },
+    ], rows) : h('p', {}, t('console.empty'))));
+}

@@ -1,0 +1,46 @@
+// Clinic admin: staff accounts (disable), and one-time invite links to copy
+// and hand over (no e-mail is sent from here; the link is the invitation).
+import { h, mount, field, table, select } from '../dom.js';
+import { onSubmit, formError, copyButton } from '../forms.js';
+import { errorBox, roleKey } from '../shell.js';
+
+export async function render(app, root) {
+  const { t } = app;
+  const list = h('div', {});
+  const made = h('div', { 'aria-live': 'polite' });
+  const err = formError();
+  const roles = ['therapist', 'moderator', 'admin'].map((r) => ({ value: r, label: t(roleKey(r)) }));
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'invite-h' },
+    h('h2', { id: 'invite-h' }, t('console.users.invite')),
+    h('div', { class: 'row' },
+      field(t('console.signin.email'), h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off' })),
+      field(t('console.users.role'), select({ name: 'role' }, roles, 'therapist'))),
+    err, h('button', { type: 'submit', class: 'primary' }, t('console.users.invite')), made);
+  onSubmit(form, err, async (d) => {
+    const res = await app.api.post('/api/invites', { email: d.get('email'), role: d.get('role') });
+    const link = new URL(res.link, location.href).href;
+    mount(made, h('p', {}, t('console.users.invited', { Email: d.get('email') })),
+      h('p', { class: 'linkbox' }, h('code', { translate: 'no' }, link), ' ', copyButton(app, link)),
+      h('p', { class: 'hint' }, t('console.users.expires'), ' ', h('time', { datetime: res.expires_at }, app.i18n.date(res.expires_at))));
+    form.reset();
+    app.announce(t('console.users.invited', { Email: d.get('email') }));
+  }, app);
+  mount(root, h('h1', {}, t('console.nav.users')), list, form);
+  async function load() {
+    try {
+      const data = await app.api.get('/api/users');
+      mount(list, table(t('console.nav.users'), [
+        { label: t('console.signin.email'), cell: (u) => h('span', { translate: 'no' }, u.email) },
+        { label: t('console.invite.name'), cell: (u) => h('span', { translate: 'no' }, u.name || '') },
+        { label: t('console.users.role'), cell: (u) => t(roleKey(u.role)) },
+        { label: t('console.status'), cell: (u) => (u.disabled ? t('console.users.disabled') : t('console.users.active')) },
+        { label: t('console.actions'), cell: (u) => (u.disabled || u.id === app.me.user.id ? '' : h('button', { type: 'button', onclick: () => disable(u) }, t('console.users.disable'))) },
+      ], data.users || []));
+    } catch (e) { mount(list, errorBox(app, e)); }
+  }
+  async function disable(u) {
+    if (!confirm(t('console.users.disable_confirm'))) return;
+    try { await app.api.del(`/api/users/${encodeURIComponent(u.id)}`); app.announce(t('console.saved')); load(); } catch (e) { app.alert(e.message); }
+  }
+  await load();
+}

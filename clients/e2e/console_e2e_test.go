@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/havenvr/haven/server/store"
+)
+
+// TestTherapistPatientEndToEnd is issue 6's walk through both clients on the
+// real server, over real WebRTC: the therapist signs in, composes a scene
+// and schedules a session; the patient (a second browser context) types the
+// join code, enters immersive-vr on an emulated Quest 3; the therapist
+// raises the intensity and the patient's scene reports the new parameters
+// and looks different; the patient presses "I need a break" and the
+// therapist sees the alert; after the therapist resumes, the patient's
+// connection is cut and the headset is in the calm scene within 2 s.
+func TestTherapistPatientEndToEnd(t *testing.T) {
+	env := StartConsole(t)
+	if !env.HasRoute("POST", "/api/sessions/:id/console/whip") {
+		t.Skip("e2e: the server has no live sessions")
+	}
+	b := NewBrowser(t)
+	th := env.SignIn(t, b, "en", store.RoleTherapist)
+	MustEval[bool](th, `(() => { window.confirm = () => true; return true; })()`)
+	patientID := createPatient(t, th, "en", "E2E-"+store.RandomToken(3))
+
+	// a heights scene at its easiest: intensity 0
+	Go(t, th, "#/environments/new?template=heights")
+	Wait(t, th, `document.querySelector('.preview[data-ready="1"]')`, 30*time.Second)
+	Do(t, th, chromedp.SetValue(`#intensity`, "0"))
+	MustEval[bool](th, `(() => { document.querySelector('#intensity').dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+	Wait(t, th, `Number(document.querySelector('input[name="params.floor"]').value) === 1`, 10*time.Second)
+	Do(t, th, chromedp.SendKeys(`input[name=name]`, "Balcony, ground floor"), chromedp.Click(`#comp-h ~ .actions button[type=submit]`))
+	Wait(t, th, `location.hash.startsWith('#/environments/') && !location.hash.includes('/new') && window.havenConsole.ready`, 10*time.Second)
+	compID := MustEval[string](th, `decodeURIComponent(location.hash.split('/')[2])`)
+
+	Go(t, th, "#/sessions?patient="+patientID+"&composition="+compID)
+	Do(t, th, chromedp.Click(`#sched-h ~ button[type=submit]`))
+	Wait(t, th, `/^#\/sessions\/[^/?]+$/.test(location.hash) && window.havenConsole.live && window.havenConsole.live.link === 'open'`, 20*time.Second)
+	Do(t, th, chromedp.Click(`#join-h ~ .actions button.primary`))
+	Wait(t, th, `window.havenConsole.live.joinCode`, 10*time.Second)
+	code := MustEval[string](th, `window.havenConsole.live.joinCode`)
+
+	// the patient types the code in the headset browser
+	pt := b.NewPage(t, env.URL+"/xr/index.html?locale=en&iwer=quest3", 800, 450, `document.documentElement.dataset.ready === "1"`)
+	Do(t, pt, chromedp.SendKeys(`#code`, code), chromedp.Click(`#join-btn`))
+	Wait(t, pt, `window.haven.state.connected === true`, 20*time.Second)
+	if space := MustEval[string](pt, `window.haven.enterXR()`); space != "local-floor" {
+		t.Errorf("reference space %q, want local-floor (standing)", space)
+	}
+	Wait(t, pt, `window.haven.state.xr === true && window.haven.state.scene && window.haven.state.scene.template === 'heights' && !window.haven.state.scene.loading`, 20*time.Second)
+	Wait(t, th, `window.havenConsole.live.patient === true && window.havenConsole.live.client && window.havenConsole.live.client.xr === true`, 20*time.Second)
+	settle(pt)
+	low := pt.Screenshot()
+	SaveArtifact(t, "e2e-patient-intensity-0.png", low)
+
+	// the therapist raises the intensity (keyboard on the live slider)
+	Do(t, th, chromedp.Focus(`#live-intensity`))
+	for i := 0; i < 20; i++ {
+		Do(t, th, chromedp.KeyEvent(kb.ArrowUp))
+	}
+	Wait(t, pt, `window.haven.state.scene.params.floor === 30 && window.haven.state.scene.params.railing === false`, 15*time.Second)
+	Wait(t, th, `window.havenConsole.live.scene && window.havenConsole.live.scene.params.floor === 30`, 10*time.Second)
+	settle(pt)
+	high := pt.Screenshot()
+	SaveArtifact(t, "e2e-patient-intensity-100.png", high)
+	if d, err := Difference(low, high); err != nil || d < 0.05 {
+		t.Errorf("patient view barely changed after the intensity rose: %.3f of pixels (%v)", d, err)
+	}
+	SaveArtifact(t, "e2e-console-live.png", th.Screenshot())
+
+	// "I need a break": calm at once, and the therapist is alerted
+	MustEval[any](pt, `(window.haven.pressBreak(), true)`)
+	Wait(t, pt, `window.haven.state.scene.template === 'neutral_room'`, 3*time.Second)
+	Wait(t, th, `window.havenConsole.live.alerts.some(a => a.code === 'break_requested')`, 5*time.Second)
+	SaveArtifact(t, "e2e-console-break-alert.png", th.Screenshot())
+
+	// only the therapist's word resumes the exposure
+	Wait(t, th, `window.havenConsole.live.state === 'paused'`, 5*time.Second)
+	Do(t, th, chromedp.Click(`button.pause-resume`)) // reads Resume while paused
+	Wait(t, pt, `window.haven.state.scene.template === 'heights' && !window.haven.state.paused`, 10*time.Second)
+
+	// link loss: the patient's client fades to calm by itself within 2 s
+	start := time.Now()
+	MustEval[any](pt, `(window.haven.cutConnection(), true)`)
+	Wait(t, pt, `window.haven.state.scene.template === 'neutral_room' && window.haven.state.panel === 'lost'`, 5*time.Second)
+	if took := time.Since(start); took > 2500*time.Millisecond {
+		t.Errorf("calm scene after %v, want within 2 s (+ polling slack)", took)
+	}
+	SaveArtifact(t, "e2e-patient-link-lost.png", pt.Screenshot())
+	Wait(t, th, `window.havenConsole.live.alerts.some(a => a.code === 'link_lost') || window.havenConsole.live.patient === false`, 10*time.Second)
+}
+
+// settle lets the patient's XR loop draw the eased scene for a moment
+// (screenshots are taken while the loop runs: RECIPES.md).
+func settle(p *Page) {
+	MustEval[bool](p, `new Promise(r => setTimeout(() => r(true), 2000))`)
+}

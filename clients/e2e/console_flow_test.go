@@ -1,0 +1,135 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/havenvr/haven/server/store"
+)
+
+// TestConsoleTherapistFlow is a therapist's working session, typed and
+// clicked as a person would, in English, the pseudo-locale and Arabic:
+// create a patient and review the screening, compose an environment with
+// the live 3D preview, build a ladder (keyboard reorder, gap warning),
+// schedule a session, run it live against a simulated patient (join code,
+// intensity, SUDS, note, end) and open the report. Every page passes axe,
+// has no missing message, is fully localized in en-XA and right-to-left in ar.
+func TestConsoleTherapistFlow(t *testing.T) {
+	env := StartConsole(t)
+	b := NewBrowser(t)
+	for _, locale := range []string{"en", "en-XA", "ar"} {
+		t.Run(locale, func(t *testing.T) {
+			p := env.SignIn(t, b, locale, store.RoleTherapist)
+			MustEval[bool](p, `(() => { window.confirm = () => true; return true; })()`)
+			code := "P-" + strings.ToUpper(store.RandomToken(4))
+			patientID := createPatient(t, p, locale, code)
+			composeEnvironment(t, p, locale)
+			buildLadder(t, p, locale)
+			sessionID := scheduleSession(t, p, locale, patientID)
+			runLive(t, p, locale)
+			Go(t, p, "#/sessions/"+sessionID+"/report")
+			Wait(t, p, `document.querySelector('h2#sum-h') !== null`, 10*time.Second)
+			if n := MustEval[int](p, `document.querySelectorAll('#tl-h ~ table tbody tr').length`); n < 3 {
+				t.Errorf("report timeline has %d rows, want the session's events", n)
+			}
+			CheckPage(t, p, locale, "flow-report")
+		})
+	}
+}
+
+func createPatient(t *testing.T, p *Page, locale, code string) string {
+	t.Helper()
+	Go(t, p, "#/patients")
+	Do(t, p, chromedp.SendKeys(`input[name=code]`, code), chromedp.SendKeys(`input[name=birth_year]`, "1990"),
+		chromedp.Click(`#new-patient-h ~ button[type=submit]`))
+	Wait(t, p, `location.hash.startsWith('#/patients/') && window.havenConsole.ready && document.querySelector('#screen-h')`, 10*time.Second)
+	id := MustEval[string](p, `decodeURIComponent(location.hash.split('/')[2])`)
+	// flag an item: exposure is blocked until the therapist acknowledges it
+	Do(t, p, chromedp.Click(`input[name=epilepsy]`), chromedp.Click(`#screen-h ~ .actions button[type=submit]`))
+	Wait(t, p, `[...document.querySelectorAll('#screen-h ~ .actions button')].length === 2`, 10*time.Second)
+	CheckPage(t, p, locale, "flow-patient-flagged")
+	Do(t, p, chromedp.Click(`#screen-h ~ .actions button.primary`))
+	Wait(t, p, `document.querySelectorAll('#screen-h ~ .actions button').length === 1 && document.querySelector('#screen-h ~ p.ok')`, 10*time.Second)
+	return id
+}
+
+func composeEnvironment(t *testing.T, p *Page, locale string) {
+	t.Helper()
+	Go(t, p, "#/environments")
+	Do(t, p, chromedp.Click(`a[data-template=heights]`))
+	Wait(t, p, `window.havenConsole.ready && document.querySelector('.preview[data-ready="1"]') && window.havenConsole.preview`, 30*time.Second)
+	before := MustEval[float64](p, `window.havenConsole.preview.scene().params.floor`)
+	// keyboard on the intensity slider: 50 → 100 in steps of 5
+	Do(t, p, chromedp.Focus(`#intensity`))
+	for i := 0; i < 10; i++ {
+		Do(t, p, chromedp.KeyEvent(kb.ArrowUp)) // Up raises a slider in both text directions
+	}
+	Wait(t, p, `Number(document.querySelector('input[name="params.floor"]').value) === 30`, 10*time.Second)
+	Wait(t, p, `window.havenConsole.preview.scene().params.floor === 30`, 10*time.Second)
+	if before == 30 {
+		t.Errorf("preview floor was already 30 before the slider moved")
+	}
+	if info := MustEval[map[string]float64](p, `window.havenConsole.preview.info()`); info["calls"] < 1 || info["calls"] > 100 {
+		t.Errorf("preview draw calls = %v, want 1–100 (budget)", info["calls"])
+	}
+	Do(t, p, chromedp.SendKeys(`input[name=name]`, "High balcony"))
+	CheckPage(t, p, locale, "flow-composer")
+	Do(t, p, chromedp.Click(`#comp-h ~ .actions button[type=submit]`))
+	Wait(t, p, `location.hash.startsWith('#/environments/') && !location.hash.includes('/new') && window.havenConsole.ready && document.querySelector('#comp-h')`, 10*time.Second)
+}
+
+func buildLadder(t *testing.T, p *Page, locale string) {
+	t.Helper()
+	Go(t, p, "#/protocols/new?template=heights&steps=10&start=40&mode=habituation")
+	Wait(t, p, `document.querySelectorAll('ol.ladder > li').length === 10`, 10*time.Second)
+	first := MustEval[string](p, `document.querySelector('ol.ladder > li').dataset.step`)
+	// keyboard reorder: the first step's Down button
+	Do(t, p, chromedp.Focus(`ol.ladder > li:first-child button.down`), chromedp.KeyEvent("\r"))
+	Wait(t, p, fmt.Sprintf(`document.querySelectorAll('ol.ladder > li')[1].dataset.step === %q`, first), 5*time.Second)
+	if !MustEval[bool](p, `document.activeElement.classList.contains('down')`) {
+		t.Errorf("focus did not follow the moved step")
+	}
+	// a jump of more than 15 SUDS between neighbours warns at once
+	Do(t, p, chromedp.SetValue(`input[name="steps[2].expected_suds"]`, "99"))
+	MustEval[bool](p, `(() => { document.querySelector('input[name="steps[2].expected_suds"]').dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+	Wait(t, p, `document.querySelector('[role=status] ul.notice li') !== null`, 5*time.Second)
+	CheckPage(t, p, locale, "flow-ladder")
+	Do(t, p, chromedp.Click(`#lb-h ~ .actions button[type=submit]`))
+	Wait(t, p, `location.hash.startsWith('#/protocols/') && !location.hash.includes('/new') && window.havenConsole.ready`, 10*time.Second)
+}
+
+func scheduleSession(t *testing.T, p *Page, locale, patientID string) string {
+	t.Helper()
+	Go(t, p, "#/sessions?patient="+patientID+"&protocol=heights_ladder")
+	CheckPage(t, p, locale, "flow-schedule")
+	Do(t, p, chromedp.Click(`#sched-h ~ button[type=submit]`))
+	Wait(t, p, `/^#\/sessions\/[^/?]+$/.test(location.hash) && window.havenConsole.ready && window.havenConsole.live`, 15*time.Second)
+	return MustEval[string](p, `decodeURIComponent(location.hash.split('/')[2])`)
+}
+
+func runLive(t *testing.T, p *Page, locale string) {
+	t.Helper()
+	Wait(t, p, `window.havenConsole.live.link === 'open'`, 15*time.Second)
+	Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
+	Wait(t, p, `/^[A-Z2-9]{4}-[A-Z2-9]{4}$/.test(document.querySelector('.joincode')?.textContent || '') && document.querySelector('#join-h ~ div img[src^="data:image/png"]')`, 10*time.Second)
+	Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`)) // practise with a simulated patient
+	Wait(t, p, `window.havenConsole.live.patient === true && window.havenConsole.live.scene !== null`, 30*time.Second)
+	Wait(t, p, `window.havenConsole.live.metrics >= 3`, 30*time.Second)
+	Do(t, p, chromedp.Click(`button.ask-suds`))
+	Wait(t, p, `window.havenConsole.live.suds.length >= 1`, 20*time.Second)
+	Do(t, p, chromedp.SendKeys(`#note-text`, "Calm breathing before the next step."), chromedp.Click(`#nt-h ~ form button[type=submit]`))
+	Wait(t, p, `document.querySelectorAll('ol.notes li').length === 1`, 5*time.Second)
+	CheckPage(t, p, locale, "flow-live")
+	// End starts the protocol's cool-down; a second End during it ends at once (confirm is stubbed).
+	Do(t, p, chromedp.Click(`button.end-session`))
+	time.Sleep(time.Second)
+	if MustEval[string](p, `window.havenConsole.live.state`) != "ended" {
+		Do(t, p, chromedp.Click(`button.end-session`))
+	}
+	Wait(t, p, `window.havenConsole.live.state === 'ended'`, 20*time.Second)
+}
