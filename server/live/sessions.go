@@ -220,7 +220,9 @@ func (s *Service) joinCode(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("live: saving join code: %w", err)
 	}
-	link := "/join?code=" + code
+	// The code travels to the patient client in the URL fragment (/j/CODE redirects
+	// to /xr/#code=CODE), so it never reaches a server or proxy log.
+	link := "/j/" + code
 	png, err := qrcode.Encode(c.Scheme()+"://"+c.Request().Host+link, qrcode.Medium, 256)
 	if err != nil {
 		return apierr.Errorf("live: QR code: %w", err)
