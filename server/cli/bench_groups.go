@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/havenvr/haven/server/bench"
@@ -23,6 +24,7 @@ func BenchGroups(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	duration := fs.Duration("duration", 20*time.Second, "how long to send")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	dir := fs.String("data", "", "directory for the benchmark database (default: a removed temp dir)")
+	profile := fs.String("cpuprofile", "", "write a pprof CPU profile of the sending phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -30,7 +32,17 @@ func BenchGroups(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "haven bench groups: --members ≥ 2, --rate > 0, --duration > 0; no positional arguments")
 		return 2
 	}
-	res, err := groupbench.Run(ctx, groupbench.Options{Members: *members, Rate: *rate, Duration: *duration, Progress: stderr, DataDir: *dir})
+	opts := groupbench.Options{Members: *members, Rate: *rate, Duration: *duration, Progress: stderr, DataDir: *dir}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintf(stderr, "haven bench groups: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		opts.CPUProfile = f
+	}
+	res, err := groupbench.Run(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "haven bench groups: %v\n", err)
 		return 1

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,8 @@ type Options struct {
 	Duration time.Duration
 	Progress io.Writer // progress lines; nil for none
 	DataDir  string    // temporary directory for the database
+	// CPUProfile, when set, receives a pprof CPU profile of the sending phase.
+	CPUProfile io.Writer
 }
 
 // Result is what `haven bench groups` prints.
@@ -100,11 +103,19 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	// Let presence deltas of the joins drain before timing anything.
 	time.Sleep(2 * time.Second)
 	cpu0, _ := bench.ReadProc(os.Getpid())
+	if opts.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(opts.CPUProfile); err != nil {
+			return Result{}, fmt.Errorf("groupbench: %w", err)
+		}
+	}
 	sent := r.send(ctx, members)
 	expected := sent * int64(len(members))
 	deadline := time.Now().Add(10 * time.Second)
 	for r.delivered.Load() < expected && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(50 * time.Millisecond)
+	}
+	if opts.CPUProfile != nil {
+		pprof.StopCPUProfile()
 	}
 	proc, _ := bench.ReadProc(os.Getpid())
 	s := r.rec.Summary()
