@@ -30,6 +30,9 @@ func ParseRR(r io.Reader) ([]float64, error) {
 		return nil, errf(CodeMalformed, -1, "HRM file without [HRData] section")
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data[start:]))
+	// A line may be as long as the file: the default 64 KB token limit made
+	// the scanner stop silently and return only the values before it.
+	sc.Buffer(make([]byte, 0, 4096), MaxRRFileBytes+1)
 	var rr []float64
 	for line := 0; sc.Scan(); line++ {
 		f := strings.Fields(sc.Text())
@@ -44,6 +47,9 @@ func ParseRR(r io.Reader) ([]float64, error) {
 			return nil, errf(CodeMalformed, line, "%q is not an RR interval in ms", f[0])
 		}
 		rr = append(rr, v)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, errf(CodeMalformed, -1, "reading lines: %v", err)
 	}
 	if len(rr) == 0 {
 		return nil, errf(CodeEmpty, -1, "no RR intervals found")
