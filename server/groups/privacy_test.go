@@ -1,8 +1,12 @@
 package groups_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +85,25 @@ func TestPrivacyScanAfterRoomLife(t *testing.T) {
 	}
 	if scanned == 0 {
 		t.Fatal("scanned nothing")
+	}
+	// The raw bytes too: rows deleted at the room's end must be zeroed
+	// (secure_delete), not left in free pages of the file or in the WAL.
+	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		t.Fatalf("checkpointing: %v", err)
+	}
+	for _, path := range []string{e.srv.App.Store.Path, e.srv.App.Store.Path + "-wal"} {
+		raw, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("reading %s: %v", path, err)
+		}
+		if path == e.srv.App.Store.Path && len(raw) < 4096 {
+			t.Fatalf("database file is %d bytes: nothing to scan", len(raw))
+		}
+		for _, f := range forbidden {
+			if bytes.Contains(raw, []byte(f)) {
+				t.Errorf("%s holds %q in its raw bytes", filepath.Base(path), f)
+			}
+		}
 	}
 	// The moderation trail itself is kept (by policy) and names pseudonyms.
 	var audit []groups.AuditEntry

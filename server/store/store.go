@@ -63,7 +63,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		path = filepath.Join(opts.DataDir, "haven.db")
 	}
 	// Pragmas in the DSN apply to every pooled connection, not just the first.
-	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=%s&_txlock=immediate", path, sync)
+	// secure_delete overwrites deleted rows with zeros: purged support-room
+	// text must not survive in free space of the database file.
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=%s&_secure_delete=on&_txlock=immediate", path, sync)
 	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
@@ -95,7 +97,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // the database in rollback-journal mode.
 func (s *Store) checkPragmas(ctx context.Context, wantSync string) error {
 	var journal string
-	var syncMode, fk int
+	var syncMode, fk, secureDelete int
 	db := s.DB.WithContext(ctx)
 	if err := db.Raw("PRAGMA journal_mode").Scan(&journal).Error; err != nil {
 		return fmt.Errorf("store: reading journal_mode: %w", err)
@@ -106,9 +108,12 @@ func (s *Store) checkPragmas(ctx context.Context, wantSync string) error {
 	if err := db.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil {
 		return fmt.Errorf("store: reading foreign_keys: %w", err)
 	}
+	if err := db.Raw("PRAGMA secure_delete").Scan(&secureDelete).Error; err != nil {
+		return fmt.Errorf("store: reading secure_delete: %w", err)
+	}
 	names := map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
 	s.logger.Info("database opened", slog.String("path", s.Path), slog.String("journal_mode", journal),
-		slog.String("synchronous", names[syncMode]), slog.Bool("foreign_keys", fk == 1))
+		slog.String("synchronous", names[syncMode]), slog.Bool("foreign_keys", fk == 1), slog.Bool("secure_delete", secureDelete == 1))
 	if !strings.EqualFold(journal, "wal") {
 		return fmt.Errorf("store: journal_mode is %q, want wal", journal)
 	}
@@ -117,6 +122,9 @@ func (s *Store) checkPragmas(ctx context.Context, wantSync string) error {
 	}
 	if fk != 1 {
 		return errors.New("store: foreign keys are off")
+	}
+	if secureDelete != 1 {
+		return fmt.Errorf("store: secure_delete is %d, want 1 (on)", secureDelete)
 	}
 	return nil
 }

@@ -1,8 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -72,4 +76,59 @@ func TestBackupIsConsistentCopy(t *testing.T) {
 	if err := restored.DB.Take(&got, "id = ?", c.ID).Error; err != nil || got.Name != c.Name {
 		t.Fatalf("restored copy lacks the clinic: %v %+v", err, got)
 	}
+}
+
+// TestSecureDeleteLeavesNoText deletes rows and then reads the raw database
+// file and WAL: with secure_delete on, the deleted text is zeroed, not left
+// in free space where a copy of the file would still reveal it.
+func TestSecureDeleteLeavesNoText(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := Open(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var on int
+	if err := s.DB.Raw("PRAGMA secure_delete").Scan(&on).Error; err != nil || on != 1 {
+		t.Fatalf("secure_delete = %d, %v; want 1", on, err)
+	}
+	for _, tc := range []struct{ name, marker string }{
+		{"short", "purged-marker-short"},
+		{"overflow page", "purged-marker-long-" + strings.Repeat("x", 9000)},
+	} {
+		c := Clinic{ID: NewID(), Name: tc.marker}
+		if err := s.DB.Create(&c).Error; err != nil {
+			t.Fatalf("%s: creating: %v", tc.name, err)
+		}
+		if err := s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+			t.Fatal(err)
+		}
+		if raw := rawFiles(t, s.Path); !bytes.Contains(raw, []byte(tc.marker[:19])) {
+			t.Fatalf("%s: marker not found in the file before deletion: the scan cannot see it", tc.name)
+		}
+		if err := s.DB.Delete(&Clinic{}, "id = ?", c.ID).Error; err != nil {
+			t.Fatalf("%s: deleting: %v", tc.name, err)
+		}
+		if err := s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+			t.Fatal(err)
+		}
+		if raw := rawFiles(t, s.Path); bytes.Contains(raw, []byte(tc.marker[:19])) {
+			t.Errorf("%s: deleted text is still in the database file or WAL", tc.name)
+		}
+	}
+}
+
+// rawFiles returns the bytes of the database file and its WAL.
+func rawFiles(t *testing.T, path string) []byte {
+	t.Helper()
+	var out []byte
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("reading %s: %v", p, err)
+		}
+		out = append(out, b...)
+	}
+	return out
 }
