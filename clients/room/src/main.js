@@ -3,7 +3,7 @@
 // labelled "chat" to the Haven server. Every text from others is inserted
 // with textContent, never as HTML. The token that lets the member reconnect
 // stays in this browser's localStorage only.
-import { connect } from './rtc.js';
+import { connect } from '../../shared/chat_peer.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { t: (id) => id, code: '', room: null, token: '', you: null, channel: null, pc: null, members: new Map(), seq: 0, frames: [] };

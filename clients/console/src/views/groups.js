@@ -1,13 +1,13 @@
 // Support groups, moderator view: the clinic's rooms and a form to open one;
-// for the selected room its code, state, members (lobby first, with admit),
-// per-member actions (mute, unmute, remove, ban), room actions (slow mode,
-// lock/unlock, end) and the review queue (held crisis messages and reports:
-// release or dismiss). Every action is audited by the server.
+// the selected room is moderated live from group_room.js (the moderator's
+// WebRTC peer on the room's chat channel, lobby, members, actions with
+// reasons, alerts, review queue and moderation log).
 import { h, mount, field, table, select } from '../dom.js';
 import { onSubmit, formError, notAvailable } from '../forms.js';
 import { errorBox } from '../shell.js';
 import { hashQuery } from '../util.js';
 import { LOCALES } from '../i18n.js';
+import { mountRoom } from './group_room.js';
 
 export async function render(app, root) {
   const { t } = app;
@@ -26,68 +26,10 @@ export async function render(app, root) {
   ], list) : h('p', {}, t('console.empty')));
   const id = hashQuery().get('room');
   if (!id) return null;
-  let timer = null;
-  const refresh = async () => {
-    try { await drawRoom(app, roomBox, id, refresh); } catch (e) { mount(roomBox, errorBox(app, e)); }
-  };
-  await refresh();
-  timer = setInterval(() => { if (!roomBox.contains(document.activeElement)) refresh(); }, 5000);
-  return () => clearInterval(timer);
+  try { return await mountRoom(app, roomBox, id); } catch (e) { mount(roomBox, errorBox(app, e)); return null; }
 }
 
-/** queueKey maps a queue item kind (crisis, deleted, report_<reason>) to its label. */
-const queueKey = (app, kind) => {
-  const k = kind.startsWith('report') ? 'report' : kind;
-  return app.i18n.has(`console.groups.queue.${k}`) ? `console.groups.queue.${k}` : 'console.groups.queue.other';
-};
 const roomState = (app, s) => (app.i18n.has(`console.groups.state.${s}`) ? app.t(`console.groups.state.${s}`) : app.t('console.session.state.unknown'));
-
-async function drawRoom(app, box, id, refresh) {
-  const { t } = app;
-  const [data, queue] = await Promise.all([app.api.get(`/api/groups/rooms/${encodeURIComponent(id)}`), app.api.get(`/api/groups/rooms/${encodeURIComponent(id)}/queue`).catch(() => [])]);
-  const room = data.room;
-  const members = data.members || [];
-  const act = async (body) => {
-    try { await app.api.post(`/api/groups/rooms/${encodeURIComponent(id)}/actions`, { reason: '', ...body }); app.announce(t('console.saved')); refresh(); } catch (e) { app.alert(e.message); }
-  };
-  const memberActions = (m) => h('div', { class: 'actions' },
-    !m.admitted ? h('button', { type: 'button', class: 'primary', onclick: () => act({ action: 'admit', member_id: m.id }) }, t('console.groups.admit')) : null,
-    m.muted_until ? h('button', { type: 'button', onclick: () => act({ action: 'unmute', member_id: m.id }) }, t('console.groups.unmute'))
-      : h('button', { type: 'button', onclick: () => act({ action: 'mute', member_id: m.id, seconds: 600 }) }, t('console.groups.mute')),
-    h('button', { type: 'button', onclick: () => act({ action: 'remove', member_id: m.id }) }, t('console.groups.remove')),
-    h('button', { type: 'button', class: 'danger', onclick: () => { if (confirm(t('console.groups.ban_confirm'))) act({ action: 'ban', member_id: m.id }); } }, t('console.groups.ban')));
-  const memberState = (m) => [m.banned && t('console.groups.banned'), m.removed && t('console.groups.removed'), m.muted_until && t('console.groups.muted'),
-    !m.admitted && t('console.groups.lobby'), m.connected ? t('console.groups.online') : t('console.groups.offline')].filter(Boolean).join(' · ');
-  const active = members.filter((m) => !m.removed && !m.banned);
-  const lobby = active.filter((m) => !m.admitted);
-  const slow = h('input', { type: 'number', name: 'seconds', min: 0, max: 600, value: String(room.slow_mode_seconds || 0) });
-  mount(box, h('section', { class: 'card', 'aria-labelledby': 'room-h' },
-    h('h2', { id: 'room-h' }, h('span', { translate: 'no' }, room.topic), ' · ', roomState(app, room.state)),
-    h('p', {}, t('console.groups.room_code'), ' ', h('code', { translate: 'no', class: 'joincode' }, room.code)),
-    h('p', {}, app.i18n.plural('console.groups.members', active.length), ' · ', t('console.groups.moderators_online', { Count: app.i18n.number(data.moderators_online || 0) })),
-    lobby.length ? h('h3', {}, t('console.groups.lobby')) : null,
-    lobby.length ? h('ul', {}, lobby.map((m) => h('li', {}, h('span', { translate: 'no' }, m.pseudonym), ' ', memberActions(m)))) : null,
-    active.length ? table(t('console.groups.member_list'), [
-      { label: t('console.groups.pseudonym'), cell: (m) => h('span', { translate: 'no' }, m.pseudonym) },
-      { label: t('console.status'), cell: memberState },
-      { label: t('console.actions'), cell: memberActions },
-    ], active) : h('p', {}, t('console.empty')),
-    h('div', { class: 'actions' },
-      h('label', { for: 'slow-s' }, t('console.groups.slow_mode_seconds')), Object.assign(slow, { id: 'slow-s' }),
-      h('button', { type: 'button', onclick: () => act({ action: 'slow_mode', seconds: Number(slow.value) || 0 }) }, t('console.groups.slow_mode')),
-      room.locked ? h('button', { type: 'button', onclick: () => act({ action: 'unlock' }) }, t('console.groups.unlock'))
-        : h('button', { type: 'button', onclick: () => act({ action: 'lock' }) }, t('console.groups.lock')),
-      h('button', { type: 'button', class: 'danger', onclick: () => { if (confirm(t('console.groups.end_confirm'))) act({ action: 'end' }); } }, t('console.groups.end'))),
-    h('h3', {}, t('console.groups.queue')),
-    (queue || []).length ? h('ul', { class: 'alerts' }, queue.map((q) => h('li', {},
-      h('strong', {}, t(queueKey(app, q.kind))), ' ',
-      h('span', { translate: 'no' }, `${q.pseudonym}: ${q.text}`), ' ',
-      h('button', { type: 'button', onclick: () => resolve(q.id, 'release') }, t('console.groups.release')),
-      h('button', { type: 'button', onclick: () => resolve(q.id, 'dismiss') }, t('console.suggest.dismiss'))))) : h('p', {}, t('console.empty'))));
-  async function resolve(item, decision) {
-    try { await app.api.post(`/api/groups/rooms/${encodeURIComponent(id)}/queue/${encodeURIComponent(item)}`, { decision, reason: '' }); refresh(); } catch (e) { app.alert(e.message); }
-  }
-}
 
 function createForm(app) {
   const { t } = app;

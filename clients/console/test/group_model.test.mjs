@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { apply, createRoomView, memberList, checkReason, needsReason, auditKey, alertKey, MAX_MESSAGES } from '../src/group_model.js';
+
+const frame = (type, body, seq = 1) => ({ v: 1, type, seq, body });
+
+test('welcome, presence and lobby', () => {
+  const v = createRoomView();
+  assert.equal(apply(v, frame('welcome', { you: { pseudonym: 'Dr M', role: 'moderator' }, room: { open: true }, admitted: true,
+    members: [{ pseudonym: 'Calm Otter', role: 'member' }, { pseudonym: 'Dr M', role: 'moderator' }], reactions: ['👍'] })), 'welcome');
+  assert.equal(v.open, true);
+  assert.deepEqual(memberList(v).map((m) => m.pseudonym), ['Dr M', 'Calm Otter'], 'moderators first');
+  assert.equal(apply(v, frame('members.delta', { joined: [{ pseudonym: 'Brave Fern', role: 'member' }], left: [{ pseudonym: 'Calm Otter', role: 'member' }] }, 2)), 'members');
+  assert.deepEqual(memberList(v).map((m) => m.pseudonym), ['Dr M', 'Brave Fern']);
+  assert.equal(apply(v, frame('lobby', { members: [{ id: 'm1', pseudonym: 'Quiet Lark' }] }, 3)), 'lobby');
+  assert.deepEqual(v.lobby, [{ id: 'm1', pseudonym: 'Quiet Lark' }]);
+  assert.equal(v.seq, 3);
+});
+
+test('messages, deletion, reactions, typing', () => {
+  const v = createRoomView();
+  apply(v, frame('chat.typing', { from: 'Brave Fern' }));
+  assert.equal(v.typing.from, 'Brave Fern');
+  assert.equal(apply(v, frame('chat.msg', { id: 'a', from: 'Brave Fern', from_id: 'm2', role: 'member', text: 'hello', at: 5 })), 'message');
+  assert.equal(v.typing, null, 'a message ends the typing notice');
+  assert.equal(v.messages[0].fromId, 'm2');
+  assert.equal(apply(v, frame('chat.react', { msg: 'a', emoji: '🌱' })), 'react');
+  assert.deepEqual(v.messages[0].reactions, ['🌱']);
+  assert.equal(apply(v, frame('chat.deleted', { msg: 'a', text: 'removed' })), 'deleted');
+  assert.equal(v.messages[0].deleted, true);
+  assert.equal(v.messages[0].text, '', 'a deleted text is dropped from the page');
+  assert.equal(apply(v, frame('chat.deleted', { msg: 'nope' })), '');
+  for (let i = 0; i < MAX_MESSAGES + 10; i++) apply(v, frame('chat.msg', { id: `x${i}`, from: 'A', text: 't' }));
+  assert.equal(v.messages.length, MAX_MESSAGES);
+});
+
+test('room state from notices and end', () => {
+  const v = createRoomView();
+  apply(v, frame('notice', { id: 'group.notice.room_open' }));
+  assert.equal(v.open, true);
+  apply(v, frame('notice', { id: 'group.notice.waiting_moderator' }));
+  assert.equal(v.open, false);
+  assert.equal(apply(v, frame('mod.alert', { kind: 'crisis' })), 'alert');
+  assert.equal(apply(v, frame('room.ended', {})), 'ended');
+  assert.equal(v.ended, true);
+  assert.equal(apply(v, frame('pong', {})), '');
+  assert.equal(apply(v, null), '');
+});
+
+test('reasons', () => {
+  for (const a of ['delete', 'mute', 'remove', 'ban', 'slow_mode', 'lock', 'end', 'release', 'dismiss']) assert.ok(needsReason(a), a);
+  for (const a of ['admit', 'unmute', 'unlock']) assert.ok(!needsReason(a), a);
+  assert.deepEqual(checkReason('ban', '   '), { reason: '', error: 'console.groups.reason_required' });
+  assert.deepEqual(checkReason('ban', '  spam \n links '), { reason: 'spam links', error: '' });
+  assert.equal(checkReason('admit', '').error, '');
+  assert.equal(checkReason('ban', 'x'.repeat(501)).error, 'console.groups.reason_too_long');
+});
+
+test('labels', () => {
+  assert.equal(auditKey('group.ban'), 'console.groups.audit.ban');
+  assert.equal(auditKey('group.queue_release'), 'console.groups.audit.queue_release');
+  assert.equal(auditKey('group.whatever', () => false), 'console.groups.audit.other');
+  assert.equal(alertKey({ kind: 'crisis' }), 'console.groups.alert.crisis');
+  assert.equal(alertKey({ kind: 'report_worried' }), 'console.groups.alert.report');
+  assert.equal(alertKey({}), 'console.groups.alert.other');
+});

@@ -1,0 +1,55 @@
+// The `chat` data-channel peer every support-room client shares: the member
+// page (clients/room) and the moderator's console view. WHIP-style
+// signalling (DESIGN.md §3): gather every ICE candidate, POST the offer,
+// apply the answer. No trickle is needed on a LAN or loopback. Frames use the
+// shared envelope {"v":1,"type","seq","t","body"}; the server sends them as
+// binary UTF-8 JSON, so both string and binary messages are decoded.
+//
+// connect(url, headers, onFrame, {onClose, credentials}) → {pc, channel, send(type, body), close()}.
+// headers carry the member's Bearer token or the moderator's CSRF token
+// (the session cookie goes along with same-origin credentials).
+export async function connect(url, headers, onFrame, { onClose = () => {}, credentials = 'same-origin' } = {}) {
+  const pc = new RTCPeerConnection();
+  const channel = pc.createDataChannel('chat');
+  channel.binaryType = 'arraybuffer';
+  const utf8 = new TextDecoder();
+  channel.onmessage = (ev) => {
+    let frame;
+    try { frame = JSON.parse(typeof ev.data === 'string' ? ev.data : utf8.decode(ev.data)); } catch { return; } // a bad frame is ignored
+    onFrame(frame);
+  };
+  let closed = false;
+  const done = () => { if (!closed) { closed = true; onClose(); } };
+  const opened = new Promise((resolve, reject) => {
+    channel.onopen = resolve;
+    setTimeout(() => reject(new Error('timeout')), 15000);
+  });
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+    setTimeout(resolve, 3000);
+  });
+  const r = await fetch(url, { method: 'POST', credentials, headers: { 'Content-Type': 'application/sdp', ...headers }, body: pc.localDescription.sdp });
+  if (r.status !== 201) {
+    pc.close();
+    const data = await r.json().catch(() => ({}));
+    throw Object.assign(new Error(data?.error?.message || `signalling refused (${r.status})`), { code: data?.error?.code, status: r.status });
+  }
+  await pc.setRemoteDescription({ type: 'answer', sdp: await r.text() });
+  await opened;
+  channel.onclose = done;
+  pc.addEventListener('connectionstatechange', () => { if (['failed', 'closed'].includes(pc.connectionState)) done(); });
+  let seq = 0;
+  return {
+    pc,
+    channel,
+    /** send puts one envelope on the channel; false when the channel is not open. */
+    send(type, body = {}) {
+      if (channel.readyState !== 'open') return false;
+      channel.send(JSON.stringify({ v: 1, type, seq: ++seq, t: Date.now(), body }));
+      return true;
+    },
+    close() { closed = true; try { pc.close(); } catch { /* already closed */ } },
+  };
+}
