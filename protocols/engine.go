@@ -65,6 +65,10 @@ type Engine struct {
 	ad adaptiveState
 }
 
+// Settings are the engine's effective settings: the protocol's, with the
+// patient's overrides, then the defaults.
+func (e *Engine) Settings() Settings { return e.s }
+
 // NewEngine validates the protocol and prepares an engine in the idle state.
 func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.Protocol == nil || cfg.Catalog == nil {

@@ -1,39 +1,83 @@
 package live
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/havenvr/haven/environments"
 	"github.com/havenvr/haven/protocols"
+	"github.com/havenvr/haven/server/biosignal"
 	"github.com/havenvr/haven/server/clinic"
 	"github.com/havenvr/haven/server/store"
 )
 
-// buildDriver makes the engine of a session: the protocols engine for a
-// protocol id, or compositionDriver for a single composition.
-func (s *Service) buildDriver(sess store.LiveSession, pat clinic.PatientView, age int) (driver, error) {
+// runner is what a room runs: its driver, the protocol (nil for a single
+// composition) and the effective safety settings.
+type runner struct {
+	drv   driver
+	proto *protocols.Protocol
+	set   protocols.Settings
+}
+
+// buildRunner makes the engine of a session — the protocols engine for its
+// protocol, or compositionDriver for a single composition. ceilingPct is the
+// patient's own heart-rate ceiling (0: none, so the protocol's or the
+// default applies).
+func (s *Service) buildRunner(ctx context.Context, sess store.LiveSession, pat clinic.PatientView, ceilingPct, age int) (runner, error) {
+	patient := protocols.Settings{HRCeilingShare: float64(ceilingPct) / 100}
 	if sess.ProtocolID == "" {
 		var comp environments.Composition
 		if err := json.Unmarshal([]byte(sess.Composition), &comp); err != nil {
-			return nil, fmt.Errorf("live: session %s composition: %w", sess.ID, err)
+			return runner{}, fmt.Errorf("live: session %s composition: %w", sess.ID, err)
 		}
-		return &compositionDriver{cat: s.catalog, comp: comp}, nil
+		return runner{drv: &compositionDriver{cat: s.catalog, comp: comp}, set: protocols.Settings{}.Merge(patient).Defaults()}, nil
 	}
-	p, ok := s.library.Get(sess.ProtocolID)
-	if !ok {
-		return nil, fmt.Errorf("live: session %s: unknown protocol %q", sess.ID, sess.ProtocolID)
+	p, err := s.sessionProtocol(ctx, sess)
+	if err != nil {
+		return runner{}, err
 	}
-	ep := protocols.Patient{Age: age, Flags: pat.Flagged,
-		Settings: protocols.Settings{HRCeilingShare: float64(pat.HRCeilingPct) / 100}}
+	ep := protocols.Patient{Age: age, Flags: pat.Flagged, Settings: patient}
 	if pat.ScreeningAcked {
 		ep.Acknowledged = pat.Flagged
 	}
 	e, err := protocols.NewEngine(protocols.Config{Protocol: p, Catalog: s.catalog, Patient: ep})
 	if err != nil {
-		return nil, fmt.Errorf("live: engine for %s: %w", sess.ID, err)
+		return runner{}, fmt.Errorf("live: engine for %s: %w", sess.ID, err)
 	}
-	return e, nil
+	return runner{drv: e, proto: p, set: e.Settings()}, nil
+}
+
+// sessionProtocol is the protocol document the session was scheduled with.
+// Sessions stored before documents were kept (schema step 9) name a library
+// protocol, whose only revision never changes.
+func (s *Service) sessionProtocol(ctx context.Context, sess store.LiveSession) (*protocols.Protocol, error) {
+	if sess.Protocol == "" {
+		res, err := s.opts.Resolve.ResolveProtocol(ctx, sess.ClinicID, sess.ProtocolID, 0)
+		if err != nil {
+			return nil, fmt.Errorf("live: session %s: protocol %q: %w", sess.ID, sess.ProtocolID, err)
+		}
+		return res.Protocol, nil
+	}
+	p, err := protocols.Decode([]byte(sess.Protocol))
+	if err != nil {
+		return nil, fmt.Errorf("live: session %s protocol: %w", sess.ID, err)
+	}
+	return p, nil
+}
+
+// alertRules are a session's biosignal alert rules: the defaults, with the
+// heart-rate ceiling taken from the engine's effective settings, so that the
+// evaluator fires exactly when the engine's soft-pause rule holds (share,
+// sustain and off switch of the protocol, then the patient).
+func alertRules(set protocols.Settings) []biosignal.AlertRule {
+	rules := biosignal.DefaultAlertRules()
+	for i := range rules {
+		if rules[i].Code == protocols.AlertHRCeiling {
+			rules[i].Share, rules[i].ForS, rules[i].Off = set.HRCeilingShare, float64(set.HRCeilingSustainS), set.HRCeilingOff
+		}
+	}
+	return rules
 }
 
 // compositionDriver runs a session on one composition without a ladder: the

@@ -48,7 +48,7 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		r.toPatient("scene.event", src, wire.SceneEvent{Event: str("event")})
 	case "step.enter":
 		idx, _ := b["index"].(int)
-		r.toPatient("step.enter", src, wire.StepEnter{Index: idx, StepID: str("step_id"), LabelKey: r.titleKey})
+		r.toPatient("step.enter", src, wire.StepEnter{Index: idx, StepID: str("step_id"), LabelKey: r.titleKey()})
 	case "suds.prompt":
 		r.prompt++
 		r.toPatient("suds.prompt", src, wire.SUDSPrompt{PromptID: fmt.Sprintf("p%d", r.prompt)})
@@ -264,9 +264,9 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 }
 
 func (r *room) paramsAt(intensity int) environments.Params {
-	tpl := r.sess.ProtocolID
-	if p, ok := r.svc.library.Get(r.sess.ProtocolID); ok {
-		tpl = p.Template
+	tpl := ""
+	if r.proto != nil {
+		tpl = r.proto.Template
 	} else if r.scene != nil {
 		tpl = r.scene.Template
 	}

@@ -32,7 +32,7 @@ type room struct {
 	mu       sync.Mutex
 	sess     store.LiveSession
 	drv      driver
-	titleKey string
+	proto    *protocols.Protocol // nil for a single composition
 	patient  *peer
 	consoles map[string]*peer
 	byID     map[string]*peer // every connection, for PATCH/DELETE
@@ -71,24 +71,22 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 	r.crisis = s.crisisLine(ctx, sess.ClinicID)
 	view := clinic.View(pat)
 	age := time.Now().Year() - pat.BirthYear
-	drv, err := s.buildDriver(sess, view, age)
+	run, err := s.buildRunner(ctx, sess, view, pat.HRCeilingPct, age)
 	if err != nil {
 		return nil, err
 	}
-	r.drv = drv
-	if p, ok := s.library.Get(sess.ProtocolID); ok {
-		r.titleKey = p.TitleKey
-	}
-	rules := biosignal.DefaultAlertRules()
-	for i := range rules {
-		if rules[i].Code == protocols.AlertHRCeiling {
-			rules[i].Share = float64(view.HRCeilingPct) / 100
-		}
-	}
-	if ev, err := biosignal.NewEvaluator(rules, age); err == nil {
+	r.drv, r.proto = run.drv, run.proto
+	if ev, err := biosignal.NewEvaluator(alertRules(run.set), age); err == nil {
 		r.eval = ev
 	}
 	return r, r.loadMarks(ctx)
+}
+
+func (r *room) titleKey() string {
+	if r.proto == nil {
+		return ""
+	}
+	return r.proto.TitleKey
 }
 
 // crisisLine is the clinic's crisis resource for its country (kept with the

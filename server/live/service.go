@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/environments"
-	"github.com/havenvr/haven/protocols"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/compose"
 	"github.com/havenvr/haven/server/ingest"
 	"github.com/havenvr/haven/server/metrics"
 	"github.com/havenvr/haven/server/ratelimit"
@@ -33,6 +33,14 @@ type Sink interface {
 	Submit(ctx context.Context, c ingest.Chunk, done func(ingest.Ack)) error
 }
 
+// Resolver finds the exact protocol and composition revisions a clinic's
+// session runs: the clinic's own first, then the built-in library
+// (server/compose implements it).
+type Resolver interface {
+	ResolveProtocol(ctx context.Context, clinicID, id string, rev int) (compose.ResolvedProtocol, error)
+	ResolveComposition(ctx context.Context, clinicID, id string, rev int) (compose.ResolvedComposition, error)
+}
+
 // Options configure the live service. Zero durations take the defaults that
 // DESIGN.md §3 fixes (500 ms heartbeats, link loss after 1.5 s of silence).
 type Options struct {
@@ -41,6 +49,7 @@ type Options struct {
 	Clinic  *clinic.Service
 	RTC     *rtc.Engine
 	Sink    Sink
+	Resolve Resolver
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
 	// Translate localizes an error message id for a locale (nil: the code is the message).
@@ -94,12 +103,12 @@ type Service struct {
 	opts    Options
 	log     *slog.Logger
 	catalog *environments.Catalog
-	library *protocols.Library
 	tl      *timelineWriter
 
 	joinLimit    *ratelimit.Limiter
 	controlLimit *ratelimit.Limiter
 	signalsLimit *ratelimit.Limiter
+	lim          abuseLimits // signalling limit and the limits' clock
 
 	speed    atomic.Uint64 // float64 bits of the engine speed
 	draining atomic.Bool   // shutting down: no new batches are accepted
@@ -115,19 +124,15 @@ type Service struct {
 // New builds the service and starts its hub clock.
 func New(opts Options) (*Service, error) {
 	opts.defaults()
-	if opts.Store == nil || opts.RTC == nil {
-		return nil, errors.New("live: store and rtc engine are required")
+	if opts.Store == nil || opts.RTC == nil || opts.Resolve == nil {
+		return nil, errors.New("live: store, rtc engine and resolver are required")
 	}
 	cat, err := environments.Builtin()
 	if err != nil {
 		return nil, fmt.Errorf("live: loading environments: %w", err)
 	}
-	lib, err := protocols.BuiltinLibrary(cat)
-	if err != nil {
-		return nil, fmt.Errorf("live: loading protocols: %w", err)
-	}
 	s := &Service{
-		opts: opts, log: opts.Logger, catalog: cat, library: lib,
+		opts: opts, log: opts.Logger, catalog: cat,
 		tl:           newTimelineWriter(opts.Store, opts.Logger),
 		joinLimit:    ratelimit.New(20, 10),
 		controlLimit: ratelimit.New(opts.ControlPerMin, int(opts.ControlPerMin/6)),

@@ -1,12 +1,12 @@
 package live
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,21 +48,26 @@ func (s *Service) Register(w *web.Server) {
 
 // SessionView is the JSON shape of a session.
 type SessionView struct {
-	ID          string     `json:"id"`
-	PatientID   string     `json:"patient_id"`
-	TherapistID string     `json:"therapist_id"`
-	ProtocolID  string     `json:"protocol_id,omitempty"`
-	Kind        string     `json:"kind"`
-	State       string     `json:"state"`
-	StateReason string     `json:"state_reason,omitempty"`
-	Composition any        `json:"composition,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	StartedAt   *time.Time `json:"started_at,omitempty"`
-	EndedAt     *time.Time `json:"ended_at,omitempty"`
+	ID          string `json:"id"`
+	PatientID   string `json:"patient_id"`
+	TherapistID string `json:"therapist_id"`
+	ProtocolID  string `json:"protocol_id,omitempty"`
+	ProtocolRev int    `json:"protocol_revision,omitempty"`
+	// CompositionID and CompositionRev name a stored composition's revision.
+	CompositionID  string     `json:"composition_id,omitempty"`
+	CompositionRev int        `json:"composition_revision,omitempty"`
+	Kind           string     `json:"kind"`
+	State          string     `json:"state"`
+	StateReason    string     `json:"state_reason,omitempty"`
+	Composition    any        `json:"composition,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	StartedAt      *time.Time `json:"started_at,omitempty"`
+	EndedAt        *time.Time `json:"ended_at,omitempty"`
 }
 
 func view(s store.LiveSession) SessionView {
-	v := SessionView{ID: s.ID, PatientID: s.PatientID, TherapistID: s.TherapistID, ProtocolID: s.ProtocolID, Kind: s.Kind,
+	v := SessionView{ID: s.ID, PatientID: s.PatientID, TherapistID: s.TherapistID, ProtocolID: s.ProtocolID,
+		ProtocolRev: s.ProtocolRev, CompositionID: s.CompositionID, CompositionRev: s.CompositionRev, Kind: s.Kind,
 		State: s.State, StateReason: s.StateReason, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, EndedAt: s.EndedAt}
 	if s.Composition != "" {
 		v.Composition = json.RawMessage(s.Composition)
@@ -70,10 +75,15 @@ func view(s store.LiveSession) SessionView {
 	return v
 }
 
+// createInput plans a session: a protocol (the clinic's own or the
+// library's; revision 0 = the latest), a stored composition, or an inline one.
 type createInput struct {
-	PatientID   string                    `json:"patient_id"`
-	ProtocolID  string                    `json:"protocol_id"`
-	Composition *environments.Composition `json:"composition"`
+	PatientID           string                    `json:"patient_id"`
+	ProtocolID          string                    `json:"protocol_id"`
+	ProtocolRevision    int                       `json:"protocol_revision"`
+	CompositionID       string                    `json:"composition_id"`
+	CompositionRevision int                       `json:"composition_revision"`
+	Composition         *environments.Composition `json:"composition"`
 }
 
 func (s *Service) create(c echo.Context) error {
@@ -88,7 +98,7 @@ func (s *Service) create(c echo.Context) error {
 	}
 	sess := store.LiveSession{ID: store.NewID(), ClinicID: p.User.ClinicID, PatientID: pat.ID, TherapistID: p.User.ID,
 		State: store.LiveScheduled, CreatedAt: time.Now().UTC()}
-	if err := s.plan(&sess, in); err != nil {
+	if err := s.plan(c.Request().Context(), &sess, in); err != nil {
 		return err
 	}
 	// CLINICAL.md §5: a flagged screening item blocks exposure until acknowledged.
@@ -114,32 +124,68 @@ func (s *Service) create(c echo.Context) error {
 
 func ptr[T any](v T) *T { return &v }
 
-// plan resolves the protocol or the single composition of a new session.
-func (s *Service) plan(sess *store.LiveSession, in createInput) error {
-	switch {
-	case in.ProtocolID != "" && in.Composition != nil:
-		return apierr.Invalid("protocol_id", "give a protocol or a composition, not both")
-	case in.ProtocolID != "":
-		p, ok := s.library.Get(in.ProtocolID)
-		if !ok {
-			return apierr.Invalid("protocol_id", "unknown protocol")
+// plan resolves the exact protocol or composition revision of a new session
+// and keeps a copy of it with the session.
+func (s *Service) plan(ctx context.Context, sess *store.LiveSession, in createInput) error {
+	plans := 0
+	for _, set := range []bool{in.ProtocolID != "", in.CompositionID != "", in.Composition != nil} {
+		if set {
+			plans++
 		}
-		sess.ProtocolID, sess.ProtocolHash, sess.Kind = p.ID, p.Hash(), p.Kind
-	case in.Composition != nil:
-		comp, err := in.Composition.Validate(s.catalog)
-		if err != nil {
-			var ve environments.ValidationErrors
-			if errors.As(err, &ve) && len(ve) > 0 {
-				return apierr.Invalid("composition."+ve[0].Field, ve[0].Msg)
-			}
-			return apierr.Invalid("composition", err.Error())
-		}
-		t, _ := s.catalog.Get(comp.Template)
-		b, _ := json.Marshal(comp)
-		sess.Composition, sess.Kind = string(b), t.Kind
-	default:
-		return apierr.Invalid("protocol_id", "a protocol or a composition is required")
 	}
+	if plans > 1 {
+		return apierr.Invalid("protocol_id", "give one of a protocol, a composition id or a composition")
+	}
+	switch {
+	case in.ProtocolID != "":
+		res, err := s.opts.Resolve.ResolveProtocol(ctx, sess.ClinicID, in.ProtocolID, in.ProtocolRevision)
+		if err != nil {
+			if apierr.From(err).Code == apierr.NotFound {
+				return apierr.Invalid("protocol_id", "unknown protocol or revision")
+			}
+			return err
+		}
+		if err := res.Protocol.Validate(s.catalog); err != nil {
+			return apierr.Invalid("protocol_id", err.Error())
+		}
+		doc, err := json.Marshal(res.Protocol)
+		if err != nil {
+			return apierr.Errorf("live: copying protocol %s: %w", res.ID, err)
+		}
+		sess.ProtocolID, sess.ProtocolRev, sess.ProtocolHash = res.ID, res.Revision, res.Hash
+		sess.Protocol, sess.Kind = string(doc), res.Protocol.Kind
+		return nil
+	case in.CompositionID != "":
+		res, err := s.opts.Resolve.ResolveComposition(ctx, sess.ClinicID, in.CompositionID, in.CompositionRevision)
+		if err != nil {
+			if apierr.From(err).Code == apierr.NotFound {
+				return apierr.Invalid("composition_id", "unknown composition or revision")
+			}
+			return err
+		}
+		sess.CompositionID, sess.CompositionRev = res.ID, res.Revision
+		return s.planComposition(sess, res.Composition)
+	case in.Composition != nil:
+		return s.planComposition(sess, *in.Composition)
+	}
+	return apierr.Invalid("protocol_id", "a protocol or a composition is required")
+}
+
+func (s *Service) planComposition(sess *store.LiveSession, in environments.Composition) error {
+	comp, err := in.Validate(s.catalog)
+	if err != nil {
+		var ve environments.ValidationErrors
+		if errors.As(err, &ve) && len(ve) > 0 {
+			return apierr.Invalid("composition."+ve[0].Field, ve[0].Msg)
+		}
+		return apierr.Invalid("composition", err.Error())
+	}
+	t, _ := s.catalog.Get(comp.Template)
+	b, err := json.Marshal(comp)
+	if err != nil {
+		return apierr.Errorf("live: copying composition: %w", err)
+	}
+	sess.Composition, sess.Kind = string(b), t.Kind
 	return nil
 }
 
@@ -238,8 +284,8 @@ type joinInput struct {
 // join redeems a join code once; the token it returns is the patient's
 // bearer for this session (reconnects included) until the session ends.
 func (s *Service) join(c echo.Context) error {
-	if ok, wait := s.joinLimit.Allow(c.RealIP(), time.Now()); !ok {
-		return apierr.New(apierr.RateLimited).With("Seconds", strconv.Itoa(int(wait.Seconds())+1))
+	if ok, wait := s.joinLimit.Allow(c.RealIP(), s.lim.clock()); !ok {
+		return apierr.Limited(wait)
 	}
 	var in joinInput
 	if err := web.BindJSON(c, &in); err != nil {

@@ -21,19 +21,27 @@ type LiveSession struct {
 	TherapistID  string `gorm:"size:32;not null"`
 	ProtocolID   string `gorm:"size:64"`
 	ProtocolHash string `gorm:"size:80"`
-	// Composition is a single composition's JSON when no protocol is used.
-	Composition  string `gorm:"type:text"`
-	Kind         string `gorm:"size:16;not null"`
-	State        string `gorm:"size:16;not null;index"`
-	StateReason  string `gorm:"size:64"`
-	JoinCodeHash string `gorm:"size:64;index"`
-	JoinExpires  *time.Time
-	JoinUsedAt   *time.Time
-	TokenHash    string `gorm:"size:64;index"`
-	Simulated    bool
-	CreatedAt    time.Time
-	StartedAt    *time.Time
-	EndedAt      *time.Time
+	// ProtocolRev and Protocol are the exact revision the session runs and
+	// its document: a later edit of the clinic's protocol never changes a
+	// scheduled or finished session.
+	ProtocolRev int
+	Protocol    string `gorm:"type:text"`
+	// Composition is a single composition's JSON when no protocol is used;
+	// CompositionID and CompositionRev name the clinic revision it came from.
+	Composition    string `gorm:"type:text"`
+	CompositionID  string `gorm:"size:32"`
+	CompositionRev int
+	Kind           string `gorm:"size:16;not null"`
+	State          string `gorm:"size:16;not null;index"`
+	StateReason    string `gorm:"size:64"`
+	JoinCodeHash   string `gorm:"size:64;index"`
+	JoinExpires    *time.Time
+	JoinUsedAt     *time.Time
+	TokenHash      string `gorm:"size:64;index"`
+	Simulated      bool
+	CreatedAt      time.Time
+	StartedAt      *time.Time
+	EndedAt        *time.Time
 }
 
 // TimelineEvent is one append-only line of a session's history: transitions,

@@ -38,6 +38,9 @@ var migrations = []migration{
 	{8, "compositions, protocols, ladder assignments, questionnaires", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Composition{}, &CompositionRevision{}, &ClinicProtocol{}, &ProtocolRevision{}, &LadderAssignment{}, &QuestionnaireScore{})
 	}},
+	{9, "live sessions keep the exact protocol and composition revisions", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&LiveSession{})
+	}},
 }
 
 type schemaMigration struct {

@@ -20,8 +20,7 @@ export async function render(app, root, { id }) {
   let sess;
   try { sess = await app.api.get(`/api/sessions/${encodeURIComponent(id)}`); } catch (err) { root.append(errorBox(app, err)); return null; }
   const patient = await app.api.get(`/api/patients/${encodeURIComponent(sess.patient_id)}`).catch(() => null);
-  const protocol = sess.protocol_id && app.api.has('GET', '/api/protocols/library/{id}')
-    ? await app.api.get(`/api/protocols/library/${encodeURIComponent(sess.protocol_id)}`).catch(() => null) : null;
+  const protocol = await sessionProtocol(app, sess);
 
   const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [] });
   const charts = createCharts(app);
@@ -77,4 +76,13 @@ export async function render(app, root, { id }) {
   }
   app.setTitle(`${t('console.session.live_title')} · ${stateLabel(app, sess.state)}`);
   return () => { conn.close(); charts.destroy(); delete window.havenConsole.live; };
+}
+
+/** sessionProtocol fetches the exact protocol revision the session runs: a library protocol, or the clinic's own at the scheduled revision. */
+async function sessionProtocol(app, sess) {
+  if (!sess.protocol_id) return null;
+  const id = encodeURIComponent(sess.protocol_id);
+  const library = await app.api.get(`/api/protocols/library/${id}`).catch(() => null);
+  if (library || !sess.protocol_revision) return library;
+  return app.api.get(`/api/protocols/${id}/revisions/${sess.protocol_revision}`).catch(() => null);
 }

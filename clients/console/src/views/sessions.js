@@ -15,15 +15,17 @@ export async function render(app, root) {
   mount(root, h('h1', {}, t('console.nav.sessions')));
   if (!app.api.has('POST', '/api/sessions')) { root.append(notAvailable(app)); return; }
   const q = hashQuery();
-  const [pats, lib, comps, list] = await Promise.all([
+  const [pats, lib, mine, comps, list] = await Promise.all([
     app.api.get('/api/patients'),
     app.api.has('GET', '/api/protocols/library') ? app.api.get('/api/protocols/library') : { protocols: [] },
+    app.api.has('GET', '/api/protocols') ? app.api.get('/api/protocols').catch(() => ({ protocols: [] })) : { protocols: [] },
     app.api.has('GET', '/api/compositions') ? app.api.get('/api/compositions') : { compositions: [] },
     app.api.get('/api/sessions').catch((e) => e),
   ]);
   const patients = pats.patients || [];
   const codes = Object.fromEntries(patients.map((p) => [p.id, p.code]));
   const protos = lib.protocols || [];
+  const own = mine.protocols || [];
   const compositions = comps.compositions || [];
   const err = formError();
   const planProto = h('input', { type: 'radio', name: 'plan', value: 'protocol', id: 'plan-protocol', checked: !q.get('composition') });
@@ -36,6 +38,7 @@ export async function render(app, root) {
     h('fieldset', {}, h('legend', {}, t('console.session.plan')),
       h('label', { class: 'check', for: 'plan-protocol' }, planProto, ' ', t('console.session.plan_protocol')),
       field(t('console.nav.protocols'), select({ name: 'protocol_id' }, [
+        ...own.map((p) => ({ value: p.id, label: `${title(app, p)} · ${t(p.kind === 'exposure' ? 'console.protocol.ladder' : 'console.protocol.calming_one')} · ${t('console.env.revision', { Number: app.i18n.number(p.revision) })}` })),
         ...protos.filter((p) => p.kind === 'exposure').map((p) => ({ value: p.id, label: `${title(app, p)} · ${t('console.protocol.ladder')}` })),
         ...protos.filter((p) => p.kind !== 'exposure').map((p) => ({ value: p.id, label: `${title(app, p)} · ${t('console.protocol.calming_one')}` })),
       ], q.get('protocol') || '')),
@@ -45,10 +48,8 @@ export async function render(app, root) {
     err, h('button', { type: 'submit', class: 'primary', disabled: patients.length === 0 }, t('console.session.schedule')));
   onSubmit(form, err, async (d) => {
     const body = { patient_id: d.get('patient_id') || '' };
-    if (d.get('plan') === 'composition') {
-      const c = compositions.find((x) => x.id === d.get('composition_id'));
-      body.composition = c ? c.composition : null;
-    } else body.protocol_id = d.get('protocol_id') || '';
+    if (d.get('plan') === 'composition') body.composition_id = d.get('composition_id') || '';
+    else body.protocol_id = d.get('protocol_id') || '';
     const sess = await app.api.post('/api/sessions', body);
     app.announce(t('console.saved'));
     app.navigate(`#/sessions/${encodeURIComponent(sess.id)}`);
