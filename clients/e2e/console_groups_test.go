@@ -235,4 +235,26 @@ func TestConsoleModeratorRoom(t *testing.T) {
 
 	// the full page: axe clean, no missing message, no console error; screenshot kept
 	CheckPage(t, p, "en", "moderator-room")
+
+	// the same room for a moderator working in the pseudo-locale and in Arabic:
+	// every new word localized, right to left, the reason dialog closes on Escape
+	for _, locale := range []string{"en-XA", "ar"} {
+		t.Run(locale, func(t *testing.T) {
+			q := env.SignIn(t, b, locale, store.RoleModerator)
+			Go(t, q, "#/groups?room="+jr.RoomID)
+			Wait(t, q, `document.querySelector('#mod-join') && window.havenConsole.group`, 15*time.Second)
+			Do(t, q, chromedp.Click(`#mod-join`))
+			Wait(t, q, `window.havenConsole.group.link === 'open' && document.querySelector('#audit-box tbody tr')`, 20*time.Second)
+			Do(t, q, chromedp.Click(`#room-actions button[data-key="lock"]`))
+			Wait(t, q, `document.querySelector('dialog.reason-dialog').open`, 5*time.Second)
+			if locale == "en-XA" {
+				if bad := Unlocalized(t, q); len(bad) > 0 {
+					t.Errorf("reason dialog [en-XA]: unlocalized text:\n  %s", strings.Join(bad, "\n  "))
+				}
+			}
+			Do(t, q, chromedp.KeyEvent(kb.Escape))
+			Wait(t, q, `!document.querySelector('dialog.reason-dialog').open && document.activeElement === document.querySelector('#room-actions button[data-key="lock"]')`, 5*time.Second)
+			CheckPage(t, q, locale, "moderator-room")
+		})
+	}
 }

@@ -36,16 +36,16 @@ export async function mountRoom(app, box, id) {
   const alertList = h('ul', { class: 'alerts', id: 'group-alerts' });
   const chatLog = h('ol', { class: 'chat', id: 'chat-log' });
   // the log region scrolls, so it takes keyboard focus; the list inside keeps list semantics
-  const chatScroll = h('div', { class: 'chat-scroll', role: 'log', tabindex: '0', 'aria-labelledby': 'chat-h' }, chatLog);
+  const chatScroll = h('div', { class: 'chat-scroll', role: 'log', tabindex: '0', 'aria-labelledby': 'chat-h', dataset: { region: 'chat' } }, chatLog);
   const typing = h('p', { class: 'typing', 'aria-live': 'polite', id: 'chat-typing' });
   const msgInput = h('input', { id: 'chat-input', name: 'message', maxlength: 1000, autocomplete: 'off' });
   const sendBtn = h('button', { type: 'submit', class: 'primary' }, t('console.groups.send'));
   const sendForm = h('form', { class: 'send', id: 'chat-send', onsubmit: (e) => { e.preventDefault(); sendChat(); } },
     h('label', { for: 'chat-input' }, t('console.groups.message_label')), h('div', { class: 'row-inline' }, msgInput, sendBtn));
-  const lobbyBox = h('div', { id: 'lobby-box' });
-  const membersBox = h('div', { id: 'members-box' });
-  const roomActions = h('div', { class: 'actions', id: 'room-actions' });
-  const queueBox = h('div', { id: 'queue-box' });
+  const lobbyBox = h('div', { id: 'lobby-box', tabindex: '-1', dataset: { region: 'lobbyBox' } });
+  const membersBox = h('div', { id: 'members-box', tabindex: '-1', dataset: { region: 'membersBox' } });
+  const roomActions = h('div', { class: 'actions', id: 'room-actions', tabindex: '-1', dataset: { region: 'roomActions' } });
+  const queueBox = h('div', { id: 'queue-box', tabindex: '-1', dataset: { region: 'queueBox' } });
   const auditBox = h('div', { id: 'audit-box' });
   const dialog = reasonDialog(app);
 
@@ -322,11 +322,20 @@ export async function mountRoom(app, box, id) {
   return () => { closed = true; clearInterval(poll); clearTimeout(reloadTimer); clearTimeout(typingTimer); leave(true); dialog.el.remove(); if (audio) audio.close().catch(() => {}); };
 }
 
-/** keepFocus runs a redraw and puts the focus back on the control with the same data-key. */
+/**
+ * keepFocus runs a redraw and puts the focus back on the control with the
+ * same data-key; when that control is gone (a member was just admitted) the
+ * focus goes to the redrawn region instead of falling to the page's body.
+ */
 function keepFocus(fn) {
-  const key = document.activeElement?.dataset?.key;
+  const el = document.activeElement;
+  const key = el?.dataset?.key;
+  const region = key ? el.closest('[data-region]') : null;
   fn();
-  if (key) document.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+  if (!key) return;
+  const again = document.querySelector(`[data-key="${CSS.escape(key)}"]`);
+  if (again) again.focus();
+  else if (region && document.contains(region)) region.focus();
 }
 
 /**
