@@ -170,13 +170,13 @@ type ClientState struct {
 // SignalsBatch is one biosignal batch (server/biosignal validates it):
 // sample i is at t0 + i·1000/rate_hz, or at t0 + ts[i] when rate_hz is 0.
 type SignalsBatch struct {
-	Stream string    `json:"stream"`
-	Unit   string    `json:"unit"`
-	RateHz float64   `json:"rate_hz,omitempty"`
-	T0     int64     `json:"t0"`
-	Ts     []int64   `json:"ts,omitempty"`
-	Values []float64 `json:"values,omitempty"`
-	Raw    [][]byte  `json:"raw,omitempty"`
+	Stream string   `json:"stream"`
+	Unit   string   `json:"unit"`
+	RateHz float64  `json:"rate_hz,omitempty"`
+	T0     int64    `json:"t0"`
+	Ts     []int64  `json:"ts,omitempty"`
+	Values Samples  `json:"values,omitempty"`
+	Raw    [][]byte `json:"raw,omitempty"`
 }
 
 // SessionState tells the console the session and patient link state.
