@@ -103,11 +103,26 @@ func bodyIs(key, want string) func(chatFrame) bool {
 	return func(f chatFrame) bool { s, _ := f.Body[key].(string); return s == want }
 }
 
+// click clicks sel like a user; a live update may redraw the node between
+// chromedp finding and clicking it, so a vanished node is looked up again.
+func click(t *testing.T, p *Page, sel string) {
+	t.Helper()
+	var err error
+	for i := 0; i < 3; i++ {
+		if err = chromedp.Do(p.Ctx, chromedp.Click(sel)); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("e2e: clicking %s: %v\nconsole: %s", sel, err, strings.Join(p.Console(), "\n"))
+}
+
 // confirmReason fills the page's reason dialog and confirms it.
 func confirmReason(t *testing.T, p *Page, reason string) {
 	t.Helper()
 	Wait(t, p, `document.querySelector('dialog.reason-dialog').open`, 5*time.Second)
-	Do(t, p, chromedp.SendKeys(`dialog.reason-dialog textarea[name=reason]`, reason), chromedp.Click(`#reason-ok`))
+	Do(t, p, chromedp.SendKeys(`dialog.reason-dialog textarea[name=reason]`, reason))
+	click(t, p, `#reason-ok`)
 	Wait(t, p, `!document.querySelector('dialog.reason-dialog').open`, 5*time.Second)
 }
 
@@ -144,7 +159,7 @@ func TestConsoleModeratorRoom(t *testing.T) {
 	member.expect("notice", bodyIs("id", "group.notice.lobby"))
 	admit := `#lobby-box button[data-key="admit-` + jr.MemberID + `"]`
 	Wait(t, p, `document.querySelector('`+admit+`') && document.querySelector('#lobby-box').textContent.includes(`+jsString(jr.Pseudonym)+`)`, 10*time.Second)
-	Do(t, p, chromedp.Click(admit))
+	click(t, p, admit)
 	member.expect("notice", bodyIs("id", "group.notice.admitted"))
 	Wait(t, p, `document.querySelector('#members-box').textContent.includes(`+jsString(jr.Pseudonym)+`) && document.querySelector('#lobby-box').textContent.includes('Nobody is waiting')`, 10*time.Second)
 
@@ -179,9 +194,9 @@ func TestConsoleModeratorRoom(t *testing.T) {
 	msgID, _ := msg.Body["id"].(string)
 	del := `#chat-log li[data-id="` + msgID + `"] button`
 	Wait(t, p, `document.querySelector('`+del+`')`, 10*time.Second)
-	Do(t, p, chromedp.Click(del))
+	click(t, p, del)
 	Wait(t, p, `document.querySelector('dialog.reason-dialog').open`, 5*time.Second)
-	Do(t, p, chromedp.Click(`#reason-ok`))
+	click(t, p, `#reason-ok`)
 	Wait(t, p, `document.querySelector('dialog.reason-dialog').open && document.querySelector('dialog.reason-dialog textarea').getAttribute('aria-invalid') === 'true' && document.querySelector('dialog.reason-dialog .error').textContent.includes('reason')`, 5*time.Second)
 	confirmReason(t, p, "Asked to move to private contact")
 	member.expect("chat.deleted", bodyIs("msg", msgID))
@@ -189,7 +204,7 @@ func TestConsoleModeratorRoom(t *testing.T) {
 
 	// ban with a reason; the member is told and dropped
 	ban := `#members-box button[data-key="ban-` + jr.MemberID + `"]`
-	Do(t, p, chromedp.Click(ban))
+	click(t, p, ban)
 	Wait(t, p, `document.querySelector('dialog.reason-dialog').open`, 5*time.Second)
 	for _, v := range Axe(t, p) {
 		t.Errorf("reason dialog: axe %s (%s): %s\n  %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
@@ -243,9 +258,9 @@ func TestConsoleModeratorRoom(t *testing.T) {
 			q := env.SignIn(t, b, locale, store.RoleModerator)
 			Go(t, q, "#/groups?room="+jr.RoomID)
 			Wait(t, q, `document.querySelector('#mod-join') && window.havenConsole.group`, 15*time.Second)
-			Do(t, q, chromedp.Click(`#mod-join`))
+			click(t, q, `#mod-join`)
 			Wait(t, q, `window.havenConsole.group.link === 'open' && document.querySelector('#audit-box tbody tr')`, 20*time.Second)
-			Do(t, q, chromedp.Click(`#room-actions button[data-key="lock"]`))
+			click(t, q, `#room-actions button[data-key="lock"]`)
 			Wait(t, q, `document.querySelector('dialog.reason-dialog').open`, 5*time.Second)
 			if locale == "en-XA" {
 				if bad := Unlocalized(t, q); len(bad) > 0 {

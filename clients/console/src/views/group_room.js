@@ -127,6 +127,7 @@ export async function mountRoom(app, box, id) {
   function drawLobby() {
     const live = link === 'open';
     const waiting = live ? view.lobby : (data.members || []).filter((m) => !m.admitted && !m.removed && !m.banned && m.connected);
+    if (unchanged(lobbyBox, [ended(), waiting.map((m) => [m.id, m.pseudonym])])) return;
     keepFocus(() => mount(lobbyBox, waiting.length ? h('ul', { class: 'plain' }, waiting.map((m) => h('li', {},
       h('span', { translate: 'no' }, m.pseudonym), ' ',
       h('button', { type: 'button', class: 'primary', dataset: { key: `admit-${m.id}` }, onclick: () => act('admit', { member_id: m.id }, { Name: m.pseudonym }) }, t('console.groups.admit')))))
@@ -146,6 +147,7 @@ export async function mountRoom(app, box, id) {
         : h('button', { type: 'button', dataset: { key: `mute-${r.rec.id}` }, onclick: () => act('mute', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.mute')),
       h('button', { type: 'button', dataset: { key: `remove-${r.rec.id}` }, onclick: () => act('remove', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.remove')),
       h('button', { type: 'button', class: 'danger', dataset: { key: `ban-${r.rec.id}` }, onclick: () => act('ban', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.ban'))));
+    if (unchanged(membersBox, [link, ended(), rows.map((r) => [r.pseudonym, r.role, r.rec?.id, muted(r.rec), r.rec?.connected])])) return;
     keepFocus(() => mount(membersBox, rows.length ? table(t('console.groups.member_list'), [
       { label: t('console.groups.pseudonym'), cell: (r) => h('span', { translate: 'no' }, r.pseudonym) },
       { label: t('console.status'), cell: status },
@@ -156,6 +158,7 @@ export async function mountRoom(app, box, id) {
   // ---- room actions ----
   function drawRoomActions() {
     const room = data.room;
+    if (unchanged(roomActions, [ended(), room.locked, room.slow_mode_seconds])) return;
     if (ended()) { mount(roomActions, h('p', {}, t('console.groups.link.ended'))); return; }
     keepFocus(() => mount(roomActions,
       h('button', { type: 'button', dataset: { key: 'slow' }, onclick: () => act('slow_mode', {}, {}) },
@@ -171,9 +174,10 @@ export async function mountRoom(app, box, id) {
     return app.i18n.has(`console.groups.queue.${k}`) ? `console.groups.queue.${k}` : 'console.groups.queue.other';
   };
   function drawQueue() {
+    if (unchanged(queueBox, [ended(), queue.map((q) => q.id)])) return;
     keepFocus(() => mount(queueBox, queue.length ? h('ul', { class: 'queue plain' }, queue.map((q) => h('li', { dataset: { id: q.id, kind: q.kind } },
       h('strong', {}, t(queueKey(q.kind))), ' ',
-      h('span', { translate: 'no' }, q.pseudonym), ': ',
+      h('bdi', { translate: 'no' }, q.pseudonym), ': ',
       h('span', { translate: 'no', dir: 'auto', class: 'text' }, q.text),
       q.reporter ? h('span', { class: 'hint' }, ' · ', t('console.groups.reported_by', { Name: q.reporter })) : null, ' ',
       q.kind === 'crisis' ? h('button', { type: 'button', dataset: { key: `rel-${q.id}` }, onclick: () => resolve(q, 'release') }, t('console.groups.release')) : null,
@@ -320,6 +324,17 @@ export async function mountRoom(app, box, id) {
   // without the peer the lists still follow the room, slowly
   const poll = setInterval(() => { if (!peer && !dialog.open()) reload().catch(() => {}); }, 10000);
   return () => { closed = true; clearInterval(poll); clearTimeout(reloadTimer); clearTimeout(typingTimer); leave(true); dialog.el.remove(); if (audio) audio.close().catch(() => {}); };
+}
+
+/**
+ * unchanged reports whether box already shows state (and remembers it), so
+ * a live update never redraws a button out from under the moderator's pointer.
+ */
+function unchanged(box, state) {
+  const sig = JSON.stringify(state);
+  if (box.dataset.sig === sig) return true;
+  box.dataset.sig = sig;
+  return false;
 }
 
 /**
