@@ -211,7 +211,9 @@ func (p *peer) receive(channel string, data []byte) {
 	}
 	m, err := wire.Decode(data, channel, p.dir)
 	if err != nil {
-		p.sendError(apierr.From(err).Code, m.Seq)
+		if channel != wire.Signals || !p.room.rejectUndecodable(p, m, err) {
+			p.sendError(apierr.From(err).Code, m.Seq)
+		}
 		return
 	}
 	ci := chanIndex(channel)

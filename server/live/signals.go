@@ -45,18 +45,12 @@ func (r *room) onBatch(p *peer, m wire.Message) {
 	}
 	r.mu.Unlock()
 	if err != nil {
-		// A rejected batch will never become valid by resending: it is
-		// recorded with its seq (so it stays settled across a restart),
-		// acknowledged once that record commits, and reported with a code.
-		ev := event(r.id, rejectedSignals, rolePatient, map[string]any{"seq": m.Seq, "error": err.Error()})
-		ev.Seq = m.Seq
-		r.svc.tl.add(ev, func(err error) { r.committed(p, wire.Signals, m.Seq, err) })
 		code := apierr.Validation
 		var be *biosignal.Error
 		if errors.As(err, &be) && be.Code == biosignal.CodeTooLarge {
 			code = apierr.MessageTooLarge
 		}
-		p.sendError(code, m.Seq)
+		r.reject(p, m.Seq, code, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -72,6 +66,33 @@ func (r *room) onBatch(p *peer, m wire.Message) {
 		r.committed(p, wire.Signals, m.Seq, serr)
 		p.sendError(apierr.Unavailable, m.Seq)
 	}
+}
+
+// reject settles a batch that will never become valid by resending: it is
+// recorded with its seq (so it stays settled across a restart), acknowledged
+// once that record commits — a cumulative ack must move past it, or every
+// later batch would wait behind it — and reported with a code. The caller
+// has taken seq through duplicate.
+func (r *room) reject(p *peer, seq uint64, code apierr.Code, cause error) {
+	ev := event(r.id, rejectedSignals, rolePatient, map[string]any{"seq": seq, "error": cause.Error()})
+	ev.Seq = seq
+	r.svc.tl.add(ev, func(err error) { r.committed(p, wire.Signals, seq, err) })
+	p.sendError(code, seq)
+}
+
+// rejectUndecodable settles a patient's signals.batch whose envelope parsed
+// but whose body did not (a null sample, a wrong type): like an invalid
+// batch, it is recorded and acknowledged rather than blocking the channel.
+func (r *room) rejectUndecodable(p *peer, m wire.Message, err error) bool {
+	if p.role != rolePatient || m.Type != "signals.batch" || m.Seq == 0 {
+		return false
+	}
+	m.Spec = wire.Spec{Channel: wire.Signals}
+	if r.duplicate(p, m) {
+		return true
+	}
+	r.reject(p, m.Seq, apierr.From(err).Code, err)
+	return true
 }
 
 // inflight reports whether submitted batches await their commit.
