@@ -47,12 +47,18 @@ export function translator(messages) {
   };
 }
 
+// Traditional-script Chinese (zh-Hant, Taiwan, Hong Kong, Macau) is not
+// shipped, and must never be shown Simplified instead: it falls through to
+// the reader's next language, as on the server (i18n.Negotiate).
+const TRADITIONAL_ZH = /^zh-(hant|tw|hk|mo)\b/i;
+
 /** pickLocale chooses the saved choice, then the browser's languages, then English. */
 export function pickLocale(saved, languages = []) {
   const ids = LOCALES.map((l) => l.id);
   if (ids.includes(saved)) return saved;
   for (const lang of languages) {
     if (ids.includes(lang)) return lang;
+    if (TRADITIONAL_ZH.test(lang)) continue;
     if (/^zh/i.test(lang)) return 'zh-Hans';
     if (/^pt/i.test(lang)) return 'pt-BR';
     const base = lang.split('-')[0];

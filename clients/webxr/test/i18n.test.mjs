@@ -9,7 +9,8 @@ test('translator fills go-i18n placeholders and shows missing ids', () => {
 });
 
 test('locale negotiation and script choices', () => {
-  const cases = [[['ar', []], 'ar'], [[null, ['pt-PT']], 'pt-BR'], [[null, ['zh-CN']], 'zh-Hans'], [[null, ['de-AT', 'en']], 'de'], [[null, ['ja']], 'en']];
+  const cases = [[['ar', []], 'ar'], [[null, ['pt-PT']], 'pt-BR'], [[null, ['zh-CN']], 'zh-Hans'], [[null, ['de-AT', 'en']], 'de'], [[null, ['ja']], 'en'],
+    [[null, ['zh-TW']], 'en'], [[null, ['zh-Hant', 'fr']], 'fr'], [[null, ['zh-HK', 'zh-CN']], 'zh-Hans'], [[null, ['zh-Hant-TW']], 'en'], [[null, ['zh']], 'zh-Hans']];
   for (const [[saved, langs], want] of cases) assert.equal(pickLocale(saved, langs), want, `${saved} ${langs}`);
   assert.equal(dirFor('ar'), 'rtl');
   assert.equal(dirFor('fr'), 'ltr');
