@@ -1,7 +1,9 @@
 package live_test
 
 import (
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +49,28 @@ func TestUndecodableBatchIsSettled(t *testing.T) {
 	if err := f.srv.App.Store.DB.Model(&store.TimelineEvent{}).Where("session_id = ? AND kind = ? AND seq = ?", f.session, "signals.rejected", 2).
 		Count(&rejected).Error; err != nil || rejected != 1 {
 		t.Fatalf("rejection records for seq 2: %d (%v)", rejected, err)
+	}
+}
+
+// TestDataChannelErrorsInThePatientsLanguage: a patient whose preferred
+// language is a regional variant without its own bundle (pt-PT) reads
+// data-channel errors through the negotiated parent chain (pt-BR), never a
+// raw message id.
+func TestDataChannelErrorsInThePatientsLanguage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	var p struct{ ID string }
+	if st := f.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "PT-1", "birth_year": 1985, "locale": "pt-PT"}, &p); st != http.StatusCreated {
+		t.Fatalf("patient: %d", st)
+	}
+	id := f.schedule(map[string]any{"patient_id": p.ID, "protocol_id": "heights_ladder"})
+	pat := f.patient(id, simpeer.PatientOptions{Seed: 8, NoSignals: true})
+	if err := pat.SendRaw(wire.Control, []byte(`{"v":1,"type":"teleport","seq":100000,"body":{}}`)); err != nil {
+		t.Fatal(err)
+	}
+	got := wait(t, pat, 5*time.Second, "error", errCode("unknown_message_type")).Body.(*wire.Error).Message
+	want, err := f.srv.App.Localize.Bundle.ForLocale("", "pt-BR").Lookup("error.unknown_message_type", nil)
+	if err != nil || got != want || strings.HasPrefix(got, "error.") {
+		t.Fatalf("message %q, want pt-BR %q (%v)", got, want, err)
 	}
 }

@@ -144,7 +144,7 @@ func (p *peer) sendError(code apierr.Code, ref uint64) {
 	}
 	msg := string(code)
 	if tr := p.room.svc.opts.Translate; tr != nil {
-		msg = tr(p.room.locale, "error."+string(code), nil)
+		msg = tr(p.room.sess.ClinicID, p.room.locale, "error."+string(code), nil)
 	}
 	p.send(wire.Control, "error", 0, wire.Error{Code: string(code), Message: msg, RefSeq: ref})
 }

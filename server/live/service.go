@@ -52,8 +52,10 @@ type Options struct {
 	Resolve Resolver
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
-	// Translate localizes an error message id for a locale (nil: the code is the message).
-	Translate func(locale, id string, data map[string]any) string
+	// Translate localizes an error message id for a clinic and the patient's
+	// preferred locale, negotiated as any request is (pt-PT is served
+	// pt-BR); nil: the code is the message.
+	Translate func(clinicID, locale, id string, data map[string]any) string
 
 	Heartbeat   time.Duration
 	LinkLoss    time.Duration
