@@ -6,7 +6,10 @@ package apierr
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Code identifies an error kind on the wire; clients switch on it.
@@ -80,6 +83,16 @@ type Error struct {
 
 // New returns a coded error.
 func New(code Code) *Error { return &Error{Code: code} }
+
+// Limited is a rate_limited error asking the caller to wait at least wait:
+// Seconds fills the Retry-After header, Count the localized message's number.
+func Limited(wait time.Duration) *Error {
+	n := int(math.Ceil(wait.Seconds()))
+	if n < 1 {
+		n = 1
+	}
+	return New(RateLimited).With("Seconds", strconv.Itoa(n)).With("Count", n)
+}
 
 // Wrap returns a coded error that keeps err for logs (never shown to clients).
 func Wrap(code Code, err error) *Error { return &Error{Code: code, Err: err} }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -159,10 +158,10 @@ func (s *Service) startSession(c echo.Context, db *gorm.DB, user store.User) (st
 func (s *Service) limitLogin(email, addr string) error {
 	now := s.now()
 	if ok, wait := s.perAddress.Allow(addr, now); !ok {
-		return apierr.New(apierr.RateLimited).With("Seconds", strconv.Itoa(int(wait.Seconds())+1))
+		return apierr.Limited(wait)
 	}
 	if ok, wait := s.perAccount.Allow(email, now); !ok {
-		return apierr.New(apierr.RateLimited).With("Seconds", strconv.Itoa(int(wait.Seconds())+1))
+		return apierr.Limited(wait)
 	}
 	return nil
 }

@@ -189,7 +189,7 @@ func (s *Service) acceptInvite(c echo.Context) error {
 		return apierr.Invalid("name", "at most 200 characters")
 	}
 	if ok, wait := s.perAddress.Allow("invite:"+c.RealIP(), s.now()); !ok {
-		return apierr.New(apierr.RateLimited).With("Seconds", strconv.Itoa(int(wait.Seconds())+1))
+		return apierr.Limited(wait)
 	}
 	inv, err := s.findInvite(c)
 	if err != nil {

@@ -105,7 +105,20 @@ func (s *Service) limitJoin(c echo.Context) error {
 	lim := s.joinLimit
 	s.mu.Unlock()
 	if ok, wait := lim.Allow(hex.EncodeToString(sum[:8]), s.now()); !ok {
-		return apierr.New(apierr.RateLimited).With("Seconds", itoa(int(wait.Seconds())+1))
+		return apierr.Limited(wait)
+	}
+	return nil
+}
+
+// limitSignal bounds WebRTC offers per credential and room: each costs a
+// PeerConnection, ICE gathering and DTLS. The key is the member (or the
+// moderator's account), never the address.
+func (s *Service) limitSignal(key string) error {
+	s.mu.Lock()
+	lim := s.sigLimit
+	s.mu.Unlock()
+	if ok, wait := lim.Allow(key, s.now()); !ok {
+		return apierr.Limited(wait)
 	}
 	return nil
 }
@@ -235,6 +248,9 @@ func (s *Service) memberPeer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limitSignal("member:" + m.ID); err != nil {
+		return err
+	}
 	r, err := s.live(ctx, m.RoomID)
 	if err != nil {
 		return apierr.Errorf("groups: loading room: %w", err)
@@ -273,6 +289,9 @@ func (s *Service) moderatorPeer(c echo.Context) error {
 	}
 	if row.EndedAt != nil {
 		return apierr.New(apierr.SessionState).With("State", string(StateEnded))
+	}
+	if err := s.limitSignal("mod:" + p.User.ID + ":" + row.ID); err != nil {
+		return err
 	}
 	r, err := s.live(c.Request().Context(), row.ID)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -37,13 +38,17 @@ type Limits struct {
 	OutboxCapacity   int           // frames queued per peer before it counts as too slow
 	DeleteReview     time.Duration // how long a deleted message stays reviewable
 	PresenceInterval time.Duration // how often joins and leaves are announced (coalesced)
+	// SignalPerMinute / SignalBurst bound WebRTC offers per member token
+	// (or moderator account) and room.
+	SignalPerMinute float64
+	SignalBurst     int
 }
 
 // DefaultLimits are the production limits.
 func DefaultLimits() Limits {
 	return Limits{JoinsPerMinute: 10, JoinBurst: 5, NewMemberWindow: 3 * time.Minute, NewPerMinute: 6, NewBurst: 3,
 		PerMinute: 30, Burst: 8, TypingInterval: 2 * time.Second, OutboxCapacity: 512,
-		DeleteReview: 24 * time.Hour, PresenceInterval: time.Second}
+		DeleteReview: 24 * time.Hour, PresenceInterval: time.Second, SignalPerMinute: 20, SignalBurst: 10}
 }
 
 // Options configure the service.
@@ -65,10 +70,12 @@ type Service struct {
 	store *store.Store
 	log   *slog.Logger
 	now   func() time.Time
+	skew  atomic.Int64 // nanoseconds AdvanceClock added to the wall clock
 
 	joinLimit *ratelimit.Limiter
 	newLimit  *ratelimit.Limiter
 	msgLimit  *ratelimit.Limiter
+	sigLimit  *ratelimit.Limiter
 
 	mu     sync.Mutex
 	rooms  map[string]*room
@@ -89,12 +96,17 @@ func New(opts Options) *Service {
 	}
 	s := &Service{opts: opts, store: opts.Store, log: opts.Logger.With(slog.String("component", "groups")), now: time.Now,
 		rooms: map[string]*room{}, stop: make(chan struct{})}
+	s.now = func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
 	s.setLimiters()
 	s.phrase = newPhraseCache(opts.Store)
 	s.wg.Add(1)
 	go s.sweep()
 	return s
 }
+
+// AdvanceClock moves the service's clock forward by d (tests step past a
+// rate-limit window or a mute instead of sleeping).
+func (s *Service) AdvanceClock(d time.Duration) { s.skew.Add(int64(d)) }
 
 // SetLimits replaces the rate limits (tests and `haven bench groups`).
 func (s *Service) SetLimits(l Limits) {
@@ -116,6 +128,7 @@ func (s *Service) setLimiters() {
 	s.joinLimit = ratelimit.New(l.JoinsPerMinute, l.JoinBurst)
 	s.newLimit = ratelimit.New(l.NewPerMinute, l.NewBurst)
 	s.msgLimit = ratelimit.New(l.PerMinute, l.Burst)
+	s.sigLimit = ratelimit.New(l.SignalPerMinute, l.SignalBurst)
 	s.mu.Unlock()
 }
 

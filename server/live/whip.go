@@ -84,6 +84,9 @@ func (s *Service) patientOffer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limitSignal(patientSignalKey(sess.ID)); err != nil {
+		return err
+	}
 	offer, err := readOffer(c)
 	if err != nil {
 		return err
@@ -106,6 +109,9 @@ func (s *Service) patientOffer(c echo.Context) error {
 func (s *Service) consoleOffer(c echo.Context) error {
 	sess, err := s.loadSession(c)
 	if err != nil {
+		return err
+	}
+	if err := s.limitSignal(consoleSignalKey(auth.From(c).User.ID, sess.ID)); err != nil {
 		return err
 	}
 	if sess.State == store.LiveEnded {
@@ -238,6 +244,9 @@ func (s *Service) patientRestart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limitSignal(patientSignalKey(r.id)); err != nil {
+		return err
+	}
 	return s.restart(c, r, rolePatient)
 }
 
@@ -252,6 +261,9 @@ func (s *Service) patientLeave(c echo.Context) error {
 func (s *Service) consoleRestart(c echo.Context) error {
 	r, err := s.consoleRoom(c)
 	if err != nil {
+		return err
+	}
+	if err := s.limitSignal(consoleSignalKey(auth.From(c).User.ID, r.id)); err != nil {
 		return err
 	}
 	return s.restart(c, r, roleTherapist)

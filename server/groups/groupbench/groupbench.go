@@ -157,6 +157,8 @@ func startServer(ctx context.Context, opts Options) (*app.App, func(), string, e
 	perMember := opts.Rate / float64(opts.Members) * 60
 	lim.NewPerMinute, lim.NewBurst = perMember*4+60, 20
 	lim.PerMinute, lim.Burst = perMember*4+60, 20
+	// Every member's offer (and any reconnect) within the setup burst.
+	lim.SignalPerMinute, lim.SignalBurst = 1e6, 1e6
 	a.Groups.SetLimits(lim)
 	ln, err := a.Listen()
 	if err != nil {
