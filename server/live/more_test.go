@@ -1,9 +1,11 @@
 package live_test
 
 import (
+	"math"
 	"net/http"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,8 +96,10 @@ func TestSimulatedPatient(t *testing.T) {
 	wait(t, con, 5*time.Second, "rating", simpeer.Type("suds.rating"))
 }
 
-// TestFloodIsolation: one patient flooding its session does not break
-// another session's relay (asserted loosely; precise numbers are the bench's).
+// TestFloodIsolation checks DESIGN.md's isolation requirement: a peer
+// flooding its session must not raise ANOTHER session's command relay p99
+// beyond 2×. Calm and flood samples are taken in alternating blocks in the
+// same test, so both see the same background load on a shared machine.
 func TestFloodIsolation(t *testing.T) {
 	f := newFixture(t, nil)
 	other := f.schedule(nil)
@@ -105,21 +109,21 @@ func TestFloodIsolation(t *testing.T) {
 	patB := f.patient(other, simpeer.PatientOptions{Seed: 8})
 	wait(t, conA, 5*time.Second, "A live", state(store.LiveLive))
 	wait(t, conB, 5*time.Second, "B live", state(store.LiveLive))
-	measure := func(n int) time.Duration {
-		var d []time.Duration
-		for range n {
-			seq := conB.Send("cmd.suds_prompt", wire.Empty{})
-			r := wait(t, patB, 3*time.Second, "relay", typeSrc("suds.prompt", seq))
-			at, _ := conB.SentAt(seq)
-			d = append(d, r.At.Sub(at))
-			time.Sleep(10 * time.Millisecond)
-		}
-		slices.Sort(d)
-		return d[len(d)/2]
+	// The console's own allowance (1,200/min, burst 200, heartbeats
+	// included) must hold ~420 commands, so they are paced: one per 32 ms
+	// keeps the bucket from running dry over the ~14 s of measuring.
+	const period = 32 * time.Millisecond
+	relay := func() time.Duration {
+		start := time.Now()
+		seq := conB.Send("cmd.suds_prompt", wire.Empty{})
+		r := wait(t, patB, 3*time.Second, "relay", typeSrc("suds.prompt", seq))
+		at, _ := conB.SentAt(seq)
+		time.Sleep(period - time.Since(start))
+		return r.At.Sub(at)
 	}
-	calm := measure(30)
-	stop := make(chan struct{})
-	done := make(chan struct{})
+	var flooding atomic.Bool
+	var sent atomic.Int64
+	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := 1_000_000; ; i++ {
@@ -128,21 +132,75 @@ func TestFloodIsolation(t *testing.T) {
 				return
 			default:
 			}
-			// ~2,000 messages/s: ten times the peer's allowance.
+			if !flooding.Load() {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			// ~300 messages/s: fifteen times the peer's allowance (1,200/min,
+			// 20/s). Not more: this flood generator (a pion client in the same
+			// process) competes for the same two cores, and under -race at
+			// ~2,000/s it starved both sessions' goroutines, which measures
+			// the harness rather than the server (without -race, 2,000/s
+			// passed with flood p99 ≈ calm p99).
 			if patA.SendRaw(wire.Control, []byte(`{"v":1,"type":"heartbeat","seq":`+itoa(i)+`}`)) != nil {
 				return
 			}
-			time.Sleep(500 * time.Microsecond)
+			sent.Add(1)
+			time.Sleep(2500 * time.Microsecond)
 		}
 	}()
-	flooded := measure(30)
+	for range 10 { // warm-up: connections, caches, the engine's first steps
+		relay()
+	}
+	const blocks, perBlock = 4, 52 // 208 samples per phase: p99 is the 3rd-highest
+	var calm, flooded []time.Duration
+	for b := range 2 * blocks {
+		on := b%2 == 1
+		flooding.Store(on)
+		time.Sleep(50 * time.Millisecond) // let the flood build up or drain
+		for range perBlock {
+			if d := relay(); on {
+				flooded = append(flooded, d)
+			} else {
+				calm = append(calm, d)
+			}
+		}
+	}
 	close(stop)
 	<-done
-	wait(t, patA, 3*time.Second, "flooder throttled", errCode("peer_throttled"))
-	if flooded > max(2*calm, 25*time.Millisecond) {
-		t.Fatalf("relay p50 under flood %v (calm %v)", flooded, calm)
+	throttled := 0
+	for _, r := range patA.All() {
+		if e, ok := r.Body.(*wire.Error); ok && r.Type == "error" && e.Code == "peer_throttled" {
+			throttled++
+		}
 	}
-	t.Logf("relay p50 calm %v, while another session floods %v", calm, flooded)
+	calmP99, floodP99 := p99(calm), p99(flooded)
+	t.Logf("relay p99 calm %v, while another session floods %v (p50 %v / %v); flooder sent %d, throttled %d",
+		calmP99, floodP99, p50(calm), p50(flooded), sent.Load(), throttled)
+	// The flood must have been one: far over the allowance, and refused.
+	if sent.Load() < 1000 || throttled < blocks {
+		t.Fatalf("flooder sent %d and got %d peer_throttled errors: not a flood that was throttled", sent.Load(), throttled)
+	}
+	// floor absorbs scheduler noise only: on a 2-core machine under -race a
+	// calm p99 of ~1 ms doubles from one extra goroutine switch or GC assist
+	// (measured spikes 1–2 ms when nothing floods), which says nothing about
+	// isolation. 3 ms is well below what a shared queue or lock would add
+	// (the flood is thousands of messages a second).
+	const floor = 3 * time.Millisecond
+	if limit := max(2*calmP99, floor); floodP99 > limit {
+		t.Fatalf("relay p99 under another session's flood %v > %v (2× calm p99 %v, floor %v)", floodP99, limit, calmP99, floor)
+	}
+}
+
+// p99 and p50 are nearest-rank percentiles.
+func p99(d []time.Duration) time.Duration { return percentile(d, 0.99) }
+func p50(d []time.Duration) time.Duration { return percentile(d, 0.50) }
+
+func percentile(d []time.Duration, q float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(math.Ceil(q*float64(len(s)))) - 1
+	return s[max(i, 0)]
 }
 
 // TestNoGoroutineLeak runs a session and closes everything: goroutines
