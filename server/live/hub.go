@@ -199,16 +199,39 @@ func (r *room) fromPatient(p *peer, m wire.Message) {
 		r.durableEvent(p, m, "suds.rating", body)
 		r.toConsoles(wire.Control, "suds.rating", 0, wire.Forwarded{PromptID: body.PromptID, Value: &v})
 		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvSUDS, SUDS: &v}), 0)
+	case *wire.ExpectancyRating:
+		l := body.Likelihood
+		r.durableEvent(p, m, "expectancy.rating", body)
+		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvExpectancy, Phase: body.Phase, Likelihood: &l}), 0)
 	case *wire.ClientState:
 		r.client = body
 		r.broadcastState()
 	case *wire.Empty:
-		if m.Type == "break.request" {
-			r.durableEvent(p, m, "break.request", nil)
-			r.alert("break_requested", "")
-			r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvBreak}), 0)
-		}
+		r.patientSignal(p, m)
 	}
+}
+
+// patientSignals are the patient's body-less requests: the alert the
+// therapist sees (empty: none) and the engine event.
+var patientSignals = map[string]struct{ alert, event string }{
+	"break.request":    {"break_requested", protocols.EvBreak},
+	"patient.stop":     {"patient_stop", protocols.EvPatientStop},
+	"dizziness.report": {"dizziness", protocols.EvDizziness},
+	"patient.next":     {"", protocols.EvPatientNext},
+}
+
+func (r *room) patientSignal(p *peer, m wire.Message) {
+	sig, ok := patientSignals[m.Type]
+	if !ok {
+		return // heartbeat
+	}
+	if m.Spec.Durable {
+		r.durableEvent(p, m, m.Type, nil)
+	}
+	if sig.alert != "" {
+		r.alert(sig.alert, "")
+	}
+	r.apply(r.drv.Handle(protocols.Event{Type: sig.event}), 0)
 }
 
 // therapistCommands maps console commands to engine commands.
@@ -244,6 +267,13 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 	switch m.Type {
 	case "cmd.suds_prompt":
 		r.applyOne(protocols.Command{Type: "suds.prompt"}, m.Seq)
+		return
+	case "cmd.report":
+		ev := protocols.EvDizziness
+		if m.Body.(*wire.CmdReport).Kind == "seizure" {
+			ev = protocols.EvSeizure
+		}
+		r.apply(r.drv.Handle(protocols.Event{Type: ev}), m.Seq)
 		return
 	case "cmd.breathing":
 		r.breathing(m)

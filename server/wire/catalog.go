@@ -253,6 +253,20 @@ type Note struct {
 	Text string `json:"text"`
 }
 
+// ExpectancyRating is an inhibitory-learning rating (CLINICAL.md §2): how
+// likely the feared outcome is, 0–100, before a trial or after it (the
+// difference is the prediction error).
+type ExpectancyRating struct {
+	Phase      string `json:"phase"` // before or after
+	Likelihood int    `json:"likelihood"`
+}
+
+// CmdReport is what the therapist observes (CLINICAL.md §5): seizure signs
+// stop the session at once, dizziness pauses it to the calm scene.
+type CmdReport struct {
+	Kind string `json:"kind"` // seizure or dizziness
+}
+
 // Catalog is every message type; docs/protocol.md is generated from it.
 var Catalog = []Spec{
 	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on every connection (patient and console).", body: Hello{}},
@@ -277,6 +291,10 @@ var Catalog = []Spec{
 	{Type: "suds.rating", Dir: FromPatient, Channel: Control, Doc: "A SUDS rating 0–100.", Durable: true, body: SUDSRating{}},
 	{Type: "client.state", Dir: FromPatient, Channel: Control, Doc: "Headset state: XR active, frame rate, comfort mode, sensor state.", body: ClientState{}},
 	{Type: "break.request", Dir: FromPatient, Channel: Control, Doc: "\"I need a break\": the client entered calm by itself; the therapist is alerted.", Durable: true, body: Empty{}},
+	{Type: "expectancy.rating", Dir: FromPatient, Channel: Control, Doc: "Likelihood 0–100 of the feared outcome, before or after a trial (inhibitory learning).", Durable: true, body: ExpectancyRating{}},
+	{Type: "patient.next", Dir: FromPatient, Channel: Control, Doc: "The patient is ready for the next cue of a self-paced calming script (5-4-3-2-1 grounding).", body: Empty{}},
+	{Type: "patient.stop", Dir: FromPatient, Channel: Control, Doc: "The patient says stop: hard stop (neutral scene, remove-headset instructions, incident).", Durable: true, body: Empty{}},
+	{Type: "dizziness.report", Dir: FromPatient, Channel: Control, Doc: "The patient feels dizzy: soft pause to the calm scene; the therapist is alerted.", Durable: true, body: Empty{}},
 	{Type: "signals.batch", Dir: FromPatient, Channel: Signals, Doc: "A biosignal batch; acknowledged after commit, resent until then.", Durable: true, body: SignalsBatch{}},
 
 	{Type: "hello", Dir: ToConsole, Channel: Control, Doc: "First message on a console connection.", body: Hello{}},
@@ -304,6 +322,7 @@ var Catalog = []Spec{
 	{Type: "cmd.end", Dir: FromConsole, Channel: Control, Doc: "End the session (cool-down, then ended).", body: Empty{}},
 	{Type: "cmd.suds_prompt", Dir: FromConsole, Channel: Control, Doc: "Ask the patient for a SUDS rating now.", body: Empty{}},
 	{Type: "cmd.breathing", Dir: FromConsole, Channel: Control, Doc: "Start a breathing pacer (0 breaths/min stops it).", body: CmdBreathing{}},
+	{Type: "cmd.report", Dir: FromConsole, Channel: Control, Doc: "Report seizure signs (hard stop) or dizziness (soft pause) observed in the patient.", body: CmdReport{}},
 	{Type: "note", Dir: FromConsole, Channel: Control, Doc: "A timeline note; acknowledged after commit.", Durable: true, body: Note{}},
 }
 

@@ -103,6 +103,23 @@ func (b *SUDSRating) validate() error {
 	return nil
 }
 
+func (b *ExpectancyRating) validate() error {
+	if b.Phase != "before" && b.Phase != "after" {
+		return apierr.Invalid("body.phase", "must be before or after")
+	}
+	if b.Likelihood < 0 || b.Likelihood > 100 {
+		return apierr.Invalid("body.likelihood", "must be 0–100")
+	}
+	return nil
+}
+
+func (b *CmdReport) validate() error {
+	if b.Kind != "seizure" && b.Kind != "dizziness" {
+		return apierr.Invalid("body.kind", "must be seizure or dizziness")
+	}
+	return nil
+}
+
 func (b *Note) validate() error {
 	if b.Text == "" || len(b.Text) > maxText {
 		return apierr.Invalid("body.text", "must be 1–4000 bytes")

@@ -1,0 +1,102 @@
+package live_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/havenvr/haven/server/simpeer"
+	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
+)
+
+func cue(segment string) func(simpeer.Received) bool {
+	return func(r simpeer.Received) bool {
+		e, ok := r.Body.(*wire.Engine)
+		return ok && e.Kind == "cue" && e.Body["segment_id"] == segment
+	}
+}
+
+// TestGroundingIsPatientPaced: 5-4-3-2-1 grounding waits on each sense until
+// the patient says they are ready, and patient.next moves it on.
+func TestGroundingIsPatientPaced(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, map[string]any{"protocol_id": "grounding_54321"})
+	con := f.console(f.session, "")
+	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 3})
+	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
+	wait(t, con, 10*time.Second, "first sense", cue("sense_5"))
+	// Self-paced: far longer than the 10 s intro at engine speed 200, nothing moves.
+	time.Sleep(300 * time.Millisecond)
+	if _, err := con.Wait(ctxT(t, 10*time.Millisecond), cue("sense_4")); err == nil {
+		t.Fatal("a patient-paced segment moved on by itself")
+	}
+	pat.Send("patient.next", wire.Empty{}, false)
+	wait(t, con, 5*time.Second, "second sense after patient.next", cue("sense_4"))
+}
+
+// TestPatientAndTherapistSafetyReports: the patient's stop and dizziness and
+// the therapist's seizure report reach the engine (CLINICAL.md §5): hard
+// stop, soft pause, hard stop; each alert is on the therapist's screen and
+// each patient report in the timeline.
+func TestPatientAndTherapistSafetyReports(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	for _, tc := range []struct {
+		name, alert, patientGets string
+		send                     func(pat *simpeer.Patient, con *simpeer.Therapist)
+	}{
+		{"patient says stop", "patient_stop", "hard.stop", func(p *simpeer.Patient, _ *simpeer.Therapist) { p.Send("patient.stop", wire.Empty{}, true) }},
+		{"patient feels dizzy", "dizziness", "calm.now", func(p *simpeer.Patient, _ *simpeer.Therapist) { p.Send("dizziness.report", wire.Empty{}, true) }},
+		{"therapist sees seizure signs", "", "hard.stop", func(_ *simpeer.Patient, c *simpeer.Therapist) {
+			c.Send("cmd.report", wire.CmdReport{Kind: "seizure"})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := f.schedule(nil)
+			con := f.console(id, "")
+			pat := f.patient(id, simpeer.PatientOptions{Seed: 4})
+			wait(t, con, 5*time.Second, "live", state(store.LiveLive))
+			wait(t, con, 10*time.Second, "advance suggestion", engineKind("suggest", 0))
+			adv := con.Send("cmd.advance", wire.CmdAdvance{})
+			wait(t, pat, 5*time.Second, "step.enter", typeSrc("step.enter", adv))
+			tc.send(pat, con)
+			wait(t, pat, 5*time.Second, tc.patientGets, simpeer.Type(tc.patientGets))
+			if tc.alert != "" {
+				wait(t, con, 5*time.Second, "alert", func(r simpeer.Received) bool {
+					a, ok := r.Body.(*wire.Alert)
+					return ok && a.Code == tc.alert && a.MessageID == "live.alert."+tc.alert
+				})
+			}
+		})
+	}
+}
+
+// TestExpectancyRatingIsDurable: an inhibitory-learning expectancy rating is
+// acknowledged after commit and stored in the timeline; an invalid one is
+// refused with a code.
+func TestExpectancyRatingIsDurable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	con := f.console(f.session, "")
+	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 6})
+	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
+	if err := pat.SendRaw(wire.Control, []byte(`{"v":1,"type":"expectancy.rating","seq":100000,"body":{"phase":"during","likelihood":70}}`)); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, pat, 5*time.Second, "refused phase", errCode("validation"))
+	pat.Send("expectancy.rating", wire.ExpectancyRating{Phase: "before", Likelihood: 70}, true)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n int64
+		if err := f.srv.App.Store.DB.Model(&store.TimelineEvent{}).Where("session_id = ? AND kind = ?", f.session, "expectancy.rating").Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("expectancy ratings stored: %d, want 1", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
