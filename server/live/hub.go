@@ -52,6 +52,8 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 	case "suds.prompt":
 		r.prompt++
 		r.toPatient("suds.prompt", src, wire.SUDSPrompt{PromptID: fmt.Sprintf("p%d", r.prompt)})
+	case "cue":
+		r.toPatient("cue", src, cueBody(b))
 	case "breathing.start":
 		r.toPatient("breathing.start", src, breathingBody(b))
 	case "breathing.stop":
@@ -84,6 +86,17 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		return
 	}
 	r.toConsoles(wire.Control, "engine", src, wire.Engine{Kind: c.Type, Body: b})
+}
+
+func cueBody(b map[string]any) wire.Cue {
+	c := wire.Cue{}
+	c.SegmentID, _ = b["segment_id"].(string)
+	c.Index, _ = b["index"].(int)
+	c.TextKey, _ = b["text_key"].(string)
+	c.DurationMs, _ = b["duration_ms"].(int64)
+	c.PatientPaced, _ = b["patient_paced"].(bool)
+	c.Tense, _ = b["tense"].(bool)
+	return c
 }
 
 func breathingBody(b map[string]any) wire.BreathingStart {

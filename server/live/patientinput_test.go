@@ -25,6 +25,14 @@ func TestGroundingIsPatientPaced(t *testing.T) {
 	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 3})
 	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
 	wait(t, con, 10*time.Second, "first sense", cue("sense_5"))
+	// The headset gets the same cue to show, marked as waiting for the patient.
+	got := wait(t, pat, 5*time.Second, "cue on the headset", func(r simpeer.Received) bool {
+		c, ok := r.Body.(*wire.Cue)
+		return ok && c.SegmentID == "sense_5"
+	}).Body.(*wire.Cue)
+	if got.TextKey != "proto.grounding.see" || !got.PatientPaced || got.DurationMs != 0 {
+		t.Fatalf("headset cue %+v", got)
+	}
 	// Self-paced: far longer than the 10 s intro at engine speed 200, nothing moves.
 	time.Sleep(300 * time.Millisecond)
 	if _, err := con.Wait(ctxT(t, 10*time.Millisecond), cue("sense_4")); err == nil {

@@ -45,7 +45,7 @@ func (s *Service) simulate(c echo.Context) error {
 		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // own loopback listener
 	}
 	pat := simpeer.NewPatient(simpeer.PatientOptions{BaseURL: base, SessionID: sess.ID, Token: token, HTTP: hc, Keep: 256,
-		Seed: uint64(time.Now().UnixNano())})
+		Seed: uint64(time.Now().UnixNano()), PacedAfter: 8 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := pat.Connect(ctx); err != nil {

@@ -63,6 +63,10 @@ type PatientOptions struct {
 	OnReceive func(Received)
 	// Keep bounds the inbox (0: keep everything).
 	Keep int
+	// PacedAfter, when positive, answers a self-paced calming cue with
+	// patient.next after this long, as a patient doing the exercise would
+	// (training sessions); 0 leaves pacing to the caller.
+	PacedAfter time.Duration
 }
 
 // PatientStats are the patient's counters.
@@ -348,6 +352,10 @@ func (p *Patient) react(m wire.Message) {
 		p.send(wire.Control, "scene.ready", wire.SceneReady{Template: tpl, Params: params}, false, 0)
 	case *wire.SUDSPrompt:
 		p.send(wire.Control, "suds.rating", wire.SUDSRating{PromptID: b.PromptID, Value: p.SUDS()}, true, 0)
+	case *wire.Cue:
+		if b.PatientPaced && p.opts.PacedAfter > 0 {
+			time.AfterFunc(p.opts.PacedAfter, func() { p.send(wire.Control, "patient.next", wire.Empty{}, false, 0) })
+		}
 	}
 }
 

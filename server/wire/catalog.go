@@ -253,6 +253,19 @@ type Note struct {
 	Text string `json:"text"`
 }
 
+// Cue is one cue of a calming script (CLINICAL.md §7): the narration text
+// key, how long the segment lasts, and whether it waits for the patient's
+// patient.next (self-paced, e.g. each sense of 5-4-3-2-1 grounding) or marks
+// a tense phase of progressive muscle relaxation.
+type Cue struct {
+	SegmentID    string `json:"segment_id"`
+	Index        int    `json:"index"`
+	TextKey      string `json:"text_key"`
+	DurationMs   int64  `json:"duration_ms,omitempty"`
+	PatientPaced bool   `json:"patient_paced,omitempty"`
+	Tense        bool   `json:"tense,omitempty"`
+}
+
 // ExpectancyRating is an inhibitory-learning rating (CLINICAL.md §2): how
 // likely the feared outcome is, 0–100, before a trial or after it (the
 // difference is the prediction error).
@@ -277,6 +290,7 @@ var Catalog = []Spec{
 	{Type: "scene.event", Dir: ToPatient, Channel: Control, Doc: "Fire a one-shot template event.", body: SceneEvent{}},
 	{Type: "step.enter", Dir: ToPatient, Channel: Control, Doc: "An exposure step begins.", body: StepEnter{}},
 	{Type: "suds.prompt", Dir: ToPatient, Channel: Control, Doc: "Ask for a SUDS rating (0–100).", body: SUDSPrompt{}},
+	{Type: "cue", Dir: ToPatient, Channel: Control, Doc: "Show a calming script's cue (narration text key); a self-paced one waits for patient.next.", body: Cue{}},
 	{Type: "breathing.start", Dir: ToPatient, Channel: Control, Doc: "Start the breathing pacer.", body: BreathingStart{}},
 	{Type: "breathing.stop", Dir: ToPatient, Channel: Control, Doc: "Stop the breathing pacer.", body: Empty{}},
 	{Type: "calm.now", Dir: ToPatient, Channel: Control, Doc: "Fade to the calm scene now (soft pause).", body: CalmNow{}},

@@ -18,14 +18,14 @@ async function main() {
   lang.t = translator(lang.bundle.messages);
   const t = () => lang.t;
 
-  const session = new PatientSession({ t, setStatus: (s) => { $('status').textContent = s; }, captionFor: (key) => captionFor(lang, ui, key) });
+  const session = new PatientSession({ t, setStatus: (s) => { $('status').textContent = s; }, captionFor: (key, ms) => captionFor(lang, ui, key, ms) });
   const r = createRenderer($('view'), {
     caption: (key, ms) => ui.caption(lang.t(key), ms),
     onTap: (e) => ui.tap((e.clientX / innerWidth) * 2 - 1, -(e.clientY / innerHeight) * 2 + 1),
     onSceneChange: () => session.sceneReady(),
     onXREnd: () => session.sendState(),
   });
-  const ui = createUI(r, { t: lang.t, locale: lang.bundle.locale, dir: lang.bundle.dir, onBreak: () => session.requestBreak(), onRate: (id, v) => session.rate(id, v) });
+  const ui = createUI(r, { t: lang.t, locale: lang.bundle.locale, dir: lang.bundle.dir, onBreak: () => session.requestBreak(), onRate: (id, v) => session.rate(id, v), onNext: () => session.next() });
   Object.assign(session, { renderer: r, ui });
   const conn = createConnection({
     onMessage: (env) => session.handle(env), onOpen: () => session.onOpen(), onLost: () => session.onLost(), onError: (err) => session.error(err),
@@ -46,16 +46,16 @@ async function main() {
   document.documentElement.dataset.ready = '1';
 }
 
-/** captionFor shows a message that may live outside the client.* bundle (step labels): fetched once by its id as prefix. */
+/** captionFor shows a message that may live outside the client.* bundle (step labels, calming cues): fetched once by its id as prefix. */
 const fetchedExtra = new Set();
-async function captionFor(lang, ui, key) {
+async function captionFor(lang, ui, key, ms = 6000) {
   if (lang.t(key) === key && !fetchedExtra.has(key)) {
     fetchedExtra.add(key);
     const more = await loadMessages(lang.bundle.locale, { fetchFn: (url, o) => fetch(url.replace('prefix=client.', `prefix=${encodeURIComponent(key)}`), o) });
     Object.assign(lang.bundle.messages, more.messages);
     lang.t = translator(lang.bundle.messages);
   }
-  ui.caption(lang.t(key), 6000);
+  ui.caption(lang.t(key), ms);
 }
 
 function exposeHook({ r, ui, conn, session, lang, screen }) {
@@ -65,7 +65,7 @@ function exposeHook({ r, ui, conn, session, lang, screen }) {
       return {
         ...conn.state(), paused: session.paused, scene: r.scene(), xr: r.xrActive(), reference_space: r.referenceSpace(),
         info: r.info(), pacer: pacer && { phase: pacer.phase, level: pacer.level, cycle: pacer.cycle }, panel: ui.messageKind(),
-        suds: ui.sudsOpen(), last_suds: session.lastSuds, locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
+        suds: ui.sudsOpen(), last_suds: session.lastSuds, cue: session.cueNow, ready: ui.readyShown(), locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
         sensor: session.sensor ? session.sensor.kind : 'none', crisis: session.crisis, errors: [...session.errors], templates: r.templates,
       };
     },
@@ -79,6 +79,7 @@ function exposeHook({ r, ui, conn, session, lang, screen }) {
     pressBreak: () => session.requestBreak(),
     tap: (x, y) => ui.tap(x, y),
     rate: (v) => ui.rate(v),
+    ready: () => session.next(),
     startBreathing: (body) => ui.startBreathing(body),
     setLocale: (id) => screen.setLocale(id),
     setComfort: (c) => r.setComfort(c),

@@ -95,7 +95,7 @@ function setupJoin({ r, conn, session, t, useSensor }) {
   $('enter-vr').addEventListener('click', () => r.enterXR().then(() => session.sendState()).catch((err) => session.setStatus(err.message)));
 }
 
-// keyboard: B = break; digits, arrows and Enter for SUDS; arrows snap-turn otherwise
+// keyboard: B = break; digits, arrows and Enter for SUDS; Enter or N answers a self-paced cue; arrows snap-turn otherwise
 function keyboard(e, { r, ui, session }) {
   if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
   if (e.key === 'b' || e.key === 'B') { session.requestBreak(); return; }
@@ -108,5 +108,6 @@ function keyboard(e, { r, ui, session }) {
     e.preventDefault();
     return;
   }
+  if (ui.readyShown() && (e.key === 'Enter' || e.key === 'n' || e.key === 'N')) { session.next(); e.preventDefault(); return; }
   if (r.comfort().snapTurn && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) r.snapTurn(e.key === 'ArrowLeft' ? -1 : 1);
 }

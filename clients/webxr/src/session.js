@@ -21,6 +21,7 @@ export class PatientSession {
     this.hardStopped = false;
     this.ended = false;
     this.lastSuds = null;
+    this.cueNow = null; // the calming cue on screen: {segment_id, text_key, patient_paced}
     this.errors = [];
   }
 
@@ -101,6 +102,7 @@ export class PatientSession {
       case 'scene.event': if (!this.paused) r.event(b.event); break;
       case 'step.enter': if (b.label_key) this.captionFor(b.label_key); break;
       case 'suds.prompt': ui.askSuds(b.prompt_id); break;
+      case 'cue': this.cue(b); break;
       case 'breathing.start': try { ui.startBreathing(b); } catch (err) { this.error(err); } break;
       case 'breathing.stop': ui.stopBreathing(); break;
       case 'calm.now': this.pause(); break;
@@ -137,11 +139,28 @@ export class PatientSession {
     this.sceneReady();
   }
 
+  /** cue shows a calming script's narration; a self-paced one stays with a "ready" control until the patient takes it. */
+  cue(b) {
+    if (this.ended || this.hardStopped || !b.text_key) return;
+    this.cueNow = { segment_id: b.segment_id, text_key: b.text_key, patient_paced: !!b.patient_paced };
+    this.captionFor(b.text_key, b.patient_paced ? 0 : (b.duration_ms || 6000));
+    this.ui.showReady(!!b.patient_paced);
+  }
+
+  /** next answers a self-paced cue (5-4-3-2-1 grounding): the script moves on only on the patient's word. */
+  next() {
+    if (!this.cueNow || !this.cueNow.patient_paced) return;
+    this.cueNow = { ...this.cueNow, patient_paced: false };
+    this.ui.showReady(false);
+    this.conn?.sendControl('patient.next', {});
+  }
+
   hardStop() {
     const t = this.t();
     this.hardStopped = true;
     this.pause();
     this.ui.stopBreathing();
+    this.ui.showReady(false);
     this.ui.showMessage('hard_stop', t('client.remove_headset.title'), t('client.remove_headset.steps'), this.crisisLine());
   }
 

@@ -19,7 +19,7 @@ configureTextBuilder({ useWorker: false });
 
 const PANEL_Z = -1.6;
 
-export function createUI(r, { t, locale, dir, onBreak, onRate }) {
+export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   const { THREE: T, camera, scene, renderer } = r.three;
   const hud = new THREE.Group(); // lazily follows the head's yaw so panels stay in view without being glued to it
   scene.add(hud);
@@ -55,6 +55,14 @@ export function createUI(r, { t, locale, dir, onBreak, onRate }) {
   breakBtn.add(dwellBar);
   hud.add(breakBtn);
   targets.push({ mesh: breakBtn, select: () => onBreak() });
+
+  // "I'm ready": answers a self-paced calming cue (grounding), above the break target.
+  const readyBtn = card(0.5, 0.12, 0x2b4f8a, 0.95);
+  readyBtn.position.set(0, -0.3, PANEL_Z);
+  label(readyBtn, 'client.cue.ready', 0.045, 0, 0);
+  readyBtn.visible = false;
+  hud.add(readyBtn);
+  targets.push({ mesh: readyBtn, select: () => onNext() });
 
   // message / narration panel
   const msg = card(1.3, 0.7, 0x102030, 0.88);
@@ -214,7 +222,10 @@ export function createUI(r, { t, locale, dir, onBreak, onRate }) {
       msg.visible = true;
     },
     messageKind: () => (msg.visible ? msg.userData.kind : null),
-    caption(str, ms = 5000) { setText(caption, str); caption.visible = true; captionUntil = performance.now() + ms; },
+    /** caption shows a line for ms milliseconds; 0 keeps it until the next caption. */
+    caption(str, ms = 5000) { setText(caption, str); caption.visible = true; captionUntil = ms > 0 ? performance.now() + ms : Infinity; },
+    showReady(on) { readyBtn.visible = !!on; },
+    readyShown: () => readyBtn.visible,
     askSuds(promptId) { prompt = promptId; setSlider(50); suds.visible = true; },
     sudsOpen: () => (prompt ? prompt : null),
     rate, setSlider, slider: () => slider,

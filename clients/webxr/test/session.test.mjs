@@ -19,7 +19,7 @@ function fakes() {
   const panels = [];
   const ui = {
     showMessage: (kind) => panels.push(kind), messageKind: () => panels.at(-1) ?? null,
-    askSuds: (id) => log.push(['suds', id]), startBreathing: () => log.push(['breathe']), stopBreathing: () => log.push(['stop-breathing']), caption: () => {},
+    askSuds: (id) => log.push(['suds', id]), startBreathing: () => log.push(['breathe']), stopBreathing: () => log.push(['stop-breathing']), caption: () => {}, showReady: () => {},
   };
   const sent = [];
   const conn = {
@@ -108,4 +108,27 @@ test('a composition comfort layer can only add protections', () => {
   s.handle(msg('scene.load', { template: 'heights', params: {}, layers: { comfort: { vignette: false, snap_turn: false } } }));
   assert.equal(renderer.comfort().vignette, true, 'a layer never switches a protection off');
   assert.equal(renderer.comfort().snapTurn, true);
+});
+
+test('a calming cue is captioned; a self-paced one waits for the patient, who answers once', () => {
+  const { s, ui, sent } = fakes();
+  const ready = [];
+  const captions = [];
+  ui.showReady = (on) => ready.push(on);
+  s.captionFor = (key, ms) => captions.push([key, ms]);
+  s.handle(msg('cue', { segment_id: 'intro', text_key: 'proto.cue.grounding_intro', duration_ms: 10000 }));
+  assert.deepEqual(captions.at(-1), ['proto.cue.grounding_intro', 10000]);
+  assert.equal(ready.at(-1), false);
+  s.next(); // nothing to answer on a timed cue
+  assert.equal(sent.filter((m) => m.type === 'patient.next').length, 0);
+  s.handle(msg('cue', { segment_id: 'sense_5', text_key: 'proto.grounding.see', patient_paced: true }));
+  assert.deepEqual(captions.at(-1), ['proto.grounding.see', 0], 'a self-paced cue stays until the next one');
+  assert.equal(ready.at(-1), true);
+  s.next();
+  s.next(); // a second press must not skip a sense
+  assert.equal(sent.filter((m) => m.type === 'patient.next').length, 1);
+  assert.equal(ready.at(-1), false);
+  s.hardStop();
+  s.handle(msg('cue', { segment_id: 'sense_4', text_key: 'proto.grounding.feel', patient_paced: true }));
+  assert.equal(captions.at(-1)[0], 'proto.grounding.see', 'no cue after a hard stop');
 });
