@@ -54,6 +54,8 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		r.toPatient("suds.prompt", src, wire.SUDSPrompt{PromptID: fmt.Sprintf("p%d", r.prompt)})
 	case "cue":
 		r.toPatient("cue", src, cueBody(b))
+	case "expectancy.prompt":
+		r.toPatient("expectancy.prompt", src, wire.ExpectancyPrompt{Phase: str("phase"), StepID: str("step_id"), FearedOutcomeKey: str("feared_outcome_key")})
 	case "breathing.start":
 		r.toPatient("breathing.start", src, breathingBody(b))
 	case "breathing.stop":
@@ -280,6 +282,9 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 	switch m.Type {
 	case "cmd.suds_prompt":
 		r.applyOne(protocols.Command{Type: "suds.prompt"}, m.Seq)
+		return
+	case "cmd.expectancy_prompt":
+		r.applyOne(protocols.Command{Type: "expectancy.prompt", Body: map[string]any{"phase": m.Body.(*wire.CmdExpectancyPrompt).Phase}}, m.Seq)
 		return
 	case "cmd.report":
 		ev := protocols.EvDizziness

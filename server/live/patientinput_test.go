@@ -1,6 +1,7 @@
 package live_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,47 @@ func TestExpectancyRatingIsDurable(t *testing.T) {
 			t.Fatalf("expectancy ratings stored: %d, want 1", n)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestInhibitoryExpectancyLoop: in inhibitory mode the headset is asked for
+// the feared outcome's likelihood at step entry; the therapist asks again
+// after the trial; the patient's "after" rating makes the engine suggest
+// moving on because the expectancy was tested (CLINICAL.md §2).
+func TestInhibitoryExpectancyLoop(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, map[string]any{"protocol_id": "public_speaking_ladder"})
+	con := f.console(f.session, "")
+	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 9})
+	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
+	wait(t, con, 10*time.Second, "advance suggestion", engineKind("suggest", 0))
+	adv := con.Send("cmd.advance", wire.CmdAdvance{})
+	phase := func(want string) func(simpeer.Received) bool {
+		return func(r simpeer.Received) bool {
+			p, ok := r.Body.(*wire.ExpectancyPrompt)
+			return ok && p.Phase == want
+		}
+	}
+	before := wait(t, pat, 5*time.Second, "expectancy before the trial", phase("before")).Body.(*wire.ExpectancyPrompt)
+	if before.StepID == "" {
+		t.Fatalf("before prompt without step: %+v", before)
+	}
+	wait(t, pat, 5*time.Second, "step.enter", typeSrc("step.enter", adv))
+	// The simulated patient answers each prompt (simpeer: high before, lower after).
+	ask := con.Send("cmd.expectancy_prompt", wire.CmdExpectancyPrompt{Phase: "after"})
+	wait(t, pat, 5*time.Second, "expectancy after the trial", func(r simpeer.Received) bool { return phase("after")(r) && r.SrcSeq == ask })
+	s := wait(t, con, 5*time.Second, "suggestion after the tested expectancy", func(r simpeer.Received) bool {
+		e, ok := r.Body.(*wire.Engine)
+		return ok && e.Kind == "suggest" && e.Body["reason"] == "expectancy_tested"
+	})
+	if s.Body.(*wire.Engine).Body["action"] != "advance" {
+		t.Fatalf("suggestion %+v", s.Body)
+	}
+	var pe []struct{ Body string }
+	if err := f.srv.App.Store.DB.Table("timeline_events").Select("body").Where("session_id = ? AND kind = ?", f.session, "engine.timeline.expectancy").Find(&pe).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(pe) != 2 || !strings.Contains(pe[1].Body, `"prediction_error"`) {
+		t.Fatalf("expectancy timeline %+v, want before and after with the prediction error", pe)
 	}
 }

@@ -352,11 +352,26 @@ func (p *Patient) react(m wire.Message) {
 		p.send(wire.Control, "scene.ready", wire.SceneReady{Template: tpl, Params: params}, false, 0)
 	case *wire.SUDSPrompt:
 		p.send(wire.Control, "suds.rating", wire.SUDSRating{PromptID: b.PromptID, Value: p.SUDS()}, true, 0)
+	case *wire.ExpectancyPrompt:
+		p.send(wire.Control, "expectancy.rating", wire.ExpectancyRating{Phase: b.Phase, Likelihood: p.expectancy(b.Phase)}, true, 0)
 	case *wire.Cue:
 		if b.PatientPaced && p.opts.PacedAfter > 0 {
 			time.AfterFunc(p.opts.PacedAfter, func() { p.send(wire.Control, "patient.next", wire.Empty{}, false, 0) })
 		}
 	}
+}
+
+// expectancy is the simulated patient's belief that the feared outcome will
+// happen: high before a trial, and lower after it, as a disconfirmed
+// expectancy is (the prediction error inhibitory learning works with).
+func (p *Patient) expectancy(phase string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	before := int(math.Min(95, 50+p.exposure/2))
+	if phase == "after" {
+		return max(5, before-35)
+	}
+	return before
 }
 
 func cloneMap(m map[string]any) map[string]any {

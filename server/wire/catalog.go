@@ -274,6 +274,20 @@ type ExpectancyRating struct {
 	Likelihood int    `json:"likelihood"`
 }
 
+// ExpectancyPrompt asks the patient how likely the feared outcome is, before
+// a trial (the engine, at step entry in inhibitory mode) or after it (the
+// therapist, when the expectancy has been tested).
+type ExpectancyPrompt struct {
+	Phase            string `json:"phase"`
+	StepID           string `json:"step_id,omitempty"`
+	FearedOutcomeKey string `json:"feared_outcome_key,omitempty"`
+}
+
+// CmdExpectancyPrompt asks for an expectancy rating now.
+type CmdExpectancyPrompt struct {
+	Phase string `json:"phase"` // before or after
+}
+
 // CmdReport is what the therapist observes (CLINICAL.md §5): seizure signs
 // stop the session at once, dizziness pauses it to the calm scene.
 type CmdReport struct {
@@ -290,6 +304,7 @@ var Catalog = []Spec{
 	{Type: "scene.event", Dir: ToPatient, Channel: Control, Doc: "Fire a one-shot template event.", body: SceneEvent{}},
 	{Type: "step.enter", Dir: ToPatient, Channel: Control, Doc: "An exposure step begins.", body: StepEnter{}},
 	{Type: "suds.prompt", Dir: ToPatient, Channel: Control, Doc: "Ask for a SUDS rating (0–100).", body: SUDSPrompt{}},
+	{Type: "expectancy.prompt", Dir: ToPatient, Channel: Control, Doc: "Ask how likely the feared outcome is (0–100), before or after a trial (inhibitory learning).", body: ExpectancyPrompt{}},
 	{Type: "cue", Dir: ToPatient, Channel: Control, Doc: "Show a calming script's cue (narration text key); a self-paced one waits for patient.next.", body: Cue{}},
 	{Type: "breathing.start", Dir: ToPatient, Channel: Control, Doc: "Start the breathing pacer.", body: BreathingStart{}},
 	{Type: "breathing.stop", Dir: ToPatient, Channel: Control, Doc: "Stop the breathing pacer.", body: Empty{}},
@@ -336,6 +351,7 @@ var Catalog = []Spec{
 	{Type: "cmd.end", Dir: FromConsole, Channel: Control, Doc: "End the session (cool-down, then ended).", body: Empty{}},
 	{Type: "cmd.suds_prompt", Dir: FromConsole, Channel: Control, Doc: "Ask the patient for a SUDS rating now.", body: Empty{}},
 	{Type: "cmd.breathing", Dir: FromConsole, Channel: Control, Doc: "Start a breathing pacer (0 breaths/min stops it).", body: CmdBreathing{}},
+	{Type: "cmd.expectancy_prompt", Dir: FromConsole, Channel: Control, Doc: "Ask the patient for an expectancy rating now (after: the trial has tested it).", body: CmdExpectancyPrompt{}},
 	{Type: "cmd.report", Dir: FromConsole, Channel: Control, Doc: "Report seizure signs (hard stop) or dizziness (soft pause) observed in the patient.", body: CmdReport{}},
 	{Type: "note", Dir: FromConsole, Channel: Control, Doc: "A timeline note; acknowledged after commit.", Durable: true, body: Note{}},
 }

@@ -113,6 +113,13 @@ func (b *ExpectancyRating) validate() error {
 	return nil
 }
 
+func (b *CmdExpectancyPrompt) validate() error {
+	if b.Phase != "before" && b.Phase != "after" {
+		return apierr.Invalid("body.phase", "must be before or after")
+	}
+	return nil
+}
+
 func (b *CmdReport) validate() error {
 	if b.Kind != "seizure" && b.Kind != "dizziness" {
 		return apierr.Invalid("body.kind", "must be seizure or dizziness")

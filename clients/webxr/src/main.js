@@ -65,7 +65,7 @@ function exposeHook({ r, ui, conn, session, lang, screen }) {
       return {
         ...conn.state(), paused: session.paused, scene: r.scene(), xr: r.xrActive(), reference_space: r.referenceSpace(),
         info: r.info(), pacer: pacer && { phase: pacer.phase, level: pacer.level, cycle: pacer.cycle }, panel: ui.messageKind(),
-        suds: ui.sudsOpen(), last_suds: session.lastSuds, cue: session.cueNow, ready: ui.readyShown(), locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
+        suds: ui.sudsOpen(), last_suds: session.lastSuds, last_expectancy: session.lastExpectancy, cue: session.cueNow, ready: ui.readyShown(), locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
         sensor: session.sensor ? session.sensor.kind : 'none', crisis: session.crisis, errors: [...session.errors], templates: r.templates,
       };
     },

@@ -21,6 +21,7 @@ export class PatientSession {
     this.hardStopped = false;
     this.ended = false;
     this.lastSuds = null;
+    this.lastExpectancy = null;
     this.cueNow = null; // the calming cue on screen: {segment_id, text_key, patient_paced}
     this.errors = [];
   }
@@ -59,7 +60,14 @@ export class PatientSession {
     this.conn?.sendControl('break.request', {}, { durable: true });
   }
 
+  /** rate answers the open rating panel: a SUDS prompt, or an expectancy prompt (id "expectancy:before|after"). */
   rate(prompt_id, value) {
+    const exp = /^expectancy:(before|after)$/.exec(prompt_id || '');
+    if (exp) {
+      this.lastExpectancy = { phase: exp[1], likelihood: value };
+      this.conn?.sendControl('expectancy.rating', { phase: exp[1], likelihood: value }, { durable: true });
+      return;
+    }
     this.lastSuds = { prompt_id, value };
     this.conn?.sendControl('suds.rating', { prompt_id, value }, { durable: true });
   }
@@ -102,6 +110,12 @@ export class PatientSession {
       case 'scene.event': if (!this.paused) r.event(b.event); break;
       case 'step.enter': if (b.label_key) this.captionFor(b.label_key); break;
       case 'suds.prompt': ui.askSuds(b.prompt_id); break;
+      case 'expectancy.prompt':
+        if (b.phase === 'before' || b.phase === 'after') {
+          ui.askExpectancy(b.phase);
+          if (b.feared_outcome_key) this.captionFor(b.feared_outcome_key, 0);
+        }
+        break;
       case 'cue': this.cue(b); break;
       case 'breathing.start': try { ui.startBreathing(b); } catch (err) { this.error(err); } break;
       case 'breathing.stop': ui.stopBreathing(); break;

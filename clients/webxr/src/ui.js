@@ -85,9 +85,18 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   suds.position.set(0, 0.1, PANEL_Z + 0.05);
   suds.visible = false;
   hud.add(suds);
-  label(suds, 'client.suds.prompt', 0.055, 0, 0.26);
-  label(suds, 'client.suds.anchor_low', 0.032, -0.5, 0.17, { maxWidth: 0.4 });
-  label(suds, 'client.suds.anchor_high', 0.032, 0.5, 0.17, { maxWidth: 0.4 });
+  // One panel rates distress (SUDS) and expectancy: only its words change.
+  const sudsWords = ['client.suds.prompt', 'client.suds.anchor_low', 'client.suds.anchor_high'];
+  const expectancyWords = ['client.expectancy.prompt', 'client.expectancy.anchor_low', 'client.expectancy.anchor_high'];
+  const ratingWords = [label(suds, sudsWords[0], 0.055, 0, 0.26), label(suds, sudsWords[1], 0.032, -0.5, 0.17, { maxWidth: 0.4 }),
+    label(suds, sudsWords[2], 0.032, 0.5, 0.17, { maxWidth: 0.4 })];
+  function wordRating(ids) {
+    ratingWords.forEach((tx, i) => {
+      const k = keyed.find((e) => e[0] === tx);
+      k[1] = ids[i];
+      setText(tx, t(ids[i]));
+    });
+  }
   const buttons = new THREE.InstancedMesh(new THREE.PlaneGeometry(0.1, 0.1), new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false, fog: false }), 11);
   buttons.renderOrder = 11;
   const btnColor = (i, hot) => buttons.setColorAt(i, new THREE.Color().setHSL(0.33 - i * 0.033, 0.55, hot ? 0.6 : 0.38));
@@ -226,7 +235,9 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
     caption(str, ms = 5000) { setText(caption, str); caption.visible = true; captionUntil = ms > 0 ? performance.now() + ms : Infinity; },
     showReady(on) { readyBtn.visible = !!on; },
     readyShown: () => readyBtn.visible,
-    askSuds(promptId) { prompt = promptId; setSlider(50); suds.visible = true; },
+    askSuds(promptId) { wordRating(sudsWords); prompt = promptId; setSlider(50); suds.visible = true; },
+    /** askExpectancy opens the rating panel for the feared outcome's likelihood; it answers as prompt "expectancy:PHASE". */
+    askExpectancy(phase) { wordRating(expectancyWords); prompt = `expectancy:${phase}`; setSlider(50); suds.visible = true; },
     sudsOpen: () => (prompt ? prompt : null),
     rate, setSlider, slider: () => slider,
     startBreathing(body) { pacer = new Pacer(body, performance.now()); pacerGroup.visible = true; },

@@ -132,3 +132,19 @@ test('a calming cue is captioned; a self-paced one waits for the patient, who an
   s.handle(msg('cue', { segment_id: 'sense_4', text_key: 'proto.grounding.feel', patient_paced: true }));
   assert.equal(captions.at(-1)[0], 'proto.grounding.see', 'no cue after a hard stop');
 });
+
+test('an expectancy prompt opens the rating panel and answers as a durable expectancy.rating', () => {
+  const { s, ui, sent } = fakes();
+  const asked = [];
+  ui.askExpectancy = (phase) => asked.push(phase);
+  const captions = [];
+  s.captionFor = (key, ms) => captions.push([key, ms]);
+  s.handle(msg('expectancy.prompt', { phase: 'before', step_id: 's1', feared_outcome_key: 'proto.public_speaking.fear.1' }));
+  s.handle(msg('expectancy.prompt', { phase: 'sideways' })); // ignored: unknown phase
+  assert.deepEqual(asked, ['before']);
+  assert.deepEqual(captions, [['proto.public_speaking.fear.1', 0]]);
+  s.rate('expectancy:before', 80);
+  s.rate('p3', 40);
+  assert.deepEqual(sent.filter((m) => m.type === 'expectancy.rating'), [{ type: 'expectancy.rating', body: { phase: 'before', likelihood: 80 }, durable: true }]);
+  assert.deepEqual(sent.filter((m) => m.type === 'suds.rating').map((m) => m.body), [{ prompt_id: 'p3', value: 40 }]);
+});

@@ -120,10 +120,13 @@ export function controlsPanel(ctx) {
     sess.kind === 'exposure' && sess.protocol_id ? h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'step-back', onclick: () => cmd('cmd.step_back') }, t('console.session.previous_step')),
       h('button', { type: 'button', onclick: () => cmd('cmd.stay') }, t('console.session.stay')),
-      h('button', { type: 'button', class: 'primary advance', onclick: () => cmd('cmd.advance') }, t('console.session.next_step'))) : null,
+      h('button', { type: 'button', class: 'primary advance', onclick: () => cmd('cmd.advance') }, t('console.session.next_step')),
+      h('button', { type: 'button', class: 'ask-expectancy', onclick: () => cmd('cmd.expectancy_prompt', { phase: 'after' }) }, t('console.session.ask_expectancy'))) : null,
     h('div', { class: 'field' }, h('label', { for: 'live-intensity' }, t('console.session.intensity')), ' ', level, slider),
     refusal, params, h('h3', {}, t('console.events')), events,
     h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'report-dizziness', onclick: () => cmd('cmd.report', { kind: 'dizziness' }) }, t('console.session.report_dizziness')),
+      h('button', { type: 'button', class: 'danger report-seizure', onclick: () => { if (confirm(t('console.session.seizure_confirm'))) cmd('cmd.report', { kind: 'seizure' }); } }, t('console.session.report_seizure')),
       h('button', { type: 'button', class: 'danger hard-stop', onclick: () => { if (confirm(t('console.session.stop_confirm'))) cmd('cmd.stop'); } }, t('console.session.stop')),
       h('button', { type: 'button', class: 'danger end-session', onclick: () => { if (confirm(t('console.session.end_confirm'))) cmd('cmd.end'); } }, t('console.session.end'))));
   return {
