@@ -12,7 +12,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   const control = new Channel('control', { storage });
   const signals = new Channel('signals', { storage });
   const watchdog = new Watchdog(2000);
-  let creds = null; // {session_id, token, ice_servers}
+  let creds = null; // {session_id, clinic_id, token, ice_servers}
   let pc = null, location = null, attempt = 0, timer = null, closed = false;
   let connected = false, lostReported = false;
 
@@ -148,7 +148,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     sendSignals: (body) => signals.send('signals.batch', body, { durable: true }),
     /** cut closes the transport as a network failure would (used by tests and the "simulate" tools). */
     cut() { teardown(); },
-    state: () => ({ connected, lost: lostReported, session_id: creds?.session_id ?? null, pendingSignals: signals.pending(), pendingControl: control.pending() }),
+    state: () => ({ connected, lost: lostReported, session_id: creds?.session_id ?? null, clinic_id: creds?.clinic_id ?? '', pendingSignals: signals.pending(), pendingControl: control.pending() }),
     markResumed() { lostReported = false; },
     dispose() { clearInterval(tick); clearInterval(beat); closed = true; teardown(); },
   };

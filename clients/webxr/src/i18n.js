@@ -22,9 +22,10 @@ export function fontFor(locale) {
 }
 export const LATIN_FONT = 'fonts/NotoSans-Regular.ttf';
 
-/** loadMessages returns {locale, dir, messages}; the server route wins, the bundled file is the fallback. */
-export async function loadMessages(locale, { fetchFn = globalThis.fetch, base = '' } = {}) {
-  const tries = [`/api/i18n/messages?prefix=client.&locale=${encodeURIComponent(locale)}`, `${base}messages/${locale}.json`];
+/** loadMessages returns {locale, dir, messages}; the server route wins (with the clinic's overrides once the headset knows its clinic), the bundled file is the fallback. */
+export async function loadMessages(locale, { fetchFn = globalThis.fetch, base = '', clinic = '' } = {}) {
+  const api = `/api/i18n/messages?prefix=client.&locale=${encodeURIComponent(locale)}${clinic ? `&clinic=${encodeURIComponent(clinic)}` : ''}`;
+  const tries = [api, `${base}messages/${locale}.json`];
   for (const url of tries) {
     try {
       const res = await fetchFn(url, { headers: { Accept: 'application/json' } });

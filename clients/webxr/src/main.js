@@ -17,6 +17,7 @@ async function main() {
   const lang = { bundle: await loadMessages(pickLocale(query.get('locale') || localStorage.getItem('haven.locale'), navigator.languages || [])) };
   lang.t = translator(lang.bundle.messages);
   const t = () => lang.t;
+  lang.clinic = () => conn.state().clinic_id;
 
   const session = new PatientSession({ t, setStatus: (s) => { $('status').textContent = s; }, captionFor: (key, ms) => captionFor(lang, ui, key, ms) });
   const r = createRenderer($('view'), {
@@ -41,6 +42,7 @@ async function main() {
     session.pause();
     ui.showMessage('lost', lang.t('client.lost.title'), session.lostBody('client.reconnected'), '');
     screen.resumeSensor();
+    screen.setLocale(lang.bundle.locale); // the stored credentials name the clinic: its wording
   }
   exposeHook({ r, ui, conn, session, lang, screen });
   document.documentElement.dataset.ready = '1';
@@ -51,7 +53,7 @@ const fetchedExtra = new Set();
 async function captionFor(lang, ui, key, ms = 6000) {
   if (lang.t(key) === key && !fetchedExtra.has(key)) {
     fetchedExtra.add(key);
-    const more = await loadMessages(lang.bundle.locale, { fetchFn: (url, o) => fetch(url.replace('prefix=client.', `prefix=${encodeURIComponent(key)}`), o) });
+    const more = await loadMessages(lang.bundle.locale, { clinic: lang.clinic(), fetchFn: (url, o) => fetch(url.replace('prefix=client.', `prefix=${encodeURIComponent(key)}`), o) });
     Object.assign(lang.bundle.messages, more.messages);
     lang.t = translator(lang.bundle.messages);
   }

@@ -17,7 +17,7 @@ export function setupScreen({ r, ui, conn, session, lang }) {
   }
   async function setLocale(id) {
     localStorage.setItem('haven.locale', id);
-    lang.bundle = await loadMessages(id);
+    lang.bundle = await loadMessages(id, { clinic: conn.state().clinic_id });
     lang.t = translator(lang.bundle.messages);
     applyDom();
     ui.relabel(lang.t, lang.bundle.locale, lang.bundle.dir);
@@ -29,7 +29,8 @@ export function setupScreen({ r, ui, conn, session, lang }) {
 
   setupComfort(r);
   const useSensor = setupSensors({ r, conn, session, t });
-  setupJoin({ r, conn, session, t, useSensor });
+  // once joined, the clinic is known: its own wording replaces the built-in texts
+  setupJoin({ r, conn, session, t, useSensor, onJoined: () => setLocale(lang.bundle.locale) });
   // after a reload mid-session: restart the simulation if that was the source (a strap needs a new user gesture to pair)
   const resumeSensor = () => { if (sessionStorage.getItem('haven.sensor') === 'simulated') useSensor('simulated'); };
   $('break').addEventListener('click', () => session.requestBreak());
@@ -69,7 +70,7 @@ function setupSensors({ r, conn, session, t }) {
   return (kind) => { if (!session.sensor && kind === 'simulated') useSensor(simulatedSensor(emit, { arousal })); };
 }
 
-function setupJoin({ r, conn, session, t, useSensor }) {
+function setupJoin({ r, conn, session, t, useSensor, onJoined }) {
   // a join link (/j/CODE) lands on /xr/#code=CODE: the code travels in the
   // fragment so no server log sees it; fill it in and drop it from the address bar
   const linked = new URLSearchParams(location.hash.slice(1)).get('code');
@@ -85,6 +86,7 @@ function setupJoin({ r, conn, session, t, useSensor }) {
     try {
       await conn.join($('code').value);
       $('join').hidden = true;
+      onJoined();
       useSensor('simulated'); // nothing paired: the labelled simulation keeps the therapist's charts alive
       session.setStatus(t('client.join.connecting'));
       if (navigator.xr && await navigator.xr.isSessionSupported('immersive-vr').catch(() => false)) $('enter-vr').hidden = false;

@@ -31,3 +31,13 @@ test('loadMessages prefers the server and falls back to the bundled file', async
   const none = await loadMessages('fr', { fetchFn: async () => { throw new Error('offline'); } });
   assert.deepEqual(none.messages, {});
 });
+
+test('after joining, messages come with the clinic (its overrides of the built-in wording)', async () => {
+  const seen = [];
+  const fetchFn = async (url) => { seen.push(url); return { ok: true, json: async () => ({ locale: 'fr', dir: 'ltr', messages: { 'client.suds.prompt': 'Votre niveau de détresse ?' } }) }; };
+  const b = await loadMessages('fr', { fetchFn, clinic: 'C 1' });
+  assert.equal(seen[0], '/api/i18n/messages?prefix=client.&locale=fr&clinic=C%201');
+  assert.equal(b.messages['client.suds.prompt'], 'Votre niveau de détresse ?');
+  await loadMessages('fr', { fetchFn });
+  assert.equal(seen[1], '/api/i18n/messages?prefix=client.&locale=fr', 'no clinic before the join');
+});
