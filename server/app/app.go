@@ -30,6 +30,7 @@ import (
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/tlsutil"
 	"github.com/havenvr/haven/server/web"
+	"github.com/havenvr/haven/server/wire"
 )
 
 // Version is the build's version, set by the linker.
@@ -138,7 +139,7 @@ func (a *App) wireLive(log *slog.Logger, bundle *i18n.Bundle) error {
 	a.Ingest = w
 	a.closers = append(a.closers, w.Close)
 	a.Live, err = live.New(live.Options{Store: a.Store, Auth: a.Auth, Clinic: a.Clinic, RTC: a.RTC, Sink: w, Resolve: a.Compose, Metrics: a.Metrics,
-		Logger: log,
+		Logger: log, Crisis: a.crisisLine,
 		Translate: func(clinicID, loc, id string, data map[string]any) string {
 			s, err := bundle.Localizer(clinicID, loc).Lookup(id, data)
 			if err != nil {
@@ -152,6 +153,15 @@ func (a *App) wireLive(log *slog.Logger, bundle *i18n.Bundle) error {
 	a.Live.Register(a.Web)
 	a.closers = append(a.closers, a.Live.Close)
 	return nil
+}
+
+// crisisLine is the clinic's helpline for the headset's safety panel.
+func (a *App) crisisLine(ctx context.Context, clinicID string) wire.Crisis {
+	r, ok := a.Groups.CrisisLine(ctx, clinicID)
+	if !ok {
+		return wire.Crisis{}
+	}
+	return wire.Crisis{Name: r.Name, Number: r.Phone, Text: r.Text, Hours: r.Hours, LastVerified: r.LastVerified.Format(time.DateOnly)}
 }
 
 func (a *App) loadTLS() error {

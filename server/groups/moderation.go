@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -389,6 +390,30 @@ func (s *Service) resourcesFor(ctx context.Context, row store.GroupRoom) ([]Cris
 		}
 	}
 	return out, err
+}
+
+// CrisisLine is the helpline a patient's headset shows when its link is lost:
+// the clinic's curated line for the clinic's country, else the built-in one
+// for that country. ok is false when neither has a number: a line for
+// another country would be worse than none (the headset then shows its
+// localized advice alone).
+func (s *Service) CrisisLine(ctx context.Context, clinicID string) (CrisisResource, bool) {
+	var cl store.Clinic
+	if err := s.store.DB.WithContext(ctx).Select("country").Take(&cl, "id = ?", clinicID).Error; err != nil || cl.Country == "" {
+		return CrisisResource{}, false
+	}
+	curated, err := s.clinicResources(ctx, clinicID)
+	if err != nil {
+		s.log.Warn("crisis line: falling back to the built-in helplines", slog.String("error", err.Error()))
+	}
+	for _, list := range [][]CrisisResource{curated, BuiltinResources()} {
+		for _, r := range list {
+			if r.Country == cl.Country && r.Phone != "" {
+				return r, true
+			}
+		}
+	}
+	return CrisisResource{}, false
 }
 
 func (s *Service) clinicResources(ctx context.Context, clinicID string) ([]CrisisResource, error) {

@@ -68,7 +68,9 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 	if r.locale == "" {
 		r.locale = "en"
 	}
-	r.crisis = s.crisisLine(ctx, sess.ClinicID)
+	if s.opts.Crisis != nil {
+		r.crisis = s.opts.Crisis(ctx, sess.ClinicID)
+	}
 	view := clinic.View(pat)
 	age := time.Now().Year() - pat.BirthYear
 	run, err := s.buildRunner(ctx, sess, view, pat.HRCeilingPct, age)
@@ -87,18 +89,6 @@ func (r *room) titleKey() string {
 		return ""
 	}
 	return r.proto.TitleKey
-}
-
-// crisisLine is the clinic's crisis resource for its country (kept with the
-// support-group crisis resources), shown on the patient's safety panel. A
-// clinic without one sends an empty line; the client then shows its
-// built-in localized advice.
-func (s *Service) crisisLine(ctx context.Context, clinicID string) wire.Crisis {
-	var row struct{ Name, Phone string }
-	_ = s.opts.Store.DB.WithContext(ctx).Table("group_crisis_resources AS g").Select("g.name, g.phone").
-		Joins("JOIN clinics c ON c.id = g.clinic_id").Where("g.clinic_id = ? AND g.country = c.country", clinicID).
-		Limit(1).Scan(&row).Error
-	return wire.Crisis{Name: row.Name, Number: row.Phone}
 }
 
 // loadMarks restores the durable high-water marks, so a resend after a

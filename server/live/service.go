@@ -25,6 +25,7 @@ import (
 	"github.com/havenvr/haven/server/ratelimit"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
 )
 
 // Sink stores biosignal chunks durably and acknowledges them after commit
@@ -52,6 +53,10 @@ type Options struct {
 	Resolve Resolver
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
+	// Crisis is the clinic's crisis line for the patient's safety panel
+	// (server/groups curates them); nil or an empty line: the headset shows
+	// its built-in localized advice.
+	Crisis func(ctx context.Context, clinicID string) wire.Crisis
 	// Translate localizes an error message id for a clinic and the patient's
 	// preferred locale, negotiated as any request is (pt-PT is served
 	// pt-BR); nil: the code is the message.

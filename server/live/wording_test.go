@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
 )
 
 // TestHeadsetGetsItsClinicsWording: the join answer names the clinic, so the
@@ -53,5 +56,25 @@ func TestHeadsetGetsItsClinicsWording(t *testing.T) {
 	other := f.srv.NewClinic(t, "Other clinic")
 	if got := prompt(other.ID); got == ours || got == "" {
 		t.Fatalf("another clinic's headset reads %q", got)
+	}
+}
+
+// TestHelloCarriesTheCrisisLine: the headset learns its clinic's country's
+// helpline (built-in and dated when the clinic curated none) in hello, for
+// the connection-lost panel.
+func TestHelloCarriesTheCrisisLine(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	var sess store.LiveSession
+	if err := f.srv.App.Store.DB.Take(&sess, "id = ?", f.session).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.App.Store.DB.Model(&store.Clinic{}).Where("id = ?", sess.ClinicID).Update("country", "BR").Error; err != nil {
+		t.Fatal(err)
+	}
+	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 11, NoSignals: true})
+	h := wait(t, pat, 5*time.Second, "hello", simpeer.Type("hello")).Body.(*wire.Hello)
+	if c := h.Crisis; c.Number != "188" || c.Name == "" || c.LastVerified == "" {
+		t.Fatalf("hello crisis %+v, want the dated built-in Brazilian line", c)
 	}
 }

@@ -68,8 +68,11 @@ func (s Spec) Body() any { return reflect.New(reflect.TypeOf(s.body)).Interface(
 
 // Crisis is the clinic's crisis line shown on the patient's safety panel.
 type Crisis struct {
-	Name   string `json:"name"`
-	Number string `json:"number"`
+	Name         string `json:"name"`
+	Number       string `json:"number"`
+	Text         string `json:"text,omitempty"`          // a text/SMS line, when the service has one
+	Hours        string `json:"hours,omitempty"`         // e.g. 24/7
+	LastVerified string `json:"last_verified,omitempty"` // YYYY-MM-DD: when the clinic (or Haven) checked it
 }
 
 // Hello opens every connection. NextSeq tells a reloaded client where its
