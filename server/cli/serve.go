@@ -56,9 +56,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Demo clinic ready. Sign in at %s/\n  therapist: %s  password: %s\n  moderator: %s  password: %s\n  admin:     %s  password: %s\n",
+		fmt.Fprintf(stdout, "Demo clinic ready. Sign in at %s/\n  therapist: %s  password: %s\n  moderator: %s  password: %s\n  admin:     %s  password: %s\n  support room: %s/room/ with code %s (opens when the moderator joins)\n",
 			base, creds.Therapist.Email, creds.Therapist.Password, creds.Moderator.Email, creds.Moderator.Password,
-			creds.Admin.Email, creds.Admin.Password)
+			creds.Admin.Email, creds.Admin.Password, base, demo.RoomCode)
 	}
 	link, err := a.Auth.Bootstrap(ctx, "My Clinic")
 	if err != nil {

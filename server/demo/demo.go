@@ -1,6 +1,6 @@
 // Package demo seeds a demo clinic so a newcomer sees a working system at
-// once: a therapist and a moderator (fresh passwords printed at every start),
-// and pseudonymous patients.
+// once: a therapist, a moderator and an admin (fresh passwords printed at
+// every start), pseudonymous patients and a moderated support room.
 package demo
 
 import (
@@ -17,6 +17,9 @@ import (
 
 // ClinicID is the demo clinic's fixed id.
 const ClinicID = "democlinic"
+
+// RoomCode is the demo support room's join code (members open /room/ and type it).
+const RoomCode = "DEMOROOM"
 
 // Credentials are the demo accounts' sign-in details.
 type Credentials struct {
@@ -65,6 +68,11 @@ func Seed(ctx context.Context, st *store.Store, a *auth.Service) (Credentials, e
 		if err := st.DB.WithContext(ctx).Where("id = ?", p.ID).FirstOrCreate(&p).Error; err != nil {
 			return Credentials{}, fmt.Errorf("demo: creating patient %s: %w", p.Code, err)
 		}
+	}
+	room := store.GroupRoom{ID: "demoroom", ClinicID: ClinicID, Code: RoomCode, Topic: "Fear of flying and heights — evening circle",
+		Locale: "en", Capacity: 30, RequireModerator: true, Lobby: true, CreatedAt: time.Now().UTC()}
+	if err := st.DB.WithContext(ctx).Where("id = ?", room.ID).FirstOrCreate(&room).Error; err != nil {
+		return Credentials{}, fmt.Errorf("demo: creating support room: %w", err)
 	}
 	return creds, nil
 }
