@@ -86,7 +86,7 @@ func composeEnvironment(t *testing.T, p *Page, locale string) {
 func buildLadder(t *testing.T, p *Page, locale string) {
 	t.Helper()
 	Go(t, p, "#/protocols/new?template=heights&steps=10&start=40&mode=habituation")
-	Wait(t, p, `document.querySelectorAll('ol.ladder > li').length === 10`, 10*time.Second)
+	Wait(t, p, `document.querySelectorAll('ol.ladder > li').length === 10`, 20*time.Second)
 	first := MustEval[string](p, `document.querySelector('ol.ladder > li').dataset.step`)
 	// keyboard reorder: the first step's Down button
 	Do(t, p, chromedp.Focus(`ol.ladder > li:first-child button.down`), chromedp.KeyEvent("\r"))
