@@ -119,7 +119,7 @@ var matrix = map[string]access{
 	// Bearer routes: another clinic's session or room does not match the token (401).
 	"POST /api/sessions/:id/whip":           {"401 415 401 401 401 401", "401 401 401 401 401 401"},
 	"PUT /api/compositions/:id":             {"401 401 401 403 422 422", "401 401 401 403 404 404"},
-	"PUT /api/groups/phrases/:locale/:kind": {"401 401 401 403 200 200", "401 401 401 403 200 200"},
+	"PUT /api/groups/phrases/:locale/:kind": {"401 401 401 403 422 422", "401 401 401 403 422 422"},
 	"PUT /api/groups/resources":             {"401 401 401 403 422 422", "401 401 401 403 422 422"},
 	"PUT /api/i18n/overrides":               {"401 401 401 403 403 422", "401 401 401 403 403 422"},
 	"PUT /api/protocols/:id":                {"401 401 401 403 422 422", "401 401 401 403 404 404"},

@@ -510,16 +510,21 @@ func (s *Service) putPhrases(c echo.Context) error {
 		return err
 	}
 	var req struct {
-		Phrases []string `json:"phrases"`
+		// A pointer: a body without the list is a mistake, not "clear it"
+		// (an explicit [] clears the list).
+		Phrases *[]string `json:"phrases"`
 	}
 	if err := web.BindJSON(c, &req); err != nil {
 		return err
 	}
-	if len(req.Phrases) > 1000 {
+	if req.Phrases == nil {
+		return apierr.Invalid("phrases", "required (an empty list clears it)")
+	}
+	if len(*req.Phrases) > 1000 {
 		return apierr.Invalid("phrases", "at most 1000")
 	}
-	clean := make([]string, 0, len(req.Phrases))
-	for _, ph := range req.Phrases {
+	clean := make([]string, 0, len(*req.Phrases))
+	for _, ph := range *req.Phrases {
 		if ph = Sanitize(ph); ph != "" && len(ph) <= 200 {
 			clean = append(clean, ph)
 		}
