@@ -83,6 +83,10 @@ type Page struct {
 	Ctx context.Context
 	t   testing.TB
 
+	// Diag is a JavaScript expression whose value is added to a failed
+	// wait's message (for instance the app's state), when not empty.
+	Diag string
+
 	mu      sync.Mutex
 	console []string // console errors/warnings and uncaught exceptions, for failure messages
 }
@@ -142,9 +146,16 @@ func (p *Page) Console() []string {
 	return append([]string(nil), p.console...)
 }
 
+// evalLimit bounds one evaluation: a page whose renderer stopped answering
+// fails its test here instead of holding the whole suite until go test's
+// own timeout.
+const evalLimit = time.Minute
+
 // Eval evaluates expr in the page and decodes the JSON result into T; promises are awaited.
 func Eval[T any](p *Page, expr string) (T, error) {
-	return chromedp.Run(p.Ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	ctx, cancel := context.WithTimeout(p.Ctx, evalLimit)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // MustEval is Eval that fails the test on error.
@@ -158,11 +169,30 @@ func MustEval[T any](p *Page, expr string) T {
 }
 
 // WaitFor polls expr until it is truthy or timeout passes (then the test fails).
+// The poll runs in the page on the page's timers; the Go-side deadline
+// (timeout plus a grace for a slow machine) ends it even when those timers
+// never fire.
 func (p *Page) WaitFor(expr string, timeout time.Duration) {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.Ctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		p.t.Fatalf("e2e: waiting for %q: %v\nconsole: %s", shorten(expr), err, strings.Join(p.Console(), "\n"))
+	ctx, cancel := context.WithTimeout(p.Ctx, timeout+10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		p.t.Fatalf("e2e: waiting for %q: %v%s\nconsole: %s", shorten(expr), err, p.diagnosis(), strings.Join(p.Console(), "\n"))
 	}
+}
+
+// diagnosis evaluates Diag for a failure message ("" when unset or unanswered).
+func (p *Page) diagnosis() string {
+	if p.Diag == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(p.Ctx, 5*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](p.Diag))
+	if err != nil {
+		return "\nstate: unavailable: " + err.Error()
+	}
+	return "\nstate: " + v
 }
 
 // Screenshot captures the viewport as PNG.

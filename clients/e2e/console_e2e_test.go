@@ -46,7 +46,7 @@ func TestTherapistPatientEndToEnd(t *testing.T) {
 	code := MustEval[string](th, `window.havenConsole.live.joinCode`)
 
 	// the patient types the code in the headset browser
-	pt := b.NewPage(t, env.URL+"/xr/index.html?locale=en&iwer=quest3", 800, 450, `document.documentElement.dataset.ready === "1"`)
+	pt := openPatientPage(t, b, env.URL+"/xr/index.html?locale=en&iwer=quest3", 800, 450)
 	Do(t, pt, chromedp.SendKeys(`#code`, code), chromedp.Click(`#join-btn`))
 	Wait(t, pt, `window.haven.state.connected === true`, 20*time.Second)
 	if space := MustEval[string](pt, `window.haven.enterXR()`); space != "local-floor" {

@@ -1,19 +1,13 @@
 package e2e
 
-// The console's browser-test toolkit: a real Haven server (apptest) behind a
-// loopback front door that serves the built console at / and the patient
-// client at /xr/ on the same origin as the API (cookies and CSRF behave as
-// in production), accounts with known passwords, sign-in through the real
+// The console's browser-test toolkit: a real Haven server (apptest) serving
+// the built console at / and the patient client at /xr/ on the same origin
+// as the API (cookies and CSRF behave as in production), accounts with known passwords, sign-in through the real
 // form, axe-core injection, the pseudo-locale "no unlocalized text" scan and
 // screenshots. The therapist↔patient end-to-end test builds on these.
 
 import (
 	"context"
-	"encoding/json"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,38 +17,28 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/havenvr/haven/clients"
-	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/apptest"
 	"github.com/havenvr/haven/server/store"
 )
 
-// ConsoleEnv is a running server plus the front door a browser talks to.
+// ConsoleEnv is a running server and one clinic in it.
 type ConsoleEnv struct {
 	Server *apptest.Server
-	URL    string // front door: console at /, patient client at /xr/, API proxied
+	URL    string // the server itself: console at /, patient client at /xr/, API under /api/
 	Clinic store.Clinic
 }
 
-// StartConsole starts the server and the front door for t. It skips when
-// the console has not been built (`node build.mjs` in clients/).
+// StartConsole starts the real server for t; it serves the embedded
+// console and patient client exactly as in production (same origin as the
+// API, so cookies, CSRF and the security headers behave as they will for a
+// clinic). It skips when the clients have not been built (`node build.mjs`
+// in clients/), or fails under CI=true.
 func StartConsole(t *testing.T) *ConsoleEnv {
 	t.Helper()
-	if !clients.Built("console") {
-		t.Skip("e2e: clients/dist/console not built; run `npm ci && node build.mjs` in clients/")
-	}
+	RequireBuilt(t, "console")
+	RequireBuilt(t, "webxr")
 	srv := apptest.Start(t, nil)
-	env := &ConsoleEnv{Server: srv, Clinic: srv.NewClinic(t, "Clinic "+store.RandomToken(4))}
-	front := httptest.NewUnstartedServer(env.handler(t))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("e2e: listen: %v", err)
-	}
-	front.Listener = ln
-	front.Start()
-	t.Cleanup(front.Close)
-	env.URL = front.URL
-	return env
+	return &ConsoleEnv{Server: srv, URL: srv.URL, Clinic: srv.NewClinic(t, "Clinic "+store.RandomToken(4))}
 }
 
 // HasRoute reports whether the running server registered METHOD path (Echo syntax).
@@ -65,46 +49,6 @@ func (e *ConsoleEnv) HasRoute(method, path string) bool {
 		}
 	}
 	return false
-}
-
-func (e *ConsoleEnv) handler(t *testing.T) http.Handler {
-	upstream, _ := url.Parse(e.Server.URL)
-	proxy := httputil.NewSingleHostReverseProxy(upstream)
-	consoleFS, err := clients.App("console")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/api/", proxy)
-	mux.Handle("/healthz", proxy)
-	if !e.HasRoute(http.MethodGet, "/api/i18n/messages") {
-		// Until the server registers its messages route the front door answers
-		// it from the same embedded bundle the route will serve.
-		bundle, err := i18n.Load()
-		if err != nil {
-			t.Fatalf("e2e: loading i18n bundle: %v", err)
-		}
-		mux.HandleFunc("GET /api/i18n/messages", func(w http.ResponseWriter, r *http.Request) {
-			loc, err := bundle.ParseLocale(r.URL.Query().Get("locale"))
-			if err != nil {
-				loc = i18n.English
-			}
-			l := bundle.ForLocale("", loc)
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"locale": l.Locale(), "dir": l.Dir(), "messages": l.Messages(r.URL.Query().Get("prefix"))})
-		})
-	}
-	if clients.Built("webxr") {
-		xr, _ := clients.App("webxr")
-		mux.Handle("/xr/", http.StripPrefix("/xr/", http.FileServer(http.FS(xr))))
-	}
-	mux.Handle("/", http.FileServer(http.FS(consoleFS)))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
-		w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
-		w.Header().Set("Cache-Control", "no-store")
-		mux.ServeHTTP(w, r)
-	})
 }
 
 // Account creates a staff account with a known password in the env's clinic.

@@ -170,8 +170,27 @@ func shortInts(v []int) string {
 // openPatient opens the patient client served by the real server in its own browser context.
 func (e *liveEnv) openPatient(b *Browser, path string, w, h int64) *Page {
 	e.t.Helper()
-	return b.NewPage(e.t, e.srv.URL+path, w, h, `document.documentElement.dataset.ready === "1"`)
+	return openPatientPage(e.t, b, e.srv.URL+path, w, h)
 }
+
+// openPatientPage opens the patient client at url and waits until it is
+// ready; a failed wait then reports the client's connection state.
+func openPatientPage(t testing.TB, b *Browser, url string, w, h int64) *Page {
+	t.Helper()
+	p := b.NewPage(t, url, w, h, `document.documentElement.dataset.ready === "1"`)
+	p.Diag = patientDiag
+	return p
+}
+
+// patientDiag summarises the patient client for a failure message: the
+// transport, what the screen says and the errors the app recorded.
+const patientDiag = `JSON.stringify((() => {
+  const s = window.haven ? window.haven.state : {};
+  const text = (id) => document.getElementById(id)?.textContent || '';
+  return {connected: s.connected, lost: s.lost, session: s.session_id, paused: s.paused, panel: s.panel,
+    scene: s.scene && s.scene.template, errors: s.errors, status: text('status'), join_error: text('join-error'),
+    join_hidden: document.getElementById('join')?.hidden, visibility: document.visibilityState};
+})())`
 
 // patientErrors lists what the client logged as refused or broken: the
 // server's coded errors and console exceptions (WebGL chatter aside).
@@ -283,6 +302,34 @@ func (e *liveEnv) openJoined(b *Browser, path, code string) *Page {
 	p.WaitFor(`window.haven.state.connected === true`, 20*time.Second)
 	e.waitConsole(10*time.Second, "patient connected", since(t0, sessionState(store.LiveLive, true)))
 	return p
+}
+
+// silenceBeforeCalm waits until the patient's page shows the lost panel in
+// the calm scene and returns how long after the last control frame it
+// received that happened, on the page's own clock (the frame tap must be
+// installed): the client's 2 s contract, free of the test driver's latency.
+func silenceBeforeCalm(t *testing.T, p *Page, timeout time.Duration) time.Duration {
+	t.Helper()
+	ms := MustEval[float64](p, fmt.Sprintf(`new Promise((resolve) => {
+  const deadline = performance.now() + %d;
+  const check = () => {
+    const s = window.haven.state;
+    if (s.scene && s.scene.template === 'neutral_room' && s.panel === 'lost') {
+      const at = performance.timeOrigin + performance.now();
+      const last = window.__tap.recv.filter((f) => f.label === 'control' && f.t <= at).pop();
+      resolve(last ? at - last.t : -1);
+    } else if (performance.now() > deadline) resolve(-2);
+    else setTimeout(check, 50);
+  };
+  check();
+})`, timeout.Milliseconds()))
+	switch ms {
+	case -1:
+		t.Fatalf("live: the page went calm before it had received anything on control")
+	case -2:
+		t.Fatalf("live: no calm scene with the lost panel within %v of the link dying%s", timeout, p.diagnosis())
+	}
+	return time.Duration(ms * float64(time.Millisecond))
 }
 
 // pause sleeps in the page (keeps the XR loop drawing) for ms milliseconds.

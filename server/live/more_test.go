@@ -152,18 +152,41 @@ func TestFloodIsolation(t *testing.T) {
 	for range 10 { // warm-up: connections, caches, the engine's first steps
 		relay()
 	}
-	const blocks, perBlock = 4, 52 // 208 samples per phase: p99 is the 3rd-highest
+	// One round is 4 calm and 4 flood blocks of 52 relays: 208 samples a
+	// phase, so p99 is the 3rd-highest and a single scheduler stall from a
+	// neighbouring test process can double it. A round that looks over the
+	// limit is therefore not discarded but extended: the next round's
+	// samples are pooled with it and the decision is taken on all of them.
+	// A real coupling (a shared queue or lock) raises every round and still
+	// fails the pooled p99; a one-off stall is diluted by the extra samples.
+	const blocks, perBlock, rounds = 4, 52, 3
+	// floor absorbs scheduler noise only: on a 2-core machine under -race a
+	// calm p99 of ~1 ms doubles from one extra goroutine switch or GC assist
+	// (measured spikes 1–2 ms when nothing floods), which says nothing about
+	// isolation. 3 ms is well below what a shared queue or lock would add
+	// (the flood is thousands of messages a second).
+	const floor = 3 * time.Millisecond
 	var calm, flooded []time.Duration
-	for b := range 2 * blocks {
-		on := b%2 == 1
-		flooding.Store(on)
-		time.Sleep(50 * time.Millisecond) // let the flood build up or drain
-		for range perBlock {
-			if d := relay(); on {
-				flooded = append(flooded, d)
-			} else {
-				calm = append(calm, d)
+	var calmP99, floodP99, limit time.Duration
+	for round := 1; ; round++ {
+		for b := range 2 * blocks {
+			on := b%2 == 1
+			flooding.Store(on)
+			time.Sleep(50 * time.Millisecond) // let the flood build up or drain
+			for range perBlock {
+				if d := relay(); on {
+					flooded = append(flooded, d)
+				} else {
+					calm = append(calm, d)
+				}
 			}
+		}
+		calmP99, floodP99 = p99(calm), p99(flooded)
+		limit = max(2*calmP99, floor)
+		t.Logf("after round %d (%d samples a phase): relay p99 calm %v, while another session floods %v (p50 %v / %v)",
+			round, len(calm), calmP99, floodP99, p50(calm), p50(flooded))
+		if floodP99 <= limit || round == rounds {
+			break
 		}
 	}
 	close(stop)
@@ -174,21 +197,14 @@ func TestFloodIsolation(t *testing.T) {
 			throttled++
 		}
 	}
-	calmP99, floodP99 := p99(calm), p99(flooded)
-	t.Logf("relay p99 calm %v, while another session floods %v (p50 %v / %v); flooder sent %d, throttled %d",
-		calmP99, floodP99, p50(calm), p50(flooded), sent.Load(), throttled)
+	t.Logf("flooder sent %d, throttled %d", sent.Load(), throttled)
 	// The flood must have been one: far over the allowance, and refused.
 	if sent.Load() < 1000 || throttled < blocks {
 		t.Fatalf("flooder sent %d and got %d peer_throttled errors: not a flood that was throttled", sent.Load(), throttled)
 	}
-	// floor absorbs scheduler noise only: on a 2-core machine under -race a
-	// calm p99 of ~1 ms doubles from one extra goroutine switch or GC assist
-	// (measured spikes 1–2 ms when nothing floods), which says nothing about
-	// isolation. 3 ms is well below what a shared queue or lock would add
-	// (the flood is thousands of messages a second).
-	const floor = 3 * time.Millisecond
-	if limit := max(2*calmP99, floor); floodP99 > limit {
-		t.Fatalf("relay p99 under another session's flood %v > %v (2× calm p99 %v, floor %v)", floodP99, limit, calmP99, floor)
+	if floodP99 > limit {
+		t.Fatalf("relay p99 under another session's flood %v > %v (2× calm p99 %v, floor %v) over %d samples a phase",
+			floodP99, limit, calmP99, floor, len(calm))
 	}
 }
 
