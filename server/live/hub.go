@@ -168,6 +168,9 @@ func (r *room) duplicate(p *peer, m wire.Message) bool {
 		}
 		r.pending[key][m.Seq] = struct{}{}
 	}
+	if dup && m.Spec.Channel == wire.Control {
+		high = p.settleControl(m.Seq)
+	}
 	r.seqMu.Unlock()
 	if dup {
 		p.setAck(m.Spec.Channel, high)
@@ -183,12 +186,36 @@ func (r *room) committed(p *peer, channel string, seq uint64, err error) {
 	r.seqMu.Lock()
 	delete(r.pending[key], seq)
 	if err != nil {
+		if channel == wire.Control {
+			p.holdLocked(seq)
+		}
 		r.seqMu.Unlock()
 		return
 	}
 	high := r.mark(key).settle(seq)
+	if channel == wire.Control {
+		high = p.settleControl(seq)
+	}
 	r.seqMu.Unlock()
 	p.setAck(channel, high)
+}
+
+// hold keeps a durable control seq that was refused for now (throttled,
+// store busy) out of this connection's acknowledgements until it settles.
+func (r *room) hold(p *peer, seq uint64) {
+	r.seqMu.Lock()
+	if !r.mark(markRole(p.role) + "/" + wire.Control).settled(seq) {
+		p.holdLocked(seq)
+	}
+	r.seqMu.Unlock()
+}
+
+// holdLocked is hold with room.seqMu held.
+func (p *peer) holdLocked(seq uint64) {
+	if p.ctlHeld == nil {
+		p.ctlHeld = map[uint64]struct{}{}
+	}
+	p.ctlHeld[seq] = struct{}{}
 }
 
 func markRole(role string) string {

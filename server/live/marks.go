@@ -9,37 +9,37 @@ import (
 )
 
 // marks tracks, per sender and channel, which durable seqs are settled
-// (committed, or permanently rejected and recorded). The acknowledgement is
-// the highest seq below which everything is settled: a cumulative ack must
-// never cover a batch that was refused for now (throttled, store busy) and
-// will be resent, or a client that discards everything ≤ ack would lose it.
+// (committed, or permanently rejected and recorded).
 //
-// Only the signals channel is contiguous: every message on it is a durable
-// batch. On control, durable messages (ratings, notes) share the seq space
-// with heartbeats and commands that leave no record, so the mark there is
-// the highest committed seq, as before.
+// On signals every message is a durable batch, so the marks are contiguous:
+// the acknowledgement is the highest seq below which everything is settled,
+// and a cumulative ack never covers a batch that was refused for now
+// (throttled, store busy) and will be resent.
+//
+// On control, durable messages (ratings, notes, break requests) share the
+// seq space with heartbeats and commands that leave no record, so a gap says
+// nothing: the marks are the exact set of settled seqs, and each connection
+// computes its own acknowledgement (peer.controlAck).
 type marks struct {
 	contiguous bool
-	high       uint64              // every seq ≤ high is settled
-	above      map[uint64]struct{} // settled seqs > high+1, waiting for the gap to fill
+	high       uint64              // contiguous: every seq ≤ high is settled; control: the highest settled
+	above      map[uint64]struct{} // contiguous: settled seqs > high+1; control: every settled seq
 }
 
 // settled reports whether seq needs no more handling.
 func (m *marks) settled(seq uint64) bool {
-	if seq <= m.high {
+	if m.contiguous && seq <= m.high {
 		return true
 	}
 	_, ok := m.above[seq]
 	return ok
 }
 
-// settle records seq and returns the new acknowledgement.
+// settle records seq and returns the new high-water mark.
 func (m *marks) settle(seq uint64) uint64 {
 	switch {
-	case seq <= m.high:
-	case !m.contiguous:
-		m.high = seq
-	case seq == m.high+1:
+	case m.contiguous && seq <= m.high:
+	case m.contiguous && seq == m.high+1:
 		m.high = seq
 		for {
 			if _, ok := m.above[m.high+1]; !ok {
@@ -53,6 +53,9 @@ func (m *marks) settle(seq uint64) uint64 {
 			m.above = map[uint64]struct{}{}
 		}
 		m.above[seq] = struct{}{}
+		if !m.contiguous {
+			m.high = max(m.high, seq)
+		}
 	}
 	return m.high
 }

@@ -46,7 +46,12 @@ type peer struct {
 	errSec   int64 // error replies in the current second (rate-limited)
 	errN     int
 
-	lastIn   [2]uint64    // highest seq seen on this connection: control, signals (one handler goroutine each)
+	lastIn [2]uint64 // highest seq seen on this connection: control, signals (one handler goroutine each)
+
+	// Guarded by room.seqMu: the durable control seqs this connection
+	// settled (highest) and refused for now (held until resent).
+	ctlDone  uint64
+	ctlHeld  map[uint64]struct{}
 	lastSeen atomic.Int64 // unix ns of the last inbound message
 	opened   chan struct{}
 	openOnce sync.Once
@@ -205,8 +210,17 @@ func (p *peer) receive(channel string, data []byte) {
 	}
 	if ok, _ := lim.Allow(p.id, time.Now()); !ok {
 		// Throttled: refused with a code, the peer stays connected; other
-		// peers are untouched because each has its own bucket and queue.
-		p.sendError(apierr.PeerThrottled, 0)
+		// peers are untouched because each has its own bucket and queue. A
+		// durable control message refused here must not be covered by a
+		// later acknowledgement: it is held, and the client resends it.
+		var ref uint64
+		if channel == wire.Control {
+			if seq, durable := wire.Peek(data, channel, p.dir); durable {
+				p.room.hold(p, seq)
+				ref = seq
+			}
+		}
+		p.sendError(apierr.PeerThrottled, ref)
 		return
 	}
 	m, err := wire.Decode(data, channel, p.dir)
@@ -230,4 +244,24 @@ func chanIndex(channel string) int {
 		return 1
 	}
 	return 0
+}
+
+// controlAck is this connection's control acknowledgement: the highest
+// durable seq it settled, kept below every durable seq it refused for now,
+// so the client keeps that message and resends it after reconnecting.
+// Caller holds room.seqMu.
+func (p *peer) controlAck() uint64 {
+	ack := p.ctlDone
+	for s := range p.ctlHeld {
+		ack = min(ack, s-1)
+	}
+	return ack
+}
+
+// settleControl records a durable control seq handled on this connection
+// and returns its acknowledgement. Caller holds room.seqMu.
+func (p *peer) settleControl(seq uint64) uint64 {
+	delete(p.ctlHeld, seq)
+	p.ctlDone = max(p.ctlDone, seq)
+	return p.controlAck()
 }

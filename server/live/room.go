@@ -157,14 +157,18 @@ func (r *room) hello(p *peer) {
 	r.seqMu.Lock()
 	mc, ms := r.mark(role+"/"+wire.Control), r.mark(role+"/"+wire.Signals)
 	next := map[string]uint64{wire.Control: mc.next(), wire.Signals: ms.next()}
-	ack := map[string]uint64{wire.Control: mc.high, wire.Signals: ms.high}
+	sigAck := ms.high
 	r.seqMu.Unlock()
+	// The control acknowledgement starts at 0 on every connection: the
+	// client's resent durable messages are settled (or recognised) one by
+	// one, so a message refused on the previous connection is never
+	// acknowledged before it is handled.
 	p.mu.Lock()
-	p.ack[wire.Control], p.ack[wire.Signals] = ack[wire.Control], ack[wire.Signals]
+	p.ack[wire.Signals] = sigAck
 	p.mu.Unlock()
 	p.send(wire.Control, "hello", 0, wire.Hello{SessionID: r.id, Role: p.role, State: r.sess.State, Locale: r.locale,
 		Crisis: r.crisis, NextSeq: next})
-	if p.role == rolePatient && ack[wire.Signals] > 0 {
+	if p.role == rolePatient && sigAck > 0 {
 		p.send(wire.Signals, "signals.ack", 0, wire.Empty{})
 	}
 }

@@ -190,3 +190,23 @@ func (b *SignalsBatch) validate() error {
 	}
 	return nil
 }
+
+// Peek reads only the type and seq of an envelope a peer sent on channel in
+// direction dir, without validating it, and reports whether it is a durable
+// message of that channel:
+// enough to keep a throttled rating or note out of a cumulative ack without
+// paying for a full decode during a flood.
+func Peek(data []byte, channel string, dir Dir) (seq uint64, durable bool) {
+	if len(data) > MaxControlBytes && (channel != Signals || len(data) > MaxSignalsBytes) {
+		return 0, false
+	}
+	var head struct {
+		Type string `json:"type"`
+		Seq  uint64 `json:"seq"`
+	}
+	if json.Unmarshal(data, &head) != nil || head.Seq == 0 {
+		return 0, false
+	}
+	spec, ok := Lookup(dir, head.Type)
+	return head.Seq, ok && spec.Durable && spec.Channel == channel
+}

@@ -118,7 +118,11 @@ func FuzzEnvelope(f *testing.F) {
 	chans := []string{Control, Signals, Control, Control}
 	f.Fuzz(func(t *testing.T, data []byte, k int) {
 		i := ((k % 4) + 4) % 4
+		seq, durable := Peek(data, chans[i], dirs[i]) // never panics, whatever it is given
 		m, err := Decode(data, chans[i], dirs[i])
+		if err == nil && (seq != m.Seq || durable != m.Spec.Durable) {
+			t.Fatalf("Peek says seq %d durable %v, Decode %d %v", seq, durable, m.Seq, m.Spec.Durable)
+		}
 		if err != nil {
 			var ae *apierr.Error
 			if !errors.As(err, &ae) {
@@ -130,6 +134,39 @@ func FuzzEnvelope(f *testing.F) {
 			t.Fatalf("accepted without body or wrong version: %+v", m)
 		}
 	})
+}
+
+// TestPeek: a throttled message is only peeked at; its seq and whether it
+// is durable on that channel must be read right, and anything else is "not
+// durable" rather than an error.
+func TestPeek(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		data    string
+		channel string
+		dir     Dir
+		seq     uint64
+		durable bool
+	}{
+		{"rating", `{"v":1,"type":"suds.rating","seq":7,"body":{"prompt_id":"p","value":50}}`, Control, FromPatient, 7, true},
+		{"break without body", `{"v":1,"type":"break.request","seq":3}`, Control, FromPatient, 3, true},
+		{"note", `{"v":1,"type":"note","seq":12,"body":{"text":"x"}}`, Control, FromConsole, 12, true},
+		{"heartbeat", `{"v":1,"type":"heartbeat","seq":9}`, Control, FromPatient, 9, false},
+		{"command", `{"v":1,"type":"cmd.intensity","seq":4,"body":{"intensity":30}}`, Control, FromConsole, 4, false},
+		{"batch named on control", `{"v":1,"type":"signals.batch","seq":5}`, Control, FromPatient, 5, false},
+		{"note from the patient side", `{"v":1,"type":"note","seq":2}`, Control, FromPatient, 2, false},
+		{"no seq", `{"v":1,"type":"suds.rating"}`, Control, FromPatient, 0, false},
+		{"not JSON", `{"type":"suds.rating","seq":`, Control, FromPatient, 0, false},
+		{"too large", `{"v":1,"type":"note","seq":1,"body":{"text":"` + strings.Repeat("x", MaxControlBytes) + `"}}`, Control, FromConsole, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seq, durable := Peek([]byte(tc.data), tc.channel, tc.dir)
+			if seq != tc.seq || durable != tc.durable {
+				t.Fatalf("Peek = %d, %v; want %d, %v", seq, durable, tc.seq, tc.durable)
+			}
+		})
+	}
 }
 
 // FuzzBodies decodes arbitrary bodies for every catalogue entry a peer can send.
