@@ -2,6 +2,7 @@ package biosignal
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -18,7 +19,8 @@ const (
 	AlertEDAZ AlertKind = "eda_z"
 	// AlertContactLost: the chest strap reports no skin contact.
 	AlertContactLost AlertKind = "contact_lost"
-	// AlertNoData: no sample of any stream for ForS seconds.
+	// AlertNoData: no sample of any stream for ForS seconds, counted from
+	// the last sample or, when none has arrived since, from Evaluator.Start.
 	AlertNoData AlertKind = "no_data"
 )
 
@@ -103,10 +105,24 @@ type AlertEvent struct {
 // only from its arguments. Each rule fires once per episode and clears when
 // its condition stops holding. Not safe for concurrent use.
 type Evaluator struct {
-	rules []AlertRule
-	age   int
-	state []ruleState
+	rules   []AlertRule
+	age     int   // for 220 − age, within MinHRMaxAge–MaxHRMaxAge
+	clamped bool  // the age given was outside that range
+	start   int64 // see Start…
+	started bool  // …if it was called
+	first   int64 // time of the first Evaluate…
+	seen    bool  // …once there was one
+	state   []ruleState
 }
+
+// Ages for which the age-predicted maximum 220 − age is used as is
+// (CLINICAL.md §5). The formula was never meant for infants or the very old,
+// and an age outside this range usually means a mistyped or unknown birth
+// year: NewEvaluator clamps it rather than losing the HR ceiling.
+const (
+	MinHRMaxAge = 5
+	MaxHRMaxAge = 110
+)
 
 type ruleState struct {
 	active   bool  // condition currently true
@@ -126,31 +142,75 @@ func (r AlertRule) clearMs() float64 {
 	return r.ClearS * 1000
 }
 
-// NewEvaluator validates rules; age (years) sets the HR maximum 220 − age.
+// NewEvaluator returns an evaluator for rules; age (years) sets the HR
+// maximum 220 − age. It never returns nil and nothing it is given disables
+// alerting as a whole. An invalid rule is left out and reported in err
+// (CodeBadRule, Index = the rule's position; several are joined) while every
+// other rule runs. An age outside MinHRMaxAge–MaxHRMaxAge is clamped into
+// that range, not an error: HRMaxAge reports it, for the caller to tell the
+// therapist.
 func NewEvaluator(rules []AlertRule, age int) (*Evaluator, error) {
+	e := &Evaluator{}
+	e.age, e.clamped = clampAge(age)
+	var errs []error
 	for i, r := range rules {
 		if err := r.validate(); err != nil {
-			return nil, errf(CodeBadRule, i, "%v", err)
+			errs = append(errs, errf(CodeBadRule, i, "rule %q left out: %v", r.Code, err))
+			continue
 		}
+		e.rules = append(e.rules, r)
 	}
-	if age < 5 || age > 110 {
-		return nil, errf(CodeBadRule, -1, "age %d outside 5–110", age)
+	e.state = make([]ruleState, len(e.rules))
+	if len(errs) == 1 {
+		return e, errs[0]
 	}
-	return &Evaluator{rules: rules, age: age, state: make([]ruleState, len(rules))}, nil
+	return e, errors.Join(errs...)
+}
+
+func clampAge(age int) (int, bool) {
+	c := min(max(age, MinHRMaxAge), MaxHRMaxAge)
+	return c, c != age
+}
+
+// HRMaxAge returns the age the HR ceiling uses (220 − age) and whether it
+// was clamped from the age given to NewEvaluator.
+func (e *Evaluator) HRMaxAge() (age int, clamped bool) { return e.age, e.clamped }
+
+// Start marks when monitoring began (unix ms): the session going live, or
+// the start of the baseline. no_data counts silence from the later of Start
+// and the last sample, so it fires ForS after Start when no sample has ever
+// arrived. Without Start, the first Evaluate call stands in for it.
+func (e *Evaluator) Start(t int64) { e.start, e.started = t, true }
+
+// silenceFrom is when the current silence began (see Start).
+func (e *Evaluator) silenceFrom(m Metrics) int64 {
+	switch {
+	case e.started:
+		return max(m.LastSampleT, e.start)
+	case m.LastSampleT == 0:
+		return e.first
+	}
+	return m.LastSampleT
 }
 
 // Evaluate checks every rule against m at now (unix ms) and returns the
-// events that happened at this step.
+// events that happened at this step. Call it on every tick, also before any
+// sample has arrived (m.LastSampleT == 0), or no_data cannot fire.
 func (e *Evaluator) Evaluate(now int64, m Metrics) []AlertEvent {
+	if !e.seen {
+		e.seen, e.first = true, now
+	}
 	var out []AlertEvent
 	for i, r := range e.rules {
 		if r.Off {
 			continue
 		}
 		on, v, th := e.condition(r, now, m)
-		hold := r.ForS * 1000
+		hold, since := r.ForS*1000, now
 		if r.Kind == AlertNoData {
-			hold = 0 // the condition already measures the silence
+			// The condition already measures the silence, and the episode
+			// starts where the silence did, not at the evaluation noticing it.
+			hold, since = 0, e.silenceFrom(m)
 		}
 		st := &e.state[i]
 		ev := AlertEvent{Code: r.Code, Kind: r.Kind, T: now, Since: st.since, Value: v, Threshold: th}
@@ -159,7 +219,7 @@ func (e *Evaluator) Evaluate(now int64, m Metrics) []AlertEvent {
 			st.off = false
 		case on:
 			if !st.active {
-				st.active, st.since = true, now
+				st.active, st.since = true, since
 			}
 			if float64(now-st.since) >= hold {
 				st.firing, st.off = true, false
@@ -195,9 +255,8 @@ func (e *Evaluator) condition(r AlertRule, now int64, m Metrics) (bool, float64,
 	case AlertContactLost:
 		return m.Contact == ContactLost, 0, 0
 	case AlertNoData:
-		// For no_data the episode starts at the last sample, not at the
-		// first evaluation that noticed silence; ForS is the gap itself.
-		gap := float64(now - m.LastSampleT)
+		// ForS is the gap itself; the value is the gap in seconds.
+		gap := float64(now - e.silenceFrom(m))
 		return gap >= r.ForS*1000, gap / 1000, r.ForS
 	}
 	return false, 0, 0

@@ -149,7 +149,118 @@ func TestAlertRulesJSON(t *testing.T) {
 			t.Errorf("%s: %v", bad, err)
 		}
 	}
-	if _, err := NewEvaluator(nil, 300); err == nil {
-		t.Error("age 300 accepted")
+	if ev, err := NewEvaluator(nil, 300); err != nil || ev == nil {
+		t.Errorf("age 300 (clamped, not an error): %v", err)
+	}
+}
+
+// An age outside 5–110 (an unknown or mistyped birth year) is clamped for
+// 220 − age and reported; it never costs the patient the other rules.
+func TestEvaluatorAgeClamped(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		age, used int
+		clamped   bool
+	}{
+		{40, 40, false}, {5, 5, false}, {110, 110, false},
+		{4, 5, true}, {0, 5, true}, {-3, 5, true}, // birth year this year or in the future
+		{111, 110, true}, {2026, 110, true}, // birth year 1900 or missing (0)
+	} {
+		t.Run(fmt.Sprint(c.age), func(t *testing.T) {
+			rules := DefaultAlertRules()
+			ev, err := NewEvaluator(rules, c.age)
+			if err != nil || ev == nil {
+				t.Fatalf("NewEvaluator: %v", err)
+			}
+			if used, clamped := ev.HRMaxAge(); used != c.used || clamped != c.clamped {
+				t.Fatalf("HRMaxAge() = %d, %t; want %d, %t", used, clamped, c.used, c.clamped)
+			}
+			th := 0.85 * float64(220-c.used)
+			m := Metrics{HR: f64(th + 1), Contact: ContactLost}
+			fired := map[string]float64{}
+			for s := int64(0); s <= 20; s++ {
+				m.LastSampleT = s * 1000
+				for _, a := range ev.Evaluate(s*1000, m) {
+					fired[a.Code] = a.Threshold
+				}
+			}
+			if got, ok := fired["hr_ceiling"]; !ok || got != th {
+				t.Errorf("hr_ceiling %v (fired %t), want threshold %v", got, ok, th)
+			}
+			if _, ok := fired["contact_lost"]; !ok {
+				t.Errorf("contact_lost did not fire: %v", fired)
+			}
+		})
+	}
+}
+
+// An invalid rule is left out and reported; the evaluator still runs the rest.
+func TestEvaluatorBadRuleLeftOut(t *testing.T) {
+	t.Parallel()
+	rules := []AlertRule{
+		{Code: "hr_high", Kind: AlertHRZ, Z: 3, ForS: 30},
+		{Code: "bad", Kind: AlertHRMax, Share: 5, ForS: 20},
+		{Code: "contact_lost", Kind: AlertContactLost, ForS: 5},
+		{Code: "", Kind: AlertNoData, ForS: 10},
+	}
+	ev, err := NewEvaluator(rules, 40)
+	if ev == nil || !errors.Is(err, &Error{Code: CodeBadRule}) ||
+		!strings.Contains(err.Error(), "sample 1") || !strings.Contains(err.Error(), "sample 3") {
+		t.Fatalf("evaluator %v, err %v: want both bad rules reported", ev, err)
+	}
+	var got []string
+	for s := int64(0); s <= 5; s++ {
+		for _, a := range ev.Evaluate(s*1000, Metrics{Contact: ContactLost, LastSampleT: s * 1000}) {
+			got = append(got, a.Code)
+		}
+	}
+	if strings.Join(got, " ") != "contact_lost" {
+		t.Errorf("events %v, want contact_lost from the valid rules", got)
+	}
+}
+
+// no_data fires ForS after the session started when no sample ever arrived
+// (LastSampleT 0), and otherwise counts from the later of start and last sample.
+func TestEvaluatorNoDataFromStart(t *testing.T) {
+	t.Parallel()
+	type step struct {
+		s, last int64  // evaluation time and LastSampleT, seconds (0: nothing yet)
+		event   string // "", "fired" or "cleared"
+		since   int64  // episode start of a fired event, seconds
+	}
+	for _, c := range []struct {
+		name  string
+		start int64 // Start(start·1000); −1: never called
+		steps []step
+	}{
+		{"nothing ever arrives", 100, []step{{100, 0, "", 0}, {105, 0, "", 0}, {109, 0, "", 0}, {110, 0, "fired", 100}, {111, 0, "", 0}, {112, 112, "cleared", 0}}},
+		{"first sample late", 100, []step{{104, 0, "", 0}, {108, 108, "", 0}, {117, 108, "", 0}, {118, 108, "fired", 108}}},
+		{"samples before start", 100, []step{{100, 95, "", 0}, {109, 95, "", 0}, {110, 95, "fired", 100}}},
+		{"no Start: first evaluation", -1, []step{{50, 0, "", 0}, {59, 0, "", 0}, {60, 0, "fired", 50}}},
+		{"no Start: last sample", -1, []step{{50, 45, "", 0}, {54, 45, "", 0}, {55, 45, "fired", 45}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ev, err := NewEvaluator([]AlertRule{{Code: "no_data", Kind: AlertNoData, ForS: 10, ClearS: -1}}, 40)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.start >= 0 {
+				ev.Start(c.start * 1000)
+			}
+			for _, st := range c.steps {
+				got := ev.Evaluate(st.s*1000, Metrics{LastSampleT: st.last * 1000})
+				var event string
+				var since int64
+				for _, a := range got {
+					event, since = "cleared", 0
+					if a.Fired {
+						event, since = "fired", a.Since/1000
+					}
+				}
+				if len(got) > 1 || event != st.event || since != st.since {
+					t.Errorf("t=%ds: %+v, want %q since %ds", st.s, got, st.event, st.since)
+				}
+			}
+		})
 	}
 }

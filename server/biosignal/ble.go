@@ -51,11 +51,26 @@ const (
 	hrsFlagRR      = 1 << 4
 )
 
+// MaxHRSPayload is the longest Heart Rate Measurement value accepted, in
+// bytes. The measurement arrives as one ATT Handle Value Notification, whose
+// value is at most ATT_MTU − 3 bytes (Bluetooth Core Specification v4.2+,
+// Vol 3, Part F, §3.4.7.1); independently of the MTU, "the maximum length of
+// an attribute value shall be 512 octets" (same part, §3.2.9). The largest
+// ATT_MTU stacks negotiate, 517 (a 512-octet value plus the 5-byte Prepare
+// Write Request header), would allow 514, but no characteristic value may
+// exceed 512, so 512 is the bound: flags + uint8 HR + 255 RR intervals.
+const MaxHRSPayload = 512
+
 // DecodeHRS decodes a Heart Rate Measurement payload (little-endian). The
-// length must fit the flags exactly: the RR part must be a whole number of
-// uint16 values, and no bytes may trail when RR is absent.
+// length must fit the flags exactly (CodeBadLength otherwise): the RR part
+// must be a whole number of uint16 values, and no bytes may trail when RR is
+// absent. A payload longer than MaxHRSPayload cannot be one notification and
+// is CodeTooLarge, whatever its flags.
 func DecodeHRS(p []byte) (HRMeasurement, error) {
 	var m HRMeasurement
+	if len(p) > MaxHRSPayload {
+		return m, errf(CodeTooLarge, -1, "payload of %d bytes exceeds the %d-byte attribute value limit", len(p), MaxHRSPayload)
+	}
 	if len(p) < 2 {
 		return m, errf(CodeBadLength, -1, "payload of %d bytes, need at least 2", len(p))
 	}
@@ -101,7 +116,9 @@ func DecodeHRS(p []byte) (HRMeasurement, error) {
 }
 
 // EncodeHRS builds a Heart Rate Measurement payload (the inverse of
-// DecodeHRS); the simulator uses it to emulate a chest strap.
+// DecodeHRS); the simulator uses it to emulate a chest strap. A measurement
+// with more RR intervals than fit MaxHRSPayload encodes to a payload that
+// DecodeHRS refuses, as a receiver would.
 func EncodeHRS(m HRMeasurement) []byte {
 	flags := byte(0)
 	switch m.Contact {

@@ -68,14 +68,86 @@ func TestDecodeHRSBadLength(t *testing.T) {
 	}
 }
 
+// hrsPayload builds a Heart Rate Measurement: flags, then head (HR and
+// energy bytes as the flags say), then n RR intervals of 1024 ticks (1 s).
+func hrsPayload(flags byte, head []byte, n int) []byte {
+	p := append([]byte{flags}, head...)
+	for range n {
+		p = append(p, 0x00, 0x04)
+	}
+	return p
+}
+
+// A notification's value is at most 512 octets (Core v4.2+, Vol 3, Part F,
+// §3.2.9 and §3.4.7.1): the longest well-formed payloads decode, one byte
+// more is too_large even when the RR part would be whole.
+func TestDecodeHRSMaxLength(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		p    []byte
+		rr   int  // RR intervals decoded when accepted
+		code Code // "" when accepted
+	}{
+		{"uint8 HR, 255 RR = 512 bytes", hrsPayload(0x16, []byte{72}, 255), 255, ""},
+		{"uint16 HR + energy, 253 RR = 511 bytes", hrsPayload(0x1F, []byte{72, 0, 0x23, 0x01}, 253), 253, ""},
+		{"uint16 HR, 255 RR = 513 bytes", hrsPayload(0x17, []byte{72, 0}, 255), 0, CodeTooLarge},
+		{"uint16 HR + energy, 254 RR = 513 bytes", hrsPayload(0x1F, []byte{72, 0, 0x23, 0x01}, 254), 0, CodeTooLarge},
+		{"300 RR intervals", hrsPayload(0x16, []byte{72}, 300), 0, CodeTooLarge},
+		{"64 KiB of RR", hrsPayload(0x16, []byte{72}, 32<<10), 0, CodeTooLarge},
+		{"600 bytes without RR flag", append([]byte{0x06, 72}, make([]byte, 598)...), 0, CodeTooLarge},
+		{"odd RR part under the limit", append(hrsPayload(0x16, []byte{72}, 200), 0), 0, CodeBadLength},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := DecodeHRS(c.p)
+			if c.code == "" {
+				if err != nil || len(m.RRTicks) != c.rr || m.HR != 72 {
+					t.Fatalf("%d bytes: %d RR, HR %d, err %v; want %d RR", len(c.p), len(m.RRTicks), m.HR, err, c.rr)
+				}
+				if !bytes.Equal(EncodeHRS(m), c.p) {
+					t.Errorf("re-encode differs")
+				}
+				return
+			}
+			if !errors.Is(err, &Error{Code: c.code}) {
+				t.Fatalf("%d bytes: err %v, want %s", len(c.p), err, c.code)
+			}
+			if be := (*Error)(nil); errors.As(err, &be) && be.MessageID() != "bio.error."+string(c.code) {
+				t.Errorf("message id %s", be.MessageID())
+			}
+		})
+	}
+}
+
+// In a batch, the over-long payload is named by its index (the live edge
+// maps too_large to "message too large").
+func TestExpandHRSTooLarge(t *testing.T) {
+	t.Parallel()
+	b := Batch{Stream: BLEHRS, Unit: "raw", T0: t0, Offsets: []int64{0, 1000},
+		Raw: [][]byte{mustHex(t, "16 48 54 01 EC 02"), hrsPayload(0x16, []byte{72}, 300)}}
+	var be *Error
+	if _, err := b.Expand(); !errors.As(err, &be) || be.Code != CodeTooLarge || be.Index != 1 {
+		t.Errorf("Expand: %v, want too_large at sample 1", err)
+	}
+}
+
 func FuzzDecodeHRS(f *testing.F) {
 	for _, h := range []string{"16485401EC02", "1F4800230100 04", "110000FFFF7F80", "0400", "0600", "16", "10480000"} {
 		b, _ := hex.DecodeString(strings.ReplaceAll(h, " ", ""))
 		f.Add(b)
 	}
+	f.Add(hrsPayload(0x16, []byte{72}, 255))    // longest accepted
+	f.Add(hrsPayload(0x17, []byte{72, 0}, 255)) // one byte over
 	f.Fuzz(func(t *testing.T, p []byte) {
 		m, err := DecodeHRS(p)
+		if len(p) > MaxHRSPayload && !errors.Is(err, &Error{Code: CodeTooLarge}) {
+			t.Fatalf("%d-byte payload: err %v, want too_large", len(p), err)
+		}
 		if err != nil {
+			var be *Error
+			if !errors.As(err, &be) {
+				t.Fatalf("uncoded error %v", err)
+			}
 			return
 		}
 		// A payload that decodes must re-encode to the same length (the

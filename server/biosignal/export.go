@@ -12,7 +12,8 @@ import (
 
 // LocalCodeSystem is Haven's own FHIR code system for measures without a
 // LOINC code (RMSSD, pNN50, skin conductance): none was found in LOINC, so
-// these codes are local and documented in docs/biosignals.md.
+// these codes are local and documented in docs/biosignals.md. Every other
+// Observation carries a LOINC code (see obsHR and the codes beside it).
 const LocalCodeSystem = "https://havenvr.org/fhir/CodeSystem/biosignal"
 
 // ExportMeta identifies what an export belongs to. Created is the export
@@ -99,15 +100,29 @@ type obsKind struct {
 
 // Observation codes. LOINC 8867-4 heart rate, 9279-1 respiratory rate,
 // 59408-5 oxygen saturation by pulse oximetry, 80404-7 R-R interval standard
-// deviation (SDNN); RMSSD, pNN50 and skin conductance are local codes.
+// deviation (SDNN), 61008-9 body surface temperature (skin_temp); RMSSD,
+// pNN50 and skin conductance are local codes (LocalCodeSystem). Units are
+// UCUM codes, written as both Quantity.unit and Quantity.code: /min, %, ms,
+// uS (microsiemens) and Cel (degree Celsius).
+//
+// Skin temperature is not LOINC 39106-0 "Temperature of Skin": that term is
+// a physical-examination finding (property Find, scale Nom; answers such as
+// cool or warm), so it takes a coded value, never a quantity in Cel. 61008-9
+// "Body surface temperature" is the quantitative term (component Body
+// temperature, property Temp, system Surface, scale Qn, example unit deg C).
+// Nor is it 8310-5 "Body temperature": that means core temperature, and a
+// 32 °C wrist reading coded so would read as severe hypothermia. Skin
+// temperature and EDA go under category exam, not vital-signs, whose FHIR R4
+// profiles fix the codes allowed.
 var (
-	obsHR    = obsKind{fhirCoding{"http://loinc.org", "8867-4", "Heart rate"}, "/min", "vital-signs"}
-	obsResp  = obsKind{fhirCoding{"http://loinc.org", "9279-1", "Respiratory rate"}, "/min", "vital-signs"}
-	obsSpO2  = obsKind{fhirCoding{"http://loinc.org", "59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"}, "%", "vital-signs"}
-	obsSDNN  = obsKind{fhirCoding{"http://loinc.org", "80404-7", "R-R interval.standard deviation (Heart rate variability)"}, "ms", "exam"}
-	obsRMSSD = obsKind{fhirCoding{LocalCodeSystem, "rmssd", "Root mean square of successive RR differences"}, "ms", "exam"}
-	obsPNN50 = obsKind{fhirCoding{LocalCodeSystem, "pnn50", "Share of successive RR differences > 50 ms"}, "%", "exam"}
-	obsEDA   = obsKind{fhirCoding{LocalCodeSystem, "skin-conductance", "Skin conductance, 1-minute mean"}, "uS", "exam"}
+	obsHR       = obsKind{fhirCoding{"http://loinc.org", "8867-4", "Heart rate"}, "/min", "vital-signs"}
+	obsResp     = obsKind{fhirCoding{"http://loinc.org", "9279-1", "Respiratory rate"}, "/min", "vital-signs"}
+	obsSpO2     = obsKind{fhirCoding{"http://loinc.org", "59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"}, "%", "vital-signs"}
+	obsSDNN     = obsKind{fhirCoding{"http://loinc.org", "80404-7", "R-R interval.standard deviation (Heart rate variability)"}, "ms", "exam"}
+	obsRMSSD    = obsKind{fhirCoding{LocalCodeSystem, "rmssd", "Root mean square of successive RR differences"}, "ms", "exam"}
+	obsPNN50    = obsKind{fhirCoding{LocalCodeSystem, "pnn50", "Share of successive RR differences > 50 ms"}, "%", "exam"}
+	obsEDA      = obsKind{fhirCoding{LocalCodeSystem, "skin-conductance", "Skin conductance, 1-minute mean"}, "uS", "exam"}
+	obsSkinTemp = obsKind{fhirCoding{"http://loinc.org", "61008-9", "Body surface temperature"}, "Cel", "exam"}
 )
 
 func (m ExportMeta) obs(k obsKind, key string, v float64) fhirObs {
@@ -123,46 +138,107 @@ func (m ExportMeta) obs(k obsKind, key string, v float64) fhirObs {
 	return o
 }
 
-// ExportFHIR returns a FHIR R4 Bundle (type collection) of Observations:
-// one per hr, resp and spo2 sample, 1-minute means of EDA, and session HRV
-// (SDNN, RMSSD, pNN50) on RR corrected by RuleMalik, with the rule and the
-// share corrected in a note. Artifacts and no-contact samples are left out of
-// FHIR (they stay in the CSV export, flagged).
+// fhirHow is how ExportFHIR carries a stream.
+type fhirHow uint8
+
+const (
+	fhirSkip   fhirHow = iota // not exported; fhirPlan.why says why
+	fhirEach                  // one Observation per sample
+	fhirMinute                // one Observation per clock minute: the mean
+	fhirHRV                   // session SDNN, RMSSD, pNN50 of the corrected series
+)
+
+// fhirPlan is what ExportFHIR does with one stream.
+type fhirPlan struct {
+	how  fhirHow
+	kind obsKind // fhirEach, fhirMinute
+	why  string  // fhirSkip
+}
+
+// fhirPlans covers every stream of the catalogue (a test enforces it), so
+// none is dropped silently. Fast wearable streams (EDA, skin temperature:
+// typically 4 Hz) become 1-minute means; RR becomes session HRV.
+var fhirPlans = map[Stream]fhirPlan{
+	HR:       {how: fhirEach, kind: obsHR},
+	RR:       {how: fhirHRV},
+	EDA:      {how: fhirMinute, kind: obsEDA},
+	Resp:     {how: fhirEach, kind: obsResp},
+	SpO2:     {how: fhirEach, kind: obsSpO2},
+	SkinTemp: {how: fhirMinute, kind: obsSkinTemp},
+	BLEHRS: {how: fhirSkip, why: "raw Heart Rate Measurement bytes are never samples: " +
+		"Batch.Expand turns each payload into hr and rr samples, exported as those"},
+}
+
+// minuteMeans groups samples of one stream by clock minute, in order of
+// first appearance.
+type minuteMeans struct {
+	vals map[int64][]float64
+	keys []int64
+}
+
+func (mm *minuteMeans) add(s Sample) {
+	if mm.vals == nil {
+		mm.vals = map[int64][]float64{}
+	}
+	m := s.T / 60000 * 60000
+	if _, ok := mm.vals[m]; !ok {
+		mm.keys = append(mm.keys, m)
+	}
+	mm.vals[m] = append(mm.vals[m], s.V)
+}
+
+func (m ExportMeta) minuteObs(k obsKind, mm *minuteMeans) []fhirObs {
+	out := make([]fhirObs, 0, len(mm.keys))
+	for _, t := range mm.keys {
+		mean, _ := meanSD(mm.vals[t])
+		o := m.obs(k, strconv.FormatInt(t, 10), mean)
+		o.Period = map[string]string{"start": isoMs(t), "end": isoMs(t + 60000)}
+		out = append(out, o)
+	}
+	return out
+}
+
+// ExportFHIR returns a FHIR R4 Bundle (type collection) of Observations, per
+// fhirPlans: one per hr, resp and spo2 sample, 1-minute means of EDA and
+// skin temperature, and session HRV (SDNN, RMSSD, pNN50) on RR corrected by
+// RuleMalik, with the rule and the share corrected in a note. ble_hrs is
+// skipped (it only ever reaches storage as hr and rr samples). Artifacts and
+// no-contact samples are left out of FHIR (they stay in the CSV export,
+// flagged). A sample of a stream outside the catalogue is CodeUnknownStream.
 func ExportFHIR(meta ExportMeta, samples []Sample) ([]byte, error) {
 	var obs []fhirObs
 	var rr []float64
 	var rrFirst, rrLast int64
-	eda := map[int64][]float64{}
-	var edaKeys []int64
-	for _, s := range samples {
+	minutes := map[Stream]*minuteMeans{}
+	for i, s := range samples {
+		plan, ok := fhirPlans[s.Stream]
+		if !ok {
+			return nil, errf(CodeUnknownStream, i, "%q has no FHIR mapping", s.Stream)
+		}
 		if s.Artifact() || s.Flags&FlagNoContact != 0 {
 			continue
 		}
-		key := strconv.FormatInt(s.T, 10)
-		switch s.Stream {
-		case HR, Resp, SpO2:
-			k := map[Stream]obsKind{HR: obsHR, Resp: obsResp, SpO2: obsSpO2}[s.Stream]
-			o := meta.obs(k, key, s.V)
+		switch plan.how {
+		case fhirEach:
+			o := meta.obs(plan.kind, strconv.FormatInt(s.T, 10), s.V)
 			o.Effective = isoMs(s.T)
 			obs = append(obs, o)
-		case RR:
+		case fhirHRV:
 			if len(rr) == 0 {
 				rrFirst = s.T - int64(s.V)
 			}
 			rr, rrLast = append(rr, s.V), s.T
-		case EDA:
-			m := s.T / 60000 * 60000
-			if _, ok := eda[m]; !ok {
-				edaKeys = append(edaKeys, m)
+		case fhirMinute:
+			if minutes[s.Stream] == nil {
+				minutes[s.Stream] = &minuteMeans{}
 			}
-			eda[m] = append(eda[m], s.V)
+			minutes[s.Stream].add(s)
 		}
 	}
-	for _, m := range edaKeys {
-		mean, _ := meanSD(eda[m])
-		o := meta.obs(obsEDA, strconv.FormatInt(m, 10), mean)
-		o.Period = map[string]string{"start": isoMs(m), "end": isoMs(m + 60000)}
-		obs = append(obs, o)
+	for _, st := range Streams { // catalogue order: deterministic
+		if mm := minutes[st]; mm != nil {
+			obs = append(obs, meta.minuteObs(fhirPlans[st].kind, mm)...)
+		}
 	}
 	obs = append(obs, meta.hrvObs(rr, rrFirst, rrLast)...)
 	entries := make([]map[string]any, len(obs))

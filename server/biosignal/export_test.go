@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ func exportSamples() []Sample {
 	s := []Sample{
 		{Stream: HR, T: t0, V: 72}, {Stream: HR, T: t0 + 1000, V: 300, Flags: FlagOutOfRange},
 		{Stream: Resp, T: t0, V: 12}, {Stream: EDA, T: t0, V: 2}, {Stream: EDA, T: t0 + 250, V: 4},
+		{Stream: SkinTemp, T: t0, V: 33}, {Stream: SkinTemp, T: t0 + 250, V: 33.5},
+		{Stream: SkinTemp, T: t0 + 500, V: 50, Flags: FlagOutOfRange},
 	}
 	tm := t0
 	for _, v := range []float64{800, 810, 815, 750} {
@@ -46,21 +49,7 @@ func TestExportFHIR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b struct {
-		ResourceType, Type string
-		Entry              []struct {
-			FullURL  string `json:"fullUrl"`
-			Resource struct {
-				ResourceType string
-				Code         struct{ Coding []fhirCoding }
-				Subject      map[string]string
-				Value        fhirQuantity `json:"valueQuantity"`
-			}
-		}
-	}
-	if err := json.Unmarshal(out, &b); err != nil {
-		t.Fatal(err)
-	}
+	b := decodeBundle(t, out)
 	got := map[string]float64{}
 	for _, e := range b.Entry {
 		c := e.Resource.Code.Coding[0]
@@ -68,10 +57,14 @@ func TestExportFHIR(t *testing.T) {
 		if !strings.HasPrefix(e.FullURL, "urn:uuid:") || e.Resource.Subject["reference"] != "Patient/p-1" {
 			t.Errorf("entry %+v", e)
 		}
+		if c.Code == "61008-9" && (e.Resource.Value.Code != "Cel" || e.Resource.Value.System != "http://unitsofmeasure.org") {
+			t.Errorf("skin temperature quantity %+v, want UCUM Cel", e.Resource.Value)
+		}
 	}
 	want := map[string]float64{
 		"http://loinc.org|8867-4": 72, "http://loinc.org|9279-1": 12, LocalCodeSystem + "|skin-conductance": 3,
 		"http://loinc.org|80404-7": 29.825883613622135, LocalCodeSystem + "|rmssd": 38.07886552931954, LocalCodeSystem + "|pnn50": 25,
+		"http://loinc.org|61008-9": 33.25, // skin temperature, 1-minute mean; the 50 °C artifact left out
 	}
 	if b.ResourceType != "Bundle" || b.Type != "collection" || len(b.Entry) != len(want) {
 		t.Errorf("bundle %s/%s with %d entries (artifact must be left out): %v", b.ResourceType, b.Type, len(b.Entry), got)
@@ -84,6 +77,85 @@ func TestExportFHIR(t *testing.T) {
 	again, _ := ExportFHIR(meta, exportSamples())
 	if !bytes.Equal(out, again) {
 		t.Error("export not deterministic")
+	}
+}
+
+type fhirBundle struct {
+	ResourceType, Type string
+	Entry              []struct {
+		FullURL  string `json:"fullUrl"`
+		Resource struct {
+			ResourceType string
+			Code         struct{ Coding []fhirCoding }
+			Subject      map[string]string
+			Value        fhirQuantity `json:"valueQuantity"`
+		}
+	}
+}
+
+func decodeBundle(t *testing.T, out []byte) fhirBundle {
+	t.Helper()
+	var b fhirBundle
+	if err := json.Unmarshal(out, &b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Every stream of the catalogue is either exported to FHIR or skipped with a
+// documented reason: a new stream without a plan, or a plan that yields no
+// Observation from clean samples, fails here instead of vanishing silently.
+func TestExportFHIRCoversEveryStream(t *testing.T) {
+	t.Parallel()
+	for _, st := range Streams {
+		t.Run(string(st), func(t *testing.T) {
+			plan, ok := fhirPlans[st]
+			if !ok {
+				t.Fatalf("stream %s has no FHIR plan", st)
+			}
+			if plan.how == fhirSkip {
+				if plan.why == "" {
+					t.Errorf("stream %s skipped without a reason", st)
+				}
+				return
+			}
+			sp, _ := SpecOf(st)
+			v := (sp.Min + sp.Max) / 2
+			var samples []Sample
+			for i, tm := 0, t0; i < 10; i++ {
+				tm += int64(v) // a beat every v ms for RR; any spacing elsewhere
+				samples = append(samples, Sample{Stream: st, T: tm, V: v})
+			}
+			out, err := ExportFHIR(meta, samples)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := decodeBundle(t, out)
+			if len(b.Entry) == 0 {
+				t.Fatalf("stream %s: plan %d but no Observation", st, plan.how)
+			}
+			if plan.how == fhirHRV {
+				return
+			}
+			for _, e := range b.Entry {
+				if c := e.Resource.Code.Coding[0]; c != plan.kind.coding || e.Resource.Value.Code != plan.kind.unit {
+					t.Errorf("stream %s exported as %+v in %q", st, c, e.Resource.Value.Code)
+				}
+			}
+		})
+	}
+	// ble_hrs reaches ExportFHIR only as the hr and rr samples it expands to.
+	b := Batch{Stream: BLEHRS, Unit: "raw", T0: t0, Offsets: []int64{0}, Raw: [][]byte{mustHex(t, "16 48 54 01 EC 02")}}
+	s, err := b.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ExportFHIR(meta, s)
+	if err != nil || len(decodeBundle(t, out).Entry) != 4 { // HR 72, then SDNN, RMSSD, pNN50 of 2 beats
+		t.Errorf("ble_hrs expanded: %v, %s", err, out)
+	}
+	if _, err := ExportFHIR(meta, []Sample{{Stream: "temp_core", T: t0, V: 37}}); !errors.Is(err, &Error{Code: CodeUnknownStream}) {
+		t.Errorf("unknown stream: %v, want unknown_stream", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -78,9 +79,16 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 		return nil, err
 	}
 	r.drv, r.proto = run.drv, run.proto
-	if ev, err := biosignal.NewEvaluator(alertRules(run.set), age); err == nil {
-		r.eval = ev
+	// The evaluator always runs: a rule it cannot use is left out and
+	// logged, and an implausible age only moves the HR ceiling's reference.
+	ev, err := biosignal.NewEvaluator(alertRules(run.set), age)
+	if err != nil {
+		s.log.Warn("live: alert rules left out", slog.String("session", sess.ID), slog.Any("err", err))
 	}
+	if a, clamped := ev.HRMaxAge(); clamped {
+		s.log.Warn("live: implausible age for the HR ceiling; clamped", slog.String("session", sess.ID), slog.Int("age", age), slog.Int("used", a))
+	}
+	r.eval = ev
 	return r, r.loadMarks(ctx)
 }
 
@@ -91,8 +99,6 @@ func (r *room) titleKey() string {
 	return r.proto.TitleKey
 }
 
-// loadMarks restores the durable high-water marks, so a resend after a
-// server restart is still recognised as a duplicate.
 // peerReady runs once both channels of a peer are open.
 func (r *room) peerReady(p *peer) {
 	r.mu.Lock()
@@ -123,6 +129,7 @@ func (r *room) peerReady(p *peer) {
 		r.started, r.lastTick = true, time.Now()
 		now := time.Now().UTC()
 		r.sess.StartedAt = &now
+		r.eval.Start(now.UnixMilli()) // no_data counts from here even if no sample ever arrives
 		r.setState(store.LiveLive, "")
 		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvStart}), 0)
 	} else {

@@ -107,21 +107,15 @@ func (r *room) inflight() bool {
 // events go to the therapist and, as engine events, may pause the session.
 // Caller holds r.mu.
 func (r *room) metrics(now time.Time) {
-	if len(r.consoles) == 0 && r.eval == nil {
-		return
-	}
 	ms := now.UnixMilli()
 	snap := r.bio.Snapshot(ms)
-	if snap.LastSampleT == 0 {
-		return
+	if snap.LastSampleT != 0 && len(r.consoles) > 0 {
+		if raw, err := json.Marshal(snap); err == nil {
+			r.toConsoles(wire.Signals, "metrics", 0, wire.Metrics{Metrics: raw})
+		}
 	}
-	raw, err := json.Marshal(snap)
-	if err == nil {
-		r.toConsoles(wire.Signals, "metrics", 0, wire.Metrics{Metrics: raw})
-	}
-	if r.eval == nil {
-		return
-	}
+	// Rules are evaluated even before the first sample: a headset whose
+	// sensor never sends anything must still raise no_data.
 	for _, a := range r.eval.Evaluate(ms, snap) {
 		r.toConsoles(wire.Control, "alert", 0, wire.Alert{Code: a.Code, Value: a.Value, Threshold: a.Threshold,
 			Fired: a.Fired, MessageID: a.MessageID})
