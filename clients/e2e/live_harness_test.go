@@ -308,29 +308,42 @@ func (e *liveEnv) openJoined(b *Browser, path, code string) *Page {
 // the calm scene and returns how long after the last control frame it
 // received that happened, on the page's own clock (the frame tap must be
 // installed): the client's 2 s contract, free of the test driver's latency.
-func silenceBeforeCalm(t *testing.T, p *Page, timeout time.Duration) time.Duration {
+// It also returns the longest the page's main thread was busy meanwhile
+// (the largest gap between ticks of a 10 ms timer): software-rendered XR
+// frames on a loaded machine delay the client's watchdog by that much, and
+// a headset's frames take ~14 ms.
+func silenceBeforeCalm(t *testing.T, p *Page, timeout time.Duration) (silence, stall time.Duration) {
 	t.Helper()
-	ms := MustEval[float64](p, fmt.Sprintf(`new Promise((resolve) => {
+	got := MustEval[map[string]float64](p, fmt.Sprintf(`new Promise((resolve) => {
   const deadline = performance.now() + %d;
+  let prev = performance.now(), stall = 0;
+  const beat = setInterval(() => { const now = performance.now(); stall = Math.max(stall, now - prev - 10); prev = now; }, 10);
+  const done = (silence) => { clearInterval(beat); resolve({silence, stall}); };
   const check = () => {
     const s = window.haven.state;
     if (s.scene && s.scene.template === 'neutral_room' && s.panel === 'lost') {
       const at = performance.timeOrigin + performance.now();
       const last = window.__tap.recv.filter((f) => f.label === 'control' && f.t <= at).pop();
-      resolve(last ? at - last.t : -1);
-    } else if (performance.now() > deadline) resolve(-2);
+      done(last ? at - last.t : -1);
+    } else if (performance.now() > deadline) done(-2);
     else setTimeout(check, 50);
   };
   check();
 })`, timeout.Milliseconds()))
-	switch ms {
+	switch got["silence"] {
 	case -1:
 		t.Fatalf("live: the page went calm before it had received anything on control")
 	case -2:
 		t.Fatalf("live: no calm scene with the lost panel within %v of the link dying%s", timeout, p.diagnosis())
 	}
-	return time.Duration(ms * float64(time.Millisecond))
+	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+	return ms(got["silence"]), ms(got["stall"])
 }
+
+// calmWithin is the client's link-loss contract: calm within 2 s of the
+// last server message, plus the watchdog's 100 ms tick, the 50 ms poll
+// above and however long the page's main thread was blocked meanwhile.
+func calmWithin(stall time.Duration) time.Duration { return 2150*time.Millisecond + stall }
 
 // pause sleeps in the page (keeps the XR loop drawing) for ms milliseconds.
 func pauseIn(p *Page, ms int) {

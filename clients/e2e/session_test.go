@@ -110,9 +110,10 @@ func TestLiveSessionSafety(t *testing.T) {
 	t.Run("a dead link fades to calm in 2 s, pauses and alerts, and waits for the therapist", func(t *testing.T) {
 		cut := time.Now()
 		emulateLink(t, p, 100)
-		took := silenceBeforeCalm(t, p, 4*time.Second)
-		if took > 2150*time.Millisecond {
-			t.Errorf("calm %s after the last server message, want ≤ 2 s (+ the 100 ms watchdog tick and 50 ms of polling)", took)
+		took, stall := silenceBeforeCalm(t, p, 4*time.Second)
+		if took > calmWithin(stall) {
+			t.Errorf("calm %v after the last server message, want ≤ %v (2 s + 100 ms watchdog tick + 50 ms polling + %v the page's main thread was blocked)",
+				took, calmWithin(stall), stall)
 		}
 		if !state(p).Paused {
 			t.Error("calm after the dead link, but the client is not paused")
@@ -125,7 +126,7 @@ func TestLiveSessionSafety(t *testing.T) {
 			t.Errorf("session stored as %s (%s), want paused (link_lost)", st, why)
 		}
 		SaveArtifact(t, "live-link-lost.png", p.Screenshot())
-		t.Logf("calm %s after the last server message, therapist alerted %s after the cut", took, a.At.Sub(cut))
+		t.Logf("calm %v after the last server message (main thread blocked ≤ %v), therapist alerted %v after the cut", took, stall, a.At.Sub(cut))
 
 		emulateLink(t, p, 0)
 		back := time.Now()
