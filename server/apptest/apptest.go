@@ -29,6 +29,13 @@ type Server struct {
 // Start runs a server until the test ends. modify may adjust the config.
 func Start(t testing.TB, modify func(*config.Config)) *Server {
 	t.Helper()
+	return StartWith(t, modify, nil)
+}
+
+// StartWith is Start with prepare run on the app before it serves its first
+// request (to install test clocks and other seams without a race).
+func StartWith(t testing.TB, modify func(*config.Config), prepare func(*app.App)) *Server {
+	t.Helper()
 	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Synchronous: "NORMAL", LoopbackOnly: true}
 	if modify != nil {
 		modify(&cfg)
@@ -42,6 +49,9 @@ func Start(t testing.TB, modify func(*config.Config)) *Server {
 	if err != nil {
 		cancel()
 		t.Fatalf("apptest: starting app: %v", err)
+	}
+	if prepare != nil {
+		prepare(a)
 	}
 	ln, err := a.Listen()
 	if err != nil {

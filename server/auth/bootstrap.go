@@ -30,6 +30,13 @@ func (s *Service) Bootstrap(ctx context.Context, clinicName string) (string, err
 	} else if err != nil {
 		return "", fmt.Errorf("auth: loading clinic: %w", err)
 	}
+	// Only the newest first-start link works: one printed by an earlier
+	// start (and perhaps kept in an old log) must not create a second admin.
+	if err := s.store.DB.WithContext(ctx).Model(&store.Invite{}).
+		Where("clinic_id = ? AND created_by = '' AND email LIKE ? AND used_at IS NULL", clinic.ID, "%.invalid").
+		Update("used_at", s.now().UTC()).Error; err != nil {
+		return "", fmt.Errorf("auth: revoking earlier first-start links: %w", err)
+	}
 	link, _, err := s.CreateInvite(ctx, clinic.ID, "", "admin@"+clinic.ID+".invalid", store.RoleAdmin)
 	if err != nil {
 		return "", err

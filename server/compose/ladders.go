@@ -142,9 +142,19 @@ func (s *Service) assignLadder(c echo.Context) error {
 
 func (s *Service) getLadder(c echo.Context) error {
 	pr := auth.From(c)
-	res, a, ok, err := s.PatientLadder(c.Request().Context(), pr.User.ClinicID, c.Param("id"))
+	ctx := c.Request().Context()
+	res, a, ok, err := s.PatientLadder(ctx, pr.User.ClinicID, c.Param("id"))
 	if err != nil {
 		return err
+	}
+	// A patient's treatment plan is part of their record: reading it is
+	// audited like reading the patient or their questionnaires.
+	detail := ""
+	if ok {
+		detail = a.Source + ":" + a.ProtocolID + " rev " + strconv.Itoa(a.Rev)
+	}
+	if err := audit(ctx, s.store.DB, pr, "patient.ladder_read", "patient", c.Param("id"), detail); err != nil {
+		return apierr.Wrap(apierr.Internal, err)
 	}
 	if !ok {
 		return c.JSON(http.StatusOK, map[string]any{"assignment": nil})
