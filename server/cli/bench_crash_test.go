@@ -14,8 +14,9 @@ import (
 
 const crashChildEnv = "HAVEN_TEST_CRASH_CHILD"
 
-// TestCrashChildServe is not a test: re-executed by TestBenchCrashTiny with
-// crashChildEnv set, it becomes the `haven serve` child the harness kills.
+// TestCrashChildServe is not a test: re-executed (serveChild) with
+// crashChildEnv set, it becomes the `haven serve` child that
+// TestBenchCrashTiny kills and TestServeContract signals.
 func TestCrashChildServe(t *testing.T) {
 	if os.Getenv(crashChildEnv) != "1" {
 		t.Skip("helper process for TestBenchCrashTiny")
@@ -39,11 +40,7 @@ func TestBenchCrashTiny(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	child := func(args []string) *exec.Cmd {
-		cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestCrashChildServe$", "--"}, args...)...)
-		cmd.Env = append(os.Environ(), crashChildEnv+"=1")
-		return cmd
-	}
+	child := func(args []string) *exec.Cmd { return serveChild(args...) }
 	var out, errb bytes.Buffer
 	code := benchCrash(ctx, []string{"--sessions", "3", "--kills", "2", "--min-gap", "700ms", "--max-gap", "1200ms",
 		"--tail", "1s", "--seed", "7", "--json"}, &out, &errb, &scenario.CrashOptions{Command: child})
