@@ -70,7 +70,10 @@ func (s *Service) byCode(ctx context.Context, code string) (store.GroupRoom, err
 	return row, nil
 }
 
-// lookup shows a room's face before joining: topic, rules, state, opening times.
+// lookup shows a room's face before joining: topic, rules, state, opening
+// times, and the room's clinic, whose own wording of the group.* texts the
+// member page then loads (/api/i18n/messages?clinic=). The clinic id says
+// nothing about the member: anyone with the room code sees the same face.
 func (s *Service) lookup(c echo.Context) error {
 	if err := s.limitJoin(c); err != nil {
 		return err
@@ -81,7 +84,7 @@ func (s *Service) lookup(c echo.Context) error {
 	}
 	loc := s.requestLocalizer(c, row)
 	return c.JSON(http.StatusOK, map[string]any{
-		"topic": row.Topic, "locale": row.Locale, "dir": i18n.Dir(row.Locale), "state": s.stateOf(row),
+		"topic": row.Topic, "locale": row.Locale, "dir": i18n.Dir(row.Locale), "state": s.stateOf(row), "clinic_id": row.ClinicID,
 		"rules": rulesText(loc, row), "opens_at": row.OpensAt, "closes_at": row.ClosesAt, "suggested_pseudonym": NewPseudonym(),
 	})
 }

@@ -4,9 +4,11 @@
 // with textContent, never as HTML. The token that lets the member reconnect
 // stays in this browser's localStorage only.
 import { connect } from '../../shared/chat_peer.js';
+import { formatDate } from '../../webxr/src/format.js';
+import { valueIn } from '../../webxr/src/i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { t: (id) => id, code: '', room: null, token: '', you: null, channel: null, pc: null, members: new Map(), seq: 0, frames: [] };
+const state = { t: (id) => id, locale: 'en', clinic: '', code: '', room: null, token: '', you: null, channel: null, pc: null, members: new Map(), seq: 0, frames: [] };
 
 function fill(msgs) {
   return (id, data = {}) => {
@@ -16,21 +18,32 @@ function fill(msgs) {
   };
 }
 
-async function loadMessages() {
+/** loadMessages fetches the group.* texts in the member's language, with the room's clinic's own wording once the room is known. */
+async function loadMessages(clinic = '') {
   const lang = new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
-  for (const url of [`/api/i18n/messages?prefix=group.&locale=${encodeURIComponent(lang)}`, `messages/en.json`]) {
+  const api = `/api/i18n/messages?prefix=group.&locale=${encodeURIComponent(lang)}${clinic ? `&clinic=${encodeURIComponent(clinic)}` : ''}`;
+  for (const url of [api, `messages/en.json`]) {
     try {
       const r = await fetch(url);
       if (!r.ok) continue;
       const data = await r.json();
       if (data && data.messages) {
-        document.documentElement.lang = data.locale || 'en';
+        state.locale = data.locale || 'en';
+        document.documentElement.lang = state.locale;
         document.documentElement.dir = data.dir || 'ltr';
         return fill(data.messages);
       }
     } catch { /* try the next source */ }
   }
   return fill({});
+}
+
+/** useClinic reloads the page's texts with the clinic's overrides (the room's face names its clinic). */
+async function useClinic(clinic) {
+  if (!clinic || clinic === state.clinic) return;
+  state.clinic = clinic;
+  state.t = await loadMessages(clinic);
+  translatePage();
 }
 
 function translatePage() {
@@ -47,7 +60,8 @@ async function api(method, path, body, headers = {}) {
 
 async function showRoom(code) {
   $('join-error').textContent = '';
-  const face = await api('GET', `/api/groups/join/${encodeURIComponent(code)}`);
+  const face = await api('GET', `/api/groups/join/${encodeURIComponent(code)}?lang=${encodeURIComponent(state.locale)}`);
+  await useClinic(face.clinic_id);
   state.code = code;
   $('topic').textContent = face.topic;
   $('rules').textContent = face.rules;
@@ -75,7 +89,8 @@ async function join() {
   $('join-view').hidden = true;
   $('chat-view').hidden = false;
   line('notice', state.t('group.page.connecting'));
-  const { pc, channel } = await connect(`/api/groups/rooms/${res.room_id}/peer`, { Authorization: `Bearer ${res.token}` }, onFrame);
+  // the server's words (notices, crisis panel) in the page's language
+  const { pc, channel } = await connect(`/api/groups/rooms/${res.room_id}/peer?lang=${encodeURIComponent(state.locale)}`, { Authorization: `Bearer ${res.token}` }, onFrame);
   state.pc = pc;
   state.channel = channel;
   $('message').focus();
@@ -145,15 +160,22 @@ function showCrisis(b) {
   $('crisis-held').textContent = b.held;
   const ul = $('crisis-list');
   ul.replaceChildren();
+  const dir = document.documentElement.dir; // numbers stay whole and in order in a right-to-left page
   for (const r of b.resources || []) {
     const li = document.createElement('li');
     const name = document.createElement('strong');
     name.textContent = `${r.name} `;
     li.append(name);
-    if (r.phone) li.append(Object.assign(document.createElement('a'), { href: `tel:${r.phone.replace(/\s/g, '')}`, textContent: r.phone }), ' ');
+    if (r.phone) li.append(Object.assign(document.createElement('a'), { href: `tel:${r.phone.replace(/\s/g, '')}`, textContent: r.phone, dir: 'ltr' }), ' ');
+    if (r.text) {
+      // a number becomes an sms: link; a keyword line ("HOME to 741741") is shown as written
+      const label = state.t('group.crisis.text_line', { Text: valueIn(r.text, dir, { whole: true }) });
+      li.append(/^\+?[\d\s-]+$/.test(r.text) ? Object.assign(document.createElement('a'), { href: `sms:${r.text.replace(/[\s-]/g, '')}`, textContent: label }) : label, ' ');
+    }
     if (r.url) li.append(Object.assign(document.createElement('a'), { href: r.url, textContent: r.url, rel: 'noopener noreferrer', target: '_blank' }), ' ');
+    const checked = formatDate(r.last_verified, state.locale);
     const small = document.createElement('small');
-    small.textContent = `${r.hours || ''} · ${b.verified_label} ${String(r.last_verified).slice(0, 10)}`;
+    small.textContent = [valueIn(r.hours, dir), checked && `${b.verified_label} ${checked}`].filter(Boolean).join(' · ');
     li.append(small);
     ul.append(li);
   }

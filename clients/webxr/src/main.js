@@ -19,7 +19,7 @@ async function main() {
   const t = () => lang.t;
   lang.clinic = () => conn.state().clinic_id;
 
-  const session = new PatientSession({ t, setStatus: (s) => { $('status').textContent = s; }, captionFor: (key, ms) => captionFor(lang, ui, key, ms) });
+  const session = new PatientSession({ t, locale: () => lang.bundle.locale, setStatus: (s) => { $('status').textContent = s; }, captionFor: (key, ms) => captionFor(lang, ui, key, ms) });
   const r = createRenderer($('view'), {
     caption: (key, ms) => ui.caption(lang.t(key), ms),
     onTap: (e) => ui.tap((e.clientX / innerWidth) * 2 - 1, -(e.clientY / innerHeight) * 2 + 1),
@@ -66,7 +66,7 @@ function exposeHook({ r, ui, conn, session, lang, screen }) {
       const pacer = ui.pacerState();
       return {
         ...conn.state(), paused: session.paused, scene: r.scene(), xr: r.xrActive(), reference_space: r.referenceSpace(),
-        info: r.info(), pacer: pacer && { phase: pacer.phase, level: pacer.level, cycle: pacer.cycle }, panel: ui.messageKind(),
+        info: r.info(), pacer: pacer && { phase: pacer.phase, level: pacer.level, cycle: pacer.cycle }, panel: ui.messageKind(), message: ui.messageText(),
         suds: ui.sudsOpen(), last_suds: session.lastSuds, last_expectancy: session.lastExpectancy, cue: session.cueNow, ready: ui.readyShown(), locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
         sensor: session.sensor ? session.sensor.kind : 'none', crisis: session.crisis, errors: [...session.errors], templates: r.templates,
       };

@@ -3,6 +3,8 @@
 // §5): a break or a lost connection fades to calm at once; only the
 // therapist's `resume` brings the exposure back; a hard stop never resumes.
 import { CALM } from './params.js';
+import { formatDate } from './format.js';
+import { dirFor, valueIn } from './i18n.js';
 
 /** comfortCode packs the comfort settings into client.state's short string (≤ 32 chars), e.g. "seated+vignette+snap". */
 export function comfortCode(c) {
@@ -10,7 +12,7 @@ export function comfortCode(c) {
 }
 
 export class PatientSession {
-  /** deps: {renderer, ui, t() → current translator, setStatus(text), captionFor(key)} */
+  /** deps: {renderer, ui, t() → current translator, locale() → current locale, setStatus(text), captionFor(key)} */
   constructor(deps) {
     Object.assign(this, deps);
     this.conn = null;
@@ -35,11 +37,24 @@ export class PatientSession {
 
   crisisLine() { return this.crisis && this.crisis.number ? String(this.crisis.number) : ''; }
 
-  /** lostBody: the reassurance, the crisis sentence (when the clinic gave a number) and the headset note. */
+  /**
+   * lostBody: the reassurance; when the clinic gave a crisis line, the
+   * sentence with its number, then its text line, hours and the date it was
+   * last checked (each when known, the date in the patient's language); and
+   * the headset note.
+   */
   lostBody(first) {
-    const t = this.t();
+    const t = this.t(), locale = this.locale ? this.locale() : 'en', dir = dirFor(locale);
     const parts = [t(first)];
-    if (this.crisisLine()) parts.push(t('client.lost.crisis', { Number: this.crisis.number, Name: this.crisis.name || '' }));
+    if (this.crisisLine()) {
+      const c = this.crisis, str = (v) => (v == null ? '' : String(v).trim());
+      // numbers stay whole and in order, also inside Arabic sentences
+      parts.push(t('client.lost.crisis', { Number: valueIn(c.number, dir, { whole: true }), Name: valueIn(c.name, dir) }));
+      if (str(c.text)) parts.push(t('client.lost.crisis_text', { Text: valueIn(c.text, dir, { whole: true }) }));
+      if (str(c.hours)) parts.push(t('client.lost.crisis_hours', { Hours: valueIn(c.hours, dir) }));
+      const checked = formatDate(c.last_verified, locale);
+      if (checked) parts.push(t('client.lost.crisis_verified', { Date: checked }));
+    }
     parts.push(t('client.lost.headset'));
     return parts.join('\n');
   }
@@ -104,7 +119,10 @@ export class PatientSession {
   handle(env) {
     const b = env.body, r = this.renderer, ui = this.ui;
     switch (env.type) {
-      case 'hello': this.crisis = b.crisis || null; break;
+      case 'hello':
+        this.crisis = b.crisis || null;
+        this.lostBody('client.lost.body'); // warms the date formatter now: nothing slow is left for the moment the link dies
+        break;
       case 'scene.load': this.load(b); break;
       case 'scene.set': this.set(b); break;
       case 'scene.event': if (!this.paused) r.event(b.event); break;

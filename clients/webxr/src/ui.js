@@ -6,7 +6,8 @@
 // is handled by the app.
 import * as THREE from 'three';
 import { Text, configureTextBuilder } from 'troika-three-text';
-import { fontFor, LATIN_FONT } from './i18n.js';
+import { fontFor, fontRuns, LATIN_FONT } from './i18n.js';
+import { formatNumber } from './format.js';
 import { Pacer, phaseKey } from './pacer.js';
 
 const DWELL_S = 1.5;
@@ -25,15 +26,26 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   scene.add(hud);
   const targets = []; // {mesh, select(point), hover(on)}
   let font = fontFor(locale), direction = dir;
+  const num = (n) => formatNumber(n, locale); // the patient's digits (Arabic-Indic in some Arabic locales)
 
   function text(str, size, opts = {}) {
     const tx = new Text();
-    Object.assign(tx, { text: str, fontSize: size, color: 0xffffff, anchorX: 'center', anchorY: 'middle', textAlign: 'center', maxWidth: opts.maxWidth ?? 1.2, font: opts.latin ? LATIN_FONT : font, direction: opts.latin ? 'ltr' : direction, unicodeFontsURL: 'fonts/unicode' });
+    Object.assign(tx, { fontSize: size, color: 0xffffff, anchorX: 'center', anchorY: 'middle', textAlign: 'center', maxWidth: opts.maxWidth ?? 1.2, unicodeFontsURL: 'fonts/unicode' });
     tx.renderOrder = 20;
     tx.material.depthTest = false;
     tx.userData.latin = !!opts.latin;
-    tx.sync();
+    setText(tx, str);
     return tx;
+  }
+  /** setText shows str with the locale's font and direction (LTR Latin for "latin" texts such as phone numbers), each run of another script in a bundled font that has it; done(tx) runs once it is laid out. */
+  function setText(tx, str, done) {
+    tx.font = tx.userData.latin ? LATIN_FONT : font;
+    tx.direction = tx.userData.latin ? 'ltr' : direction;
+    const { text: shown, styleRanges } = fontRuns(str, tx.font);
+    tx.userData.source = String(str ?? '');
+    tx.text = shown;
+    tx.styleRanges = styleRanges;
+    tx.sync(done && (() => done(tx)));
   }
   const texts = [];
   function addText(parent, str, size, x, y, opts) { const tx = text(str, size, opts); tx.position.set(x, y, 0.01); parent.add(tx); texts.push(tx); return tx; }
@@ -64,14 +76,34 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   hud.add(readyBtn);
   targets.push({ mesh: readyBtn, select: () => onNext() });
 
-  // message / narration panel
-  const msg = card(1.3, 0.7, 0x102030, 0.88);
-  msg.position.set(0, 0.15, PANEL_Z);
+  // message / narration panel: grows with its body (the lost-link panel
+  // lists the clinic's crisis line: number, text line, hours, date checked)
+  const MSG_W = 1.3, MSG_H = 0.7, MSG_Y = 0.15;
+  const msg = card(MSG_W, MSG_H, 0x102030, 0.88);
+  msg.position.set(0, MSG_Y, PANEL_Z);
   const msgTitle = addText(msg, '', 0.065, 0, 0.2);
   const msgBody = addText(msg, '', 0.045, 0, -0.03);
   const msgExtra = addText(msg, '', 0.07, 0, -0.24, { latin: true });
   msg.visible = false;
   hud.add(msg);
+  let msgH = MSG_H;
+  function layoutMessage() {
+    const b = msgBody.textRenderInfo && msgBody.textRenderInfo.blockBounds;
+    const bodyH = msgBody.text && b ? b[3] - b[1] : 0;
+    const extra = !!msgExtra.text;
+    // title band 0.24 at the top, number band 0.17 (else 0.1 of margin) at the bottom
+    const top = 0.24, bottom = extra ? 0.17 : 0.1;
+    const h = Math.max(MSG_H, bodyH + top + bottom + 0.04);
+    if (Math.abs(h - msgH) > 1e-3) {
+      msg.geometry.dispose();
+      msg.geometry = new THREE.PlaneGeometry(MSG_W, h);
+      msgH = h;
+      msg.position.y = MSG_Y + (h - MSG_H) / 2; // grows upwards: the break target below stays clear
+    }
+    msgTitle.position.y = h / 2 - 0.15;
+    msgExtra.position.y = -h / 2 + 0.11;
+    msgBody.position.y = ((h / 2 - top) + (-h / 2 + bottom)) / 2;
+  }
 
   // captions
   const caption = addText(hud, '', 0.045, 0, -0.42, { maxWidth: 1.4 });
@@ -106,14 +138,14 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   }
   suds.add(buttons);
   const numerals = [];
-  for (let i = 0; i <= 10; i++) numerals.push(addText(suds, String(i), 0.045, (i - 5) * 0.118, 0.05, { latin: true }));
+  for (let i = 0; i <= 10; i++) numerals.push(addText(suds, num(i), 0.045, (i - 5) * 0.118, 0.05));
   const bar = card(1.1, 0.05, 0x556677, 1);
   bar.position.set(0, -0.12, 0.005);
   suds.add(bar);
   const handle = card(0.03, 0.09, 0xffffff, 1);
   handle.position.set(0, -0.12, 0.01);
   suds.add(handle);
-  const sliderValue = addText(suds, '50', 0.05, 0.62, -0.12, { latin: true });
+  const sliderValue = addText(suds, num(50), 0.05, 0.62, -0.12);
   const ok = card(0.3, 0.1, 0x1f6f5c, 1);
   ok.position.set(0, -0.26, 0.005);
   suds.add(ok);
@@ -128,8 +160,7 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   function setSlider(v) {
     slider = Math.max(0, Math.min(100, Math.round(v)));
     handle.position.x = (slider / 100 - 0.5) * 1.1;
-    sliderValue.text = String(slider);
-    sliderValue.sync();
+    setText(sliderValue, num(slider));
   }
   function rate(value) {
     if (!prompt) return;
@@ -214,23 +245,24 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
       if (st.done) { pacer = null; pacerGroup.visible = false; } else {
         orb.scale.setScalar(0.5 + 0.7 * st.level);
         const shown = t(phaseKey(st.phase));
-        if (pacerLabel.text !== shown) { pacerLabel.text = shown; pacerLabel.sync(); }
+        if (pacerLabel.userData.source !== shown) setText(pacerLabel, shown);
       }
     }
     if (caption.visible && performance.now() > captionUntil) caption.visible = false;
   });
 
-  function setText(tx, str) { tx.text = str; tx.sync(); }
-
   return {
     /** showMessage shows a panel (title, body, optional LTR extra line such as a phone number); null hides it. */
     showMessage(kind, title, body = '', extra = '') {
       if (!kind) { msg.visible = false; msg.userData.kind = null; return; }
-      setText(msgTitle, title); setText(msgBody, body); setText(msgExtra, extra);
+      setText(msgTitle, title); setText(msgExtra, extra); setText(msgBody, body, layoutMessage);
+      layoutMessage();
       msg.userData.kind = kind;
       msg.visible = true;
     },
     messageKind: () => (msg.visible ? msg.userData.kind : null),
+    /** messageText: what the open panel says (for tests); null when none is open. */
+    messageText: () => (msg.visible ? { title: msgTitle.userData.source, body: msgBody.userData.source, extra: msgExtra.userData.source, height: msgH } : null),
     /** caption shows a line for ms milliseconds; 0 keeps it until the next caption. */
     caption(str, ms = 5000) { setText(caption, str); caption.visible = true; captionUntil = ms > 0 ? performance.now() + ms : Infinity; },
     showReady(on) { readyBtn.visible = !!on; },
@@ -246,9 +278,11 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
     tap,
     /** relabel re-reads every message after a language change and applies the locale's font and direction. */
     relabel(nt, nextLocale, nextDir) {
-      t = nt; font = fontFor(nextLocale); direction = nextDir;
-      for (const tx of texts) if (!tx.userData.latin) { tx.font = font; tx.direction = direction; tx.sync(); }
+      t = nt; locale = nextLocale; font = fontFor(nextLocale); direction = nextDir;
+      for (const tx of texts) if (!tx.userData.latin) setText(tx, tx.userData.source, tx === msgBody ? layoutMessage : undefined);
       for (const [tx, id] of keyed) setText(tx, t(id));
+      numerals.forEach((tx, i) => setText(tx, num(i)));
+      setText(sliderValue, num(slider));
     },
     textState: () => ({ font, direction }),
     controllers,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatientSession } from '../src/session.js';
+import { translator } from '../src/i18n.js';
 
 function fakes() {
   const log = [];
@@ -54,13 +55,40 @@ test('a lost connection shows the crisis number and waits for resume', () => {
   s.onLost();
   assert.equal(renderer.scene().template, 'neutral_room');
   assert.equal(panels.at(-1), 'lost');
-  assert.match(s.lostBody('client.lost.body'), /client\.lost\.crisis:\+1 988/);
+  assert.match(s.lostBody('client.lost.body'), /client\.lost\.crisis:\+1\u00a0988/, 'the number whole: no line break inside it');
   assert.equal(s.crisisLine(), '+1 988');
   s.onOpen(); // reconnected: still calm
   assert.equal(renderer.scene().template, 'neutral_room');
   s.handle(msg('scene.load', { template: 'crowds', params: {} })); // the therapist may change plans meanwhile
   s.handle(msg('resume'));
   assert.equal(renderer.scene().template, 'crowds');
+});
+
+test('the lost panel lists the clinic\'s text line, hours and the date the line was checked, in the patient\'s words', () => {
+  const { s } = fakes();
+  const bundle = {
+    'client.lost.body': 'Vous êtes en sécurité.', 'client.lost.crisis': 'Appelez le {{.Number}}.', 'client.lost.crisis_text': 'SMS au {{.Text}}.',
+    'client.lost.crisis_hours': 'On vous répond {{.Hours}}.', 'client.lost.crisis_verified': 'Numéro vérifié le {{.Date}}.', 'client.lost.headset': 'Casque.',
+  };
+  s.t = () => translator(bundle);
+  s.locale = () => 'fr';
+  s.handle(msg('hello', { crisis: { name: 'SOS', number: '3114', text: ' 114 ', hours: '24/7', last_verified: '2026-11-02' } }));
+  assert.equal(s.lostBody('client.lost.body'),
+    'Vous êtes en sécurité.\nAppelez le 3114.\nSMS au 114.\nOn vous répond 24/7.\nNuméro vérifié le 2 novembre 2026.\nCasque.');
+  // each line only when the clinic gave it; a bad date is left out rather than shown wrong
+  s.handle(msg('hello', { crisis: { name: 'SOS', number: '3114', last_verified: 'soon' } }));
+  assert.equal(s.lostBody('client.lost.body'), 'Vous êtes en sécurité.\nAppelez le 3114.\nCasque.');
+  // no number, no crisis lines at all
+  s.handle(msg('hello', { crisis: { name: '', number: '', text: '114', hours: '24/7', last_verified: '2026-11-02' } }));
+  assert.equal(s.lostBody('client.lost.body'), 'Vous êtes en sécurité.\nCasque.');
+  // the date follows the language
+  s.handle(msg('hello', { crisis: { number: '0800 111 0 111', last_verified: '2026-11-02' } }));
+  s.locale = () => 'de';
+  assert.match(s.lostBody('client.lost.body'), /Appelez le 0800\u00a0111\u00a00\u00a0111\.\nNuméro vérifié le 2\. November 2026\./);
+  // in Arabic the number and hours keep their left-to-right order
+  s.locale = () => 'ar';
+  s.handle(msg('hello', { crisis: { number: '+44 116 123', hours: '24/7' } }));
+  assert.match(s.lostBody('client.lost.body'), /Appelez le \u200e\+44\u00a0116\u00a0123\u200e\.\nOn vous répond \u200e24\/7\u200e\./);
 });
 
 test('hard stop never resumes; session end leaves', () => {
