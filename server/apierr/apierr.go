@@ -79,6 +79,8 @@ type Error struct {
 	Field string
 	Data  map[string]any
 	Err   error
+
+	localized bool // a validation detail already in the reader's language
 }
 
 // New returns a coded error.
@@ -97,10 +99,29 @@ func Limited(wait time.Duration) *Error {
 // Wrap returns a coded error that keeps err for logs (never shown to clients).
 func Wrap(code Code, err error) *Error { return &Error{Code: code, Err: err} }
 
-// Invalid returns a validation error naming a field; detail is shown to the user
-// as-is inside the localized message (it comes from domain validators).
+// Invalid returns a validation error naming a field. detail is the
+// validator's own English text: the localized message quotes it only in
+// English and otherwise names the field alone, so no reader gets a sentence
+// in two languages; the detail travels beside the message for developers.
 func Invalid(field, detail string) *Error {
 	return &Error{Code: Validation, Field: field, Data: map[string]any{"Field": field, "Detail": detail}}
+}
+
+// InvalidLocalized is Invalid with a detail already translated for the
+// reader: the message quotes it in every language.
+func InvalidLocalized(field, detail string) *Error {
+	e := Invalid(field, detail)
+	e.localized = true
+	return e
+}
+
+// Detail is a validation error's untranslated detail (empty otherwise).
+func (e *Error) Detail() string {
+	if e.Code != Validation || e.localized {
+		return ""
+	}
+	d, _ := e.Data["Detail"].(string)
+	return d
 }
 
 // With adds template data to the localized message.
@@ -134,7 +155,12 @@ func (e *Error) Status() int {
 }
 
 // MessageID is the i18n message id for the code.
-func (e *Error) MessageID() string { return "error." + string(e.Code) }
+func (e *Error) MessageID() string {
+	if e.Code == Validation && !e.localized {
+		return "error.validation_field"
+	}
+	return "error." + string(e.Code)
+}
 
 // From returns err as a coded error; anything uncoded becomes Internal.
 func From(err error) *Error {

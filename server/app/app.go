@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Auth.Register(a.Web)
 	a.Localize.SetAuth(a.Auth)
 	a.Localize.Register(a.Web)
-	a.Clinic = clinic.New(st, a.Auth)
+	a.Clinic = clinic.New(st, a.Auth, bundle)
 	a.Clinic.Register(a.Web)
 	if err := a.wireRTC(cfg, log); err != nil {
 		_ = st.Close()

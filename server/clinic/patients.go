@@ -1,6 +1,8 @@
 // Package clinic serves a clinic's pseudonymous patient records: codes,
 // birth year (for heart-rate limits), language, the CLINICAL.md §5 screening
-// checklist and its acknowledgement. Every read and change is audited.
+// checklist and its acknowledgement; and the clinic's own settings (name,
+// default language, country). Every read of a patient record and every
+// change is audited.
 package clinic
 
 import (
@@ -16,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
+	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/store"
@@ -26,20 +29,26 @@ import (
 // therapist acknowledges them (CLINICAL.md §5).
 var ScreeningItems = []string{"epilepsy", "heart_condition", "pregnancy", "implant", "binocular_vision", "dissociation", "suicidality"}
 
-// Service serves patient records.
+// Service serves patient records and the clinic's own settings.
 type Service struct {
 	store *store.Store
 	auth  *auth.Service
 	now   func() time.Time
+	web   *web.Server // localizes validation details; nil until Register
+	// bundle decides which languages Haven ships (its parser canonicalizes
+	// pt-br to pt-BR).
+	bundle *i18n.Bundle
 }
 
-// New returns the patient service.
-func New(st *store.Store, a *auth.Service) *Service {
-	return &Service{store: st, auth: a, now: time.Now}
+// New returns the patient service; bundle is the server's message bundle.
+func New(st *store.Store, a *auth.Service, bundle *i18n.Bundle) *Service {
+	return &Service{store: st, auth: a, now: time.Now, bundle: bundle}
 }
 
-// Register adds the patient routes.
+// Register adds the patient and clinic-settings routes.
 func (s *Service) Register(w *web.Server) {
+	s.web = w
+	s.registerSettings(w)
 	th := []echo.MiddlewareFunc{s.auth.Require(web.Therapist)}
 	add := func(method, path, summary string, h echo.HandlerFunc, body string) {
 		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Therapist, Tag: "patients",
@@ -100,9 +109,10 @@ type patientInput struct {
 }
 
 var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-var localePattern = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$`)
 
-func (s *Service) validate(in patientInput, creating bool) error {
+// validate checks a patient input and canonicalizes its locale in place
+// (pt-br → pt-BR); "" clears the preferred language.
+func (s *Service) validate(in *patientInput, creating bool) error {
 	if creating && in.Code == nil {
 		return apierr.Invalid("code", "required")
 	}
@@ -115,8 +125,14 @@ func (s *Service) validate(in patientInput, creating bool) error {
 	if y := in.BirthYear; y != nil && (*y < 1900 || *y > s.now().Year()) {
 		return apierr.Invalid("birth_year", "must be between 1900 and this year")
 	}
-	if l := in.Locale; l != nil && *l != "" && !localePattern.MatchString(*l) {
-		return apierr.Invalid("locale", "not a language tag")
+	if l := in.Locale; l != nil && strings.TrimSpace(*l) != "" {
+		loc, err := s.parseLocale("locale", "console.patient.language", *l)
+		if err != nil {
+			return err
+		}
+		*l = loc
+	} else if l != nil {
+		*l = ""
 	}
 	for k := range in.Screening {
 		if !contains(ScreeningItems, k) {
@@ -148,10 +164,18 @@ func (s *Service) list(c echo.Context) error {
 		return apierr.Errorf("clinic: listing patients: %w", err)
 	}
 	out := make([]PatientView, len(rows))
+	ids := make([]string, len(rows))
 	for i, r := range rows {
 		out[i] = View(r)
+		ids[i] = r.ID
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	// The list holds every record in full (notes, screening): it is a read
+	// of each of them, recorded before anything is sent.
+	if err := store.Audit(c.Request().Context(), s.store.DB, store.AuditEvent{ClinicID: p.User.ClinicID, ActorID: p.User.ID,
+		Action: "patient.list", Target: "patient", Detail: strings.Join(ids, " ")}); err != nil {
+		return apierr.Wrap(apierr.Internal, err)
+	}
 	return c.JSON(http.StatusOK, map[string]any{"patients": out, "screening_items": ScreeningItems})
 }
 
@@ -161,8 +185,8 @@ func (s *Service) create(c echo.Context) error {
 	if err := web.BindJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.validate(in, true); err != nil {
-		return err
+	if err := s.validate(&in, true); err != nil {
+		return s.coded(c, err)
 	}
 	row := store.Patient{ID: store.NewID(), ClinicID: p.User.ClinicID, Code: strings.TrimSpace(*in.Code), BirthYear: *in.BirthYear,
 		Screening: "{}", CreatedAt: s.now().UTC(), UpdatedAt: s.now().UTC()}
@@ -243,8 +267,8 @@ func (s *Service) update(c echo.Context) error {
 	if in.Code != nil {
 		return apierr.Invalid("code", "a patient's code cannot change")
 	}
-	if err := s.validate(in, false); err != nil {
-		return err
+	if err := s.validate(&in, false); err != nil {
+		return s.coded(c, err)
 	}
 	var row store.Patient
 	err := s.store.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {

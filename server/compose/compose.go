@@ -129,13 +129,13 @@ func (s *Service) invalid(c echo.Context, err error) error {
 	default:
 		return apierr.Invalid("$", err.Error())
 	}
-	detail := one.Msg
+	e := apierr.Invalid(one.Field, one.Msg)
 	if s.web != nil && one.MessageID != "" {
 		if t := s.web.Localize(c, one.MessageID, one.Args); t != "" && t != one.MessageID {
-			detail = t
+			e = apierr.InvalidLocalized(one.Field, t)
 		}
 	}
-	e := apierr.Invalid(one.Field, detail).With("Rule", one.Rule)
+	e = e.With("Rule", one.Rule)
 	e.Err = err
 	return e
 }

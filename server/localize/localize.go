@@ -82,7 +82,10 @@ func (s *Service) For(c echo.Context) *i18n.Localizer {
 
 func (s *Service) clinicDefault(ctx context.Context, clinicID string) string {
 	var clinic store.Clinic
-	if err := s.store.DB.WithContext(ctx).Select("default_locale").Take(&clinic, "id = ?", clinicID).Error; err != nil {
+	// Not cancellable: an error response is localized after the request's
+	// own deadline may have cancelled its context, and must still speak the
+	// clinic's language.
+	if err := s.store.DB.WithContext(context.WithoutCancel(ctx)).Select("default_locale").Take(&clinic, "id = ?", clinicID).Error; err != nil {
 		return ""
 	}
 	return clinic.DefaultLocale

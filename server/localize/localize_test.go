@@ -3,6 +3,7 @@ package localize_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/havenvr/haven/i18n"
@@ -117,5 +118,42 @@ func TestClinicOverrideAppliesToThatClinicOnly(t *testing.T) {
 	}
 	if got := msgs(adminA); got != before {
 		t.Fatalf("after reset clinic A sees %q", got)
+	}
+}
+
+// TestValidationNeverMixesLanguages: a validator's explanation that exists
+// only in English is never spliced into another language's sentence: the
+// message names the field in the reader's language and the English detail
+// travels beside it.
+func TestValidationNeverMixesLanguages(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, nil)
+	cl := s.NewClinic(t, "Clinic")
+	th := s.SignIn(t, cl.ID, store.RoleTherapist)
+	b := s.App.Localize.Bundle
+	for _, loc := range []string{"ar", "de", "en"} {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/patients", strings.NewReader(`{"code":"P-1"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", th.CSRF)
+		req.Header.Set("Accept-Language", loc)
+		resp, err := th.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Error struct{ Code, Message, Field, Detail string }
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusUnprocessableEntity || body.Error.Field != "birth_year" {
+			t.Fatalf("%s: %d %+v %v", loc, resp.StatusCode, body.Error, err)
+		}
+		want := b.ForLocale("", loc).T("error.validation_field", map[string]any{"Field": "birth_year"})
+		if body.Error.Message != want || body.Error.Detail != "required" {
+			t.Errorf("%s: message %q detail %q, want %q and the English detail beside it", loc, body.Error.Message, body.Error.Detail, want)
+		}
+		if loc != "en" && strings.Contains(body.Error.Message, "required") {
+			t.Errorf("%s: the English detail is inside the %s message %q", loc, loc, body.Error.Message)
+		}
 	}
 }

@@ -21,6 +21,9 @@ type ErrorDetail struct {
 	Code    apierr.Code `json:"code"`
 	Message string      `json:"message"`
 	Field   string      `json:"field,omitempty"`
+	// Detail is a validator's untranslated (English) explanation, for
+	// developers and logs; Message is what a person reads.
+	Detail string `json:"detail,omitempty"`
 }
 
 // handleError is the single place where errors become HTTP responses.
@@ -38,7 +41,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 			c.Response().Header().Set("Retry-After", toString(v))
 		}
 	}
-	body := ErrorBody{Error: ErrorDetail{Code: e.Code, Message: s.Localize(c, e.MessageID(), e.Data), Field: e.Field}}
+	body := ErrorBody{Error: ErrorDetail{Code: e.Code, Message: s.Localize(c, e.MessageID(), e.Data), Field: e.Field, Detail: e.Detail()}}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(e.Status())
 		return

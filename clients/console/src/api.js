@@ -4,11 +4,18 @@
 // ApiError. Also reads /api/openapi.json so views can tell which features the
 // running server offers and show "not available" instead of guessing.
 
-/** ApiError is a failed request: status, code, localized message and the offending field. */
+const sentence = (s) => s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? '' : '.');
+
+/**
+ * ApiError is a failed request: status, code, localized message and the
+ * offending field. A validator's untranslated detail (English) is added to
+ * the message only for a reader of English.
+ */
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, locale = 'en') {
     const e = (body && body.error) || {};
-    super(e.message || `HTTP ${status}`);
+    const english = locale === 'en' || locale.startsWith('en-') && locale !== 'en-XA';
+    super((e.message || `HTTP ${status}`) + (e.detail && english ? ` ${sentence(e.detail)}` : ''));
     this.status = status;
     this.code = e.code || 'http_' + status;
     this.field = e.field || '';
@@ -30,13 +37,13 @@ export function createApi({ fetchFn = (...a) => globalThis.fetch(...a), locale =
     if (method !== 'GET' && method !== 'HEAD' && csrf) h['X-CSRF-Token'] = csrf;
     const res = await fetchFn(path, init);
     if (raw) {
-      if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+      if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null), locale());
       return res;
     }
     const text = await res.text();
     let data = null;
     if (text) { try { data = JSON.parse(text); } catch { data = null; } }
-    if (!res.ok) throw new ApiError(res.status, data);
+    if (!res.ok) throw new ApiError(res.status, data, locale());
     return data;
   }
 
