@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/havenvr/haven/server/store"
 )
@@ -73,6 +74,70 @@ func TestConsoleAdminFlow(t *testing.T) {
 					t.Errorf("after reset the clinic is served %q, want the built-in Patients", served)
 				}
 			})
+
+			t.Run("clinic settings", func(t *testing.T) {
+				want := map[string]struct{ lang, country string }{"en": {"de", "DE"}, "en-XA": {"fr", "FR"}, "ar": {"ar", "EG"}}[locale]
+				db := env.Server.App.Store.DB
+				reset := func() {
+					if err := db.Model(&store.Clinic{}).Where("id = ?", env.Clinic.ID).Updates(map[string]any{"default_locale": "en", "country": ""}).Error; err != nil {
+						t.Fatal(err)
+					}
+				}
+				reset()
+				t.Cleanup(reset)
+				Go(t, p, "#/settings")
+				Wait(t, p, `document.querySelector('#clinic-settings select[name=country] option[value=DE]')`, 10*time.Second)
+				if MustEval[bool](p, `document.querySelector('#no-country').hidden`) {
+					t.Errorf("a clinic without a country shows no warning")
+				}
+				CheckPage(t, p, locale, "admin-settings")
+
+				// A refused change, by keyboard: the reason sits on the field, nothing is stored.
+				Do(t, p, chromedp.SetValue(`#clinic-settings input[name=name]`, " "), chromedp.Focus(`#clinic-settings input[name=name]`), chromedp.KeyEvent(kb.Enter))
+				Wait(t, p, `document.querySelector('#clinic-settings input[name=name][aria-invalid=true]') && document.querySelector('#clinic-settings [data-field=name] .field-error').textContent`, 10*time.Second)
+				CheckPage(t, p, locale, "admin-settings-refused")
+
+				// The default language and country chosen with the arrow keys, saved with Enter.
+				Do(t, p, chromedp.SetValue(`#clinic-settings input[name=name]`, env.Clinic.Name))
+				chooseByKeyboard(t, p, `#clinic-settings select[name=default_locale]`, want.lang)
+				chooseByKeyboard(t, p, `#clinic-settings select[name=country]`, want.country)
+				Do(t, p, chromedp.Focus(`#clinic-settings input[name=name]`), chromedp.KeyEvent(kb.Enter))
+				Wait(t, p, `document.querySelector('#clinic-settings .saved').textContent && document.querySelector('#no-country').hidden`, 10*time.Second)
+				var got store.Clinic
+				if err := db.Take(&got, "id = ?", env.Clinic.ID).Error; err != nil || got.DefaultLocale != want.lang || got.Country != want.country || got.Name != env.Clinic.Name {
+					t.Fatalf("stored %+v (%v), want %s/%s", got, err, want.lang, want.country)
+				}
+				var audited int64
+				db.Model(&store.AuditEvent{}).Where("clinic_id = ? AND action = ?", env.Clinic.ID, "clinic.update").Count(&audited)
+				if audited == 0 {
+					t.Errorf("the change left no audit entry")
+				}
+				// Someone whose browser asks for a language Haven lacks now reads the clinic's.
+				title := MustEval[string](p, `fetch('/api/protocols/library/box_breathing', {headers: {'Accept-Language': 'ja'}}).then(r => r.json()).then(d => d.title)`)
+				key := MustEval[string](p, `fetch('/api/protocols/library/box_breathing').then(r => r.json()).then(d => d.title_key)`)
+				if w, err := env.Server.App.Localize.Bundle.ForLocale(env.Clinic.ID, want.lang).Lookup(key, nil); err != nil || title != w {
+					t.Errorf("with Accept-Language ja the title is %q, want the clinic's %s %q (%v)", title, want.lang, w, err)
+				}
+			})
 		})
+	}
+}
+
+// chooseByKeyboard picks value in a <select> with the arrow keys, as a
+// keyboard user does.
+func chooseByKeyboard(t *testing.T, p *Page, sel, value string) {
+	t.Helper()
+	steps := MustEval[int](p, `(() => { const s = document.querySelector(`+jsString(sel)+`); return [...s.options].findIndex(o => o.value === `+jsString(value)+`) - s.selectedIndex; })()`)
+	key := kb.ArrowDown
+	if steps < 0 {
+		key, steps = kb.ArrowUp, -steps
+	}
+	actions := []chromedp.Action[chromedp.Void]{chromedp.Focus(sel)}
+	for range steps {
+		actions = append(actions, chromedp.KeyEvent(key))
+	}
+	Do(t, p, actions...)
+	if got := MustEval[string](p, `document.querySelector(`+jsString(sel)+`).value`); got != value {
+		t.Fatalf("%s: the arrow keys reached %q, want %q", sel, got, value)
 	}
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -37,6 +38,8 @@ func TestConsoleTherapistFlow(t *testing.T) {
 			if n := MustEval[int](p, `document.querySelectorAll('#tl-h ~ table tbody tr').length`); n < 3 {
 				t.Errorf("report timeline has %d rows, want the session's events", n)
 			}
+			checkReportExports(t, p)
+			checkReportPhysiology(t, p, locale)
 			CheckPage(t, p, locale, "flow-report")
 		})
 	}
@@ -132,4 +135,108 @@ func runLive(t *testing.T, p *Page, locale string) {
 		Do(t, p, chromedp.Click(`button.end-session`))
 	}
 	Wait(t, p, `window.havenConsole.live.state === 'ended'`, 20*time.Second)
+}
+
+// exportDownload is one export link of the report, followed from the page.
+type exportDownload struct {
+	Format, Stream, Text, Href string
+	Status                     int
+	Type, Disposition, Head    string
+	Lines                      int
+	Body                       string
+}
+
+// checkReportExports follows every export link on the report page with the
+// page's own credentials, as a click would download it: a CSV per stored
+// stream (at least hr, rr and eda from the simulated patient), a FHIR R4
+// Bundle and Open mHealth JSON, each 200 with a body of its format.
+func checkReportExports(t *testing.T, p *Page) {
+	t.Helper()
+	got := MustEval[[]exportDownload](p, `Promise.all([...document.querySelectorAll('#ex-h ~ ul a[href]')].map(async (a) => {
+	  const r = await fetch(a.href, { credentials: 'same-origin' });
+	  const body = await r.text();
+	  return { format: a.dataset.format || '', stream: a.dataset.stream || '', text: a.textContent, href: a.getAttribute('href'),
+	    status: r.status, type: r.headers.get('content-type') || '', disposition: r.headers.get('content-disposition') || '',
+	    head: body.slice(0, 120), lines: body.split('\n').filter(Boolean).length, body: a.dataset.format === 'csv' ? '' : body };
+	}))`)
+	seen := map[string]bool{}
+	for _, d := range got {
+		key := d.Format
+		if d.Stream != "" {
+			key += ":" + d.Stream
+		}
+		seen[key] = true
+		if d.Status != 200 || !strings.Contains(d.Disposition, "attachment") || strings.TrimSpace(d.Text) == "" {
+			t.Errorf("export %s (%s): status %d, disposition %q, label %q: %.200s", key, d.Href, d.Status, d.Disposition, d.Text, d.Head)
+			continue
+		}
+		switch d.Format {
+		case "csv":
+			if !strings.HasPrefix(d.Type, "text/csv") || !strings.HasPrefix(d.Head, "t_unix_ms,time_utc,value,unit") || d.Lines < 2 {
+				t.Errorf("CSV export %s: %s, %d lines: %q", d.Stream, d.Type, d.Lines, d.Head)
+			}
+		case "fhir":
+			var bundle struct {
+				ResourceType string
+				Type         string
+				Entry        []struct{ Resource struct{ ResourceType string } }
+			}
+			if err := json.Unmarshal([]byte(d.Body), &bundle); err != nil || bundle.ResourceType != "Bundle" || len(bundle.Entry) == 0 || bundle.Entry[0].Resource.ResourceType != "Observation" {
+				t.Errorf("FHIR export: %v, resourceType %q, %d entries: %.200s", err, bundle.ResourceType, len(bundle.Entry), d.Body)
+			}
+		case "omh":
+			var doc any
+			if err := json.Unmarshal([]byte(d.Body), &doc); err != nil || !strings.Contains(d.Body, `"schema_id"`) || !strings.Contains(d.Body, "heart-rate") {
+				t.Errorf("Open mHealth export: %v: %.200s", err, d.Body)
+			}
+		default:
+			t.Errorf("export link of unknown format %q: %s", d.Format, d.Href)
+		}
+	}
+	for _, want := range []string{"csv:hr", "csv:rr", "csv:eda", "fhir", "omh"} {
+		if !seen[want] {
+			t.Errorf("report has no %s export link; links: %v", want, seen)
+		}
+	}
+}
+
+// reportChart is one physiology chart of the report as drawn.
+type reportChart struct {
+	Series string
+	Points int
+	Canvas bool
+	Ink    int // canvas pixels in the series' colour
+}
+
+// checkReportPhysiology checks the "physiology by step" section: heart rate,
+// RMSSD and EDA tonic charts each with data points drawn on their canvas
+// (pixels in the series' colour), and the per-step table of averages.
+func checkReportPhysiology(t *testing.T, p *Page, locale string) {
+	t.Helper()
+	const charts = `[...(document.querySelector('#phys-h')?.closest('section')?.querySelectorAll('section.chart') || [])].map((c) => {
+	  const rgb = { hr: [161, 17, 42], rmssd: [11, 92, 173], eda: [29, 107, 54] }[c.dataset.series] || [0, 0, 0];
+	  const cv = c.querySelector('canvas');
+	  let ink = 0;
+	  if (cv && cv.width) {
+	    const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+	    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) < 60) ink++;
+	  }
+	  return { series: c.dataset.series, points: Number(c.dataset.points || 0), canvas: !!cv, ink };
+	})`
+	Wait(t, p, charts+`.filter((c) => c.ink > 0).length === 3`, 10*time.Second)
+	got := MustEval[[]reportChart](p, charts)
+	if len(got) != 3 {
+		t.Fatalf("report physiology: %d charts, want heart rate, RMSSD, EDA: %+v", len(got), got)
+	}
+	for _, c := range got {
+		if !c.Canvas || c.Points < 2 || c.Ink < 10 {
+			t.Errorf("report %s chart: canvas %v, %d points, %d pixels drawn", c.Series, c.Canvas, c.Points, c.Ink)
+		}
+	}
+	if n := MustEval[int](p, `document.querySelectorAll('#phys-h ~ table tbody tr').length`); n < 1 {
+		t.Errorf("report has no per-step averages (%d rows)", n)
+	}
+	MustEval[bool](p, `(document.querySelector('#phys-h').scrollIntoView(), true)`)
+	SaveArtifact(t, "console-"+locale+"-flow-report-physiology.png", p.Screenshot())
+	MustEval[bool](p, `(scrollTo(0, 0), true)`)
 }

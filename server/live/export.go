@@ -37,6 +37,11 @@ func (s *Service) export(c echo.Context) error {
 			return apierr.Invalid("stream", "one of hr, rr, eda, resp, spo2, skin_temp")
 		}
 		streams = []biosignal.Stream{st}
+		if st == biosignal.HR || st == biosignal.RR {
+			// A chest strap's raw measurements are stored as ble_hrs chunks
+			// of decoded hr and rr samples; ExportCSV keeps only st's.
+			streams = append(streams, biosignal.BLEHRS)
+		}
 	} else if format != "fhir" && format != "omh" {
 		return apierr.Invalid("format", "one of csv, fhir, omh")
 	}

@@ -38,6 +38,7 @@ func (s *Service) Register(w *web.Server) {
 		"{code, link, qr_png, expires_at}")
 	add(http.MethodGet, "/api/sessions/:id/timeline", "The append-only timeline.", s.timeline, "", "[event]")
 	add(http.MethodGet, "/api/sessions/:id/report", "Session report: states, SUDS, alerts, notes, commands, samples.", s.report, "", "report")
+	add(http.MethodGet, "/api/sessions/:id/report/series", "Session physiology on a time grid for the report: heart rate, RMSSD, EDA tonic level.", s.reportSeries, "", "{step_ms, t[], hr_bpm[], rmssd_ms[], eda_tonic_us[]}")
 	add(http.MethodPost, "/api/sessions/:id/end", "End the session now.", s.endHandler, "", "session")
 	add(http.MethodPost, "/api/sessions/:id/simulate", "Attach a simulated patient (training).", s.simulate, "", "session")
 	w.Handle(web.Route{Method: http.MethodPost, Path: "/api/join", Summary: "Redeem a join code for the patient's session token.",

@@ -117,3 +117,104 @@ export function createCharts(app) {
     destroy() { ro.disconnect(); for (const p of Object.values(plots)) p.destroy(); mount(el); },
   };
 }
+
+/** REPORT_SERIES: the report's physiology charts, keyed by the server series' value arrays (colours as in the live charts). */
+const REPORT_SERIES = [
+  { key: 'hr_bpm', name: 'hr', label: 'bio.metric.hr', unit: 'console.value.bpm', color: '#a1112a', digits: 0, minSpan: 10 },
+  { key: 'rmssd_ms', name: 'rmssd', label: 'bio.metric.rmssd', unit: 'console.value.ms', color: '#0b5cad', digits: 0, minSpan: 10 },
+  { key: 'eda_tonic_us', name: 'eda', label: 'bio.metric.eda_tonic', unit: 'console.value.us', color: '#1d6b36', digits: 2, minSpan: 0.2 },
+];
+const SHORT_MS = 15 * 60_000; // shorter sessions label the time axis with seconds
+
+/** stepBandsPlugin shades the step bands (alternating), draws a line at each step start and numbers the bands above the plot (in its top padding). */
+function stepBandsPlugin(bands, label) {
+  const span = (u, b) => [u.valToPos(b.from / 1000, 'x', true), u.valToPos(b.to / 1000, 'x', true)];
+  return {
+    hooks: {
+      drawClear: [(u) => {
+        const { ctx, bbox } = u;
+        ctx.save();
+        bands.filter((b) => b.index >= 0).forEach((b, i) => {
+          const [x0, x1] = span(u, b);
+          ctx.fillStyle = i % 2 ? 'rgba(11, 92, 173, 0.14)' : 'rgba(11, 92, 173, 0.06)';
+          ctx.fillRect(Math.min(x0, x1), bbox.top, Math.abs(x1 - x0), bbox.height);
+        });
+        ctx.restore();
+      }],
+      draw: [(u) => {
+        const { ctx, bbox } = u;
+        ctx.save();
+        ctx.strokeStyle = '#59636f';
+        ctx.fillStyle = '#1b1f24';
+        ctx.setLineDash([4, 4]);
+        ctx.lineWidth = 1;
+        ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
+        ctx.textBaseline = 'bottom';
+        ctx.textAlign = 'center';
+        for (const b of bands) {
+          if (b.index < 0) continue;
+          const [x0, x1] = span(u, b);
+          ctx.beginPath(); ctx.moveTo(x0, bbox.top); ctx.lineTo(x0, bbox.top + bbox.height); ctx.stroke();
+          if (Math.abs(x1 - x0) > 14 * devicePixelRatio) ctx.fillText(label(b.index), (x0 + x1) / 2, bbox.top - 2 * devicePixelRatio);
+        }
+        ctx.restore();
+      }],
+    },
+  };
+}
+
+/**
+ * reportCharts(app, series, bands, range) → {el, mount(), destroy()}:
+ * the whole session's heart rate, RMSSD and EDA tonic level from the
+ * server's report series ({t: [ms], hr_bpm, rmssd_ms, eda_tonic_us}: values
+ * or null), one chart each, with the protocol steps (bands from
+ * stepBands, unix ms) shaded and numbered. range is [fromMs, toMs]. The
+ * canvases are decorative for screen readers: each heading carries the
+ * series' range as text and the report's per-step table is the text
+ * alternative. Call mount() once el is in the document (uPlot needs its width).
+ */
+export function reportCharts(app, series, bands, range) {
+  const { t } = app;
+  const xs = (series.t || []).map((v) => v / 1000);
+  const el = h('div', { class: 'charts' });
+  const plots = [];
+  const charts = REPORT_SERIES.map((s) => {
+    const ys = (series[s.key] || []).map((v) => (typeof v === 'number' ? v : null));
+    const vals = ys.filter((v) => v !== null);
+    const fmt = (v) => t(s.unit, { Value: app.i18n.number(v, { maximumFractionDigits: s.digits }) });
+    const summary = vals.length ? `${fmt(Math.min(...vals))} – ${fmt(Math.max(...vals))}` : t('console.report.no_physiology');
+    const box = h('div', { 'aria-hidden': 'true' });
+    const section = h('section', { class: 'chart', 'aria-labelledby': `rch-${s.name}`, dataset: { series: s.name, points: String(vals.length) } },
+      h('h3', { id: `rch-${s.name}` }, t(s.label), ' ', h('small', { class: 'readout' }, summary)), box);
+    el.append(section);
+    return { s, ys, vals, box };
+  });
+  const width = () => Math.max(280, (el.clientWidth || 600) - 10);
+  let ro = null;
+  function mountPlots() {
+    if (plots.length || !range) return;
+    for (const c of charts) {
+      if (!c.vals.length) continue;
+      // a flat signal keeps a sensible scale (minSpan) instead of magnifying its noise
+      const vmin = Math.min(...c.vals), vmax = Math.max(...c.vals);
+      const half = Math.max((vmax - vmin) * 0.55, c.s.minSpan / 2), mid = (vmin + vmax) / 2;
+      const lo = Math.max(0, mid - half), hi = lo + 2 * half;
+      const short = range[1] - range[0] < SHORT_MS;
+      plots.push(new uPlot({
+        width: width(), height: 150, legend: { show: false }, cursor: { show: false }, padding: [16, null, null, null],
+        scales: { x: { time: true, range: () => [range[0] / 1000, range[1] / 1000] }, y: { range: () => [lo, hi] } },
+        axes: [{ stroke: '#4a5360', grid: { stroke: '#e3e7ec' }, space: short ? 90 : 60, values: (u, vals) => vals.map((v) => (short ? app.i18n.time(v * 1000) : app.i18n.clock(v * 1000))) },
+          { stroke: '#4a5360', grid: { stroke: '#e3e7ec' }, size: 50, values: (u, vals) => vals.map((v) => app.i18n.number(v, { maximumFractionDigits: 2 })) }],
+        series: [{}, { stroke: c.s.color, width: 2, points: { show: c.vals.length < 60, size: 5, fill: c.s.color } }],
+        plugins: [stepBandsPlugin(bands, (i) => app.i18n.number(i + 1))],
+      }, [xs, c.ys], c.box));
+    }
+    ro = new ResizeObserver(() => { for (const p of plots) p.setSize({ width: width(), height: 150 }); });
+    ro.observe(el);
+  }
+  return {
+    el,
+    mount: mountPlots,
+    destroy() { if (ro) ro.disconnect(); for (const p of plots) p.destroy(); plots.length = 0; mount(el); },
+  };
+}

@@ -44,3 +44,70 @@ export function points(values) {
   const n = values.length;
   return values.map((v, i) => [n === 1 ? 60 : 2 + (116 * i) / (n - 1), Math.round((30 - (28 * Math.max(0, Math.min(100, v))) / 100) * 10) / 10]);
 }
+
+/**
+ * stepBands turns stepSeries output into time bands (unix ms) for the
+ * physiology charts and the per-step table: the span before the first step
+ * (index -1, when the session started earlier) and each step entered, until
+ * the next one or endMs.
+ */
+export function stepBands(steps, startMs, endMs) {
+  const entered = steps.filter((s) => s.index >= 0 && s.at).map((s) => ({ index: s.index, from: Date.parse(s.at) }))
+    .filter((b) => Number.isFinite(b.from)).sort((a, b) => a.from - b.from);
+  const out = [];
+  const first = entered.length ? entered[0].from : endMs;
+  if (Number.isFinite(startMs) && startMs < first) out.push({ index: -1, from: startMs, to: first });
+  entered.forEach((b, i) => out.push({ index: b.index, from: b.from, to: i + 1 < entered.length ? entered[i + 1].from : Math.max(endMs, b.from) }));
+  return out;
+}
+
+/** SERIES_KEYS are the value arrays of the server's report series, in chart order. */
+export const SERIES_KEYS = ['hr_bpm', 'rmssd_ms', 'eda_tonic_us'];
+
+/**
+ * bandMeans averages each series over each band: values (null skipped) whose
+ * time t lies in [from, to), the last band including its end. A band with no
+ * value of a series gets null for it.
+ */
+export function bandMeans(series, bands, keys = SERIES_KEYS) {
+  const ts = series?.t || [];
+  return bands.map((b, bi) => {
+    const means = {};
+    for (const k of keys) {
+      const vs = series?.[k] || [];
+      let sum = 0, n = 0;
+      for (let i = 0; i < ts.length; i++) {
+        const inBand = ts[i] >= b.from && (ts[i] < b.to || (bi === bands.length - 1 && ts[i] === b.to));
+        if (inBand && typeof vs[i] === 'number') { sum += vs[i]; n++; }
+      }
+      means[k] = n ? sum / n : null;
+    }
+    return { ...b, means };
+  });
+}
+
+/** seriesRange is [first, last] time (ms) of the series widened to the session's start and end when known; null without data. */
+export function seriesRange(series, startMs, endMs) {
+  const ts = series?.t || [];
+  const lo = Math.min(...[ts[0], startMs].filter(Number.isFinite));
+  const hi = Math.max(...[ts.at(-1), endMs].filter(Number.isFinite));
+  return Number.isFinite(lo) && Number.isFinite(hi) && hi > lo ? [lo, hi] : null;
+}
+
+/** CSV_STREAMS are the streams the CSV export serves (one file each), in the order links are offered. */
+export const CSV_STREAMS = ['hr', 'rr', 'eda', 'resp', 'spo2', 'skin_temp'];
+
+/**
+ * exportLinks builds the export hrefs from the OpenAPI path template
+ * (/api/sessions/{id}/export/{format}): one CSV per stream the session
+ * stored (samples: the report's counts per stream; a chest strap's ble_hrs
+ * chunks hold heart rate and RR), then FHIR and Open mHealth.
+ */
+export function exportLinks(template, id, samples) {
+  if (!template) return [];
+  const base = (format) => template.replace('{id}', encodeURIComponent(id)).replace('{format}', format);
+  const strap = (samples?.ble_hrs || 0) > 0;
+  const csv = CSV_STREAMS.filter((s) => (samples?.[s] || 0) > 0 || (strap && (s === 'hr' || s === 'rr')))
+    .map((stream) => ({ format: 'csv', stream, href: `${base('csv')}?${new URLSearchParams({ stream })}` }));
+  return [...csv, { format: 'fhir', href: base('fhir') }, { format: 'omh', href: base('omh') }];
+}

@@ -16,6 +16,7 @@ export const ROUTES = [
   { path: '/sessions/:id/report', access: 'therapist', title: 'console.report', load: () => import('./views/report.js') },
   { path: '/groups', nav: 'groups', access: 'moderator', title: 'console.nav.groups', load: () => import('./views/groups.js') },
   { path: '/users', nav: 'users', access: 'admin', title: 'console.nav.users', load: () => import('./views/users.js') },
+  { path: '/settings', nav: 'settings', access: 'admin', title: 'console.nav.settings', load: () => import('./views/clinic.js') },
   { path: '/audit', nav: 'audit', access: 'admin', title: 'console.nav.audit', load: () => import('./views/audit.js') },
   { path: '/translations', nav: 'translations', access: 'admin', title: 'console.nav.translations', load: () => import('./views/translations.js') },
 ];

@@ -1,33 +1,41 @@
-// Session report: summary, SUDS per step as habituation curves (one small
-// chart per step, CLINICAL.md §2), alerts, notes and the full timeline;
-// print-friendly (print CSS hides navigation) with export links where the
-// server offers exports.
+// Session report: summary, physiology with step bands (heart rate, RMSSD,
+// EDA tonic level over the whole session with the protocol's steps marked,
+// and their averages per step as a table), SUDS per step as habituation
+// curves (one small chart per step, CLINICAL.md §2), alerts, notes and the
+// full timeline; print-friendly (print CSS hides navigation) with export
+// links where the server offers exports: a CSV per stored stream, FHIR R4,
+// Open mHealth.
 import { h, mount, table } from '../dom.js';
 import { notAvailable } from '../forms.js';
 import { errorBox } from '../shell.js';
 import { stateLabel } from './sessions.js';
 import { reasonText } from './live_panels.js';
-import { stepSeries, sparkline } from '../report_model.js';
+import { stepSeries, sparkline, stepBands, bandMeans, seriesRange, exportLinks } from '../report_model.js';
+import { reportCharts } from '../charts.js';
+
+const EXPORT_LABELS = { fhir: 'console.export.fhir', omh: 'console.export.omh' };
 
 export async function render(app, root, { id }) {
   const { t } = app;
   mount(root, h('h1', {}, t('console.report')));
   if (!app.api.has('GET', '/api/sessions/{id}/report')) { root.append(notAvailable(app)); return; }
-  let rep, tl;
+  const base = `/api/sessions/${encodeURIComponent(id)}`;
+  const hasSeries = app.api.has('GET', '/api/sessions/{id}/report/series');
+  let rep, tl, series = null, seriesErr = null;
   try {
-    [rep, tl] = await Promise.all([app.api.get(`/api/sessions/${encodeURIComponent(id)}/report`), app.api.get(`/api/sessions/${encodeURIComponent(id)}/timeline`)]);
+    [rep, tl, series] = await Promise.all([app.api.get(`${base}/report`), app.api.get(`${base}/timeline`),
+      hasSeries ? app.api.get(`${base}/report/series`).catch((err) => { seriesErr = err; return null; }) : null]);
   } catch (err) { root.append(errorBox(app, err)); return; }
   const timeline = Array.isArray(tl) ? tl : tl.events || [];
   const patient = await app.api.get(`/api/patients/${encodeURIComponent(rep.session.patient_id)}`).catch(() => null);
   const steps = stepSeries(timeline);
   const minutes = Math.round((rep.duration_ms || 0) / 60000);
-  const exportPath = app.api.find('GET', /^\/api\/sessions\/\{id\}\/export/);
-  const exports = exportPath ? [['csv', 'console.export.csv'], ['fhir', 'console.export.fhir'], ['omh', 'console.export.omh']].map(([f, key]) =>
-    h('a', { class: 'button', href: `${exportPath.replace('{id}', encodeURIComponent(id))}?format=${f}`, download: '' }, t(key))) : [notAvailable(app)];
+  const links = exportLinks(app.api.find('GET', /^\/api\/sessions\/\{id\}\/export\/\{format\}$/), id, rep.samples);
+  const physio = physiology(app, rep, series, seriesErr, hasSeries, steps);
   mount(root,
     h('p', { class: 'no-print' }, h('a', { href: `#/sessions/${encodeURIComponent(id)}` }, t('core.back'))),
     h('h1', {}, t('console.report'), ' ', h('span', { translate: 'no' }, patient ? patient.code : '')),
-    h('div', { class: 'actions no-print' }, h('button', { type: 'button', onclick: () => print() }, t('console.print')), ...exports),
+    h('div', { class: 'actions no-print' }, h('button', { type: 'button', onclick: () => print() }, t('console.print'))),
     h('section', { class: 'card', 'aria-labelledby': 'sum-h' }, h('h2', { id: 'sum-h' }, t('console.report.summary')),
       h('dl', { class: 'kv' },
         h('dt', {}, t('console.date')), h('dd', {}, h('time', { datetime: rep.session.created_at }, app.i18n.date(rep.session.started_at || rep.session.created_at))),
@@ -37,6 +45,11 @@ export async function render(app, root, { id }) {
         h('dt', {}, t('console.report.commands')), h('dd', {}, app.i18n.number(rep.commands || 0)),
         h('dt', {}, t('console.report.incidents')), h('dd', {}, app.i18n.number(rep.incidents || 0)),
         h('dt', {}, t('console.report.samples')), h('dd', {}, Object.entries(rep.samples || {}).map(([k, n]) => h('span', { class: 'stat' }, h('span', { translate: 'no' }, k), ' ', app.i18n.number(n)))))),
+    h('section', { class: 'card no-print', 'aria-labelledby': 'ex-h' }, h('h2', { id: 'ex-h' }, t('console.report.export')),
+      links.length ? h('ul', { class: 'actions exports', style: { listStyle: 'none', paddingInlineStart: '0' } }, links.map((l) => h('li', {},
+        h('a', { class: 'button', href: l.href, download: '', dataset: l.stream ? { format: l.format, stream: l.stream } : { format: l.format } },
+          l.format === 'csv' ? t('console.export.csv_stream', { Stream: t(`console.stream.${l.stream}`) }) : t(EXPORT_LABELS[l.format]))))) : notAvailable(app)),
+    physio.el,
     h('section', { class: 'card', 'aria-labelledby': 'suds-h' }, h('h2', { id: 'suds-h' }, t('console.report.suds_per_step')),
       steps.length ? table(t('console.report.suds_per_step'), [
         { label: t('console.protocol.step', { Number: '' }).trim(), cell: (s) => (s.index >= 0 ? t('console.protocol.step', { Number: app.i18n.number(s.index + 1) }) : t('console.report.before_steps')) },
@@ -54,4 +67,37 @@ export async function render(app, root, { id }) {
         { label: t('console.report.kind'), cell: (e) => (app.i18n.has(`console.timeline.${e.kind}`) ? t(`console.timeline.${e.kind}`) : h('code', { translate: 'no' }, e.kind)) },
         { label: t('console.report.detail'), cell: (e) => h('code', { translate: 'no' }, e.body ? JSON.stringify(e.body).slice(0, 160) : '') },
       ], timeline) : h('p', {}, t('console.empty'))));
+  physio.mount();
+  return physio.destroy;
+}
+
+/**
+ * physiology is the "physiology with step bands" section: the session's
+ * heart rate, RMSSD and EDA tonic level (GET …/report/series) charted over
+ * the whole session with the steps shaded and numbered, and a table of each
+ * step's averages (the text alternative to the charts).
+ */
+function physiology(app, rep, series, err, available, steps) {
+  const { t } = app;
+  const section = (...body) => h('section', { class: 'card', 'aria-labelledby': 'phys-h' }, h('h2', { id: 'phys-h' }, t('console.report.physiology')), ...body);
+  const none = { mount() {}, destroy() {} };
+  if (!available) return { el: section(notAvailable(app)), ...none };
+  if (err) return { el: section(errorBox(app, err)), ...none };
+  const range = series && series.t && series.t.length ? seriesRange(series, Date.parse(rep.session.started_at), Date.parse(rep.session.ended_at)) : null;
+  if (!range) return { el: section(h('p', {}, t('console.report.no_physiology'))), ...none };
+  const bands = stepBands(steps, range[0], range[1]);
+  const charts = reportCharts(app, series, bands, range);
+  const anyStep = bands.some((b) => b.index >= 0);
+  const value = (unit, v, digits) => (v === null ? '—' : t(unit, { Value: app.i18n.number(v, { maximumFractionDigits: digits }) }));
+  const el = section(
+    anyStep ? h('p', { class: 'hint' }, t('console.report.physiology_hint')) : null,
+    charts.el,
+    table(t('console.report.step_means'), [
+      { label: t('console.protocol.step', { Number: '' }).trim(), cell: (b) => (b.index >= 0 ? t('console.protocol.step', { Number: app.i18n.number(b.index + 1) }) : t(anyStep ? 'console.report.before_steps' : 'console.report.whole_session')) },
+      { label: t('console.audit.when'), cell: (b) => h('time', { datetime: new Date(b.from).toISOString() }, app.i18n.time(b.from)) },
+      { label: t('bio.metric.hr'), cell: (b) => value('console.value.bpm', b.means.hr_bpm, 0) },
+      { label: t('bio.metric.rmssd'), cell: (b) => value('console.value.ms', b.means.rmssd_ms, 0) },
+      { label: t('bio.metric.eda_tonic'), cell: (b) => value('console.value.us', b.means.eda_tonic_us, 2) },
+    ], bandMeans(series, bands)));
+  return { el, mount: charts.mount, destroy: charts.destroy };
 }

@@ -25,7 +25,11 @@ export async function render(app, root) {
     form.reset();
     app.announce(t('console.users.invited', { Email: d.get('email') }));
   }, app);
-  mount(root, h('h1', {}, t('console.nav.users')), list, form);
+  // Without a country the headset can show patients no crisis line: say so where a new admin starts.
+  const noCountry = app.me?.clinic && !app.me.clinic.Country
+    ? h('p', { class: 'notice' }, t('console.clinic.no_country'), ' ', h('a', { href: '#/settings' }, t('console.clinic.set_country')))
+    : null;
+  mount(root, h('h1', {}, t('console.nav.users')), noCountry, list, form);
   async function load() {
     try {
       const data = await app.api.get('/api/users');

@@ -1,0 +1,60 @@
+// Clinic admin: the clinic's name, its default language (spoken to anyone
+// who has not chosen one and whose browser asks for none Haven offers) and
+// its country (which crisis line patients see). The server validates and
+// audits every change; its field errors land on the field.
+import { h, mount, field } from '../dom.js';
+import { onSubmit, formError, notAvailable } from '../forms.js';
+import { errorBox } from '../shell.js';
+
+export async function render(app, root) {
+  const { t } = app;
+  mount(root, h('h1', { id: 'clinic-h' }, t('console.nav.settings')), h('p', { class: 'lead' }, t('console.clinic.intro')));
+  if (!app.api.has('GET', '/api/clinic')) { root.append(notAvailable(app)); return; }
+  let data;
+  try { data = await app.api.get('/api/clinic'); } catch (e) { root.append(errorBox(app, e)); return; }
+
+  const names = regionNames(app.i18n.locale);
+  const countries = (data.countries || []).map((code) => ({ code, name: names.of(code) }))
+    .sort((a, b) => a.name.localeCompare(b.name, app.i18n.locale));
+  // Region names come from the browser (Intl), in the language it resolved: marked so.
+  const countrySel = h('select', { name: 'country' },
+    h('option', { value: '', selected: !data.country }, t('console.clinic.country_unset')),
+    countries.map((c) => h('option', { value: c.code, lang: names.lang, selected: c.code === data.country }, `${c.name} (${c.code})`)));
+  const localeSel = h('select', { name: 'default_locale' },
+    (data.locales || []).map((l) => h('option', { value: l.tag, lang: l.tag, selected: l.tag === data.default_locale }, l.name)));
+  const nameInput = h('input', { name: 'name', required: true, maxlength: 200, autocomplete: 'organization', value: data.name || '' });
+  const noCountry = h('p', { class: 'notice', id: 'no-country' }, t('console.clinic.no_country'));
+  const saved = h('p', { class: 'ok saved' });
+  const err = formError();
+  const form = h('form', { class: 'card', id: 'clinic-settings', novalidate: true, 'aria-labelledby': 'clinic-h' },
+    field(t('console.clinic.name'), nameInput),
+    h('div', { class: 'row' },
+      field(t('console.clinic.default_locale'), localeSel, t('console.clinic.default_locale_hint')),
+      field(t('console.clinic.country'), countrySel, t('console.clinic.country_hint'))),
+    noCountry, err, h('button', { type: 'submit', class: 'primary' }, t('core.save')), saved);
+  const show = (country) => { noCountry.hidden = Boolean(country); };
+  show(data.country);
+  countrySel.addEventListener('change', () => { saved.textContent = ''; });
+  onSubmit(form, err, async (d) => {
+    saved.textContent = '';
+    const res = await app.api.patch('/api/clinic', { name: d.get('name'), default_locale: d.get('default_locale'), country: d.get('country') });
+    nameInput.value = res.name;
+    localeSel.value = res.default_locale;
+    countrySel.value = res.country;
+    show(res.country);
+    if (app.me?.clinic) Object.assign(app.me.clinic, { Name: res.name, DefaultLocale: res.default_locale, Country: res.country });
+    saved.textContent = t('console.saved');
+    app.announce(t('console.saved'));
+  }, app);
+  root.append(form);
+}
+
+/** regionNames names ISO country codes in locale (the code itself where the browser has no name). */
+function regionNames(locale) {
+  try {
+    const dn = new Intl.DisplayNames([locale], { type: 'region', fallback: 'code' });
+    return { of: (c) => dn.of(c) || c, lang: dn.resolvedOptions().locale };
+  } catch {
+    return { of: (c) => c, lang: 'und' };
+  }
+}
