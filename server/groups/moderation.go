@@ -176,8 +176,12 @@ func (s *Service) prepareEnd(row store.GroupRoom, now time.Time) func(*gorm.DB) 
 				return err
 			}
 		} else {
+			// Items already due sooner (soft-deleted messages, gone after
+			// their review window) keep their date: retention never
+			// lengthens a deletion's life.
 			purge := now.Add(time.Duration(row.RetainDays) * 24 * time.Hour)
-			if err := tx.Model(&store.GroupQueueItem{}).Where("room_id = ?", row.ID).Update("purge_at", purge).Error; err != nil {
+			if err := tx.Model(&store.GroupQueueItem{}).Where("room_id = ? AND (purge_at IS NULL OR purge_at > ?)", row.ID, purge).
+				Update("purge_at", purge).Error; err != nil {
 				return err
 			}
 		}

@@ -81,9 +81,10 @@ type Service struct {
 	rooms  map[string]*room
 	phrase *phraseCache
 
-	stop  chan struct{}
-	wg    sync.WaitGroup // the sweeper
-	peers sync.WaitGroup // peers being closed
+	stop     chan struct{}
+	sweepNow chan chan error // a sweep on demand (tests step the clock, then sweep: export_test.go)
+	wg       sync.WaitGroup  // the sweeper
+	peers    sync.WaitGroup  // peers being closed
 }
 
 // New returns the service and starts its retention sweeper.
@@ -95,7 +96,7 @@ func New(opts Options) *Service {
 		opts.Limits = DefaultLimits()
 	}
 	s := &Service{opts: opts, store: opts.Store, log: opts.Logger.With(slog.String("component", "groups")), now: time.Now,
-		rooms: map[string]*room{}, stop: make(chan struct{})}
+		rooms: map[string]*room{}, stop: make(chan struct{}), sweepNow: make(chan chan error)}
 	s.now = func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
 	s.setLimiters()
 	s.phrase = newPhraseCache(opts.Store)
@@ -200,6 +201,8 @@ func (s *Service) sweep() {
 			if err := s.purgeExpired(context.Background()); err != nil {
 				s.log.Warn("purging expired review items", slog.Any("err", err))
 			}
+		case done := <-s.sweepNow:
+			done <- s.purgeExpired(context.Background())
 		}
 	}
 }
