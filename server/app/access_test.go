@@ -79,6 +79,7 @@ var matrix = map[string]access{
 	"GET /api/sessions/:id/report":               {"401 401 401 403 200 200", "401 401 401 403 404 404"},
 	"GET /api/sessions/:id/report/series":        {"401 401 401 403 200 200", "401 401 401 403 404 404"},
 	"GET /api/sessions/:id/timeline":             {"401 401 401 403 200 200", "401 401 401 403 404 404"},
+	"GET /api/sessions/:id/events":               {"401 401 401 403 200 200", "401 401 401 403 404 404"},
 	"GET /api/templates":                         {"401 401 401 403 200 200", "401 401 401 403 200 200"},
 	"GET /api/templates/:id":                     {"401 401 401 403 200 200", "401 401 401 403 200 200"},
 	"GET /api/templates/:id/params":              {"401 401 401 403 422 422", "401 401 401 403 422 422"},

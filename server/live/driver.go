@@ -194,3 +194,40 @@ func (d *compositionDriver) therapist(ev protocols.Event) {
 		d.emit("command.refused", map[string]any{"command": c, "reason": "not_in_protocol"})
 	}
 }
+
+// inputKind is the timeline kind of an engine input. A session's inputs in
+// timeline order are an event log (docs/domain.md §4) that
+// protocols.Replay, or `haven protocols simulate`, turns back into exactly
+// the commands recorded as engine.* events.
+const inputKind = "engine.input"
+
+// feed hands ev to the session's driver and records it. Ticks that change
+// nothing are not recorded one by one (four a second per session would
+// bloat the timeline): their time is carried into the next recorded input,
+// which replays identically because the engine's state depends on elapsed
+// time, not on how it was sliced. Composition sessions have no engine to
+// replay and record no inputs. Caller holds r.mu.
+func (r *room) feed(ev protocols.Event) []protocols.Command {
+	if r.proto == nil {
+		return r.drv.Handle(ev)
+	}
+	if ev.Type == protocols.EvTick {
+		out := r.drv.Handle(ev)
+		r.tickMs += ev.ElapsedMs
+		if len(out) > 0 {
+			r.record(protocols.Event{Type: protocols.EvTick, ElapsedMs: r.tickMs})
+			r.tickMs = 0
+		}
+		return out
+	}
+	if r.tickMs > 0 {
+		r.record(protocols.Event{Type: protocols.EvTick, ElapsedMs: r.tickMs})
+		r.tickMs = 0
+	}
+	r.record(ev)
+	return r.drv.Handle(ev)
+}
+
+func (r *room) record(ev protocols.Event) {
+	r.svc.tl.add(event(r.id, inputKind, "engine", ev), nil)
+}

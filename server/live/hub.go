@@ -240,11 +240,11 @@ func (r *room) fromPatient(p *peer, m wire.Message) {
 		v := body.Value
 		r.durableEvent(p, m, "suds.rating", body)
 		r.toConsoles(wire.Control, "suds.rating", 0, wire.Forwarded{PromptID: body.PromptID, Value: &v})
-		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvSUDS, SUDS: &v}), 0)
+		r.apply(r.feed(protocols.Event{Type: protocols.EvSUDS, SUDS: &v}), 0)
 	case *wire.ExpectancyRating:
 		l := body.Likelihood
 		r.durableEvent(p, m, "expectancy.rating", body)
-		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvExpectancy, Phase: body.Phase, Likelihood: &l}), 0)
+		r.apply(r.feed(protocols.Event{Type: protocols.EvExpectancy, Phase: body.Phase, Likelihood: &l}), 0)
 	case *wire.ClientState:
 		r.client = body
 		r.broadcastState()
@@ -273,7 +273,7 @@ func (r *room) patientSignal(p *peer, m wire.Message) {
 	if sig.alert != "" {
 		r.alert(sig.alert, "")
 	}
-	r.apply(r.drv.Handle(protocols.Event{Type: sig.event}), 0)
+	r.apply(r.feed(protocols.Event{Type: sig.event}), 0)
 }
 
 // therapistCommands maps console commands to engine commands.
@@ -318,7 +318,7 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 		if m.Body.(*wire.CmdReport).Kind == "seizure" {
 			ev = protocols.EvSeizure
 		}
-		r.apply(r.drv.Handle(protocols.Event{Type: ev}), m.Seq)
+		r.apply(r.feed(protocols.Event{Type: ev}), m.Seq)
 		return
 	case "cmd.breathing":
 		r.breathing(m)
@@ -335,7 +335,7 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 	case *wire.CmdAdvance:
 		ev.StepID = body.StepID
 	}
-	r.apply(r.drv.Handle(ev), m.Seq)
+	r.apply(r.feed(ev), m.Seq)
 }
 
 func (r *room) paramsAt(intensity int) environments.Params {

@@ -41,6 +41,7 @@ type room struct {
 	linkLost bool
 	lastTick time.Time
 	elapsed  int64
+	tickMs   int64 // engine time not yet recorded (ticks that changed nothing)
 	nextBeat time.Time
 	nextMet  time.Time
 	client   *wire.ClientState
@@ -131,7 +132,7 @@ func (r *room) peerReady(p *peer) {
 		r.sess.StartedAt = &now
 		r.eval.Start(now.UnixMilli()) // no_data counts from here even if no sample ever arrives
 		r.setState(store.LiveLive, "")
-		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvStart}), 0)
+		r.apply(r.feed(protocols.Event{Type: protocols.EvStart}), 0)
 	} else {
 		r.restored(p)
 	}
@@ -145,7 +146,7 @@ func (r *room) restored(p *peer) {
 		return
 	}
 	r.linkLost = false
-	r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvConnRestored}), 0)
+	r.apply(r.feed(protocols.Event{Type: protocols.EvConnRestored}), 0)
 	r.alert("link_restored", "")
 	if r.sess.State == store.LivePaused {
 		// The client stays in calm until the therapist resumes (DESIGN.md §3).
@@ -206,7 +207,7 @@ func (r *room) connLost(reason string) {
 	}
 	r.linkLost = true
 	r.svc.tl.add(event(r.id, "link.lost", "server", map[string]any{"reason": reason}), nil)
-	r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvConnLost}), 0)
+	r.apply(r.feed(protocols.Event{Type: protocols.EvConnLost}), 0)
 	if r.sess.State != store.LivePaused && r.sess.State != store.LiveEnded {
 		r.setState(store.LivePaused, "link_lost")
 	}
@@ -232,7 +233,7 @@ func (r *room) tick(now time.Time) {
 	if d > 0 {
 		r.lastTick = now
 		r.elapsed += d
-		r.apply(r.drv.Handle(protocols.Event{Type: protocols.EvTick, ElapsedMs: d}), 0)
+		r.apply(r.feed(protocols.Event{Type: protocols.EvTick, ElapsedMs: d}), 0)
 	}
 	if r.sess.State == store.LiveLive && !r.linkLost {
 		if r.patient == nil || now.Sub(time.Unix(0, r.patient.lastSeen.Load())) > r.svc.opts.LinkLoss {

@@ -37,6 +37,8 @@ func (s *Service) Register(w *web.Server) {
 	add(http.MethodPost, "/api/sessions/:id/join-code", "Issue (or replace) the patient's single-use join code.", s.joinCode, "",
 		"{code, link, qr_png, expires_at}")
 	add(http.MethodGet, "/api/sessions/:id/timeline", "The append-only timeline.", s.timeline, "", "[event]")
+	add(http.MethodGet, "/api/sessions/:id/events", "The protocol engine's inputs as an event log (JSON Lines) that `haven protocols simulate` replays to the recorded commands.",
+		s.eventLog, "", "application/x-ndjson: one event per line")
 	add(http.MethodGet, "/api/sessions/:id/report", "Session report: states, SUDS, alerts, notes, commands, samples.", s.report, "", "report")
 	add(http.MethodGet, "/api/sessions/:id/report/series", "Session physiology on a time grid for the report: heart rate, RMSSD, EDA tonic level.", s.reportSeries, "", "{step_ms, t[], hr_bpm[], rmssd_ms[], eda_tonic_us[]}")
 	add(http.MethodPost, "/api/sessions/:id/end", "End the session now.", s.endHandler, "", "session")
@@ -353,6 +355,27 @@ func (s *Service) timeline(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// eventLog serves the engine inputs recorded in the timeline, oldest first,
+// one JSON event per line: the format `haven protocols simulate --events`
+// reads. A composition session (no engine) has an empty log.
+func (s *Service) eventLog(c echo.Context) error {
+	sess, err := s.loadSession(c)
+	if err != nil {
+		return err
+	}
+	var bodies []string
+	if err := s.opts.Store.DB.WithContext(c.Request().Context()).Model(&store.TimelineEvent{}).
+		Where("session_id = ? AND kind = ?", sess.ID, inputKind).Order("id").Pluck("body", &bodies).Error; err != nil {
+		return apierr.Errorf("live: reading the event log: %w", err)
+	}
+	var b strings.Builder
+	for _, line := range bodies {
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return c.Blob(http.StatusOK, "application/x-ndjson; charset=utf-8", []byte(b.String()))
 }
 
 func orEmpty(s string) string {
