@@ -1,6 +1,8 @@
 package live_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ func TestFullSession(t *testing.T) {
 	f := newFixture(t, nil)
 	con := f.console(f.session, "")
 	obs := f.console(f.session, "?role=observer")
+	obs2 := f.console(f.session, "?role=observer") // a second supervisor: fan-out is not one-to-one
 	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 1})
 	wait(t, con, 5*time.Second, "live state", state(store.LiveLive))
 	wait(t, pat, 5*time.Second, "hello", simpeer.Type("hello"))
@@ -37,6 +40,7 @@ func TestFullSession(t *testing.T) {
 		t.Fatalf("rating %+v", rating.Body)
 	}
 	wait(t, obs, 5*time.Second, "observer sees rating", simpeer.Type("suds.rating"))
+	wait(t, obs2, 5*time.Second, "second observer sees rating", simpeer.Type("suds.rating"))
 
 	set := con.Send("cmd.intensity", wire.CmdIntensity{Intensity: 60})
 	wait(t, pat, 5*time.Second, "scene.set", typeSrc("scene.set", set))
@@ -61,6 +65,12 @@ func TestFullSession(t *testing.T) {
 	con.Send("cmd.end", wire.Empty{})
 	wait(t, pat, 10*time.Second, "session.end", simpeer.Type("session.end"))
 	wait(t, con, 5*time.Second, "ended", state(store.LiveEnded))
+	for i, o := range []interface {
+		Wait(context.Context, func(simpeer.Received) bool) (simpeer.Received, error)
+	}{obs, obs2} {
+		wait(t, o, 5*time.Second, fmt.Sprintf("observer %d sees metrics", i+1), simpeer.Type("metrics"))
+		wait(t, o, 5*time.Second, fmt.Sprintf("observer %d sees the end", i+1), state(store.LiveEnded))
+	}
 
 	var rep struct {
 		SUDS    []struct{ Value int }

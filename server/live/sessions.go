@@ -19,6 +19,7 @@ import (
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/web"
 )
@@ -33,7 +34,7 @@ func (s *Service) Register(w *web.Server) {
 	add(http.MethodPost, "/api/sessions", "Schedule a live session for a patient (protocol id or one composition).", s.create,
 		"{patient_id, protocol_id?, composition?{template, params, layers}}", "the session")
 	add(http.MethodGet, "/api/sessions", "The clinic's sessions (newest first; ?patient_id= filters).", s.list, "", "[session]")
-	add(http.MethodGet, "/api/sessions/:id", "One session.", s.get, "", "session")
+	add(http.MethodGet, "/api/sessions/:id", "One session, with the STUN/TURN servers the console dials with.", s.get, "", "session + {ice_servers}")
 	add(http.MethodPost, "/api/sessions/:id/join-code", "Issue (or replace) the patient's single-use join code.", s.joinCode, "",
 		"{code, link, qr_png, expires_at}")
 	add(http.MethodGet, "/api/sessions/:id/timeline", "The append-only timeline.", s.timeline, "", "[event]")
@@ -233,7 +234,12 @@ func (s *Service) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, view(sess))
+	// The console dials the server like the headset does: it needs the same
+	// STUN/TURN servers behind NAT (the headset gets them with /api/join).
+	return c.JSON(http.StatusOK, struct {
+		SessionView
+		ICEServers []rtc.ICEServer `json:"ice_servers"`
+	}{view(sess), s.opts.RTC.ClientICEServers()})
 }
 
 // codeAlphabet leaves out 0/O and 1/I/L: the code is typed in a headset.

@@ -9,11 +9,11 @@ import { decode, Channel, Watchdog, backoffMs } from '../../webxr/src/protocol.j
 const utf8 = new TextDecoder();
 
 /**
- * connectConsole({api, sessionId, onMessage(env, channel), onLink(state)}) →
+ * connectConsole({api, sessionId, onMessage(env, channel), onLink(state), observer, iceServers}) →
  * {send(type, body, {durable}), close(), state()}. state is
  * 'connecting' | 'open' | 'lost' | 'closed'.
  */
-export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, observer = false }) {
+export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, observer = false, iceServers = [] }) {
   const control = new Channel('control', { storage: null });
   const signals = new Channel('signals', { storage: null });
   const watchdog = new Watchdog(2000);
@@ -23,7 +23,7 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
   async function connect() {
     teardown();
     setLink('connecting');
-    const peer = new RTCPeerConnection({ iceServers: [] });
+    const peer = new RTCPeerConnection({ iceServers });
     pc = peer;
     wire(peer.createDataChannel('control', { ordered: true }), control, true);
     wire(peer.createDataChannel('signals', { ordered: true }), signals, false);

@@ -43,7 +43,7 @@ export async function render(app, root, { id }) {
       h('div', {}, ui.alerts.el, ui.join.el, ui.notes.el)));
 
   const conn = connectConsole({
-    api: app.api, sessionId: id,
+    api: app.api, sessionId: id, iceServers: sess.ice_servers || [],
     onLink: (s) => { hook.link = s; ui.status.link(s); },
     onMessage: (env) => handle(env),
   });

@@ -1,0 +1,80 @@
+package live_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/havenvr/haven/server/config"
+	"github.com/havenvr/haven/server/store"
+)
+
+// TestICEServersReachBothClients: the STUN/TURN servers given with
+// --ice-server reach the headset (with its join answer) and the therapist's
+// console (with the session it opens), so both can connect behind NAT.
+func TestICEServersReachBothClients(t *testing.T) {
+	t.Parallel()
+	urls := []string{"stun:stun.clinic.test:3478", "turn:turn.clinic.test:3478?transport=udp"}
+	f := newFixtureWith(t, func(c *config.Config) { c.ICEServers = urls }, nil)
+	type iceServer struct{ URLs []string }
+	check := func(who string, got []iceServer) {
+		t.Helper()
+		if len(got) != len(urls) {
+			t.Fatalf("%s: ice_servers %+v, want %v", who, got, urls)
+		}
+		for i, u := range urls {
+			if len(got[i].URLs) != 1 || got[i].URLs[0] != u {
+				t.Fatalf("%s: ice_servers[%d] = %v, want [%s]", who, i, got[i].URLs, u)
+			}
+		}
+	}
+	var sess struct {
+		ID         string
+		ICEServers []iceServer `json:"ice_servers"`
+	}
+	if st := f.th.Do(http.MethodGet, "/api/sessions/"+f.session, nil, &sess); st != http.StatusOK || sess.ID != f.session {
+		t.Fatalf("session: %d %+v", st, sess)
+	}
+	check("console", sess.ICEServers)
+
+	var joined struct {
+		SessionID  string      `json:"session_id"`
+		ICEServers []iceServer `json:"ice_servers"`
+	}
+	if st := f.srv.Anonymous(t).Do(http.MethodPost, "/api/join", map[string]string{"code": f.joinCode(f.session)}, &joined); st != http.StatusOK || joined.SessionID != f.session {
+		t.Fatalf("join: %d %+v", st, joined)
+	}
+	check("headset", joined.ICEServers)
+}
+
+// TestJoinCodeExpires: a join code past its expiry is refused like a wrong
+// one (join_code_invalid, no hint that it existed) and changes nothing; a
+// fresh code for the same session works once.
+func TestJoinCodeExpires(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	code := f.joinCode(f.session)
+	if err := f.srv.App.Store.DB.Model(&store.LiveSession{}).Where("id = ?", f.session).
+		Update("join_expires", time.Now().UTC().Add(-time.Second)).Error; err != nil {
+		t.Fatal(err)
+	}
+	join := func(code string) (int, string) {
+		var e struct{ Error struct{ Code string } }
+		st := f.srv.Anonymous(t).Do(http.MethodPost, "/api/join", map[string]string{"code": code}, &e)
+		return st, e.Error.Code
+	}
+	if st, c := join(code); st != http.StatusNotFound || c != "join_code_invalid" {
+		t.Fatalf("expired code: %d %s, want 404 join_code_invalid", st, c)
+	}
+	var sess store.LiveSession
+	if err := f.srv.App.Store.DB.Take(&sess, "id = ?", f.session).Error; err != nil || sess.JoinUsedAt != nil || sess.State != store.LiveScheduled {
+		t.Fatalf("after the expired code: used %v state %s (%v)", sess.JoinUsedAt, sess.State, err)
+	}
+	fresh := f.joinCode(f.session)
+	if st, _ := join(fresh); st != http.StatusOK {
+		t.Fatalf("fresh code: %d", st)
+	}
+	if st, c := join(fresh); st != http.StatusNotFound || c != "join_code_invalid" {
+		t.Fatalf("the fresh code again: %d %s, want 404 join_code_invalid (single use)", st, c)
+	}
+}
