@@ -37,6 +37,7 @@ const (
 	Validation         Code = "validation"
 	JoinCodeInvalid    Code = "join_code_invalid"
 	SessionFull        Code = "session_full"
+	RoomFull           Code = "room_full"
 	SessionState       Code = "session_state"
 	Internal           Code = "internal"
 	Unavailable        Code = "unavailable"
@@ -56,7 +57,7 @@ var statuses = map[Code]int{
 	CSRFMissing: http.StatusForbidden, CSRFInvalid: http.StatusForbidden, RateLimited: http.StatusTooManyRequests,
 	LoginFailed: http.StatusUnauthorized, InviteInvalid: http.StatusNotFound, InviteUsed: http.StatusGone,
 	InviteExpired: http.StatusGone, Conflict: http.StatusConflict, PatientCodeTaken: http.StatusConflict,
-	Validation: http.StatusUnprocessableEntity, JoinCodeInvalid: http.StatusNotFound, SessionFull: http.StatusConflict,
+	Validation: http.StatusUnprocessableEntity, JoinCodeInvalid: http.StatusNotFound, SessionFull: http.StatusConflict, RoomFull: http.StatusConflict,
 	SessionState: http.StatusConflict, Internal: http.StatusInternalServerError, Unavailable: http.StatusServiceUnavailable,
 	UnknownMessageType: http.StatusBadRequest, UnsupportedVersion: http.StatusBadRequest,
 	MessageTooLarge: http.StatusRequestEntityTooLarge, PeerThrottled: http.StatusTooManyRequests,

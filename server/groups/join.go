@@ -177,7 +177,7 @@ func (s *Service) join(c echo.Context) error {
 		return apierr.Errorf("groups: counting members: %w", err)
 	}
 	if int(count) >= row.Capacity {
-		return apierr.New(apierr.SessionFull)
+		return apierr.New(apierr.RoomFull)
 	}
 	name := NewPseudonym()
 	if req.Pseudonym != "" {

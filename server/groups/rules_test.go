@@ -179,7 +179,7 @@ func TestMuteExpiresOnItsOwn(t *testing.T) {
 }
 
 // TestRoomCapacity: a room takes at most its capacity of members (lobby and
-// admitted alike); the next is refused with session_full until a seat is
+// admitted alike); the next is refused with room_full until a seat is
 // freed by a removal or a ban; a returning member's token is not refused.
 func TestRoomCapacity(t *testing.T) {
 	t.Parallel()
@@ -218,16 +218,16 @@ func TestRoomCapacity(t *testing.T) {
 	}{
 		{name: "first seat", as: "a", want: http.StatusCreated},
 		{name: "second seat (capacity 2)", as: "b", want: http.StatusCreated},
-		{name: "third: full", as: "c", want: http.StatusConflict, code: "session_full"},
+		{name: "third: full", as: "c", want: http.StatusConflict, code: "room_full"},
 		{name: "returning member's token", as: "a", rejoin: true, want: http.StatusOK},
 		{name: "a removal frees a seat", as: "c", want: http.StatusCreated, before: func(t *testing.T) {
 			e.act(t, room.ID, groups.ActionRequest{Action: groups.ActRemove, MemberID: tokens["a"].MemberID, Reason: "seat"})
 		}},
-		{name: "full again", as: "d", want: http.StatusConflict, code: "session_full"},
+		{name: "full again", as: "d", want: http.StatusConflict, code: "room_full"},
 		{name: "a ban frees a seat", as: "d", want: http.StatusCreated, before: func(t *testing.T) {
 			e.act(t, room.ID, groups.ActionRequest{Action: groups.ActBan, MemberID: tokens["b"].MemberID, Reason: "abuse"})
 		}},
-		{name: "full once more", as: "e", want: http.StatusConflict, code: "session_full"},
+		{name: "full once more", as: "e", want: http.StatusConflict, code: "room_full"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.before != nil {
