@@ -94,9 +94,13 @@ type Client struct {
 }
 
 // Anonymous returns a client that is not signed in.
-func (s *Server) Anonymous(t testing.TB) *Client {
+func (s *Server) Anonymous(t testing.TB) *Client { return NewClient(t, s.URL) }
+
+// NewClient returns a cookie-keeping client, not signed in, for a Haven
+// server at base (one started another way, e.g. as a child process).
+func NewClient(t testing.TB, base string) *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: t, base: s.URL, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	return &Client{t: t, base: base, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 }
 
 // NewClinic creates a clinic directly in the store.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +21,8 @@ import (
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/havenvr/haven/server/apptest"
 )
 
 // Contract bounds of `haven serve` (issue 2: "answers /healthz and /readyz
@@ -183,53 +184,20 @@ func (p *serveProc) stop(sig os.Signal) (int, time.Duration) {
 	return p.cmd.ProcessState.ExitCode(), took
 }
 
-// client is a cookie-keeping HTTP client for the child's API.
-type client struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
-}
-
-func newClient(t *testing.T, base string) *client {
-	jar, _ := cookiejar.New(nil)
-	return &client{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-}
-
-func (c *client) do(method, path string, body any) (int, http.Header, []byte) {
-	c.t.Helper()
-	var r io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		r = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, c.base+path, r)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, data
-}
-
 // The /metrics series issue 2 names: HTTP requests, live peers, sessions,
 // samples ingested.
 var wantSeries = []string{"haven_http_requests_total", "haven_live_peers", "haven_live_sessions", "haven_samples_ingested_total"}
 
-func checkMetrics(t *testing.T, c *client) {
+func checkMetrics(t *testing.T, base string) {
 	t.Helper()
-	st, h, body := c.do(http.MethodGet, "/metrics", nil)
-	if st != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
-		t.Fatalf("/metrics: %d %q", st, h.Get("Content-Type"))
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("/metrics: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	for _, name := range wantSeries {
 		// A sample line, not just its # HELP comment.
@@ -259,9 +227,9 @@ var httpMethods = map[string]bool{"get": true, "put": true, "post": true, "delet
 // a generator can break: version 3.x, info title and version, non-empty
 // paths, every operation with responses and a unique operationId, every
 // {template} of a path declared as a required path parameter.
-func checkOpenAPI(t *testing.T, c *client) {
+func checkOpenAPI(t *testing.T, c *apptest.Client) {
 	t.Helper()
-	st, _, body := c.do(http.MethodGet, "/api/openapi.json", nil)
+	st, body := c.Raw(http.MethodGet, "/api/openapi.json", nil)
 	if st != http.StatusOK {
 		t.Fatalf("/api/openapi.json: %d", st)
 	}
@@ -369,8 +337,8 @@ func TestServeContract(t *testing.T) {
 			if health > readyWithin || ready > readyWithin {
 				t.Errorf("first start: /healthz after %v, /readyz after %v; want both within %v of process start", health, ready, readyWithin)
 			}
-			c := newClient(t, p.base)
-			checkMetrics(t, c)
+			c := apptest.NewClient(t, p.base)
+			checkMetrics(t, p.base)
 			checkOpenAPI(t, c)
 
 			out := p.stdout.String()
@@ -386,13 +354,13 @@ func TestServeContract(t *testing.T) {
 			}
 			admin, password := "admin@clinic.test", "a long admin password "+sig.String()
 			accept := "/api/invites/" + m[2] + "/accept"
-			if st, _, body := c.do(http.MethodPost, accept, map[string]string{"name": "Admin", "email": admin, "password": password}); st != http.StatusOK {
+			if st, body := c.Raw(http.MethodPost, accept, map[string]string{"name": "Admin", "email": admin, "password": password}); st != http.StatusOK {
 				t.Fatalf("signing in through the link: %d %s", st, body)
 			}
-			if st, _, body := c.do(http.MethodGet, "/api/me", nil); st != http.StatusOK || !strings.Contains(string(body), `"role":"admin"`) {
+			if st, body := c.Raw(http.MethodGet, "/api/me", nil); st != http.StatusOK || !strings.Contains(string(body), `"role":"admin"`) {
 				t.Fatalf("/api/me after the link: %d %s", st, body)
 			}
-			if st, _, body := newClient(t, p.base).do(http.MethodPost, accept, map[string]string{"name": "X", "email": "x@clinic.test", "password": password}); st != http.StatusGone || !strings.Contains(string(body), `"invite_used"`) {
+			if st, body := apptest.NewClient(t, p.base).Raw(http.MethodPost, accept, map[string]string{"name": "X", "email": "x@clinic.test", "password": password}); st != http.StatusGone || !strings.Contains(string(body), `"invite_used"`) {
 				t.Fatalf("second use of the link: %d %s, want 410 invite_used", st, body)
 			}
 
@@ -416,7 +384,7 @@ func TestServeContract(t *testing.T) {
 			if strings.Contains(p2.stdout.String(), "/#/invite/") {
 				t.Errorf("restart with an admin in place printed a new sign-in link:\n%s", p2.stdout.String())
 			}
-			if st, _, body := newClient(t, p2.base).do(http.MethodPost, "/api/auth/login", map[string]string{"email": admin, "password": password}); st != http.StatusOK {
+			if st, body := apptest.NewClient(t, p2.base).Raw(http.MethodPost, "/api/auth/login", map[string]string{"email": admin, "password": password}); st != http.StatusOK {
 				t.Fatalf("admin sign-in after restart: %d %s", st, body)
 			}
 			if code, took := p2.stop(syscall.SIGTERM); code != 0 {
