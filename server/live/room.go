@@ -44,6 +44,8 @@ type room struct {
 	tickMs   int64 // engine time not yet recorded (ticks that changed nothing)
 	nextBeat time.Time
 	nextMet  time.Time
+	adaptive bool  // the protocol asks for adaptive (CLINICAL.md §6) suggestions
+	lastHRZ  int64 // ms when hr_z last reached the engine
 	client   *wire.ClientState
 	scene    *wire.SceneLoad
 	prompt   int
@@ -79,7 +81,7 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 	if err != nil {
 		return nil, err
 	}
-	r.drv, r.proto = run.drv, run.proto
+	r.drv, r.proto, r.adaptive = run.drv, run.proto, run.set.Adaptive
 	// The evaluator always runs: a rule it cannot use is left out and
 	// logged, and an implausible age only moves the HR ceiling's reference.
 	ev, err := biosignal.NewEvaluator(alertRules(run.set), age)

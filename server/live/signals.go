@@ -114,6 +114,7 @@ func (r *room) metrics(now time.Time) {
 			r.toConsoles(wire.Signals, "metrics", 0, wire.Metrics{Metrics: raw})
 		}
 	}
+	r.adaptiveMetrics(ms, snap)
 	// Rules are evaluated even before the first sample: a headset whose
 	// sensor never sends anything must still raise no_data.
 	for _, a := range r.eval.Evaluate(ms, snap) {
@@ -124,4 +125,23 @@ func (r *room) metrics(now time.Time) {
 			r.apply(r.feed(protocols.Event{Type: protocols.EvAlert, Alert: a.Code, SustainedMs: a.T - a.Since}), 0)
 		}
 	}
+}
+
+// adaptiveEvery is how often baseline-normalised physiology reaches the
+// engine for the adaptive fear level: well inside its hysteresis (30 s by
+// default), and a few recorded inputs a minute rather than one a second.
+const adaptiveEvery = 5000
+
+// adaptiveMetrics hands the engine the heart rate's z-score against the
+// session's baseline when the protocol asks for adaptive suggestions
+// (CLINICAL.md §6). Only HR has a true z-score live: the baseline keeps no
+// spread for RMSSD or the SCR rate, and the tonic EDA level is not its
+// slope, so those stay out rather than be mislabelled. Caller holds r.mu.
+func (r *room) adaptiveMetrics(ms int64, snap biosignal.Metrics) {
+	if !r.adaptive || snap.HRZ == nil || ms-r.lastHRZ < adaptiveEvery {
+		return
+	}
+	r.lastHRZ = ms
+	z := *snap.HRZ
+	r.apply(r.feed(protocols.Event{Type: protocols.EvMetrics, Metrics: &protocols.Metrics{HRZ: &z}}), 0)
 }
