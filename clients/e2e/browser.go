@@ -101,7 +101,9 @@ func (b *Browser) NewPage(t testing.TB, url string, width, height int64, readyEx
 	if err := chromedp.Listen(ctx, p.record); err != nil {
 		t.Fatalf("e2e: listening to console: %v", err)
 	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height), chromedp.Navigate(url)); err != nil {
+	nav, cancelNav := context.WithTimeout(ctx, evalLimit)
+	defer cancelNav()
+	if err := chromedp.Do(nav, chromedp.EmulateViewport(width, height), chromedp.Navigate(url)); err != nil {
 		t.Fatalf("e2e: open %s: %v", url, err)
 	}
 	if readyExpr != "" {
@@ -146,10 +148,17 @@ func (p *Page) Console() []string {
 	return append([]string(nil), p.console...)
 }
 
-// evalLimit bounds one evaluation: a page whose renderer stopped answering
-// fails its test here instead of holding the whole suite until go test's
-// own timeout.
+// evalLimit bounds one evaluation, navigation or input action: a page
+// whose renderer stopped answering fails its test here instead of holding
+// the whole suite until go test's own timeout.
 const evalLimit = time.Minute
+
+// Do runs chromedp actions (input, navigation) on the page within evalLimit.
+func (p *Page) Do(actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(p.Ctx, evalLimit)
+	defer cancel()
+	return chromedp.Do(ctx, actions...)
+}
 
 // Eval evaluates expr in the page and decodes the JSON result into T; promises are awaited.
 func Eval[T any](p *Page, expr string) (T, error) {

@@ -45,8 +45,9 @@ func TestTherapistPatientEndToEnd(t *testing.T) {
 	Wait(t, th, `window.havenConsole.live.joinCode`, 10*time.Second)
 	code := MustEval[string](th, `window.havenConsole.live.joinCode`)
 
-	// the patient types the code in the headset browser
-	pt := openPatientPage(t, b, env.URL+"/xr/index.html?locale=en&iwer=quest3", 800, 450)
+	// the patient types the code in the headset's browser: another device,
+	// so another browser process (its own renderer and GPU process)
+	pt := openPatientPage(t, NewBrowser(t), env.URL+"/xr/index.html?locale=en&iwer=quest3", 800, 450)
 	Do(t, pt, chromedp.SendKeys(`#code`, code), chromedp.Click(`#join-btn`))
 	Wait(t, pt, `window.haven.state.connected === true`, 20*time.Second)
 	if space := MustEval[string](pt, `window.haven.enterXR()`); space != "local-floor" {

@@ -109,7 +109,7 @@ func click(t *testing.T, p *Page, sel string) {
 	t.Helper()
 	var err error
 	for i := 0; i < 3; i++ {
-		if err = chromedp.Do(p.Ctx, chromedp.Click(sel)); err == nil {
+		if err = p.Do(chromedp.Click(sel)); err == nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -84,10 +84,11 @@ func (e *ConsoleEnv) SignIn(t *testing.T, b *Browser, locale string, role store.
 	return p
 }
 
-// Do runs chromedp actions on the page, failing the test on error.
+// Do runs chromedp actions on the page, failing the test on error or when
+// they take longer than evalLimit.
 func Do(t *testing.T, p *Page, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(p.Ctx, actions...); err != nil {
+	if err := p.Do(actions...); err != nil {
 		t.Fatalf("e2e: %v\nconsole: %s", err, strings.Join(p.Console(), "\n"))
 	}
 }

@@ -119,7 +119,7 @@ func TestLiveRelayLatency(t *testing.T) {
 	p.WaitFor(`window.haven.state.scene.template === "heights"`, 10*time.Second)
 	// software WebGL at full size keeps the page's main thread busy for tens of
 	// ms per frame, and a message waits for it; a tiny viewport measures the link
-	if err := chromedp.Do(p.Ctx, chromedp.EmulateViewport(64, 36)); err != nil {
+	if err := p.Do(chromedp.EmulateViewport(64, 36)); err != nil {
 		t.Fatal(err)
 	}
 	pauseIn(p, 300)
@@ -176,7 +176,7 @@ func TestLiveJoinRefusals(t *testing.T) {
 	p := e.openPatient(b, "/xr/index.html?locale=es", 800, 450)
 	want := MustEval[string](p, `fetch('messages/es.json').then(r => r.json()).then(m => m.messages['client.join.bad_code'])`)
 	for _, c := range []string{code, "ZZZZ-ZZZZ"} {
-		if err := chromedp.Do(p.Ctx, chromedp.SetValue(`#code`, c), chromedp.Click(`#join-btn`)); err != nil {
+		if err := p.Do(chromedp.SetValue(`#code`, c), chromedp.Click(`#join-btn`)); err != nil {
 			t.Fatal(err)
 		}
 		p.WaitFor(`document.getElementById('join-error').textContent !== ''`, 5*time.Second)

@@ -292,11 +292,11 @@ func (e *liveEnv) openJoined(b *Browser, path, code string) *Page {
 	emulateLink(e.t, p, 0)
 	installTap(p)
 	if code != "" {
-		if err := chromedp.Do(p.Ctx, chromedp.SendKeys(`#code`, code)); err != nil {
+		if err := p.Do(chromedp.SendKeys(`#code`, code)); err != nil {
 			e.t.Fatalf("live: typing the code: %v", err)
 		}
 	}
-	if err := chromedp.Do(p.Ctx, chromedp.Click(`#join-btn`)); err != nil {
+	if err := p.Do(chromedp.Click(`#join-btn`)); err != nil {
 		e.t.Fatalf("live: pressing Join: %v", err)
 	}
 	p.WaitFor(`window.haven.state.connected === true`, 20*time.Second)

@@ -97,7 +97,7 @@ func TestLiveSessionSafety(t *testing.T) {
 
 	t.Run("break goes calm at once and alerts", func(t *testing.T) {
 		t0 := time.Now()
-		if err := chromedp.Do(p.Ctx, chromedp.Click(`#break`)); err != nil {
+		if err := p.Do(chromedp.Click(`#break`)); err != nil {
 			t.Fatal(err)
 		}
 		p.WaitFor(`window.haven.state.scene.template === "neutral_room" && window.haven.state.panel === "break"`, 2*time.Second)
@@ -168,7 +168,7 @@ func TestLiveSessionSafety(t *testing.T) {
 	t.Run("a reload mid-session reconnects, stays calm and continues its seqs", func(t *testing.T) {
 		before := e.signalSeqs()
 		t0 := time.Now()
-		if err := chromedp.Do(p.Ctx, chromedp.Reload()); err != nil {
+		if err := p.Do(chromedp.Reload()); err != nil {
 			t.Fatal(err)
 		}
 		p.WaitFor(`document.documentElement.dataset.ready === "1" && window.haven.state.connected === true`, 20*time.Second)

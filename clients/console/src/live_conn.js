@@ -25,8 +25,8 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
     setLink('connecting');
     const peer = new RTCPeerConnection({ iceServers });
     pc = peer;
-    wire(peer.createDataChannel('control', { ordered: true }), control, true);
-    wire(peer.createDataChannel('signals', { ordered: true }), signals, false);
+    wire(peer, peer.createDataChannel('control', { ordered: true }), control, true);
+    wire(peer, peer.createDataChannel('signals', { ordered: true }), signals, false);
     peer.addEventListener('connectionstatechange', () => {
       if (peer === pc && ['failed', 'closed', 'disconnected'].includes(peer.connectionState)) lost();
     });
@@ -47,16 +47,19 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
     });
   }
 
-  function wire(dc, ch, isControl) {
+  // Events of a replaced connection are ignored (see the patient client's connection.js).
+  function wire(peer, dc, ch, isControl) {
     dc.binaryType = 'arraybuffer'; // the server may send frames as binary; they are UTF-8 JSON either way
     dc.addEventListener('open', () => {
+      if (peer !== pc) return;
       ch.newPeer();
       ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); return true; });
       ch.resend();
       if (isControl) { attempt = 0; watchdog.feed(performance.now()); setLink('open'); }
     });
-    dc.addEventListener('close', () => { ch.attach(null); if (isControl) lost(); });
+    dc.addEventListener('close', () => { if (peer !== pc) return; ch.attach(null); if (isControl) lost(); });
     dc.addEventListener('message', (e) => {
+      if (peer !== pc) return;
       let env;
       try { env = decode(typeof e.data === 'string' ? e.data : utf8.decode(e.data)); } catch (err) { console.warn('console: bad frame', err.message); return; }
       if (isControl) watchdog.feed(performance.now());

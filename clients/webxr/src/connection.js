@@ -42,8 +42,8 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     pc = peer;
     const ctl = peer.createDataChannel('control', { ordered: true });
     const sig = peer.createDataChannel('signals', { ordered: true });
-    wire(ctl, control, true);
-    wire(sig, signals, false);
+    wire(peer, ctl, control, true);
+    wire(peer, sig, signals, false);
     peer.addEventListener('connectionstatechange', () => {
       if (peer === pc && ['failed', 'closed', 'disconnected'].includes(peer.connectionState)) lost();
     });
@@ -71,16 +71,21 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   const utf8 = new TextDecoder();
   const frameText = (data) => (typeof data === 'string' ? data : data instanceof ArrayBuffer ? utf8.decode(data) : '');
 
-  function wire(dc, ch, isControl) {
+  // Events of a connection that has since been replaced (torn down by the
+  // watchdog or a newer attempt) are ignored: its closing channels must not
+  // start another reconnect while the current attempt is under way.
+  function wire(peer, dc, ch, isControl) {
     dc.binaryType = 'arraybuffer';
     dc.addEventListener('open', () => {
+      if (peer !== pc) return;
       ch.newPeer();
       ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); return true; });
       ch.resend();
       if (isControl) { connected = true; attempt = 0; watchdog.feed(performance.now()); onOpen?.(); }
     });
-    dc.addEventListener('close', () => { ch.attach(null); if (isControl) lost(); });
+    dc.addEventListener('close', () => { if (peer !== pc) return; ch.attach(null); if (isControl) lost(); });
     dc.addEventListener('message', (e) => {
+      if (peer !== pc) return;
       let env;
       try { env = decode(frameText(e.data)); } catch (err) { onError(err); return; }
       if (isControl) watchdog.feed(performance.now());
@@ -149,7 +154,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     sendControl: (type, body, opts) => control.send(type, body, opts),
     sendSignals: (body) => signals.send('signals.batch', body, { durable: true }),
     /** cut closes the transport as a network failure would (used by tests and the "simulate" tools). */
-    cut() { teardown(); },
+    cut() { teardown(); lost(); },
     state: () => ({ connected, lost: lostReported, session_id: creds?.session_id ?? null, clinic_id: creds?.clinic_id ?? '', pendingSignals: signals.pending(), pendingControl: control.pending() }),
     markResumed() { lostReported = false; },
     dispose() { clearInterval(tick); clearInterval(beat); closed = true; teardown(); },

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createConnection } from '../src/connection.js';
+
+// Fakes of the browser's WebRTC objects: enough for the connection's life
+// cycle, with every event fired by the test when it chooses.
+class FakeChannel extends EventTarget {
+  constructor(label) { super(); this.label = label; this.readyState = 'connecting'; this.sent = []; }
+  send(s) { this.sent.push(s); }
+  fire(type) { if (type === 'open') this.readyState = 'open'; if (type === 'close') this.readyState = 'closed'; this.dispatchEvent(new Event(type)); }
+}
+class FakePeer extends EventTarget {
+  static all = [];
+  constructor() { super(); this.channels = {}; this.iceGatheringState = 'complete'; this.connectionState = 'new'; this.closed = false; FakePeer.all.push(this); }
+  createDataChannel(label) { return (this.channels[label] = new FakeChannel(label)); }
+  async createOffer() { return { type: 'offer', sdp: 'v=0 offer' }; }
+  async setLocalDescription(d) { this.localDescription = d; }
+  async setRemoteDescription(d) { if (this.closed) throw new Error("signalingState is 'closed'"); this.remoteDescription = d; }
+  close() { this.closed = true; } // the channels' close events come later, as over a real network
+  open() { this.channels.control.fire('open'); this.channels.signals.fire('open'); }
+}
+
+function setup(t) {
+  FakePeer.all = [];
+  globalThis.RTCPeerConnection = FakePeer;
+  const whips = [];
+  const fetchFn = async (url) => {
+    if (url === '/api/join') return { ok: true, status: 200, json: async () => ({ session_id: 's1', clinic_id: 'c1', token: 't', ice_servers: [] }) };
+    whips.push(url);
+    return { ok: true, status: 201, headers: { get: () => '/api/sessions/s1/whip/p' }, text: async () => 'v=0 answer' };
+  };
+  const events = { lost: 0, open: 0, errors: [] };
+  const conn = createConnection({ storage: null, fetchFn, onMessage() {}, onOpen: () => events.open++, onLost: () => events.lost++, onError: (e) => events.errors.push(e.message) });
+  t.after(() => conn.dispose());
+  return { conn, whips, events };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('a replaced connection closing late starts no second reconnect', async (t) => {
+  const { conn, whips, events } = setup(t);
+  await conn.join('ABCD-EFGH');
+  FakePeer.all[0].open();
+  assert.equal(conn.state().connected, true);
+
+  conn.cut(); // the link dies: calm, and one reconnect is scheduled
+  assert.equal(events.lost, 1);
+  await sleep(450); // past the first backoff (250 ms ± 20 %): the second peer is dialling
+  assert.equal(FakePeer.all.length, 2);
+  const second = FakePeer.all[1];
+
+  // Only now do the first peer's channels report their close.
+  FakePeer.all[0].channels.control.fire('close');
+  FakePeer.all[0].channels.signals.fire('close');
+  await sleep(700);
+  assert.equal(FakePeer.all.length, 2, 'the stale close must not tear down the attempt under way');
+  assert.equal(second.closed, false);
+  assert.deepEqual(events.errors, []);
+  assert.equal(whips.length, 2);
+
+  second.open();
+  assert.equal(conn.state().connected, true);
+});
+
+test('a message or open on a replaced connection is ignored', async (t) => {
+  const { conn } = setup(t);
+  await conn.join('ABCD-EFGH');
+  const first = FakePeer.all[0];
+  conn.cut();
+  first.open(); // the old peer's channels open late
+  assert.equal(conn.state().connected, false);
+});
