@@ -143,9 +143,17 @@ func TestInhibitoryExpectancyLoop(t *testing.T) {
 	if s.Body.(*wire.Engine).Body["action"] != "advance" {
 		t.Fatalf("suggestion %+v", s.Body)
 	}
+	// The timeline is committed by its own writer, after the console heard
+	// of the suggestion: read it once both rows are there (or 5 s passed).
 	var pe []struct{ Body string }
-	if err := f.srv.App.Store.DB.Table("timeline_events").Select("body").Where("session_id = ? AND kind = ?", f.session, "engine.timeline.expectancy").Find(&pe).Error; err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		pe = pe[:0]
+		if err := f.srv.App.Store.DB.Table("timeline_events").Select("body").Where("session_id = ? AND kind = ?", f.session, "engine.timeline.expectancy").Order("id").Find(&pe).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(pe) >= 2 || time.Now().After(deadline) {
+			break
+		}
 	}
 	if len(pe) != 2 || !strings.Contains(pe[1].Body, `"prediction_error"`) {
 		t.Fatalf("expectancy timeline %+v, want before and after with the prediction error", pe)
