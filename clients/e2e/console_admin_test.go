@@ -58,7 +58,12 @@ func TestConsoleAdminFlow(t *testing.T) {
 					t.Errorf("coverage rows = %d, want the 7 shipped locales", n)
 				}
 				Do(t, p, chromedp.SetValue(`select[name=locale]`, "en"), chromedp.SendKeys(`input[name=id]`, "console.nav.patients"),
-					chromedp.SendKeys(`textarea[name="text.other"]`, "Clients"), chromedp.Click(`#ov-h ~ form button[type=submit]`))
+					chromedp.SendKeys(`textarea[name="text.other"]`, "Clients"))
+				// Leaving the id field shows the built-in text above the form's
+				// fields, which moves the Save button: click once it is there,
+				// as a person would, not where the button was a moment before.
+				Wait(t, p, `document.querySelector('#ov-h ~ form > p.hint').textContent.length > 0`, 10*time.Second)
+				Do(t, p, chromedp.Click(`#ov-h ~ form button[type=submit]`))
 				if _, err := chromedp.Run(p.Ctx, chromedp.Poll[bool](`[...document.querySelectorAll('#ov-h ~ div tbody tr')].some(r => r.textContent.includes('Clients'))`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 					t.Fatalf("override not listed: %v; form says %q", err, MustEval[string](p, `[...document.querySelectorAll('#ov-h ~ form .error, #ov-h ~ form .field-error')].map(e => e.textContent).join(' ')`))
 				}
