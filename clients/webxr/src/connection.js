@@ -6,15 +6,19 @@ import { decode, Channel, Watchdog, backoffMs } from './protocol.js';
 
 /**
  * createConnection(handlers) → {join(code), leave(), sendControl(type, body, opts), sendSignals(body), state()}.
- * handlers: onMessage(env), onLost(), onOpen(), onError(err), storage.
+ * handlers: onMessage(env), onLost(), onOpen(), onError(err), onEnded() (the server
+ * says the session is over while we were away), storage.
  */
-export function createConnection({ onMessage, onLost, onOpen, onError = () => {}, storage = globalThis.sessionStorage, fetchFn = (...a) => globalThis.fetch(...a) }) {
+export function createConnection({ onMessage, onLost, onOpen, onError = () => {}, onEnded = () => {}, storage = globalThis.sessionStorage, fetchFn = (...a) => globalThis.fetch(...a), page = globalThis }) {
   const control = new Channel('control', { storage });
   const signals = new Channel('signals', { storage });
   const watchdog = new Watchdog(2000);
   let creds = null; // {session_id, clinic_id, token, ice_servers}
   let pc = null, location = null, attempt = 0, timer = null, closed = false;
   let connected = false, lostReported = false;
+  // busy: the server still holds a live link for this session (our previous
+  // page, or another headset) and refused this one as a second headset
+  let busy = false;
 
   async function join(code) {
     const res = await fetchFn('/api/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: String(code).trim() }) });
@@ -32,7 +36,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     try { creds = JSON.parse(storage?.getItem('haven.creds') || 'null'); } catch { creds = null; }
     if (!creds) return false;
     closed = false;
-    await connect().catch((err) => { onError(err); schedule(); });
+    await connect().catch(failed);
     return true;
   }
 
@@ -52,7 +56,12 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     const res = await fetchFn(`/api/sessions/${encodeURIComponent(creds.session_id)}/whip`, {
       method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${creds.token}` }, body: peer.localDescription.sdp,
     });
-    if (res.status !== 201) throw Object.assign(new Error(`connection: whip: HTTP ${res.status}`), { status: res.status });
+    if (res.status !== 201) {
+      let code = '';
+      try { code = (await res.json()).error.code; } catch { /* not our JSON */ }
+      throw Object.assign(new Error(`connection: whip: HTTP ${res.status}${code ? ` (${code})` : ''}`), { status: res.status, code });
+    }
+    busy = false;
     location = new URL(res.headers.get('Location') || '', globalThis.location?.href || 'http://127.0.0.1/').href;
     await peer.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   }
@@ -108,8 +117,23 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     const wait = backoffMs(attempt++);
     timer = setTimeout(async () => {
       timer = null;
-      try { await connect(); lostReported = lostReported && !connected; } catch (err) { onError(err); schedule(); }
+      try { await connect(); lostReported = lostReported && !connected; } catch (err) { failed(err); }
     }, wait);
+  }
+
+  // failed decides what a refused attempt means. A session that ended while
+  // we were away is over: no more attempts. "session_full" is the server
+  // still holding a link it has not yet seen die: a known state, retried.
+  function failed(err) {
+    if (err.code === 'session_state') {
+      closed = true;
+      teardown();
+      onEnded();
+      return;
+    }
+    if (err.code === 'session_full') busy = true;
+    else onError(err);
+    schedule();
   }
 
   /** continueSeqs applies hello.next_seq: a reloaded client without its stored counters continues where the server expects. */
@@ -138,6 +162,15 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     try { old.close(); } catch { /* already closed */ }
   }
 
+  // Leaving the page (a reload, a closed tab) is leaving the link: telling
+  // the server now pauses the session and alerts the therapist at once, and
+  // the reloaded page is not refused as a second headset while the old link
+  // still looks alive. keepalive lets the request outlive the page.
+  page.addEventListener?.('pagehide', () => {
+    if (closed || !pc || !location || !creds) return;
+    fetchFn(location, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${creds.token}` } }).catch(() => {});
+  });
+
   async function leave() {
     closed = true;
     connected = false; // the channels' close events are ignored once closed
@@ -155,7 +188,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     sendSignals: (body) => signals.send('signals.batch', body, { durable: true }),
     /** cut closes the transport as a network failure would (used by tests and the "simulate" tools). */
     cut() { teardown(); lost(); },
-    state: () => ({ connected, lost: lostReported, session_id: creds?.session_id ?? null, clinic_id: creds?.clinic_id ?? '', pendingSignals: signals.pending(), pendingControl: control.pending() }),
+    state: () => ({ connected, lost: lostReported, busy, session_id: creds?.session_id ?? null, clinic_id: creds?.clinic_id ?? '', pendingSignals: signals.pending(), pendingControl: control.pending() }),
     markResumed() { lostReported = false; },
     dispose() { clearInterval(tick); clearInterval(beat); closed = true; teardown(); },
   };

@@ -30,6 +30,7 @@ async function main() {
   Object.assign(session, { renderer: r, ui });
   const conn = createConnection({
     onMessage: (env) => session.handle(env), onOpen: () => session.onOpen(), onLost: () => session.onLost(), onError: (err) => session.error(err),
+    onEnded: () => session.end(),
   });
   session.attach(conn);
   r.calm(0);
@@ -39,9 +40,11 @@ async function main() {
   if (query.has('preview')) $('join').hidden = true;
   else if (await conn.resumeStored()) {
     $('join').hidden = true;
-    session.pause();
-    ui.showMessage('lost', lang.t('client.lost.title'), session.lostBody('client.reconnected'), '');
-    screen.resumeSensor();
+    if (!session.ended) { // it may have ended while the page was away
+      session.pause();
+      ui.showMessage('lost', lang.t('client.lost.title'), session.lostBody('client.reconnected'), '');
+      screen.resumeSensor();
+    }
     screen.setLocale(lang.bundle.locale); // the stored credentials name the clinic: its wording
   }
   exposeHook({ r, ui, conn, session, lang, screen });

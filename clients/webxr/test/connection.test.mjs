@@ -20,19 +20,29 @@ class FakePeer extends EventTarget {
   open() { this.channels.control.fire('open'); this.channels.signals.fire('open'); }
 }
 
-function setup(t) {
+// setup wires a connection to a fake server. refusals: error codes the
+// WHIP endpoint answers with (409), one per attempt, before it accepts.
+function setup(t, { refusals = [] } = {}) {
   FakePeer.all = [];
   globalThis.RTCPeerConnection = FakePeer;
-  const whips = [];
-  const fetchFn = async (url) => {
+  const whips = [], deletes = [];
+  let n = 0;
+  const fetchFn = async (url, opts = {}) => {
     if (url === '/api/join') return { ok: true, status: 200, json: async () => ({ session_id: 's1', clinic_id: 'c1', token: 't', ice_servers: [] }) };
+    if (opts.method === 'DELETE') { deletes.push({ url, ...opts }); return { ok: true, status: 204 }; }
     whips.push(url);
+    const code = n < refusals.length ? refusals[n++] : null;
+    if (code) return { ok: false, status: 409, json: async () => ({ error: { code, message: 'refused' } }) };
     return { ok: true, status: 201, headers: { get: () => '/api/sessions/s1/whip/p' }, text: async () => 'v=0 answer' };
   };
-  const events = { lost: 0, open: 0, errors: [] };
-  const conn = createConnection({ storage: null, fetchFn, onMessage() {}, onOpen: () => events.open++, onLost: () => events.lost++, onError: (e) => events.errors.push(e.message) });
+  const events = { lost: 0, open: 0, ended: 0, errors: [] };
+  const page = new EventTarget();
+  const conn = createConnection({
+    storage: null, fetchFn, page, onMessage() {}, onOpen: () => events.open++, onLost: () => events.lost++,
+    onEnded: () => events.ended++, onError: (e) => events.errors.push(e.message),
+  });
   t.after(() => conn.dispose());
-  return { conn, whips, events };
+  return { conn, whips, deletes, events, page };
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -69,4 +79,41 @@ test('a message or open on a replaced connection is ignored', async (t) => {
   conn.cut();
   first.open(); // the old peer's channels open late
   assert.equal(conn.state().connected, false);
+});
+
+test('a headset refused as the second one retries quietly until the old link is gone', async (t) => {
+  const { conn, whips, events } = setup(t, { refusals: [null, 'session_full'] });
+  await conn.join('ABCD-EFGH');
+  FakePeer.all[0].open();
+  conn.cut();
+  await sleep(450); // first retry: refused, the server still holds the dying link
+  assert.equal(conn.state().busy, true);
+  await sleep(900); // second retry (500 ms ± 20 %): accepted
+  assert.equal(whips.length, 3);
+  assert.equal(conn.state().busy, false);
+  FakePeer.all.at(-1).open();
+  assert.equal(conn.state().connected, true);
+  assert.deepEqual(events.errors, [], 'a known refusal is not an error');
+});
+
+test('a session that ended while away stops the reconnecting', async (t) => {
+  const { conn, whips, events } = setup(t, { refusals: [null, 'session_state'] });
+  await conn.join('ABCD-EFGH');
+  FakePeer.all[0].open();
+  conn.cut();
+  await sleep(1500);
+  assert.equal(events.ended, 1);
+  assert.equal(whips.length, 2, 'no attempt after the server said the session is over');
+  assert.deepEqual(events.errors, []);
+});
+
+test('leaving the page tells the server the link is gone', async (t) => {
+  const { conn, deletes, page } = setup(t);
+  await conn.join('ABCD-EFGH');
+  FakePeer.all[0].open();
+  page.dispatchEvent(new Event('pagehide'));
+  assert.equal(deletes.length, 1);
+  assert.equal(deletes[0].keepalive, true);
+  assert.match(deletes[0].url, /\/api\/sessions\/s1\/whip\/p$/);
+  assert.equal(deletes[0].headers.Authorization, 'Bearer t');
 });
