@@ -9,6 +9,11 @@ type LiveConfig struct {
 	Rule            Rule    // ectopic correction (default RuleMalik)
 	SCRMinAmplitude float64 // µS (default 0.01)
 	RetainMs        int64   // history kept for baselines (default 10 min)
+	// Floors under the baseline's spread, so that a very steady rest does
+	// not turn ordinary fluctuation into large z-scores (see Baseline).
+	MinRMSSDSDShare float64 // of the baseline RMSSD (default 0.10)
+	MinSCRRateSD    float64 // SCRs a minute (default 1: 1–3 non-specific SCRs a minute are usual at rest)
+	MinEDASlopeSD   float64 // µS a minute (default 0.05)
 }
 
 func (c *LiveConfig) defaults() {
@@ -25,6 +30,15 @@ func (c *LiveConfig) defaults() {
 		c.SCRMinAmplitude = DefaultSCRMinAmpl
 	}
 	c.RetainMs = max(c.RetainMs, 10*60_000, c.HRVWindowMs)
+	if c.MinRMSSDSDShare <= 0 {
+		c.MinRMSSDSDShare = 0.10
+	}
+	if c.MinSCRRateSD <= 0 {
+		c.MinSCRRateSD = 1
+	}
+	if c.MinEDASlopeSD <= 0 {
+		c.MinEDASlopeSD = 0.05
+	}
 }
 
 // Live computes a session's metrics incrementally: Add is O(1) per sample

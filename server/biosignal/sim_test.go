@@ -103,6 +103,42 @@ func TestLiveRespondsToExposure(t *testing.T) {
 	}
 }
 
+// TestLiveArousalZScores: CLINICAL.md §6's measures against the baseline's
+// own spread: quiet at rest, all pointing up (RMSSD down) under exposure.
+func TestLiveArousalZScores(t *testing.T) {
+	t.Parallel()
+	_, rest := runSim(t, SimConfig{Seed: 3}, 240, 120, 0, 0)
+	_, hot := runSim(t, SimConfig{Seed: 3}, 240, 120, 90, 0)
+	b := rest[len(rest)-1].Baseline
+	if b == nil || b.RMSSDSD == nil || b.SCRRateSD == nil || b.EDASlope == nil || b.EDASlopeSD == nil {
+		t.Fatalf("baseline without spread: %+v", b)
+	}
+	if *b.RMSSDSD < 0.1**b.RMSSD || *b.SCRRateSD < 1 || *b.EDASlopeSD < 0.05 {
+		t.Errorf("spread below its floor: %+v", b)
+	}
+	val := func(p *float64) float64 {
+		if p == nil {
+			return math.NaN()
+		}
+		return *p
+	}
+	for _, m := range rest[240:] {
+		for name, z := range map[string]*float64{"rmssd": m.RMSSDZ, "scr rate": m.SCRRateZ, "eda slope": m.EDASlopeZ} {
+			if z == nil || math.Abs(*z) > 3 {
+				t.Fatalf("at rest, t=%d: %s z = %v", (m.T-t0)/1000, name, val(z))
+			}
+		}
+	}
+	peakSlope := 0.0
+	for _, m := range hot[240:300] { // the first minute of exposure: the tonic level climbs
+		peakSlope = max(peakSlope, val(m.EDASlopeZ))
+	}
+	end := hot[len(hot)-1]
+	if peakSlope < 3 || val(end.RMSSDZ) > -3 || val(end.SCRRateZ) < 2 {
+		t.Errorf("exposure: EDA slope z peaked at %.2f, RMSSD z %.2f, SCR rate z %.2f at the end", peakSlope, val(end.RMSSDZ), val(end.SCRRateZ))
+	}
+}
+
 func TestLivePacedBreathingRaisesCoherence(t *testing.T) {
 	t.Parallel()
 	spont, _ := runSim(t, SimConfig{Seed: 4}, 60, 120, 0, 0)

@@ -1,5 +1,7 @@
 package biosignal
 
+import "math"
+
 // Metrics is what the therapist sees every second. Optional values are nil
 // when there is not enough data (JSON cannot carry NaN).
 type Metrics struct {
@@ -21,7 +23,23 @@ type Metrics struct {
 	EDAZ           *float64         `json:"eda_z,omitempty"`
 	RMSSDRatio     *float64         `json:"rmssd_ratio,omitempty"` // RMSSD / baseline RMSSD
 	SCRRateDelta   *float64         `json:"scr_rate_delta,omitempty"`
+	// EDASlope is the tonic level's trend over the last 30 s, µS a minute.
+	EDASlope *float64 `json:"eda_slope_us_min,omitempty"`
+	// Baseline z-scores of CLINICAL.md §6's arousal measures (RMSSD falls
+	// with arousal: its z goes negative).
+	RMSSDZ    *float64 `json:"rmssd_z,omitempty"`
+	SCRRateZ  *float64 `json:"scr_rate_z,omitempty"`
+	EDASlopeZ *float64 `json:"eda_slope_z,omitempty"`
 }
+
+// Sub-windows over which the baseline's spread is taken: as long as the
+// live measure they are compared with, stepped through the baseline.
+const (
+	spreadStepMs     = 15_000
+	edaSlopeWinMs    = 30_000
+	edaSlopeStepMs   = 10_000
+	minSpreadWindows = 3
+)
 
 // Baseline holds a session's reference statistics, taken over a window the
 // caller marks (CLINICAL.md §5: 3–5 min in a neutral or calm scene).
@@ -34,6 +52,13 @@ type Baseline struct {
 	EDAMean   *float64 `json:"eda_mean_us,omitempty"`
 	EDASD     *float64 `json:"eda_sd_us,omitempty"`
 	SCRPerMin *float64 `json:"scr_per_min,omitempty"`
+	// Spread of the windowed measures: RMSSD over HRV-window-long and the
+	// SCR rate over minute-long sub-windows, the EDA slope over 30 s ones,
+	// each floored (LiveConfig) — a baseline has a few minutes, not hours.
+	RMSSDSD    *float64 `json:"rmssd_sd_ms,omitempty"`
+	SCRRateSD  *float64 `json:"scr_rate_sd,omitempty"`
+	EDASlope   *float64 `json:"eda_slope_us_min,omitempty"`
+	EDASlopeSD *float64 `json:"eda_slope_sd,omitempty"`
 }
 
 type baselineWin struct {
@@ -62,7 +87,67 @@ func (l *Live) computeBaseline() *Baseline {
 		n := len(since(l.scrs, w.from, w.to))
 		b.SCRPerMin = ptr(float64(n) / (float64(w.to-max(w.from, l.firstEDA)) / 60000))
 	}
+	l.baselineSpread(b)
 	return b
+}
+
+// baselineSpread takes the windowed measures over sub-windows of the
+// baseline as long as the live windows they will be compared with.
+func (l *Live) baselineSpread(b *Baseline) {
+	w, c := l.base, l.cfg
+	var rmssd, rate, slope []float64
+	for end := w.from + c.HRVWindowMs; end <= w.to; end += spreadStepMs {
+		if h, _, err := l.hrv(end-c.HRVWindowMs, end); err == nil {
+			rmssd = append(rmssd, h.RMSSD)
+		}
+	}
+	if l.eda != nil {
+		for end := max(w.from, l.firstEDA) + 60_000; end <= w.to; end += spreadStepMs {
+			rate = append(rate, float64(len(since(l.scrs, end-60_000, end))))
+		}
+	}
+	for end := w.from + edaSlopeWinMs; end <= w.to; end += edaSlopeStepMs {
+		if v, ok := trendPerMin(since(l.tonic, end-edaSlopeWinMs, end)); ok {
+			slope = append(slope, v)
+		}
+	}
+	if sd, ok := spread(rmssd); ok && b.RMSSD != nil {
+		b.RMSSDSD = ptr(max(sd, c.MinRMSSDSDShare**b.RMSSD))
+	}
+	if sd, ok := spread(rate); ok {
+		b.SCRRateSD = ptr(max(sd, c.MinSCRRateSD))
+	}
+	if sd, ok := spread(slope); ok {
+		m, _ := meanSD(slope)
+		b.EDASlope, b.EDASlopeSD = ptr(m), ptr(max(sd, c.MinEDASlopeSD))
+	}
+}
+
+// spread is the SD of enough sub-window values to mean something.
+func spread(x []float64) (float64, bool) {
+	if len(x) < minSpreadWindows {
+		return 0, false
+	}
+	_, sd := meanSD(x)
+	return sd, !math.IsNaN(sd)
+}
+
+// trendPerMin is the least-squares slope of the good samples, per minute;
+// it needs two thirds of a 1 Hz window.
+func trendPerMin(s []Sample) (float64, bool) {
+	var n, st, sv, stt, stv float64
+	for _, x := range s {
+		if x.Artifact() {
+			continue
+		}
+		t := float64(x.T-s[0].T) / 60000
+		n, st, sv, stt, stv = n+1, st+t, sv+x.V, stt+t*t, stv+t*x.V
+	}
+	den := n*stt - st*st
+	if n < float64(edaSlopeWinMs)/1000*2/3 || den == 0 {
+		return 0, false
+	}
+	return (n*stv - st*sv) / den, true
 }
 
 func (l *Live) hrv(from, to int64) (HRV, Corrected, error) {
@@ -96,6 +181,9 @@ func (l *Live) Snapshot(now int64) Metrics {
 	}
 	if n := len(l.tonic); n > 0 && now-l.tonic[n-1].T < 5000 {
 		m.EDATonic = ptr(l.tonic[n-1].V)
+		if v, ok := trendPerMin(since(l.tonic, now-edaSlopeWinMs, now)); ok {
+			m.EDASlope = ptr(v)
+		}
 	}
 	if l.eda != nil && l.firstEDA > 0 {
 		m.SCRCount = len(since(l.scrs, now-60_000, now))
@@ -153,6 +241,11 @@ func (l *Live) relative(now int64, m *Metrics) {
 	if m.SCRPerMin != nil && b.SCRPerMin != nil {
 		m.SCRRateDelta = ptr(*m.SCRPerMin - *b.SCRPerMin)
 	}
+	if m.HRV != nil {
+		m.RMSSDZ = z(&m.HRV.RMSSD, b.RMSSD, b.RMSSDSD)
+	}
+	m.SCRRateZ = z(m.SCRPerMin, b.SCRPerMin, b.SCRRateSD)
+	m.EDASlopeZ = z(m.EDASlope, b.EDASlope, b.EDASlopeSD)
 }
 
 func (l *Live) forget(before int64) {

@@ -45,7 +45,7 @@ type room struct {
 	nextBeat time.Time
 	nextMet  time.Time
 	adaptive bool  // the protocol asks for adaptive (CLINICAL.md §6) suggestions
-	lastHRZ  int64 // ms when hr_z last reached the engine
+	lastZ    int64 // ms when the arousal z-scores last reached the engine
 	client   *wire.ClientState
 	scene    *wire.SceneLoad
 	prompt   int

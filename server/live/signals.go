@@ -132,16 +132,27 @@ func (r *room) metrics(now time.Time) {
 // default), and a few recorded inputs a minute rather than one a second.
 const adaptiveEvery = 5000
 
-// adaptiveMetrics hands the engine the heart rate's z-score against the
-// session's baseline when the protocol asks for adaptive suggestions
-// (CLINICAL.md §6). Only HR has a true z-score live: the baseline keeps no
-// spread for RMSSD or the SCR rate, and the tonic EDA level is not its
-// slope, so those stay out rather than be mislabelled. Caller holds r.mu.
+// adaptiveMetrics hands the engine the baseline z-scores of CLINICAL.md
+// §6's arousal measures (HR, RMSSD, SCR rate, EDA slope — each against the
+// spread of its own kind of window in the baseline, see biosignal.Baseline)
+// when the protocol asks for adaptive suggestions. A measure the sensor
+// does not give stays out. Caller holds r.mu.
 func (r *room) adaptiveMetrics(ms int64, snap biosignal.Metrics) {
-	if !r.adaptive || snap.HRZ == nil || ms-r.lastHRZ < adaptiveEvery {
+	if !r.adaptive || ms-r.lastZ < adaptiveEvery {
 		return
 	}
-	r.lastHRZ = ms
-	z := *snap.HRZ
-	r.apply(r.feed(protocols.Event{Type: protocols.EvMetrics, Metrics: &protocols.Metrics{HRZ: &z}}), 0)
+	m := protocols.Metrics{HRZ: copyOf(snap.HRZ), RMSSDZ: copyOf(snap.RMSSDZ), SCRRateZ: copyOf(snap.SCRRateZ), EDASlopeZ: copyOf(snap.EDASlopeZ)}
+	if m == (protocols.Metrics{}) {
+		return
+	}
+	r.lastZ = ms
+	r.apply(r.feed(protocols.Event{Type: protocols.EvMetrics, Metrics: &m}), 0)
+}
+
+func copyOf(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
