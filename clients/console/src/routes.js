@@ -17,6 +17,9 @@ export const ROUTES = [
   { path: '/groups', nav: 'groups', access: 'moderator', title: 'console.nav.groups', load: () => import('./views/groups.js') },
   { path: '/users', nav: 'users', access: 'admin', title: 'console.nav.users', load: () => import('./views/users.js') },
   { path: '/settings', nav: 'settings', access: 'admin', title: 'console.nav.settings', load: () => import('./views/clinic.js') },
+  // support-group safety lists: read by moderators, edited by therapists and clinic admins (server: GET moderator, PUT therapist)
+  { path: '/crisis-resources', nav: 'crisis-resources', access: 'moderator', title: 'console.crisis.title', load: () => import('./views/crisis.js') },
+  { path: '/phrases', nav: 'phrases', access: 'moderator', title: 'console.phrases.title', load: () => import('./views/phrases.js') },
   { path: '/audit', nav: 'audit', access: 'admin', title: 'console.nav.audit', load: () => import('./views/audit.js') },
   { path: '/translations', nav: 'translations', access: 'admin', title: 'console.nav.translations', load: () => import('./views/translations.js') },
 ];

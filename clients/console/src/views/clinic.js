@@ -5,6 +5,7 @@
 import { h, mount, field } from '../dom.js';
 import { onSubmit, formError, notAvailable } from '../forms.js';
 import { errorBox } from '../shell.js';
+import { regionNames } from '../regions.js';
 
 export async function render(app, root) {
   const { t } = app;
@@ -47,14 +48,4 @@ export async function render(app, root) {
     app.announce(t('console.saved'));
   }, app);
   root.append(form);
-}
-
-/** regionNames names ISO country codes in locale (the code itself where the browser has no name). */
-function regionNames(locale) {
-  try {
-    const dn = new Intl.DisplayNames([locale], { type: 'region', fallback: 'code' });
-    return { of: (c) => dn.of(c) || c, lang: dn.resolvedOptions().locale };
-  } catch {
-    return { of: (c) => c, lang: 'und' };
-  }
 }
