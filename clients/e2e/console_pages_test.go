@@ -14,6 +14,9 @@ var consolePages = []struct{ name, hash string }{
 	{"sessions", "#/sessions"},
 	{"groups", "#/groups"},
 	{"users", "#/users"},
+	{"settings", "#/settings"},
+	{"crisis-resources", "#/crisis-resources"},
+	{"phrases", "#/phrases"},
 	{"audit", "#/audit"},
 	{"translations", "#/translations"},
 }
