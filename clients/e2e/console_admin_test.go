@@ -80,6 +80,42 @@ func TestConsoleAdminFlow(t *testing.T) {
 				}
 			})
 
+			t.Run("counted message in Arabic asks for its five plural forms", func(t *testing.T) {
+				if locale != "en" {
+					t.Skip("the form's plural fields follow the edited language, not the console's: one pass is enough")
+				}
+				Go(t, p, "#/translations")
+				Wait(t, p, `document.querySelector('#ov-h ~ form select[name=locale]')`, 10*time.Second)
+				chooseByKeyboard(t, p, `#ov-h ~ form select[name=locale]`, "ar")
+				Wait(t, p, `document.querySelectorAll('#plural-forms input[data-form]').length === 5`, 5*time.Second)
+				if got := MustEval[string](p, `[...document.querySelectorAll('#plural-forms input[data-form]')].map(i => i.dataset.form).join()`); got != "zero,one,two,few,many" {
+					t.Fatalf("Arabic plural fields %q", got)
+				}
+				Do(t, p, chromedp.SendKeys(`input[name=id]`, "console.patients.count"), chromedp.SendKeys(`textarea[name="text.other"]`, "{{.Count}} مراجع"))
+				Wait(t, p, `document.querySelector('#ov-h ~ form > p.hint').textContent.length > 0`, 10*time.Second)
+				Do(t, p, chromedp.Click(`#plural-forms summary`), chromedp.SendKeys(`#plural-forms input[data-form=one]`, "مراجع واحد"),
+					chromedp.Click(`#ov-h ~ form button[type=submit]`))
+				// Four forms missing: refused, with the reason, and nothing stored.
+				Wait(t, p, `[...document.querySelectorAll('#ov-h ~ form .error, #ov-h ~ form .field-error')].some(e => e.textContent.trim())`, 10*time.Second)
+				var n int64
+				env.Server.App.Store.DB.Model(&store.MessageOverride{}).Where("clinic_id = ? AND message_id = ?", env.Clinic.ID, "console.patients.count").Count(&n)
+				if n != 0 {
+					t.Fatalf("an override missing plural forms was stored")
+				}
+				for form, text := range map[string]string{"zero": "لا مراجعين", "two": "مراجعان", "few": "{{.Count}} مراجعين", "many": "{{.Count}} مراجعًا"} {
+					Do(t, p, chromedp.SendKeys(`#plural-forms input[data-form=`+form+`]`, text))
+				}
+				Do(t, p, chromedp.Click(`#ov-h ~ form button[type=submit]`))
+				Wait(t, p, `[...document.querySelectorAll('#ov-h ~ div tbody tr')].some(r => r.textContent.includes('console.patients.count'))`, 10*time.Second)
+				var ov store.MessageOverride
+				if err := env.Server.App.Store.DB.Take(&ov, "clinic_id = ? AND message_id = ?", env.Clinic.ID, "console.patients.count").Error; err != nil ||
+					ov.Locale != "ar" || !strings.Contains(ov.Text, `"few":"{{.Count}} مراجعين"`) {
+					t.Fatalf("stored %+v (%v)", ov, err)
+				}
+				Do(t, p, chromedp.Click(`#ov-h ~ div tbody tr button`))
+				Wait(t, p, `!document.querySelector('#ov-h ~ div tbody')`, 10*time.Second)
+			})
+
 			t.Run("clinic settings", func(t *testing.T) {
 				want := map[string]struct{ lang, country string }{"en": {"de", "DE"}, "en-XA": {"fr", "FR"}, "ar": {"ar", "EG"}}[locale]
 				db := env.Server.App.Store.DB

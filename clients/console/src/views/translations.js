@@ -5,6 +5,7 @@ import { h, mount, field, table, select } from '../dom.js';
 import { onSubmit, formError, notAvailable } from '../forms.js';
 import { errorBox } from '../shell.js';
 import { LOCALES, PREFIXES } from '../i18n.js';
+import { pluralForms, pluralText } from '../plural.js';
 
 export async function render(app, root) {
   const { t } = app;
@@ -61,21 +62,34 @@ function editForm(app, done) {
       mount(current, typeof text === 'string' ? [t('console.i18n.default'), ': ', h('span', { translate: 'no', lang: r.locale }, text)] : t('console.i18n.unknown_id'));
     } catch { current.textContent = ''; }
   };
+  // the chosen language's plural forms besides the main text ("other"),
+  // each labelled by counts that pick it: Arabic asks for five, Chinese none
+  const plurals = h('div', {});
+  const drawPlurals = () => {
+    const forms = pluralForms(locSel.value);
+    const fmt = new Intl.NumberFormat(locSel.value);
+    mount(plurals, forms.length ? h('details', { id: 'plural-forms' },
+      h('summary', {}, t('console.i18n.plural_forms')), h('p', { class: 'hint' }, t('console.i18n.plural_hint')),
+      forms.map(({ form, examples }) => field(t('console.i18n.plural_for', { Examples: examples.map((n) => fmt.format(n)).join(', ') }),
+        h('input', { name: `text.${form}`, lang: locSel.value, dir: 'auto', 'data-form': form })))) : []);
+  };
+  drawPlurals();
   idInput.addEventListener('change', show);
-  locSel.addEventListener('change', show);
+  locSel.addEventListener('change', () => { show(); drawPlurals(); });
   const form = h('form', { class: 'card', novalidate: true },
     h('div', { class: 'row' }, field(t('core.language'), locSel), field(t('console.i18n.message'), idInput, t('console.i18n.message_hint'))),
     current,
     field(t('console.i18n.override'), h('textarea', { name: 'text.other', rows: 2, required: true })),
-    field(t('console.i18n.one_form'), h('input', { name: 'text.one' }), t('console.i18n.one_hint')),
+    plurals,
     err, h('button', { type: 'submit', class: 'primary' }, t('core.save')));
   onSubmit(form, err, async (d) => {
-    const text = { other: d.get('text.other') || '' };
-    if (d.get('text.one')) text.one = d.get('text.one');
+    const forms = Object.fromEntries([...plurals.querySelectorAll('input[data-form]')].map((i) => [i.dataset.form, i.value]));
+    const text = pluralText(d.get('text.other') || '', forms);
     await app.api.put('/api/i18n/overrides', { locale: d.get('locale'), id: d.get('id').trim(), text });
     app.announce(t('console.i18n.saved'));
     form.reset();
     current.textContent = '';
+    drawPlurals();
     done();
   }, app);
   return form;
