@@ -3,7 +3,9 @@
 // signalling (DESIGN.md §3): gather every ICE candidate, POST the offer,
 // apply the answer. No trickle is needed on a LAN or loopback. Frames use the
 // shared envelope {"v":1,"type","seq","t","body"}; the server sends them as
-// binary UTF-8 JSON, so both string and binary messages are decoded.
+// binary UTF-8 JSON, so both string and binary messages are decoded. Frames
+// that queued up for a member while the room was busy arrive together in one
+// message, one per line (docs/groups.md).
 //
 // connect(url, headers, onFrame, {onClose, credentials}) → {pc, channel, send(type, body), close()}.
 // headers carry the member's Bearer token or the moderator's CSRF token
@@ -14,9 +16,12 @@ export async function connect(url, headers, onFrame, { onClose = () => {}, crede
   channel.binaryType = 'arraybuffer';
   const utf8 = new TextDecoder();
   channel.onmessage = (ev) => {
-    let frame;
-    try { frame = JSON.parse(typeof ev.data === 'string' ? ev.data : utf8.decode(ev.data)); } catch { return; } // a bad frame is ignored
-    onFrame(frame);
+    const text = typeof ev.data === 'string' ? ev.data : utf8.decode(ev.data);
+    for (const line of text.split('\n')) {
+      let frame;
+      try { frame = JSON.parse(line); } catch { continue; } // a bad frame is ignored
+      onFrame(frame);
+    }
   };
   let closed = false;
   const done = () => { if (!closed) { closed = true; onClose(); } };

@@ -2,6 +2,8 @@ package groups
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -142,11 +144,13 @@ func (r *room) publish(rec chatRecord, redacted bool) {
 func (r *room) holdCrisis(ctx context.Context, c *conn, text string) {
 	item := store.GroupQueueItem{ID: store.NewID(), RoomID: r.row.ID, Kind: "crisis", MessageID: store.NewID(),
 		Pseudonym: c.pseudonym, Text: text, CreatedAt: r.s.now().UTC()}
-	if err := r.s.store.DB.WithContext(ctx).Create(&item).Error; err != nil {
-		r.s.log.Error("queueing held crisis message", slog.Any("err", err))
+	if err := r.recordHold(ctx, item); err != nil {
+		// The hold goes on: the message is never broadcast from here, and
+		// the member's resources and the moderators' alert matter more than
+		// the record. The error is logged for the operator (no text in it).
+		r.s.log.Error("recording held crisis message", slog.String("room_id", item.RoomID),
+			slog.String("queue_id", item.ID), slog.Any("err", err))
 	}
-	_ = store.Audit(ctx, r.s.store.DB, store.AuditEvent{ClinicID: r.row.ClinicID, ActorID: "automod", Action: "group.crisis_held",
-		Target: "group_room", TargetID: r.row.ID, Detail: detail(map[string]any{"pseudonym": c.pseudonym, "queue_id": item.ID})})
 	res, err := r.s.resourcesFor(ctx, r.row)
 	if err != nil {
 		r.s.log.Error("loading crisis resources", slog.Any("err", err))
@@ -159,6 +163,22 @@ func (r *room) holdCrisis(ctx context.Context, c *conn, text string) {
 		"verified_label": c.loc.T("group.crisis.verified", nil), "resources": res}))
 	r.alertLocked(map[string]any{"kind": "crisis", "queue_id": item.ID, "member_id": c.memberID, "pseudonym": c.pseudonym,
 		"text": text, "message": r.loc.T("group.alert.crisis", map[string]any{"Name": c.pseudonym})})
+}
+
+// recordHold queues a held message for review and audits the hold. Each is
+// tried even if the other fails: the audit says the message was held, which
+// is true whether or not the queue took it.
+func (r *room) recordHold(ctx context.Context, item store.GroupQueueItem) error {
+	var errs []error
+	if err := r.s.store.DB.WithContext(ctx).Create(&item).Error; err != nil {
+		errs = append(errs, fmt.Errorf("groups: queueing held crisis message: %w", err))
+	}
+	ev := store.AuditEvent{ClinicID: r.row.ClinicID, ActorID: "automod", Action: "group.crisis_held", Target: "group_room",
+		TargetID: item.RoomID, Detail: detail(map[string]any{"pseudonym": item.Pseudonym, "queue_id": item.ID})}
+	if err := store.Audit(ctx, r.s.store.DB, ev); err != nil {
+		errs = append(errs, fmt.Errorf("groups: auditing held crisis message: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 func (r *room) onTyping(c *conn) {

@@ -14,3 +14,6 @@ func (s *Service) SweepNow() error {
 	}
 	return <-done
 }
+
+// MaxLobby is how many members may wait in a room's lobby.
+const MaxLobby = maxLobby

@@ -64,6 +64,7 @@ type room struct {
 	mu      sync.Mutex
 	row     store.GroupRoom
 	conns   map[string]*conn
+	holds   map[string]time.Time // member id → seat held until (seats.go)
 	seq     uint64
 	recent  []chatRecord
 	joined  []presence
@@ -87,7 +88,7 @@ func (s *Service) live(ctx context.Context, roomID string) (*room, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r = s.rooms[roomID]; r == nil {
-		r = &room{s: s, row: row, conns: map[string]*conn{}, loc: s.localizer(row.ClinicID, row.Locale)}
+		r = &room{s: s, row: row, conns: map[string]*conn{}, holds: map[string]time.Time{}, loc: s.localizer(row.ClinicID, row.Locale)}
 		s.rooms[roomID] = r
 	}
 	return r, nil
@@ -185,6 +186,10 @@ func (r *room) dropLocked(c *conn) {
 	if c.admitted || c.role == RoleModerator {
 		r.left = append(r.left, presence{c.pseudonym, c.role})
 		r.schedulePresenceLocked()
+	}
+	if c.admitted && c.role == RoleMember {
+		// Keep the seat a while: a dropped link is usually back in seconds.
+		r.holds[c.memberID] = r.s.now().Add(SeatHold)
 	}
 	if c.role == RoleModerator && r.row.RequireModerator && r.moderatorsLocked() == 0 && !r.ended {
 		r.broadcastLocked(r.noticeLocked(r.loc, "group.notice.waiting_moderator", nil), inRoom)

@@ -171,14 +171,6 @@ func (s *Service) join(c echo.Context) error {
 	case StateEnded, StateClosed, StateLocked:
 		return apierr.New(apierr.SessionState).With("State", string(s.stateOf(row)))
 	}
-	var count int64
-	if err := s.store.DB.WithContext(ctx).Model(&store.GroupMember{}).
-		Where("room_id = ? AND removed_at IS NULL AND banned_at IS NULL", row.ID).Count(&count).Error; err != nil {
-		return apierr.Errorf("groups: counting members: %w", err)
-	}
-	if int(count) >= row.Capacity {
-		return apierr.New(apierr.RoomFull)
-	}
 	name := NewPseudonym()
 	if req.Pseudonym != "" {
 		var ok bool
@@ -193,18 +185,45 @@ func (s *Service) join(c echo.Context) error {
 	if !row.Lobby {
 		m.AdmittedAt = &now
 	}
-	if err := s.store.DB.WithContext(ctx).Create(&m).Error; err != nil {
-		if req.Pseudonym != "" {
+	if err := s.createMember(ctx, row, &m, req.Pseudonym != ""); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, JoinResponse{RoomID: row.ID, MemberID: m.ID, Token: token, Pseudonym: m.Pseudonym,
+		Admitted: m.AdmittedAt != nil, Rules: rulesText(s.requestLocalizer(c, row), row), Topic: row.Topic})
+}
+
+// createMember stores a new member: one admitted at once takes a seat
+// first (a full room refuses it), one for the lobby needs room in the lobby.
+func (s *Service) createMember(ctx context.Context, row store.GroupRoom, m *store.GroupMember, chosenName bool) error {
+	if m.AdmittedAt == nil {
+		if err := s.lobbyHasRoom(ctx, row.ID); err != nil {
+			return err
+		}
+		return s.insertMember(ctx, m, chosenName)
+	}
+	undo, err := s.seat(ctx, row.ID, m.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.insertMember(ctx, m, chosenName); err != nil {
+		undo()
+		return err
+	}
+	return nil
+}
+
+func (s *Service) insertMember(ctx context.Context, m *store.GroupMember, chosenName bool) error {
+	if err := s.store.DB.WithContext(ctx).Create(m).Error; err != nil {
+		if chosenName {
 			return apierr.New(apierr.Conflict)
 		}
 		// A generated name collided inside the room: one retry with a fresh one.
 		m.Pseudonym = NewPseudonym()
-		if err := s.store.DB.WithContext(ctx).Create(&m).Error; err != nil {
+		if err := s.store.DB.WithContext(ctx).Create(m).Error; err != nil {
 			return apierr.Errorf("groups: creating member: %w", err)
 		}
 	}
-	return c.JSON(http.StatusCreated, JoinResponse{RoomID: row.ID, MemberID: m.ID, Token: token, Pseudonym: m.Pseudonym,
-		Admitted: m.AdmittedAt != nil, Rules: rulesText(s.requestLocalizer(c, row), row), Topic: row.Topic})
+	return nil
 }
 
 // rejoin checks a returning member's token. A banned, unknown or other-room
@@ -216,6 +235,11 @@ func (s *Service) rejoin(c echo.Context, row store.GroupRoom, token string) erro
 	}
 	if st := s.stateOf(row); st == StateEnded || st == StateClosed {
 		return apierr.New(apierr.SessionState).With("State", string(st))
+	}
+	// A member still seated always gets back in; one whose seat lapsed
+	// while away needs a free one, like anyone joining.
+	if err := s.seatIfAdmitted(c.Request().Context(), m); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, JoinResponse{RoomID: row.ID, MemberID: m.ID, Pseudonym: m.Pseudonym,
 		Admitted: m.AdmittedAt != nil && m.RemovedAt == nil, Rules: rulesText(s.requestLocalizer(c, row), row), Topic: row.Topic})
@@ -268,6 +292,9 @@ func (s *Service) memberPeer(c echo.Context) error {
 		// The token is already connected: a second holder is refused rather
 		// than allowed to push the first one out.
 		return apierr.New(apierr.Conflict)
+	}
+	if err := s.seatIfAdmitted(ctx, m); err != nil {
+		return err
 	}
 	locale := c.QueryParam("lang")
 	if locale == "" {
@@ -374,7 +401,7 @@ func (s *Service) wireChannel(r *room, cn *conn, dc *webrtc.DataChannel) {
 			return
 		}
 		cn.dc = dc
-		cn.out = rtc.NewOutbox(dc, s.limits().OutboxCapacity)
+		cn.out = rtc.NewBatchingOutbox(dc, s.limits().OutboxCapacity, 16<<10)
 		r.mu.Unlock()
 		r.attach(cn)
 	})

@@ -3,6 +3,7 @@ package groups
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -84,6 +85,10 @@ func (s *Service) action(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	undoSeat, err := s.seatToAdmit(ctx, m, req.Action)
+	if err != nil {
+		return err
+	}
 	ev.Detail = detail(info)
 	err = s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := apply(tx); err != nil {
@@ -92,6 +97,10 @@ func (s *Service) action(c echo.Context) error {
 		return store.Audit(ctx, tx, ev)
 	})
 	if err != nil {
+		undoSeat()
+		if errors.Is(err, errAlreadyEnded) {
+			return apierr.New(apierr.SessionState).With("State", string(StateEnded))
+		}
 		return apierr.Errorf("groups: %s: %w", req.Action, err)
 	}
 	s.announce(ctx, row, m, req, info)
@@ -163,13 +172,22 @@ func (s *Service) prepareDelete(row store.GroupRoom, req ActionRequest, info map
 	return func(tx *gorm.DB) error { return tx.Create(&item).Error }, nil
 }
 
+// errAlreadyEnded rolls back an end that another one got to first.
+var errAlreadyEnded = errors.New("groups: room already ended")
+
 // prepareEnd ends the room: member records (token hashes, pseudonyms) go at
 // once; review items go now or after the room's retention days. The audit
 // trail stays, by clinic policy.
 func (s *Service) prepareEnd(row store.GroupRoom, now time.Time) func(*gorm.DB) error {
 	return func(tx *gorm.DB) error {
-		if err := tx.Model(&store.GroupRoom{}).Where("id = ?", row.ID).Update("ended_at", now).Error; err != nil {
-			return err
+		// Only a room not yet ended: a moderator and the schedule may end
+		// it at the same moment, and it ends (and is audited) once.
+		res := tx.Model(&store.GroupRoom{}).Where("id = ? AND ended_at IS NULL", row.ID).Update("ended_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errAlreadyEnded
 		}
 		if row.RetainDays == 0 {
 			if err := tx.Where("room_id = ?", row.ID).Delete(&store.GroupQueueItem{}).Error; err != nil {
@@ -196,13 +214,7 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 		return
 	}
 	if req.Action == ActEnd {
-		r.mu.Lock()
-		r.broadcastLocked(outbound("room.ended", r.nextSeq(), map[string]any{}), nil)
-		r.mu.Unlock()
-		r.closeAll("group.notice.ended")
-		s.mu.Lock()
-		delete(s.rooms, row.ID)
-		s.mu.Unlock()
+		s.closeEnded(row.ID, r)
 		return
 	}
 	r.mu.Lock()
@@ -225,6 +237,7 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 			r.sendLocked(target, r.noticeLocked(target.loc, id, nil))
 			r.dropLocked(target)
 		}
+		delete(r.holds, m.ID) // the seat is free at once
 	case ActAdmit:
 		if target != nil && !target.admitted {
 			target.admitted = true
@@ -253,6 +266,17 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 	}
 	// Every moderator sees every action at once.
 	r.broadcastLocked(outbound("mod.action", r.nextSeq(), map[string]any{"action": req.Action, "info": info}), isModerator)
+}
+
+// closeEnded tells everyone in an ended room and closes its peers.
+func (s *Service) closeEnded(roomID string, r *room) {
+	r.mu.Lock()
+	r.broadcastLocked(outbound("room.ended", r.nextSeq(), map[string]any{}), nil)
+	r.mu.Unlock()
+	r.closeAll("group.notice.ended")
+	s.mu.Lock()
+	delete(s.rooms, roomID)
+	s.mu.Unlock()
 }
 
 // AuditEntry is one moderation event as moderators see it.
@@ -361,9 +385,26 @@ func (s *Service) resolve(c echo.Context) error {
 		return apierr.Errorf("groups: resolving queue item: %w", err)
 	}
 	if r := s.loaded(row.ID); r != nil && req.Decision == "release" {
-		r.publish(chatRecord{ID: it.MessageID, Pseudonym: it.Pseudonym, Role: RoleMember, Text: it.Text, At: now}, false)
+		r.publish(chatRecord{ID: it.MessageID, MemberID: s.senderID(ctx, it), Pseudonym: it.Pseudonym, Role: RoleMember,
+			Text: it.Text, At: now}, false)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"ok": true})
+}
+
+// senderID finds the member who wrote a held message, so that clients
+// attribute the released message to the right pseudonym as they do any
+// other (from_id). Pseudonyms are unique within a room, and member records
+// last as long as the room. "" (logged) if the sender cannot be found: the
+// message still goes out, under its pseudonym.
+func (s *Service) senderID(ctx context.Context, it store.GroupQueueItem) string {
+	var m store.GroupMember
+	err := s.store.DB.WithContext(ctx).Select("id").Take(&m, "room_id = ? AND pseudonym = ?", it.RoomID, it.Pseudonym).Error
+	if err != nil {
+		s.log.Warn("releasing a held message without its sender's id", slog.String("queue_id", it.ID),
+			slog.Any("err", fmt.Errorf("groups: finding the sender: %w", err)))
+		return ""
+	}
+	return m.ID
 }
 
 // resourcesFor lists crisis resources for a room: the clinic's curated list

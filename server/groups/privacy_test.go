@@ -88,9 +88,7 @@ func TestPrivacyScanAfterRoomLife(t *testing.T) {
 	}
 	// The raw bytes too: rows deleted at the room's end must be zeroed
 	// (secure_delete), not left in free pages of the file or in the WAL.
-	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
-		t.Fatalf("checkpointing: %v", err)
-	}
+	checkpoint(t, db)
 	for _, path := range []string{e.srv.App.Store.Path, e.srv.App.Store.Path + "-wal"} {
 		raw, err := os.ReadFile(path)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {

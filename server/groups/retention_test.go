@@ -32,12 +32,7 @@ func (e *env) reviewKinds(t *testing.T, roomID string) map[string]int {
 // WAL after a checkpoint: deleted rows must be zeroed, not left in free pages.
 func (e *env) rawHolds(t *testing.T, secrets []string) []string {
 	t.Helper()
-	// Raw and Scan, not Exec: the pragma answers a row, and a statement left
-	// unread keeps the pooled connection from committing later transactions.
-	var ck struct{ Busy, Log, Checkpointed int }
-	if err := e.srv.App.Store.DB.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&ck).Error; err != nil {
-		t.Fatalf("checkpointing: %v", err)
-	}
+	checkpoint(t, e.srv.App.Store.DB)
 	var found []string
 	for _, path := range []string{e.srv.App.Store.Path, e.srv.App.Store.Path + "-wal"} {
 		raw, err := os.ReadFile(path)

@@ -3,7 +3,6 @@ package groups_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -174,73 +173,6 @@ func TestMuteExpiresOnItsOwn(t *testing.T) {
 			marker := "marker " + tc.name
 			mod.send("chat.send", map[string]any{"text": marker})
 			pb.expectClean("chat.msg", textIs(marker), textIs(text))
-		})
-	}
-}
-
-// TestRoomCapacity: a room takes at most its capacity of members (lobby and
-// admitted alike); the next is refused with room_full until a seat is
-// freed by a removal or a ban; a returning member's token is not refused.
-func TestRoomCapacity(t *testing.T) {
-	t.Parallel()
-	e := start(t, nil)
-	for _, tc := range []struct {
-		capacity int
-		want     int
-	}{{1, http.StatusUnprocessableEntity}, {groups.MaxCapacity + 1, http.StatusUnprocessableEntity}, {2, http.StatusCreated}} {
-		st, raw := e.mod.Raw(http.MethodPost, "/api/groups/rooms", map[string]any{"topic": "Capacity check", "locale": "en", "capacity": tc.capacity})
-		if tc.want == http.StatusCreated {
-			wantStatus(t, fmt.Sprintf("capacity %d", tc.capacity), st, raw, tc.want, "", "")
-		} else {
-			wantStatus(t, fmt.Sprintf("capacity %d", tc.capacity), st, raw, tc.want, "validation", "capacity")
-		}
-	}
-	room := e.room(t, map[string]any{"lobby": true, "capacity": 2})
-	tokens := map[string]groups.JoinResponse{}
-	join := func(as string) (int, []byte) {
-		st, raw := e.anon(t).Raw(http.MethodPost, "/api/groups/join", map[string]any{"code": room.Code, "accept_rules": true})
-		if st == http.StatusCreated {
-			var jr groups.JoinResponse
-			if err := json.Unmarshal(raw, &jr); err != nil {
-				t.Fatal(err)
-			}
-			tokens[as] = jr
-		}
-		return st, raw
-	}
-	for _, tc := range []struct {
-		name   string
-		before func(t *testing.T)
-		as     string
-		rejoin bool
-		want   int
-		code   string
-	}{
-		{name: "first seat", as: "a", want: http.StatusCreated},
-		{name: "second seat (capacity 2)", as: "b", want: http.StatusCreated},
-		{name: "third: full", as: "c", want: http.StatusConflict, code: "room_full"},
-		{name: "returning member's token", as: "a", rejoin: true, want: http.StatusOK},
-		{name: "a removal frees a seat", as: "c", want: http.StatusCreated, before: func(t *testing.T) {
-			e.act(t, room.ID, groups.ActionRequest{Action: groups.ActRemove, MemberID: tokens["a"].MemberID, Reason: "seat"})
-		}},
-		{name: "full again", as: "d", want: http.StatusConflict, code: "room_full"},
-		{name: "a ban frees a seat", as: "d", want: http.StatusCreated, before: func(t *testing.T) {
-			e.act(t, room.ID, groups.ActionRequest{Action: groups.ActBan, MemberID: tokens["b"].MemberID, Reason: "abuse"})
-		}},
-		{name: "full once more", as: "e", want: http.StatusConflict, code: "room_full"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.before != nil {
-				tc.before(t)
-			}
-			var st int
-			var raw []byte
-			if tc.rejoin {
-				st, raw = e.anon(t).Raw(http.MethodPost, "/api/groups/join", map[string]any{"code": room.Code, "token": tokens[tc.as].Token})
-			} else {
-				st, raw = join(tc.as)
-			}
-			wantStatus(t, tc.name, st, raw, tc.want, tc.code, "")
 		})
 	}
 }

@@ -7,6 +7,8 @@ package groups
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -187,10 +189,22 @@ func (s *Service) Close(ctx context.Context) error {
 	return nil
 }
 
-// sweep purges review items whose retention ran out (and deleted messages
-// whose review window closed), once a minute.
+// sweep ends rooms whose scheduled close has passed and purges review
+// items whose retention ran out (and deleted messages whose review window
+// closed), once a minute.
 func (s *Service) sweep() {
 	defer s.wg.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.wg.Add(1)
+	go func() { // a pass under way stops with the service
+		defer s.wg.Done()
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -198,18 +212,28 @@ func (s *Service) sweep() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			if err := s.purgeExpired(context.Background()); err != nil {
-				s.log.Warn("purging expired review items", slog.Any("err", err))
+			if err := s.sweepPass(ctx); err != nil {
+				s.log.Warn("retention sweep", slog.Any("err", err))
 			}
 		case done := <-s.sweepNow:
-			done <- s.purgeExpired(context.Background())
+			done <- s.sweepPass(ctx)
 		}
 	}
 }
 
+// sweepPass ends due rooms first, so that their review items get their
+// purge date (or go) in the same pass.
+func (s *Service) sweepPass(ctx context.Context) error {
+	return errors.Join(s.endDue(ctx), s.purgeExpired(ctx))
+}
+
 func (s *Service) purgeExpired(ctx context.Context) error {
-	return s.store.DB.WithContext(ctx).Where("purge_at IS NOT NULL AND purge_at < ?", s.now().UTC()).
+	err := s.store.DB.WithContext(ctx).Where("purge_at IS NOT NULL AND purge_at < ?", s.now().UTC()).
 		Delete(&store.GroupQueueItem{}).Error
+	if err != nil {
+		return fmt.Errorf("groups: purging expired review items: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) localizer(clinicID, locale string) *i18n.Localizer {

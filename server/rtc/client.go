@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/transport/v4"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -36,14 +37,27 @@ type DialOptions struct {
 	OnMessage func(label string, msg webrtc.DataChannelMessage)
 }
 
+// ClientOption adjusts a client peer's settings before its API is built.
+type ClientOption func(*webrtc.SettingEngine)
+
+// WithNet sends the client's ICE sockets through n instead of the host's
+// network: link-fault tests pass a faultnet.Net to drop or delay the
+// peer's real packets.
+func WithNet(n transport.Net) ClientOption {
+	return func(se *webrtc.SettingEngine) { se.SetNet(n) }
+}
+
 // NewClientAPI returns a pion API for client peers on loopback.
-func NewClientAPI() *webrtc.API {
+func NewClientAPI(opts ...ClientOption) *webrtc.API {
 	se := webrtc.SettingEngine{}
 	se.LoggerFactory = pionLogs{slog.New(slog.DiscardHandler)}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	loopbackOnly(&se)
 	se.SetICETimeouts(2*time.Second, 5*time.Second, 500*time.Millisecond)
-	return webrtc.NewAPI(webrtc.WithSettingEngine(se))
+	for _, o := range opts {
+		o(&se)
+	}
+	return dataOnlyAPI(se)
 }
 
 // Dial connects a new peer to the server and waits until every channel is open.

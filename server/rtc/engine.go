@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -79,8 +80,16 @@ func NewEngine(opts Options) (*Engine, error) {
 		se.SetICEUDPMux(mux)
 		e.mux = mux
 	}
-	e.api = webrtc.NewAPI(webrtc.WithSettingEngine(se))
+	e.api = dataOnlyAPI(se)
 	return e, nil
+}
+
+// dataOnlyAPI builds a pion API for peers that carry data channels only.
+// pion's default RTP interceptors (NACK, RTCP reports, TWCC) are left out:
+// each would run its own ticker goroutines per connection, waking thousands
+// of times a second across a busy server for media Haven never sends.
+func dataOnlyAPI(se webrtc.SettingEngine) *webrtc.API {
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 }
 
 func loopbackOnly(se *webrtc.SettingEngine) {

@@ -23,6 +23,7 @@ const maxBuffered = 1 << 20
 // goroutine per outbox moves messages into the channel as it drains.
 type Outbox struct {
 	dc    *webrtc.DataChannel
+	batch int // see NewBatchingOutbox; 0 sends frames one by one
 	queue chan []byte
 	low   chan struct{}
 	done  chan struct{}
@@ -42,6 +43,18 @@ func NewOutbox(dc *webrtc.DataChannel, capacity int) *Outbox {
 	})
 	o.wg.Add(1)
 	go o.run()
+	return o
+}
+
+// NewBatchingOutbox is an outbox that, when frames have queued up behind
+// the one being sent, joins them into one data-channel message of at most
+// maxBytes, newline-separated (JSON text holds no raw newline). A peer that
+// keeps up gets its frames one by one; a peer that falls behind in a burst
+// (a room's fan-out) gets fewer, larger messages instead of a longer queue:
+// the per-message cost of SCTP, DTLS and the socket is paid once per batch.
+func NewBatchingOutbox(dc *webrtc.DataChannel, capacity, maxBytes int) *Outbox {
+	o := NewOutbox(dc, capacity)
+	o.batch = maxBytes
 	return o
 }
 
@@ -71,23 +84,56 @@ func (o *Outbox) Close() {
 
 func (o *Outbox) run() {
 	defer o.wg.Done()
+	var carry []byte // a frame taken from the queue that did not fit the last batch
 	for {
-		select {
-		case <-o.done:
-			return
-		case msg := <-o.queue:
-			for o.dc.BufferedAmount() > maxBuffered {
-				select {
-				case <-o.low:
-				case <-o.done:
-					return
-				}
+		msg := carry
+		carry = nil
+		if msg == nil {
+			select {
+			case <-o.done:
+				return
+			case msg = <-o.queue:
 			}
-			if err := o.dc.Send(msg); err != nil {
-				// The channel is closing; the peer's owner notices through
-				// its connection state and cleans up.
+		}
+		for o.dc.BufferedAmount() > maxBuffered {
+			select {
+			case <-o.low:
+			case <-o.done:
 				return
 			}
 		}
+		if o.batch > 0 {
+			msg, carry = o.gather(msg)
+		}
+		if err := o.dc.Send(msg); err != nil {
+			// The channel is closing; the peer's owner notices through
+			// its connection state and cleans up.
+			return
+		}
+	}
+}
+
+// gather joins first with the frames already queued behind it, up to
+// o.batch bytes; the first frame that does not fit is returned as carry.
+// Frames are shared between many outboxes (one fan-out), so the batch is a
+// new buffer, never an append to first.
+func (o *Outbox) gather(first []byte) (frame, carry []byte) {
+	frame = first
+	joined := false
+	for {
+		var next []byte
+		select {
+		case next = <-o.queue:
+		default:
+			return frame, nil
+		}
+		if len(frame)+1+len(next) > o.batch {
+			return frame, next
+		}
+		if !joined {
+			frame = append(make([]byte, 0, 4*len(first)), first...)
+			joined = true
+		}
+		frame = append(append(frame, '\n'), next...)
 	}
 }

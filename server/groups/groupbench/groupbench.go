@@ -249,9 +249,17 @@ func (r *run) dial(ctx context.Context, api *webrtc.API, room store.GroupRoom) (
 	return m, nil
 }
 
-// received times one delivery. Only chat.msg frames are decoded fully.
+// received times the deliveries in one data-channel message: the room
+// batches frames that queued up for a member, newline-separated.
 func (r *run) received(m *member, data []byte) {
 	now := time.Now()
+	for frame := range bytes.SplitSeq(data, []byte{'\n'}) {
+		r.frame(m, frame, now)
+	}
+}
+
+// frame times one delivery. Only chat.msg frames are decoded fully.
+func (r *run) frame(m *member, data []byte, now time.Time) {
 	if !bytes.Contains(data, []byte(`"chat.msg"`)) {
 		if bytes.Contains(data, []byte(`"peer_too_slow"`)) && m.closed.CompareAndSwap(false, true) {
 			r.dropped.Add(1)

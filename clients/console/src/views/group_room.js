@@ -187,7 +187,7 @@ export async function mountRoom(app, box, id) {
 
   // ---- moderation log ----
   function drawAudit() {
-    const who = (e) => (e.actor_id === 'automod' ? t('console.groups.audit.automod') : e.actor_name || '');
+    const who = (e) => (e.actor_id === 'automod' ? t('console.groups.audit.automod') : e.actor_id === 'system' ? t('console.groups.audit.system') : e.actor_name || '');
     const rows = [...audit].reverse();
     mount(auditBox, rows.length ? table(t('console.groups.audit'), [
       { label: t('console.groups.audit.when'), cell: (e) => h('time', { datetime: e.at }, app.i18n.date(e.at)) },
