@@ -294,4 +294,24 @@ func TestGroupResourcesCuratedInConsole(t *testing.T) {
 		}
 		CheckPage(t, q, "en", "group-phrases-moderator")
 	})
+
+	// Dropping the clinic's list brings Haven's built-in one back (asked first).
+	t.Run("restore the built-in list", func(t *testing.T) {
+		Go(t, p, "#/phrases?locale=de&kind=crisis")
+		Wait(t, p, `document.querySelector('#phrase-restore') && !document.querySelector('#phrase-restore').hidden`, 10*time.Second)
+		MustEval[bool](p, `(() => { window.confirm = () => true; return true; })()`)
+		clickQ(t, p, `#phrase-restore`)
+		Wait(t, p, `document.querySelector('#phrase-status').textContent === `+jsString(msg(t, env, "de", "console.phrases.restored"))+` && document.querySelector('#phrase-restore').hidden`, 10*time.Second)
+		if MustEval[string](p, `document.querySelector('#phrase-source').textContent`) != msg(t, env, "de", "console.phrases.builtin") ||
+			MustEval[bool](p, `[...document.querySelectorAll('#phrase-list li .phrase')].some(s => s.textContent === `+jsString(phrase)+`)`) {
+			t.Error("after the restore the page does not show Haven's built-in list")
+		}
+		var rows, audits int64
+		db.Model(&store.GroupPhraseList{}).Where("clinic_id = ? AND locale = ? AND kind = ?", env.Clinic.ID, "de", "crisis").Count(&rows)
+		db.Model(&store.AuditEvent{}).Where("clinic_id = ? AND action = ?", env.Clinic.ID, "group.phrases_reset").Count(&audits)
+		if rows != 0 || audits != 1 {
+			t.Errorf("after the restore: %d clinic lists stored (want 0), %d reset audit events (want 1)", rows, audits)
+		}
+		SaveArtifact(t, "group-phrases-restored-de.png", p.Screenshot())
+	})
 }

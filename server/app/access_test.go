@@ -36,6 +36,7 @@ type access struct{ own, other string }
 // row shows the request reached the handler and went no further.
 var matrix = map[string]access{
 	// Callers:                          anon  pat  mem  mod  ther admin
+	"DELETE /api/groups/phrases/:locale/:kind":    {"401 401 401 403 200 200", "401 401 401 403 200 200"},
 	"DELETE /api/i18n/overrides/:locale/:id":      {"401 401 401 403 403 404", "401 401 401 403 403 404"},
 	"DELETE /api/sessions/:id/console/whip/:peer": {"401 401 401 403 404 404", "401 401 401 403 404 404"},
 	"DELETE /api/sessions/:id/whip/:peer":         {"401 404 401 401 401 401", "401 401 401 401 401 401"},

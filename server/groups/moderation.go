@@ -590,3 +590,31 @@ func (s *Service) putPhrases(c echo.Context) error {
 	s.phrase.invalidate(p.User.ClinicID)
 	return c.JSON(http.StatusOK, map[string]any{"locale": loc, "kind": kind, "phrases": clean})
 }
+
+// resetPhrases drops the clinic's own list for a locale and kind, so the
+// built-in one applies again (an empty saved list would mean "none").
+func (s *Service) resetPhrases(c echo.Context) error {
+	p := auth.From(c)
+	loc, kind, err := phraseParams(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	err = s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("clinic_id = ? AND locale = ? AND kind = ?", p.User.ClinicID, loc, kind).Delete(&store.GroupPhraseList{})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return store.Audit(ctx, tx, store.AuditEvent{ClinicID: p.User.ClinicID, ActorID: p.User.ID, Action: "group.phrases_reset",
+			Target: "clinic", TargetID: p.User.ClinicID, Detail: detail(map[string]any{"locale": loc, "kind": kind})})
+	})
+	if err != nil {
+		return apierr.Errorf("groups: resetting phrases: %w", err)
+	}
+	s.phrase.invalidate(p.User.ClinicID)
+	list, _, err := s.PhraseList(ctx, p.User.ClinicID, loc, kind)
+	if err != nil {
+		return apierr.Wrap(apierr.Internal, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"locale": loc, "kind": kind, "phrases": list, "custom": false})
+}

@@ -3,6 +3,7 @@ package groups_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +207,23 @@ func TestClinicCrisisPhrases(t *testing.T) {
 	var d map[string]any
 	if err := json.Unmarshal([]byte(evs[0].Detail), &d); err != nil || d["locale"] != "en" || d["kind"] != "crisis" || d["count"] != float64(1) {
 		t.Fatalf("phrase-list audit detail = %s", evs[0].Detail)
+	}
+
+	// Dropping the clinic's list brings Haven's built-in one back.
+	pa.t, pb.t, mod.t = t, t, t
+	if st, raw := e.mod.Raw(http.MethodDelete, "/api/groups/phrases/en/crisis", nil); st != http.StatusForbidden {
+		t.Fatalf("a moderator reset the list: %d %s", st, raw)
+	}
+	if st := therapist.Do(http.MethodDelete, "/api/groups/phrases/en/crisis", nil, &got); st != http.StatusOK || got.Custom || !slices.Contains(got.Phrases, "want to die") {
+		t.Fatalf("reset: %d %+v", st, got)
+	}
+	pa.send("chat.send", map[string]any{"text": "after: my purple elephant plan"})
+	pb.expect("chat.msg", textIs("after: my purple elephant plan"))
+	pa.send("chat.send", map[string]any{"text": "some days I want to die"})
+	pa.expect("crisis.resources", nil)
+	e.srv.App.Store.DB.Where("clinic_id = ? AND action = ?", e.clinic.ID, "group.phrases_reset").Find(&evs)
+	if len(evs) != 1 || evs[0].ActorID != therapist.User["id"] {
+		t.Fatalf("reset audit = %+v, want one event by the therapist", evs)
 	}
 }
 

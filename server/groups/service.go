@@ -157,6 +157,7 @@ func (s *Service) Register(w *web.Server) {
 	add("PUT", "/api/groups/resources", "Replace the clinic's crisis resources.", web.Therapist, th, s.putResources, "[{country, name, phone?, text?, url?, hours?, last_verified}]")
 	add("GET", "/api/groups/phrases/:locale/:kind", "A word-filter or crisis phrase list.", web.Moderator, mod, s.getPhrases, "")
 	add("PUT", "/api/groups/phrases/:locale/:kind", "Replace a word-filter or crisis phrase list.", web.Therapist, th, s.putPhrases, "{phrases: []}")
+	add("DELETE", "/api/groups/phrases/:locale/:kind", "Drop the clinic's list: Haven's built-in one applies again.", web.Therapist, th, s.resetPhrases, "")
 	add("GET", "/api/groups/join/:code", "A room's public face before joining: topic, rules, state, clinic_id (for the clinic's wording).", web.Public, nil, s.lookup, "")
 	add("POST", "/api/groups/join", "Join anonymously with a room code (or rejoin with a member token).", web.Public, nil, s.join,
 		"{code, accept_rules, pseudonym?, token?, locale?}")

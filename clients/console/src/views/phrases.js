@@ -78,6 +78,7 @@ function listEditor(app, pane, list, editable) {
   function draw() {
     source.className = custom ? 'hint' : 'notice';
     source.textContent = t(custom ? 'console.phrases.custom' : 'console.phrases.builtin');
+    restore.hidden = !custom;
     count.textContent = app.i18n.plural('console.phrases.count', phrases.length);
     emptyWarn.hidden = phrases.length > 0;
     mount(ul, phrases.map((p, i) => h('li', {},
@@ -131,8 +132,31 @@ function listEditor(app, pane, list, editable) {
     }
   } }, t('core.save'));
 
+  // Dropping the clinic's own list: Haven's built-in one applies again.
+  const restore = h('button', { type: 'button', id: 'phrase-restore', onclick: async () => {
+    if (!confirm(t('console.phrases.restore_confirm'))) return;
+    err.hidden = true;
+    restore.disabled = true;
+    try {
+      const res = await app.api.del(phrasePath(list.locale, list.kind));
+      phrases = res.phrases || [];
+      custom = false;
+      dirty = false;
+      draw();
+      status.className = 'status ok';
+      status.textContent = t('console.phrases.restored');
+      app.announce(t('console.phrases.restored'));
+    } catch (ex) {
+      if (!(ex && ex.status)) console.error(ex);
+      err.textContent = ex && ex.status ? ex.message : t('error.unavailable');
+      err.hidden = false;
+    } finally {
+      restore.disabled = false;
+    }
+  } }, t('console.phrases.restore'));
+
   mount(pane, heading, h('p', { class: 'hint' }, t(`console.phrases.kind.${list.kind}_hint`)), source,
-    editable ? addForm : null, ul, count, emptyWarn, editable ? h('div', { class: 'actions' }, save) : null, err, status);
+    editable ? addForm : null, ul, count, emptyWarn, editable ? h('div', { class: 'actions' }, save, restore) : null, err, status);
   draw();
   return { dirty: () => dirty };
 }
