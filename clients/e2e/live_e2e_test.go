@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -54,6 +55,27 @@ func TestLiveEndToEnd(t *testing.T) {
 		s, ok := r.Body.(*wire.SessionState)
 		return ok && s.Client != nil && s.Client.XR
 	})
+	// Snap turn (the default comfort setting) from the right controller's
+	// thumbstick: one 30° step a flick; holding the stick never spins.
+	stick := func(x float64) {
+		MustEval[bool](p, fmt.Sprintf(`(havenXRDevice.controllers.right.updateAxes('thumbstick', %g, 0), true)`, x))
+	}
+	for _, want := range []int{-30, -60} {
+		stick(1)
+		p.WaitFor(fmt.Sprintf(`window.haven.state.turn_deg === %d`, want), 3*time.Second)
+		pauseIn(p, 300)
+		if got := MustEval[int](p, `window.haven.state.turn_deg`); got != want {
+			t.Errorf("holding the stick kept turning: %d°, want %d°", got, want)
+		}
+		stick(0)
+		pauseIn(p, 200)
+	}
+	for _, want := range []int{-30, 0} {
+		stick(-1)
+		p.WaitFor(fmt.Sprintf(`window.haven.state.turn_deg === %d`, want), 3*time.Second)
+		stick(0)
+		pauseIn(p, 200)
+	}
 	pauseIn(p, 1500)
 	low := p.Screenshot()
 	SaveArtifact(t, "live-e2e-intensity-0.png", low)

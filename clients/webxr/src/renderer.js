@@ -9,6 +9,7 @@ import { createAudio } from './audio.js';
 
 const EYE = { standing: 1.6, seated: 1.2 };
 const SNAP_RAD = Math.PI / 6; // 30° snap turns: the common comfort default
+const SMOOTH_RAD_S = Math.PI / 3; // smooth turning (snap turn off): 60° a second
 
 /**
  * createRenderer draws into canvas. opts: {xr: boolean (default true),
@@ -143,6 +144,7 @@ export function createRenderer(canvas, opts = {}) {
     vignette.material.uniforms.strength.value = vignetteLevel;
     vignette.visible = vignetteLevel > 0.01;
     const presenting = renderer.xr.isPresenting;
+    if (presenting) stickTurn(dt);
     if (!presenting) {
       rig.position.set(0, 0, 0);
       camera.position.set(0, EYE[comfort.posture], 0);
@@ -196,7 +198,7 @@ export function createRenderer(canvas, opts = {}) {
       await renderer.xr.setSession(session);
     }
     rig.position.set(0, refType === 'local' ? EYE.seated : 0, 0); // 'local' has its origin at the head
-    session.addEventListener('end', () => { session = null; rig.position.set(0, 0, 0); opts.onXREnd?.(); });
+    session.addEventListener('end', () => { session = null; rig.position.set(0, 0, 0); rig.rotation.set(0, 0, 0); opts.onXREnd?.(); });
     return session;
   }
 
@@ -205,6 +207,26 @@ export function createRenderer(canvas, opts = {}) {
   /** snapTurn rotates the rig (not the head) by one 30° step: dir -1 left, +1 right. */
   function snapTurn(dir) {
     if (renderer.xr.isPresenting) rig.rotation.y -= dir * SNAP_RAD; else look.yaw -= dir * SNAP_RAD;
+  }
+
+  // Controllers' thumbsticks turn the patient (xr-standard mapping: axes 2
+  // and 3 are the stick). With snap turn on, a flick past 0.7 turns one
+  // step and the stick must come back under 0.3 before the next, so holding
+  // it never spins anyone; with it off, the turn is smooth at 60°/s.
+  const stickArmed = new WeakMap();
+  function stickTurn(dt) {
+    const s = renderer.xr.getSession();
+    if (!s) return;
+    for (const src of s.inputSources) {
+      const x = src.gamepad && src.gamepad.axes.length >= 4 ? src.gamepad.axes[2] : 0;
+      if (!comfort.snapTurn) {
+        if (Math.abs(x) > 0.2) rig.rotation.y -= x * SMOOTH_RAD_S * dt;
+        continue;
+      }
+      const armed = stickArmed.get(src) ?? true;
+      if (armed && Math.abs(x) > 0.7) { snapTurn(Math.sign(x)); stickArmed.set(src, false); }
+      else if (!armed && Math.abs(x) < 0.3) stickArmed.set(src, true);
+    }
   }
 
   renderer.setAnimationLoop(frame);
@@ -231,6 +253,8 @@ export function createRenderer(canvas, opts = {}) {
     setComfort(c) { Object.assign(comfort, c); },
     comfort: () => ({ ...comfort }),
     enterXR, exitXR, snapTurn,
+    /** turnDeg is how far the patient has been turned (snap or smooth), in degrees; left is positive. */
+    turnDeg: () => THREE.MathUtils.radToDeg(renderer.xr.isPresenting ? rig.rotation.y : look.yaw),
     /** setLook points the inline camera (radians; pitch < 0 looks down). Ignored in XR, where the head decides. */
     setLook(yaw, pitch) { look.yaw = yaw; look.pitch = THREE.MathUtils.clamp(pitch, -1.4, 1.4); },
     xrActive: () => renderer.xr.isPresenting,
