@@ -2,6 +2,7 @@ package protocols
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/havenvr/haven/environments"
 )
@@ -125,7 +126,7 @@ func (e *Engine) Handle(ev Event) []Command {
 	}
 	switch ev.Type {
 	case EvStart:
-		e.start()
+		e.start(ev.PriorExposureMs)
 	case EvTick:
 		if ev.ElapsedMs < 0 || ev.ElapsedMs > MaxTickMs {
 			e.emit("event.rejected", map[string]any{"type": EvTick, "reason": "tick_range"})
@@ -169,12 +170,17 @@ func (e *Engine) Handle(ev Event) []Command {
 	return e.out
 }
 
-func (e *Engine) start() {
+func (e *Engine) start(priorExposureMs int64) {
 	if e.phase != phaseIdle {
 		e.emit("event.rejected", map[string]any{"type": EvStart, "reason": "already_started"})
 		return
 	}
-	e.emit("session.started", map[string]any{"protocol": e.p.ID, "protocol_hash": e.p.Hash(), "mode": e.p.Mode, "kind": e.p.Kind})
+	started := map[string]any{"protocol": e.p.ID, "protocol_hash": e.p.Hash(), "mode": e.p.Mode, "kind": e.p.Kind}
+	if e.p.Kind == KindExposure {
+		e.ex.budgetMs = e.exposureBudget(priorExposureMs)
+		started["exposure_budget_ms"] = e.ex.budgetMs
+	}
+	e.emit("session.started", started)
 	b := e.p.Session.Baseline
 	t, _ := e.cat.Get(b.Template)
 	e.phase, e.phaseEnd = phaseBaseline, e.now+int64(b.DurationS)*1000
@@ -206,6 +212,9 @@ loop:
 		default:
 			break loop
 		}
+	}
+	if e.isExposureBlock() && !e.paused {
+		e.ex.exposedMs += target - e.now
 	}
 	e.now = target
 	if e.phase == phaseBlock && !e.paused && e.p.Kind == KindExposure {
@@ -283,7 +292,16 @@ func (e *Engine) hardStop(reason string) {
 		"text_key": "proto.hard_stop.remove_headset"})
 	e.emit("incident", map[string]any{"reason": reason, "phase": e.phase, "step": e.stepID()})
 	e.phase = phaseEnded
+	e.recordExposure()
 	e.emit("session.end", map[string]any{"reason": "hard_stop"})
+}
+
+// recordExposure puts the session's exposure time on the timeline: the next
+// session's cybersickness budget starts from it.
+func (e *Engine) recordExposure() {
+	if e.ex.exposedMs > 0 {
+		e.emit("timeline.exposure", map[string]any{"exposed_ms": e.ex.exposedMs})
+	}
 }
 
 func (e *Engine) stepID() string {
@@ -315,6 +333,7 @@ func (e *Engine) finishBlock(reason string) {
 
 func (e *Engine) endSession(reason string) {
 	e.phase = phaseEnded
+	e.recordExposure()
 	e.emit("session.end", map[string]any{"reason": reason})
 }
 
@@ -323,6 +342,11 @@ func (e *Engine) refuse(cmd, reason string) {
 }
 
 func (e *Engine) suggest(action, reason string) {
+	// Past the cybersickness budget the standing suggestion is the
+	// cool-down: only the high-SUDS safety suggestions still come.
+	if e.ex.budgetSaid && (action == TAdvance || action == TStay) && !strings.HasPrefix(reason, "suds_high") {
+		return
+	}
 	key := action + "/" + reason
 	if e.ex.lastSuggest == key {
 		return

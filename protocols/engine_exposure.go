@@ -20,6 +20,10 @@ type exposureState struct {
 	capFlagged  bool
 	before      *int
 	done        map[string]bool
+	// cybersickness budget (CLINICAL.md §5): time spent in exposure steps,
+	// not paused, and the time after which the cool-down is suggested
+	exposedMs, budgetMs int64
+	budgetSaid          bool
 }
 
 // enterStep loads step i; only a therapist command calls it (CLINICAL.md §2:
@@ -112,6 +116,29 @@ func (e *Engine) exposureTick() {
 	}
 	e.evaluate()
 	e.adaptiveTick()
+	e.budgetCheck()
+}
+
+// exposureBudget is this session's time in exposure before the cool-down
+// is suggested: FirstExposureMin for a patient without one, else the last
+// session's exposure plus ExposureStepMin. A prior outside 0–24 h is
+// treated as none.
+func (e *Engine) exposureBudget(priorMs int64) int64 {
+	if priorMs <= 0 || priorMs > MaxTickMs {
+		return int64(e.s.FirstExposureMin * 60_000)
+	}
+	return priorMs + int64(e.s.ExposureStepMin*60_000)
+}
+
+// budgetCheck suggests ending the block once the exposure time reaches the
+// budget: suggest-only, once a session.
+func (e *Engine) budgetCheck() {
+	if e.ex.budgetSaid || e.ex.budgetMs <= 0 || e.ex.exposedMs < e.ex.budgetMs {
+		return
+	}
+	e.ex.budgetSaid = true
+	e.emit("timeline.exposure_budget", map[string]any{"budget_ms": e.ex.budgetMs, "exposed_ms": e.ex.exposedMs})
+	e.suggest(TEnd, "exposure_budget")
 }
 
 func (e *Engine) onSUDS(ev Event) {

@@ -2,6 +2,7 @@ package protocols
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/havenvr/haven/environments"
@@ -79,6 +80,7 @@ func TestHabituationAdvanceRule(t *testing.T) {
 			t.Parallel()
 			c.s.SUDSAnswerS = 600
 			c.s.SUDSIntervalMin = 15
+			c.s.FirstExposureMin = 60 // the §2 rule alone, not the cybersickness budget
 			s := newSession(t, proto(t, "heights_ladder", "", c.s), Patient{})
 			s.toStep1()
 			out := s.in(suds(c.peak), tick(c.dwell), suds(c.last))
@@ -443,5 +445,62 @@ func TestTickRange(t *testing.T) {
 	}
 	if out := s.in(tick(MaxTickMs)); !has(out, "session.end", "reason", "completed") {
 		t.Fatalf("a day-long tick did not finish the session: %v", out)
+	}
+}
+
+// §5 cybersickness: short first exposures, lengthened a few minutes a
+// session. The budget counts exposure-step time only (not baseline, not
+// pauses) and is suggest-only; past it only a step back is still suggested.
+func TestCybersicknessBudget(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		s       Settings
+		priorMs int64
+		budget  int64
+	}{
+		{"first session: 10 min", Settings{}, 0, 10 * minute},
+		{"after 12 min: 3 min longer", Settings{}, 12 * minute, 15 * minute},
+		{"clinic's own first and step", Settings{FirstExposureMin: 5, ExposureStepMin: 2}, 8 * minute, 10 * minute},
+		{"clinic's own first, no prior", Settings{FirstExposureMin: 5, ExposureStepMin: 2}, 0, 5 * minute},
+		{"implausible prior counts as none", Settings{}, -5, 10 * minute},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.s.SUDSAnswerS, c.s.SUDSIntervalMin = 600, 15
+			s := newSession(t, proto(t, "heights_ladder", "", c.s), Patient{})
+			out := s.in(Event{Type: EvStart, PriorExposureMs: c.priorMs}, tick(3*minute), cmd(TAdvance))
+			if b := find(out, "session.started"); len(b) != 1 || b[0].Body["exposure_budget_ms"] != c.budget {
+				t.Fatalf("session.started %v, want budget %d ms", b, c.budget)
+			}
+			// A pause (the time is not exposure) in the middle of the step.
+			out = s.in(suds(50), tick(c.budget/2), cmd(TPause), tick(20*minute), cmd(TResume), suds(50), tick(c.budget/2-minute))
+			if slices.Contains(suggestions(out), "end/exposure_budget") {
+				t.Fatalf("budget suggested a minute early: %v", suggestions(out))
+			}
+			out = s.in(tick(minute))
+			if !slices.Contains(suggestions(out), "end/exposure_budget") || !has(out, "timeline.exposure_budget") {
+				t.Fatalf("no budget suggestion at %d ms of exposure: %v", c.budget, suggestions(out))
+			}
+			if has(out, "step.enter") || has(out, "cooldown.start") {
+				t.Fatal("the budget acted by itself")
+			}
+			// Past the budget: no advance, but high SUDS is still answered
+			// (on step 1: stay, the lowest step).
+			out = s.in(tick(6*minute), suds(20), suds(95))
+			for _, g := range suggestions(out) {
+				if (strings.HasPrefix(g, "advance/") || strings.HasPrefix(g, "stay/")) && !strings.Contains(g, "/suds_high") {
+					t.Fatalf("%s suggested past the budget", g)
+				}
+			}
+			if !slices.Contains(suggestions(out), "stay/suds_high_lowest_step") {
+				t.Errorf("high SUDS unanswered past the budget: %v", suggestions(out))
+			}
+			out = s.in(cmd(TEnd), tick(3*minute))
+			if e := find(out, "timeline.exposure"); len(e) != 1 || e[0].Body["exposed_ms"] != c.budget+6*minute {
+				t.Fatalf("recorded exposure %v, want %d ms", e, c.budget+6*minute)
+			}
+		})
 	}
 }

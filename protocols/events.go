@@ -65,6 +65,10 @@ type Event struct {
 	Score         *float64            `json:"score,omitempty"`
 	Items         []int               `json:"items,omitempty"`
 	Metrics       *Metrics            `json:"metrics,omitempty"`
+	// PriorExposureMs (session.start) is the patient's time in exposure
+	// scenes in their last session, for the cybersickness budget; recorded
+	// with the start so that a replay gets the same budget.
+	PriorExposureMs int64 `json:"prior_exposure_ms,omitempty"`
 }
 
 // Metrics are baseline-normalised physiology for the adaptive fear level

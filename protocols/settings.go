@@ -30,6 +30,13 @@ type Settings struct {
 	Adaptive bool `json:"adaptive,omitempty"`
 	// AdaptiveHoldS: a fear level must hold this long before a suggestion (default 30).
 	AdaptiveHoldS int `json:"adaptive_hold_s,omitempty"`
+	// Cybersickness (CLINICAL.md §5): short first exposures, lengthened in
+	// 2–3 min increments. FirstExposureMin is the first session's time in
+	// exposure scenes before the cool-down is suggested (default 10); each
+	// later session may run ExposureStepMin longer than the patient's last
+	// (default 3). Suggest-only: the therapist decides.
+	FirstExposureMin float64 `json:"first_exposure_min,omitempty"`
+	ExposureStepMin  float64 `json:"exposure_step_min,omitempty"`
 }
 
 // Defaults returns s with every zero field set to its clinical default.
@@ -54,6 +61,8 @@ func (s Settings) Defaults() Settings {
 	def(&s.HRCeilingShare, 0.85)
 	defi(&s.HRCeilingSustainS, 20)
 	defi(&s.AdaptiveHoldS, 30)
+	def(&s.FirstExposureMin, 10)
+	def(&s.ExposureStepMin, 3)
 	return s
 }
 
@@ -78,6 +87,7 @@ func (s Settings) Merge(over Settings) Settings {
 		SUDSAnswerS: picki(s.SUDSAnswerS, over.SUDSAnswerS), HRCeilingShare: pick(s.HRCeilingShare, over.HRCeilingShare),
 		HRCeilingSustainS: picki(s.HRCeilingSustainS, over.HRCeilingSustainS), HRCeilingOff: s.HRCeilingOff || over.HRCeilingOff,
 		Adaptive: s.Adaptive || over.Adaptive, AdaptiveHoldS: picki(s.AdaptiveHoldS, over.AdaptiveHoldS),
+		FirstExposureMin: pick(s.FirstExposureMin, over.FirstExposureMin), ExposureStepMin: pick(s.ExposureStepMin, over.ExposureStepMin),
 	}
 }
 
@@ -102,6 +112,8 @@ func (s Settings) check(errs *errList) {
 	rng("hr_ceiling_share", s.HRCeilingShare, 0.5, 1)
 	rng("hr_ceiling_sustain_s", float64(s.HRCeilingSustainS), 1, 300)
 	rng("adaptive_hold_s", float64(s.AdaptiveHoldS), 1, 600)
+	rng("first_exposure_min", s.FirstExposureMin, 1, 120)
+	rng("exposure_step_min", s.ExposureStepMin, 0.5, 15)
 	d := s.Defaults()
 	if d.MinDwellMin > d.MaxDwellMin {
 		errs.add("settings.min_dwell_min", "range", "is above max_dwell_min", nil)

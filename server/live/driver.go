@@ -231,3 +231,30 @@ func (r *room) feed(ev protocols.Event) []protocols.Command {
 func (r *room) record(ev protocols.Event) {
 	r.svc.tl.add(event(r.id, inputKind, "engine", ev), nil)
 }
+
+// exposureKind is the timeline event in which the engine records a
+// session's time in exposure steps when it ends.
+const exposureKind = "engine.timeline.exposure"
+
+// priorExposure is the patient's exposure time in their most recent other
+// session that recorded one (0: none yet).
+func (s *Service) priorExposure(ctx context.Context, sess store.LiveSession) (int64, error) {
+	var rows []store.TimelineEvent
+	err := s.opts.Store.DB.WithContext(ctx).Model(&store.TimelineEvent{}).
+		Joins("JOIN live_sessions ON live_sessions.id = timeline_events.session_id").
+		Where("live_sessions.patient_id = ? AND live_sessions.id <> ? AND timeline_events.kind = ?", sess.PatientID, sess.ID, exposureKind).
+		Order("timeline_events.at DESC").Limit(1).Find(&rows).Error
+	if err != nil {
+		return 0, fmt.Errorf("live: reading the patient's last exposure: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	var b struct {
+		ExposedMs int64 `json:"exposed_ms"`
+	}
+	if err := json.Unmarshal([]byte(rows[0].Body), &b); err != nil {
+		return 0, fmt.Errorf("live: the patient's last exposure: %w", err)
+	}
+	return b.ExposedMs, nil
+}

@@ -44,11 +44,15 @@ type room struct {
 	tickMs   int64 // engine time not yet recorded (ticks that changed nothing)
 	nextBeat time.Time
 	nextMet  time.Time
-	adaptive bool  // the protocol asks for adaptive (CLINICAL.md §6) suggestions
-	lastZ    int64 // ms when the arousal z-scores last reached the engine
-	client   *wire.ClientState
-	scene    *wire.SceneLoad
-	prompt   int
+	adaptive bool // the protocol asks for adaptive (CLINICAL.md §6) suggestions
+	// priorExposureMs is the patient's exposure time in their last session:
+	// the engine's cybersickness budget grows from it (given with the start,
+	// so a replay gets the same budget)
+	priorExposureMs int64
+	lastZ           int64 // ms when the arousal z-scores last reached the engine
+	client          *wire.ClientState
+	scene           *wire.SceneLoad
+	prompt          int
 
 	bio      *biosignal.Live
 	eval     *biosignal.Evaluator
@@ -82,6 +86,11 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 		return nil, err
 	}
 	r.drv, r.proto, r.adaptive = run.drv, run.proto, run.set.Adaptive
+	if r.proto != nil && r.proto.Kind == protocols.KindExposure {
+		if r.priorExposureMs, err = s.priorExposure(ctx, sess); err != nil {
+			return nil, err
+		}
+	}
 	// The evaluator always runs: a rule it cannot use is left out and
 	// logged, and an implausible age only moves the HR ceiling's reference.
 	ev, err := biosignal.NewEvaluator(alertRules(run.set), age)
@@ -134,7 +143,7 @@ func (r *room) peerReady(p *peer) {
 		r.sess.StartedAt = &now
 		r.eval.Start(now.UnixMilli()) // no_data counts from here even if no sample ever arrives
 		r.setState(store.LiveLive, "")
-		r.apply(r.feed(protocols.Event{Type: protocols.EvStart}), 0)
+		r.apply(r.feed(protocols.Event{Type: protocols.EvStart, PriorExposureMs: r.priorExposureMs}), 0)
 	} else {
 		r.restored(p)
 	}
