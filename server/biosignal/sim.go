@@ -15,6 +15,9 @@ type SimConfig struct {
 	EDABatchMs  int64   // default 250
 	EctopicRate float64 // share of beats that are premature (default 0.005)
 	BLE         bool    // emit ble_hrs payloads (1 Hz) instead of hr and rr
+	// ResonanceBPM is the breathing rate at which paced breathing enlarges
+	// RSA the most (default 6; adults lie within 4.5–6.5, CLINICAL.md §7).
+	ResonanceBPM float64
 }
 
 // Simulator produces physiologically plausible, reproducible streams: HR with
@@ -67,6 +70,9 @@ func NewSimulator(cfg SimConfig) *Simulator {
 	}
 	if cfg.EctopicRate == 0 {
 		cfg.EctopicRate = 0.005
+	}
+	if cfg.ResonanceBPM == 0 {
+		cfg.ResonanceBPM = 6
 	}
 	s := &Simulator{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))}
 	s.t = float64(cfg.Start)
@@ -151,11 +157,14 @@ func (s *Simulator) step(dt float64) {
 }
 
 // instHR is the instantaneous rate: level plus RSA, whose amplitude grows
-// with slow paced breathing (resonance near 6/min) and shrinks with arousal.
+// with slow paced breathing — most at the patient's resonance rate, less a
+// breath a minute either side (a baroreflex resonance curve) — and shrinks
+// with arousal.
 func (s *Simulator) instHR() float64 {
 	rsa := 4 * (1 - 0.6*s.intensity/100)
 	if s.paced > 0 {
-		rsa *= 2.5
+		d := s.paced - s.cfg.ResonanceBPM
+		rsa *= 1 + 1.5*math.Exp(-d*d)
 	}
 	return s.hrLevel + s.hrNoise + rsa*math.Sin(2*math.Pi*s.phase)
 }

@@ -79,6 +79,9 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		r.baseFrom = nowMs()
 	case "baseline.end":
 		r.bio.MarkBaseline(r.baseFrom, nowMs())
+	case "hrv.window":
+		rate, _ := b["breaths_per_min"].(float64)
+		r.resonanceWindow(str("state"), rate, src)
 	case "session.end":
 		r.end(str("reason"))
 		return

@@ -54,6 +54,7 @@ type room struct {
 	scene           *wire.SceneLoad
 	prompt          int
 
+	res      resonanceState
 	bio      *biosignal.Live
 	eval     *biosignal.Evaluator
 	check    biosignal.Checker
