@@ -33,6 +33,7 @@ const (
 	InviteUsed         Code = "invite_used"
 	InviteExpired      Code = "invite_expired"
 	Conflict           Code = "conflict"
+	Archived           Code = "archived" // an archived composition or protocol: readable, never used anew
 	PatientCodeTaken   Code = "patient_code_taken"
 	Validation         Code = "validation"
 	JoinCodeInvalid    Code = "join_code_invalid"
@@ -56,7 +57,7 @@ var statuses = map[Code]int{
 	BodyTooLarge: http.StatusRequestEntityTooLarge, UnsupportedMedia: http.StatusUnsupportedMediaType,
 	CSRFMissing: http.StatusForbidden, CSRFInvalid: http.StatusForbidden, RateLimited: http.StatusTooManyRequests,
 	LoginFailed: http.StatusUnauthorized, InviteInvalid: http.StatusNotFound, InviteUsed: http.StatusGone,
-	InviteExpired: http.StatusGone, Conflict: http.StatusConflict, PatientCodeTaken: http.StatusConflict,
+	InviteExpired: http.StatusGone, Conflict: http.StatusConflict, Archived: http.StatusConflict, PatientCodeTaken: http.StatusConflict,
 	Validation: http.StatusUnprocessableEntity, JoinCodeInvalid: http.StatusNotFound, SessionFull: http.StatusConflict, RoomFull: http.StatusConflict,
 	SessionState: http.StatusConflict, Internal: http.StatusInternalServerError, Unavailable: http.StatusServiceUnavailable,
 	UnknownMessageType: http.StatusBadRequest, UnsupportedVersion: http.StatusBadRequest,

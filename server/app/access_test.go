@@ -36,7 +36,11 @@ type access struct{ own, other string }
 // row shows the request reached the handler and went no further.
 var matrix = map[string]access{
 	// Callers:                          anon  pat  mem  mod  ther admin
-	"DELETE /api/groups/phrases/:locale/:kind":    {"401 401 401 403 200 200", "401 401 401 403 200 200"},
+	"DELETE /api/groups/phrases/:locale/:kind": {"401 401 401 403 200 200", "401 401 401 403 200 200"},
+	// Archiving (sorted first) leaves the own composition and protocol
+	// readable by the GET rows; the restore rows bring them back for PUT.
+	"DELETE /api/compositions/:id":                {"401 401 401 403 204 204", "401 401 401 403 404 404"},
+	"DELETE /api/protocols/:id":                   {"401 401 401 403 204 204", "401 401 401 403 404 404"},
 	"DELETE /api/i18n/overrides/:locale/:id":      {"401 401 401 403 403 404", "401 401 401 403 403 404"},
 	"DELETE /api/sessions/:id/console/whip/:peer": {"401 401 401 403 404 404", "401 401 401 403 404 404"},
 	"DELETE /api/sessions/:id/whip/:peer":         {"401 404 401 401 401 401", "401 401 401 401 401 401"},
@@ -99,6 +103,7 @@ var matrix = map[string]access{
 	"PATCH /api/sessions/:id/whip/:peer":         {"401 404 401 401 401 401", "401 401 401 401 401 401"},
 	"POST /api/auth/login":                       {"401 401 401 401 401 401", "401 401 401 401 401 401"},
 	"POST /api/compositions":                     {"401 401 401 403 422 422", "401 401 401 403 422 422"},
+	"POST /api/compositions/:id/restore":         {"401 401 401 403 200 200", "401 401 401 403 404 404"},
 	"POST /api/groups/join":                      {"404 404 404 404 404 404", "404 404 404 404 404 404"},
 	"POST /api/groups/rooms":                     {"401 401 401 422 422 422", "401 401 401 422 422 422"},
 	"POST /api/groups/rooms/:id/actions":         {"401 401 401 422 422 422", "401 401 401 404 404 404"},
@@ -114,6 +119,7 @@ var matrix = map[string]access{
 	"POST /api/patients/:id/questionnaires":      {"401 401 401 403 422 422", "401 401 401 403 404 404"},
 	"POST /api/patients/:id/screening/ack":       {"401 401 401 403 200 200", "401 401 401 403 404 404"},
 	"POST /api/protocols":                        {"401 401 401 403 422 422", "401 401 401 403 422 422"},
+	"POST /api/protocols/:id/restore":            {"401 401 401 403 200 200", "401 401 401 403 404 404"},
 	"POST /api/sessions":                         {"401 401 401 403 404 404", "401 401 401 403 404 404"},
 	"POST /api/sessions/:id/console/whip":        {"401 401 401 403 415 415", "401 401 401 403 404 404"},
 	// The therapist ends the spare session; the admin then finds it ended (409).

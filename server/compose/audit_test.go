@@ -88,6 +88,48 @@ func TestChangesAreAudited(t *testing.T) {
 		{"another clinic's ladder read", func(t *testing.T) {
 			expectError(t, e.b, http.MethodGet, ladderPath, nil, http.StatusNotFound, "not_found", "")
 		}, nil},
+		{"archive composition", func(t *testing.T) {
+			if st := e.a.Do(http.MethodDelete, "/api/compositions/"+comp.ID, nil, nil); st != http.StatusNoContent {
+				t.Fatalf("status %d", st)
+			}
+		}, []want{{"composition.archive", "composition", func() string { return comp.ID }, func() string { return "rev 2" }}}},
+		{"archive composition again", func(t *testing.T) {
+			if st := e.a.Do(http.MethodDelete, "/api/compositions/"+comp.ID, nil, nil); st != http.StatusNoContent {
+				t.Fatalf("status %d", st)
+			}
+		}, nil},
+		{"refused revision of an archived composition", func(t *testing.T) {
+			expectError(t, e.a, http.MethodPut, "/api/compositions/"+comp.ID, doc, http.StatusConflict, "archived", "")
+		}, nil},
+		{"another clinic's restore", func(t *testing.T) {
+			expectError(t, e.b, http.MethodPost, "/api/compositions/"+comp.ID+"/restore", nil, http.StatusNotFound, "not_found", "")
+		}, nil},
+		{"restore composition", func(t *testing.T) {
+			if st := e.a.Do(http.MethodPost, "/api/compositions/"+comp.ID+"/restore", nil, nil); st != http.StatusOK {
+				t.Fatalf("status %d", st)
+			}
+		}, []want{{"composition.restore", "composition", func() string { return comp.ID }, func() string { return "rev 2" }}}},
+		{"archive protocol", func(t *testing.T) {
+			if st := e.a.Do(http.MethodDelete, "/api/protocols/"+proto.ID, nil, nil); st != http.StatusNoContent {
+				t.Fatalf("status %d", st)
+			}
+		}, []want{{"protocol.archive", "protocol", func() string { return proto.ID }, func() string { return "rev 2" }}}},
+		{"refused assignment of an archived ladder", func(t *testing.T) {
+			expectError(t, e.a, http.MethodPost, ladderPath, map[string]any{"protocol_id": proto.ID}, http.StatusConflict, "archived", "protocol_id")
+		}, nil},
+		{"another clinic's archive", func(t *testing.T) {
+			expectError(t, e.b, http.MethodDelete, "/api/protocols/"+proto.ID, nil, http.StatusNotFound, "not_found", "")
+		}, nil},
+		{"restore protocol", func(t *testing.T) {
+			if st := e.a.Do(http.MethodPost, "/api/protocols/"+proto.ID+"/restore", nil, nil); st != http.StatusOK {
+				t.Fatalf("status %d", st)
+			}
+		}, []want{{"protocol.restore", "protocol", func() string { return proto.ID }, func() string { return "rev 2" }}}},
+		{"restore protocol again", func(t *testing.T) {
+			if st := e.a.Do(http.MethodPost, "/api/protocols/"+proto.ID+"/restore", nil, nil); st != http.StatusOK {
+				t.Fatalf("status %d", st)
+			}
+		}, nil},
 	}
 	var lastID uint64
 	if err := e.s.App.Store.DB.Model(&store.AuditEvent{}).Select("COALESCE(MAX(id), 0)").Scan(&lastID).Error; err != nil {
@@ -148,6 +190,7 @@ func TestChangesAreAudited(t *testing.T) {
 				}
 				switch ev.Action {
 				case "composition.create", "composition.update", "protocol.create", "protocol.update",
+					"composition.archive", "composition.restore", "protocol.archive", "protocol.restore",
 					"patient.ladder_assign", "patient.ladder_read":
 					got[ev.Action]++
 				}

@@ -70,26 +70,30 @@ func (s *Service) Register(w *web.Server) {
 		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Therapist, Tag: tag,
 			Handler: h, Middleware: mw, RequestBody: body, Response: resp})
 	}
-	get, post, put := http.MethodGet, http.MethodPost, http.MethodPut
+	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 	add(get, "/api/templates", "environments", "Scene templates with localized labels.", s.listTemplates, "", "{templates:[…]}")
 	add(get, "/api/templates/:id", "environments", "One scene template.", s.getTemplate, "", "template")
 	add(get, "/api/templates/:id/params", "environments", "Parameters at an intensity 0–100 (?intensity=N).", s.templateParams, "", "{template, intensity, params}")
 
 	add(post, "/api/compositions", "environments", "Create a composition (revision 1).", s.createComposition, "{name, template, params, layers}", "composition revision")
-	add(get, "/api/compositions", "environments", "The clinic's compositions (latest revisions).", s.listCompositions, "", "{compositions:[…]}")
+	add(get, "/api/compositions", "environments", "The clinic's compositions (latest revisions); archived ones too with ?archived=1.", s.listCompositions, "", "{compositions:[…]}")
 	add(get, "/api/compositions/:id", "environments", "A composition's latest revision.", s.getComposition, "", "composition revision")
 	add(put, "/api/compositions/:id", "environments", "Save a new revision (older revisions never change).", s.updateComposition, "{name, template, params, layers}", "composition revision")
 	add(get, "/api/compositions/:id/revisions", "environments", "Every revision of a composition.", s.listCompositionRevisions, "", "{revisions:[…]}")
 	add(get, "/api/compositions/:id/revisions/:rev", "environments", "One exact revision.", s.getCompositionRevision, "", "composition revision")
+	add(del, "/api/compositions/:id", "environments", "Archive a composition (revisions stay readable; no new revision or session until restored).", s.archiveComposition, "", "204, no body")
+	add(post, "/api/compositions/:id/restore", "environments", "Restore an archived composition.", s.restoreComposition, "", "composition revision")
 
 	add(get, "/api/protocols/library", "protocols", "The built-in protocol library.", s.listLibrary, "", "{protocols:[…]}")
 	add(get, "/api/protocols/library/:id", "protocols", "One built-in protocol.", s.getLibrary, "", "protocol")
 	add(post, "/api/protocols", "protocols", "Create a clinic protocol (revision 1); warnings come back with it.", s.createProtocol, "protocol document", "protocol revision with warnings")
-	add(get, "/api/protocols", "protocols", "The clinic's protocols (latest revisions).", s.listProtocols, "", "{protocols:[…]}")
+	add(get, "/api/protocols", "protocols", "The clinic's protocols (latest revisions); archived ones too with ?archived=1.", s.listProtocols, "", "{protocols:[…]}")
 	add(get, "/api/protocols/:id", "protocols", "A clinic protocol's latest revision.", s.getProtocol, "", "protocol revision")
 	add(put, "/api/protocols/:id", "protocols", "Save a new protocol revision.", s.updateProtocol, "protocol document", "protocol revision with warnings")
 	add(get, "/api/protocols/:id/revisions", "protocols", "Every revision of a clinic protocol.", s.listProtocolRevisions, "", "{revisions:[…]}")
 	add(get, "/api/protocols/:id/revisions/:rev", "protocols", "One exact protocol revision.", s.getProtocolRevision, "", "protocol revision")
+	add(del, "/api/protocols/:id", "protocols", "Archive a clinic protocol (revisions stay readable; no new revision, session or assignment until restored).", s.archiveProtocol, "", "204, no body")
+	add(post, "/api/protocols/:id/restore", "protocols", "Restore an archived clinic protocol.", s.restoreProtocol, "", "protocol revision")
 	add(post, "/api/ladders/generate", "protocols", "Generate a default ladder from an exposure template (not stored).", s.generateLadder, "{template, steps?, start_suds?, mode?}", "{protocol, warnings}")
 
 	add(post, "/api/patients/:id/ladder", "patients", "Assign an exact ladder revision to a patient.", s.assignLadder, "{protocol_id, revision}", "assignment")

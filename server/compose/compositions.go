@@ -43,12 +43,16 @@ type CompositionView struct {
 	Composition json.RawMessage `json:"composition"`
 	CreatedBy   string          `json:"created_by"`
 	CreatedAt   time.Time       `json:"created_at"`
-	Unchanged   bool            `json:"unchanged,omitempty"`
+	// ArchivedAt is when the composition was archived (null while in use).
+	ArchivedAt *time.Time `json:"archived_at"`
+	ArchivedBy string     `json:"archived_by,omitempty"`
+	Unchanged  bool       `json:"unchanged,omitempty"`
 }
 
 func compositionView(h store.Composition, r store.CompositionRevision) CompositionView {
 	return CompositionView{ID: h.ID, Name: h.Name, Template: h.Template, Revision: r.Rev, Latest: h.Latest, Hash: r.Hash,
-		Composition: json.RawMessage(r.Body), CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt}
+		Composition: json.RawMessage(r.Body), CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt,
+		ArchivedAt: h.ArchivedAt, ArchivedBy: h.ArchivedBy}
 }
 
 // decodeComposition reads, validates and freezes a composition request; the
@@ -98,13 +102,17 @@ func (s *Service) createComposition(c echo.Context) error {
 }
 
 // updateComposition stores a new revision. Content identical to the latest
-// revision (same hash) creates nothing; only the name may change then.
+// revision (same hash) creates nothing; only the name may change then. An
+// archived composition takes no new revision until restored.
 func (s *Service) updateComposition(c echo.Context) error {
 	p := auth.From(c)
 	ctx := c.Request().Context()
 	h, latest, err := s.loadComposition(ctx, p.User.ClinicID, c.Param("id"), 0)
 	if err != nil {
 		return err
+	}
+	if h.ArchivedAt != nil {
+		return archivedError("")
 	}
 	in, rev, err := s.decodeComposition(c, &environments.Revision{Number: h.Latest})
 	if err != nil {
@@ -123,8 +131,9 @@ func (s *Service) updateComposition(c echo.Context) error {
 			Hash: rev.Hash, CreatedBy: p.User.ID, CreatedAt: now}
 	}
 	err = s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// The conditional update guards against a concurrent save of the same revision number.
-		res := tx.Model(&store.Composition{}).Where("id = ? AND latest = ?", h.ID, latest.Rev).
+		// The conditional update guards against a concurrent save of the
+		// same revision number, and against an archive since the load.
+		res := tx.Model(&store.Composition{}).Where("id = ? AND latest = ? AND archived_at IS NULL", h.ID, latest.Rev).
 			Updates(map[string]any{"name": h.Name, "latest": h.Latest, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -185,18 +194,29 @@ func (s *Service) getCompositionRevision(c echo.Context) error {
 	return c.JSON(http.StatusOK, compositionView(h, r))
 }
 
+// listCompositions lists the clinic's compositions in use, with the archived
+// ones too when ?archived=1.
 func (s *Service) listCompositions(c echo.Context) error {
+	archived, err := includeArchived(c)
+	if err != nil {
+		return err
+	}
 	clinicID := auth.From(c).User.ClinicID
 	db := s.store.DB.WithContext(c.Request().Context())
 	var heads []store.Composition
 	var revs []store.CompositionRevision
 	// One read transaction: a save between the two queries must not leave a head without its revision.
-	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("clinic_id = ?", clinicID).Order("updated_at DESC, id").Find(&heads).Error; err != nil {
+	err = db.Transaction(func(tx *gorm.DB) error {
+		hq := tx.Where("clinic_id = ?", clinicID)
+		rq := tx.Joins("JOIN compositions ON compositions.id = composition_revisions.composition_id AND compositions.latest = composition_revisions.rev").
+			Where("composition_revisions.clinic_id = ?", clinicID)
+		if !archived {
+			hq, rq = hq.Where("archived_at IS NULL"), rq.Where("compositions.archived_at IS NULL")
+		}
+		if err := hq.Order("updated_at DESC, id").Find(&heads).Error; err != nil {
 			return fmt.Errorf("compose: listing compositions: %w", err)
 		}
-		if err := tx.Joins("JOIN compositions ON compositions.id = composition_revisions.composition_id AND compositions.latest = composition_revisions.rev").
-			Where("composition_revisions.clinic_id = ?", clinicID).Find(&revs).Error; err != nil {
+		if err := rq.Find(&revs).Error; err != nil {
 			return fmt.Errorf("compose: loading latest composition revisions: %w", err)
 		}
 		return nil

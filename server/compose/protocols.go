@@ -41,7 +41,11 @@ type ProtocolView struct {
 	Warnings  []WarningView   `json:"warnings"`
 	CreatedBy string          `json:"created_by,omitempty"`
 	CreatedAt *time.Time      `json:"created_at,omitempty"`
-	Unchanged bool            `json:"unchanged,omitempty"`
+	// ArchivedAt is when a clinic protocol was archived (null while in use,
+	// and always for the library).
+	ArchivedAt *time.Time `json:"archived_at"`
+	ArchivedBy string     `json:"archived_by,omitempty"`
+	Unchanged  bool       `json:"unchanged,omitempty"`
 }
 
 // WarningView is advice that did not block saving, localized.
@@ -76,6 +80,7 @@ func (s *Service) storedView(c echo.Context, h store.ClinicProtocol, r store.Pro
 	v := s.protocolView(c, h.ID, SourceClinic, p, r.Rev, h.Latest)
 	// Serve the stored bytes: they are what the hash was computed over.
 	v.Protocol, v.Hash, v.CreatedBy, v.CreatedAt = json.RawMessage(r.Body), r.Hash, r.CreatedBy, &r.CreatedAt
+	v.ArchivedAt, v.ArchivedBy = h.ArchivedAt, h.ArchivedBy
 	return v, nil
 }
 
@@ -149,13 +154,16 @@ func (s *Service) createProtocol(c echo.Context) error {
 
 // updateProtocol stores a new revision; an identical document (same hash)
 // creates nothing. The kind never changes: a patient's assigned ladder must
-// stay a ladder.
+// stay a ladder. An archived protocol takes no new revision until restored.
 func (s *Service) updateProtocol(c echo.Context) error {
 	pr := auth.From(c)
 	ctx := c.Request().Context()
 	h, latest, err := s.loadProtocol(ctx, pr.User.ClinicID, c.Param("id"), 0)
 	if err != nil {
 		return err
+	}
+	if h.ArchivedAt != nil {
+		return archivedError("")
 	}
 	p, body, err := s.decodeProtocol(c, h.ID)
 	if err != nil {
@@ -173,7 +181,7 @@ func (s *Service) updateProtocol(c echo.Context) error {
 			CreatedBy: pr.User.ID, CreatedAt: now}
 		h.Latest, h.Template, h.UpdatedAt = r.Rev, p.Template, now
 		err = s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			res := tx.Model(&store.ClinicProtocol{}).Where("id = ? AND latest = ?", h.ID, latest.Rev).
+			res := tx.Model(&store.ClinicProtocol{}).Where("id = ? AND latest = ? AND archived_at IS NULL", h.ID, latest.Rev).
 				Updates(map[string]any{"latest": h.Latest, "template": h.Template, "updated_at": now})
 			if res.Error != nil {
 				return res.Error
@@ -240,18 +248,29 @@ func (s *Service) respondProtocol(c echo.Context, rev int) error {
 	return c.JSON(http.StatusOK, v)
 }
 
+// listProtocols lists the clinic's protocols in use, with the archived ones
+// too when ?archived=1.
 func (s *Service) listProtocols(c echo.Context) error {
+	archived, err := includeArchived(c)
+	if err != nil {
+		return err
+	}
 	db := s.store.DB.WithContext(c.Request().Context())
 	clinicID := auth.From(c).User.ClinicID
 	var heads []store.ClinicProtocol
 	var revs []store.ProtocolRevision
 	// One read transaction: a save between the two queries must not leave a head without its revision.
-	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("clinic_id = ?", clinicID).Order("updated_at DESC, id").Find(&heads).Error; err != nil {
+	err = db.Transaction(func(tx *gorm.DB) error {
+		hq := tx.Where("clinic_id = ?", clinicID)
+		rq := tx.Joins("JOIN clinic_protocols ON clinic_protocols.id = protocol_revisions.protocol_id AND clinic_protocols.latest = protocol_revisions.rev").
+			Where("protocol_revisions.clinic_id = ?", clinicID)
+		if !archived {
+			hq, rq = hq.Where("archived_at IS NULL"), rq.Where("clinic_protocols.archived_at IS NULL")
+		}
+		if err := hq.Order("updated_at DESC, id").Find(&heads).Error; err != nil {
 			return fmt.Errorf("compose: listing protocols: %w", err)
 		}
-		if err := tx.Joins("JOIN clinic_protocols ON clinic_protocols.id = protocol_revisions.protocol_id AND clinic_protocols.latest = protocol_revisions.rev").
-			Where("protocol_revisions.clinic_id = ?", clinicID).Find(&revs).Error; err != nil {
+		if err := rq.Find(&revs).Error; err != nil {
 			return fmt.Errorf("compose: loading latest protocol revisions: %w", err)
 		}
 		return nil

@@ -32,15 +32,31 @@ type ResolvedComposition struct {
 	Hash        string
 }
 
-// ResolveProtocol finds protocol id of clinicID at revision rev (0 = latest):
-// the clinic's own protocols first, then the built-in library (whose only
-// revision is LibraryRevision). Another clinic's protocol is apierr NotFound.
+// ResolveProtocol finds protocol id of clinicID at revision rev (0 = latest)
+// for a new use — a session being scheduled, a ladder being assigned: the
+// clinic's own protocols first, then the built-in library (whose only
+// revision is LibraryRevision). Another clinic's protocol is apierr NotFound;
+// an archived one, at any revision, is apierr Archived (field protocol_id).
+//
+// Sessions scheduled before an archive are unaffected: they keep a copy of
+// the exact revision they run and never resolve it again. (Only sessions
+// stored before schema step 9 resolve at start, and those name library
+// protocols, which cannot be archived.)
 func (s *Service) ResolveProtocol(ctx context.Context, clinicID, id string, rev int) (ResolvedProtocol, error) {
+	return s.resolveProtocol(ctx, clinicID, id, rev, false)
+}
+
+// resolveProtocol is ResolveProtocol; withArchived also resolves an archived
+// clinic protocol, for reading what was already assigned.
+func (s *Service) resolveProtocol(ctx context.Context, clinicID, id string, rev int, withArchived bool) (ResolvedProtocol, error) {
 	if rev < 0 {
 		return ResolvedProtocol{}, apierr.Invalid("revision", "cannot be negative")
 	}
 	h, r, err := s.loadProtocol(ctx, clinicID, id, rev)
 	if err == nil {
+		if h.ArchivedAt != nil && !withArchived {
+			return ResolvedProtocol{}, archivedError("protocol_id")
+		}
 		p, err := protocols.Decode([]byte(r.Body))
 		if err != nil {
 			return ResolvedProtocol{}, fmt.Errorf("compose: decoding protocol %s rev %d: %w", h.ID, r.Rev, err)
@@ -68,7 +84,10 @@ func (s *Service) ResolveProtocol(ctx context.Context, clinicID, id string, rev 
 }
 
 // ResolveComposition finds composition id of clinicID at revision rev
-// (0 = latest); another clinic's composition is apierr NotFound.
+// (0 = latest) for a session being scheduled; another clinic's composition
+// is apierr NotFound, an archived one apierr Archived (field
+// composition_id). Sessions scheduled before the archive keep their copy of
+// the composition and run as planned.
 func (s *Service) ResolveComposition(ctx context.Context, clinicID, id string, rev int) (ResolvedComposition, error) {
 	if rev < 0 {
 		return ResolvedComposition{}, apierr.Invalid("revision", "cannot be negative")
@@ -76,6 +95,9 @@ func (s *Service) ResolveComposition(ctx context.Context, clinicID, id string, r
 	h, r, err := s.loadComposition(ctx, clinicID, id, rev)
 	if err != nil {
 		return ResolvedComposition{}, err
+	}
+	if h.ArchivedAt != nil {
+		return ResolvedComposition{}, archivedError("composition_id")
 	}
 	comp, err := environments.DecodeComposition([]byte(r.Body))
 	if err != nil {
@@ -98,7 +120,9 @@ func (s *Service) PatientLadder(ctx context.Context, clinicID, patientID string)
 	if err != nil {
 		return res, a, false, apierr.Errorf("compose: loading ladder assignment: %w", err)
 	}
-	res, err = s.ResolveProtocol(ctx, clinicID, a.ProtocolID, a.Rev)
+	// An assignment made before its ladder was archived stays the patient's
+	// plan: the exact revision is still read (assigning it anew is refused).
+	res, err = s.resolveProtocol(ctx, clinicID, a.ProtocolID, a.Rev, true)
 	if err != nil {
 		return res, a, false, err
 	}

@@ -4,16 +4,20 @@ import "time"
 
 // Composition is a clinic's named environment. Its content lives in
 // immutable CompositionRevision rows; Latest is the newest revision number.
+// Deleting is archiving: ArchivedAt hides the head from lists and new use,
+// while every revision stays readable for the sessions that ran it.
 type Composition struct {
-	ID        string `gorm:"primaryKey;size:32"`
-	ClinicID  string `gorm:"size:32;not null;index"`
-	Clinic    Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	Name      string `gorm:"size:200"`
-	Template  string `gorm:"size:64;not null"`
-	Latest    int    `gorm:"not null"`
-	CreatedBy string `gorm:"size:32"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID         string `gorm:"primaryKey;size:32"`
+	ClinicID   string `gorm:"size:32;not null;index"`
+	Clinic     Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	Name       string `gorm:"size:200"`
+	Template   string `gorm:"size:64;not null"`
+	Latest     int    `gorm:"not null"`
+	CreatedBy  string `gorm:"size:32"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ArchivedAt *time.Time // nil: in use
+	ArchivedBy string     `gorm:"size:32"`
 }
 
 // CompositionRevision is one frozen revision: the canonical JSON of the
@@ -29,17 +33,21 @@ type CompositionRevision struct {
 }
 
 // ClinicProtocol is a clinic-authored exposure ladder or calming protocol;
-// content lives in immutable ProtocolRevision rows.
+// content lives in immutable ProtocolRevision rows. Archived like a
+// Composition: hidden and unusable for new sessions and assignments, never
+// removed.
 type ClinicProtocol struct {
-	ID        string `gorm:"primaryKey;size:32"`
-	ClinicID  string `gorm:"size:32;not null;index"`
-	Clinic    Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	Kind      string `gorm:"size:16;not null"`
-	Template  string `gorm:"size:64;not null"`
-	Latest    int    `gorm:"not null"`
-	CreatedBy string `gorm:"size:32"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID         string `gorm:"primaryKey;size:32"`
+	ClinicID   string `gorm:"size:32;not null;index"`
+	Clinic     Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	Kind       string `gorm:"size:16;not null"`
+	Template   string `gorm:"size:64;not null"`
+	Latest     int    `gorm:"not null"`
+	CreatedBy  string `gorm:"size:32"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ArchivedAt *time.Time // nil: in use
+	ArchivedBy string     `gorm:"size:32"`
 }
 
 // ProtocolRevision is one frozen protocol revision (canonical JSON + hash).

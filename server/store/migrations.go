@@ -41,6 +41,9 @@ var migrations = []migration{
 	{9, "live sessions keep the exact protocol and composition revisions", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&LiveSession{})
 	}},
+	{10, "compositions and protocols can be archived (delete keeps every revision)", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Composition{}, &ClinicProtocol{})
+	}},
 }
 
 type schemaMigration struct {

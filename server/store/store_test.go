@@ -132,3 +132,67 @@ func rawFiles(t *testing.T, path string) []byte {
 	}
 	return out
 }
+
+// TestArchiveMigrationUpgrades opens a database as schema step 9 left it
+// (no archive columns, step 10 not recorded, a composition and a protocol
+// stored) and checks that opening it applies step 10 once: the columns are
+// there, the rows are kept and start out in use (not archived).
+func TestArchiveMigrationUpgrades(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "haven.db")
+	s, err := Open(ctx, Options{DSN: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Clinic{ID: NewID(), Name: "Upgrade clinic"}
+	comp := Composition{ID: NewID(), ClinicID: c.ID, Name: "Balcony", Template: "heights", Latest: 1}
+	proto := ClinicProtocol{ID: NewID(), ClinicID: c.ID, Kind: "exposure", Template: "heights", Latest: 1}
+	for _, row := range []any{&c, &comp, &proto} {
+		if err := s.DB.Create(row).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := s.DB.Migrator()
+	for _, model := range []any{&Composition{}, &ClinicProtocol{}} {
+		for _, col := range []string{"ArchivedAt", "ArchivedBy"} {
+			if err := m.DropColumn(model, col); err != nil {
+				t.Fatalf("making a step-9 database: dropping %s: %v", col, err)
+			}
+			if m.HasColumn(model, col) {
+				t.Fatalf("making a step-9 database: %T still has %s", model, col)
+			}
+		}
+	}
+	if err := s.DB.Delete(&schemaMigration{}, 10).Error; err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Migrated(ctx); ok {
+		t.Fatal("a database without step 10 reports itself migrated")
+	}
+	_ = s.Close()
+
+	s, err = Open(ctx, Options{DSN: path})
+	if err != nil {
+		t.Fatalf("upgrading: %v", err)
+	}
+	defer s.Close()
+	if ok, err := s.Migrated(ctx); !ok || err != nil {
+		t.Fatalf("migrated = %v, %v", ok, err)
+	}
+	for _, model := range []any{&Composition{}, &ClinicProtocol{}} {
+		for _, col := range []string{"ArchivedAt", "ArchivedBy"} {
+			if !s.DB.Migrator().HasColumn(model, col) {
+				t.Errorf("%T has no %s column after the upgrade", model, col)
+			}
+		}
+	}
+	var gotComp Composition
+	var gotProto ClinicProtocol
+	if err := s.DB.Take(&gotComp, "id = ?", comp.ID).Error; err != nil || gotComp.Name != "Balcony" || gotComp.ArchivedAt != nil {
+		t.Errorf("composition after the upgrade: %+v (%v), want it kept and in use", gotComp, err)
+	}
+	if err := s.DB.Take(&gotProto, "id = ?", proto.ID).Error; err != nil || gotProto.ArchivedAt != nil || gotProto.ArchivedBy != "" {
+		t.Errorf("protocol after the upgrade: %+v (%v), want it kept and in use", gotProto, err)
+	}
+}

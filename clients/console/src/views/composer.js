@@ -8,6 +8,7 @@ import { onSubmit, formError, notAvailable } from '../forms.js';
 import { paramInput, choiceKey } from '../params.js';
 import { label } from './environments.js';
 import { hashQuery } from '../util.js';
+import { archivedNotice } from '../archive.js';
 
 const TIMES = ['dawn', 'day', 'sunset', 'night'];
 const COMFORT = [['seated', 'client.comfort.seated'], ['vignette', 'client.comfort.vignette'], ['snap_turn', 'client.comfort.snap_turn'], ['reduced_motion', 'client.comfort.reduced_motion']];
@@ -64,7 +65,9 @@ export async function render(app, root, { id }) {
     app.announce(`${t('console.saved')} · ${t('console.env.revision', { Number: app.i18n.number(saved.revision) })}`);
     if (!comp) app.navigate(`#/environments/${encodeURIComponent(saved.id)}`); else { comp = saved; }
   }, app);
-  mount(root, h('p', {}, h('a', { href: '#/environments' }, t('core.back'))), h('h1', {}, t('console.env.compose')),
+  // An archived composition takes no new revision: say so, with Restore, above the form.
+  const archived = archivedNotice(app, { path: '/api/compositions', item: comp, noticeKey: 'console.env.archived_notice', done: () => app.navigate(location.hash) });
+  mount(root, h('p', {}, h('a', { href: '#/environments' }, t('core.back'))), h('h1', {}, t('console.env.compose')), archived,
     h('div', { class: 'grid2' }, form, preview.el));
   return () => preview.dispose();
 }

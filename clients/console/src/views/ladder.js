@@ -8,6 +8,7 @@ import { onSubmit, formError, notAvailable } from '../forms.js';
 import { hashQuery } from '../util.js';
 import { move, gaps, insertAfter, parseList } from '../ladder_model.js';
 import { title } from './protocols.js';
+import { archivedNotice } from '../archive.js';
 
 export async function render(app, root, { id }) {
   const { t } = app;
@@ -104,7 +105,9 @@ export async function render(app, root, { id }) {
     if (id === 'new') app.navigate(`#/protocols/${encodeURIComponent(saved.id)}`);
   }, app);
   draw(); warn(); showServerWarnings(view.warnings);
-  mount(root, h('p', {}, h('a', { href: '#/protocols' }, t('core.back'))), h('h1', {}, t('console.protocol.ladder_builder')), form);
+  // An archived ladder takes no new revision: say so, with Restore, above the form.
+  const archived = id !== 'new' ? archivedNotice(app, { path: '/api/protocols', item: view, noticeKey: 'console.protocol.archived_notice', done: () => app.navigate(location.hash) }) : null;
+  mount(root, h('p', {}, h('a', { href: '#/protocols' }, t('core.back'))), h('h1', {}, t('console.protocol.ladder_builder')), archived, form);
 }
 
 /** clean drops empty optional fields so the strict server decoder sees only what was set. */

@@ -1,10 +1,12 @@
-// Protocols: exposure ladders (the built-in library, the clinic's own, and a
+// Protocols: exposure ladders (the built-in library, the clinic's own —
+// archived ones on request, archive and restore from the list — and a
 // generator that drafts one from any exposure template) and the calming
 // protocol picker with each protocol's exact timings (CLINICAL.md §7).
 import { h, mount, field, table, select } from '../dom.js';
 import { notAvailable } from '../forms.js';
 import { errorBox } from '../shell.js';
 import { label } from './environments.js';
+import { canArchive, archivedToggle, archivedState, archiveButton } from '../archive.js';
 
 /** title is a protocol's localized title (server-localized, else via its key). */
 export const title = (app, p) => (p.title && p.title !== p.title_key ? p.title : app.t(p.title_key));
@@ -19,20 +21,39 @@ export async function render(app, root) {
   const { t } = app;
   mount(root, h('h1', {}, t('console.nav.protocols')));
   if (!app.api.has('GET', '/api/protocols/library')) { root.append(notAvailable(app)); return; }
-  const [lib, mine, tpls] = await Promise.all([app.api.get('/api/protocols/library'), app.api.get('/api/protocols').catch((e) => e), app.api.get('/api/templates')]);
+  const [lib, tpls] = await Promise.all([app.api.get('/api/protocols/library'), app.api.get('/api/templates')]);
   const all = lib.protocols || [];
   const tplLabel = Object.fromEntries((tpls.templates || []).map((x) => [x.id, label(app, x)]));
   const ladders = all.filter((p) => p.kind === 'exposure');
   const calming = all.filter((p) => p.kind === 'calming');
   const stepsOf = (p) => (p.protocol?.steps || []).length;
-  root.append(
-    h('section', { 'aria-labelledby': 'lad-h' }, h('h2', { id: 'lad-h' }, t('console.protocol.ladders')),
-      mine instanceof Error ? errorBox(app, mine) : (mine.protocols || []).length ? table(t('console.protocol.clinic_ladders'), [
-        { label: t('console.protocol.title'), cell: (p) => h('a', { href: `#/protocols/${encodeURIComponent(p.id)}` }, title(app, p)) },
+  const archiving = canArchive(app, '/api/protocols');
+  let showArchived = false;
+  const mineBox = h('div', { id: 'clinic-ladders' });
+  // loadMine (re)draws the clinic's ladders; data-showing tells tests and styles which list is drawn.
+  async function loadMine() {
+    const showing = showArchived;
+    mineBox.setAttribute('aria-busy', 'true');
+    try {
+      const rows = ((await app.api.get(`/api/protocols${showing ? '?archived=1' : ''}`)).protocols || []).filter((p) => p.kind === 'exposure');
+      const nameId = (p) => `ladder-name-${p.id}`;
+      mount(mineBox, rows.length ? table(t('console.protocol.clinic_ladders'), [
+        { label: t('console.protocol.title'), cell: (p) => h('a', { id: nameId(p), href: `#/protocols/${encodeURIComponent(p.id)}` }, title(app, p)) },
         { label: t('console.env.template'), cell: (p) => tplLabel[p.template] || '' },
         { label: t('console.protocol.steps'), cell: (p) => app.i18n.number(stepsOf(p)) },
         { label: t('console.env.revision_col'), cell: (p) => app.i18n.number(p.revision) },
-      ], (mine.protocols || []).filter((p) => p.kind === 'exposure')) : null,
+        ...(showing ? [{ label: t('console.status'), cell: (p) => archivedState(app, p) }] : []),
+        ...(archiving ? [{ label: t('console.actions'), cell: (p) => archiveButton(app, { path: '/api/protocols', item: p, confirmKey: 'console.protocol.archive_confirm', describedBy: nameId(p), done: loadMine }) }] : []),
+      ], rows) : showing ? h('p', {}, t('console.empty')) : null);
+    } catch (e) { mount(mineBox, errorBox(app, e)); }
+    mineBox.removeAttribute('aria-busy');
+    mineBox.dataset.showing = showing ? 'all' : 'in-use';
+  }
+  await loadMine();
+  root.append(
+    h('section', { 'aria-labelledby': 'lad-h' }, h('h2', { id: 'lad-h' }, t('console.protocol.ladders')),
+      archiving ? archivedToggle(app, (on) => { showArchived = on; loadMine(); }) : null,
+      mineBox,
       table(t('console.protocol.library'), [
         { label: t('console.protocol.title'), cell: (p) => h('a', { href: `#/protocols/new?library=${encodeURIComponent(p.id)}` }, title(app, p)) },
         { label: t('console.env.template'), cell: (p) => tplLabel[p.template] || '' },
