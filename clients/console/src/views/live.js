@@ -22,7 +22,7 @@ export async function render(app, root, { id }) {
   const patient = await app.api.get(`/api/patients/${encodeURIComponent(sess.patient_id)}`).catch(() => null);
   const protocol = await sessionProtocol(app, sess);
 
-  const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [] });
+  const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [], resonance: [] });
   const charts = createCharts(app);
   const ui = {};
   const ctx = { app, sess, protocol, hook, charts, ui, send: (type, body, opts) => conn.send(type, body, opts) };
@@ -71,6 +71,7 @@ export async function render(app, root, { id }) {
       case 'suggest': hook.suggestion = b; ui.suggestion.show(b); break;
       case 'command.refused': hook.refused.push(b); ui.controls.refused(b); break;
       case 'step.enter': hook.step = b; hook.suggestion = null; ui.suggestion.show(null); charts.step(at); ui.status.update(); break;
+      case 'resonance.window': hook.resonance.push(b); ui.status.update(); break;
       default: break;
     }
   }

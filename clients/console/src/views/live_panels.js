@@ -30,6 +30,7 @@ export function statusPanel({ app, hook, protocol }) {
       [t('console.session.current_suds'), hook.suds.length ? app.i18n.number(hook.suds.at(-1).value) : '—'],
       [t('bio.metric.hr'), hr !== null ? t('console.value.bpm', { Value: app.i18n.number(Math.round(hr)) }) : '—'],
     ];
+    if (hook.resonance.length) rows.push([t('console.resonance.title'), resonanceList(app, hook.resonance)]);
     mount(dl, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     const news = `${rows[0][1]} · ${rows[2][1]}`;
     if (news !== said) { if (said) app.announce(news); said = news; }
@@ -40,6 +41,18 @@ export function statusPanel({ app, hook, protocol }) {
     link(s) { linkEl.textContent = t(`console.link.${s}`); },
     metrics(m) { if (typeof m.hr_bpm === 'number') { hr = m.hr_bpm; update(); } },
   };
+}
+
+/** resonanceList shows a resonance assessment's recorded windows and the best rate so far (CLINICAL.md §7). */
+function resonanceList(app, windows) {
+  const { t } = app;
+  const rate = (v) => app.i18n.number(v, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const best = windows.at(-1).best_breaths_per_min;
+  return h('div', { id: 'resonance' },
+    h('ul', {}, windows.map((w) => h('li', {}, w.error
+      ? t('console.resonance.too_short', { Rate: rate(w.breaths_per_min) })
+      : t('console.resonance.window', { Rate: rate(w.breaths_per_min), Power: app.i18n.number(Math.round(w.lf_peak_ms2)) })))),
+    best ? h('p', { class: 'best' }, h('strong', {}, t('console.resonance.best', { Rate: rate(best) }))) : null);
 }
 
 /** reasonText localizes a state or refusal reason code, falling back to a generic line. */
