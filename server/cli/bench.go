@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"sort"
+
+	"github.com/havenvr/haven/server/gctune"
 )
 
 // benchmarks are the `haven bench` subcommands; each drives the real server
@@ -42,5 +45,8 @@ func Bench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "haven bench: unknown kind %q\n", args[0])
 		return 2
 	}
+	// The in-process servers run with `haven serve`'s collector policy (set
+	// GOGC / GOMEMLIMIT to measure another).
+	fmt.Fprintf(stderr, "haven bench: garbage collector %s\n", gctune.Apply(gctune.Policy{Percent: gctune.DefaultPercent, LimitBytes: gctune.AutoLimit()}, os.Getenv))
 	return k.Run(ctx, args[1:], stdout, stderr)
 }

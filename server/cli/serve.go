@@ -15,6 +15,7 @@ import (
 	"github.com/havenvr/haven/server/app"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/demo"
+	"github.com/havenvr/haven/server/gctune"
 	"github.com/havenvr/haven/server/store"
 )
 
@@ -29,6 +30,7 @@ func Serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	log.Info("garbage collector", slog.String("policy", gctune.Apply(cfg.GC, os.Getenv).String()))
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, cfg, log, stdout); err != nil {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"strings"
+
+	"github.com/havenvr/haven/server/gctune"
 )
 
 // Config is everything `haven serve` needs.
@@ -27,6 +29,9 @@ type Config struct {
 	Demo          bool
 	LogFormat     string
 	LogLevel      string
+	// GC is the garbage collector's policy (package gctune); GOGC and
+	// GOMEMLIMIT in the environment still win.
+	GC gctune.Policy
 }
 
 // Parse reads flags from args and HAVEN_* variables from env.
@@ -34,7 +39,7 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	var c Config
 	fs := flag.NewFlagSet("haven serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var ice string
+	var ice, memLimit string
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP(S) listen address")
 	fs.StringVar(&c.DataDir, "data", "./data", "data directory (SQLite at DIR/haven.db, TLS certificate)")
 	fs.StringVar(&c.DSN, "db", "", "database file or DSN instead of DIR/haven.db")
@@ -49,6 +54,8 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo clinic, therapist, patient and group")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.IntVar(&c.GC.Percent, "gc-percent", gctune.DefaultPercent, "garbage collection target (GOGC): higher collects less often, for shorter latency tails and a larger heap")
+	fs.StringVar(&memLimit, "memory-limit", "auto", "soft memory limit the collector keeps under: auto (a quarter of RAM, at least 1 GiB), off, or a size like 2GiB")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: haven serve [flags]\n\nEvery flag can also be set as HAVEN_<FLAG> (e.g. HAVEN_ADDR, HAVEN_TLS_SELF_SIGNED=true).\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -63,6 +70,11 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
 	}
+	lim, err := gctune.ParseLimit(memLimit)
+	if err != nil {
+		return c, fmt.Errorf("config: --memory-limit: %w", err)
+	}
+	c.GC.LimitBytes = lim
 	if ice != "" {
 		for _, s := range strings.Split(ice, ",") {
 			if s = strings.TrimSpace(s); s != "" {
@@ -105,6 +117,9 @@ func (c Config) validate() error {
 	}
 	if s := strings.ToUpper(c.Synchronous); s != "NORMAL" && s != "FULL" {
 		return fmt.Errorf("config: --sync must be NORMAL or FULL")
+	}
+	if c.GC.Percent < 25 || c.GC.Percent > 10000 {
+		return fmt.Errorf("config: --gc-percent %d: want 25–10000", c.GC.Percent)
 	}
 	return nil
 }

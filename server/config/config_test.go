@@ -28,6 +28,12 @@ func TestParse(t *testing.T) {
 		{"bad env bool", nil, map[string]string{"HAVEN_DEMO": "perhaps"}, nil, true},
 		{"bad sync", []string{"--sync", "OFF"}, nil, nil, true},
 		{"stray argument", []string{"extra"}, nil, nil, true},
+		{"collector defaults", nil, nil, func(c Config) bool { return c.GC.Percent == 400 && (c.GC.LimitBytes == 0 || c.GC.LimitBytes >= 1<<30) }, false},
+		{"collector set", []string{"--gc-percent", "100", "--memory-limit", "off"}, map[string]string{"HAVEN_GC_PERCENT": "800"},
+			func(c Config) bool { return c.GC.Percent == 100 && c.GC.LimitBytes == 0 }, false},
+		{"memory limit size", nil, map[string]string{"HAVEN_MEMORY_LIMIT": "3GiB"}, func(c Config) bool { return c.GC.LimitBytes == 3<<30 }, false},
+		{"bad memory limit", []string{"--memory-limit", "plenty"}, nil, nil, true},
+		{"gc percent too low", []string{"--gc-percent", "5"}, nil, nil, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
