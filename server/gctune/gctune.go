@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -37,7 +38,7 @@ type Policy struct {
 
 func (p Policy) String() string {
 	limit := "none"
-	if p.LimitBytes > 0 {
+	if p.LimitBytes > 0 && p.LimitBytes < math.MaxInt64 { // MaxInt64: the runtime's "off"
 		limit = fmt.Sprintf("%d MiB", p.LimitBytes>>20)
 	}
 	s := fmt.Sprintf("GOGC=%d, soft memory limit %s", p.Percent, limit)
