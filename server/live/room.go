@@ -311,8 +311,11 @@ func (r *room) setState(state, reason string) {
 }
 
 // shutdown tells every peer the server is going away and closes them.
-func (r *room) shutdown() {
+// farewell tells the room's peers that the server is going away (or that
+// the session ended) and detaches them; the caller closes them.
+func (r *room) farewell() []*peer {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	var peers []*peer
 	r.each(func(p *peer) {
 		if r.sess.State == store.LiveEnded {
@@ -323,12 +326,7 @@ func (r *room) shutdown() {
 		peers = append(peers, p)
 	})
 	r.patient, r.consoles = nil, map[string]*peer{}
-	r.mu.Unlock()
-	// Give the outboxes a moment to put the goodbye on the wire.
-	time.Sleep(50 * time.Millisecond)
-	for _, p := range peers {
-		p.close()
-	}
+	return peers
 }
 
 // end finishes the session: peers are told and disconnected.

@@ -182,10 +182,39 @@ func (s *Service) Close(ctx context.Context) error {
 	s.wg.Wait()
 	s.bg.Wait()
 	s.drain(ctx, rooms)
+	var peers []*peer
 	for _, r := range rooms {
-		r.shutdown()
+		peers = append(peers, r.farewell()...)
 	}
+	// One moment for every outbox to put its goodbye on the wire, then the
+	// connections close side by side: one by one, a thousand sessions'
+	// peers would take longer than the whole shutdown may.
+	time.Sleep(50 * time.Millisecond)
+	closeAll(ctx, peers)
 	return s.tl.close(ctx)
+}
+
+// closeAll closes peers, a few at a time, until done or ctx ends.
+func closeAll(ctx context.Context, peers []*peer) {
+	work := make(chan *peer)
+	var wg sync.WaitGroup
+	for range min(len(peers), 16) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				p.close()
+			}
+		}()
+	}
+	for _, p := range peers {
+		select {
+		case work <- p:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
 }
 
 // drain stops accepting biosignal batches and waits until every batch
