@@ -339,8 +339,21 @@ func (p *Patient) react(m wire.Message) {
 		p.stepStart = time.Now()
 	case *wire.CalmNow:
 		p.exposure = 0
+	case *wire.BreathingStart:
+		// breathes with the pacer: slow paced breathing enlarges RSA (and
+		// most at the simulated patient's resonance rate)
+		var cycleS float64
+		for _, ph := range b.Phases {
+			cycleS += ph.S
+		}
+		if cycleS > 0 {
+			p.sim.SetPacedBreathing(60 / cycleS)
+		}
 	case *wire.Error:
 		p.stats.Errors++
+	}
+	if m.Type == "breathing.stop" {
+		p.sim.SetPacedBreathing(0)
 	}
 	if m.Type != "heartbeat" && m.Type != "ack" && m.Type != "signals.ack" {
 		p.stats.Commands++

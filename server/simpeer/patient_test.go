@@ -1,9 +1,11 @@
 package simpeer
 
 import (
+	"math"
 	"testing"
 	"time"
 
+	"github.com/havenvr/haven/server/biosignal"
 	"github.com/havenvr/haven/server/wire"
 )
 
@@ -46,5 +48,34 @@ func TestAckedDropsResends(t *testing.T) {
 	st := p.Stats()
 	if st.SamplesSent != 33 || st.SamplesAcked != 21 || st.Unacked != 1 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestBreathesWithThePacer: the simulated patient follows breathing.start
+// (its respiration rate becomes the pacer's) until breathing.stop.
+func TestBreathesWithThePacer(t *testing.T) {
+	t.Parallel()
+	p := NewPatient(PatientOptions{Seed: 3, NoSignals: true})
+	resp := func(from time.Time) float64 {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		last := 0.0
+		for _, b := range p.sim.Advance(from.Add(40 * time.Second).UnixMilli()) {
+			if b.Stream == biosignal.Resp {
+				last = b.Values[len(b.Values)-1]
+			}
+		}
+		return last
+	}
+	start := time.Now()
+	p.react(wire.Message{Envelope: wire.Envelope{Type: "breathing.start"},
+		Body: &wire.BreathingStart{Phases: []wire.BreathPhase{{Phase: "inhale", S: 4}, {Phase: "exhale", S: 6}}}})
+	if r := resp(start); math.Abs(r-6) > 0.5 {
+		t.Fatalf("respiration %.1f/min with a 10 s pacer, want 6", r)
+	}
+	p.react(wire.Message{Envelope: wire.Envelope{Type: "breathing.stop"}, Body: &wire.Empty{}})
+	// spontaneous breathing: about 14/min, irregular (±25 %), not the pacer's 6
+	if r := resp(start.Add(40 * time.Second)); math.Abs(r-6) < 1.5 {
+		t.Fatalf("respiration %.1f/min after the pacer stopped, want spontaneous", r)
 	}
 }
