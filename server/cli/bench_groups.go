@@ -13,7 +13,7 @@ import (
 )
 
 // BenchGroups implements `haven bench groups --members N --rate R
-// --duration D [--json] [--data DIR]`: N real pion members in one support
+// --duration D [--json] [--data DIR] [--udp-port P]`: N real pion members in one support
 // room of an in-process server on loopback, R chat messages a second in
 // total, fan-out latency from send to every member's receipt.
 func BenchGroups(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -25,6 +25,7 @@ func BenchGroups(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	dir := fs.String("data", "", "directory for the benchmark database (default: a removed temp dir)")
 	profile := fs.String("cpuprofile", "", "write a pprof CPU profile of the sending phase to this file")
+	udpPort := fs.Int("udp-port", 0, "carry every member on this one server UDP port (pion's UDP mux, as --udp-port in a deployment); 0: a port per peer")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -32,7 +33,7 @@ func BenchGroups(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "haven bench groups: --members ≥ 2, --rate > 0, --duration > 0; no positional arguments")
 		return 2
 	}
-	opts := groupbench.Options{Members: *members, Rate: *rate, Duration: *duration, Progress: stderr, DataDir: *dir}
+	opts := groupbench.Options{Members: *members, Rate: *rate, Duration: *duration, Progress: stderr, DataDir: *dir, UDPPort: *udpPort}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {

@@ -38,6 +38,9 @@ type Options struct {
 	DataDir  string    // temporary directory for the database
 	// CPUProfile, when set, receives a pprof CPU profile of the sending phase.
 	CPUProfile io.Writer
+	// UDPPort, when set, carries every member on one server UDP port (pion's
+	// UDP mux), as a deployment behind a firewall does with --udp-port.
+	UDPPort int
 }
 
 // Result is what `haven bench groups` prints.
@@ -140,11 +143,8 @@ func startServer(ctx context.Context, opts Options) (*app.App, func(), string, e
 		}
 		dir = d
 	}
-	// Ephemeral UDP ports per peer. One back-to-back comparison at 200
-	// members on a loaded shared machine gave p99 2.0 s with pion's
-	// single-port UDP mux (one reader for every member's packets) against
-	// 30 ms without; not yet re-measured on a quiet machine.
-	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: dir, Synchronous: "NORMAL", LoopbackOnly: true}
+	// Ephemeral UDP ports per peer unless asked for the single-port mux.
+	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: dir, Synchronous: "NORMAL", LoopbackOnly: true, UDPPort: opts.UDPPort}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a, err := app.New(sctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
