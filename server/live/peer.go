@@ -54,13 +54,18 @@ type peer struct {
 	ctlHeld  map[uint64]struct{}
 	lastSeen atomic.Int64 // unix ns of the last inbound message
 	opened   chan struct{}
+	ready    chan struct{} // closed once peerReady has made this the room's peer
 	openOnce sync.Once
 }
+
+// readyWait bounds how long a message waits for its connection to become the
+// room's (see receive).
+const readyWait = 5 * time.Second
 
 func newPeer(r *room, role, userID string) *peer {
 	p := &peer{id: store.RandomToken(10), role: role, userID: userID, room: r,
 		out: map[string]*rtc.Outbox{}, dcs: map[string]*webrtc.DataChannel{}, seq: map[string]uint64{},
-		ack: map[string]uint64{}, opened: make(chan struct{})}
+		ack: map[string]uint64{}, opened: make(chan struct{}), ready: make(chan struct{})}
 	p.dir = wire.FromConsole
 	if role == rolePatient {
 		p.dir = wire.FromPatient
@@ -87,7 +92,7 @@ func (p *peer) attach(dc *webrtc.DataChannel) {
 		both := p.out[wire.Control] != nil && p.out[wire.Signals] != nil
 		p.mu.Unlock()
 		if both {
-			p.openOnce.Do(func() { close(p.opened); p.room.peerReady(p) })
+			p.openOnce.Do(func() { close(p.opened); p.room.peerReady(p); close(p.ready) })
 		}
 	})
 	dc.OnMessage(func(m webrtc.DataChannelMessage) { p.receive(label, m.Data) })
@@ -199,11 +204,32 @@ func (p *peer) close() {
 	}
 }
 
+// awaitReady holds an inbound message until its connection is the room's.
+// pion reads a channel from the moment it opens, on its own goroutine,
+// while the other channel may still be opening: a reconnecting headset's
+// resent batches reached the room before peerReady, were refused as coming
+// from no patient, and their acknowledgement never came (seen as a rare
+// failure of TestReconnectNothingLost and TestLinkFaultBlackout).
+func (p *peer) awaitReady() {
+	select {
+	case <-p.ready:
+		return
+	default:
+	}
+	t := time.NewTimer(readyWait)
+	defer t.Stop()
+	select {
+	case <-p.ready:
+	case <-t.C:
+	}
+}
+
 // receive decodes one inbound message and hands it to the room.
 func (p *peer) receive(channel string, data []byte) {
 	svc := p.room.svc
 	svc.opts.Metrics.Messages.WithLabelValues(channel, "in").Inc()
 	p.lastSeen.Store(time.Now().UnixNano())
+	p.awaitReady()
 	lim := svc.controlLimit
 	if channel == wire.Signals {
 		lim = svc.signalsLimit
