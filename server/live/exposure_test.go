@@ -26,7 +26,9 @@ func TestExposureBudgetGrowsFromLastSession(t *testing.T) {
 		return b
 	}
 	patient := f.patientID()
-	session := func() string { return f.schedule(map[string]any{"protocol_id": "heights_ladder", "patient_id": patient}) }
+	session := func() string {
+		return f.schedule(map[string]any{"protocol_id": "heights_ladder", "patient_id": patient})
+	}
 	first := session()
 	if b := budget(first); b != 10*60_000 {
 		t.Fatalf("first session's budget %v ms, want 10 min", b)
