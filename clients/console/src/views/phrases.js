@@ -110,49 +110,34 @@ function listEditor(app, pane, list, editable) {
   });
 
   const err = formError();
-  const save = h('button', { type: 'button', class: 'primary', id: 'phrase-save', onclick: async () => {
+  // write sends the list (or drops it) and shows what the server now holds.
+  async function write(btn, request, done) {
     err.hidden = true;
+    btn.disabled = true;
+    try {
+      const res = await request();
+      phrases = res.phrases || [];
+      custom = Boolean(res.custom);
+      dirty = false;
+      draw();
+      status.className = 'status ok';
+      status.textContent = t(done);
+      app.announce(t(done));
+    } catch (ex) {
+      if (!(ex && ex.status)) console.error(ex);
+      err.textContent = ex && ex.status ? ex.message : t('error.unavailable');
+      err.hidden = false;
+    } finally {
+      btn.disabled = false;
+    }
+  }
+  const save = h('button', { type: 'button', class: 'primary', id: 'phrase-save', onclick: () => {
     if (!phrases.length && list.kind === 'crisis' && !confirm(t('console.phrases.confirm_empty'))) return;
-    save.disabled = true;
-    try {
-      const res = await app.api.put(phrasePath(list.locale, list.kind), { phrases });
-      phrases = res.phrases || [];
-      custom = true;
-      dirty = false;
-      draw();
-      status.className = 'status ok';
-      status.textContent = t('console.saved');
-      app.announce(t('console.saved'));
-    } catch (ex) {
-      if (!(ex && ex.status)) console.error(ex);
-      err.textContent = ex && ex.status ? ex.message : t('error.unavailable');
-      err.hidden = false;
-    } finally {
-      save.disabled = false;
-    }
+    write(save, () => app.api.put(phrasePath(list.locale, list.kind), { phrases }).then((r) => ({ ...r, custom: true })), 'console.saved');
   } }, t('core.save'));
-
   // Dropping the clinic's own list: Haven's built-in one applies again.
-  const restore = h('button', { type: 'button', id: 'phrase-restore', onclick: async () => {
-    if (!confirm(t('console.phrases.restore_confirm'))) return;
-    err.hidden = true;
-    restore.disabled = true;
-    try {
-      const res = await app.api.del(phrasePath(list.locale, list.kind));
-      phrases = res.phrases || [];
-      custom = false;
-      dirty = false;
-      draw();
-      status.className = 'status ok';
-      status.textContent = t('console.phrases.restored');
-      app.announce(t('console.phrases.restored'));
-    } catch (ex) {
-      if (!(ex && ex.status)) console.error(ex);
-      err.textContent = ex && ex.status ? ex.message : t('error.unavailable');
-      err.hidden = false;
-    } finally {
-      restore.disabled = false;
-    }
+  const restore = h('button', { type: 'button', id: 'phrase-restore', onclick: () => {
+    if (confirm(t('console.phrases.restore_confirm'))) write(restore, () => app.api.del(phrasePath(list.locale, list.kind)), 'console.phrases.restored');
   } }, t('console.phrases.restore'));
 
   mount(pane, heading, h('p', { class: 'hint' }, t(`console.phrases.kind.${list.kind}_hint`)), source,
