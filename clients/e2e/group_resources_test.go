@@ -49,21 +49,6 @@ func typeQ(t *testing.T, p *Page, sel, text string) {
 	Do(t, p, chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
-// msg is the built-in text of a message in locale, as the clinic is served
-// it, with data for its placeholders.
-func msg(t *testing.T, env *ConsoleEnv, locale, id string, data ...map[string]any) string {
-	t.Helper()
-	var d map[string]any
-	if len(data) > 0 {
-		d = data[0]
-	}
-	s, err := env.Server.App.Localize.Bundle.ForLocale(env.Clinic.ID, locale).Lookup(id, d)
-	if err != nil || s == "" {
-		t.Fatalf("message %s/%s: %q %v", locale, id, s, err)
-	}
-	return s
-}
-
 func TestGroupResourcesCuratedInConsole(t *testing.T) {
 	env := StartConsole(t)
 	for _, r := range [][2]string{{"PUT", "/api/groups/resources"}, {"PUT", "/api/groups/phrases/:locale/:kind"}} {

@@ -51,12 +51,7 @@ func TestJoinChatTypingReact(t *testing.T) {
 
 func TestPIIRedactedBeforeAnyoneSeesIt(t *testing.T) {
 	e := start(t, nil)
-	room := e.room(t, map[string]any{"lobby": false})
-	mod := e.moderator(t, room.ID)
-	a := e.join(t, room.Code, nil)
-	pa := e.member(t, room.ID, a.Token)
-	b := e.join(t, room.Code, nil)
-	pb := e.member(t, room.ID, b.Token)
+	_, mod, _, pa, _, pb := e.roomWithTwo(t)
 	secret := "text me on +44 7700 900123 or jo.smith@example.com, I'm at 221 Baker Street, see www.jo-smith.example.org"
 	pa.send("chat.send", map[string]any{"text": secret})
 	pa.expect("notice", notice("group.notice.redacted_why"))
@@ -76,12 +71,7 @@ func TestPIIRedactedBeforeAnyoneSeesIt(t *testing.T) {
 
 func TestCrisisMessageHeldWithPrivateResourcesAndAlert(t *testing.T) {
 	e := start(t, nil)
-	room := e.room(t, map[string]any{"lobby": false})
-	mod := e.moderator(t, room.ID)
-	a := e.join(t, room.Code, nil)
-	pa := e.member(t, room.ID, a.Token)
-	b := e.join(t, room.Code, nil)
-	pb := e.member(t, room.ID, b.Token)
+	room, mod, a, pa, _, pb := e.roomWithTwo(t)
 
 	pa.send("chat.send", map[string]any{"text": "Honestly I just want to kill myself tonight"})
 	res := pa.expect("crisis.resources", nil)
@@ -122,12 +112,7 @@ func TestCrisisMessageHeldWithPrivateResourcesAndAlert(t *testing.T) {
 
 func TestReportGoesToModeratorQueue(t *testing.T) {
 	e := start(t, nil)
-	room := e.room(t, map[string]any{"lobby": false})
-	mod := e.moderator(t, room.ID)
-	a := e.join(t, room.Code, nil)
-	pa := e.member(t, room.ID, a.Token)
-	b := e.join(t, room.Code, nil)
-	pb := e.member(t, room.ID, b.Token)
+	room, mod, _, pa, b, pb := e.roomWithTwo(t)
 	pa.send("chat.send", map[string]any{"text": "nobody here gets it, you are all useless"})
 	msg := pb.expect("chat.msg", textHas("useless"))
 	pb.send("chat.report", map[string]any{"msg": msg.Body["id"], "reason": "harmful"})

@@ -205,6 +205,19 @@ func (e *env) member(t *testing.T, roomID, token string) *peer {
 	return p
 }
 
+// roomWithTwo opens a room without a lobby, its moderator connected and
+// two members joined and connected: the room most tests start from.
+func (e *env) roomWithTwo(t *testing.T) (room groups.RoomView, mod *peer, a groups.JoinResponse, pa *peer, b groups.JoinResponse, pb *peer) {
+	t.Helper()
+	room = e.room(t, map[string]any{"lobby": false})
+	mod = e.moderator(t, room.ID)
+	a = e.join(t, room.Code, nil)
+	pa = e.member(t, room.ID, a.Token)
+	b = e.join(t, room.Code, nil)
+	pb = e.member(t, room.ID, b.Token)
+	return room, mod, a, pa, b, pb
+}
+
 func (e *env) moderator(t *testing.T, roomID string) *peer {
 	t.Helper()
 	p, err := dialPeer(t, e.srv.URL+"/api/groups/rooms/"+roomID+"/moderator-peer", e.mod.HTTP, http.Header{"X-CSRF-Token": {e.mod.CSRF}})

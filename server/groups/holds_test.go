@@ -57,12 +57,7 @@ func TestCrisisHoldSurvivesRecordFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := start(t, nil)
-			room := e.room(t, map[string]any{"lobby": false})
-			mod := e.moderator(t, room.ID)
-			a := e.join(t, room.Code, nil)
-			pa := e.member(t, room.ID, a.Token)
-			b := e.join(t, room.Code, nil)
-			pb := e.member(t, room.ID, b.Token)
+			room, mod, a, pa, _, pb := e.roomWithTwo(t)
 			trigger := "CREATE TRIGGER refuse_hold BEFORE INSERT ON " + tc.table + " WHEN " + tc.when +
 				" BEGIN SELECT RAISE(ABORT, 'injected write failure'); END"
 			if err := e.srv.App.Store.DB.Exec(trigger).Error; err != nil {

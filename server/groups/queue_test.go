@@ -139,12 +139,7 @@ func TestClinicCrisisPhrases(t *testing.T) {
 	t.Parallel()
 	e := start(t, nil)
 	therapist := e.srv.SignIn(t, e.clinic.ID, store.RoleTherapist)
-	room := e.room(t, map[string]any{"lobby": false})
-	mod := e.moderator(t, room.ID)
-	a := e.join(t, room.Code, nil)
-	pa := e.member(t, room.ID, a.Token)
-	b := e.join(t, room.Code, nil)
-	pb := e.member(t, room.ID, b.Token)
+	_, mod, a, pa, _, pb := e.roomWithTwo(t)
 
 	const phrase = "purple elephant plan"
 	pa.send("chat.send", map[string]any{"text": "before: my purple elephant plan"})

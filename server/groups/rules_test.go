@@ -135,12 +135,7 @@ func TestNewMembersAreLimitedHarder(t *testing.T) {
 func TestMuteExpiresOnItsOwn(t *testing.T) {
 	t.Parallel()
 	e := start(t, nil)
-	room := e.room(t, map[string]any{"lobby": false})
-	mod := e.moderator(t, room.ID)
-	a := e.join(t, room.Code, nil)
-	pa := e.member(t, room.ID, a.Token)
-	b := e.join(t, room.Code, nil)
-	pb := e.member(t, room.ID, b.Token)
+	room, mod, a, pa, _, pb := e.roomWithTwo(t)
 	e.act(t, room.ID, groups.ActionRequest{Action: groups.ActMute, MemberID: a.MemberID, Seconds: 90, Reason: "breathe"})
 	pa.expect("notice", notice(muted))
 

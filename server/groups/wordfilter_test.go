@@ -28,12 +28,7 @@ func TestClinicWordFilter(t *testing.T) {
 	if st := admin.Do(http.MethodGet, "/api/groups/phrases/en/block", nil, &got); st != http.StatusOK || len(got.Phrases) != 1 || got.Phrases[0] != "grapefruit" {
 		t.Fatalf("list after the refused edit: %d %+v", st, got)
 	}
-	room := e.room(t, map[string]any{"lobby": false})
-	mod := e.moderator(t, room.ID)
-	a := e.join(t, room.Code, nil)
-	pa := e.member(t, room.ID, a.Token)
-	b := e.join(t, room.Code, nil)
-	pb := e.member(t, room.ID, b.Token)
+	_, mod, _, pa, _, pb := e.roomWithTwo(t)
 	pa.send("chat.send", map[string]any{"text": "I hate GRAPEFRUIT people"})
 	pa.expect("notice", notice("group.notice.filtered"))
 	pa.send("chat.send", map[string]any{"text": "sorry, that came out wrong"})

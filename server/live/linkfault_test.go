@@ -176,6 +176,54 @@ func (f *fixture) storedState() (state, reason string) {
 	return sess.State, sess.StateReason
 }
 
+// expectLinkLost: within 2 s of the cut the therapist is alerted, and the
+// session is stored paused for link loss. It returns the alert's delay.
+func (f *fixture) expectLinkLost(con *simpeer.Therapist, cut time.Time) time.Duration {
+	f.t.Helper()
+	a := wait(f.t, con, 5*time.Second, "link_lost alert", after(cut, alertCode("link_lost")))
+	alertIn := a.At.Sub(cut)
+	if alertIn > 2*time.Second {
+		f.t.Fatalf("therapist alerted %v after the cut, want ≤ 2 s", alertIn)
+	}
+	wait(f.t, con, 3*time.Second, "paused", after(cut, state(store.LivePaused)))
+	f.expectStoredLinkLost("after the cut")
+	return alertIn
+}
+
+// expectBackAndHeld: once the link is back the patient gets calm.now, every
+// batch settles exactly once, and the session stays paused, the patient
+// never resumed, until the therapist's word.
+func (f *fixture) expectBackAndHeld(h *headset, cut, back time.Time) (simpeer.Received, simpeer.PatientStats) {
+	f.t.Helper()
+	cn := wait(f.t, h.pat, 20*time.Second, "calm.now once back", after(back, simpeer.Type("calm.now")))
+	if c, ok := cn.Body.(*wire.CalmNow); !ok || c.Reason != "link_lost" {
+		f.t.Fatalf("calm.now %+v, want reason link_lost", cn.Body)
+	}
+	st := f.settle(h.pat, 20*time.Second)
+	time.Sleep(time.Second) // a while after the link is back: still the therapist's call
+	f.expectStoredLinkLost("before the therapist's word")
+	if n := count(h.pat, after(cut, simpeer.Type("resume"))); n != 0 {
+		f.t.Fatalf("the patient was resumed %d times without the therapist", n)
+	}
+	return cn, st
+}
+
+// resumeByTherapist: the therapist's resume brings the session live again
+// and reaches the patient.
+func (f *fixture) resumeByTherapist(con *simpeer.Therapist, h *headset, back time.Time) {
+	f.t.Helper()
+	con.Send("cmd.resume", wire.Empty{})
+	wait(f.t, con, 5*time.Second, "live again", after(back, liveWithPatient))
+	wait(f.t, h.pat, 5*time.Second, "resume reaches the patient", after(back, simpeer.Type("resume")))
+}
+
+func (f *fixture) expectStoredLinkLost(when string) {
+	f.t.Helper()
+	if s, reason := f.storedState(); s != store.LivePaused || reason != "link_lost" {
+		f.t.Fatalf("stored %s (%s) %s, want paused (link_lost)", s, reason, when)
+	}
+}
+
 func alertCode(code string) func(simpeer.Received) bool {
 	return func(r simpeer.Received) bool {
 		a, ok := r.Body.(*wire.Alert)
@@ -306,14 +354,11 @@ func TestLinkFaultHeavyLoss(t *testing.T) {
 			}
 		}
 		wait(t, h.pat, 10*time.Second, "calm.now after the last link_lost", after(last.At, simpeer.Type("calm.now")))
-		if s, reason := f.storedState(); s != store.LivePaused || reason != "link_lost" {
-			t.Fatalf("stored %s (%s) after link_lost, want paused (link_lost)", s, reason)
-		}
+		f.expectStoredLinkLost("after link_lost")
 		if n := count(h.pat, after(faulted, simpeer.Type("resume"))); n != 0 {
 			t.Fatalf("the patient was resumed %d times without the therapist", n)
 		}
-		con.Send("cmd.resume", wire.Empty{})
-		wait(t, con, 5*time.Second, "live again", after(last.At, liveWithPatient))
+		f.resumeByTherapist(con, h, last.At)
 	} else if s, reason := f.storedState(); s != store.LiveLive {
 		t.Fatalf("stored %s (%s) with no link_lost, want live", s, reason)
 	}
@@ -336,15 +381,7 @@ func TestLinkFaultBlackout(t *testing.T) {
 	fn.SetBlackout(faultnet.Both, true)
 	cut := time.Now()
 
-	a := wait(t, con, 5*time.Second, "link_lost alert", after(cut, alertCode("link_lost")))
-	alertIn := a.At.Sub(cut)
-	if alertIn > 2*time.Second {
-		t.Fatalf("therapist alerted %v after the cut, want ≤ 2 s", alertIn)
-	}
-	wait(t, con, 3*time.Second, "paused", after(cut, state(store.LivePaused)))
-	if s, reason := f.storedState(); s != store.LivePaused || reason != "link_lost" {
-		t.Fatalf("stored %s (%s), want paused (link_lost)", s, reason)
-	}
+	alertIn := f.expectLinkLost(con, cut)
 	early := con.Send("cmd.resume", wire.Empty{})
 	wait(t, con, 3*time.Second, "no resume into a dead link", engineKind("command.refused", early))
 
@@ -363,26 +400,12 @@ func TestLinkFaultBlackout(t *testing.T) {
 	fn.SetFault(faultnet.Both, faultnet.Fault{})
 	back := time.Now()
 
-	cn := wait(t, h.pat, 20*time.Second, "calm.now once back", after(back, simpeer.Type("calm.now")))
-	if c, ok := cn.Body.(*wire.CalmNow); !ok || c.Reason != "link_lost" {
-		t.Fatalf("calm.now %+v, want reason link_lost", cn.Body)
-	}
+	cn, st := f.expectBackAndHeld(h, cut, back)
 	wait(t, con, 5*time.Second, "link_restored", after(back, alertCode("link_restored")))
-	st := f.settle(h.pat, 20*time.Second)
-	// Still paused a while after the link is back: the therapist decides.
-	time.Sleep(time.Second)
-	if s, reason := f.storedState(); s != store.LivePaused || reason != "link_lost" {
-		t.Fatalf("stored %s (%s) before the therapist's word, want paused (link_lost)", s, reason)
-	}
-	if n := count(h.pat, after(cut, simpeer.Type("resume"))); n != 0 {
-		t.Fatalf("the patient was resumed %d times without the therapist", n)
-	}
 	if st.BatchesResent == 0 || inDark == 0 {
 		t.Fatalf("nothing made in the dark was resent: %d made, %+v", inDark, st)
 	}
-	con.Send("cmd.resume", wire.Empty{})
-	wait(t, con, 5*time.Second, "live again", after(back, liveWithPatient))
-	wait(t, h.pat, 5*time.Second, "resume reaches the patient", after(back, simpeer.Type("resume")))
+	f.resumeByTherapist(con, h, back)
 
 	_, redial, failed := h.record()
 	ns := fn.Stats()
@@ -403,35 +426,14 @@ func TestLinkFaultUplinkCut(t *testing.T) {
 	fn.SetBlackout(faultnet.Outbound, true)
 	cut := time.Now()
 
-	a := wait(t, con, 5*time.Second, "link_lost alert", after(cut, alertCode("link_lost")))
-	alertIn := a.At.Sub(cut)
-	if alertIn > 2*time.Second {
-		t.Fatalf("therapist alerted %v after the cut, want ≤ 2 s", alertIn)
-	}
-	wait(t, con, 3*time.Second, "paused", after(cut, state(store.LivePaused)))
-	if s, reason := f.storedState(); s != store.LivePaused || reason != "link_lost" {
-		t.Fatalf("stored %s (%s), want paused (link_lost)", s, reason)
-	}
+	alertIn := f.expectLinkLost(con, cut)
 	time.Sleep(time.Until(cut.Add(3500 * time.Millisecond)))
 	heard := count(h.pat, after(cut.Add(200*time.Millisecond), simpeer.Type("heartbeat")))
 	fn.SetBlackout(faultnet.Outbound, false)
 	back := time.Now()
 
-	cn := wait(t, h.pat, 20*time.Second, "calm.now once heard again", after(back, simpeer.Type("calm.now")))
-	if c, ok := cn.Body.(*wire.CalmNow); !ok || c.Reason != "link_lost" {
-		t.Fatalf("calm.now %+v, want reason link_lost", cn.Body)
-	}
-	st := f.settle(h.pat, 20*time.Second)
-	time.Sleep(time.Second)
-	if s, reason := f.storedState(); s != store.LivePaused || reason != "link_lost" {
-		t.Fatalf("stored %s (%s) before the therapist's word, want paused (link_lost)", s, reason)
-	}
-	if n := count(h.pat, after(cut, simpeer.Type("resume"))); n != 0 {
-		t.Fatalf("the patient was resumed %d times without the therapist", n)
-	}
-	con.Send("cmd.resume", wire.Empty{})
-	wait(t, con, 5*time.Second, "live again", after(back, liveWithPatient))
-	wait(t, h.pat, 5*time.Second, "resume reaches the patient", after(back, simpeer.Type("resume")))
+	cn, st := f.expectBackAndHeld(h, cut, back)
+	f.resumeByTherapist(con, h, back)
 
 	calm, redial, _ := h.record()
 	ns := fn.Stats()

@@ -91,14 +91,7 @@ func TestLinkLossSilent(t *testing.T) {
 		al, ok := r.Body.(*wire.Alert)
 		return ok && al.Code == "link_restored"
 	})
-	var sess struct {
-		State       string
-		StateReason string `json:"state_reason"`
-	}
-	f.th.Do(http.MethodGet, "/api/sessions/"+f.session, nil, &sess)
-	if sess.State != store.LivePaused || sess.StateReason != "link_lost" {
-		t.Fatalf("session %+v, want paused (link_lost)", sess)
-	}
+	f.expectStoredLinkLost("once heard again")
 }
 
 // TestBadSignalling covers the HTTP side of bad input: each refusal is coded

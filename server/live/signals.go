@@ -141,18 +141,11 @@ func (r *room) adaptiveMetrics(ms int64, snap biosignal.Metrics) {
 	if !r.adaptive || ms-r.lastZ < adaptiveEvery {
 		return
 	}
-	m := protocols.Metrics{HRZ: copyOf(snap.HRZ), RMSSDZ: copyOf(snap.RMSSDZ), SCRRateZ: copyOf(snap.SCRRateZ), EDASlopeZ: copyOf(snap.EDASlopeZ)}
+	// Snapshot allocates its values afresh each time: nothing else holds them.
+	m := protocols.Metrics{HRZ: snap.HRZ, RMSSDZ: snap.RMSSDZ, SCRRateZ: snap.SCRRateZ, EDASlopeZ: snap.EDASlopeZ}
 	if m == (protocols.Metrics{}) {
 		return
 	}
 	r.lastZ = ms
 	r.apply(r.feed(protocols.Event{Type: protocols.EvMetrics, Metrics: &m}), 0)
-}
-
-func copyOf(p *float64) *float64 {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
 }

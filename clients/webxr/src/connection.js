@@ -166,10 +166,11 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   // the server now pauses the session and alerts the therapist at once, and
   // the reloaded page is not refused as a second headset while the old link
   // still looks alive. keepalive lets the request outlive the page.
-  page.addEventListener?.('pagehide', () => {
+  const pageHidden = () => {
     if (closed || !pc || !location || !creds) return;
     fetchFn(location, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${creds.token}` } }).catch(() => {});
-  });
+  };
+  page.addEventListener?.('pagehide', pageHidden);
 
   async function leave() {
     closed = true;
@@ -190,6 +191,6 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     cut() { teardown(); lost(); },
     state: () => ({ connected, lost: lostReported, busy, session_id: creds?.session_id ?? null, clinic_id: creds?.clinic_id ?? '', pendingSignals: signals.pending(), pendingControl: control.pending() }),
     markResumed() { lostReported = false; },
-    dispose() { clearInterval(tick); clearInterval(beat); closed = true; teardown(); },
+    dispose() { clearInterval(tick); clearInterval(beat); page.removeEventListener?.('pagehide', pageHidden); closed = true; teardown(); },
   };
 }

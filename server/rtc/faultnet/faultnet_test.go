@@ -337,22 +337,11 @@ func TestConcurrent(t *testing.T) {
 // leaves no goroutine behind.
 func TestCloseAndDeadline(t *testing.T) {
 	before := runtime.NumGoroutine()
-	fn, err := faultnet.New(9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc, err := fn.ListenUDP("udp4", loopback)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := net.ListenUDP("udp4", loopback)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	l := newLink(t, 9)
+	fn, fc, pc := l.fn, l.faulted, l.plain
 	buf := make([]byte, 64)
 	_ = fc.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
-	_, _, err = fc.ReadFrom(buf)
+	_, _, err := fc.ReadFrom(buf)
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() || !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("read past deadline: %v", err)
