@@ -108,6 +108,16 @@ func (e *Engine) emit(typ string, body map[string]any) {
 	e.out = append(e.out, Command{AtMs: e.now, Type: typ, Body: body})
 }
 
+// Phase names the engine's timed phase — "baseline" or "cooldown" — and the
+// engine time left in it (ms); other phases have no deadline and return
+// ("", 0). The console shows these as countdowns.
+func (e *Engine) Phase() (string, int64) {
+	if e.phase != phaseBaseline && e.phase != phaseCooldown {
+		return "", 0
+	}
+	return e.phase, max(e.phaseEnd-e.now, 0)
+}
+
 // Handle feeds one event and returns the commands it causes.
 func (e *Engine) Handle(ev Event) []Command {
 	e.out = nil
