@@ -68,7 +68,7 @@ export function joinPanel({ app, sess }) {
   const issue = async () => {
     try {
       const r = await app.api.post(`/api/sessions/${encodeURIComponent(sess.id)}/join-code`);
-      const link = new URL(r.link, location.origin).href;
+      const link = r.url || new URL(r.link, location.origin).href;
       window.havenConsole.live.joinCode = r.code;
       mount(out, h('p', { class: 'joincode', translate: 'no', dataset: { code: r.code } }, r.code),
         h('p', { class: 'hint' }, t('console.session.join_code_hint')),
