@@ -153,7 +153,7 @@ export function suggestionPanel({ app, send }) {
   const { t } = app;
   const body = h('div', {});
   const el = h('section', { class: 'card suggestion', 'aria-labelledby': 'sg-h', hidden: true }, h('h2', { id: 'sg-h' }, t('console.suggest.title')), body);
-  const CMD = { advance: 'cmd.advance', step_back: 'cmd.step_back', stay: 'cmd.stay', end: 'cmd.end' };
+  const CMD = { advance: 'cmd.advance', step_back: 'cmd.step_back', stay: 'cmd.stay', end: 'cmd.end', calm_now: 'cmd.calm_now' };
   return {
     el,
     show(s) {
