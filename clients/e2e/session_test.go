@@ -32,7 +32,7 @@ func state(p *Page) clientState { return MustEval[clientState](p, `window.haven.
 
 func forwardedFloor(floor int) func(simpeer.Received) bool {
 	return func(r simpeer.Received) bool {
-		f, ok := r.Body.(*wire.Forwarded)
+		f, ok := r.Body.(*wire.ForwardedScene)
 		return ok && r.Type == "scene.ready" && f.Template == "heights" && f.Params["floor"] == float64(floor)
 	}
 }
@@ -61,7 +61,7 @@ func TestLiveSessionSafety(t *testing.T) {
 		prompt := *state(p).Suds
 		MustEval[bool](p, `(() => { for (const k of ['6', 'ArrowRight', 'Enter']) dispatchEvent(new KeyboardEvent('keydown', {key: k})); return true; })()`)
 		got := e.waitConsole(3*time.Second, "rating", simpeer.Type("suds.rating"))
-		if f := got.Body.(*wire.Forwarded); f.PromptID != prompt || f.Value == nil || *f.Value != 65 {
+		if f := got.Body.(*wire.ForwardedSUDS); f.PromptID != prompt || f.Value != 65 {
 			t.Errorf("rating forwarded %+v, want prompt %s value 65", f, prompt)
 		}
 		// durable: the server acknowledges after commit and the client forgets it

@@ -69,7 +69,7 @@ func TestDataChannelErrorsInThePatientsLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := wait(t, pat, 5*time.Second, "error", errCode("unknown_message_type")).Body.(*wire.Error).Message
-	want, err := f.srv.App.Localize.Bundle.ForLocale("", "pt-BR").Lookup("error.unknown_message_type", nil)
+	want, err := f.srv.App.Localize.Bundle.ForLocale("", "pt-BR").Lookup("error.unknown_message_type", map[string]any{"Type": "teleport"})
 	if err != nil || got != want || strings.HasPrefix(got, "error.") {
 		t.Fatalf("message %q, want pt-BR %q (%v)", got, want, err)
 	}

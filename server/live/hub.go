@@ -77,12 +77,8 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		r.broadcastState()
 	case "baseline.start":
 		r.baseFrom = nowMs()
-		r.broadcastState() // the console counts the baseline down from the state's phase
 	case "baseline.end":
 		r.bio.MarkBaseline(r.baseFrom, nowMs())
-		r.broadcastState()
-	case "cooldown.start":
-		r.broadcastState()
 	case "hrv.window":
 		rate, _ := b["breaths_per_min"].(float64)
 		r.resonanceWindow(str("state"), rate, src)
@@ -90,6 +86,9 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		r.end(str("reason"))
 		return
 	case "alert":
+		if str("reason") == "connection_lost" {
+			return // the room alerted link_lost already: one alert per loss
+		}
 		r.toConsoles(wire.Control, "alert", src, wire.Alert{Code: "session_paused", Reason: str("reason"), Fired: true,
 			MessageID: "live.alert.session_paused"})
 		return
@@ -128,30 +127,34 @@ func (r *room) handle(p *peer, m wire.Message) {
 		return
 	}
 	if p.role == roleObserver && m.Type != "heartbeat" {
-		p.sendError(apierr.Forbidden, m.Seq)
+		p.sendError(apierr.New(apierr.Forbidden), m.Seq)
 		return
 	}
-	if m.Spec.Durable && r.duplicate(p, m) {
+	if m.Spec.Durable && r.duplicate(p, m.Spec.Channel, m.Seq) {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	refuse := func(code apierr.Code) {
+	refuse := func(e *apierr.Error) {
 		if m.Spec.Durable {
-			// Not handled: let the client's resend through later.
+			// Not handled: held out of the ack so the client's resend gets through later.
 			r.committed(p, m.Spec.Channel, m.Seq, errUnavailable)
 		}
-		if code != "" {
-			p.sendError(code, m.Seq)
+		switch {
+		case e == nil:
+		case m.Spec.Durable:
+			p.tell(e, m.Seq)
+		default:
+			p.sendError(e, m.Seq)
 		}
 	}
 	switch {
 	case r.sess.State == store.LiveEnded && m.Type == "heartbeat":
 		// A client's heartbeats may cross session.end on the wire: not an error.
 	case r.sess.State == store.LiveEnded:
-		refuse(apierr.SessionState)
+		refuse(apierr.New(apierr.SessionState).With("State", r.sess.State))
 	case p.role == rolePatient && p != r.patient:
-		refuse("") // a replaced connection's last words
+		refuse(nil) // a replaced connection's last words
 	case p.role == rolePatient:
 		r.restored(p)
 		r.fromPatient(p, m)
@@ -160,27 +163,28 @@ func (r *room) handle(p *peer, m wire.Message) {
 	}
 }
 
-// duplicate recognises a resent durable message (seq at or below the
-// committed high-water mark) and acknowledges it again.
-func (r *room) duplicate(p *peer, m wire.Message) bool {
-	key := markRole(p.role) + "/" + m.Spec.Channel
+// duplicate recognises a resent durable message (already settled, or
+// taken and awaiting its commit) and acknowledges it again; otherwise it
+// takes seq, which committed then settles or releases.
+func (r *room) duplicate(p *peer, channel string, seq uint64) bool {
+	key := markRole(p.role) + "/" + channel
 	r.seqMu.Lock()
 	mk := r.mark(key)
 	high := mk.high
-	dup := mk.settled(m.Seq)
-	_, inflight := r.pending[key][m.Seq]
+	dup := mk.settled(seq)
+	_, inflight := r.pending[key][seq]
 	if !dup && !inflight {
 		if r.pending[key] == nil {
 			r.pending[key] = map[uint64]struct{}{}
 		}
-		r.pending[key][m.Seq] = struct{}{}
+		r.pending[key][seq] = struct{}{}
 	}
-	if dup && m.Spec.Channel == wire.Control {
-		high = p.settleControl(m.Seq)
+	if dup && channel == wire.Control {
+		high = p.settleControl(seq)
 	}
 	r.seqMu.Unlock()
 	if dup {
-		p.setAck(m.Spec.Channel, high)
+		p.setAck(channel, high, true)
 	}
 	return dup || inflight
 }
@@ -204,7 +208,7 @@ func (r *room) committed(p *peer, channel string, seq uint64, err error) {
 		high = p.settleControl(seq)
 	}
 	r.seqMu.Unlock()
-	p.setAck(channel, high)
+	p.setAck(channel, high, false)
 }
 
 // hold keeps a durable control seq that was refused for now (throttled,
@@ -232,26 +236,48 @@ func markRole(role string) string {
 	return role
 }
 
-func (r *room) durableEvent(p *peer, m wire.Message, kind string, body any) {
+// durableEvent records a durable message with its sender's seq. Once the
+// record commits, stored (if set) applies it to the room, under r.mu, and
+// the message is acknowledged; after a failure the room is as if it never
+// came, and the client is told (ref_seq) to keep it and resend it.
+func (r *room) durableEvent(p *peer, m wire.Message, kind string, body any, stored func()) {
 	ev := event(r.id, kind, p.role, body)
 	ev.Peer, ev.Seq = markRole(p.role), m.Seq
-	r.svc.tl.add(ev, func(err error) { r.committed(p, m.Spec.Channel, m.Seq, err) })
+	r.svc.tl.add(ev, func(err error) {
+		if err != nil {
+			r.committed(p, m.Spec.Channel, m.Seq, err)
+			p.tell(errUnavailable, m.Seq)
+			return
+		}
+		if stored == nil {
+			r.committed(p, m.Spec.Channel, m.Seq, nil)
+			return
+		}
+		r.post(func() {
+			stored()
+			r.committed(p, m.Spec.Channel, m.Seq, nil)
+		})
+	})
 }
 
 func (r *room) fromPatient(p *peer, m wire.Message) {
 	switch body := m.Body.(type) {
 	case *wire.SceneReady:
 		r.svc.tl.add(event(r.id, "scene.ready", rolePatient, body), nil)
-		r.toConsoles(wire.Control, "scene.ready", 0, wire.Forwarded{Template: body.Template, Params: body.Params})
+		r.toConsoles(wire.Control, "scene.ready", 0, wire.ForwardedScene{Template: body.Template, Params: body.Params})
 	case *wire.SUDSRating:
+		// Ratings are clinical data: the console and the engine hear of one
+		// only once it is stored.
 		v := body.Value
-		r.durableEvent(p, m, "suds.rating", body)
-		r.toConsoles(wire.Control, "suds.rating", 0, wire.Forwarded{PromptID: body.PromptID, Value: &v})
-		r.apply(r.feed(protocols.Event{Type: protocols.EvSUDS, SUDS: &v}), 0)
+		r.durableEvent(p, m, "suds.rating", body, func() {
+			r.toConsoles(wire.Control, "suds.rating", 0, wire.ForwardedSUDS{PromptID: body.PromptID, Value: v})
+			r.apply(r.feed(protocols.Event{Type: protocols.EvSUDS, SUDS: &v}), 0)
+		})
 	case *wire.ExpectancyRating:
 		l := body.Likelihood
-		r.durableEvent(p, m, "expectancy.rating", body)
-		r.apply(r.feed(protocols.Event{Type: protocols.EvExpectancy, Phase: body.Phase, Likelihood: &l}), 0)
+		r.durableEvent(p, m, "expectancy.rating", body, func() {
+			r.apply(r.feed(protocols.Event{Type: protocols.EvExpectancy, Phase: body.Phase, Likelihood: &l}), 0)
+		})
 	case *wire.ClientState:
 		r.client = body
 		r.broadcastState()
@@ -274,8 +300,11 @@ func (r *room) patientSignal(p *peer, m wire.Message) {
 	if !ok {
 		return // heartbeat
 	}
+	// Safety requests act at once, before their record commits: a patient
+	// asking to stop must never wait on a busy disk. A resend after a failed
+	// commit repeats a stop or pause, which changes nothing the second time.
 	if m.Spec.Durable {
-		r.durableEvent(p, m, m.Type, nil)
+		r.durableEvent(p, m, m.Type, nil, nil)
 	}
 	if sig.alert != "" {
 		r.alert(sig.alert, "")
@@ -294,7 +323,7 @@ var therapistCommands = map[string]string{
 func (r *room) fromTherapist(p *peer, m wire.Message) {
 	switch body := m.Body.(type) {
 	case *wire.Note:
-		r.durableEvent(p, m, "note", body)
+		r.durableEvent(p, m, "note", body, nil)
 		return
 	case *wire.Empty:
 		if m.Type == "heartbeat" {

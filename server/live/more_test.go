@@ -33,7 +33,7 @@ func TestCompositionSession(t *testing.T) {
 		t.Fatalf("scene.set %+v", set.Body)
 	}
 	ready := wait(t, con, 3*time.Second, "applied params", func(r simpeer.Received) bool {
-		b, ok := r.Body.(*wire.Forwarded)
+		b, ok := r.Body.(*wire.ForwardedScene)
 		return ok && r.Type == "scene.ready" && b.Params["floor"] == float64(8)
 	})
 	_ = ready

@@ -94,20 +94,7 @@ func TestExpectancyRatingIsDurable(t *testing.T) {
 	}
 	wait(t, pat, 5*time.Second, "refused phase", errCode("validation"))
 	pat.Send("expectancy.rating", wire.ExpectancyRating{Phase: "before", Likelihood: 70}, true)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var n int64
-		if err := f.srv.App.Store.DB.Model(&store.TimelineEvent{}).Where("session_id = ? AND kind = ?", f.session, "expectancy.rating").Count(&n).Error; err != nil {
-			t.Fatal(err)
-		}
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("expectancy ratings stored: %d, want 1", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, 5*time.Second, "one expectancy rating stored", func() bool { return f.count("timeline_events", "kind = ?", "expectancy.rating") == 1 })
 }
 
 // TestInhibitoryExpectancyLoop: in inhibitory mode the headset is asked for

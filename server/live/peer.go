@@ -23,8 +23,6 @@ const (
 
 var errUnavailable = apierr.New(apierr.Unavailable)
 
-const errorsPerSec = 10
-
 // peer is one WebRTC connection of a room. Its mutex guards only its own
 // send state (seq counters, outboxes); the lock order is room.mu → peer.mu,
 // and commit callbacks take peer.mu alone.
@@ -121,13 +119,20 @@ func (p *peer) send(channel, typ string, srcSeq uint64, body any) {
 	}
 }
 
-// setAck records the highest durable seq handled and tells the peer.
-func (p *peer) setAck(channel string, seq uint64) {
+// setAck records the highest durable seq handled and tells the peer when
+// it moved, or always when again (a resent duplicate is answered). Commits
+// behind a held seq leave the ack where it is: no message for them, so a
+// burst of commits is not a burst of identical acks.
+func (p *peer) setAck(channel string, seq uint64, again bool) {
 	p.mu.Lock()
-	if seq > p.ack[channel] {
+	moved := seq > p.ack[channel]
+	if moved {
 		p.ack[channel] = seq
 	}
 	p.mu.Unlock()
+	if !moved && !again {
+		return
+	}
 	typ := "ack"
 	if channel == wire.Signals {
 		typ = "signals.ack"
@@ -138,9 +143,9 @@ func (p *peer) setAck(channel string, seq uint64) {
 	p.send(channel, typ, 0, wire.Empty{})
 }
 
-func (p *peer) sendError(code apierr.Code, ref uint64) {
-	// At most errorsPerSec error replies: a flooding peer must not turn the
-	// server into an amplifier of its own flood.
+// sendError reports a refused message, at most wire.ErrorsPerSecond a second: a
+// flooding peer must not turn the server into an amplifier of its own flood.
+func (p *peer) sendError(e *apierr.Error, ref uint64) {
 	now := time.Now().Unix()
 	p.mu.Lock()
 	if p.errSec != now {
@@ -149,14 +154,22 @@ func (p *peer) sendError(code apierr.Code, ref uint64) {
 	p.errN++
 	n := p.errN
 	p.mu.Unlock()
-	if n > errorsPerSec {
+	if n > wire.ErrorsPerSecond {
 		return
 	}
-	msg := string(code)
+	p.tell(e, ref)
+}
+
+// tell reports a refusal the client must act on, past the error rate limit:
+// a durable message throttled or refused (its ref_seq is how the client
+// knows which one it keeps or drops). The message is the code's localized
+// text with its placeholders filled from the error's data.
+func (p *peer) tell(e *apierr.Error, ref uint64) {
+	msg := string(e.Code)
 	if tr := p.room.svc.opts.Translate; tr != nil {
-		msg = tr(p.room.sess.ClinicID, p.room.locale, "error."+string(code), nil)
+		msg = tr(p.room.sess.ClinicID, p.room.locale, e.MessageID(), e.Data)
 	}
-	p.send(wire.Control, "error", 0, wire.Error{Code: string(code), Message: msg, RefSeq: ref})
+	p.send(wire.Control, "error", 0, wire.Error{Code: string(e.Code), Message: msg, RefSeq: ref})
 }
 
 // drop tells the peer why (directly on the channel, ahead of its full
@@ -237,32 +250,55 @@ func (p *peer) receive(channel string, data []byte) {
 	if ok, _ := lim.Allow(p.id, time.Now()); !ok {
 		// Throttled: refused with a code, the peer stays connected; other
 		// peers are untouched because each has its own bucket and queue. A
-		// durable control message refused here must not be covered by a
-		// later acknowledgement: it is held, and the client resends it.
-		var ref uint64
-		if channel == wire.Control {
-			if seq, durable := wire.Peek(data, channel, p.dir); durable {
-				p.room.hold(p, seq)
-				ref = seq
-			}
+		// durable message refused here must not be covered by a later
+		// acknowledgement: it is held (signals' contiguous marks hold it by
+		// themselves), reported with its seq, and resent by the client.
+		// A throttled message that is not durable (a heartbeat, a command)
+		// is gone; its refusal counts against the error rate limit, so a
+		// flood is never echoed back message for message.
+		seq, durable := wire.Peek(data, channel, p.dir)
+		switch {
+		case durable && channel == wire.Control:
+			p.room.hold(p, seq)
+			fallthrough
+		case durable:
+			p.tell(apierr.New(apierr.PeerThrottled), seq)
+		default:
+			p.sendError(apierr.New(apierr.PeerThrottled), seq)
 		}
-		p.sendError(apierr.PeerThrottled, ref)
 		return
 	}
 	m, err := wire.Decode(data, channel, p.dir)
 	if err != nil {
-		if channel != wire.Signals || !p.room.rejectUndecodable(p, m, err) {
-			p.sendError(apierr.From(err).Code, m.Seq)
+		if p.durable(channel, m) {
+			p.room.rejectDurable(p, channel, m.Seq, err)
+		} else {
+			p.sendError(apierr.From(err), m.Seq)
 		}
 		return
 	}
 	ci := chanIndex(channel)
 	if m.Seq <= p.lastIn[ci] {
-		p.sendError(apierr.Validation, m.Seq) // seq went backwards on this connection
+		p.sendError(apierr.Invalid("seq", "went backwards on this connection"), m.Seq)
 		return
 	}
 	p.lastIn[ci] = m.Seq
 	p.room.handle(p, m)
+}
+
+// durable reports whether a message that failed to decode must still be
+// settled by its seq: anything with a seq a patient sends on signals (the
+// channel carries only durable batches), and the catalogue's durable types
+// on control. Observers send nothing durable.
+func (p *peer) durable(channel string, m wire.Message) bool {
+	if m.Seq == 0 || p.role == roleObserver {
+		return false
+	}
+	if channel == wire.Signals {
+		return p.role == rolePatient
+	}
+	spec, ok := wire.Lookup(p.dir, m.Type)
+	return ok && spec.Durable && spec.Channel == channel
 }
 
 func chanIndex(channel string) int {

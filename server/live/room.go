@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/protocols"
-	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/biosignal"
 	"github.com/havenvr/haven/server/clinic"
 	"github.com/havenvr/haven/server/store"
@@ -58,12 +57,49 @@ type room struct {
 	bio      *biosignal.Live
 	eval     *biosignal.Evaluator
 	check    biosignal.Checker
-	lastT    map[biosignal.Stream]int64
+	spans    spans
 	baseFrom int64
 
 	seqMu   sync.Mutex
 	marks   map[string]*marks              // settled durable seqs, "role/channel"
 	pending map[string]map[uint64]struct{} // taken, not yet committed
+
+	// Commit results run in arrival order under mu, on a goroutine of their
+	// own (post): the store's goroutines never wait for a room.
+	qMu   sync.Mutex
+	queue []func()
+	qBusy bool
+}
+
+// post runs f under r.mu after everything posted before it. The store's
+// commit callbacks use it to apply a message to the room once it is stored.
+func (r *room) post(f func()) {
+	r.qMu.Lock()
+	r.queue = append(r.queue, f)
+	start := !r.qBusy
+	r.qBusy = true
+	r.qMu.Unlock()
+	if start {
+		go r.runQueue()
+	}
+}
+
+func (r *room) runQueue() {
+	for {
+		r.qMu.Lock()
+		if len(r.queue) == 0 {
+			r.qBusy = false
+			r.qMu.Unlock()
+			return
+		}
+		f := r.queue[0]
+		r.queue[0] = nil
+		r.queue = r.queue[1:]
+		r.qMu.Unlock()
+		r.mu.Lock()
+		f()
+		r.mu.Unlock()
+	}
 }
 
 func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, error) {
@@ -72,7 +108,7 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 		return nil, fmt.Errorf("live: loading patient: %w", err)
 	}
 	r := &room{svc: s, id: sess.ID, sess: sess, locale: pat.Locale, consoles: map[string]*peer{},
-		bio: biosignal.NewLive(biosignal.LiveConfig{}), lastT: map[biosignal.Stream]int64{},
+		bio: biosignal.NewLive(biosignal.LiveConfig{}), spans: spans{},
 		marks: map[string]*marks{}, pending: map[string]map[uint64]struct{}{}}
 	if r.locale == "" {
 		r.locale = "en"
@@ -121,12 +157,27 @@ func (r *room) peerReady(p *peer) {
 		return
 	}
 	r.svc.opts.Metrics.LivePeers.WithLabelValues(p.role).Inc()
-	r.hello(p)
 	if p.role != rolePatient {
+		r.hello(p)
 		r.consoles[p.id] = p
 		r.broadcastState()
 		return
 	}
+	if !r.started {
+		// The first patient connection starts the session: its hello says
+		// so, ahead of the engine's first scene.
+		r.started, r.lastTick = true, time.Now()
+		now := time.Now().UTC()
+		r.sess.StartedAt = &now
+		r.eval.Start(now.UnixMilli()) // no_data counts from here even if no sample ever arrives
+		r.setState(store.LiveLive, "")
+		r.hello(p)
+		r.patient = p
+		r.apply(r.feed(protocols.Event{Type: protocols.EvStart, PriorExposureMs: r.priorExposureMs}), 0)
+		r.broadcastState()
+		return
+	}
+	r.hello(p)
 	old := r.patient
 	r.patient = p
 	if old != nil && old != p {
@@ -138,16 +189,7 @@ func (r *room) peerReady(p *peer) {
 			r.connLost("replaced")
 		}
 	}
-	if !r.started {
-		r.started, r.lastTick = true, time.Now()
-		now := time.Now().UTC()
-		r.sess.StartedAt = &now
-		r.eval.Start(now.UnixMilli()) // no_data counts from here even if no sample ever arrives
-		r.setState(store.LiveLive, "")
-		r.apply(r.feed(protocols.Event{Type: protocols.EvStart, PriorExposureMs: r.priorExposureMs}), 0)
-	} else {
-		r.restored(p)
-	}
+	r.restored(p)
 	r.broadcastState()
 }
 
@@ -287,11 +329,6 @@ func (r *room) alert(code, reason string) {
 func (r *room) broadcastState() {
 	st := wire.SessionState{State: r.sess.State, Reason: r.sess.StateReason, Patient: r.patient != nil && !r.linkLost,
 		Client: r.client, ElapsedMs: r.elapsed, ProtocolID: r.sess.ProtocolID}
-	if ph, ok := r.drv.(interface{ Phase() (string, int64) }); ok && r.sess.State != store.LiveEnded {
-		// engine time runs at the service's speed; the console counts wall time
-		name, left := ph.Phase()
-		st.Phase, st.PhaseLeftMs = name, int64(float64(left)/r.svc.engineSpeed())
-	}
 	for _, c := range r.consoles {
 		if c.role == roleObserver {
 			st.Observers++
@@ -326,7 +363,7 @@ func (r *room) farewell() []*peer {
 		if r.sess.State == store.LiveEnded {
 			p.send(wire.Control, "session.end", 0, wire.Reason{Reason: r.sess.StateReason})
 		} else {
-			p.sendError(apierr.Unavailable, 0)
+			p.tell(errUnavailable, 0)
 		}
 		peers = append(peers, p)
 	})

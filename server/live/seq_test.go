@@ -22,13 +22,13 @@ func TestSeqMarks(t *testing.T) {
 		want   bool
 		inflow bool
 	}{
-		{"first 1 taken", func() bool { return r.duplicate(p, msg(1)) }, false, true},
-		{"first 2 taken", func() bool { return r.duplicate(p, msg(2)) }, false, true},
-		{"1 again while in flight", func() bool { return r.duplicate(p, msg(1)) }, true, true},
+		{"first 1 taken", func() bool { return r.dupSignals(p, msg(1)) }, false, true},
+		{"first 2 taken", func() bool { return r.dupSignals(p, msg(2)) }, false, true},
+		{"1 again while in flight", func() bool { return r.dupSignals(p, msg(1)) }, true, true},
 		{"1 committed", func() bool { r.committed(p, wire.Signals, 1, nil); return false }, false, true},
-		{"1 resent is a duplicate", func() bool { return r.duplicate(p, msg(1)) }, true, true},
+		{"1 resent is a duplicate", func() bool { return r.dupSignals(p, msg(1)) }, true, true},
 		{"2 fails", func() bool { r.committed(p, wire.Signals, 2, errors.New("disk")); return false }, false, false},
-		{"2 resent is taken again", func() bool { return r.duplicate(p, msg(2)) }, false, true},
+		{"2 resent is taken again", func() bool { return r.dupSignals(p, msg(2)) }, false, true},
 		{"2 committed", func() bool { r.committed(p, wire.Signals, 2, nil); return false }, false, false},
 	}
 	for _, st := range steps {
@@ -106,7 +106,7 @@ func TestControlAckHoldsRefused(t *testing.T) {
 	newConsole := func() *peer { return &peer{role: roleTherapist, seq: map[string]uint64{}, ack: map[string]uint64{}} }
 	spec, _ := wire.Lookup(wire.FromConsole, "note")
 	note := func(seq uint64) wire.Message { return wire.Message{Envelope: wire.Envelope{Seq: seq}, Spec: spec} }
-	take := func(p *peer, seq uint64) bool { return !r.duplicate(p, note(seq)) }
+	take := func(p *peer, seq uint64) bool { return !r.duplicate(p, wire.Control, note(seq).Seq) }
 	commit := func(p *peer, seq uint64, err error) uint64 {
 		r.committed(p, wire.Control, seq, err)
 		return p.ack[wire.Control]
@@ -162,3 +162,6 @@ func TestControlAckHoldsRefused(t *testing.T) {
 		t.Fatalf("restored control marks: settled(3)=%v settled(4)=%v next=%d", m.settled(3), m.settled(4), m.next())
 	}
 }
+
+// dupSignals is duplicate for a whole message.
+func (r *room) dupSignals(p *peer, m wire.Message) bool { return r.duplicate(p, m.Spec.Channel, m.Seq) }

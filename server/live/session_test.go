@@ -36,7 +36,7 @@ func TestFullSession(t *testing.T) {
 	}
 	wait(t, pat, 5*time.Second, "suds prompt", typeSrc("suds.prompt", adv))
 	rating := wait(t, con, 5*time.Second, "rating forwarded", simpeer.Type("suds.rating"))
-	if v := rating.Body.(*wire.Forwarded).Value; v == nil || *v < 0 || *v > 100 {
+	if v := rating.Body.(*wire.ForwardedSUDS).Value; v < 0 || v > 100 {
 		t.Fatalf("rating %+v", rating.Body)
 	}
 	wait(t, obs, 5*time.Second, "observer sees rating", simpeer.Type("suds.rating"))

@@ -15,11 +15,14 @@ import (
 
 func nowMs() int64 { return time.Now().UnixMilli() }
 
-// onBatch validates a biosignal batch, feeds the live metrics and submits it
-// to the durable sink; the ack follows the commit (nothing lost), and a
-// repeated seq is acknowledged again without a second row.
+// onBatch validates a biosignal batch and submits it to the durable sink.
+// Nothing in the room moves before the commit: the stream's time order, the
+// live metrics and the acknowledgement follow it, so a batch whose commit
+// fails (store busy, store error) leaves the room as if it never arrived,
+// and its resend is taken as new. A repeated seq is acknowledged again
+// without a second row.
 func (r *room) onBatch(p *peer, m wire.Message) {
-	if r.duplicate(p, m) {
+	if r.duplicate(p, wire.Signals, m.Seq) {
 		return
 	}
 	wb := m.Body.(*wire.SignalsBatch)
@@ -29,19 +32,17 @@ func (r *room) onBatch(p *peer, m wire.Message) {
 	if p != r.patient || r.svc.opts.Sink == nil || r.svc.draining.Load() {
 		r.mu.Unlock()
 		r.committed(p, wire.Signals, m.Seq, errUnavailable)
+		p.tell(errUnavailable, m.Seq)
 		return
 	}
 	r.restored(p)
-	err := b.Validate(biosignal.DefaultLimits, nowMs(), r.lastT[b.Stream])
+	err := b.Validate(biosignal.DefaultLimits, nowMs(), r.spans.after(b.Stream, m.Seq))
 	var chunk ingest.Chunk
 	if err == nil {
 		chunk, err = ingest.FromBatch(r.id, &b, &r.check)
 	}
 	if err == nil {
-		if n := b.Len(); n > 0 {
-			r.lastT[b.Stream] = b.TimeOf(n - 1)
-		}
-		_, _ = r.bio.AddBatch(&b) // the stored chunk is the record; metrics skip what they cannot use
+		r.spans.take(b.Stream, m.Seq, &b)
 	}
 	r.mu.Unlock()
 	if err != nil {
@@ -50,49 +51,75 @@ func (r *room) onBatch(p *peer, m wire.Message) {
 		if errors.As(err, &be) && be.Code == biosignal.CodeTooLarge {
 			code = apierr.MessageTooLarge
 		}
-		r.reject(p, m.Seq, code, err)
+		r.reject(p, wire.Signals, m.Seq, apierr.Wrap(code, err), err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	n := len(chunk.Samples)
 	serr := r.svc.opts.Sink.Submit(ctx, chunk, func(a ingest.Ack) {
-		if a.Err == nil && !a.Duplicate {
-			r.svc.opts.Metrics.SamplesIngested.Add(float64(n))
-		}
-		r.committed(p, wire.Signals, m.Seq, a.Err)
+		r.post(func() { r.batchCommitted(p, &b, n, a) })
 	})
 	if serr != nil {
-		r.committed(p, wire.Signals, m.Seq, serr)
-		p.sendError(apierr.Unavailable, m.Seq)
+		r.post(func() { r.batchCommitted(p, &b, n, ingest.Ack{Err: serr}) })
 	}
 }
 
-// reject settles a batch that will never become valid by resending: it is
-// recorded with its seq (so it stays settled across a restart), acknowledged
-// once that record commits — a cumulative ack must move past it, or every
-// later batch would wait behind it — and reported with a code. The caller
-// has taken seq through duplicate.
-func (r *room) reject(p *peer, seq uint64, code apierr.Code, cause error) {
-	ev := event(r.id, rejectedSignals, rolePatient, map[string]any{"seq": seq, "error": cause.Error()})
+// batchCommitted applies a batch to the room once its commit is known: the
+// stream's times and the live metrics advance and the batch is
+// acknowledged; after a failure the room forgets it and the client is told
+// (ref_seq) that it keeps the batch and resends it. Runs under r.mu.
+func (r *room) batchCommitted(p *peer, b *biosignal.Batch, n int, a ingest.Ack) {
+	if a.Err != nil {
+		r.spans.forget(b.Stream, b.Seq)
+		r.committed(p, wire.Signals, b.Seq, a.Err)
+		p.tell(errUnavailable, b.Seq)
+		return
+	}
+	if !a.Duplicate {
+		r.svc.opts.Metrics.SamplesIngested.Add(float64(n))
+		_, _ = r.bio.AddBatch(b) // the stored chunk is the record; metrics skip what they cannot use
+	}
+	r.committed(p, wire.Signals, b.Seq, nil)
+	r.seqMu.Lock()
+	high := r.mark(rolePatient + "/" + wire.Signals).high
+	r.seqMu.Unlock()
+	r.spans.commit(b.Stream, b.Seq, high)
+}
+
+// rejectedControl is the timeline kind that records a durable control
+// message refused for good, with its sender's seq (a control mark after a
+// restart, like any event with a seq).
+const rejectedControl = "control.rejected"
+
+// reject settles a durable message that will never become valid by
+// resending: it is recorded with its seq (so it stays settled across a
+// restart), acknowledged once that record commits — a cumulative ack must
+// move past it, or every later batch would wait behind it — and reported
+// with its code and ref_seq, past the error rate limit. The caller has taken
+// seq through duplicate.
+func (r *room) reject(p *peer, channel string, seq uint64, code *apierr.Error, cause error) {
+	kind := rejectedSignals
+	if channel == wire.Control {
+		kind = rejectedControl
+	}
+	ev := event(r.id, kind, p.role, map[string]any{"seq": seq, "error": cause.Error()})
 	ev.Seq = seq
-	r.svc.tl.add(ev, func(err error) { r.committed(p, wire.Signals, seq, err) })
-	p.sendError(code, seq)
+	if channel == wire.Control {
+		ev.Peer = markRole(p.role)
+	}
+	r.svc.tl.add(ev, func(err error) { r.committed(p, channel, seq, err) })
+	p.tell(code, seq)
 }
 
-// rejectUndecodable settles a patient's signals.batch whose envelope parsed
-// but whose body did not (a null sample, a wrong type): like an invalid
-// batch, it is recorded and acknowledged rather than blocking the channel.
-func (r *room) rejectUndecodable(p *peer, m wire.Message, err error) bool {
-	if p.role != rolePatient || m.Type != "signals.batch" || m.Seq == 0 {
-		return false
+// rejectDurable settles a durable message that did not decode — too large,
+// not JSON, a type the channel does not carry, a body with a null sample or
+// a missing field — like any invalid one: recorded and acknowledged past.
+func (r *room) rejectDurable(p *peer, channel string, seq uint64, err error) {
+	if r.duplicate(p, channel, seq) {
+		return
 	}
-	m.Spec = wire.Spec{Channel: wire.Signals}
-	if r.duplicate(p, m) {
-		return true
-	}
-	r.reject(p, m.Seq, apierr.From(err).Code, err)
-	return true
+	r.reject(p, channel, seq, apierr.From(err), err)
 }
 
 // inflight reports whether submitted batches await their commit.

@@ -455,6 +455,20 @@ func (p *Patient) SendRaw(channel string, data []byte) error {
 	return p.cp.Channels[channel].Send(data)
 }
 
+// SendRawNext puts the bytes build makes for the channel's next seq on the
+// wire as they are, and keeps nothing for resending: a malformed or
+// refused message in the middle of a real stream (fault tests).
+func (p *Patient) SendRawNext(channel string, build func(seq uint64) []byte) (uint64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cp == nil {
+		return 0, fmt.Errorf("simpeer: not connected")
+	}
+	ci := idx(channel)
+	p.seq[ci]++
+	return p.seq[ci], p.cp.Channels[channel].Send(build(p.seq[ci]))
+}
+
 // Peer is the current client peer (nil while disconnected), for tests that
 // drive signalling by hand (ICE restart, DELETE).
 func (p *Patient) Peer() *rtc.ClientPeer {

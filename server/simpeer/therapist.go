@@ -85,6 +85,15 @@ func (t *Therapist) SendRaw(channel string, data []byte) error {
 	return t.cp.Channels[channel].Send(data)
 }
 
+// SendRawNext puts the bytes build makes for the next control seq on the
+// wire as they are (fault tests: a refused message among real ones).
+func (t *Therapist) SendRawNext(build func(seq uint64) []byte) (uint64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seq++
+	return t.seq, t.cp.Channels[wire.Control].Send(build(t.seq))
+}
+
 // SentAt is the local send time of a command (relay-latency measurement).
 func (t *Therapist) SentAt(seq uint64) (time.Time, bool) {
 	t.mu.Lock()

@@ -153,12 +153,12 @@ type Error struct {
 // SceneReady is the client's acknowledgement of the applied scene.
 type SceneReady struct {
 	Template string         `json:"template"`
-	Params   map[string]any `json:"params"`
+	Params   map[string]any `json:"params,omitempty"`
 }
 
 // SUDSRating answers a prompt (or is given unprompted: prompt_id empty).
 type SUDSRating struct {
-	PromptID string `json:"prompt_id"`
+	PromptID string `json:"prompt_id,omitempty"`
 	Value    int    `json:"value"`
 }
 
@@ -191,18 +191,19 @@ type SessionState struct {
 	Observers  int          `json:"observers"`
 	ElapsedMs  int64        `json:"elapsed_ms"`
 	ProtocolID string       `json:"protocol_id,omitempty"`
-	// Phase is the protocol's timed phase ("baseline", "cooldown") and
-	// PhaseLeftMs the wall-clock time left in it, for the console's countdown.
-	Phase       string `json:"phase,omitempty"`
-	PhaseLeftMs int64  `json:"phase_left_ms,omitempty"`
 }
 
-// Forwarded wraps a patient message relayed to the console.
-type Forwarded struct {
-	Template string         `json:"template,omitempty"`
+// ForwardedScene is the patient's scene.ready relayed to the console.
+type ForwardedScene struct {
+	Template string         `json:"template"`
 	Params   map[string]any `json:"params,omitempty"`
-	PromptID string         `json:"prompt_id,omitempty"`
-	Value    *int           `json:"value,omitempty"`
+}
+
+// ForwardedSUDS is the patient's suds.rating relayed to the console (after
+// it is stored).
+type ForwardedSUDS struct {
+	PromptID string `json:"prompt_id,omitempty"`
+	Value    int    `json:"value"`
 }
 
 // Engine carries a protocol-engine output to the console (suggestions with
@@ -252,7 +253,7 @@ type CmdAdvance struct {
 // CmdBreathing starts a breathing pacer at a rate (breaths/min).
 type CmdBreathing struct {
 	BreathsPerMin float64 `json:"breaths_per_min"`
-	Cycles        int     `json:"cycles"`
+	Cycles        int     `json:"cycles,omitempty"`
 }
 
 // Note is a therapist's free-text timeline note.
@@ -303,7 +304,7 @@ type CmdReport struct {
 
 // Catalog is every message type; docs/protocol.md is generated from it.
 var Catalog = []Spec{
-	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on every connection (patient and console).", body: Hello{}},
+	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on `control` of every connection; `state` is the session's, already `live` on the connection that starts it.", body: Hello{}},
 	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Every 500 ms to every peer. A patient client that hears nothing for 2 s fades to calm on its own.", body: Empty{}},
 	{Type: "ack", Dir: ToPatient, Channel: Control, Doc: "Carries only the envelope `ack`: the peer's durable control messages up to it are committed.", body: Empty{}},
 	{Type: "scene.load", Dir: ToPatient, Channel: Control, Doc: "Load a scene composition.", body: SceneLoad{}},
@@ -319,8 +320,8 @@ var Catalog = []Spec{
 	{Type: "resume", Dir: ToPatient, Channel: Control, Doc: "The therapist resumed the session.", body: Empty{}},
 	{Type: "hard.stop", Dir: ToPatient, Channel: Control, Doc: "Fade to neutral and show remove-your-headset instructions.", body: Reason{}},
 	{Type: "session.end", Dir: ToPatient, Channel: Control, Doc: "The session is over (also sent on server shutdown).", body: Reason{}},
-	{Type: "error", Dir: ToPatient, Channel: Control, Doc: "A message was refused; `code` is an API error code, `ref_seq` the refused message.", body: Error{}},
-	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: batches up to it are committed.", body: Empty{}},
+	{Type: "error", Dir: ToPatient, Channel: Control, Doc: "A message was refused; `code` is an API error code, `message` its text in the patient's language, `ref_seq` the refused message's seq (when it had one).", body: Error{}},
+	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: every batch up to it is settled (stored, or refused for good). Also sent at connection, saying where the batches stand.", body: Empty{}},
 
 	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Every 500 ms; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
 	{Type: "scene.ready", Dir: FromPatient, Channel: Control, Doc: "The scene is applied, with the parameters actually used.", body: SceneReady{}},
@@ -333,16 +334,16 @@ var Catalog = []Spec{
 	{Type: "dizziness.report", Dir: FromPatient, Channel: Control, Doc: "The patient feels dizzy: soft pause to the calm scene; the therapist is alerted.", Durable: true, body: Empty{}},
 	{Type: "signals.batch", Dir: FromPatient, Channel: Signals, Doc: "A biosignal batch; acknowledged after commit, resent until then.", Durable: true, body: SignalsBatch{}},
 
-	{Type: "hello", Dir: ToConsole, Channel: Control, Doc: "First message on a console connection.", body: Hello{}},
+	{Type: "hello", Dir: ToConsole, Channel: Control, Doc: "First message on `control` of a console connection.", body: Hello{}},
 	{Type: "heartbeat", Dir: ToConsole, Channel: Control, Doc: "Every 500 ms.", body: Empty{}},
 	{Type: "ack", Dir: ToConsole, Channel: Control, Doc: "Durable console messages (notes) up to the envelope `ack` are committed.", body: Empty{}},
 	{Type: "session.state", Dir: ToConsole, Channel: Control, Doc: "Session state and the patient's link and headset state.", body: SessionState{}},
-	{Type: "scene.ready", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient: the scene as applied.", body: Forwarded{}},
-	{Type: "suds.rating", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient.", body: Forwarded{}},
+	{Type: "scene.ready", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient: the scene as applied.", body: ForwardedScene{}},
+	{Type: "suds.rating", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient once stored.", body: ForwardedSUDS{}},
 	{Type: "engine", Dir: ToConsole, Channel: Control, Doc: "Protocol engine output: `suggest` (action + reason code), `command.refused`, timeline entries.", body: Engine{}},
 	{Type: "alert", Dir: ToConsole, Channel: Control, Doc: "Safety alert (link lost, break requested, biosignal rule).", body: Alert{}},
 	{Type: "metrics", Dir: ToConsole, Channel: Signals, Doc: "Live biosignal metrics, every second.", body: Metrics{}},
-	{Type: "error", Dir: ToConsole, Channel: Control, Doc: "A message was refused.", body: Error{}},
+	{Type: "error", Dir: ToConsole, Channel: Control, Doc: "A message was refused (`ref_seq`: its seq).", body: Error{}},
 
 	{Type: "heartbeat", Dir: FromConsole, Channel: Control, Doc: "Optional keep-alive.", body: Empty{}},
 	{Type: "cmd.scene.set", Dir: FromConsole, Channel: Control, Doc: "Set scene parameters (refused while paused).", body: CmdParams{}},

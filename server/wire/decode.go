@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
+	"strings"
 
 	"github.com/havenvr/haven/server/apierr"
 )
@@ -28,14 +30,23 @@ func Decode(data []byte, channel string, dir Dir) (Message, error) {
 		limit = MaxSignalsBytes
 	}
 	if len(data) > limit {
-		return Message{}, apierr.New(apierr.MessageTooLarge).With("Max", limit)
+		// The head is still read, so a durable message refused for its size
+		// can be settled by its seq rather than block the acknowledgements.
+		m := Message{}
+		m.Type, m.Seq, _ = head(data)
+		return m, apierr.New(apierr.MessageTooLarge).With("Max", limit)
 	}
 	var env Envelope
 	if err := strict(data, &env); err != nil {
-		return Message{}, apierr.Wrap(apierr.InvalidJSON, err)
+		m := Message{}
+		m.Type, m.Seq, _ = head(data)
+		return m, apierr.Wrap(apierr.InvalidJSON, err)
 	}
 	if env.V != Version {
 		return Message{Envelope: env}, apierr.New(apierr.UnsupportedVersion).With("Version", env.V)
+	}
+	if env.Type == "" {
+		return Message{Envelope: env}, apierr.Invalid("type", "is required")
 	}
 	spec, ok := Lookup(dir, env.Type)
 	if !ok || spec.Channel != channel {
@@ -52,12 +63,50 @@ func Decode(data []byte, channel string, dir Dir) (Message, error) {
 	if err := strict(raw, body); err != nil {
 		return Message{Envelope: env}, apierr.Wrap(apierr.InvalidJSON, err).With("Type", env.Type)
 	}
+	if err := spec.present(raw); err != nil {
+		return Message{Envelope: env}, err
+	}
 	if v, ok := body.(interface{ validate() error }); ok {
 		if err := v.validate(); err != nil {
 			return Message{Envelope: env}, err
 		}
 	}
 	return Message{Envelope: env, Spec: spec, Body: body}, nil
+}
+
+// present checks that every field the catalogue requires (a body field
+// without omitempty) is in raw and not null: a missing SUDS value must not
+// become a rating of 0. Signals batches are checked by their validator,
+// which refuses the zero values, so their 64 KiB is not parsed twice.
+func (s Spec) present(raw []byte) error {
+	req := s.Required()
+	if len(req) == 0 || s.Channel == Signals {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return apierr.Wrap(apierr.InvalidJSON, err).With("Type", s.Type)
+	}
+	for _, name := range req {
+		if v, ok := fields[name]; !ok || bytes.Equal(v, []byte("null")) {
+			return apierr.Invalid("body."+name, "is required")
+		}
+	}
+	return nil
+}
+
+// Required lists the body fields a sender must always include (those
+// without omitempty), in declaration order.
+func (s Spec) Required() []string {
+	t := reflect.TypeOf(s.body)
+	var out []string
+	for i := range t.NumField() {
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" && !strings.Contains(opts, "omitempty") {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func clip(s string) string {
@@ -185,28 +234,59 @@ func (b *SceneReady) validate() error {
 }
 
 func (b *SignalsBatch) validate() error {
-	if b.Stream == "" || b.T0 <= 0 {
-		return apierr.Invalid("body", "stream and t0 are required")
+	switch {
+	case b.Stream == "":
+		return apierr.Invalid("body.stream", "is required")
+	case b.Unit == "":
+		return apierr.Invalid("body.unit", "is required")
+	case b.T0 <= 0:
+		return apierr.Invalid("body.t0", "is required (unix ms)")
 	}
 	return nil
 }
 
 // Peek reads only the type and seq of an envelope a peer sent on channel in
-// direction dir, without validating it, and reports whether it is a durable
-// message of that channel:
-// enough to keep a throttled rating or note out of a cumulative ack without
-// paying for a full decode during a flood.
+// direction dir, without validating it (a throttled or oversized message),
+// and reports whether it must be settled by seq: every message a patient
+// sends on signals (that channel carries only durable batches, so one left
+// unsettled would stop the cumulative ack), and the catalogue's durable
+// types on control.
 func Peek(data []byte, channel string, dir Dir) (seq uint64, durable bool) {
-	if len(data) > MaxControlBytes && (channel != Signals || len(data) > MaxSignalsBytes) {
+	typ, seq, ok := head(data)
+	if !ok || seq == 0 {
 		return 0, false
 	}
-	var head struct {
-		Type string `json:"type"`
-		Seq  uint64 `json:"seq"`
+	if channel == Signals && dir == FromPatient {
+		return seq, true
 	}
-	if json.Unmarshal(data, &head) != nil || head.Seq == 0 {
-		return 0, false
+	spec, ok := Lookup(dir, typ)
+	return seq, ok && spec.Durable && spec.Channel == channel
+}
+
+// head reads the envelope's top-level type and seq token by token, stopping
+// as soon as both are known (they come first from every sender Haven has),
+// so a flood or an oversized message costs little more than its first bytes.
+func head(data []byte) (typ string, seq uint64, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", 0, false
 	}
-	spec, ok := Lookup(dir, head.Type)
-	return head.Seq, ok && spec.Durable && spec.Channel == channel
+	var haveType, haveSeq bool
+	for dec.More() && !(haveType && haveSeq) {
+		k, err := dec.Token()
+		if err != nil {
+			return typ, seq, false
+		}
+		var v any = new(json.RawMessage)
+		switch k {
+		case "type":
+			v, haveType = &typ, true
+		case "seq":
+			v, haveSeq = &seq, true
+		}
+		if err := dec.Decode(v); err != nil {
+			return typ, seq, false
+		}
+	}
+	return typ, seq, haveSeq
 }

@@ -7,7 +7,33 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/havenvr/haven/server/biosignal"
 )
+
+// BatchExample is the signals batch shown in docs/protocol.md; a test
+// decodes it as the server would.
+const BatchExample = `{"v":1,"type":"signals.batch","seq":17,"ack":0,"t":1732240000300,"body":{"stream":"eda","unit":"uS","rate_hz":4,"t0":1732240000000,"values":[2.01,2.02,2.04,2.03]}}`
+
+// ErrorsPerSecond bounds the error messages a peer gets about messages that
+// are not durable: a flooding peer is not echoed message for message.
+const ErrorsPerSecond = 10
+
+// AlertCodes are the codes of console alerts: the server's own, then the
+// biosignal rules' (server/biosignal.DefaultAlertRules).
+var AlertCodes = []struct{ Code, Doc string }{
+	{"link_lost", "The patient's link was lost (silent 1.5 s, connection closed or replaced); the session is paused. `reason` says how. One alert per loss."},
+	{"link_restored", "The patient is connected again; the session stays paused until the therapist resumes."},
+	{"session_paused", "The protocol engine paused the session (`reason`: a safety rule, dizziness, a break); not sent again for a link loss, which has its own alert."},
+	{"break_requested", "The patient asked for a break (the headset is already calm)."},
+	{"patient_stop", "The patient said stop: hard stop."},
+	{"dizziness", "The patient reported dizziness: soft pause."},
+	{"hr_ceiling", "Heart rate above the patient's ceiling (share of age-predicted maximum) for the rule's duration; `value`, `threshold` in bpm. `fired: false` when it clears."},
+	{"hr_high", "Heart rate far above the session's baseline (z-score)."},
+	{"eda_high", "Skin conductance far above the session's baseline (z-score)."},
+	{"contact_lost", "The sensor reports no skin contact."},
+	{"no_data", "No biosignal sample for the rule's duration since the session started."},
+}
 
 // Schema returns the JSON Schema (draft 2020-12) of a body type.
 func Schema(v any) map[string]any { return schemaOf(reflect.TypeOf(v)) }
@@ -74,12 +100,34 @@ func Markdown() string {
 	b.WriteString("or `POST /api/sessions/{id}/console/whip` (therapist; `?role=observer` for read-only supervisors; session cookie + `X-CSRF-Token`), ")
 	b.WriteString("body = complete SDP offer, answer in the 201 response with `Location`; `PATCH` the Location with a new offer for an ICE restart, `DELETE` it to leave.\n\n")
 	b.WriteString("## Envelope\n\n```json\n{\"v\":1,\"type\":\"scene.set\",\"seq\":42,\"ack\":17,\"t\":1732240000123,\"body\":{}}\n```\n\n")
+	b.WriteString("- The envelope is closed: a field other than `v`, `type`, `seq`, `ack`, `t`, `src_seq` and `body` is refused as `invalid_json`, and so is a body field its schema below does not list. `v` must be 1 (`unsupported_version`), `type` must be one the sender may send on that channel (`unknown_message_type`).\n")
+	b.WriteString("- A body field listed under `required` in its schema must be present and not `null`; one missing is refused as `validation`, the error naming it (`body.value`). Optional fields may be left out.\n")
 	b.WriteString("- `seq` counts per sender and channel from 1 and never goes backwards on a connection; after a reconnect a client continues its counters (`hello.next_seq` says where, for a reloaded client).\n")
-	b.WriteString("- `ack` is the highest seq of the peer's durable messages the sender has committed. Durable messages (marked below) are kept by the sender until acknowledged and resent after a reconnect; the server drops repeats by seq and acknowledges them again.\n")
-	b.WriteString("- An `ack` never covers a durable message that was refused for now (throttled: `peer_throttled` with its `ref_seq`; store busy): it stays below it, the sender keeps it and resends it after reconnecting. On `control` the server's `ack` is per connection and starts at 0 on a new one.\n")
+	b.WriteString("- `ack` is the highest seq of the peer's durable messages the sender has settled. Durable messages (marked below; on `signals` every message a patient sends) are kept by the sender until acknowledged and resent, oldest first, after a reconnect; the server drops repeats by seq and acknowledges them again. On `signals` the `ack` is cumulative: every seq up to it is settled. On `control` the server's `ack` is per connection and starts at 0 on a new one.\n")
+	b.WriteString("- A durable message refused **for good** (too large, not JSON, a type the channel does not carry, an invalid or missing field) is recorded, acknowledged past like a stored one, and reported by an `error` whose `ref_seq` is its seq: the sender drops it and does not resend it.\n")
+	b.WriteString("- A durable message refused **for now** — `peer_throttled`, or `unavailable` when the store could not commit it — is reported by an `error` with its `ref_seq` and is never covered by an `ack` until it is stored: the sender keeps it and resends it after reconnecting. Nothing in the session changes until a message is stored, so the resend is handled as new.\n")
 	b.WriteString("- `t` is the sender's clock (unix ms). `src_seq`, on a server message caused by a therapist command, is that command's seq.\n")
-	fmt.Fprintf(&b, "- Limits: %d bytes per control message, %d per signals message; per-peer rate limits. Violations get an `error` message with a code (`message_too_large`, `peer_throttled`, `unknown_message_type`, `unsupported_version`, `invalid_json`, `validation`); a peer whose send queue overflows gets `peer_too_slow` and is disconnected.\n", MaxControlBytes, MaxSignalsBytes)
-	b.WriteString("- Safety: the server sends `heartbeat` every 500 ms; a patient client that hears nothing for 2 s fades to calm on its own and waits for `resume`. The patient sends `heartbeat` every 500 ms; after 1.5 s of silence the server pauses the session (`link_lost`) and alerts the therapist.\n\n")
+	fmt.Fprintf(&b, "- Limits: %d bytes per control message, %d per signals message; per-peer rate limits. Violations get an `error` message with a code (`message_too_large`, `peer_throttled`, `unknown_message_type`, `unsupported_version`, `invalid_json`, `validation`) and, when the message had a seq, its `ref_seq`. At most %d errors a second are sent to a peer, except those about a durable message, which are always sent. A peer whose send queue overflows gets `peer_too_slow` and is disconnected.\n", MaxControlBytes, MaxSignalsBytes, ErrorsPerSecond)
+	b.WriteString("- Each connection begins with `hello` on `control`, before anything else on that channel; on `signals` the first message may come earlier (a patient's `signals.ack` saying where its batches stand). A patient's first connection starts the session: its `hello` already says `live`, and every console gets `session.state`.\n")
+	b.WriteString("- Safety: the server sends `heartbeat` every 500 ms; a patient client that hears nothing for 2 s fades to calm on its own and waits for `resume`. The patient sends `heartbeat` every 500 ms; after 1.5 s of silence the server pauses the session and alerts the therapist once (`link_lost`).\n\n")
+	b.WriteString("## Alerts\n\n`alert.code` on the console:\n\n| code | when |\n|---|---|\n")
+	for _, a := range AlertCodes {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", a.Code, a.Doc)
+	}
+	b.WriteString("\n## Biosignal streams\n\nA `signals.batch` names one stream and its unit (or an accepted spelling); values outside the physiological range are stored and flagged, never dropped (docs/biosignals.md).\n\n| stream | unit | also accepted | range |\n|---|---|---|---|\n")
+	for _, st := range biosignal.Streams {
+		sp, _ := biosignal.SpecOf(st)
+		also := make([]string, len(sp.Aliases))
+		for i, a := range sp.Aliases {
+			also[i] = "`" + a + "`"
+		}
+		rng := fmt.Sprintf("%g–%g", sp.Min, sp.Max)
+		if st == biosignal.BLEHRS {
+			rng = "raw Heart Rate Measurement payloads (`raw`, base64), decoded to `hr` and `rr`"
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", st, sp.Unit, strings.Join(also, ", "), rng)
+	}
+	fmt.Fprintf(&b, "\nA regular stream gives `rate_hz` (sample *i* at `t0 + i·1000/rate_hz`); an irregular one gives `ts`, offsets in ms from `t0`. For example:\n\n```json\n%s\n```\n\n", BatchExample)
 	b.WriteString("## Messages\n\n| type | direction | channel | durable | purpose |\n|---|---|---|---|---|\n")
 	for _, s := range Catalog {
 		d := ""

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/biosignal"
 )
 
 func TestDecode(t *testing.T) {
@@ -158,7 +160,13 @@ func TestPeek(t *testing.T) {
 		{"note from the patient side", `{"v":1,"type":"note","seq":2}`, Control, FromPatient, 2, false},
 		{"no seq", `{"v":1,"type":"suds.rating"}`, Control, FromPatient, 0, false},
 		{"not JSON", `{"type":"suds.rating","seq":`, Control, FromPatient, 0, false},
-		{"too large", `{"v":1,"type":"note","seq":1,"body":{"text":"` + strings.Repeat("x", MaxControlBytes) + `"}}`, Control, FromConsole, 0, false},
+		// A durable message refused for its size is still settled by its seq.
+		{"too large", `{"v":1,"type":"note","seq":1,"body":{"text":"` + strings.Repeat("x", MaxControlBytes) + `"}}`, Control, FromConsole, 1, true},
+		{"seq after the body", `{"v":1,"type":"note","body":{"text":"x","seq":99},"seq":6}`, Control, FromConsole, 6, true},
+		// Everything a patient sends on signals is a durable batch's seq, whatever it claims to be.
+		{"wrong type on signals", `{"v":1,"type":"heartbeat","seq":8}`, Signals, FromPatient, 8, true},
+		{"oversized batch", `{"v":1,"type":"signals.batch","seq":4,"body":{"values":[` + strings.Repeat("1,", MaxSignalsBytes) + `1]}}`, Signals, FromPatient, 4, true},
+		{"string seq", `{"v":1,"type":"note","seq":"6"}`, Control, FromConsole, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			seq, durable := Peek([]byte(tc.data), tc.channel, tc.dir)
@@ -205,4 +213,88 @@ func validRaw(b []byte) json.RawMessage {
 	}
 	q, _ := json.Marshal(string(b))
 	return q
+}
+
+// TestRequiredFields: a field the catalogue requires (no omitempty) must be
+// present and not null; its absence is a validation error naming the field,
+// never a silent zero (a SUDS of 0, intensity 0, likelihood 0).
+func TestRequiredFields(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, data, channel string
+		dir                 Dir
+		field               string
+	}{
+		{"suds without value", `{"v":1,"type":"suds.rating","seq":1,"body":{"prompt_id":"p1"}}`, Control, FromPatient, "body.value"},
+		{"suds value null", `{"v":1,"type":"suds.rating","seq":1,"body":{"value":null}}`, Control, FromPatient, "body.value"},
+		{"intensity empty", `{"v":1,"type":"cmd.intensity","seq":1,"body":{}}`, Control, FromConsole, "body.intensity"},
+		{"intensity no body", `{"v":1,"type":"cmd.intensity","seq":1}`, Control, FromConsole, "body.intensity"},
+		{"expectancy without likelihood", `{"v":1,"type":"expectancy.rating","seq":1,"body":{"phase":"before"}}`, Control, FromPatient, "body.likelihood"},
+		{"report without kind", `{"v":1,"type":"cmd.report","seq":1,"body":{}}`, Control, FromConsole, "body.kind"},
+		{"batch without unit", `{"v":1,"type":"signals.batch","seq":1,"body":{"stream":"hr","rate_hz":1,"t0":5,"values":[70]}}`, Signals, FromPatient, "body.unit"},
+		{"batch without t0", `{"v":1,"type":"signals.batch","seq":1,"body":{"stream":"hr","unit":"bpm","rate_hz":1,"values":[70]}}`, Signals, FromPatient, "body.t0"},
+		{"no type", `{"v":1,"seq":1}`, Control, FromPatient, "type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Decode([]byte(tc.data), tc.channel, tc.dir)
+			var ae *apierr.Error
+			if !errors.As(err, &ae) || ae.Code != apierr.Validation || ae.Field != tc.field {
+				t.Fatalf("err = %v, want validation of %s", err, tc.field)
+			}
+		})
+	}
+	// Optional fields stay optional: an unprompted rating, a stop of the pacer.
+	for _, ok := range []string{
+		`{"v":1,"type":"suds.rating","seq":1,"body":{"value":0}}`,
+		`{"v":1,"type":"cmd.breathing","seq":1,"body":{"breaths_per_min":0}}`,
+	} {
+		dir := FromPatient
+		if strings.Contains(ok, "cmd.") {
+			dir = FromConsole
+		}
+		if _, err := Decode([]byte(ok), Control, dir); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}
+
+// TestDocExamplesDecode: the batch examples in docs/protocol.md and
+// docs/biosignals.md are messages the server accepts.
+func TestDocExamplesDecode(t *testing.T) {
+	t.Parallel()
+	check := func(where string, data []byte) {
+		m, err := Decode(data, Signals, FromPatient)
+		if err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+		wb := m.Body.(*SignalsBatch)
+		b := biosignal.Batch{Stream: biosignal.Stream(wb.Stream), Unit: wb.Unit, RateHz: wb.RateHz, T0: wb.T0, Offsets: wb.Ts, Values: wb.Values, Raw: wb.Raw}
+		if err := b.Validate(biosignal.DefaultLimits, wb.T0+60_000, 0); err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+	}
+	check("BatchExample", []byte(BatchExample))
+	doc, err := os.ReadFile("../../docs/biosignals.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "A batch (JSON body of a `signals.batch` message")
+	if !ok {
+		t.Fatal("docs/biosignals.md: batch example not found")
+	}
+	_, after, _ = strings.Cut(after, "`{")
+	body, _, _ := strings.Cut(after, "}`")
+	check("docs/biosignals.md", []byte(`{"v":1,"type":"signals.batch","seq":1,"body":{`+body+`}}`))
+}
+
+// TestAlertCodesDocumented: every biosignal rule's code is in the alert
+// table of docs/protocol.md.
+func TestAlertCodesDocumented(t *testing.T) {
+	t.Parallel()
+	for _, r := range biosignal.DefaultAlertRules() {
+		if !slices.ContainsFunc(AlertCodes, func(a struct{ Code, Doc string }) bool { return a.Code == r.Code }) {
+			t.Errorf("alert %s is not documented in AlertCodes", r.Code)
+		}
+	}
 }

@@ -3,8 +3,6 @@
 // Browsers start audio only after a user gesture: unlock() is called from the
 // join button; before that every call is a silent no-op.
 
-import * as THREE from 'three';
-
 export function createAudio() {
   let ac = null, master = null, noiseGain = null, humGain = null;
   let muted = false;
@@ -13,8 +11,7 @@ export function createAudio() {
     if (ac) { ac.resume?.(); return; }
     const AC = globalThis.AudioContext || globalThis.webkitAudioContext;
     if (!AC) return;
-    ac = THREE.AudioContext.getContext(); // shared with the scenes' positional sources, so this gesture unlocks them too
-    ac.resume?.();
+    ac = new AC();
     master = ac.createGain();
     master.gain.value = 0.6;
     master.connect(ac.destination);
