@@ -7,7 +7,7 @@ FUZZTIME  ?= 20s
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/havenvr/haven/server/app.Version=$(VERSION)
 
-.PHONY: run test deps clients build vet gotest jstest fuzz bench clean
+.PHONY: run test deps clients build vet gotest jstest fuzz bench clean scenes
 
 ## run: install what is missing, build the clients and the server, start with demo content
 run: build
@@ -38,6 +38,11 @@ gotest:
 
 jstest:
 	@if [ -d clients/node_modules ]; then cd clients && node --test; fi
+
+## scenes: render every scene template at intensity 0, 50 and 100 into docs/scenes/ (1280×720) with the measured budget in docs/scenes/budget.json
+scenes: clients
+	@mkdir -p docs/scenes
+	HAVEN_SCENES_DIR=$(CURDIR)/docs/scenes $(GO) test -count=1 -timeout 20m -run 'TestScenesWithinBudget$$' $(E2E)
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 20s)
 fuzz:

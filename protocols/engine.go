@@ -108,6 +108,16 @@ func (e *Engine) emit(typ string, body map[string]any) {
 	e.out = append(e.out, Command{AtMs: e.now, Type: typ, Body: body})
 }
 
+// Phase names the engine's timed phase — "baseline" or "cooldown" — and the
+// engine time left in it (ms); other phases have no deadline and return
+// ("", 0). The console shows these as countdowns.
+func (e *Engine) Phase() (string, int64) {
+	if e.phase != phaseBaseline && e.phase != phaseCooldown {
+		return "", 0
+	}
+	return e.phase, max(e.phaseEnd-e.now, 0)
+}
+
 // Handle feeds one event and returns the commands it causes.
 func (e *Engine) Handle(ev Event) []Command {
 	e.out = nil
@@ -115,6 +125,8 @@ func (e *Engine) Handle(ev Event) []Command {
 		// Post-session measures (SSQ after, CLINICAL.md §5) and notes are
 		// still recorded; nothing else acts on an ended session.
 		switch {
+		case ev.Type == EvTick && ev.ElapsedMs >= 0 && ev.ElapsedMs <= MaxTickMs:
+			e.now += ev.ElapsedMs // time still passes: later records keep their times
 		case ev.Type == EvQuestionnaire:
 			e.onQuestionnaire(ev)
 		case ev.Type == EvTherapist && ev.Command == TNote:
@@ -142,8 +154,10 @@ func (e *Engine) Handle(ev Event) []Command {
 	case EvMetrics:
 		e.onMetrics(ev)
 	case EvBreak:
+		// Step back one item on a break (CLINICAL.md §2, a safety rule in
+		// both models); on the lowest step the calm scene is all there is.
 		e.softPause("break_requested")
-		if e.isExposureBlock() && e.p.Mode == ModeHabituation {
+		if e.isExposureBlock() && e.ex.step > 0 {
 			e.suggest(TStepBack, "break_requested")
 		}
 	case EvDizziness:
@@ -188,37 +202,76 @@ func (e *Engine) start(priorExposureMs int64) {
 	e.emit("baseline.start", map[string]any{"duration_ms": int64(b.DurationS) * 1000})
 }
 
-// tick advances the clock and fires every timer that has come due. Phase
-// changes are stamped with the time they were due, not the tick's time, so
-// coarse ticks do not shift the schedule.
+// tick advances the clock by ms, firing every timer that comes due on the
+// way, in time order, each stamped with the time it was due. Timers are the
+// only thing that acts on elapsed time, so the commands and their times do
+// not depend on how the time was sliced into ticks (TestTickSlicing). While
+// paused no timer runs: nothing advances.
 func (e *Engine) tick(ms int64) {
 	target := e.now + ms
-loop:
-	for e.phase != phaseEnded {
-		switch {
-		case (e.phase == phaseBaseline || e.phase == phaseCooldown) && e.phaseEnd <= target:
-			e.now = max(e.now, e.phaseEnd)
-			if e.phase == phaseBaseline {
-				e.emit("baseline.end", nil)
-				e.beginBlock()
-			} else {
-				e.endSession("completed")
-			}
-		case e.phase == phaseBlock && !e.paused && e.p.Kind == KindCalming:
-			e.calmingTick(target)
-			if e.phase == phaseBlock {
-				break loop
-			}
-		default:
-			break loop
+	// Every timer that fires moves itself past now or switches off; the
+	// bound only keeps a future bug from hanging a session.
+	for range 100_000 {
+		due, ok := e.nextDue()
+		if !ok || due > target || e.phase == phaseEnded {
+			break
+		}
+		e.advanceTo(max(due, e.now))
+		e.fireDue()
+	}
+	e.advanceTo(target)
+}
+
+// advanceTo moves the clock, counting exposure time for the cybersickness
+// budget (time in an exposure step, not paused).
+func (e *Engine) advanceTo(t int64) {
+	if e.isExposureBlock() && !e.paused {
+		e.ex.exposedMs += t - e.now
+	}
+	e.now = t
+}
+
+// nextDue is the earliest running timer of the current phase.
+func (e *Engine) nextDue() (int64, bool) {
+	if e.paused {
+		return 0, false
+	}
+	var best int64
+	ok := false
+	at := func(t int64) {
+		if !ok || t < best {
+			best, ok = t, true
 		}
 	}
-	if e.isExposureBlock() && !e.paused {
-		e.ex.exposedMs += target - e.now
+	switch {
+	case e.phase == phaseBaseline || e.phase == phaseCooldown:
+		at(e.phaseEnd)
+	case e.phase == phaseBlock && e.p.Kind == KindCalming:
+		if s := e.p.Script[e.ca.seg]; !s.PatientPaced {
+			at(e.ca.segStart + s.Ms())
+		}
+	case e.isExposureBlock():
+		e.exposureTimers(at)
 	}
-	e.now = target
-	if e.phase == phaseBlock && !e.paused && e.p.Kind == KindExposure {
-		e.exposureTick()
+	return best, ok
+}
+
+// fireDue fires the timers due at e.now.
+func (e *Engine) fireDue() {
+	switch {
+	case (e.phase == phaseBaseline || e.phase == phaseCooldown) && e.phaseEnd <= e.now:
+		if e.phase == phaseBaseline {
+			e.emit("baseline.end", nil)
+			e.beginBlock()
+		} else {
+			e.endSession("completed")
+		}
+	case e.phase == phaseBlock && e.p.Kind == KindCalming:
+		if s := e.p.Script[e.ca.seg]; !s.PatientPaced && e.ca.segStart+s.Ms() <= e.now {
+			e.advanceSegment(e.ca.segStart + s.Ms())
+		}
+	case e.isExposureBlock():
+		e.fireExposure()
 	}
 }
 
@@ -244,7 +297,12 @@ func (e *Engine) isExposureBlock() bool {
 // (CLINICAL.md §5).
 func (e *Engine) softPause(reason string) { e.pause(reason, true) }
 
-func (e *Engine) pause(reason string, calm bool) {
+func (e *Engine) pause(reason string, calm bool) { e.pauseWith(reason, calm, nil) }
+
+// pauseWith is pause with the inputs its reason's text needs (the alert and
+// session.paused bodies carry them, e.g. "count" for suds_unanswered, so
+// that the text follows the session's settings).
+func (e *Engine) pauseWith(reason string, calm bool, data map[string]any) {
 	if e.phase == phaseIdle || e.phase == phaseEnded {
 		return
 	}
@@ -252,7 +310,13 @@ func (e *Engine) pause(reason string, calm bool) {
 		t, _ := e.cat.Get(CalmTemplate)
 		e.emit("calm.now", map[string]any{"reason": reason, "template": CalmTemplate, "params": t.Defaults()})
 	}
-	e.emit("alert", map[string]any{"reason": reason})
+	with := func(b map[string]any) map[string]any {
+		for k, v := range data {
+			b[k] = v
+		}
+		return b
+	}
+	e.emit("alert", with(map[string]any{"reason": reason}))
 	if e.paused {
 		return
 	}
@@ -262,18 +326,24 @@ func (e *Engine) pause(reason string, calm bool) {
 		e.emit("breathing.stop", map[string]any{"reason": "paused"})
 		e.ca.pacing = false
 	}
-	e.emit("session.paused", map[string]any{"reason": reason})
+	e.emit("session.paused", with(map[string]any{"reason": reason}))
 }
 
 func (e *Engine) resume() {
-	if !e.paused {
-		e.refuse(TResume, "not_paused")
-		return
-	}
 	held := e.now - e.pausedAt
 	e.paused, e.pauseReason = false, ""
 	e.emit("session.resumed", map[string]any{"paused_ms": held})
+	// The pause is accounted once, here: every running timer moves by it.
+	e.ad.since += held
 	switch {
+	case e.phase == phaseBaseline || e.phase == phaseCooldown:
+		e.phaseEnd += held
+		sc, reason := e.p.Session.Baseline.Template, "baseline"
+		if e.phase == phaseCooldown {
+			sc, reason = e.p.Session.Cooldown.Template, "cooldown"
+		}
+		t, _ := e.cat.Get(sc)
+		e.emit("scene.load", map[string]any{"template": sc, "params": t.Defaults(), "reason": reason})
 	case e.phase == phaseBlock && e.p.Kind == KindCalming:
 		e.ca.segStart += held
 		e.enterSegment(false)
@@ -341,14 +411,21 @@ func (e *Engine) refuse(cmd, reason string) {
 	e.emit("command.refused", map[string]any{"command": cmd, "reason": reason})
 }
 
+// suggest offers the therapist one action (CLINICAL.md §2: the engine
+// suggests, the therapist confirms). The engine never suggests what it would
+// refuse at that moment: callers pick an executable action (calm instead of
+// a step back from the lowest step), and anything else is dropped here
+// (TestSuggestionsAreExecutable). A suggestion repeating the last one is not
+// sent again.
 func (e *Engine) suggest(action, reason string) {
-	// Past the cybersickness budget the standing suggestion is the
-	// cool-down: only the high-SUDS safety suggestions still come.
-	if e.ex.budgetSaid && (action == TAdvance || action == TStay) && !strings.HasPrefix(reason, "suds_high") {
+	// While the cybersickness budget's cool-down suggestion stands, it is the
+	// standing suggestion: only the high-SUDS safety suggestions still come.
+	// Once the therapist dismisses it, the SUDS-based suggestions continue.
+	if e.ex.budgetSaid && !e.ex.budgetDismissed && (action == TAdvance || action == TStay) && !strings.HasPrefix(reason, "suds_high") {
 		return
 	}
 	key := action + "/" + reason
-	if e.ex.lastSuggest == key {
+	if e.ex.lastSuggest == key || e.refusal(action) != "" {
 		return
 	}
 	e.ex.lastSuggest = key

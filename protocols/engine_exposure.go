@@ -17,6 +17,7 @@ type exposureState struct {
 	promptAt    int64
 	unanswered  int
 	lastSuggest string
+	dwellMet    bool // min dwell reached on this step (a timer: re-evaluate then)
 	capFlagged  bool
 	before      *int
 	done        map[string]bool
@@ -24,6 +25,7 @@ type exposureState struct {
 	// not paused, and the time after which the cool-down is suggested
 	exposedMs, budgetMs int64
 	budgetSaid          bool
+	budgetDismissed     bool // the therapist dismissed the budget's cool-down suggestion
 }
 
 // enterStep loads step i; only a therapist command calls it (CLINICAL.md §2:
@@ -44,6 +46,7 @@ func (e *Engine) enterStep(i int, context environments.Params) error {
 	s := e.p.Steps[i]
 	e.ex.step, e.ex.stepStart, e.ex.params, e.ex.layers = i, e.now, comp.Params, comp.Layers
 	e.ex.peak, e.ex.last, e.ex.lastSuggest, e.ex.capFlagged, e.ex.before = -1, -1, "", false, nil
+	e.ex.dwellMet = false
 	body := map[string]any{"step_id": s.ID, "index": i, "intensity": s.Intensity, "expected_suds": s.ExpectedSUDS}
 	if len(s.SafetyBehaviours) > 0 {
 		body["safety_behaviours"] = s.SafetyBehaviours
@@ -98,25 +101,57 @@ func (e *Engine) promptSUDS(reason string) {
 	e.ex.nextPrompt = e.now + int64(e.s.SUDSIntervalMin)*60_000
 }
 
-func (e *Engine) exposureTick() {
-	if e.ex.step < 0 {
-		return
+// exposureTimers reports the running timers of an exposure step: the open
+// prompt's answer deadline, the next interval prompt, min and max dwell, the
+// cybersickness budget and the adaptive hysteresis.
+func (e *Engine) exposureTimers(at func(int64)) {
+	x := &e.ex
+	if x.promptOpen {
+		at(x.promptAt + int64(e.s.SUDSAnswerS)*1000)
 	}
-	if e.ex.promptOpen && e.now-e.ex.promptAt >= int64(e.s.SUDSAnswerS)*1000 {
-		e.ex.promptOpen = false
-		e.ex.unanswered++
-		e.emit("timeline.suds_unanswered", map[string]any{"count": e.ex.unanswered, "step_id": e.stepID()})
-		if e.ex.unanswered >= e.s.UnansweredLimit {
-			e.softPause("suds_unanswered")
+	at(x.nextPrompt)
+	if !x.dwellMet {
+		at(x.stepStart + int64(e.s.MinDwellMin*60_000))
+	}
+	if !x.capFlagged {
+		at(x.stepStart + int64(e.s.MaxDwellMin*60_000))
+	}
+	if !x.budgetSaid && x.budgetMs > 0 {
+		at(e.now + x.budgetMs - x.exposedMs)
+	}
+	if e.adaptivePending() {
+		at(e.ad.since + int64(e.s.AdaptiveHoldS)*1000)
+	}
+}
+
+// fireExposure fires the exposure timers due at e.now, in a fixed order.
+func (e *Engine) fireExposure() {
+	x := &e.ex
+	if x.promptOpen && e.now-x.promptAt >= int64(e.s.SUDSAnswerS)*1000 {
+		x.promptOpen = false
+		x.unanswered++
+		e.emit("timeline.suds_unanswered", map[string]any{"count": x.unanswered, "limit": e.s.UnansweredLimit, "step_id": e.stepID()})
+		if x.unanswered >= e.s.UnansweredLimit {
+			e.pauseWith("suds_unanswered", true, map[string]any{"count": x.unanswered})
 			return
 		}
 	}
-	if e.now >= e.ex.nextPrompt {
+	if e.now >= x.nextPrompt {
 		e.promptSUDS("interval")
 	}
-	e.evaluate()
-	e.adaptiveTick()
+	if !x.dwellMet && e.now-x.stepStart >= int64(e.s.MinDwellMin*60_000) {
+		x.dwellMet = true
+		e.evaluate()
+	}
+	// The cap is a safety rule: both models, with or without a rating.
+	if dwell := e.now - x.stepStart; !x.capFlagged && dwell >= int64(e.s.MaxDwellMin*60_000) {
+		x.capFlagged = true
+		e.emit("decision.required", map[string]any{"reason": "max_dwell", "step_id": e.stepID(), "dwell_ms": dwell})
+	}
 	e.budgetCheck()
+	if e.adaptivePending() && e.now-e.ad.since >= int64(e.s.AdaptiveHoldS)*1000 {
+		e.adaptiveTick()
+	}
 }
 
 // exposureBudget is this session's time in exposure before the cool-down
@@ -160,20 +195,30 @@ func (e *Engine) onSUDS(ev Event) {
 	}
 }
 
-// evaluate applies the progression rules of the protocol's mode.
+// evaluate applies the safety rule, then the progression rules of the
+// protocol's mode, to the latest rating. It runs when a rating arrives and
+// when the step's min dwell is reached — not on every tick, so a dismissed
+// suggestion stays dismissed until there is something new to go on.
 func (e *Engine) evaluate() {
-	if e.p.Mode != ModeHabituation || e.ex.last < 0 {
+	if e.ex.last < 0 {
+		return
+	}
+	// Safety (CLINICAL.md §2, §5: both models): SUDS ≥ 90 → one item down,
+	// or calm on the lowest step.
+	if e.ex.last >= e.s.StepBackSUDS {
+		if e.ex.step > 0 {
+			e.suggest(TStepBack, "suds_high")
+		} else {
+			e.suggest(TCalmNow, "suds_high_lowest_step")
+		}
+		return
+	}
+	if e.p.Mode != ModeHabituation {
 		return // Inhibitory learning: SUDS is logged but never gates (Craske et al. 2014).
 	}
 	dwell := e.now - e.ex.stepStart
 	minDwell := int64(e.s.MinDwellMin * 60_000)
 	switch {
-	case e.ex.last >= e.s.StepBackSUDS:
-		if e.ex.step > 0 {
-			e.suggest(TStepBack, "suds_high")
-		} else {
-			e.suggest(TStay, "suds_high_lowest_step")
-		}
 	case float64(e.ex.last) <= e.s.AdvanceRatio*float64(e.ex.peak) && dwell >= minDwell:
 		// Foa & Kozak 1986: advance once SUDS has fallen to half the step's peak.
 		e.suggest(TAdvance, "suds_halved")
@@ -181,10 +226,6 @@ func (e *Engine) evaluate() {
 		e.suggest(TStay, "dwell_short")
 	default:
 		e.suggest(TStay, "suds_not_halved")
-	}
-	if !e.ex.capFlagged && dwell >= int64(e.s.MaxDwellMin*60_000) {
-		e.ex.capFlagged = true
-		e.emit("decision.required", map[string]any{"reason": "max_dwell", "step_id": e.stepID(), "dwell_ms": dwell})
 	}
 }
 

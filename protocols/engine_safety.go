@@ -94,9 +94,14 @@ func (e *Engine) onMetrics(ev Event) {
 	}
 	e.ad.metrics = *ev.Metrics
 	e.updateFearLevel()
-	if e.isExposureBlock() && !e.paused {
+	if e.isExposureBlock() && !e.paused && e.adaptivePending() && e.now-e.ad.since >= int64(e.s.AdaptiveHoldS)*1000 {
 		e.adaptiveTick()
 	}
+}
+
+// adaptivePending: a fear level waits for its hysteresis to pass.
+func (e *Engine) adaptivePending() bool {
+	return e.s.Adaptive && e.ad.level >= 0 && !e.ad.suggested
 }
 
 func (e *Engine) updateFearLevel() {
@@ -105,19 +110,28 @@ func (e *Engine) updateFearLevel() {
 	}
 	l := FearLevel(e.ex.last, e.ad.metrics)
 	if l != e.ad.level {
-		e.ad.level, e.ad.since, e.ad.suggested = l, e.now, false
+		since := e.now
+		if e.paused {
+			since = e.pausedAt // resume adds the pause to it: accounted once
+		}
+		e.ad.level, e.ad.since, e.ad.suggested = l, since, false
 		e.emit("timeline.fear_level", map[string]any{"level": l, "step_id": e.stepID()})
 	}
 }
 
 // adaptiveTick suggests (never applies) the Bălan move once a level has held
 // for the hysteresis time: 0–1 → one step up, 2 → stay, 3 → one step down.
+// On the lowest step "one step down" is calm (the engine never suggests what
+// it would refuse).
 func (e *Engine) adaptiveTick() {
-	if !e.s.Adaptive || e.ad.level < 0 || e.ad.suggested || e.now-e.ad.since < int64(e.s.AdaptiveHoldS)*1000 {
-		return
-	}
 	e.ad.suggested = true
 	action := map[int]string{0: TAdvance, 1: TAdvance, 2: TStay, 3: TStepBack}[e.ad.level]
+	if action == TStepBack && e.ex.step <= 0 {
+		action = TCalmNow
+	}
+	if e.refusal(action) != "" {
+		return
+	}
 	body := map[string]any{"action": action, "reason": "adaptive_fear_level", "level": e.ad.level, "step_id": e.stepID()}
 	e.emit("suggest", body)
 }

@@ -199,8 +199,17 @@ func TestInhibitoryMode(t *testing.T) {
 			for _, v := range c.sudsSeq {
 				out = append(out, s.in(suds(v), tick(2*minute))...)
 			}
-			if len(suggestions(out)) != 0 {
-				t.Fatalf("SUDS produced suggestions in inhibitory mode: %v", suggestions(out))
+			// SUDS never gates progression here; the only suggestion a
+			// rating can bring is the safety rule of both models (SUDS ≥ 90
+			// → calm on the lowest step; CLINICAL.md §5 "apply in both
+			// progression models"), and never a reason to stay.
+			for _, g := range suggestions(out) {
+				if g != "calm_now/suds_high_lowest_step" {
+					t.Fatalf("SUDS produced %s in inhibitory mode", g)
+				}
+			}
+			if hi := slices.Max(c.sudsSeq) >= 90; hi != slices.Contains(suggestions(out), "calm_now/suds_high_lowest_step") {
+				t.Fatalf("SUDS %v: safety suggestion %v", c.sudsSeq, suggestions(out))
 			}
 			out = s.in(expect("after", 20))
 			if !has(out, "timeline.expectancy", "phase", "after", "prediction_error", 60) {
@@ -369,7 +378,9 @@ func TestAdaptiveFearLevel(t *testing.T) {
 		{"low held 30 s → up", 20, 30_000, "advance/adaptive_fear_level"},
 		{"low held 29 s → nothing", 20, 29_000, ""},
 		{"medium → stay", 50, 30_000, "stay/adaptive_fear_level"},
-		{"high → down", 85, 30_000, "step_back/adaptive_fear_level"},
+		// Bălan et al. 2020: level 3 → one step down; on the lowest step
+		// that is calm (the engine never suggests what it would refuse).
+		{"high → down (calm on the lowest step)", 85, 30_000, "calm_now/adaptive_fear_level"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -487,14 +498,14 @@ func TestCybersicknessBudget(t *testing.T) {
 				t.Fatal("the budget acted by itself")
 			}
 			// Past the budget: no advance, but high SUDS is still answered
-			// (on step 1: stay, the lowest step).
+			// (on step 1, the lowest step: calm).
 			out = s.in(tick(6*minute), suds(20), suds(95))
 			for _, g := range suggestions(out) {
 				if (strings.HasPrefix(g, "advance/") || strings.HasPrefix(g, "stay/")) && !strings.Contains(g, "/suds_high") {
 					t.Fatalf("%s suggested past the budget", g)
 				}
 			}
-			if !slices.Contains(suggestions(out), "stay/suds_high_lowest_step") {
+			if !slices.Contains(suggestions(out), "calm_now/suds_high_lowest_step") {
 				t.Errorf("high SUDS unanswered past the budget: %v", suggestions(out))
 			}
 			out = s.in(cmd(TEnd), tick(3*minute))

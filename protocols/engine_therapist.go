@@ -4,12 +4,66 @@ package protocols
 // or change the scene while the patient is resting in calm.
 var escalating = map[string]bool{TAdvance: true, TSetParams: true, TFireEvent: true}
 
+// refusal is the reason the engine would refuse therapist command c (without
+// a step id or parameters) right now, "" when it would carry it out. It is
+// the one place these rules live: onTherapist applies them, and suggest uses
+// them so that nothing is suggested that would then be refused.
+func (e *Engine) refusal(c string) string {
+	if e.phase == phaseEnded {
+		return "session_ended"
+	}
+	if e.paused && escalating[c] {
+		return "paused"
+	}
+	switch c {
+	case TNote, TStop, TEnd, TPause, TCalmNow, TStay:
+		return ""
+	case TResume:
+		if !e.paused {
+			return "not_paused"
+		}
+		return ""
+	case TAckScreen:
+		if len(e.blocked) == 0 {
+			return "nothing_to_acknowledge"
+		}
+		return ""
+	}
+	switch {
+	case e.phase == phaseBaseline:
+		return "baseline_running"
+	case e.phase != phaseBlock:
+		return "not_in_block"
+	case e.p.Kind == KindCalming && c != TAdvance:
+		return "not_exposure"
+	case e.p.Kind == KindCalming:
+		return ""
+	case len(e.blocked) > 0:
+		return "screening_unacknowledged"
+	}
+	switch c {
+	case TAdvance:
+		return ""
+	case TStepBack:
+		if e.ex.step <= 0 {
+			return "no_lower_step"
+		}
+		return ""
+	case TSetParams, TFireEvent:
+		if e.ex.step < 0 {
+			return "no_step"
+		}
+		return ""
+	}
+	return "unknown_command"
+}
+
 // onTherapist applies a therapist command. Only these commands change the
 // exposure step (CLINICAL.md §2: the engine suggests, the therapist confirms).
 func (e *Engine) onTherapist(ev Event) {
 	c := ev.Command
-	if e.paused && escalating[c] {
-		e.refuse(c, "paused")
+	if r := e.refusal(c); r != "" {
+		e.refuse(c, r)
 		return
 	}
 	switch c {
@@ -32,64 +86,35 @@ func (e *Engine) onTherapist(ev Event) {
 	case TAckScreen:
 		e.acknowledgeScreening()
 	case TStay:
+		// "Stay" is also how the console dismisses a suggestion; dismissing
+		// the budget's cool-down lets the SUDS-based suggestions continue.
 		e.emit("timeline.decision", map[string]any{"action": TStay, "step_id": e.stepID()})
 		e.ex.lastSuggest = ""
-	default:
-		e.onSceneCommand(ev)
-	}
-}
-
-// onSceneCommand handles the commands that act on the exposure scene or the
-// calming script.
-func (e *Engine) onSceneCommand(ev Event) {
-	c := ev.Command
-	if e.phase != phaseBlock {
-		reason := "not_in_block"
-		if e.phase == phaseBaseline {
-			reason = "baseline_running"
+		if e.ex.budgetSaid {
+			e.ex.budgetDismissed = true
 		}
-		e.refuse(c, reason)
-		return
-	}
-	if e.p.Kind == KindCalming {
-		if c == TAdvance {
+	case TAdvance:
+		if e.p.Kind == KindCalming {
 			e.nextSegment("therapist")
 		} else {
-			e.refuse(c, "not_exposure")
+			e.therapistAdvance(ev)
 		}
-		return
-	}
-	if len(e.blocked) > 0 {
-		e.refuse(c, "screening_unacknowledged")
-		return
-	}
-	switch c {
-	case TAdvance:
-		e.therapistAdvance(ev)
 	case TStepBack:
 		e.stepBack()
-	case TSetParams, TFireEvent:
-		if e.ex.step < 0 {
-			e.refuse(c, "no_step")
-		} else if c == TSetParams {
-			e.setParams(ev)
-		} else if !e.tpl.HasEvent(ev.EventID) {
+	case TSetParams:
+		e.setParams(ev)
+	case TFireEvent:
+		if !e.tpl.HasEvent(ev.EventID) {
 			e.refuse(c, "unknown_scene_event")
 		} else {
 			e.emit("scene.event", map[string]any{"event": ev.EventID, "step_id": e.stepID()})
 		}
-	default:
-		e.refuse(c, "unknown_command")
 	}
 }
 
 // stepBack goes one item down the ladder. While paused the scene stays calm:
 // the lower step is loaded when the therapist resumes.
 func (e *Engine) stepBack() {
-	if e.ex.step <= 0 {
-		e.refuse(TStepBack, "no_lower_step")
-		return
-	}
 	e.exitStep(!e.paused)
 	if e.paused {
 		e.ex.step--
@@ -107,10 +132,6 @@ func (e *Engine) stepBack() {
 }
 
 func (e *Engine) acknowledgeScreening() {
-	if len(e.blocked) == 0 {
-		e.refuse(TAckScreen, "nothing_to_acknowledge")
-		return
-	}
 	e.emit("timeline.screening_ack", map[string]any{"flags": e.blocked})
 	e.blocked = nil
 	if e.phase == phaseBlock && e.p.Kind == KindExposure && e.ex.step < 0 {

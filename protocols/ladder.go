@@ -25,7 +25,7 @@ func GenerateLadder(t *environments.Template, mode string, n int) (*Protocol, er
 	}
 	if n < MinSteps || n > MaxSteps {
 		return nil, fmt.Errorf("protocols: generating ladder: %w",
-			verr("steps", "step_count", fmt.Sprintf("has %d steps, needs %d–%d", n, MinSteps, MaxSteps), map[string]any{"Count": n}))
+			verr("steps", "step_count", fmt.Sprintf("has %d steps, needs %d–%d", n, MinSteps, MaxSteps), map[string]any{"Count": n, "Min": MinSteps, "Max": MaxSteps}))
 	}
 	if mode == "" {
 		mode = ModeHabituation

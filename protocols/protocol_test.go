@@ -196,7 +196,7 @@ func TestProtocolKeysInBundle(t *testing.T) {
 	}
 	// Every reason code the engine emits (suggestions, pauses, refusals) is
 	// localizable as proto.reason.<code>.
-	reasons := regexp.MustCompile(`(?:suggest\(T[A-Za-z]+|[pP]ause|refuse\([^,]+|hardStop), ?"([a-z_]+)"|(?:hardStop|[pP]ause)\("([a-z_]+)"|finishBlock\("([a-z_]+)"`)
+	reasons := regexp.MustCompile(`(?:suggest\(T[A-Za-z]+|[pP]ause|refuse\([^,]+|hardStop), ?"([a-z_]+)"|(?:hardStop|[pP]ause)\("([a-z_]+)"|finishBlock\("([a-z_]+)"|return "([a-z_]+)"`)
 	found := 0
 	for _, f := range srcs {
 		if strings.HasSuffix(f, "_test.go") {
@@ -204,7 +204,7 @@ func TestProtocolKeysInBundle(t *testing.T) {
 		}
 		raw, _ := os.ReadFile(f)
 		for _, m := range reasons.FindAllStringSubmatch(string(raw), -1) {
-			code := m[1] + m[2] + m[3]
+			code := m[1] + m[2] + m[3] + m[4]
 			found++
 			if _, ok := bundle["proto.reason."+code]; !ok {
 				t.Errorf("%s: reason %q has no proto.reason.%s", f, code, code)

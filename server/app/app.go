@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -56,9 +57,14 @@ type App struct {
 	Ingest *ingest.Writer
 	Live   *live.Service
 
+	// MetricsAddr is the metrics listener's address (with --metrics-addr).
+	MetricsAddr string
+
 	tlsConfig   *tls.Config
 	Fingerprint string
 	closers     []func(context.Context) error
+	// publicURL is --public-url, or the listener's address once Listen ran.
+	publicURL atomic.Pointer[string]
 }
 
 // New opens the store and builds every service.
@@ -84,7 +90,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		_ = st.Close()
 		return nil, err
 	}
-	a.Web = web.New(web.Options{Logger: log, Store: st, Metrics: a.Metrics, TLS: cfg.TLS(), Version: Version, Translator: a.Localize})
+	a.Web = web.New(web.Options{Logger: log, Store: st, Metrics: a.Metrics, TLS: cfg.TLS(), Version: Version, Translator: a.Localize,
+		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken})
 	a.Auth = auth.New(st, log, cfg.TLS())
 	a.Auth.Register(a.Web)
 	a.Localize.SetAuth(a.Auth)
@@ -139,7 +146,7 @@ func (a *App) wireLive(log *slog.Logger, bundle *i18n.Bundle) error {
 	a.Ingest = w
 	a.closers = append(a.closers, w.Close)
 	a.Live, err = live.New(live.Options{Store: a.Store, Auth: a.Auth, Clinic: a.Clinic, RTC: a.RTC, Sink: w, Resolve: a.Compose, Metrics: a.Metrics,
-		Logger: log, Crisis: a.crisisLine,
+		Logger: log, Crisis: a.crisisLine, PublicURL: a.PublicURL,
 		Translate: func(clinicID, loc, id string, data map[string]any) string {
 			s, err := bundle.Localizer(clinicID, loc).Lookup(id, data)
 			if err != nil {
@@ -175,13 +182,54 @@ func (a *App) loadTLS() error {
 	return err
 }
 
-// Listen opens the HTTP listener (separate from Serve so callers learn the port).
+// Listen opens the HTTP listener (separate from Serve so callers learn the
+// port) and, with --metrics-addr, the metrics listener.
 func (a *App) Listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("app: listening on %s: %w", a.Config.Addr, err)
 	}
+	base := a.BaseURL(ln)
+	if a.Config.PublicURL != "" {
+		base = a.Config.PublicURL
+	}
+	a.publicURL.Store(&base)
+	if a.Config.MetricsAddr != "" {
+		if err := a.listenMetrics(); err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+	}
 	return ln, nil
+}
+
+// PublicURL is the origin every link the server builds starts with:
+// --public-url, else the listen address. Never a request's Host header.
+func (a *App) PublicURL() string {
+	if p := a.publicURL.Load(); p != nil {
+		return *p
+	}
+	return a.Config.PublicURL
+}
+
+// listenMetrics serves /metrics alone on --metrics-addr (plain HTTP: keep it
+// on loopback or a private network).
+func (a *App) listenMetrics() error {
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("app: listening on --metrics-addr %s: %w", a.Config.MetricsAddr, err)
+	}
+	a.MetricsAddr = ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Web.MetricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.Log.Error("metrics listener stopped", slog.Any("err", err))
+		}
+	}()
+	a.closers = append(a.closers, srv.Shutdown)
+	return nil
 }
 
 // Serve serves on ln until ctx ends, then shuts everything down in order:

@@ -15,14 +15,14 @@ import (
 
 func TestHealthReadyMetricsOpenAPI(t *testing.T) {
 	t.Parallel()
-	s := apptest.Start(t, nil)
+	s := apptest.Start(t, func(c *config.Config) { c.MetricsToken = "metrics-token" })
 	c := s.Anonymous(t)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if st := c.Do(http.MethodGet, path, nil, nil); st != http.StatusOK {
 			t.Fatalf("%s: status %d", path, st)
 		}
 	}
-	st, body := c.Raw(http.MethodGet, "/metrics", nil)
+	st, _, body := send(t, c, s.URL, http.MethodGet, "/metrics", nil, map[string]string{"Authorization": "Bearer metrics-token"})
 	if st != http.StatusOK || !bytes.Contains(body, []byte("haven_http_requests_total")) || !bytes.Contains(body, []byte("haven_live_peers")) {
 		t.Fatalf("/metrics: status %d, haven_ series missing", st)
 	}

@@ -1,8 +1,12 @@
 package auth
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -12,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/ratelimit"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/web"
 )
@@ -76,11 +81,14 @@ func (s *Service) login(c echo.Context) error {
 		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if err := s.limitLogin(email, c.RealIP()); err != nil {
+	bucket := ratelimit.AddressKey(c.RealIP())
+	if err := s.limitLogin(email, bucket); err != nil {
+		s.log.LogAttrs(c.Request().Context(), slog.LevelWarn, "sign-in refused", slog.String("reason", "rate_limited"),
+			slog.String("account", accountRef(email)), slog.String("address", bucket))
 		return err
 	}
 	var u store.User
-	err := s.store.DB.WithContext(c.Request().Context()).Where("email = ? AND disabled_at IS NULL", email).Take(&u).Error
+	err := s.store.DB.WithContext(c.Request().Context()).Where("email = ?", email).Take(&u).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return apierr.Errorf("auth: loading user: %w", err)
 	}
@@ -89,7 +97,8 @@ func (s *Service) login(c echo.Context) error {
 		hash = dummyHash // same work whether or not the account exists
 	}
 	ok, verr := VerifyPassword(hash, req.Password)
-	if verr != nil || !ok || u.ID == "" {
+	if reason := loginFailure(u, ok && verr == nil); reason != "" {
+		s.auditFailedLogin(c, u, email, bucket, reason)
 		return apierr.New(apierr.LoginFailed)
 	}
 	s.perAccount.Reset(email)
@@ -102,6 +111,43 @@ func (s *Service) login(c echo.Context) error {
 }
 
 var dummyHash = HashPassword("haven-timing-equaliser")
+
+// loginFailure names why a sign-in fails, or is empty when it succeeds.
+func loginFailure(u store.User, passwordOK bool) string {
+	switch {
+	case u.ID == "":
+		return "unknown_account"
+	case !passwordOK:
+		return "wrong_password"
+	case u.DisabledAt != nil:
+		return "disabled"
+	}
+	return ""
+}
+
+// auditFailedLogin records a failed sign-in: the account (its clinic's log
+// when it exists), the address bucket and the reason — never the password.
+// An unknown account is recorded server-wide (no clinic) under a digest of
+// what was typed: people type passwords into the e-mail field.
+func (s *Service) auditFailedLogin(c echo.Context, u store.User, email, bucket, reason string) {
+	ev := store.AuditEvent{ClinicID: u.ClinicID, Action: "auth.login_failed", Target: "user", TargetID: u.ID,
+		Detail: "reason=" + reason + " address=" + bucket}
+	if u.ID == "" {
+		ev.Detail += " account=" + accountRef(email)
+	}
+	s.log.LogAttrs(c.Request().Context(), slog.LevelWarn, "sign-in failed", slog.String("reason", reason),
+		slog.String("account", cmp.Or(u.ID, accountRef(email))), slog.String("address", bucket))
+	if err := s.audit(c.Request().Context(), s.store.DB, ev); err != nil {
+		s.log.Error("auditing a failed sign-in", slog.Any("err", err))
+	}
+}
+
+// accountRef is a short digest of a typed account name: equal attempts
+// correlate, the text itself is not kept.
+func accountRef(email string) string {
+	sum := sha256.Sum256([]byte(email))
+	return "sha256:" + hex.EncodeToString(sum[:8])
+}
 
 func (s *Service) logout(c echo.Context) error {
 	p := From(c)
@@ -188,7 +234,7 @@ func (s *Service) acceptInvite(c echo.Context) error {
 	if len(req.Name) > 200 {
 		return apierr.Invalid("name", "at most 200 characters")
 	}
-	if ok, wait := s.perAddress.Allow("invite:"+c.RealIP(), s.now()); !ok {
+	if ok, wait := s.perAddress.Allow("invite:"+ratelimit.AddressKey(c.RealIP()), s.now()); !ok {
 		return apierr.Limited(wait)
 	}
 	inv, err := s.findInvite(c)
@@ -285,7 +331,15 @@ func (s *Service) disableUser(c echo.Context) error {
 
 func (s *Service) listAudit(c echo.Context) error {
 	p := From(c)
-	before, _ := strconv.ParseUint(c.QueryParam("before"), 10, 64)
+	var before uint64
+	if v := c.QueryParam("before"); v != "" {
+		// Audit ids are SQL integers: anything outside 1…2⁶³−1 names no row.
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return apierr.Invalid("before", "must be an audit event id (a whole number from 1)")
+		}
+		before = uint64(n)
+	}
 	events, err := s.store.ListAudit(c.Request().Context(), p.User.ClinicID, before, 100)
 	if err != nil {
 		return apierr.Wrap(apierr.Internal, err)

@@ -105,8 +105,11 @@ func DecodeHRS(p []byte) (HRMeasurement, error) {
 		}
 		return m, nil
 	}
-	if rest == 0 || rest%2 != 0 {
-		return m, errf(CodeBadLength, -1, "RR part of %d bytes is not a whole number of uint16", rest)
+	if rest == 0 {
+		return m, errf(CodeBadLength, -1, "RR-interval flag set but no RR interval follows")
+	}
+	if rest%2 != 0 {
+		return m, errf(CodeBadLength, -1, "RR part of %d bytes: each RR interval is 2 bytes, 1 byte left over", rest)
 	}
 	m.RRTicks = make([]uint16, 0, rest/2)
 	for ; i < len(p); i += 2 {

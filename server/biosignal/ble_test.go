@@ -66,6 +66,17 @@ func TestDecodeHRSBadLength(t *testing.T) {
 			t.Errorf("%q: err %v, want bad_length", h, err)
 		}
 	}
+	// The detail names the actual fault (Heart Rate Service 1.0 §3.1.1.5:
+	// RR-Interval is a uint16 each, present when flags bit 4 is set).
+	for h, want := range map[string]string{
+		"16 48":          "RR-interval flag set but no RR interval follows",
+		"16 48 54 01 EC": "each RR interval is 2 bytes, 1 byte left over",
+	} {
+		_, err := DecodeHRS(mustHex(t, h))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want it to say %q", h, err, want)
+		}
+	}
 }
 
 // hrsPayload builds a Heart Rate Measurement: flags, then head (HR and

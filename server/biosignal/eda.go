@@ -145,6 +145,9 @@ func AnalyzeEDA(x []float64, fs, minAmpl float64) (EDAResult, error) {
 			r.SCRs = append(r.SCRs, s)
 		}
 	}
+	if r.SCRs == nil {
+		r.SCRs = []SCR{} // "scrs": [] in JSON, never null
+	}
 	r.SCRCount = len(r.SCRs)
 	r.SCRPerMin = float64(r.SCRCount) / (float64(len(x)) / fs / 60)
 	r.Mean, r.SD = meanSD(x)

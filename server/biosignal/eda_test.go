@@ -1,6 +1,7 @@
 package biosignal
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"math/cmplx"
@@ -111,6 +112,9 @@ func TestEDAReference(t *testing.T) {
 	if r5.SCRCount != 0 {
 		t.Errorf("SCRs at 0.05 µS: %d, want 0", r5.SCRCount)
 	}
+	if j, _ := json.Marshal(r5); !strings.Contains(string(j), `"scrs":[]`) {
+		t.Errorf("no SCRs must encode as an empty list: %s", j)
+	}
 	for _, s := range r.SCRs {
 		if s.Onset >= s.Peak || s.Amplitude < 0.01 || math.Abs(r.Phasic[s.Peak]-r.Phasic[s.Onset]-s.Amplitude) > 1e-15 {
 			t.Fatalf("inconsistent SCR %+v", s)
@@ -153,4 +157,50 @@ func TestParseE4Errors(t *testing.T) {
 			t.Errorf("%q: no error", in)
 		}
 	}
+}
+
+// TestEDALevelZFloorOnRealRecording: the Empatica E4 recording
+// (flirt_e4_EDA.csv, mean 0.082 µS, SD 0.014 µS over 42 min — a calm,
+// low-signal wrist; 0 SCRs ≥ 0.05 µS, the data README) is fed live at its
+// own 4 Hz. Baseline minutes 1–4 (after the device start-up sample), then
+// the default eda_high rule (z > 3 for 30 s) over minutes 4–20 must stay
+// silent: without a floor under the baseline spread, a tonic level that
+// drifts by a few hundredths of a µS scored z in the tens.
+func TestEDALevelZFloorOnRealRecording(t *testing.T) {
+	t.Parallel()
+	fs, x := readE4(t)
+	const start = int64(1_600_000_000_000)
+	live := NewLive(LiveConfig{})
+	live.MarkBaseline(start+60_000, start+240_000)
+	var rule []AlertRule
+	for _, r := range DefaultAlertRules() {
+		if r.Kind == AlertEDAZ {
+			rule = append(rule, r)
+		}
+	}
+	ev, err := NewEvaluator(rule, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := int(fs) // one batch a second
+	maxZ := 0.0
+	for sec := 0; (sec+1)*per <= len(x) && sec < 20*60; sec++ {
+		b := Batch{Stream: EDA, Unit: "uS", RateHz: fs, T0: start + int64(sec)*1000, Values: x[sec*per : (sec+1)*per]}
+		if _, err := live.AddBatch(&b); err != nil {
+			t.Fatal(err)
+		}
+		now := start + int64(sec+1)*1000
+		m := live.Snapshot(now)
+		if sec < 240 {
+			continue
+		}
+		if m.EDAZ == nil {
+			t.Fatalf("no EDA z-score at %d s", sec)
+		}
+		maxZ = max(maxZ, *m.EDAZ)
+		for _, a := range ev.Evaluate(now, m) {
+			t.Errorf("%s at %d s: z %.2f on a calm recording", a.Code, sec, a.Value)
+		}
+	}
+	t.Logf("largest EDA-level z over minutes 4–20: %.2f", maxZ)
 }

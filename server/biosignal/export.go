@@ -201,7 +201,7 @@ func (m ExportMeta) minuteObs(k obsKind, mm *minuteMeans) []fhirObs {
 // ExportFHIR returns a FHIR R4 Bundle (type collection) of Observations, per
 // fhirPlans: one per hr, resp and spo2 sample, 1-minute means of EDA and
 // skin temperature, and session HRV (SDNN, RMSSD, pNN50) on RR corrected by
-// RuleMalik, with the rule and the share corrected in a note. ble_hrs is
+// DefaultRule, with the rule and the share corrected in a note. ble_hrs is
 // skipped (it only ever reaches storage as hr and rr samples). Artifacts and
 // no-contact samples are left out of FHIR (they stay in the CSV export,
 // flagged). A sample of a stream outside the catalogue is CodeUnknownStream.
@@ -257,7 +257,7 @@ func ExportFHIR(meta ExportMeta, samples []Sample) ([]byte, error) {
 }
 
 func (m ExportMeta) hrvObs(rr []float64, first, last int64) []fhirObs {
-	c, err := Correct(rr, RuleMalik)
+	c, err := Correct(rr, DefaultRule)
 	if err != nil {
 		return nil
 	}
@@ -265,7 +265,7 @@ func (m ExportMeta) hrvObs(rr []float64, first, last int64) []fhirObs {
 	if err != nil {
 		return nil
 	}
-	note := []map[string]string{{"text": fmt.Sprintf("Task Force 1996 definitions over %d beats; ectopic correction: %s (Malik 20%% rule), %.2f%% of beats corrected by linear interpolation.", h.N, c.Rule, 100*c.Share)}}
+	note := []map[string]string{{"text": fmt.Sprintf("Task Force 1996 definitions over %d beats; ectopic correction: %s (%s), %.2f%% of beats corrected by linear interpolation.", h.N, c.Rule, c.Rule.Citation(), 100*c.Share)}}
 	var out []fhirObs
 	for _, x := range []struct {
 		k obsKind

@@ -38,7 +38,10 @@ func TestExportCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(rows) != 3 || rows[0][0] != "t_unix_ms" || rows[1][2] != "72" || rows[1][1] != "2024-11-22T01:46:40.000Z" ||
-		rows[2][2] != "300" || rows[2][4] != "true" || rows[1][3] != "bpm" {
+		// UCUM writes heart rate as "/min" ("bpm" is not a UCUM unit;
+		// UCUM specification, https://ucum.org/ucum, and HL7 FHIR vital-signs
+		// profile, Observation heart rate valueQuantity.code "/min").
+		rows[2][2] != "300" || rows[2][4] != "true" || rows[1][3] != "/min" {
 		t.Errorf("CSV rows %q", rows)
 	}
 }

@@ -6,7 +6,7 @@ import "math"
 type LiveConfig struct {
 	HRVWindowMs     int64   // sliding HRV window (default 60 s)
 	HRWindowMs      int64   // HR averaging window (default 5 s)
-	Rule            Rule    // ectopic correction (default RuleMalik)
+	Rule            Rule    // ectopic correction (default DefaultRule)
 	SCRMinAmplitude float64 // µS (default 0.01)
 	RetainMs        int64   // history kept for baselines (default 10 min)
 	// Floors under the baseline's spread, so that a very steady rest does
@@ -14,6 +14,10 @@ type LiveConfig struct {
 	MinRMSSDSDShare float64 // of the baseline RMSSD (default 0.10)
 	MinSCRRateSD    float64 // SCRs a minute (default 1: 1–3 non-specific SCRs a minute are usual at rest)
 	MinEDASlopeSD   float64 // µS a minute (default 0.05)
+	// MinEDASD floors the spread of the tonic EDA level (default 0.05 µS,
+	// the largest minimum SCR amplitude in use, 0.01–0.05 µS: a z of 3 then
+	// needs a level change of at least three such responses).
+	MinEDASD float64
 }
 
 func (c *LiveConfig) defaults() {
@@ -24,7 +28,7 @@ func (c *LiveConfig) defaults() {
 		c.HRWindowMs = 5_000
 	}
 	if c.Rule == "" {
-		c.Rule = RuleMalik
+		c.Rule = DefaultRule
 	}
 	if c.SCRMinAmplitude <= 0 {
 		c.SCRMinAmplitude = DefaultSCRMinAmpl
@@ -38,6 +42,9 @@ func (c *LiveConfig) defaults() {
 	}
 	if c.MinEDASlopeSD <= 0 {
 		c.MinEDASlopeSD = 0.05
+	}
+	if c.MinEDASD <= 0 {
+		c.MinEDASD = 0.05
 	}
 }
 

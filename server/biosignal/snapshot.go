@@ -81,8 +81,10 @@ func (l *Live) computeBaseline() *Baseline {
 	if h, _, err := l.hrv(w.from, w.to); err == nil {
 		b.RMSSD = ptr(h.RMSSD)
 	}
-	m, sd = meanSD(goodValues(since(l.tonic, w.from, w.to)))
-	b.EDAMean, b.EDASD = ptr(m), ptr(sd)
+	if tonic := goodValues(since(l.tonic, w.from, w.to)); len(tonic) > 0 {
+		m, sd = meanSD(tonic)
+		b.EDAMean, b.EDASD = ptr(m), ptr(max(sd, l.cfg.MinEDASD))
+	}
 	if l.eda != nil {
 		n := len(since(l.scrs, w.from, w.to))
 		b.SCRPerMin = ptr(float64(n) / (float64(w.to-max(w.from, l.firstEDA)) / 60000))

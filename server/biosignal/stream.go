@@ -36,7 +36,7 @@ const JumpWindowMs = 5000
 // HR changes of >30 bpm between 1 Hz samples and RR changes of >1200 ms are
 // implausible; ectopic beats below that are handled by HRV correction.
 var specs = map[Stream]Spec{
-	HR:       {Unit: "bpm", Aliases: []string{"/min", "beats/min"}, Min: 25, Max: 250, MaxJump: 30},
+	HR:       {Unit: "/min", Aliases: []string{"bpm", "beats/min"}, Min: 25, Max: 250, MaxJump: 30},
 	RR:       {Unit: "ms", Min: 300, Max: 2000, MaxJump: 1200},
 	EDA:      {Unit: "uS", Aliases: []string{"µS", "μS"}, Min: 0, Max: 100, MaxJump: 5},
 	Resp:     {Unit: "/min", Aliases: []string{"breaths/min", "brpm"}, Min: 3, Max: 60, MaxJump: 20},

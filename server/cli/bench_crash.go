@@ -38,7 +38,7 @@ func benchCrash(ctx context.Context, args []string, stdout, stderr io.Writer, op
 	fs.Uint64Var(&o.Seed, "seed", uint64(time.Now().UnixNano()), "seed for kill timing and simulated signals")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return helpExit(err)
 	}
 	if o.Sessions <= 0 || o.Kills < 0 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "haven bench crash: --sessions must be > 0, --kills ≥ 0; no positional arguments")

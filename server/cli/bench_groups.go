@@ -27,7 +27,7 @@ func BenchGroups(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	profile := fs.String("cpuprofile", "", "write a pprof CPU profile of the sending phase to this file")
 	udpPort := fs.Int("udp-port", 0, "carry every member on this one server UDP port (pion's UDP mux, as --udp-port in a deployment); 0: a port per peer")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return helpExit(err)
 	}
 	if *members < 2 || *rate <= 0 || *duration <= 0 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "haven bench groups: --members ≥ 2, --rate > 0, --duration > 0; no positional arguments")

@@ -22,7 +22,7 @@ func BenchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	dir := fs.String("data", "", "directory for the benchmark databases (default: a removed temp dir)")
 	sync := fs.String("sync", "NORMAL", "SQLite durability for both paths: NORMAL or FULL")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return helpExit(err)
 	}
 	if *samples <= 0 || *sessions <= 0 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "haven bench ingest: --samples and --sessions must be > 0; no positional arguments")

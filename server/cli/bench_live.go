@@ -32,7 +32,7 @@ func BenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	verbose := fs.Bool("v", false, "server warnings to stderr")
 	profile := fs.String("cpuprofile", "", "write a pprof CPU profile of the load phase to this file")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return helpExit(err)
 	}
 	if o.Sessions <= 0 || o.Duration <= 0 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "haven bench live: --sessions and --duration must be > 0; no positional arguments")

@@ -16,9 +16,18 @@ import (
 )
 
 const biosignalsUsage = `Usage:
-  haven biosignals hrv FILE [--window A-B] [--correct none|malik|median|karlsson] [--json]
+  haven biosignals hrv FILE [--window A-B] [--correct RULE] [--json]
       HRV time domain (Task Force 1996) of a plain RR list (ms, one per line) or a
       Polar HRM file; --window keeps intervals whose end time lies in (A, B] seconds.
+      --correct (default karlsson, the live rule; all after a 300–2000 ms gate,
+      rejected beats linearly interpolated, the share corrected reported):
+        none      raw definitions
+        malik     > 20 % from the previous interval (Malik et al. 1989)
+        kamath    > 32.5 % longer or > 24.5 % shorter than the previous (Kamath & Fallen 1995)
+        karlsson  > 20 % from the mean of both neighbours (Karlsson et al. 2012)
+        acar      > 20 % from the mean of the previous 9 accepted (Acar et al. 2000)
+        quotient  ratio to the previous outside 0.8–1.2 (Piskorski & Guzik 2005)
+        median    Kubios-style: > 25 % from the 11-beat median (Tarvainen et al. 2014)
   haven biosignals eda FILE [--min-amplitude µS] [--json]
       Causal tonic/phasic split (2nd-order Butterworth, 0.05 Hz) and trough-to-peak
       SCRs of an Empatica E4 EDA.csv export.
@@ -28,7 +37,11 @@ const biosignalsUsage = `Usage:
 
 // Biosignals implements `haven biosignals` for clinicians and researchers.
 func Biosignals(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || askedHelp(args) {
+		if len(args) > 0 {
+			fmt.Fprint(stdout, biosignalsUsage)
+			return 0
+		}
 		fmt.Fprint(stderr, biosignalsUsage)
 		return 2
 	}
@@ -102,7 +115,7 @@ func bioFail(stderr io.Writer, code int, format string, args ...any) int {
 func bioHRV(args []string, stdout, stderr io.Writer) int {
 	fs, asJSON := bioFlags("hrv", stderr)
 	window := fs.String("window", "", "seconds A-B: intervals ending in (A, B]")
-	rule := fs.String("correct", "none", "ectopic correction: none, malik, median or karlsson")
+	rule := fs.String("correct", string(biosignal.DefaultRule), "ectopic correction rule (see usage)")
 	pos, err := bioParseArgs(fs, args)
 	if err != nil || len(pos) != 1 {
 		return bioFail(stderr, 2, "hrv needs exactly one FILE\n\n%s", biosignalsUsage)
@@ -139,7 +152,11 @@ func bioHRV(args []string, stdout, stderr io.Writer) int {
 		if *window != "" {
 			fmt.Fprintf(w, " ending in (%g, %g] s", a, b)
 		}
-		fmt.Fprintf(w, "\ncorrection %s: %d beats (%.2f %%)\n", c.Rule, c.Count, 100*c.Share)
+		fmt.Fprintf(w, "\ncorrection %s", c.Rule)
+		if c.Source != "" {
+			fmt.Fprintf(w, " (%s)", c.Source)
+		}
+		fmt.Fprintf(w, ": %d beats (%.2f %%)\n", c.Count, 100*c.Share)
 		fmt.Fprintf(w, "mean NN %.3f ms\nSDNN    %.3f ms\nRMSSD   %.3f ms\nNN50    %d\npNN50   %.3f %%\nmean HR %.3f bpm\nmin/max %g/%g ms\n",
 			h.MeanNN, h.SDNN, h.RMSSD, h.NN50, h.PNN50, h.MeanHR, h.MinNN, h.MaxNN)
 	})

@@ -4,6 +4,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -48,7 +50,32 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr, cmds)
 		return 2
 	}
+	if askedHelp(args[1:]) {
+		// Help was asked for: usage is the output, so it goes to stdout
+		// (flag sets print theirs to the error writer), and the exit is 0.
+		stderr = stdout
+	}
 	return cmd.Run(ctx, args[1:], stdout, stderr)
+}
+
+// askedHelp reports whether args ask for help (-h, -help or --help before a
+// "--", or "help" as the subcommand).
+func askedHelp(args []string) bool {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "-h" || a == "-help" || a == "--help" || i == 0 && a == "help":
+			return true
+		}
+	}
+	return false
+}
+
+// helpExit is the exit code after a flag parse error: 0 when the error is
+// the request for help (the flag set has printed the usage), 2 otherwise.
+func helpExit(err error) int {
+	return boolExit(!errors.Is(err, flag.ErrHelp), 2)
 }
 
 func usage(w io.Writer, cmds map[string]Command) {
@@ -72,7 +99,11 @@ Examples:
 }
 
 // Version prints the version.
-func Version(_ context.Context, _ []string, stdout, _ io.Writer) int {
+func Version(_ context.Context, args []string, stdout, _ io.Writer) int {
+	if askedHelp(args) {
+		fmt.Fprintln(stdout, "Usage: haven version\n\nPrints the version.")
+		return 0
+	}
 	fmt.Fprintf(stdout, "haven %s\n", app.Version)
 	return 0
 }

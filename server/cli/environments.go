@@ -27,7 +27,7 @@ Examples:
 
 // Environments implements `haven environments`.
 func Environments(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || askedHelp(args) {
 		fmt.Fprint(stdout, environmentsUsage)
 		return boolExit(len(args) == 0, 2)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/havenvr/haven/i18n"
 )
 
+const i18nUsage = "usage: haven i18n coverage [--json] | export --locale L | import [--locale L] FILE"
+
 // I18n runs `haven i18n coverage [--json]`, `haven i18n export --locale L`
 // and `haven i18n import [--locale L] FILE`. Exit codes: 0 success, 1 a
 // locale below 100 % or an invalid import file, 2 usage.
@@ -21,8 +23,12 @@ func I18n(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "i18n:", err)
 		return 1
 	}
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: haven i18n coverage [--json] | export --locale L | import [--locale L] FILE")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+		if len(args) > 0 {
+			fmt.Fprintln(stdout, i18nUsage)
+			return 0
+		}
+		fmt.Fprintln(stderr, i18nUsage)
 		return 2
 	}
 	b, err := i18n.Load()
@@ -47,7 +53,7 @@ func i18nCoverage(b *i18n.Bundle, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return helpExit(err)
 	}
 	cov := b.Coverage()
 	complete := true
@@ -82,7 +88,7 @@ func i18nExport(b *i18n.Bundle, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	loc := fs.String("locale", "", "locale to export (e.g. fr, pt-BR)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return helpExit(err)
 	}
 	if *loc == "" {
 		fmt.Fprintln(stderr, "usage: haven i18n export --locale L")
@@ -105,7 +111,7 @@ func i18nImport(b *i18n.Bundle, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	loc := fs.String("locale", "", "locale of the file (default: from FILE's name, <area>.<locale>.json)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return helpExit(err)
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "usage: haven i18n import [--locale L] FILE")

@@ -32,7 +32,7 @@ Examples:
 
 // Protocols implements `haven protocols`.
 func Protocols(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || askedHelp(args) {
 		fmt.Fprint(stdout, protocolsUsage)
 		return boolExit(len(args) == 0, 2)
 	}

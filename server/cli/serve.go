@@ -49,7 +49,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return err
 	}
-	base := a.BaseURL(ln)
+	base := a.PublicURL() // --public-url, else the listen address
 	if a.Fingerprint != "" {
 		fmt.Fprintf(stdout, "TLS: self-signed certificate, SHA-256 fingerprint %s\n", a.Fingerprint)
 	}

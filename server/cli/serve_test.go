@@ -84,7 +84,7 @@ func startServe(t *testing.T, dir string) *serveProc {
 	t.Helper()
 	port := freeTCPPort(t)
 	p := &serveProc{t: t, base: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{})}
-	p.cmd = serveChild("--addr", "127.0.0.1:"+strconv.Itoa(port), "--data", dir)
+	p.cmd = serveChild("--addr", "127.0.0.1:"+strconv.Itoa(port), "--data", dir, "--metrics-token", serveMetricsToken)
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
@@ -188,9 +188,17 @@ func (p *serveProc) stop(sig os.Signal) (int, time.Duration) {
 // samples ingested.
 var wantSeries = []string{"haven_http_requests_total", "haven_live_peers", "haven_live_sessions", "haven_samples_ingested_total"}
 
+// serveMetricsToken guards the child server's /metrics (--metrics-token).
+const serveMetricsToken = "serve-test-metrics-token"
+
 func checkMetrics(t *testing.T, base string) {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+serveMetricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -30,6 +31,17 @@ type Config struct {
 	Demo          bool
 	LogFormat     string
 	LogLevel      string
+	// PublicURL is the origin users reach the server at (scheme://host[:port]),
+	// used for every link the server builds; empty: the listen address.
+	PublicURL string
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed; from anyone else they are ignored.
+	TrustedProxies []*net.IPNet
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsAddr, when set, serves /metrics on its own listener instead of
+	// the public one.
+	MetricsAddr string
 	// GC is the garbage collector's policy (package gctune); GOGC and
 	// GOMEMLIMIT in the environment still win.
 	GC gctune.Policy
@@ -43,7 +55,7 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	var c Config
 	fs := flag.NewFlagSet("haven serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var ice, memLimit string
+	var ice, memLimit, proxies string
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP(S) listen address")
 	fs.StringVar(&c.DataDir, "data", "./data", "data directory (SQLite at DIR/haven.db, TLS certificate)")
 	fs.StringVar(&c.DSN, "db", "", "database file or DSN instead of DIR/haven.db")
@@ -58,6 +70,10 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo clinic, therapist, patient and group")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.PublicURL, "public-url", "", "origin users reach this server at, for links and QR codes (e.g. https://haven.example.org); default: the listen address")
+	fs.StringVar(&proxies, "trusted-proxy", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto headers are trusted (e.g. 10.0.0.5/32)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token required by /metrics on the public listener")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9090), not on the public listener")
 	fs.IntVar(&c.GC.Percent, "gc-percent", gctune.DefaultPercent, "garbage collection target (GOGC): higher collects less often, for shorter latency tails and a larger heap")
 	fs.StringVar(&memLimit, "memory-limit", "auto", "soft memory limit the collector keeps under: auto (a quarter of RAM, at least 1 GiB), off, or a size like 2GiB")
 	fs.Usage = func() {
@@ -86,7 +102,40 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 			}
 		}
 	}
+	if c.TrustedProxies, err = parseCIDRs(proxies); err != nil {
+		return c, err
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	return c, c.validate()
+}
+
+// parseCIDRs reads a comma-separated list of CIDRs; a bare address means
+// that one host (/32 or /128).
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			ip := net.ParseIP(s)
+			if ip == nil {
+				return nil, fmt.Errorf("config: --trusted-proxy %q is not a CIDR or IP address", s)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: --trusted-proxy %q: %w", s, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // applyEnv sets each flag from HAVEN_<NAME> before the command line is parsed.
@@ -121,6 +170,18 @@ func (c Config) validate() error {
 	}
 	if s := strings.ToUpper(c.Synchronous); s != "NORMAL" && s != "FULL" {
 		return fmt.Errorf("config: --sync must be NORMAL or FULL")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("config: --public-url %q: want an origin like https://haven.example.org", c.PublicURL)
+		}
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("config: --metrics-addr %q: %w", c.MetricsAddr, err)
+		}
 	}
 	if c.GC.Percent < 25 || c.GC.Percent > 10000 {
 		return fmt.Errorf("config: --gc-percent %d: want 25–10000", c.GC.Percent)

@@ -34,6 +34,17 @@ func TestParse(t *testing.T) {
 		{"memory limit size", nil, map[string]string{"HAVEN_MEMORY_LIMIT": "3GiB"}, func(c Config) bool { return c.GC.LimitBytes == 3<<30 }, false},
 		{"bad memory limit", []string{"--memory-limit", "plenty"}, nil, nil, true},
 		{"gc percent too low", []string{"--gc-percent", "5"}, nil, nil, true},
+		{"public url", []string{"--public-url", "https://haven.example.org/"}, nil, func(c Config) bool { return c.PublicURL == "https://haven.example.org" }, false},
+		{"public url with a path", []string{"--public-url", "https://haven.example.org/x"}, nil, nil, true},
+		{"public url without scheme", []string{"--public-url", "haven.example.org"}, nil, nil, true},
+		{"trusted proxies", []string{"--trusted-proxy", "10.0.0.0/8, 192.0.2.7,2001:db8::/48"}, nil, func(c Config) bool {
+			return len(c.TrustedProxies) == 3 && c.TrustedProxies[1].String() == "192.0.2.7/32" && c.TrustedProxies[2].String() == "2001:db8::/48"
+		}, false},
+		{"trusted proxy from env", nil, map[string]string{"HAVEN_TRUSTED_PROXY": "127.0.0.1"}, func(c Config) bool { return len(c.TrustedProxies) == 1 }, false},
+		{"bad trusted proxy", []string{"--trusted-proxy", "10.0.0.0/33"}, nil, nil, true},
+		{"bad trusted proxy name", []string{"--trusted-proxy", "proxy.local"}, nil, nil, true},
+		{"metrics options", []string{"--metrics-addr", "127.0.0.1:9090", "--metrics-token", "t"}, nil, func(c Config) bool { return c.MetricsAddr == "127.0.0.1:9090" && c.MetricsToken == "t" }, false},
+		{"bad metrics addr", []string{"--metrics-addr", "9090"}, nil, nil, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

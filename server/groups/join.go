@@ -16,6 +16,7 @@ import (
 	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/auth"
+	"github.com/havenvr/haven/server/ratelimit"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/web"
@@ -103,7 +104,7 @@ func (s *Service) requestLocalizer(c echo.Context, row store.GroupRoom) *i18n.Lo
 // limitJoin rate-limits join attempts per requester. The address is only
 // hashed into an in-memory bucket key: it is never stored or logged.
 func (s *Service) limitJoin(c echo.Context) error {
-	sum := sha256.Sum256([]byte(c.RealIP()))
+	sum := sha256.Sum256([]byte(ratelimit.AddressKey(c.RealIP())))
 	s.mu.Lock()
 	lim := s.joinLimit
 	s.mu.Unlock()

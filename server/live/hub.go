@@ -77,8 +77,12 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		r.broadcastState()
 	case "baseline.start":
 		r.baseFrom = nowMs()
+		r.broadcastState() // the console counts the baseline down from the state's phase
 	case "baseline.end":
 		r.bio.MarkBaseline(r.baseFrom, nowMs())
+		r.broadcastState()
+	case "cooldown.start":
+		r.broadcastState()
 	case "hrv.window":
 		rate, _ := b["breaths_per_min"].(float64)
 		r.resonanceWindow(str("state"), rate, src)

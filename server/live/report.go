@@ -42,6 +42,9 @@ func (s *Service) report(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditRead(c, sess.ID, "report"); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, rep)
 }
 

@@ -42,6 +42,9 @@ func (s *Service) reportSeries(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("live: reading samples for the report series: %w", err)
 	}
+	if err := s.auditRead(c, sess.ID, "report.series"); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, physiologySeries(samples))
 }
 

@@ -329,6 +329,11 @@ func (r *room) alert(code, reason string) {
 func (r *room) broadcastState() {
 	st := wire.SessionState{State: r.sess.State, Reason: r.sess.StateReason, Patient: r.patient != nil && !r.linkLost,
 		Client: r.client, ElapsedMs: r.elapsed, ProtocolID: r.sess.ProtocolID}
+	if ph, ok := r.drv.(interface{ Phase() (string, int64) }); ok && r.sess.State != store.LiveEnded {
+		// engine time runs at the service's speed; the console counts wall time
+		name, left := ph.Phase()
+		st.Phase, st.PhaseLeftMs = name, int64(float64(left)/r.svc.engineSpeed())
+	}
 	for _, c := range r.consoles {
 		if c.role == roleObserver {
 			st.Observers++

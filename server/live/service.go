@@ -57,6 +57,9 @@ type Options struct {
 	// (server/groups curates them); nil or an empty line: the headset shows
 	// its built-in localized advice.
 	Crisis func(ctx context.Context, clinicID string) wire.Crisis
+	// PublicURL is the origin join links and QR codes point at (--public-url
+	// or the listen address); links are never built from a request's Host.
+	PublicURL func() string
 	// Translate localizes an error message id for a clinic and the patient's
 	// preferred locale, negotiated as any request is (pt-PT is served
 	// pt-BR); nil: the code is the message.

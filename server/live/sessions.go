@@ -19,6 +19,7 @@ import (
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/ratelimit"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/web"
@@ -36,7 +37,7 @@ func (s *Service) Register(w *web.Server) {
 	add(http.MethodGet, "/api/sessions", "The clinic's sessions (newest first; ?patient_id= filters).", s.list, "", "[session]")
 	add(http.MethodGet, "/api/sessions/:id", "One session, with the STUN/TURN servers the console dials with.", s.get, "", "session + {ice_servers}")
 	add(http.MethodPost, "/api/sessions/:id/join-code", "Issue (or replace) the patient's single-use join code.", s.joinCode, "",
-		"{code, link, qr_png, expires_at}")
+		"{code, link, url, qr_png, expires_at}")
 	add(http.MethodGet, "/api/sessions/:id/timeline", "The append-only timeline.", s.timeline, "", "[event]")
 	add(http.MethodGet, "/api/sessions/:id/events", "The protocol engine's inputs as an event log (JSON Lines) that `haven protocols simulate` replays to the recorded commands.",
 		s.eventLog, "", "application/x-ndjson: one event per line")
@@ -223,8 +224,12 @@ func (s *Service) list(c echo.Context) error {
 		return apierr.Errorf("live: listing sessions: %w", err)
 	}
 	out := make([]SessionView, len(rows))
+	ids := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = view(r)
+		out[i], ids[i] = view(r), r.ID
+	}
+	if err := s.auditList(c, ids); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -232,6 +237,9 @@ func (s *Service) list(c echo.Context) error {
 func (s *Service) get(c echo.Context) error {
 	sess, err := s.loadSession(c)
 	if err != nil {
+		return err
+	}
+	if err := s.auditRead(c, sess.ID, "session"); err != nil {
 		return err
 	}
 	// The console dials the server like the headset does: it needs the same
@@ -278,12 +286,21 @@ func (s *Service) joinCode(c echo.Context) error {
 	// The code travels to the patient client in the URL fragment (/j/CODE redirects
 	// to /xr/#code=CODE), so it never reaches a server or proxy log.
 	link := "/j/" + code
-	png, err := qrcode.Encode(c.Scheme()+"://"+c.Request().Host+link, qrcode.Medium, 256)
+	png, err := qrcode.Encode(s.publicURL()+link, qrcode.Medium, 256)
 	if err != nil {
 		return apierr.Errorf("live: QR code: %w", err)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"code": code[:4] + "-" + code[4:], "link": link,
-		"qr_png": "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), "expires_at": exp})
+		"url": s.publicURL() + link, "qr_png": "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), "expires_at": exp})
+}
+
+// publicURL is the origin for links; without one configured (tests that
+// build the service alone) links stay relative.
+func (s *Service) publicURL() string {
+	if s.opts.PublicURL == nil {
+		return ""
+	}
+	return s.opts.PublicURL()
 }
 
 type joinInput struct {
@@ -293,7 +310,7 @@ type joinInput struct {
 // join redeems a join code once; the token it returns is the patient's
 // bearer for this session (reconnects included) until the session ends.
 func (s *Service) join(c echo.Context) error {
-	if ok, wait := s.joinLimit.Allow(c.RealIP(), s.lim.clock()); !ok {
+	if ok, wait := s.joinLimit.Allow(ratelimit.AddressKey(c.RealIP()), s.lim.clock()); !ok {
 		return apierr.Limited(wait)
 	}
 	var in joinInput
@@ -349,6 +366,9 @@ func (s *Service) timeline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditRead(c, sess.ID, "timeline"); err != nil {
+		return err
+	}
 	var rows []store.TimelineEvent
 	if err := s.opts.Store.DB.WithContext(c.Request().Context()).Where("session_id = ?", sess.ID).Order("id").Find(&rows).Error; err != nil {
 		return apierr.Errorf("live: reading timeline: %w", err)
@@ -369,6 +389,9 @@ func (s *Service) timeline(c echo.Context) error {
 func (s *Service) eventLog(c echo.Context) error {
 	sess, err := s.loadSession(c)
 	if err != nil {
+		return err
+	}
+	if err := s.auditRead(c, sess.ID, "events"); err != nil {
 		return err
 	}
 	var bodies []string

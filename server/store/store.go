@@ -61,6 +61,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: creating data directory: %w", err)
 		}
 		path = filepath.Join(opts.DataDir, "haven.db")
+		if err := privateDir(opts.DataDir, log); err != nil {
+			return nil, err
+		}
+	}
+	if !strings.Contains(path, "?") && !strings.HasPrefix(path, "file:") && path != ":memory:" {
+		if err := privateFiles(path, log); err != nil {
+			return nil, err
+		}
 	}
 	// Pragmas in the DSN apply to every pooled connection, not just the first.
 	// secure_delete overwrites deleted rows with zeros: purged support-room
@@ -154,6 +162,10 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("store: backup target %s already exists", path)
 	}
 	if err := s.DB.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		return fmt.Errorf("store: backup to %s: %w", path, err)
+	}
+	// A backup holds the same clinical data as the database.
+	if err := os.Chmod(path, 0o600); err != nil {
 		return fmt.Errorf("store: backup to %s: %w", path, err)
 	}
 	return nil

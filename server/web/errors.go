@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,6 +33,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	e := toAPIError(err)
+	if e.Code == apierr.MethodNotAllowed && c.Path() == "/*" && c.Response().Header().Get(echo.HeaderAllow) == "OPTIONS, GET" {
+		// Only the console's catch-all matched: the path names nothing.
+		e = apierr.New(apierr.NotFound)
+		c.Response().Header().Del(echo.HeaderAllow)
+	}
 	if e.Code == apierr.Internal {
 		s.log.Error("request failed", slog.String("path", c.Path()), slog.Any("err", err),
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
@@ -40,6 +46,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if v, ok := e.Data["Seconds"]; ok {
 			c.Response().Header().Set("Retry-After", toString(v))
 		}
+	}
+	if e.Code == apierr.MethodNotAllowed {
+		allowHEAD(c.Response().Header())
 	}
 	body := ErrorBody{Error: ErrorDetail{Code: e.Code, Message: s.Localize(c, e.MessageID(), e.Data), Field: e.Field, Detail: e.Detail()}}
 	if c.Request().Method == http.MethodHead {
@@ -64,7 +73,7 @@ func toAPIError(err error) *apierr.Error {
 		case http.StatusNotFound:
 			return apierr.New(apierr.NotFound)
 		case http.StatusMethodNotAllowed:
-			return apierr.New(apierr.NotFound)
+			return apierr.New(apierr.MethodNotAllowed)
 		case http.StatusRequestEntityTooLarge:
 			return apierr.New(apierr.BodyTooLarge)
 		case http.StatusUnsupportedMediaType:
@@ -81,6 +90,21 @@ func toAPIError(err error) *apierr.Error {
 		}
 	}
 	return apierr.From(err)
+}
+
+// allowHEAD adds HEAD to a 405's Allow header wherever GET is allowed
+// (HEAD is answered as GET before routing, so the router never lists it).
+func allowHEAD(h http.Header) {
+	allow := h.Get(echo.HeaderAllow)
+	if allow == "" || strings.Contains(allow, http.MethodHead) {
+		return
+	}
+	for _, m := range strings.Split(allow, ",") {
+		if strings.TrimSpace(m) == http.MethodGet {
+			h.Set(echo.HeaderAllow, allow+", "+http.MethodHead)
+			return
+		}
+	}
 }
 
 func toString(v any) string {

@@ -15,10 +15,10 @@ import (
 	"github.com/havenvr/haven/server/apierr"
 )
 
-// contentSecurityPolicy allows only same-origin code. 'wasm-unsafe-eval' and
-// blob: workers are needed by three.js/troika text rendering; nothing else is loosened.
+// contentSecurityPolicy allows only same-origin code and styles. 'wasm-unsafe-eval'
+// and blob: workers are needed by three.js/troika text rendering; nothing else is loosened.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
-	"style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
+	"style-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; " +
 	"connect-src 'self' blob: data:; worker-src 'self' blob:; media-src 'self' blob: data:; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
@@ -33,7 +33,8 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		// COEP lets browsers give performance.now() fine resolution (RECIPES.md).
 		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), bluetooth=(self), xr-spatial-tracking=(self)")
+		// Only features Chromium knows: an unknown one (bluetooth) is logged as an error on every page.
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), xr-spatial-tracking=(self)")
 		if s.opts.TLS {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}

@@ -5,18 +5,21 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/metrics"
 	"github.com/havenvr/haven/server/store"
 )
@@ -38,6 +41,11 @@ type Options struct {
 	BodyLimit string
 	// Version is reported by /healthz.
 	Version string
+	// TrustedProxies are the only peers whose forwarded headers count.
+	TrustedProxies []*net.IPNet
+	// MetricsToken, when set, is the bearer token /metrics requires. Without
+	// it /metrics is not served on this listener at all (see MetricsHandler).
+	MetricsToken string
 }
 
 // Server is the HTTP edge.
@@ -62,8 +70,10 @@ func New(opts Options) *Server {
 	e.HidePort = true
 	s := &Server{Echo: e, opts: opts, log: opts.Logger}
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(opts.TrustedProxies)
+	e.Pre(s.stripForwarded, headAsGet)
 	e.Use(
+		headRestored,
 		middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: func() string { return store.RandomToken(12) }}),
 		s.recoverer,
 		s.accessLog,
@@ -118,13 +128,29 @@ func (s *Server) registerBuiltins() {
 		}})
 	s.Handle(Route{Method: http.MethodGet, Path: "/readyz", Summary: "Readiness: database reachable and migrated.", Access: Public,
 		Handler: s.ready})
-	if s.opts.Metrics != nil {
-		h := promhttp.HandlerFor(s.opts.Metrics.Registry, promhttp.HandlerOpts{})
-		s.Handle(Route{Method: http.MethodGet, Path: "/metrics", Summary: "Prometheus metrics (haven_ series).", Access: Public,
-			Handler: echo.WrapHandler(h)})
+	if s.opts.Metrics != nil && s.opts.MetricsToken != "" {
+		h := echo.WrapHandler(s.MetricsHandler())
+		s.Handle(Route{Method: http.MethodGet, Path: "/metrics", Summary: "Prometheus metrics (haven_ series); needs the --metrics-token as a bearer token.",
+			Access: Public, Handler: func(c echo.Context) error {
+				got := strings.TrimPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+				if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.MetricsToken)) != 1 {
+					return apierr.New(apierr.Unauthorized)
+				}
+				return h(c)
+			}})
 	}
+
 	s.Handle(Route{Method: http.MethodGet, Path: "/api/openapi.json", Summary: "This API described as OpenAPI 3.1.", Access: Public,
 		Handler: func(c echo.Context) error { return c.JSON(http.StatusOK, s.OpenAPI()) }})
+}
+
+// MetricsHandler serves the Prometheus metrics, for a listener of their own
+// (--metrics-addr); nil when the server has no metrics.
+func (s *Server) MetricsHandler() http.Handler {
+	if s.opts.Metrics == nil {
+		return http.NotFoundHandler()
+	}
+	return promhttp.HandlerFor(s.opts.Metrics.Registry, promhttp.HandlerOpts{})
 }
 
 func (s *Server) ready(c echo.Context) error {

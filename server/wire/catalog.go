@@ -191,6 +191,10 @@ type SessionState struct {
 	Observers  int          `json:"observers"`
 	ElapsedMs  int64        `json:"elapsed_ms"`
 	ProtocolID string       `json:"protocol_id,omitempty"`
+	// Phase is the protocol's timed phase ("baseline", "cooldown") and
+	// PhaseLeftMs the wall-clock time left in it, for the console's countdown.
+	Phase       string `json:"phase,omitempty"`
+	PhaseLeftMs int64  `json:"phase_left_ms,omitempty"`
 }
 
 // ForwardedScene is the patient's scene.ready relayed to the console.

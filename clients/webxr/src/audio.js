@@ -3,6 +3,8 @@
 // Browsers start audio only after a user gesture: unlock() is called from the
 // join button; before that every call is a silent no-op.
 
+import * as THREE from 'three';
+
 export function createAudio() {
   let ac = null, master = null, noiseGain = null, humGain = null;
   let muted = false;
@@ -11,7 +13,8 @@ export function createAudio() {
     if (ac) { ac.resume?.(); return; }
     const AC = globalThis.AudioContext || globalThis.webkitAudioContext;
     if (!AC) return;
-    ac = new AC();
+    ac = THREE.AudioContext.getContext(); // shared with the scenes' positional sources, so this gesture unlocks them too
+    ac.resume?.();
     master = ac.createGain();
     master.gain.value = 0.6;
     master.connect(ac.destination);

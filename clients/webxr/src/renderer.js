@@ -19,16 +19,31 @@ export function createRenderer(canvas, opts = {}) {
   const renderer = new THREE.WebGLRenderer({ canvas, antialias: false, powerPreference: 'high-performance' });
   renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 1.5));
   renderer.xr.enabled = opts.xr !== false;
+  // physically based scenes: filmic tone mapping of the sky's radiance, and
+  // shadow maps that only the few casters a scene marks (castShadow) draw into
+  renderer.toneMapping = THREE.ACESFilmicToneMapping;
+  renderer.shadowMap.enabled = true;
+  renderer.shadowMap.type = THREE.PCFShadowMap;
+  const pmrem = new THREE.PMREMGenerator(renderer);
   const scene = new THREE.Scene();
   scene.background = new THREE.Color(0x222222);
   scene.fog = new THREE.Fog(0x222222, 50, 500);
   const hemi = new THREE.HemisphereLight(0xffffff, 0x556655, 1.4);
   const sun = new THREE.DirectionalLight(0xffffff, 1.6);
   sun.position.set(3, 10, 4);
-  scene.add(hemi, sun);
+  sun.shadow.bias = -0.0005;
+  sun.shadow.normalBias = 0.02;
+  scene.add(hemi, sun, sun.target);
+  // per-scene light set-up (ctx.env.lights); reset on every scene switch
+  const LIGHTS = { hemi: 1.4, sun: 1.6, sunColor: 0xffffff, exposure: 1 };
+  const lights = { ...LIGHTS };
+  const sunDir = new THREE.Vector3(3, 10, 4).normalize();
+  let envTarget = null; // the scene's PMREM render target, disposed with the scene
+  const listener = new THREE.AudioListener(); // positional sound (scenes' PositionalAudio) hears from the head
   const rig = new THREE.Group();
   const camera = new THREE.PerspectiveCamera(70, 1, 0.05, 2000);
   rig.add(camera);
+  camera.add(listener);
   scene.add(rig);
   const shakeGroup = new THREE.Group(); // the world moves for turbulence/sway, never the head
   scene.add(shakeGroup);
@@ -52,11 +67,37 @@ export function createRenderer(canvas, opts = {}) {
   const envState = { sky: new THREE.Color(0x222222), fogNear: 50, fogFar: 500, light: 1 };
   const ctx = {
     shake, audio, motion: 1,
+    three: { renderer, scene, camera, sun, hemi, listener },
     caption: (key, ms) => opts.caption?.(key, ms),
     env: {
       setSky(sky, fog) { envState.sky.setHex(sky); scene.fog.color.setHex(fog); },
       fog(near, far) { envState.fogNear = near; envState.fogFar = far; },
       light(v) { envState.light = v; },
+      /** environment makes envScene (a sky, a room) into the image-based light of every PBR material. */
+      environment(envScene, { intensity = 1, sigma = 0 } = {}) {
+        envTarget?.dispose();
+        envTarget = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: 128 });
+        scene.environment = envTarget.texture;
+        scene.environmentIntensity = intensity;
+      },
+      /** lights sets the base hemisphere/sun intensities, sun colour and direction, shadow frustum and exposure of the scene. */
+      lights(o) {
+        for (const k of ['hemi', 'sun', 'sunColor', 'exposure']) if (o[k] !== undefined) lights[k] = o[k];
+        if (o.sunPos) sunDir.copy(o.sunPos).normalize();
+        if (o.sunColor !== undefined) sun.color.setHex(o.sunColor);
+        if (o.skyColor !== undefined) hemi.color.setHex(o.skyColor);
+        if (o.groundColor !== undefined) hemi.groundColor.setHex(o.groundColor);
+        if (o.shadow) {
+          const { extent = 6, size = 1024, center = [0, 0, 0] } = o.shadow;
+          sun.castShadow = true;
+          sun.target.position.set(center[0], center[1], center[2]);
+          const c = sun.shadow.camera;
+          c.left = c.bottom = -extent; c.right = c.top = extent; c.near = 1; c.far = 120;
+          c.updateProjectionMatrix();
+          if (sun.shadow.mapSize.x !== size) { sun.shadow.mapSize.set(size, size); sun.shadow.map?.dispose(); sun.shadow.map = null; }
+        }
+        sun.position.copy(sunDir).multiplyScalar(50).add(sun.target.position);
+      },
     },
   };
 
@@ -74,15 +115,31 @@ export function createRenderer(canvas, opts = {}) {
     const builder = BUILDERS[template];
     if (!builder) throw new Error(`renderer: unknown template ${JSON.stringify(template)}`);
     for (const k of Object.keys(shake)) shake[k] = 0;
+    resetLights();
     const built = builder(ctx);
     shakeGroup.add(built.group);
     return { template, tween: new Tween(template, params), scene: built };
   }
 
+  function resetLights() {
+    Object.assign(lights, LIGHTS);
+    sun.castShadow = false;
+    sun.color.setHex(0xffffff); sunDir.set(3, 10, 4).normalize(); sun.target.position.set(0, 0, 0); sun.position.copy(sunDir).multiplyScalar(50);
+    hemi.color.setHex(0xffffff); hemi.groundColor.setHex(0x556655);
+    scene.environment = null;
+    envTarget?.dispose(); envTarget = null;
+  }
+
+  // textures of a scene, disposed with it (a material may share one with others)
+  const TEXTURE_KEYS = ['map', 'normalMap', 'roughnessMap', 'metalnessMap', 'emissiveMap', 'alphaMap', 'bumpMap', 'aoMap'];
   function dispose(entry) {
     if (!entry) return;
     shakeGroup.remove(entry.scene.group);
+    entry.scene.dispose?.();
     entry.scene.group.traverse((o) => {
+      if (o.isAudio) { if (o.isPlaying) o.stop(); o.disconnect?.(); }
+      const ms = Array.isArray(o.material) ? o.material : o.material ? [o.material] : [];
+      for (const m of ms) for (const k of TEXTURE_KEYS) m[k]?.dispose();
       o.geometry?.dispose();
       const m = o.material;
       if (Array.isArray(m)) m.forEach((x) => x.dispose()); else m?.dispose();
@@ -90,9 +147,11 @@ export function createRenderer(canvas, opts = {}) {
     audio.quiet();
   }
 
+  let loadStart = 0, loadMs = 0;
   function swap(template, params) {
-    const next = build(template, params);
+    loadStart = performance.now();
     dispose(active);
+    const next = build(template, params);
     active = next;
     if (!renderer.xr.isPresenting) { look.yaw = 0; look.pitch = next.scene.lookPitch ?? 0; }
     active.scene.update(active.tween.step(performance.now()), elapsed, 0);
@@ -135,8 +194,9 @@ export function createRenderer(canvas, opts = {}) {
     fade.visible = fadeLevel > 0.005;
     scene.background = envState.sky;
     scene.fog.near = envState.fogNear; scene.fog.far = envState.fogFar;
-    hemi.intensity = 1.4 * envState.light;
-    sun.intensity = 1.6 * envState.light;
+    hemi.intensity = lights.hemi * envState.light;
+    sun.intensity = lights.sun * envState.light;
+    renderer.toneMappingExposure = lights.exposure;
     shakeGroup.position.set(shake.x, shake.y, 0);
     shakeGroup.rotation.set(shake.pitch, 0, shake.roll);
     const motionAmount = Math.min(1, Math.abs(shake.roll) * 12 + Math.abs(shake.y) * 15 + Math.abs(shake.x) * 8);
@@ -153,8 +213,9 @@ export function createRenderer(canvas, opts = {}) {
     for (const fn of updaters) fn(dt, elapsed);
     resize();
     renderer.render(scene, camera);
-    const r = renderer.info.render;
-    lastInfo = { calls: r.calls, triangles: r.triangles, points: r.points, lines: r.lines, frame: r.frame };
+    if (loadStart) { loadMs = performance.now() - loadStart; loadStart = 0; } // scene.load → first frame drawn (shaders compiled)
+    const r = renderer.info.render; // copied in place: the render loop allocates nothing per frame
+    lastInfo.calls = r.calls; lastInfo.triangles = r.triangles; lastInfo.points = r.points; lastInfo.lines = r.lines; lastInfo.frame = r.frame;
     fps = fps ? fps * 0.95 + (dt > 0 ? 1 / dt : 0) * 0.05 : 60;
   }
 
@@ -229,6 +290,33 @@ export function createRenderer(canvas, opts = {}) {
     }
   }
 
+  /** textureBytes estimates the GPU memory of every texture the current frame samples: material maps, the environment and shadow maps. */
+  function textureBytes() {
+    const seen = new Set();
+    let bytes = 0;
+    const add = (tex) => {
+      if (!tex?.isTexture || seen.has(tex.source)) return;
+      seen.add(tex.source);
+      const img = tex.image || {};
+      const w = img.width || 0, h = img.height || 0;
+      const bpp = tex.type === THREE.FloatType ? 16 : tex.type === THREE.HalfFloatType ? 8 : 4;
+      const mips = tex.generateMipmaps && tex.minFilter !== THREE.LinearFilter && tex.minFilter !== THREE.NearestFilter ? 4 / 3 : 1;
+      bytes += w * h * bpp * mips * (tex.isCubeTexture ? 6 : 1);
+    };
+    scene.traverseVisible((o) => {
+      const ms = Array.isArray(o.material) ? o.material : o.material ? [o.material] : [];
+      for (const m of ms) {
+        for (const k of TEXTURE_KEYS) add(m[k]);
+        add(m.envMap);
+        for (const u of Object.values(m.uniforms || {})) add(u.value);
+      }
+      if (o.isLight && o.castShadow && o.shadow) bytes += o.shadow.mapSize.x * o.shadow.mapSize.y * 4;
+    });
+    add(scene.environment);
+    add(scene.background);
+    return Math.round(bytes);
+  }
+
   renderer.setAnimationLoop(frame);
 
   const api = {
@@ -249,7 +337,7 @@ export function createRenderer(canvas, opts = {}) {
       if (pendingLoad) return { template: pendingLoad.template, params: { ...pendingLoad.params }, loading: true };
       return active ? { template: active.template, params: { ...active.tween.to }, current: { ...active.tween.current }, loading: false } : null;
     },
-    info: () => ({ ...lastInfo, fps: Math.round(fps) }),
+    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), texture_bytes: textureBytes() }),
     setComfort(c) { Object.assign(comfort, c); },
     comfort: () => ({ ...comfort }),
     enterXR, exitXR, snapTurn,

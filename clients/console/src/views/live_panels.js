@@ -68,7 +68,7 @@ export function joinPanel({ app, sess }) {
   const issue = async () => {
     try {
       const r = await app.api.post(`/api/sessions/${encodeURIComponent(sess.id)}/join-code`);
-      const link = new URL(r.link, location.origin).href;
+      const link = r.url || new URL(r.link, location.origin).href;
       window.havenConsole.live.joinCode = r.code;
       mount(out, h('p', { class: 'joincode', translate: 'no', dataset: { code: r.code } }, r.code),
         h('p', { class: 'hint' }, t('console.session.join_code_hint')),
@@ -153,7 +153,7 @@ export function suggestionPanel({ app, send }) {
   const { t } = app;
   const body = h('div', {});
   const el = h('section', { class: 'card suggestion', 'aria-labelledby': 'sg-h', hidden: true }, h('h2', { id: 'sg-h' }, t('console.suggest.title')), body);
-  const CMD = { advance: 'cmd.advance', step_back: 'cmd.step_back', stay: 'cmd.stay', end: 'cmd.end' };
+  const CMD = { advance: 'cmd.advance', step_back: 'cmd.step_back', stay: 'cmd.stay', end: 'cmd.end', calm_now: 'cmd.calm_now' };
   return {
     el,
     show(s) {

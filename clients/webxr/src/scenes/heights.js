@@ -1,88 +1,220 @@
-// Acrophobia: the viewer stands on a balcony slab `floor` storeys up, the edge
-// `edge_distance_m` ahead, with optional railing and glass floor; wind
-// particles and building sway add intensity (CLINICAL.md §4).
-import { THREE, mat, box, plane, instanced, place, finish, damp, rng } from './kit.js';
+// Acrophobia: the patient stands on a balcony `floor` storeys up a city
+// building, the edge `edge_distance_m` ahead. The steps a clinician names
+// (CLINICAL.md §4): the floor (3 m storeys, counted by the facade's windows
+// and the balconies stacked below), looking over the edge, the railing
+// taken away, a glass floor, wind and sway. Scale cues carry the height:
+// a street grid with lane markings and zebra crossings, cars and people
+// moving far below, trees, facades whose storeys can be counted.
+import { THREE, instanced, place, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
+import { outdoor, std } from './env.js';
+import { facade, curtainWall, cityBlock, pavers, blob } from './textures.js';
+import { positional } from './sound.js';
 
 const STOREY_M = 3;
-const BUILDINGS = 90;
-const MOTES = 300;
+const BLOCK = 60; // street grid pitch (m); roads 12 m wide on the block seams
+const ROAD_X0 = 30, ROAD_Z0 = -12; // seams: x = 30 + 60k, z = −12 + 60k; the street in front runs along z = −12
+const CARS = 110, PEOPLE = 160, TREES = 90, STREAKS = 90;
+const SLAB_LEN = 5, SLAB_W = 4;
 
 export default function build(ctx) {
   const g = new THREE.Group();
-  const world = new THREE.Group(); // everything below the balcony; moves down as floor rises
+  const world = new THREE.Group(); // the city: moves down as the floor rises
   g.add(world);
-  world.add(plane(600, 600, mat(0x6f7f5c)));
-  const streets = plane(600, 14, mat(0x3c3f44), 0.02);
-  world.add(streets);
+  const sun = outdoor(ctx, g, { elevation: 46, azimuth: 128, clouds: 0.35, turbidity: 4, rayleigh: 1.8, exposure: 0.42, ground: 0x5d6157, shadow: { extent: 5, size: 1024, center: [0, 0, -2] } });
 
+  // ground: the street grid, seamlessly repeating 60 m blocks
+  const SIZE = BLOCK * 26;
+  const groundTex = cityBlock();
+  groundTex.repeat.set(SIZE / BLOCK, SIZE / BLOCK);
+  groundTex.offset.set(-((SIZE / 2 + ROAD_X0) / BLOCK % 1), -((SIZE / 2 - ROAD_Z0) / BLOCK % 1));
+  groundTex.anisotropy = 8;
+  const ground = new THREE.Mesh(new THREE.PlaneGeometry(SIZE, SIZE), std(0xffffff, { map: groundTex, roughness: 0.95 }));
+  ground.rotation.x = -Math.PI / 2;
+  world.add(ground);
+
+  // towers on the blocks: low and open across the street, taller with distance
   const r = rng(7);
-  const towers = instanced(new THREE.BoxGeometry(1, 1, 1), mat(0xb8b4ac), BUILDINGS);
-  const towerData = [];
-  for (let i = 0; i < BUILDINGS; i++) {
-    const a = r() * Math.PI * 2, d = 25 + r() * 160;
-    towerData.push({ x: Math.cos(a) * d, z: Math.sin(a) * d - 20, w: 8 + r() * 14, h: 10 + r() * 110, c: 0.6 + r() * 0.4 });
-    towers.setColorAt(i, new THREE.Color().setScalar(towerData[i].c));
+  const punched = [], glass = [];
+  for (let i = -7; i <= 7; i++) {
+    for (let j = -7; j <= 6; j++) {
+      if (i === 0 && j >= 0 && j <= 0) continue; // our own block (the building we stand in)
+      if (i === 0 && j === -1) continue; // a park across the street: the view down stays open
+      const cx = i * BLOCK, cz = ROAD_Z0 + 30 + j * BLOCK;
+      const dist = Math.hypot(cx, cz);
+      const lots = dist < 90 ? 2 : 1 + Math.floor(r() * 3);
+      for (let k = 0; k < lots; k++) {
+        const w = lots === 1 ? 22 + r() * 18 : 12 + r() * 10, d = lots === 1 ? 22 + r() * 18 : 14 + r() * 10;
+        const ox = lots === 1 ? 0 : (k % 2 ? 1 : -1) * 11 + (r() - 0.5) * 4, oz = lots === 1 ? 0 : (k < 2 ? -1 : 1) * (lots > 2 ? 11 : 0) + (r() - 0.5) * 6;
+        const tall = dist < 90 ? 9 + r() * 18 : r() < 0.35 ? 12 + r() * 15 : 18 + r() * Math.min(130, dist * 0.35);
+        const h = Math.round(tall / STOREY_M) * STOREY_M;
+        const shade = new THREE.Color().setHSL(0.05 + r() * 0.07, 0.1 + r() * 0.25, 0.55 + r() * 0.35);
+        const isGlass = h > 45 && r() < 0.55;
+        (isGlass ? glass : punched).push(boxUV(w, h, d, [12, 12], [cx + ox, 0, cz + oz], isGlass ? new THREE.Color().setHSL(0.1 + r() * 0.5, 0.08, 0.75 + r() * 0.25) : shade, [0.5, 0.99], Math.floor(r() * 2) * Math.PI / 2));
+      }
+    }
   }
-  world.add(towers);
+  const facadeTex = facade(3);
+  world.add(new THREE.Mesh(mergeUV(punched), std(0xffffff, { map: facadeTex, vertexColors: true, roughness: 0.8 })));
+  world.add(new THREE.Mesh(mergeUV(glass), std(0xffffff, { map: curtainWall(), vertexColors: true, roughness: 0.3, metalness: 0.3 })));
 
-  // our own building face below the balcony
-  const facade = box(30, 1, 6, mat(0x9a958c));
-  world.add(facade);
+  // our building: 31 storeys of the same facade, its top at our feet; the part
+  // below the street is hidden by the ground, so the floor never rescales it
+  const ours = new THREE.Mesh(boxUV(30, 31 * STOREY_M, 18, [12, 12], [0, -31 * STOREY_M - 0.25, 10], 0xd9d2c4), std(0xffffff, { map: facadeTex, vertexColors: true, roughness: 0.8 }));
+  g.add(ours);
+  // the neighbours' balconies, one per storey on either side: count them down
+  const balcony = instanced(tint(new THREE.BoxGeometry(3.4, 0.22, 2), 0xffffff), std(0xdcd6ca), 64);
+  for (let k = 0; k < 32; k++) {
+    place(balcony, k * 2, -9, -0.11 - k * STOREY_M, 0);
+    place(balcony, k * 2 + 1, 9, -0.11 - k * STOREY_M, 0);
+  }
+  finish(balcony, 62);
+  balcony.castShadow = true;
+  g.add(balcony);
 
-  const slabMat = mat(0xd8d2c6, { transparent: true });
-  const slab = box(4, 0.2, 1, slabMat);
-  g.add(slab);
-  const railMat = mat(0x444a50);
+  // trees along the pavements near us
+  const treeGeo = mergeUV([
+    tint(new THREE.CylinderGeometry(0.18, 0.25, 3, 5).translate(0, 1.5, 0), 0x5a4330),
+    tint(new THREE.IcosahedronGeometry(2.2, 0).translate(0, 4.2, 0), 0x4f7a35),
+  ].map((x) => { x.deleteAttribute('uv'); return x; }));
+  const trees = instanced(treeGeo, std(0xffffff, { vertexColors: true, flatShading: true }), TREES);
+  for (let i = 0; i < TREES; i++) {
+    const along = (i % 30) * 8 - 120, side = Math.floor(i / 30);
+    const z = side === 0 ? ROAD_Z0 - 8 : side === 1 ? ROAD_Z0 + 8 : ROAD_Z0 - 30 + ((i * 7) % 20);
+    const x = side === 2 ? -20 + (i % 10) * 4.5 : side === 1 && Math.abs(along) < 18 ? along + Math.sign(along + 0.1) * 24 : along;
+    place(trees, i, x, 0, z, 0, r() * 6, 0, 0.8 + r() * 0.5);
+  }
+  finish(trees, TREES);
+  world.add(trees);
+
+  // traffic: cars along the seams, both directions, two lanes each
+  const carGeo = mergeUV([
+    tint(new THREE.BoxGeometry(1.8, 0.7, 4.4).translate(0, 0.55, 0), 0xffffff),
+    tint(new THREE.BoxGeometry(1.6, 0.55, 2.2).translate(0, 1.15, -0.2), 0x30353c),
+  ].map((x) => { x.deleteAttribute('uv'); return x; }));
+  const cars = instanced(carGeo, std(0xffffff, { vertexColors: true, roughness: 0.35, metalness: 0.4 }), CARS);
+  const carData = [];
+  const PAINT = [0xf2f2f2, 0x1e1e1e, 0xb01c1c, 0x2a4f8f, 0x9aa0a6, 0xd9c21e, 0x3f6b3f, 0x5a5a5a];
+  for (let i = 0; i < CARS; i++) {
+    const alongX = i % 3 !== 0; // most traffic on the street in front and its parallels
+    const seam = alongX ? ROAD_Z0 + BLOCK * (i % 6 === 1 ? 1 : i % 6 === 2 ? -1 : 0) : ROAD_X0 + BLOCK * (Math.floor(r() * 8) - 4);
+    const dir = r() < 0.5 ? 1 : -1;
+    carData.push({ alongX, seam, dir, lane: dir * (1.8 + (r() < 0.5 ? 0 : 3.2)), s: r() * 720 - 360, v: 7 + r() * 7 });
+    cars.setColorAt(i, new THREE.Color(PAINT[Math.floor(r() * PAINT.length)]));
+  }
+  world.add(cars);
+
+  // people on the pavements of the street in front
+  const personGeo = mergeUV([
+    tint(new THREE.CylinderGeometry(0.2, 0.16, 0.9, 5).translate(0, 1.05, 0), 0xffffff),
+    tint(new THREE.CylinderGeometry(0.14, 0.14, 0.65, 4).translate(0, 0.32, 0), 0x2d3340),
+    tint(new THREE.SphereGeometry(0.12, 5, 4).translate(0, 1.65, 0), 0xd8b08c),
+  ].map((x) => { x.deleteAttribute('uv'); return x; }));
+  const people = instanced(personGeo, std(0xffffff, { vertexColors: true }), PEOPLE);
+  const walkers = [];
+  for (let i = 0; i < PEOPLE; i++) {
+    const side = r() < 0.5 ? -1 : 1;
+    walkers.push({ z: ROAD_Z0 + side * (7.5 + r() * 2), s: r() * 300 - 150, v: (r() < 0.5 ? -1 : 1) * (1.1 + r() * 0.5), ph: r() * 6 });
+    people.setColorAt(i, new THREE.Color().setHSL(r(), 0.45, 0.3 + r() * 0.35));
+  }
+  world.add(people);
+  positional(ctx, world, 'traffic', 0, 1, ROAD_Z0, { ref: 12, rolloff: 1.2, volume: 1.2, seconds: 8 });
+
+  // the balcony: paving slabs (0.5 m joints underfoot), then glass on a steel frame
+  const paveTex = pavers(4);
+  paveTex.repeat.set(SLAB_W / 2, SLAB_LEN / 2);
+  const slabMat = std(0xffffff, { map: paveTex, transparent: true, roughness: 0.9 });
+  const slab = new THREE.Mesh(new THREE.BoxGeometry(SLAB_W, 0.25, SLAB_LEN), slabMat);
+  slab.receiveShadow = true;
+  const glassMat = std(0xcfe9ef, { transparent: true, opacity: 0, roughness: 0.04, metalness: 0.1, depthWrite: false, envMapIntensity: 1.5 });
+  const glassPane = new THREE.Mesh(new THREE.BoxGeometry(SLAB_W, 0.04, SLAB_LEN), glassMat);
+  glassPane.position.y = 0.1;
+  const frameParts = [];
+  for (let k = 0; k <= 4; k++) frameParts.push(tint(new THREE.BoxGeometry(SLAB_W, 0.06, 0.06).translate(0, 0.09, -SLAB_LEN / 2 + k * SLAB_LEN / 4), 0x9aa2a8));
+  for (let k = 0; k <= 2; k++) frameParts.push(tint(new THREE.BoxGeometry(0.06, 0.06, SLAB_LEN).translate(-SLAB_W / 2 + k * SLAB_W / 2, 0.09, 0), 0x9aa2a8));
+  const frame = new THREE.Mesh(mergeUV(frameParts), std(0xffffff, { vertexColors: true, metalness: 0.8, roughness: 0.35 }));
+  const deck = new THREE.Group();
+  deck.add(slab, glassPane, frame);
+  g.add(deck);
+  // a soft contact shadow where the patient stands
+  const feet = new THREE.Mesh(new THREE.PlaneGeometry(0.9, 0.7), new THREE.MeshBasicMaterial({ color: 0x000000, alphaMap: blob(), transparent: true, opacity: 0.45, depthWrite: false }));
+  feet.rotation.x = -Math.PI / 2;
+  feet.position.set(0, 0.006, 0.05);
+  g.add(feet);
+
+  // railing: steel posts every 0.5 m, a handrail at 1.05 m and a mid rail
+  const railMat = std(0x3b4148, { metalness: 0.85, roughness: 0.35 });
   const rail = new THREE.Group();
-  rail.add(box(4, 0.05, 0.05, railMat, 0, 1.05, 0));
-  const posts = instanced(new THREE.CylinderGeometry(0.02, 0.02, 1.05, 6), railMat, 9);
-  for (let i = 0; i < 9; i++) place(posts, i, -2 + i * 0.5, 0.52, 0);
-  finish(posts, 9);
-  rail.add(posts);
+  const railParts = [
+    tint(new THREE.BoxGeometry(SLAB_W, 0.06, 0.08).translate(0, 1.05, 0), 0xffffff),
+    tint(new THREE.BoxGeometry(SLAB_W, 0.03, 0.03).translate(0, 0.5, 0), 0xffffff),
+    tint(new THREE.BoxGeometry(0.06, 0.06, 2).translate(-SLAB_W / 2, 1.05, 1), 0xffffff),
+    tint(new THREE.BoxGeometry(0.06, 0.06, 2).translate(SLAB_W / 2, 1.05, 1), 0xffffff),
+  ];
+  for (let i = 0; i <= 8; i++) railParts.push(tint(new THREE.BoxGeometry(0.03, 1.05, 0.03).translate(-SLAB_W / 2 + i * 0.5, 0.525, 0), 0xffffff));
+  const railMesh = new THREE.Mesh(mergeUV(railParts.map((x) => { x.deleteAttribute('uv'); return x; })), railMat);
+  railMesh.castShadow = true;
+  rail.add(railMesh);
   g.add(rail);
+  // the low concrete upstand that stays when the railing goes: the last thing between the feet and the drop
+  const lip = new THREE.Mesh(new THREE.BoxGeometry(SLAB_W, 0.06, 0.12), std(0xcfc8bb));
+  g.add(lip);
 
-  const motes = instanced(new THREE.SphereGeometry(0.03, 4, 3), mat(0xffffff), MOTES);
-  g.add(motes);
-  const moteSeeds = Array.from({ length: MOTES }, () => [r() * 20 - 10, r() * 6 - 1, -r() * 20, r()]);
+  // wind: streaks of air rushing past, in proportion to the wind
+  const streaks = instanced(new THREE.BoxGeometry(0.6, 0.006, 0.006), new THREE.MeshBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.35, depthWrite: false }), STREAKS);
+  const streakSeeds = Array.from({ length: STREAKS }, () => [r() * 30 - 15, r() * 5 - 1.5, -0.5 - r() * 14, r()]);
+  g.add(streaks);
 
   const s = { y: -STOREY_M, edge: 4, rail: 1, glass: 0, gust: 0 };
   function update(p, t, dt) {
+    sun.tick(t);
     s.y = damp(s.y, -p.floor * STOREY_M, 0.4, dt);
     s.edge = p.edge_distance_m;
     s.rail = damp(s.rail, p.railing ? 1 : 0, 0.3, dt);
     s.glass = damp(s.glass, p.glass_floor ? 1 : 0, 0.3, dt);
     s.gust = damp(s.gust, 0, 1.5, dt);
     world.position.y = s.y;
-    facade.scale.y = -s.y;
-    facade.position.set(0, -s.y / 2 - 0.2, 4); // front face 1 m behind the viewer: the balcony overhangs
-    // slab from behind the viewer (z=+2) to the edge (z=-edge)
-    const len = s.edge + 2;
-    slab.scale.z = len;
-    slab.position.set(0, -0.1, 2 - len / 2);
-    slabMat.opacity = 1 - 0.8 * s.glass;
-    slabMat.color.setHex(s.glass > 0.5 ? 0xa8d8ff : 0xd8d2c6);
+    // the deck runs from inside the facade (z = +1) to the edge
+    deck.position.z = -s.edge + SLAB_LEN / 2;
+    slab.position.y = -0.125;
+    slabMat.opacity = 1 - s.glass;
+    slab.visible = s.glass < 0.99;
+    glassMat.opacity = 0.18 * s.glass;
+    glassPane.visible = frame.visible = s.glass > 0.01;
+    feet.material.opacity = 0.45 * (1 - 0.5 * s.glass);
     rail.position.z = -s.edge;
     rail.scale.y = Math.max(0.001, s.rail);
     rail.visible = s.rail > 0.01;
+    lip.position.set(0, 0.03, -s.edge + 0.06);
+    for (let i = 0; i < CARS; i++) {
+      const c = carData[i];
+      c.s += c.v * c.dir * dt;
+      if (c.s > 360) c.s -= 720; else if (c.s < -360) c.s += 720;
+      if (c.alongX) place(cars, i, c.s, 0, c.seam + c.lane, 0, c.dir > 0 ? Math.PI / 2 : -Math.PI / 2, 0);
+      else place(cars, i, c.seam + c.lane, 0, c.s, 0, c.dir > 0 ? 0 : Math.PI, 0);
+    }
+    finish(cars, CARS);
+    for (let i = 0; i < PEOPLE; i++) {
+      const w = walkers[i];
+      w.s += w.v * dt;
+      if (w.s > 150) w.s -= 300; else if (w.s < -150) w.s += 300;
+      place(people, i, w.s, Math.abs(Math.sin(t * 6 + w.ph)) * 0.05, w.z, 0, w.v > 0 ? Math.PI / 2 : -Math.PI / 2, 0);
+    }
+    finish(people, PEOPLE);
     const wind = Math.min(1, p.wind + s.gust);
-    for (let i = 0; i < BUILDINGS; i++) {
-      const b = towerData[i];
-      place(towers, i, b.x, b.h / 2, b.z, 0, 0, 0, [b.w, b.h, b.w]);
-    }
-    finish(towers, BUILDINGS);
-    const n = Math.round(wind * MOTES);
+    const n = Math.round(wind * STREAKS);
     for (let i = 0; i < n; i++) {
-      const [x, y, z, ph] = moteSeeds[i];
-      const xx = ((x + t * (2 + 8 * wind) + ph * 20) % 20) - 10;
-      place(motes, i, xx, y + Math.sin(t * 2 + ph * 6) * 0.3, z);
+      const [x, y, z, ph] = streakSeeds[i];
+      const xx = ((x + t * (6 + 14 * wind) * (0.7 + ph) + 15) % 30) - 15;
+      place(streaks, i, xx, y + Math.sin(t * 1.5 + ph * 6) * 0.2, z, 0, 0, Math.sin(t + ph * 9) * 0.05);
     }
-    finish(motes, n);
-    // sway: the whole view rocks gently, never with reduced motion (ctx.motion scales it)
+    finish(streaks, n);
+    ctx.audio.noiseLevel(0.04 + 0.45 * wind);
+    // sway: the whole view rocks gently, never beyond the sway parameter (ctx.motion scales it for reduced motion)
     const sway = (p.sway + s.gust) * ctx.motion;
     ctx.shake.roll = Math.sin(t * 0.7) * 0.02 * sway;
     ctx.shake.x = Math.sin(t * 0.5) * 0.05 * sway;
-    ctx.env.setSky(0x9cc8ec, 0xc4dcef);
-    ctx.env.fog(60, 420);
+    ctx.env.setSky(0xaac6e0, 0xc3d0dc);
+    ctx.env.fog(120, 1100);
     ctx.env.light(1.0);
   }
 
@@ -90,5 +222,5 @@ export default function build(ctx) {
     if (name === 'gust') { s.gust = 1; ctx.audio.noise(0.8, 1.5); }
     if (name === 'look_down_prompt') { ctx.caption('client.event.look_down', 5000); }
   }
-  return { group: g, update, event, lookPitch: -0.3 }; // inline view starts a little below the horizon
+  return { group: g, update, event, lookPitch: -0.55 }; // inline view starts looking out and down over the street
 }

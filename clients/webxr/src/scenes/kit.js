@@ -113,3 +113,43 @@ export const SKY = {
 export function lerpColor(target, a, b, k) {
   return target.set(a).lerp(new THREE.Color(b), k);
 }
+
+/**
+ * boxUV returns a box whose UVs are in texture repeats: tile = [metres per
+ * repeat across, metres per repeat up], so a facade texture keeps 3 m
+ * storeys on any building. Roof and floor faces sample the point roofUV.
+ * With position [x,y,z] (the box's base centre) and color it is ready to merge.
+ */
+export function boxUV(w, h, d, tile, pos = [0, 0, 0], color = 0xffffff, roofUV = [0.5, 0.99], ry = 0) {
+  const g = new THREE.BoxGeometry(w, h, d);
+  const uv = g.attributes.uv;
+  const faces = [[d, h], [d, h], null, null, [w, h], [w, h]]; // +x −x +y −y +z −z
+  for (let f = 0; f < 6; f++) {
+    for (let k = 0; k < 4; k++) {
+      const i = f * 4 + k;
+      if (!faces[f]) { uv.setXY(i, roofUV[0], roofUV[1]); continue; }
+      uv.setXY(i, uv.getX(i) * faces[f][0] / tile[0], uv.getY(i) * faces[f][1] / tile[1]);
+    }
+  }
+  g.rotateY(ry);
+  g.translate(pos[0], pos[1] + h / 2, pos[2]);
+  return tint(g, color);
+}
+
+/** tint gives geometry a constant vertex colour (for merged parts sharing one material). */
+export function tint(g, color) {
+  const c = new THREE.Color(color), n = g.attributes.position.count;
+  const col = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) { col[i * 3] = c.r; col[i * 3 + 1] = c.g; col[i * 3 + 2] = c.b; }
+  g.setAttribute('color', new THREE.BufferAttribute(col, 3));
+  return g;
+}
+
+/** mergeUV merges geometries that all carry position, normal, uv and color (see boxUV, tint). */
+export function mergeUV(geos) {
+  const mixed = geos.some((g) => !g.index);
+  const flat = mixed ? geos.map((g) => (g.index ? g.toNonIndexed() : g)) : geos;
+  const out = mergeGeometries(flat);
+  for (const g of geos) g.dispose();
+  return out;
+}

@@ -1,0 +1,144 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/havenvr/haven/environments"
+)
+
+// The frame budget of one scene on a standalone headset, per eye, at every
+// intensity (issue 19, "Budget and proof"; the draw-call and triangle
+// figures are the order of Meta's published Quest guidance of 50–200 draw
+// calls and 300k–1M triangles per frame, taken at its cautious end).
+const (
+	budgetDrawCalls = 100
+	budgetTriangles = 300_000
+	budgetTextures  = 64 << 20 // bytes
+	budgetLoadMs    = 5000     // scene.load to first frame
+)
+
+// sceneFigures is one row of docs/scenes/budget.json.
+type sceneFigures struct {
+	Template   string         `json:"template"`
+	Intensity  int            `json:"intensity"`
+	Params     map[string]any `json:"params"`
+	DrawCalls  int            `json:"draw_calls"`
+	Triangles  int            `json:"triangles"`
+	TextureMiB float64        `json:"texture_mib"`
+	LoadMs     int            `json:"load_ms"`
+	Image      string         `json:"image,omitempty"`
+}
+
+// TestScenesWithinBudget loads every template at intensities 0, 50 and 100
+// and measures renderer.info, the textures in use and the time from
+// scene.load to the first frame; any figure over budget fails. With
+// HAVEN_SCENES_DIR set (make scenes) it renders at 1280×720 and writes the
+// gallery images, budget.json and the README's headset screenshot there.
+func TestScenesWithinBudget(t *testing.T) {
+	out := os.Getenv("HAVEN_SCENES_DIR")
+	w, h := int64(640), int64(360)
+	if out != "" {
+		w, h = 1280, 720
+	}
+	b := NewBrowser(t)
+	srv := StaticServer(t)
+	p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&locale=en", w, h, `document.documentElement.dataset.ready === "1"`)
+	cat, err := environments.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates := MustEval[[]string](p, `window.haven.state.templates`)
+	checkSchema(t, p, cat, templates)
+	var rows []sceneFigures
+	for _, tpl := range templates {
+		t.Run(tpl, func(t *testing.T) {
+			var shots [3][]byte
+			params := templateParams(t, cat, tpl)
+			for i, level := range []int{0, 50, 100} {
+				info := loadAndSettle(t, p, tpl, params[i])
+				shots[i] = p.Screenshot()
+				name := fmt.Sprintf("%s-%d.png", tpl, level)
+				row := sceneFigures{Template: tpl, Intensity: level, Params: params[i], DrawCalls: info.Calls, Triangles: info.Triangles,
+					TextureMiB: float64(info.TextureBytes*100/(1<<20)) / 100, LoadMs: info.LoadMs}
+				if out != "" {
+					if err := os.WriteFile(filepath.Join(out, name), shots[i], 0o644); err != nil {
+						t.Fatal(err)
+					}
+					row.Image = name
+				} else {
+					SaveArtifact(t, "scene-"+name, shots[i])
+				}
+				rows = append(rows, row)
+				t.Logf("%s @%d: %d draw calls, %d triangles, %.1f MiB textures, %d ms to first frame", tpl, level, info.Calls, info.Triangles, row.TextureMiB, info.LoadMs)
+				st, err := Stats(shots[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Colours < 8 || st.NonDominant < 0.05 {
+					t.Errorf("%s @%d looks blank: %d colours, %.1f%% off the dominant colour", tpl, level, st.Colours, 100*st.NonDominant)
+				}
+				if info.Calls == 0 || info.Calls > budgetDrawCalls {
+					t.Errorf("%s @%d: %d draw calls, budget %d", tpl, level, info.Calls, budgetDrawCalls)
+				}
+				if info.Triangles > budgetTriangles {
+					t.Errorf("%s @%d: %d triangles, budget %d", tpl, level, info.Triangles, budgetTriangles)
+				}
+				if info.TextureBytes == 0 || info.TextureBytes > budgetTextures {
+					t.Errorf("%s @%d: %d bytes of textures, budget %d", tpl, level, info.TextureBytes, budgetTextures)
+				}
+				if info.LoadMs <= 0 || info.LoadMs > budgetLoadMs {
+					t.Errorf("%s @%d: %d ms from scene.load to the first frame, budget %d", tpl, level, info.LoadMs, budgetLoadMs)
+				}
+			}
+			diff, err := Difference(shots[0], shots[2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff < 0.02 {
+				t.Errorf("%s: intensity 0 and 100 look the same (%.2f%% of pixels differ)", tpl, 100*diff)
+			}
+		})
+	}
+	for _, line := range p.Console() {
+		if strings.Contains(line, "WebGL") || strings.Contains(line, "THREE") {
+			t.Errorf("console: %s", line)
+		}
+	}
+	if out == "" || t.Failed() {
+		return
+	}
+	doc := map[string]any{
+		"budget":   map[string]any{"draw_calls": budgetDrawCalls, "triangles": budgetTriangles, "texture_mib": budgetTextures >> 20, "load_ms": budgetLoadMs},
+		"measured": fmt.Sprintf("headless Chromium, software WebGL (SwiftShader), %d×%d, one eye; draw calls include shadow passes and the patient's panels", w, h),
+		"scenes":   rows,
+	}
+	js, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "budget.json"), append(js, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	headsetScreenshot(t, b, srv.URL, filepath.Join(out, "..", "screenshot-headset.png"))
+}
+
+// headsetScreenshot renders heights at intensity 100 in stereo under WebXR
+// emulation (IWER, Meta Quest 3) for the README.
+func headsetScreenshot(t *testing.T, b *Browser, base, path string) {
+	t.Helper()
+	p := b.NewPage(t, base+"/webxr/index.html?preview&locale=en&iwer=quest3", 1280, 720, `document.documentElement.dataset.ready === "1"`)
+	loadAndSettle(t, p, "heights", rangeEnds["heights"][1])
+	MustEval[string](p, `window.haven.enterXR()`)
+	p.WaitFor(`window.haven.state.xr === true`, 5*time.Second)
+	before := MustEval[int](p, `window.haven.state.info.frame`)
+	p.WaitFor(fmt.Sprintf(`window.haven.state.info.frame > %d + 20`, before), 20*time.Second)
+	if err := os.WriteFile(path, p.Screenshot(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
