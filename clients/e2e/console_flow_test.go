@@ -35,7 +35,7 @@ func TestConsoleTherapistFlow(t *testing.T) {
 			runLive(t, p, locale)
 			Go(t, p, "#/sessions/"+sessionID+"/report")
 			Wait(t, p, `document.querySelector('h2#sum-h') !== null`, 10*time.Second)
-			if n := MustEval[int](p, `document.querySelectorAll('#tl-h ~ table tbody tr').length`); n < 3 {
+			if n := MustEval[int](p, `document.querySelectorAll('#tl-h ~ ol.timeline li').length`); n < 3 {
 				t.Errorf("report timeline has %d rows, want the session's events", n)
 			}
 			checkReportExports(t, p)
@@ -233,7 +233,7 @@ func checkReportPhysiology(t *testing.T, p *Page, locale string) {
 			t.Errorf("report %s chart: canvas %v, %d points, %d pixels drawn", c.Series, c.Canvas, c.Points, c.Ink)
 		}
 	}
-	if n := MustEval[int](p, `document.querySelectorAll('#phys-h ~ table tbody tr').length`); n < 1 {
+	if n := MustEval[int](p, `document.querySelectorAll('#phys-h ~ .table-wrap table tbody tr').length`); n < 1 {
 		t.Errorf("report has no per-step averages (%d rows)", n)
 	}
 	MustEval[bool](p, `(document.querySelector('#phys-h').scrollIntoView(), true)`)

@@ -95,7 +95,7 @@ func TestConsoleReportStepBands(t *testing.T) {
 	if bands[0] < 1000 || bands[1] < 1000 {
 		t.Errorf("step bands on the heart rate chart: %d light and %d dark pixels, want both shades drawn", bands[0], bands[1])
 	}
-	rows := MustEval[[][]string](p, `[...document.querySelectorAll('#phys-h ~ table tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent.trim()))`)
+	rows := MustEval[[][]string](p, `[...document.querySelectorAll('#phys-h ~ .table-wrap table tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent.trim()))`)
 	want := [][2]string{{"Before the first step", "60 bpm"}, {"Step 1", "70 bpm"}, {"Step 2", "80 bpm"}, {"Step 3", "90 bpm"}}
 	if len(rows) != len(want) {
 		t.Fatalf("per-step table: %q, want %d rows", rows, len(want))

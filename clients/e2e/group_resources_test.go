@@ -92,7 +92,7 @@ func TestGroupResourcesCuratedInConsole(t *testing.T) {
 		if MustEval[bool](p, `document.querySelector('#crisis-none').hidden`) {
 			t.Error("a clinic without lines of its own is not told members see the built-in ones")
 		}
-		if n := MustEval[int](p, `document.querySelectorAll('#crisis-builtin-h ~ table tbody tr').length`); n < 5 {
+		if n := MustEval[int](p, `document.querySelectorAll('#crisis-builtin-h ~ .table-wrap table tbody tr').length`); n < 5 {
 			t.Errorf("built-in lines listed: %d", n)
 		}
 
@@ -259,7 +259,7 @@ func TestGroupResourcesCuratedInConsole(t *testing.T) {
 			Wait(t, q, `document.querySelector('input[name="resources[1].name"][aria-invalid=true]') && document.querySelector('[data-field="resources[1].name"] .field-error').textContent === `+jsString(msg(t, env, locale, "console.crisis.error.name")), 10*time.Second)
 			CheckPage(t, q, locale, "group-resources-refused")
 			// Haven's built-in lines copied in as a starting point (not saved here).
-			builtin := MustEval[int](q, `document.querySelectorAll('#crisis-builtin-h ~ table tbody tr').length`)
+			builtin := MustEval[int](q, `document.querySelectorAll('#crisis-builtin-h ~ .table-wrap table tbody tr').length`)
 			clickQ(t, q, `#crisis-copy-builtin`)
 			Wait(t, q, `document.querySelectorAll('#crisis-lines fieldset').length === `+strconv.Itoa(2+builtin)+` && document.activeElement === document.querySelector('select[name="resources[2].country"]')`, 5*time.Second)
 			Go(t, q, "#/phrases?locale=de&kind=crisis")
@@ -272,8 +272,8 @@ func TestGroupResourcesCuratedInConsole(t *testing.T) {
 	t.Run("moderator reads", func(t *testing.T) {
 		q := env.SignIn(t, b, "en", store.RoleModerator)
 		Go(t, q, "#/crisis-resources")
-		Wait(t, q, `document.querySelector('#crisis-clinic-h ~ table')`, 10*time.Second)
-		if MustEval[bool](q, `!!document.querySelector('#crisis-form, #crisis-copy-builtin')`) || !MustEval[bool](q, `document.querySelector('#crisis-clinic-h ~ table').textContent.includes(`+jsString(lineName)+`)`) {
+		Wait(t, q, `document.querySelector('#crisis-clinic-h ~ .table-wrap table')`, 10*time.Second)
+		if MustEval[bool](q, `!!document.querySelector('#crisis-form, #crisis-copy-builtin')`) || !MustEval[bool](q, `document.querySelector('#crisis-clinic-h ~ .table-wrap table').textContent.includes(`+jsString(lineName)+`)`) {
 			t.Error("a moderator should see the clinic's line and no editor")
 		}
 		CheckPage(t, q, "en", "group-resources-moderator")

@@ -65,12 +65,17 @@ export function clearErrors(form) {
   for (const el of form.querySelectorAll('.field-error')) { el.textContent = ''; el.hidden = true; }
 }
 
-/** table renders rows as a captioned table; cols: [{label, cell(row) → node|text}]. */
+/**
+ * table renders rows as a captioned table; cols: [{label, cell(row) →
+ * node|text}]. It comes in its own scrolling region (named by the caption,
+ * focusable so keyboard users can scroll it), so a wide table scrolls
+ * there instead of pushing the page sideways at 320 px (WCAG 1.4.10).
+ */
 export function table(caption, cols, rows) {
-  return h('table', {},
+  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: '0' }, h('table', {},
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c.label)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c.cell(r)) : h('td', {}, c.cell(r))))))));
+    h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c.cell(r)) : h('td', {}, c.cell(r)))))))));
 }
 
 /** select builds a <select> from [{value, label}]. */

@@ -3,7 +3,10 @@
 // CSRF header (POST /api/sessions/{id}/console/whip), the `control` and
 // `signals` data channels with the shared envelope codec and per-channel
 // sequencing of the patient client (clients/webxr/src/protocol.js), notes
-// kept until the server acknowledges them, and reconnection with backoff.
+// kept until the server acknowledges them, and reconnection with backoff —
+// until the session ends: after a session.end message, or when the server
+// answers the offer with 409 (the session is over), the connection closes
+// for good and onEnded is called once.
 import { decode, Channel, Watchdog, backoffMs } from '../../webxr/src/protocol.js';
 
 const utf8 = new TextDecoder();
@@ -13,11 +16,17 @@ const utf8 = new TextDecoder();
  * {send(type, body, {durable}), close(), state()}. state is
  * 'connecting' | 'open' | 'lost' | 'closed'.
  */
-export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, observer = false, iceServers = [] }) {
+export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, onEnded = () => {}, observer = false, iceServers = [] }) {
   const control = new Channel('control', { storage: null });
   const signals = new Channel('signals', { storage: null });
   const watchdog = new Watchdog(2000);
   let pc = null, location = '', attempt = 0, timer = null, closed = false, link = 'connecting';
+  let attempts = 0; // offers sent, for tests: none after the end
+  function ended() {
+    if (closed) return;
+    close(false);
+    onEnded();
+  }
   const setLink = (s) => { if (s !== link) { link = s; onLink(s); } };
 
   async function connect() {
@@ -32,6 +41,7 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
     });
     await peer.setLocalDescription(await peer.createOffer());
     await gathered(peer);
+    attempts++;
     const path = `/api/sessions/${encodeURIComponent(sessionId)}/console/whip${observer ? '?role=observer' : ''}`;
     const res = await api.request('POST', path, peer.localDescription.sdp, { raw: true, headers: { 'Content-Type': 'application/sdp', Accept: 'application/sdp' } });
     location = res.headers.get('Location') || '';
@@ -70,6 +80,7 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
       }
       if (!ch.receive(env)) return;
       if (env.type !== 'heartbeat' && env.type !== 'ack') onMessage(env, isControl ? 'control' : 'signals');
+      if (env.type === 'session.end' || (env.type === 'session.state' && env.body.state === 'ended')) ended();
     });
   }
 
@@ -78,7 +89,7 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
     watchdog.reset();
     setLink('lost');
     if (timer) return;
-    timer = setTimeout(() => { timer = null; connect().catch((err) => { console.warn('console: reconnect', err.message); lost(); }); }, backoffMs(attempt++));
+    timer = setTimeout(() => { timer = null; connect().catch(failed); }, backoffMs(attempt++));
   }
 
   const tick = setInterval(() => { if (link === 'open' && watchdog.expired(performance.now())) { teardown(); lost(); } }, 250);
@@ -91,20 +102,30 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
     try { old.close(); } catch { /* already closed */ }
   }
 
-  connect().catch((err) => { console.warn('console: connect', err.message); lost(); });
+  // 409: the session is over (ended while this console was away): stop.
+  function failed(err) {
+    if (err?.status === 409) { ended(); return; }
+    console.warn('console: connect', err.message);
+    lost();
+  }
+
+  function close(hangUp = true) {
+    closed = true;
+    clearInterval(tick); clearTimeout(timer);
+    const loc = location;
+    teardown();
+    setLink('closed');
+    if (hangUp && loc) api.request('DELETE', loc).catch(() => {});
+  }
+
+  connect().catch(failed);
 
   return {
     /** send puts a command on the control channel; durable ones (notes) are resent until acknowledged. */
     send: (type, body = {}, opts) => control.send(type, body, opts),
     pendingNotes: () => control.pending(),
     state: () => link,
-    close() {
-      closed = true;
-      clearInterval(tick); clearTimeout(timer);
-      const loc = location;
-      teardown();
-      setLink('closed');
-      if (loc) api.request('DELETE', loc).catch(() => {});
-    },
+    attempts: () => attempts,
+    close: () => close(true),
   };
 }

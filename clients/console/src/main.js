@@ -44,14 +44,17 @@ function createApp({ api, i18n, me }) {
   const main = h('main', { id: 'main', tabindex: '-1' });
   const announcer = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
   const alertRegion = h('div', { class: 'sr-only', role: 'alert' });
+  // Queued, so two messages sent together are both spoken (one replacing
+  // the other's text before a screen reader read it was the old failure).
+  const polite = createAnnouncer(announcer), urgent = createAnnouncer(alertRegion);
   let cleanup = null;
   const app = {
     api, i18n, t, me,
     role: () => me?.user?.role || '',
     can: (access) => roleAllows(access, me?.user?.role),
     navigate(hash) { if (location.hash === hash) app.route(); else location.hash = hash; },
-    announce(msg) { announcer.textContent = ''; setTimeout(() => { announcer.textContent = msg; }, 30); },
-    alert(msg) { alertRegion.textContent = ''; setTimeout(() => { alertRegion.textContent = msg; }, 30); },
+    announce: (msg) => polite.say(msg),
+    alert: (msg) => urgent.say(msg),
     setTitle(title) { document.title = `${title} · Haven`; },
     /** signedIn reloads into hash so the account's language and the clinic's own wording apply. */
     signedIn(newMe, hash) { me = app.me = newMe; api.setCSRF(newMe.csrf_token); location.replace(location.pathname + location.search + hash); location.reload(); },
@@ -105,14 +108,51 @@ function createApp({ api, i18n, me }) {
     } catch (err) {
       mount(main, h('h1', {}, t(found.route.title)), errorBox(app, err));
     }
+    focusHeading(found.route.title);
     hook.route = hash;
     hook.missing = i18n.missing();
     hook.locale = i18n.locale;
     hook.clinic = me?.clinic?.ID || '';
     hook.ready = true;
   }
+  // A route change moves focus to the new page's heading and announces it
+  // (WCAG 2.4.3): focus stays put only when the view already focused a
+  // field of its own (a form showing its first error).
+  function focusHeading(title) {
+    const active = document.activeElement;
+    if (active && active !== document.body && main.contains(active) && active !== main) return;
+    const heading = main.querySelector('h1');
+    const name = heading ? heading.textContent.trim() : t(title);
+    if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus({ preventScroll: false }); } else main.focus();
+    hook.focused = name;
+    app.announce(name);
+  }
   renderShell();
   return app;
+}
+
+/**
+ * createAnnouncer speaks messages through a live region one after another:
+ * each stays in the region long enough to be read before the next replaces
+ * it; the same message queued twice in a row is said once.
+ */
+export function createAnnouncer(region, { gap = 30, hold = 1200 } = {}) {
+  const queue = [];
+  let busy = false;
+  const next = () => {
+    const msg = queue.shift();
+    if (msg === undefined) { busy = false; return; }
+    busy = true;
+    region.textContent = '';
+    setTimeout(() => { region.textContent = msg; (window.havenConsole.said ||= []).push(msg); setTimeout(next, hold); }, gap);
+  };
+  return {
+    say(msg) {
+      if (!msg || queue.at(-1) === msg) return;
+      queue.push(msg);
+      if (!busy) next();
+    },
+  };
 }
 
 boot().catch((err) => {

@@ -11,7 +11,8 @@ import { errorBox } from '../shell.js';
 import { connectConsole } from '../live_conn.js';
 import { createCharts } from '../charts.js';
 import { stateLabel } from './sessions.js';
-import { joinPanel, controlsPanel, suggestionPanel, alertsPanel, notesPanel, statusPanel } from './live_panels.js';
+import { joinPanel, controlsPanel, suggestionPanel, alertsPanel, notesPanel, statusPanel, timelinePanel, endText } from './live_panels.js';
+import { endInfo } from '../session_model.js';
 
 export async function render(app, root, { id }) {
   const { t } = app;
@@ -22,7 +23,7 @@ export async function render(app, root, { id }) {
   const patient = await app.api.get(`/api/patients/${encodeURIComponent(sess.patient_id)}`).catch(() => null);
   const protocol = await sessionProtocol(app, sess);
 
-  const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [], resonance: [] });
+  const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [], resonance: [], timeline: [], phase: null, end: null, ended: false });
   const charts = createCharts(app);
   const ui = {};
   const ctx = { app, sess, protocol, hook, charts, ui, send: (type, body, opts) => conn.send(type, body, opts) };
@@ -32,6 +33,8 @@ export async function render(app, root, { id }) {
   ui.suggestion = suggestionPanel(ctx);
   ui.alerts = alertsPanel(ctx);
   ui.notes = notesPanel(ctx);
+  ui.timeline = timelinePanel(ctx);
+  const total = protocol?.protocol?.steps?.length || 0;
   const allToggle = h('input', { type: 'checkbox', id: 'chart-all', onchange: (e) => charts.showAll(e.target.checked) });
   mount(root,
     h('p', { class: 'no-print' }, h('a', { href: '#/sessions' }, t('core.back')), ' · ', h('a', { href: `#/sessions/${encodeURIComponent(id)}/report` }, t('console.report'))),
@@ -40,33 +43,63 @@ export async function render(app, root, { id }) {
       h('div', {}, ui.status.el, ui.suggestion.el, ui.controls.el,
         h('section', { class: 'card', 'aria-labelledby': 'charts-h' }, h('h2', { id: 'charts-h' }, t('console.session.physiology')),
           h('label', { class: 'check', for: 'chart-all' }, allToggle, ' ', t('console.chart.whole_session')), charts.el)),
-      h('div', {}, ui.alerts.el, ui.join.el, ui.notes.el)));
+      h('div', {}, ui.alerts.el, ui.timeline.el, ui.join.el, ui.notes.el)));
 
-  const conn = connectConsole({
+  // an ended session has nothing to connect to (the server would answer 409)
+  const conn = sess.state === 'ended' ? { send: () => ({}), close() {}, attempts: () => 0 } : connectConsole({
     api: app.api, sessionId: id, iceServers: sess.ice_servers || [],
     onLink: (s) => { hook.link = s; ui.status.link(s); },
     onMessage: (env) => handle(env),
+    onEnded: () => ended(),
   });
+  hook.attempts = () => conn.attempts();
+  let lastState = sess.state;
+  if (sess.state === 'ended') ended();
+
+  // The end: controls off, no reconnecting (the connection stops itself),
+  // and why it ended, from the events seen here or the stored timeline.
+  async function ended() {
+    if (hook.ended) return;
+    hook.ended = true;
+    hook.state = 'ended';
+    hook.phase = null;
+    let events = hook.timeline;
+    if (!events.some((e) => e.kind === 'engine.session.end' || (e.kind === 'state' && e.body.to === 'ended'))) {
+      // this console was away at the end: the stored timeline says why
+      events = await app.api.get(`/api/sessions/${encodeURIComponent(id)}/timeline`).then((tl) => (Array.isArray(tl) ? tl : tl.events || [])).catch(() => events);
+    }
+    hook.end = { info: endInfo(events, { ended: true }), total };
+    hook.endText = endText(app, hook.end);
+    ui.timeline.line(hook.endText, Date.now());
+    ui.status.update(); ui.controls.update();
+    app.setTitle(`${t('console.session.live_title')} · ${stateLabel(app, 'ended')}`);
+  }
+  const record = (kind, body, at) => ui.timeline.add({ kind, body: body || {}, at: at || Date.now() });
 
   function handle({ type, body, t: at }) {
     switch (type) {
       case 'hello': hook.state = body.state || hook.state; ui.status.update(); break;
       case 'session.state':
+        if (hook.ended) break;
         Object.assign(hook, { state: body.state, reason: body.reason || '', patient: Boolean(body.patient_connected), client: body.client || null, observers: body.observers || 0 });
+        hook.phase = body.phase && body.phase_left_ms > 0 ? { name: body.phase, until: Date.now() + body.phase_left_ms } : null;
+        if (body.state !== lastState) { record('state', { from: lastState, to: body.state, reason: body.reason || '' }, at); lastState = body.state; }
         ui.status.update(); ui.controls.update();
         break;
+      case 'session.end': record('engine.session.end', { reason: body.reason || '' }, at); break;
       case 'scene.ready': hook.scene = { template: body.template, params: body.params || {} }; ui.controls.scene(hook.scene); ui.status.update(); break;
       case 'suds.rating':
-        if (typeof body.value === 'number') { hook.suds.push({ t: at || Date.now(), value: body.value }); charts.suds(at || Date.now(), body.value); ui.status.update(); }
+        if (typeof body.value === 'number') { record('suds', { value: body.value }, at); hook.suds.push({ t: at || Date.now(), value: body.value }); charts.suds(at || Date.now(), body.value); ui.status.update(); }
         break;
       case 'engine': engine(body.kind, body.body || {}, at || Date.now()); break;
-      case 'alert': ui.alerts.add(body, at || Date.now()); break;
+      case 'alert': ui.alerts.add(body, at || Date.now()); record('alert', body, at); break;
       case 'metrics': hook.metrics++; charts.metrics(body.metrics || {}); ui.status.metrics(body.metrics || {}); break;
       case 'error': ui.alerts.error(body); break;
       default: break;
     }
   }
   function engine(kind, b, at) {
+    record(`engine.${kind}`, b, at);
     switch (kind) {
       case 'suggest': hook.suggestion = b; ui.suggestion.show(b); break;
       case 'command.refused': hook.refused.push(b); ui.controls.refused(b); break;
@@ -76,11 +109,11 @@ export async function render(app, root, { id }) {
     }
   }
   app.setTitle(`${t('console.session.live_title')} · ${stateLabel(app, sess.state)}`);
-  return () => { conn.close(); charts.destroy(); delete window.havenConsole.live; };
+  return () => { conn.close(); charts.destroy(); ui.status.destroy(); delete window.havenConsole.live; };
 }
 
 /** sessionProtocol fetches the exact protocol revision the session runs: a library protocol, or the clinic's own at the scheduled revision. */
-async function sessionProtocol(app, sess) {
+export async function sessionProtocol(app, sess) {
   if (!sess.protocol_id) return null;
   const id = encodeURIComponent(sess.protocol_id);
   const library = await app.api.get(`/api/protocols/library/${id}`).catch(() => null);

@@ -5,42 +5,124 @@ import { copyButton } from '../forms.js';
 import { paramInput } from '../params.js';
 import { label } from './environments.js';
 import { stateLabel } from './sessions.js';
+import { clock, describe, endMessage, stepName } from '../session_model.js';
 
-/** statusPanel: session state, link, patient connection and headset, current step, latest SUDS and HR. */
+/** MAX_JUMP is the intensity change (points of 100) above which the console asks before sending it. */
+export const MAX_JUMP = 20;
+
+/** statusPanel: session state, timed phase with its countdown, link, patient and headset, current step (named), latest SUDS and HR, and after the end why it ended. */
 export function statusPanel({ app, hook, protocol }) {
   const { t } = app;
   const dl = h('dl', { class: 'kv' });
   const linkEl = h('span', {});
+  const phaseEl = h('span', { id: 'phase-countdown', class: 'countdown' });
+  const endEl = h('p', { class: 'notice end-reason', id: 'end-reason', hidden: true });
   // Not a live region: it refreshes every second with the metrics. Changes
-  // that matter (state, patient link) are announced once instead.
-  const el = h('section', { class: 'card', 'aria-labelledby': 'st-h' }, h('h2', { id: 'st-h' }, t('console.status')), dl);
+  // that matter (state, patient link, phase) are announced once instead.
+  const el = h('section', { class: 'card', 'aria-labelledby': 'st-h' }, h('h2', { id: 'st-h' }, t('console.status')), endEl, dl);
   let hr = null, said = '';
-  const total = protocol?.protocol?.steps?.length || 0;
+  const steps = protocol?.protocol?.steps || [];
+  const total = steps.length;
+  const num = (n, o) => app.i18n.number(n, o);
+  function phaseText() {
+    const ph = hook.phase;
+    if (!ph || hook.state === 'ended') return '';
+    const left = clock(ph.until - Date.now(), num);
+    hook.phaseLeft = left;
+    return t(`console.phase.${ph.name}`, { Time: left });
+  }
   function update() {
     const step = hook.step;
-    const stepDoc = step && protocol?.protocol?.steps?.[step.index];
+    const stepDoc = step && steps[step.index];
     const client = hook.client;
+    const end = hook.end ? endText(app, hook.end) : '';
+    phaseEl.textContent = phaseText();
     const rows = [
-      [t('console.status'), stateLabel(app, hook.state) + (hook.reason ? ` · ${reasonText(app, hook.reason)}` : '')],
+      [t('console.status'), stateLabel(app, hook.state) + (hook.state === 'paused' && hook.reason ? ` · ${reasonText(app, hook.reason)}` : '')],
+      hook.phase && hook.state !== 'ended' ? [t('console.session.phase'), phaseEl] : null,
       [t('console.session.connection'), linkEl],
       [t('console.session.patient'), hook.patient ? t('console.session.patient_connected') : t('console.session.patient_disconnected')],
-      [t('console.session.headset'), client ? `${client.xr ? t('console.session.headset_vr') : t('console.session.headset_inline')} · ${t('console.value.fps', { Value: app.i18n.number(Math.round(client.fps || 0)) })}` : '—'],
-      [t('console.session.current_step'), step ? `${t('console.protocol.step', { Number: app.i18n.number((step.index ?? 0) + 1) })}${total ? ` / ${app.i18n.number(total)}` : ''}${stepDoc ? ` · ${t('console.protocol.expected_suds')} ${app.i18n.number(stepDoc.expected_suds)}` : ''}` : '—'],
+      [t('console.session.headset'), client ? `${client.xr ? t('console.session.headset_vr') : t('console.session.headset_inline')} · ${t('console.value.fps', { Value: num(Math.round(client.fps || 0)) })}` : '—'],
+      [t('console.session.current_step'), step ? h('span', { id: 'current-step' }, stepLine(app, step.index, total, stepDoc),
+        stepDoc ? ` · ${t('console.protocol.expected_suds')} ${num(stepDoc.expected_suds)}` : '') : '—'],
       [t('console.session.scene'), hook.scene ? h('span', {}, hook.sceneLabel || h('span', { translate: 'no' }, hook.scene.template)) : '—'],
-      [t('console.session.current_suds'), hook.suds.length ? app.i18n.number(hook.suds.at(-1).value) : '—'],
-      [t('bio.metric.hr'), hr !== null ? t('console.value.bpm', { Value: app.i18n.number(Math.round(hr)) }) : '—'],
-    ];
+      [t('console.session.current_suds'), hook.suds.length ? num(hook.suds.at(-1).value) : '—'],
+      [t('bio.metric.hr'), hr !== null ? t('console.value.bpm', { Value: num(Math.round(hr)) }) : '—'],
+    ].filter(Boolean);
     if (hook.resonance.length) rows.push([t('console.resonance.title'), resonanceList(app, hook.resonance)]);
     mount(dl, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-    const news = `${rows[0][1]} · ${rows[2][1]}`;
+    endEl.textContent = end;
+    endEl.hidden = !end;
+    const news = [rows[0][1], hook.patient ? t('console.session.patient_connected') : t('console.session.patient_disconnected'),
+      hook.phase && hook.state !== 'ended' ? t(`console.phase.${hook.phase.name}_name`) : '', end].filter(Boolean).join(' · ');
     if (news !== said) { if (said) app.announce(news); said = news; }
   }
+  // the countdown ticks on its own; nothing else on the panel changes with it
+  const tick = setInterval(() => { if (hook.phase) phaseEl.textContent = phaseText(); }, 1000);
   update();
   return {
     el, update,
+    destroy: () => clearInterval(tick),
     link(s) { linkEl.textContent = t(`console.link.${s}`); },
     metrics(m) { if (typeof m.hr_bpm === 'number') { hr = m.hr_bpm; update(); } },
   };
+}
+
+/** stepLine is "Step 2 of 10: Balcony, third floor" (the step's own name when the ladder has one). */
+export function stepLine(app, index, total, stepDoc) {
+  const { t } = app;
+  const data = { Step: app.i18n.number(index + 1), Total: app.i18n.number(total) };
+  const head = total ? t('console.tl.step_of', data) : t('console.tl.step', data);
+  const name = stepName(stepDoc);
+  const words = name.text || (name.key && app.i18n.has(name.key) ? t(name.key) : '');
+  return words ? `${head}: ${words}` : head;
+}
+
+/** endText is the true end reason in words ("Ended by the therapist at step 1 of 10."). */
+export function endText(app, end) {
+  const m = endMessage(end.info, end.total);
+  if (!m) return '';
+  return app.t(m.id, { ...m.data, Step: app.i18n.number(m.data.Step), Total: app.i18n.number(m.data.Total), Reason: reasonText(app, m.data.Reason) });
+}
+
+/** alertName names an alert by its code ("Heart rate above ceiling"). */
+export function alertName(app, code) {
+  return app.i18n.has(`console.alert.${code}`) ? app.t(`console.alert.${code}`) : app.t('console.alert.other');
+}
+
+/** suggestionText is what the engine suggests and why: "Next step — SUDS has halved since the step began." */
+export function suggestionText(app, s) {
+  const { t } = app;
+  const action = app.i18n.has(`console.suggest.action.${s.action}`) ? t(`console.suggest.action.${s.action}`) : t('console.suggest.title');
+  return `${action} — ${reasonText(app, s.reason)}`;
+}
+
+/** commandName names a therapist command for a refusal ("Next step"). */
+const COMMAND_LABELS = { advance: 'console.session.next_step', step_back: 'console.session.previous_step', stay: 'console.session.stay',
+  set_params: 'console.env.parameters', fire_event: 'console.events', calm_now: 'console.session.calm_now', pause: 'console.session.pause',
+  resume: 'console.session.resume', stop: 'console.session.stop', end: 'console.session.end' };
+function commandName(app, cmd) {
+  return app.t(COMMAND_LABELS[cmd] || 'console.command.other');
+}
+
+/**
+ * eventText puts one timeline event into words (session_model.describe),
+ * or returns '' for the bookkeeping entries the clinician does not need.
+ */
+export function eventText(app, e, ctx) {
+  const d = describe(e, ctx);
+  if (!d) return '';
+  const { t } = app;
+  const data = { ...(d.data || {}) };
+  for (const k of ['Step', 'Total', 'Value']) if (typeof data[k] === 'number') data[k] = app.i18n.number(data[k]);
+  let text = d.count !== undefined ? app.i18n.plural(d.id, d.count, data) : t(d.id, data);
+  if (d.id.startsWith('console.tl.step')) text = stepLine(app, e.body.index, ctx.total || 0, (ctx.steps || [])[e.body.index]);
+  if (d.action !== undefined) text += ` ${app.i18n.has(`console.suggest.action.${d.action}`) ? t(`console.suggest.action.${d.action}`) : t('console.suggest.title')}`;
+  if (d.command) text += ` ${commandName(app, d.command)}`;
+  if (d.alert !== undefined) text += ` ${alertName(app, d.alert)}`;
+  if (d.reason) text += ` — ${reasonText(app, d.reason)}`;
+  if (d.text) text += `: ${d.text}`;
+  return text;
 }
 
 /** resonanceList shows a resonance assessment's recorded windows and the best rate so far (CLINICAL.md §7). */
@@ -55,10 +137,10 @@ function resonanceList(app, windows) {
     best ? h('p', { class: 'best' }, h('strong', {}, t('console.resonance.best', { Rate: rate(best) }))) : null);
 }
 
-/** reasonText localizes a state or refusal reason code, falling back to a generic line. */
+/** reasonText puts a state, refusal or suggestion reason code into words; an unknown code is named, never hidden. */
 export function reasonText(app, code) {
-  const key = `console.reason.${code}`;
-  return app.i18n.has(key) ? app.t(key) : app.t('console.reason.other');
+  for (const key of [`console.reason.${code}`, `console.suggest.reason.${code}`]) if (app.i18n.has(key)) return app.t(key);
+  return app.t('console.reason.other', { Code: code });
 }
 
 /** joinPanel: issue the single-use join code, show it as text, QR and link; optionally attach a simulated patient. */
@@ -91,9 +173,30 @@ export function controlsPanel(ctx) {
   const { app, hook, send, sess } = ctx;
   const { t } = app;
   const level = h('output', { for: 'live-intensity' }, '—');
+  // The slider commits when it is let go (pointer) or when arrow keys pause
+  // for SETTLE_MS, and never more often than every SETTLE_MS: sixteen arrow
+  // presses are one command, not sixteen scene reloads. A jump of more than
+  // MAX_JUMP points asks first.
+  const SETTLE_MS = 500;
+  const maxJump = Number(app.me?.clinic?.max_intensity_jump) || MAX_JUMP;
+  let committed = 0, settle = null;
   const slider = h('input', { id: 'live-intensity', type: 'range', min: 0, max: 100, step: 5, value: '0',
     oninput: () => { level.textContent = app.i18n.number(Number(slider.value)); },
-    onchange: () => cmd('cmd.intensity', { intensity: Number(slider.value) }) });
+    onchange: () => { clearTimeout(settle); settle = setTimeout(commitIntensity, SETTLE_MS); },
+    onpointerup: () => { clearTimeout(settle); settle = setTimeout(commitIntensity, 0); } });
+  function commitIntensity() {
+    settle = null;
+    const v = Number(slider.value);
+    if (v === committed) return;
+    if (Math.abs(v - committed) > maxJump && !confirm(t('console.session.intensity_confirm', { From: app.i18n.number(committed), To: app.i18n.number(v) }))) {
+      slider.value = String(committed);
+      level.textContent = app.i18n.number(committed);
+      return;
+    }
+    committed = v;
+    window.havenConsole.live.intensitySent = (window.havenConsole.live.intensitySent || 0) + 1;
+    cmd('cmd.intensity', { intensity: v });
+  }
   const params = h('div', {});
   const events = h('div', { class: 'actions' });
   const refusal = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -123,7 +226,8 @@ export function controlsPanel(ctx) {
   function update() {
     pause.textContent = hook.state === 'paused' ? t('console.session.resume') : t('console.session.pause');
     const ended = hook.state === 'ended';
-    for (const b of el.querySelectorAll('button, input, select')) b.disabled = ended;
+    for (const b of el.querySelectorAll('button, input, select, textarea')) b.disabled = ended;
+    if (ended) clearTimeout(settle);
   }
   const el = h('section', { class: 'card', 'aria-labelledby': 'ctl-h' }, h('h2', { id: 'ctl-h' }, t('console.session.controls')),
     h('div', { class: 'actions' },
@@ -144,7 +248,10 @@ export function controlsPanel(ctx) {
       h('button', { type: 'button', class: 'danger end-session', onclick: () => { if (confirm(t('console.session.end_confirm'))) cmd('cmd.end'); } }, t('console.session.end'))));
   return {
     el, scene, update,
-    refused(b) { refusal.textContent = `${t('console.session.refused')} ${reasonText(app, b.reason)}`; refusal.hidden = false; },
+    refused(b) {
+      refusal.textContent = `${t('console.session.refused')} ${commandName(app, b.command)} — ${reasonText(app, b.reason)}`;
+      refusal.hidden = false;
+    },
   };
 }
 
@@ -159,12 +266,11 @@ export function suggestionPanel({ app, send }) {
     show(s) {
       el.hidden = !s;
       if (!s) { mount(body); return; }
-      const key = `console.suggest.reason.${s.reason}`;
-      mount(body, h('p', {}, h('strong', {}, t(`console.suggest.action.${s.action}`)), ' — ', app.i18n.has(key) ? t(key) : t('console.reason.other')),
+      mount(body, h('p', {}, h('strong', {}, app.i18n.has(`console.suggest.action.${s.action}`) ? t(`console.suggest.action.${s.action}`) : t('console.suggest.title')), ' — ', reasonText(app, s.reason)),
         h('div', { class: 'actions' },
           CMD[s.action] ? h('button', { type: 'button', class: 'primary', onclick: () => { send(CMD[s.action]); el.hidden = true; } }, t('console.suggest.accept')) : null,
           h('button', { type: 'button', onclick: () => { send('cmd.stay'); el.hidden = true; } }, t('console.suggest.dismiss'))));
-      app.announce(t('console.suggest.title'));
+      app.announce(`${t('console.suggest.title')}: ${suggestionText(app, s)}`);
     },
   };
 }
@@ -187,26 +293,61 @@ export function alertsPanel({ app, hook }) {
   }
   function text(a) {
     const data = { Value: app.i18n.number(a.value ?? 0, { maximumFractionDigits: 0 }), Threshold: app.i18n.number(a.threshold ?? 0, { maximumFractionDigits: 0 }) };
-    if (a.message_id && app.i18n.has(a.message_id)) return t(a.message_id, data);
-    if (app.i18n.has(`console.alert.${a.code}`)) return t(`console.alert.${a.code}`, data);
-    return t('console.alert.other');
+    if (a.message_id && a.message_id !== 'bio.alert.cleared' && app.i18n.has(a.message_id)) return t(a.message_id, data);
+    return alertName(app, a.code);
   }
   const el = h('section', { class: 'card', 'aria-labelledby': 'al-h' }, h('h2', { id: 'al-h' }, t('console.alerts')),
     h('label', { class: 'check', for: 'alert-sound' }, sound, ' ', t('console.alert.sound')), list);
+  // One line per alert (by code): a repeat updates its line and counts it,
+  // a clearing names the alert that cleared.
+  const lines = new Map();
   return {
     el,
     add(a, at) {
       hook.alerts.push(a);
-      const msg = text(a) + (a.reason ? ` · ${reasonText(app, a.reason)}` : '');
-      list.prepend(h('li', { class: a.fired === false ? 'ok' : '' }, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', a.fired === false ? `${t('bio.alert.cleared')} ${msg}` : msg));
-      if (a.fired !== false) { app.alert(msg); beep(); }
+      const fired = a.fired !== false;
+      const name = alertName(app, a.code);
+      let line = lines.get(a.code);
+      if (!line) { line = { li: h('li', { dataset: { code: a.code } }), times: 0 }; lines.set(a.code, line); }
+      if (fired) line.times++;
+      const msg = fired ? text(a) + (a.reason ? ` · ${reasonText(app, a.reason)}` : '') : t('console.alert.cleared_named', { Name: name });
+      line.li.className = fired ? '' : 'ok';
+      mount(line.li, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', msg,
+        line.times > 1 ? h('span', { class: 'count' }, ' · ', app.i18n.plural('console.alert.times', line.times)) : null);
+      list.prepend(line.li);
+      if (fired) { app.alert(msg); beep(); } else app.announce(msg);
     },
     error(e) { list.prepend(h('li', {}, e.message || t('error.bad_request'))); },
   };
 }
 
+/**
+ * timelinePanel is the live session's timeline beside the controls: every
+ * step, suggestion, refusal, alert, pause and note in words, newest first,
+ * from the same descriptions the report uses.
+ */
+export function timelinePanel({ app, hook, protocol }) {
+  const { t } = app;
+  const steps = protocol?.protocol?.steps || [];
+  const list = h('ol', { class: 'timeline', reversed: true });
+  const el = h('section', { class: 'card', 'aria-labelledby': 'tl-h' }, h('h2', { id: 'tl-h' }, t('console.session.timeline')),
+    h('div', { class: 'timeline-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tl-h' }, list));
+  return {
+    el,
+    add(e) {
+      hook.timeline.push(e);
+      const text = eventText(app, e, { total: steps.length, steps });
+      if (!text) return;
+      list.prepend(h('li', { dataset: { kind: e.kind } }, h('time', { datetime: new Date(e.at).toISOString() }, app.i18n.time(e.at)), ' ', text));
+    },
+    line(text, at) {
+      list.prepend(h('li', { dataset: { kind: 'end' } }, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', text));
+    },
+  };
+}
+
 /** notesPanel: timestamped notes, sent durably on the control channel (acknowledged after commit). */
-export function notesPanel({ app, hook, send }) {
+export function notesPanel({ app, hook, send, ui }) {
   const { t } = app;
   const list = h('ol', { class: 'notes' });
   const box = h('textarea', { id: 'note-text', rows: 3, maxlength: 4000 });
@@ -218,6 +359,7 @@ export function notesPanel({ app, hook, send }) {
     const at = Date.now();
     hook.notes.push({ at, text });
     list.prepend(h('li', {}, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', h('span', { translate: 'no' }, text)));
+    ui.timeline?.add({ kind: 'note', body: { text }, at });
     box.value = '';
     app.announce(t('console.saved'));
   } }, h('label', { for: 'note-text' }, t('console.note.add')), box, h('button', { type: 'submit' }, t('console.note.add')));

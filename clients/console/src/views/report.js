@@ -9,7 +9,9 @@ import { h, mount, table } from '../dom.js';
 import { notAvailable } from '../forms.js';
 import { errorBox } from '../shell.js';
 import { stateLabel } from './sessions.js';
-import { reasonText } from './live_panels.js';
+import { reasonText, alertName, eventText, endText } from './live_panels.js';
+import { sessionProtocol } from './live.js';
+import { endInfo } from '../session_model.js';
 import { stepSeries, sparkline, stepBands, bandMeans, seriesRange, exportLinks } from '../report_model.js';
 import { reportCharts } from '../charts.js';
 
@@ -29,6 +31,12 @@ export async function render(app, root, { id }) {
   const timeline = Array.isArray(tl) ? tl : tl.events || [];
   const patient = await app.api.get(`/api/patients/${encodeURIComponent(rep.session.patient_id)}`).catch(() => null);
   const steps = stepSeries(timeline);
+  const protocol = await sessionProtocol(app, rep.session).catch(() => null);
+  const ladder = protocol?.protocol?.steps || [];
+  const end = endInfo(timeline, { ended: rep.session.state === 'ended' });
+  const endWords = end ? endText(app, { info: end, total: ladder.length }) : '';
+  const events = timeline.map((e) => ({ e, text: eventText(app, { ...e, at: e.at }, { total: ladder.length, steps: ladder }) })).filter((x) => x.text);
+  if (endWords) events.push({ e: { at: rep.session.ended_at, kind: 'end' }, text: endWords });
   const minutes = Math.round((rep.duration_ms || 0) / 60000);
   const links = exportLinks(app.api.find('GET', /^\/api\/sessions\/\{id\}\/export\/\{format\}$/), id, rep.samples);
   const physio = physiology(app, rep, series, seriesErr, hasSeries, steps);
@@ -39,12 +47,15 @@ export async function render(app, root, { id }) {
     h('section', { class: 'card', 'aria-labelledby': 'sum-h' }, h('h2', { id: 'sum-h' }, t('console.report.summary')),
       h('dl', { class: 'kv' },
         h('dt', {}, t('console.date')), h('dd', {}, h('time', { datetime: rep.session.created_at }, app.i18n.date(rep.session.started_at || rep.session.created_at))),
-        h('dt', {}, t('console.status')), h('dd', {}, stateLabel(app, rep.session.state)),
+        h('dt', {}, t('console.status')), h('dd', {}, stateLabel(app, rep.session.state), endWords ? h('span', { id: 'end-reason' }, ` · ${endWords}`) : ''),
         h('dt', {}, t('console.duration')), h('dd', {}, app.i18n.plural('console.minutes', minutes)),
         h('dt', {}, t('console.session.peak_suds')), h('dd', {}, rep.peak_suds != null ? app.i18n.number(rep.peak_suds) : '—'),
         h('dt', {}, t('console.report.commands')), h('dd', {}, app.i18n.number(rep.commands || 0)),
         h('dt', {}, t('console.report.incidents')), h('dd', {}, app.i18n.number(rep.incidents || 0)),
-        h('dt', {}, t('console.report.samples')), h('dd', {}, Object.entries(rep.samples || {}).map(([k, n]) => h('span', { class: 'stat' }, h('span', { translate: 'no' }, k), ' ', app.i18n.number(n)))))),
+        h('dt', {}, t('console.report.samples')), h('dd', {}, Object.keys(rep.samples || {}).length
+          ? h('ul', { class: 'plain samples' }, Object.entries(rep.samples).map(([k, n]) => h('li', { dataset: { stream: k } },
+            app.i18n.has(`console.stream.${k}`) ? t(`console.stream.${k}`) : h('span', { translate: 'no' }, k), ': ', app.i18n.plural('console.report.sample_count', n))))
+          : t('console.empty')))),
     h('section', { class: 'card no-print', 'aria-labelledby': 'ex-h' }, h('h2', { id: 'ex-h' }, t('console.report.export')),
       links.length ? h('ul', { class: 'actions exports', style: { listStyle: 'none', paddingInlineStart: '0' } }, links.map((l) => h('li', {},
         h('a', { class: 'button', href: l.href, download: '', dataset: l.stream ? { format: l.format, stream: l.stream } : { format: l.format } },
@@ -58,15 +69,12 @@ export async function render(app, root, { id }) {
         { label: t('console.report.curve'), cell: (s) => sparkline(s.ratings, t('console.report.curve_label', { Count: s.ratings.length })) },
       ], steps) : h('p', {}, t('console.empty'))),
     h('section', { class: 'card', 'aria-labelledby': 'al-h' }, h('h2', { id: 'al-h' }, t('console.alerts')),
-      (rep.alerts || []).length ? h('ul', {}, rep.alerts.map((a) => h('li', {}, app.i18n.has(`console.alert.${a.code}`) ? t(`console.alert.${a.code}`) : (a.message_id && app.i18n.has(a.message_id) ? t(a.message_id, { Threshold: a.threshold, Value: a.value }) : t('console.alert.other')), a.reason ? ` · ${reasonText(app, a.reason)}` : ''))) : h('p', {}, t('console.empty'))),
+      (rep.alerts || []).length ? h('ul', {}, rep.alerts.map((a) => h('li', {}, alertName(app, a.code), a.reason ? ` · ${reasonText(app, a.reason)}` : ''))) : h('p', {}, t('console.empty'))),
     h('section', { class: 'card', 'aria-labelledby': 'no-h' }, h('h2', { id: 'no-h' }, t('console.notes')),
       timeline.filter((e) => e.kind === 'note').length ? h('ul', {}, timeline.filter((e) => e.kind === 'note').map((e) => h('li', {}, h('time', { datetime: e.at }, app.i18n.date(e.at)), ' ', h('span', { translate: 'no' }, e.body?.text || '')))) : h('p', {}, t('console.empty'))),
     h('section', { class: 'card', 'aria-labelledby': 'tl-h' }, h('h2', { id: 'tl-h' }, t('console.events')),
-      timeline.length ? table(t('console.events'), [
-        { label: t('console.audit.when'), cell: (e) => h('time', { datetime: e.at }, app.i18n.time(e.at)) },
-        { label: t('console.report.kind'), cell: (e) => (app.i18n.has(`console.timeline.${e.kind}`) ? t(`console.timeline.${e.kind}`) : h('code', { translate: 'no' }, e.kind)) },
-        { label: t('console.report.detail'), cell: (e) => h('code', { translate: 'no' }, e.body ? JSON.stringify(e.body).slice(0, 160) : '') },
-      ], timeline) : h('p', {}, t('console.empty'))));
+      events.length ? h('ol', { class: 'timeline report-timeline' }, events.map(({ e, text }) => h('li', { dataset: { kind: e.kind } },
+        h('time', { datetime: e.at }, app.i18n.time(e.at)), ' ', h('span', { dir: 'auto' }, text)))) : h('p', {}, t('console.empty'))));
   physio.mount();
   return physio.destroy;
 }
