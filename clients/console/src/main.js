@@ -136,7 +136,7 @@ function createApp({ api, i18n, me }) {
  * each stays in the region long enough to be read before the next replaces
  * it; the same message queued twice in a row is said once.
  */
-export function createAnnouncer(region, { gap = 30, hold = 1200 } = {}) {
+export function createAnnouncer(region, { gap = 30, hold = 700 } = {}) {
   const queue = [];
   let busy = false;
   const next = () => {

@@ -63,6 +63,9 @@ export async function render(app, root, { id }) {
     hook.ended = true;
     hook.state = 'ended';
     hook.phase = null;
+    hook.patient = false;
+    hook.suggestion = null;
+    ui.suggestion.show(null);
     let events = hook.timeline;
     if (!events.some((e) => e.kind === 'engine.session.end' || (e.kind === 'state' && e.body.to === 'ended'))) {
       // this console was away at the end: the stored timeline says why
@@ -72,6 +75,8 @@ export async function render(app, root, { id }) {
     hook.endText = endText(app, hook.end);
     ui.timeline.line(hook.endText, Date.now());
     ui.status.update(); ui.controls.update();
+    // nothing is sent any more: new codes, the simulated patient and notes go too
+    for (const el of [ui.join.el, ui.notes.el]) for (const c of el.querySelectorAll('button, input, textarea')) c.disabled = true;
     app.setTitle(`${t('console.session.live_title')} · ${stateLabel(app, 'ended')}`);
   }
   const record = (kind, body, at) => ui.timeline.add({ kind, body: body || {}, at: at || Date.now() });

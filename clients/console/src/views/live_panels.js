@@ -121,8 +121,14 @@ export function eventText(app, e, ctx) {
   if (d.command) text += ` ${commandName(app, d.command)}`;
   if (d.alert !== undefined) text += ` ${alertName(app, d.alert)}`;
   if (d.reason) text += ` — ${reasonText(app, d.reason)}`;
-  if (d.text) text += `: ${d.text}`;
   return text;
+}
+
+/** eventNodes is eventText with the clinician's own words (a note) kept apart and marked as not for translation; [] when nothing is said. */
+export function eventNodes(app, e, ctx) {
+  const text = eventText(app, e, ctx);
+  if (!text) return [];
+  return e.kind === 'note' && e.body?.text ? [text, ': ', h('span', { translate: 'no', dir: 'auto' }, e.body.text)] : [text];
 }
 
 /** resonanceList shows a resonance assessment's recorded windows and the best rate so far (CLINICAL.md §7). */
@@ -336,9 +342,9 @@ export function timelinePanel({ app, hook, protocol }) {
     el,
     add(e) {
       hook.timeline.push(e);
-      const text = eventText(app, e, { total: steps.length, steps });
-      if (!text) return;
-      list.prepend(h('li', { dataset: { kind: e.kind } }, h('time', { datetime: new Date(e.at).toISOString() }, app.i18n.time(e.at)), ' ', text));
+      const nodes = eventNodes(app, e, { total: steps.length, steps });
+      if (!nodes.length) return;
+      list.prepend(h('li', { dataset: { kind: e.kind } }, h('time', { datetime: new Date(e.at).toISOString() }, app.i18n.time(e.at)), ' ', nodes));
     },
     line(text, at) {
       list.prepend(h('li', { dataset: { kind: 'end' } }, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', text));
