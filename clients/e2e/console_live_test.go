@@ -69,7 +69,9 @@ func TestConsoleLiveSessionStates(t *testing.T) {
 			MustEval[bool](p, `(() => { window.confirm = () => true; return true; })()`)
 			patientID := createPatient(t, p, locale, "P-"+strings.ToUpper(store.RandomToken(4)))
 			sessionID := scheduleSession(t, p, locale, patientID)
-			num := func(n int) string { return MustEval[string](p, `new Intl.NumberFormat(document.documentElement.lang).format(`+strconv.Itoa(n)+`)`) }
+			num := func(n int) string {
+				return MustEval[string](p, `new Intl.NumberFormat(document.documentElement.lang).format(`+strconv.Itoa(n)+`)`)
+			}
 			Wait(t, p, `window.havenConsole.live.link === 'open'`, 15*time.Second)
 			Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
 			Wait(t, p, `window.havenConsole.live.joinCode`, 10*time.Second)

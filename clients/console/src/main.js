@@ -42,8 +42,10 @@ async function boot() {
 function createApp({ api, i18n, me }) {
   const { t } = i18n;
   const main = h('main', { id: 'main', tabindex: '-1' });
-  const announcer = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
-  const alertRegion = h('div', { class: 'sr-only', role: 'alert' });
+  // The live regions speak text the console already localized, with data
+  // (patient codes, names) in it: not for the browser to translate again.
+  const announcer = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite', translate: 'no' });
+  const alertRegion = h('div', { class: 'sr-only', role: 'alert', translate: 'no' });
   // Queued, so two messages sent together are both spoken (one replacing
   // the other's text before a screen reader read it was the old failure).
   const polite = createAnnouncer(announcer), urgent = createAnnouncer(alertRegion);
