@@ -1,10 +1,8 @@
 package groups
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -57,79 +55,6 @@ func isBidiControl(r rune) bool {
 // the object replacement character the redactor uses internally.
 func isInvisible(r rune) bool {
 	return r == 0x200B || r == 0x2060 || r == 0xFEFF || r == 0x00AD || r == 0xFFFC || (r >= 0xE0000 && r <= 0xE007F)
-}
-
-// PIIKind names what the redactor removed, for the sender's notice.
-type PIIKind string
-
-// Kinds of personal information removed before fan-out.
-const (
-	PIIEmail   PIIKind = "email"
-	PIIURL     PIIKind = "url"
-	PIIPhone   PIIKind = "phone"
-	PIIAddress PIIKind = "address"
-	PIIHandle  PIIKind = "handle"
-)
-
-type piiPattern struct {
-	kind PIIKind
-	re   *regexp.Regexp
-}
-
-// piiPatterns run in order; earlier ones win (an e-mail's domain is not also a URL).
-var piiPatterns = []piiPattern{
-	{PIIEmail, regexp.MustCompile(`[\p{L}\p{N}._%+-]+\s*(?:@|\(at\)|\[at\])\s*[\p{L}\p{N}-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[\p{L}\p{N}-]+)+`)},
-	{PIIURL, regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"]+`)},
-	{PIIURL, regexp.MustCompile(`(?i)\b[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|io|me|info|app|co|ly|gg|tv|xyz|link|site|online|de|fr|es|br|uk|us|ca|au|mx|ar|pt|cn|ru|eu|ch|at|be|nl|it)\b(?:/[^\s]*)?`)},
-	{PIIHandle, regexp.MustCompile(`(?:^|[\s(])@[\p{L}\p{N}_.]{3,}`)},
-	// Street addresses: "12 Oak Street", "Calle Mayor 5", "5 rue de la Paix",
-	// "Hauptstraße 12", "شارع ...", "中山路12号".
-	{PIIAddress, regexp.MustCompile(`(?i)\b\d{1,5}[a-z]?,?\s+(?:[\p{L}'.-]+\s+){0,3}(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|crescent|close)\b\.?`)},
-	{PIIAddress, regexp.MustCompile(`(?i)\b(?:\d{1,5},?\s+)?(?:calle|c/|avenida|av\.|rue|boulevard|bd|chemin|allée|rua|travessa|alameda|paseo|plaza|praça|via)\s+(?:[\p{L}'.-]+\s+){0,4}\d{1,5}\b`)},
-	{PIIAddress, regexp.MustCompile(`(?i)\b\d{1,5},?\s+(?:rue|avenue|boulevard|chemin|allée|impasse)\s+(?:[\p{L}'-]+\s*){1,4}`)},
-	{PIIAddress, regexp.MustCompile(`(?i)[\p{L}-]+(?:straße|strasse|str\.|weg|platz|gasse|allee|ring|damm)\s+\d{1,5}[a-z]?\b`)},
-	{PIIAddress, regexp.MustCompile(`شارع\s+[\p{Arabic}\p{N}]+(?:\s+[\p{Arabic}\p{N}]+)?(?:\s+\d{1,5})?`)},
-	{PIIAddress, regexp.MustCompile(`[\p{Han}]{1,12}(?:路|街|大道|巷|弄)[\d０-９]{1,5}号?`)},
-	// Phone numbers: seven or more digits with the usual separators (E.164
-	// allows up to 15 digits; national forms start at seven).
-	{PIIPhone, regexp.MustCompile(`(?:\+|\b00)?\(?\d(?:[\s().\-/]{0,2}\d){6,}\b`)},
-}
-
-// Redact replaces phone numbers, e-mail addresses, URLs, social handles and
-// street addresses in s with placeholder and reports which kinds it found.
-// s must already be sanitized. The placeholder must not itself match a
-// pattern (the shipped translations contain no digits, @ or dots): redaction
-// is then idempotent, which the fuzz target checks.
-func Redact(s, placeholder string) (string, []PIIKind) {
-	var kinds []PIIKind
-	const mark = "\uFFFC" // Sanitize strips it from input, so it is unambiguous here
-	for _, p := range piiPatterns {
-		if !p.re.MatchString(s) {
-			continue
-		}
-		s = p.re.ReplaceAllStringFunc(s, func(m string) string {
-			// Keep the separator the handle pattern consumed before the @.
-			if p.kind == PIIHandle && m != "" && m[0] != '@' {
-				_, size := utf8.DecodeRuneInString(m)
-				return m[:size] + mark
-			}
-			return mark
-		})
-		kinds = appendKind(kinds, p.kind)
-	}
-	if len(kinds) == 0 {
-		return s, nil
-	}
-	return strings.ReplaceAll(s, mark, placeholder), kinds
-}
-
-func appendKind(ks []PIIKind, k PIIKind) []PIIKind {
-	for _, x := range ks {
-		if x == k {
-			return ks
-		}
-	}
-	return append(ks, k)
 }
 
 // foldForMatch lowers case and strips combining marks (accents, Arabic
