@@ -139,8 +139,9 @@ func (r *room) publish(rec chatRecord, redacted bool) {
 // holdCrisis keeps a message with crisis language out of the room: the
 // sender privately sees the clinic's crisis resources, moderators are
 // alerted at once, and the message waits in the queue for a moderator.
-// The member is never asked where they are: resources are the clinic's
-// country first, then the rest (CLINICAL.md, safe-messaging practice).
+// The member is never asked where they are: resources are the room's or
+// clinic's country first, then the country of the member's browser
+// language tag, then the rest (CLINICAL.md, safe-messaging practice).
 func (r *room) holdCrisis(ctx context.Context, c *conn, text string) {
 	item := store.GroupQueueItem{ID: store.NewID(), RoomID: r.row.ID, Kind: "crisis", MessageID: store.NewID(),
 		Pseudonym: c.pseudonym, Text: text, CreatedAt: r.s.now().UTC()}
@@ -151,7 +152,7 @@ func (r *room) holdCrisis(ctx context.Context, c *conn, text string) {
 		r.s.log.Error("recording held crisis message", slog.String("room_id", item.RoomID),
 			slog.String("queue_id", item.ID), slog.Any("err", err))
 	}
-	res, err := r.s.resourcesFor(ctx, r.row)
+	res, err := r.s.resourcesFor(ctx, r.row, c.region)
 	if err != nil {
 		r.s.log.Error("loading crisis resources", slog.Any("err", err))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -32,6 +33,7 @@ type conn struct {
 	userID    string
 	pseudonym string
 	role      string
+	region    string    // ISO 3166-1 alpha-2 from the member's language tag (pt-BR → BR), or ""
 	since     time.Time // member's first join, for the new-member limits
 	loc       *i18n.Localizer
 	pc        *webrtc.PeerConnection
@@ -51,9 +53,23 @@ type chatRecord struct {
 	At                                  time.Time
 }
 
+// presence is one peer in the member list. Clients key it by ID, never by
+// pseudonym: two peers may show the same name (a moderator's display name
+// is not a pseudonym), and a list keyed by name would merge them.
 type presence struct {
+	ID        string `json:"id"`
 	Pseudonym string `json:"pseudonym"`
 	Role      string `json:"role"`
+}
+
+// presenceOf is c as listed: a member by member id, staff by the
+// connection's own random key.
+func presenceOf(c *conn) presence {
+	id := c.memberID
+	if c.role == RoleModerator {
+		id = c.key
+	}
+	return presence{ID: id, Pseudonym: c.pseudonym, Role: c.role}
 }
 
 // room is a room's live state: its peers, recent messages and settings.
@@ -184,8 +200,7 @@ func (r *room) dropLocked(c *conn) {
 		delete(r.conns, c.key)
 	}
 	if c.admitted || c.role == RoleModerator {
-		r.left = append(r.left, presence{c.pseudonym, c.role})
-		r.schedulePresenceLocked()
+		r.leftLocked(presenceOf(c))
 	}
 	if c.admitted && c.role == RoleMember {
 		// Keep the seat a while: a dropped link is usually back in seconds.
@@ -237,15 +252,13 @@ func (r *room) attach(c *conn) {
 	r.sendLocked(c, r.welcomeLocked(c))
 	switch {
 	case c.role == RoleModerator:
-		r.joined = append(r.joined, presence{c.pseudonym, c.role})
-		r.schedulePresenceLocked()
+		r.joinedLocked(presenceOf(c))
 		r.sendLocked(c, r.lobbyFrameLocked())
 		if !wasOpen && r.openLocked(r.s.now()) {
 			r.broadcastLocked(r.noticeLocked(r.loc, "group.notice.room_open", nil), inRoom)
 		}
 	case c.admitted:
-		r.joined = append(r.joined, presence{c.pseudonym, c.role})
-		r.schedulePresenceLocked()
+		r.joinedLocked(presenceOf(c))
 		if !r.openLocked(r.s.now()) {
 			r.sendLocked(c, r.noticeLocked(c.loc, "group.notice.waiting_moderator", nil))
 		}
@@ -281,11 +294,26 @@ func (r *room) membersLocked() []presence {
 	out := []presence{}
 	for _, c := range r.conns {
 		if inRoom(c) {
-			out = append(out, presence{c.pseudonym, c.role})
+			out = append(out, presenceOf(c))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Pseudonym < out[j].Pseudonym })
 	return out
+}
+
+// joinedLocked and leftLocked record a presence change for the next delta,
+// netted by id: the last change of a peer inside one interval wins.
+// Clients apply "left" before "joined".
+func (r *room) joinedLocked(p presence) {
+	r.left = slices.DeleteFunc(r.left, func(q presence) bool { return q.ID == p.ID })
+	r.joined = append(r.joined, p)
+	r.schedulePresenceLocked()
+}
+
+func (r *room) leftLocked(p presence) {
+	r.joined = slices.DeleteFunc(r.joined, func(q presence) bool { return q.ID == p.ID })
+	r.left = append(r.left, p)
+	r.schedulePresenceLocked()
 }
 
 // schedulePresenceLocked coalesces joins and leaves into one frame a

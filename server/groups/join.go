@@ -71,10 +71,10 @@ func (s *Service) byCode(ctx context.Context, code string) (store.GroupRoom, err
 	return row, nil
 }
 
-// lookup shows a room's face before joining: topic, rules, state, opening
-// times, and the room's clinic, whose own wording of the group.* texts the
-// member page then loads (/api/i18n/messages?clinic=). The clinic id says
-// nothing about the member: anyone with the room code sees the same face.
+// lookup shows a room's face before joining: topic, rules, state and
+// opening times. It names no clinic: the member page loads the clinic's own
+// wording of the group.* texts by room code (/api/i18n/messages?room=), so
+// nothing an anonymous visitor sees identifies the tenant.
 func (s *Service) lookup(c echo.Context) error {
 	if err := s.limitJoin(c); err != nil {
 		return err
@@ -85,7 +85,7 @@ func (s *Service) lookup(c echo.Context) error {
 	}
 	loc := s.requestLocalizer(c, row)
 	return c.JSON(http.StatusOK, map[string]any{
-		"topic": row.Topic, "locale": row.Locale, "dir": i18n.Dir(row.Locale), "state": s.stateOf(row), "clinic_id": row.ClinicID,
+		"topic": row.Topic, "locale": row.Locale, "dir": i18n.Dir(row.Locale), "state": s.stateOf(row),
 		"rules": rulesText(loc, row), "opens_at": row.OpensAt, "closes_at": row.ClosesAt, "suggested_pseudonym": NewPseudonym(),
 	})
 }
@@ -175,8 +175,14 @@ func (s *Service) join(c echo.Context) error {
 	name := NewPseudonym()
 	if req.Pseudonym != "" {
 		var ok bool
-		if name, ok = ValidPseudonym(req.Pseudonym); !ok {
-			return apierr.Invalid("pseudonym", "3 to 32 letters or digits, not a staff title")
+		staff, err := s.staffNames(ctx, row.ClinicID)
+		if err != nil {
+			return err
+		}
+		if name, ok = ValidPseudonym(req.Pseudonym, staff...); !ok {
+			loc := s.requestLocalizer(c, row)
+			return apierr.InvalidLocalized("pseudonym", loc.T("group.error.pseudonym_rule", nil)).
+				With("Field", loc.T("group.page.pseudonym_label", nil))
 		}
 	}
 	token := store.RandomToken(32)
@@ -227,6 +233,18 @@ func (s *Service) insertMember(ctx context.Context, m *store.GroupMember, chosen
 	return nil
 }
 
+// staffNames are the display names of the clinic's active staff, which no
+// member may take (or imitate) as a pseudonym.
+func (s *Service) staffNames(ctx context.Context, clinicID string) ([]string, error) {
+	var names []string
+	err := s.store.DB.WithContext(ctx).Model(&store.User{}).Where("clinic_id = ? AND disabled_at IS NULL AND name <> ''", clinicID).
+		Pluck("name", &names).Error
+	if err != nil {
+		return nil, apierr.Errorf("groups: loading staff names: %w", err)
+	}
+	return names, nil
+}
+
 // rejoin checks a returning member's token. A banned, unknown or other-room
 // token gets the same answer, which tells an attacker nothing.
 func (s *Service) rejoin(c echo.Context, row store.GroupRoom, token string) error {
@@ -259,6 +277,15 @@ func (s *Service) memberByToken(ctx context.Context, roomID, token string) (stor
 		return m, apierr.Errorf("groups: loading member: %w", err)
 	}
 	return m, nil
+}
+
+// regionOf accepts an ISO 3166-1 alpha-2 code (the region subtag of the
+// member's browser language, e.g. "BR" of pt-BR) and nothing else.
+func regionOf(s string) string {
+	if len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' {
+		return s
+	}
+	return ""
 }
 
 func bearer(c echo.Context) string {
@@ -301,7 +328,7 @@ func (s *Service) memberPeer(c echo.Context) error {
 	if locale == "" {
 		locale = r.row.Locale
 	}
-	cn := &conn{key: m.ID, memberID: m.ID, pseudonym: m.Pseudonym, role: RoleMember, since: m.CreatedAt,
+	cn := &conn{key: m.ID, memberID: m.ID, pseudonym: m.Pseudonym, role: RoleMember, since: m.CreatedAt, region: regionOf(c.QueryParam("region")),
 		loc:      s.opts.Bundle.Localizer(r.row.ClinicID, locale, c.Request().Header.Get("Accept-Language"), r.row.Locale),
 		admitted: m.AdmittedAt != nil && m.RemovedAt == nil}
 	if m.MutedUntil != nil {
@@ -328,10 +355,7 @@ func (s *Service) moderatorPeer(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("groups: loading room: %w", err)
 	}
-	name := p.User.Name
-	if name == "" {
-		name = r.loc.T("group.role.moderator", nil)
-	}
+	name := StaffDisplayName(p.User.Name, r.loc.T("group.role.moderator", nil))
 	cn := &conn{key: "mod:" + store.RandomToken(8), userID: p.User.ID, pseudonym: name, role: RoleModerator, since: time.Time{},
 		loc: s.opts.Bundle.Localizer(row.ClinicID, p.User.Locale, c.Request().Header.Get("Accept-Language"), row.Locale), admitted: true}
 	return s.answer(c, r, cn)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -243,8 +244,7 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 			target.admitted = true
 			r.sendLocked(target, r.welcomeLocked(target))
 			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.admitted", nil))
-			r.joined = append(r.joined, presence{target.pseudonym, target.role})
-			r.schedulePresenceLocked()
+			r.joinedLocked(presenceOf(target))
 			r.lobbyChangedLocked()
 		}
 	case ActDelete:
@@ -407,10 +407,18 @@ func (s *Service) senderID(ctx context.Context, it store.GroupQueueItem) string 
 	return m.ID
 }
 
-// resourcesFor lists crisis resources for a room: the clinic's curated list
-// if it has one, else the built-in defaults; the room's (or clinic's)
-// country first, then the rest, then the international directory.
-func (s *Service) resourcesFor(ctx context.Context, row store.GroupRoom) ([]CrisisResource, error) {
+// RecheckDays is how long a helpline's last check stays current: a line
+// not re-checked for longer is sent marked stale, and the member page says
+// so beside it (numbers change; a dead line in a crisis does harm).
+const RecheckDays = 365
+
+// resourcesFor lists crisis resources for a member of a room: the clinic's
+// curated list if it has one, else the built-in defaults; the room's (or
+// clinic's) country first — the lines the clinic vetted for the people it
+// serves — then the member's own (the region of their browser's language
+// tag, never asked), then the rest, then the international directory.
+// Within each group, lines checked recently come before stale ones.
+func (s *Service) resourcesFor(ctx context.Context, row store.GroupRoom, region string) ([]CrisisResource, error) {
 	country := row.Country
 	if country == "" {
 		var cl store.Clinic
@@ -422,18 +430,34 @@ func (s *Service) resourcesFor(ctx context.Context, row store.GroupRoom) ([]Cris
 	if err != nil || len(list) == 0 {
 		list = BuiltinResources()
 	}
-	out := make([]CrisisResource, 0, len(list))
-	for _, pass := range []func(CrisisResource) bool{
-		func(r CrisisResource) bool { return r.Country != "" && r.Country == country },
-		func(r CrisisResource) bool { return r.Country != "" && r.Country != country },
-		func(r CrisisResource) bool { return r.Country == "" },
-	} {
-		for _, r := range list {
-			if pass(r) {
-				out = append(out, r)
-			}
-		}
+	staleBefore := s.now().Add(-RecheckDays * 24 * time.Hour)
+	for i := range list {
+		list[i].Stale = list[i].LastVerified.Before(staleBefore)
 	}
+	rank := func(r CrisisResource) int {
+		switch {
+		case r.Country != "" && r.Country == country:
+			return 0
+		case r.Country != "" && r.Country == region:
+			return 1
+		case r.Country != "":
+			return 2
+		}
+		return 3
+	}
+	out := slices.Clone(list)
+	slices.SortStableFunc(out, func(a, b CrisisResource) int {
+		if d := rank(a) - rank(b); d != 0 {
+			return d
+		}
+		switch {
+		case a.Stale == b.Stale:
+			return 0
+		case b.Stale:
+			return -1
+		}
+		return 1
+	})
 	return out, err
 }
 

@@ -53,6 +53,7 @@ type CrisisResource struct {
 	Hours        string    `json:"hours,omitempty"`
 	LastVerified time.Time `json:"last_verified"`
 	BuiltIn      bool      `json:"built_in,omitempty"`
+	Stale        bool      `json:"stale,omitempty"` // not re-checked within RecheckDays
 }
 
 // builtinVerified is when the built-in numbers were last checked against the

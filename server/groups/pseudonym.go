@@ -35,33 +35,22 @@ func NewPseudonym() string {
 		string(rune('1'+randInt(9))) + string(rune('0'+randInt(10)))
 }
 
-// reservedNames are words a member may not put in a chosen pseudonym, so no
-// one can pass as staff; checked after folding accents and look-alike digits.
-var reservedNames = []string{"moderator", "moderador", "moderateur", "mod", "admin", "administrator", "staff",
-	"therapist", "terapeuta", "therapeute", "therapeut", "haven", "system", "sistema", "systeme", "official",
-	"doctor", "doktor", "docteur", "mods", "helper", "مشرف", "مدير", "管理员", "版主", "治疗师", "系统"}
-
-var leet = strings.NewReplacer("0", "o", "1", "i", "3", "e", "4", "a", "5", "s", "7", "t", "@", "a", "$", "s")
-
 // ValidPseudonym reports whether a member-chosen name is acceptable: 3–32
-// letters, digits and single spaces after cleaning, and no reserved word.
-func ValidPseudonym(name string) (string, bool) {
+// letters, digits, single spaces, - and _ after cleaning, and nothing that
+// reads as a staff title or as one of staffNames (staffnames.go).
+func ValidPseudonym(name string, staffNames ...string) (string, bool) {
 	name = strings.Join(strings.Fields(Sanitize(name)), " ")
 	n := len([]rune(name))
 	if n < 3 || n > 32 {
 		return "", false
 	}
 	for _, r := range name {
-		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && r != ' ' && r != '-' && r != '_' {
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Mn, r) && r != ' ' && r != '-' && r != '_' {
 			return "", false
 		}
 	}
-	folded := foldForMatch(leet.Replace(strings.ToLower(name)))
-	compact := strings.ReplaceAll(folded, " ", "")
-	for _, w := range reservedNames {
-		if strings.Contains(folded, " "+w+" ") || ((len([]rune(w)) > 3 || hasUnspacedScript(w)) && strings.Contains(compact, w)) {
-			return "", false
-		}
+	if posesAsStaff(name, staffNames) {
+		return "", false
 	}
 	return name, true
 }

@@ -21,8 +21,8 @@ func TestMemberPageInChromium(t *testing.T) {
 	}
 	e := start(t, nil)
 	room := e.room(t, map[string]any{"lobby": false, "require_moderator": false})
-	// the clinic words the page its own way: the room's face names the
-	// clinic, and the page fetches its messages with it
+	// the clinic words the page its own way: the page fetches its messages
+	// by room code, and never learns the clinic's id
 	const ours = "The evening circle"
 	admin := e.srv.SignIn(t, e.clinic.ID, store.RoleAdmin)
 	if st := admin.Do(http.MethodPut, "/api/i18n/overrides", map[string]any{"locale": "en", "id": "group.page.title", "text": map[string]string{"other": ours}}, nil); st != http.StatusOK {
@@ -36,8 +36,11 @@ func TestMemberPageInChromium(t *testing.T) {
 	if got := e2e.MustEval[string](p, `document.querySelector('#join-view h1').textContent + ' | ' + document.title`); got != ours+" | "+ours {
 		t.Fatalf("page title = %q, want the clinic's override %q", got, ours)
 	}
-	if !e2e.MustEval[bool](p, `performance.getEntriesByType('resource').some(r => r.name.includes('/api/i18n/messages?') && r.name.includes('clinic=`+e.clinic.ID+`'))`) {
-		t.Fatalf("no message fetch with the clinic: %v", e2e.MustEval[[]string](p, `performance.getEntriesByType('resource').map(r => r.name)`))
+	if !e2e.MustEval[bool](p, `performance.getEntriesByType('resource').some(r => r.name.includes('/api/i18n/messages?') && r.name.includes('room=`+room.Code+`'))`) {
+		t.Fatalf("no message fetch with the room code: %v", e2e.MustEval[[]string](p, `performance.getEntriesByType('resource').map(r => r.name)`))
+	}
+	if e2e.MustEval[bool](p, `performance.getEntriesByType('resource').some(r => r.name.includes('`+e.clinic.ID+`'))`) {
+		t.Fatal("the page learned its clinic's id")
 	}
 	if got := e2e.MustEval[string](p, `document.getElementById('crisis-close').textContent`); got != "OK" {
 		t.Fatalf("crisis close button = %q, want the group.crisis.close text (was hard-coded English)", got)

@@ -131,9 +131,9 @@ func (s *Service) messages(c echo.Context) error {
 	if !ok {
 		return apierr.Invalid("prefix", "must start with one of "+strings.Join(publicPrefixes, ", "))
 	}
-	clinicID := c.QueryParam("clinic")
-	if p := s.auth.Identify(c); p != nil {
-		clinicID = p.User.ClinicID
+	clinicID, err := s.clinicOf(c, prefix)
+	if err != nil {
+		return err
 	}
 	explicit := c.QueryParam("locale")
 	var loc string
@@ -149,6 +149,34 @@ func (s *Service) messages(c echo.Context) error {
 	l := s.Bundle.ForLocale(clinicID, loc)
 	c.Response().Header().Set("Content-Language", l.Locale())
 	return c.JSON(http.StatusOK, map[string]any{"locale": l.Locale(), "dir": l.Dir(), "messages": l.Messages(prefix)})
+}
+
+// clinicOf is whose overrides a message request sees: a signed-in user's
+// clinic; for the support-room page (group.* texts) the clinic of the room
+// whose code it holds (?room=CODE), so an anonymous visitor sees only the
+// wording of a room they were invited to. An anonymous ?clinic=ID is
+// honoured for the headset's client.* texts only (its patient has no
+// session cookie yet); it never reveals another clinic's group.* wording.
+func (s *Service) clinicOf(c echo.Context, prefix string) (string, error) {
+	if p := s.auth.Identify(c); p != nil {
+		return p.User.ClinicID, nil
+	}
+	if !strings.HasPrefix(prefix, "group.") {
+		return c.QueryParam("clinic"), nil
+	}
+	code := strings.ToUpper(strings.TrimSpace(c.QueryParam("room")))
+	if code == "" || len(code) > 16 {
+		return "", nil
+	}
+	var ids []string
+	if err := s.store.DB.WithContext(c.Request().Context()).Model(&store.GroupRoom{}).Where("code = ?", code).Limit(1).
+		Pluck("clinic_id", &ids).Error; err != nil {
+		return "", apierr.Errorf("localize: finding the room's clinic: %w", err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
 }
 
 func (s *Service) coverage(c echo.Context) error {

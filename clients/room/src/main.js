@@ -8,7 +8,7 @@ import { formatDate } from '../../webxr/src/format.js';
 import { valueIn } from '../../webxr/src/i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { t: (id) => id, locale: 'en', clinic: '', code: '', room: null, token: '', you: null, channel: null, pc: null, members: new Map(), seq: 0, frames: [] };
+const state = { t: (id) => id, locale: 'en', wordingOf: '', code: '', room: null, token: '', you: null, channel: null, pc: null, members: new Map(), seq: 0, frames: [] };
 
 function fill(msgs) {
   return (id, data = {}) => {
@@ -18,10 +18,10 @@ function fill(msgs) {
   };
 }
 
-/** loadMessages fetches the group.* texts in the member's language, with the room's clinic's own wording once the room is known. */
-async function loadMessages(clinic = '') {
+/** loadMessages fetches the group.* texts in the member's language, with the room's clinic's own wording once a room code is known (the server finds the clinic from the code; the page never learns it). */
+async function loadMessages(code = '') {
   const lang = new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
-  const api = `/api/i18n/messages?prefix=group.&locale=${encodeURIComponent(lang)}${clinic ? `&clinic=${encodeURIComponent(clinic)}` : ''}`;
+  const api = `/api/i18n/messages?prefix=group.&locale=${encodeURIComponent(lang)}${code ? `&room=${encodeURIComponent(code)}` : ''}`;
   for (const url of [api, `messages/en.json`]) {
     try {
       const r = await fetch(url);
@@ -38,13 +38,45 @@ async function loadMessages(clinic = '') {
   return fill({});
 }
 
-/** useClinic reloads the page's texts with the clinic's overrides (the room's face names its clinic). */
-async function useClinic(clinic) {
-  if (!clinic || clinic === state.clinic) return;
-  state.clinic = clinic;
-  state.t = await loadMessages(clinic);
+/** useRoomWording reloads the page's texts with the room's clinic's overrides. */
+async function useRoomWording(code) {
+  if (!code || code === state.wordingOf) return;
+  state.wordingOf = code;
+  state.t = await loadMessages(code);
   translatePage();
 }
+
+/** fieldError shows msg under a field and ties it to the field (aria-describedby, aria-invalid); '' clears it. */
+function fieldError(field, msg) {
+  const input = $(field);
+  const out = $(`${field}-error`);
+  out.textContent = msg;
+  out.hidden = !msg;
+  if (msg) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+function clearErrors() {
+  for (const f of ['code', 'pseudonym', 'accept']) fieldError(f, '');
+  $('join-error').textContent = '';
+}
+
+/** showError puts a server error beside its field when it names one, else in the page's alert. */
+function showError(err, fallbackField) {
+  const field = { pseudonym: 'pseudonym', accept_rules: 'accept', code: 'code' }[err.field] || (err.code === 'join_code_invalid' ? 'code' : '');
+  if (field) {
+    fieldError(field, err.message);
+    $(field).focus();
+  } else if (fallbackField) {
+    fieldError(fallbackField, err.message);
+    $(fallbackField).focus();
+  } else {
+    $('join-error').textContent = err.message;
+  }
+}
+
+/** query is the member's language for server texts (errors, notices, crisis panel). */
+const query = () => `lang=${encodeURIComponent(state.locale)}`;
 
 function translatePage() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = state.t(el.dataset.i18n);
@@ -54,18 +86,25 @@ function translatePage() {
 async function api(method, path, body, headers = {}) {
   const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined });
   const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw Object.assign(new Error(data?.error?.message || r.statusText), { code: data?.error?.code, status: r.status });
+  if (!r.ok) throw Object.assign(new Error(data?.error?.message || r.statusText), { code: data?.error?.code, field: data?.error?.field, status: r.status });
   return data;
 }
 
 async function showRoom(code) {
-  $('join-error').textContent = '';
-  const face = await api('GET', `/api/groups/join/${encodeURIComponent(code)}?lang=${encodeURIComponent(state.locale)}`);
-  await useClinic(face.clinic_id);
+  clearErrors();
+  if (!/^[A-Za-z0-9-]{4,16}$/.test(code)) {
+    fieldError('code', state.t('group.error.code_format'));
+    $('code').focus();
+    return;
+  }
+  const face = await api('GET', `/api/groups/join/${encodeURIComponent(code)}?${query()}`);
+  await useRoomWording(code);
   state.code = code;
   $('topic').textContent = face.topic;
   $('rules').textContent = face.rules;
-  $('rules').dir = face.dir;
+  // the rules are in the room's language, or the clinic's own words: their own direction
+  $('rules').dir = face.rules ? 'auto' : face.dir;
+  $('rules').lang = face.locale || '';
   $('state').textContent = { closed: state.t('group.page.state_closed'), locked: state.t('group.page.state_locked'), ended: state.t('group.page.state_ended') }[face.state] || '';
   $('pseudonym').value = face.suggested_pseudonym;
   $('join-btn').disabled = ['closed', 'locked', 'ended'].includes(face.state);
@@ -74,13 +113,19 @@ async function showRoom(code) {
 }
 
 async function join() {
+  clearErrors();
   const saved = localStorage.getItem(`haven.room.${state.code}`);
   let res;
   if (saved) {
-    try { res = await api('POST', '/api/groups/join', { code: state.code, token: saved }); res.token = saved; } catch { localStorage.removeItem(`haven.room.${state.code}`); }
+    try { res = await api('POST', `/api/groups/join?${query()}`, { code: state.code, token: saved }); res.token = saved; } catch { localStorage.removeItem(`haven.room.${state.code}`); }
   }
   if (!res) {
-    res = await api('POST', '/api/groups/join', { code: state.code, accept_rules: $('accept').checked, pseudonym: $('pseudonym').value.trim() });
+    if (!$('accept').checked) {
+      fieldError('accept', state.t('group.error.accept_rules'));
+      $('accept').focus();
+      return;
+    }
+    res = await api('POST', `/api/groups/join?${query()}`, { code: state.code, accept_rules: true, pseudonym: $('pseudonym').value.trim() });
     localStorage.setItem(`haven.room.${state.code}`, res.token);
   }
   state.token = res.token;
@@ -88,9 +133,13 @@ async function join() {
   $('chat-topic').textContent = res.topic;
   $('join-view').hidden = true;
   $('chat-view').hidden = false;
-  line('notice', state.t('group.page.connecting'));
-  // the server's words (notices, crisis panel) in the page's language
-  const { pc, channel } = await connect(`/api/groups/rooms/${res.room_id}/peer?lang=${encodeURIComponent(state.locale)}`, { Authorization: `Bearer ${res.token}` }, onFrame);
+  // a status line, replaced when the chat opens — never a stale "Connecting…" in the log
+  $('conn-status').textContent = state.t('group.page.connecting');
+  // the server's words (notices, crisis panel) in the page's language; the
+  // region of the browser's language orders the helplines after the clinic's own
+  const region = (navigator.language.match(/-([A-Z]{2})\b/) || [])[1] || '';
+  const { pc, channel } = await connect(`/api/groups/rooms/${res.room_id}/peer?${query()}${region ? `&region=${region}` : ''}`, { Authorization: `Bearer ${res.token}` }, onFrame,
+    { onClose: () => { $('conn-status').textContent = ''; } });
   state.pc = pc;
   state.channel = channel;
   $('message').focus();
@@ -101,44 +150,77 @@ function send(type, body) {
   state.channel.send(JSON.stringify({ v: 1, type, seq: ++state.seq, t: Date.now(), body }));
 }
 
-function line(kind, text, extra) {
+/** announce speaks one line through the page's own live region: the log itself is not live, so a screen reader hears "name: text", never the buttons beside it. */
+function announce(text) {
+  $('announce').textContent = '';
+  requestAnimationFrame(() => { $('announce').textContent = text; });
+}
+
+function line(kind, text, extra, spoken = text) {
   const li = document.createElement('li');
   li.className = kind;
   if (extra) li.append(...extra);
   const span = document.createElement('span');
   span.className = 'text';
+  span.dir = 'auto';
   span.textContent = text;
   li.append(span);
   $('log').append(li);
   li.scrollIntoView({ block: 'end' });
+  announce(spoken);
   return li;
 }
 
+/** renderMembers lists everyone present, keyed by id: two people showing one name stay two entries. */
 function renderMembers() {
   const ul = $('members');
   ul.replaceChildren();
-  for (const [name, role] of [...state.members].sort()) {
+  const list = [...state.members.values()].sort((a, b) => (a.role === b.role ? a.pseudonym.localeCompare(b.pseudonym) : a.role === 'moderator' ? -1 : 1));
+  for (const m of list) {
     const li = document.createElement('li');
-    li.textContent = name + (role === 'moderator' ? ` · ${state.t('group.role.moderator')}` : '');
+    li.dataset.id = m.id;
+    const name = Object.assign(document.createElement('bdi'), { textContent: m.pseudonym });
+    li.append(name);
+    if (m.role === 'moderator') {
+      li.className = 'staff';
+      li.append(' ', Object.assign(document.createElement('span'), { className: 'badge', textContent: state.t('group.role.moderator') }));
+    }
     ul.append(li);
   }
 }
 
 function messageLine(b) {
-  const from = document.createElement('span');
+  const from = document.createElement('bdi');
   from.className = 'from';
   from.textContent = b.from;
   const parts = [from];
-  if (b.role === 'moderator') {
+  // staff are marked from the server's role field, which no member can set,
+  // with a badge and a border no text can draw
+  const staff = b.role === 'moderator';
+  if (staff) {
     const badge = document.createElement('span');
     badge.className = 'badge';
     badge.textContent = state.t('group.role.moderator');
     parts.push(badge);
   }
-  const li = line('msg', b.text, parts);
+  const who = staff ? `${b.from} (${state.t('group.role.moderator')})` : b.from;
+  const li = line(staff ? 'msg staff' : 'msg', b.text, parts, `${who}: ${b.text}`);
   li.id = `m-${b.id}`;
-  li.dataset.from = b.from;
+  li.dataset.from = b.from_id || '';
+  if (b.from_id && b.from_id === state.you?.id) return;
+  // one button per message; the reactions and reports open from it
+  const more = Object.assign(document.createElement('button'), { type: 'button', className: 'small more', textContent: '⋯' });
+  more.setAttribute('aria-label', state.t('group.page.message_tools', { Name: b.from }));
+  more.setAttribute('aria-expanded', 'false');
   const tools = document.createElement('span');
+  tools.className = 'tools';
+  tools.hidden = true;
+  more.onclick = () => {
+    tools.hidden = !tools.hidden;
+    more.setAttribute('aria-expanded', String(!tools.hidden));
+    if (!tools.hidden) tools.querySelector('button')?.focus();
+  };
+  li.append(more, tools);
   for (const e of state.reactions || []) {
     const btn = Object.assign(document.createElement('button'), { type: 'button', className: 'small', textContent: e });
     btn.setAttribute('aria-label', `${state.t('group.page.react')} ${e}`);
@@ -150,7 +232,44 @@ function messageLine(b) {
     btn.onclick = () => send('chat.report', { msg: b.id, reason });
     tools.append(btn);
   }
-  if (b.from !== state.you?.pseudonym) li.append(tools);
+}
+
+let crisisReturn = null;
+
+/** trapFocus keeps Tab and Shift+Tab inside the open crisis panel (it is aria-modal) and lets Escape close it. */
+function crisisKeys(e) {
+  if ($('crisis').hidden) return;
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    closeCrisis();
+    return;
+  }
+  if (e.key !== 'Tab') return;
+  const items = [...$('crisis').querySelectorAll('a[href], button, [tabindex="-1"].crisis-scroll')].filter((el) => el.offsetParent !== null || el === $('crisis-close'));
+  const focusable = items.filter((el) => el.tabIndex >= 0);
+  if (!focusable.length) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (!$('crisis').contains(document.activeElement)) {
+    e.preventDefault();
+    first.focus();
+  } else if (e.shiftKey && (document.activeElement === first || document.activeElement === items[0])) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+function closeCrisis() {
+  $('crisis').hidden = true;
+  document.body.classList.remove('modal-open');
+  for (const id of ['join-view', 'chat-view']) $(id).inert = false;
+  // back to writing: the panel opened because of what was just sent
+  const back = !$('chat-view').hidden && !$('message').disabled ? $('message') : crisisReturn;
+  crisisReturn = null;
+  back?.focus();
 }
 
 function showCrisis(b) {
@@ -163,23 +282,33 @@ function showCrisis(b) {
   const dir = document.documentElement.dir; // numbers stay whole and in order in a right-to-left page
   for (const r of b.resources || []) {
     const li = document.createElement('li');
-    const name = document.createElement('strong');
-    name.textContent = `${r.name} `;
-    li.append(name);
+    // each name and address keeps its own direction inside an Arabic panel
+    const name = Object.assign(document.createElement('strong'), { dir: 'auto', textContent: r.name });
+    li.append(name, ' ');
     if (r.phone) li.append(Object.assign(document.createElement('a'), { href: `tel:${r.phone.replace(/\s/g, '')}`, textContent: r.phone, dir: 'ltr' }), ' ');
     if (r.text) {
       // a number becomes an sms: link; a keyword line ("HOME to 741741") is shown as written
       const label = state.t('group.crisis.text_line', { Text: valueIn(r.text, dir, { whole: true }) });
       li.append(/^\+?[\d\s-]+$/.test(r.text) ? Object.assign(document.createElement('a'), { href: `sms:${r.text.replace(/[\s-]/g, '')}`, textContent: label }) : label, ' ');
     }
-    if (r.url) li.append(Object.assign(document.createElement('a'), { href: r.url, textContent: r.url, rel: 'noopener noreferrer', target: '_blank' }), ' ');
+    if (r.url) li.append(Object.assign(document.createElement('a'), { href: r.url, textContent: r.url, rel: 'noopener noreferrer', target: '_blank', dir: 'ltr' }), ' ');
     const checked = formatDate(r.last_verified, state.locale);
     const small = document.createElement('small');
     small.textContent = [valueIn(r.hours, dir), checked && `${b.verified_label} ${checked}`].filter(Boolean).join(' · ');
     li.append(small);
+    if (r.stale) {
+      li.classList.add('stale');
+      li.append(Object.assign(document.createElement('small'), { className: 'stale-note', textContent: state.t('group.crisis.stale') }));
+    }
     ul.append(li);
   }
+  if (!$('crisis').hidden) return;
+  crisisReturn = document.activeElement;
   $('crisis').hidden = false;
+  document.body.classList.add('modal-open');
+  // the page behind is inert while the panel is open: no Tab, no reading it
+  for (const id of ['join-view', 'chat-view']) $(id).inert = true;
+  $('crisis').querySelector('.crisis-scroll').scrollTop = 0;
   $('crisis-close').focus();
 }
 
@@ -192,12 +321,13 @@ function onFrame(f) {
       state.you = b.you;
       state.reactions = b.reactions;
       $('you').textContent = state.t('group.page.you_are', { Name: b.you.pseudonym });
-      state.members = new Map((b.members || []).map((m) => [m.pseudonym, m.role]));
+      $('conn-status').textContent = state.t('group.page.connected');
+      state.members = new Map((b.members || []).map((m) => [m.id, m]));
       renderMembers();
       break;
     case 'members.delta':
-      for (const m of b.joined || []) state.members.set(m.pseudonym, m.role);
-      for (const m of b.left || []) state.members.delete(m.pseudonym);
+      for (const m of b.left || []) state.members.delete(m.id);
+      for (const m of b.joined || []) state.members.set(m.id, m);
       renderMembers();
       break;
     case 'chat.msg': messageLine(b); break;
@@ -226,9 +356,10 @@ function onFrame(f) {
 async function main() {
   state.t = await loadMessages();
   translatePage();
-  $('crisis-close').onclick = () => { $('crisis').hidden = true; $('message').focus(); };
-  $('code-form').onsubmit = (e) => { e.preventDefault(); showRoom($('code').value.trim().toUpperCase()).catch((err) => { $('join-error').textContent = err.message; }); };
-  $('join-form').onsubmit = (e) => { e.preventDefault(); join().catch((err) => { $('join-error').textContent = err.message; }); };
+  $('crisis-close').onclick = closeCrisis;
+  document.addEventListener('keydown', crisisKeys);
+  $('code-form').onsubmit = (e) => { e.preventDefault(); showRoom($('code').value.trim().toUpperCase()).catch((err) => showError(err, 'code')); };
+  $('join-form').onsubmit = (e) => { e.preventDefault(); join().catch((err) => showError(err)); };
   $('send-form').onsubmit = (e) => {
     e.preventDefault();
     const text = $('message').value.trim();
@@ -238,7 +369,7 @@ async function main() {
   $('message').oninput = () => send('chat.typing', {});
   $('leave').onclick = () => { state.pc?.close(); location.hash = ''; location.reload(); };
   const code = new URLSearchParams(location.hash.slice(1)).get('code');
-  if (code) { $('code').value = code; showRoom(code).catch((err) => { $('join-error').textContent = err.message; }); }
+  if (code) { $('code').value = code; showRoom(code).catch((err) => showError(err, 'code')); }
   window.havenRoom = state; // for the browser tests
 }
 
