@@ -101,7 +101,7 @@ func TestJoinLinkUsesPublicURLNotHost(t *testing.T) {
 			if err := json.Unmarshal(raw, &jc); err != nil || st != http.StatusOK {
 				t.Fatalf("join-code: %d %s", st, raw)
 			}
-			if jc.URL != want+jc.Link || !strings.HasPrefix(jc.Link, "/j/") {
+			if jc.URL != want+jc.Link || !strings.HasPrefix(jc.Link, "/xr/#code=") {
 				t.Fatalf("url %q link %q, want %q + link", jc.URL, jc.Link, want)
 			}
 			png, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(jc.QRPNG, "data:image/png;base64,"))

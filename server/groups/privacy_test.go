@@ -119,3 +119,32 @@ func TestPrivacyScanAfterRoomLife(t *testing.T) {
 		}
 	}
 }
+
+// TestOldJoinLinkRedirectsWithoutLoggingTheCode: a join link of the old
+// form (/j/CODE, printed on earlier QR codes) still opens the headset with
+// the code in the fragment, and the code appears in no log line (the access
+// log names the route, /j/:code, not the path).
+func TestOldJoinLinkRedirectsWithoutLoggingTheCode(t *testing.T) {
+	e := start(t, nil)
+	const code = "ZQXWVUTS"
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(e.srv.URL + "/j/" + code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/xr/#code="+code {
+		t.Fatalf("GET /j/CODE: %d → %q, want 302 → /xr/#code=%s", resp.StatusCode, resp.Header.Get("Location"), code)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(e.logs.String(), "/j/:code") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "/j/:code") {
+		t.Fatalf("the request was not logged at all: %.300s", logs)
+	}
+	if strings.Contains(logs, code) {
+		t.Fatalf("the join code is in the log: %s", logs)
+	}
+}

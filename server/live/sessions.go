@@ -283,9 +283,10 @@ func (s *Service) joinCode(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("live: saving join code: %w", err)
 	}
-	// The code travels to the patient client in the URL fragment (/j/CODE redirects
-	// to /xr/#code=CODE), so it never reaches a server or proxy log.
-	link := "/j/" + code
+	// The code travels to the patient client in the URL fragment, which
+	// browsers never send: no server or proxy log sees it. (Old /j/CODE
+	// links still redirect to this form.)
+	link := "/xr/#code=" + code
 	png, err := qrcode.Encode(s.publicURL()+link, qrcode.Medium, 256)
 	if err != nil {
 		return apierr.Errorf("live: QR code: %w", err)
