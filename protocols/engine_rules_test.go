@@ -2,6 +2,7 @@ package protocols
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -342,5 +343,144 @@ func TestUnansweredTextFollowsLimit(t *testing.T) {
 		if got, _ := en.LookupPlural("proto.reason.suds_unanswered", n, nil); got != want {
 			t.Errorf("en %d: %q, want %q", n, got, want)
 		}
+	}
+}
+
+// Each alert carries its own inputs: the HR ceiling its ceiling (and where
+// it comes from), an EDA or z-score alert its value and threshold — never a
+// heart-rate ceiling.
+func TestAlertCarriesItsOwnInputs(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, proto(t, "heights_ladder", "", Settings{}), Patient{Age: 40})
+	s.toStep1()
+	out := s.in(Event{Type: EvAlert, Alert: "eda_high", SustainedMs: 30_000, Value: fp(3.4), Threshold: fp(3)})
+	a := find(out, "timeline.alert")
+	if len(a) != 1 || a[0].Body["value"] != 3.4 || a[0].Body["threshold"] != 3.0 {
+		t.Fatalf("eda alert %v", a)
+	}
+	for _, k := range []string{"ceiling_bpm", "ceiling", "ceiling_share"} {
+		if _, ok := a[0].Body[k]; ok {
+			t.Errorf("eda_high carries %s: %v", k, a[0].Body)
+		}
+	}
+	if has(out, "calm.now") {
+		t.Error("an EDA alert paused the session")
+	}
+}
+
+// Per-patient heart-rate ceiling (CLINICAL.md §5: "switched off or set in
+// bpm by the therapist, with a reason (beta-blockers, pacemakers)"). The
+// expected bpm are 220 − age arithmetic (Fox et al. 1971's age-predicted
+// maximum, as CLINICAL.md §5 states it).
+func TestPatientHRCeiling(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		protocol Settings
+		patient  Settings
+		age      int
+		bpm      float64 // 0: off
+		kind     string
+	}{
+		{"default 85 % of 220 − 40", Settings{}, Settings{}, 40, 153, "hr_max_share"},
+		{"patient 80 % of 220 − 60", Settings{}, Settings{HRCeilingShare: 0.8}, 60, 128, "hr_max_share"},
+		{"patient bpm over the protocol's share", Settings{HRCeilingShare: 0.9}, Settings{HRCeilingBPM: 110, HRCeilingReason: "beta-blockers"}, 40, 110, "hr_above"},
+		{"patient off", Settings{}, Settings{HRCeilingOff: true, HRCeilingReason: "pacemaker"}, 40, 0, ""},
+		{"protocol off stays off", Settings{HRCeilingOff: true}, Settings{HRCeilingShare: 0.8}, 40, 0, ""},
+		{"patient share over the protocol's bpm", Settings{HRCeilingBPM: 150}, Settings{HRCeilingShare: 0.5}, 40, 90, "hr_max_share"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			set := c.protocol.Merge(c.patient).Defaults()
+			bpm, on := set.Ceiling(c.age)
+			if on != (c.bpm > 0) || math.Abs(bpm-c.bpm) > 1e-9 {
+				t.Fatalf("ceiling %v %v, want %v", bpm, on, c.bpm)
+			}
+			for _, r := range set.AlertRules() {
+				if r.Code != AlertHRCeiling {
+					continue
+				}
+				if r.Off != (c.bpm == 0) || c.bpm > 0 && string(r.Kind) != c.kind {
+					t.Fatalf("rule %+v", r)
+				}
+			}
+		})
+	}
+	for _, c := range []struct {
+		name  string
+		s     Settings
+		field string
+	}{
+		{"off without a reason", Settings{HRCeilingOff: true}, "settings.hr_ceiling_reason"},
+		{"bpm without a reason", Settings{HRCeilingBPM: 120}, "settings.hr_ceiling_reason"},
+		{"bpm and share", Settings{HRCeilingBPM: 120, HRCeilingShare: 0.8, HRCeilingReason: "x"}, "settings.hr_ceiling_bpm"},
+		{"bpm out of range", Settings{HRCeilingBPM: 40, HRCeilingReason: "x"}, "settings.hr_ceiling_bpm"},
+		{"reason too long", Settings{HRCeilingOff: true, HRCeilingReason: strings.Repeat("x", MaxReasonLen+1)}, "settings.hr_ceiling_reason"},
+	} {
+		err := c.s.CheckPatient()
+		if err == nil || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("%s: %v, want an error on %s", c.name, err, c.field)
+		}
+	}
+	if err := (Settings{HRCeilingBPM: 120, HRCeilingReason: "beta-blockers"}).CheckPatient(); err != nil {
+		t.Errorf("valid bpm ceiling: %v", err)
+	}
+}
+
+// Replaying raw HR: a log that carries the alert rules' inputs gives the
+// same HR-ceiling decision as the live rule — 85 % × (220 − 40) = 153 bpm
+// held 20 s (CLINICAL.md §5) — and follows the patient's own ceiling. As
+// live, the rules are evaluated once a second, so an input counts from the
+// next whole second after it arrives.
+func TestSimulateReplaysHRCeiling(t *testing.T) {
+	t.Parallel()
+	hr := func(v float64) Event { return Event{Type: EvMetrics, Metrics: &Metrics{HR: fp(v)}} }
+	log := []Event{start(), tick(3 * minute), cmd(TAdvance), suds(40), hr(150), tick(10_000), hr(160), tick(19_000)}
+	cases := []struct {
+		name    string
+		patient Settings
+		pauseAt int64 // 0: no pause
+	}{
+		{"default ceiling 153: 160 bpm held 19 s, no pause yet", Settings{}, 0},
+		{"patient bpm 140 (beta-blockers): 150 bpm from the start, 20 s", Settings{HRCeilingBPM: 140, HRCeilingReason: "beta-blockers"}, 3*minute + 1000 + 20_000},
+		{"patient off (pacemaker)", Settings{HRCeilingOff: true, HRCeilingReason: "pacemaker"}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := Config{Protocol: proto(t, "heights_ladder", "", Settings{}), Catalog: catalog(t), Patient: Patient{Age: 40, Settings: c.patient}}
+			out, err := Simulate(cfg, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := find(out, "session.paused")
+			if c.pauseAt == 0 {
+				if len(p) != 0 {
+					t.Fatalf("paused: %v", p)
+				}
+				return
+			}
+			if len(p) != 1 || p[0].Body["reason"] != "hr_ceiling" || p[0].AtMs != c.pauseAt {
+				t.Fatalf("pause %v, want hr_ceiling at %d", p, c.pauseAt)
+			}
+			a := find(out, "timeline.alert")
+			if len(a) != 1 || a[0].Body["ceiling_bpm"] != 140.0 || a[0].Body["ceiling"] != "bpm" || a[0].Body["value"] != 160.0 || a[0].Body["threshold"] != 140.0 ||
+				a[0].Body["ceiling_reason"] != "beta-blockers" {
+				t.Fatalf("alert %v", a)
+			}
+		})
+	}
+	// Two more seconds at 160 bpm cross the default ceiling's 20 s.
+	cfg := Config{Protocol: proto(t, "heights_ladder", "", Settings{}), Catalog: catalog(t), Patient: Patient{Age: 40}}
+	out, _ := Simulate(cfg, append(slices.Clone(log), tick(2000)))
+	if p := find(out, "session.paused"); len(p) != 1 || p[0].AtMs != 3*minute+10_000+1000+20_000 {
+		t.Fatalf("default ceiling: %v", p)
+	}
+	// A log without alert inputs replays as Replay does.
+	plain := []Event{start(), tick(3 * minute), cmd(TAdvance), suds(40), tick(7 * minute), suds(20)}
+	a, _ := Simulate(cfg, plain)
+	b, _ := Replay(cfg, plain)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("Simulate differs from Replay on a log without alert inputs")
 	}
 }

@@ -8,10 +8,32 @@ const AlertHRCeiling = "hr_ceiling"
 
 // onAlert reacts to a biosignal alert. HR above the ceiling for at least the
 // sustain time → soft pause (CLINICAL.md §5 default: 85 % × (220 − age), 20 s).
+// The timeline entry carries the alert's own inputs: the value and limit it
+// was raised on, and for the HR ceiling the ceiling in force and where it
+// comes from — nothing of one rule on another's alert.
 func (e *Engine) onAlert(ev Event) {
 	body := map[string]any{"alert": ev.Alert, "sustained_ms": ev.SustainedMs}
-	if e.pat.Age > 0 {
-		body["ceiling_bpm"] = math.Round(HRCeilingBPM(e.pat.Age, e.s.HRCeilingShare))
+	if ev.Value != nil {
+		body["value"] = *ev.Value
+	}
+	if ev.Threshold != nil {
+		body["threshold"] = *ev.Threshold
+	}
+	if ev.Alert == AlertHRCeiling {
+		if bpm, ok := e.s.Ceiling(e.pat.Age); ok {
+			body["ceiling_bpm"] = math.Round(bpm)
+		}
+		switch {
+		case e.s.HRCeilingOff:
+			body["ceiling"] = "off"
+		case e.s.HRCeilingBPM > 0:
+			body["ceiling"] = "bpm"
+		default:
+			body["ceiling"], body["ceiling_share"] = "share", e.s.HRCeilingShare
+		}
+		if e.s.HRCeilingReason != "" {
+			body["ceiling_reason"] = e.s.HRCeilingReason
+		}
 	}
 	e.emit("timeline.alert", body)
 	if ev.Alert != AlertHRCeiling || e.s.HRCeilingOff {
@@ -92,7 +114,11 @@ func (e *Engine) onMetrics(ev Event) {
 		e.emit("event.rejected", map[string]any{"type": EvMetrics, "reason": "metrics_missing"})
 		return
 	}
-	e.ad.metrics = *ev.Metrics
+	m := *ev.Metrics
+	if m.HRZ == nil && m.EDASlopeZ == nil && m.SCRRateZ == nil && m.RMSSDZ == nil {
+		return // alert inputs only (Simulate runs the rules on them)
+	}
+	e.ad.metrics = m
 	e.updateFearLevel()
 	if e.isExposureBlock() && !e.paused && e.adaptivePending() && e.now-e.ad.since >= int64(e.s.AdaptiveHoldS)*1000 {
 		e.adaptiveTick()

@@ -282,7 +282,11 @@ func TestHRCeiling(t *testing.T) {
 			if got := has(out, "calm.now", "reason", "hr_ceiling"); got != c.pause {
 				t.Fatalf("pause %v, want %v: %v", got, c.pause, out)
 			}
-			if !has(out, "timeline.alert", "ceiling_bpm", 153.0) {
+			want := []any{"ceiling_bpm", 153.0, "ceiling", "share"}
+			if c.s.HRCeilingOff {
+				want = []any{"ceiling", "off"} // no ceiling in force, none reported
+			}
+			if !has(out, "timeline.alert", want...) {
 				t.Fatalf("alert not on the timeline with the ceiling: %v", out)
 			}
 		})

@@ -49,13 +49,17 @@ const (
 
 // Event is one input to the engine; one JSON object per line in an event log.
 type Event struct {
-	Type          string              `json:"type"`
-	ElapsedMs     int64               `json:"elapsed_ms,omitempty"`
-	SUDS          *int                `json:"suds,omitempty"`
-	Phase         string              `json:"phase,omitempty"`
-	Likelihood    *int                `json:"likelihood,omitempty"`
-	Alert         string              `json:"alert,omitempty"`
-	SustainedMs   int64               `json:"sustained_ms,omitempty"`
+	Type        string `json:"type"`
+	ElapsedMs   int64  `json:"elapsed_ms,omitempty"`
+	SUDS        *int   `json:"suds,omitempty"`
+	Phase       string `json:"phase,omitempty"`
+	Likelihood  *int   `json:"likelihood,omitempty"`
+	Alert       string `json:"alert,omitempty"`
+	SustainedMs int64  `json:"sustained_ms,omitempty"`
+	// Value and Threshold of a biosignal.alert: the rule's input (HR in bpm,
+	// a z-score) and the limit it crossed, recorded with the alert.
+	Value         *float64            `json:"value,omitempty"`
+	Threshold     *float64            `json:"threshold,omitempty"`
 	Command       string              `json:"command,omitempty"`
 	StepID        string              `json:"step_id,omitempty"`
 	Params        environments.Params `json:"params,omitempty"`
@@ -71,13 +75,17 @@ type Event struct {
 	PriorExposureMs int64 `json:"prior_exposure_ms,omitempty"`
 }
 
-// Metrics are baseline-normalised physiology for the adaptive fear level
-// (CLINICAL.md §6): z-scores against the session's baseline.
+// Metrics are physiology handed to the engine: baseline z-scores for the
+// adaptive fear level (CLINICAL.md §6), and, in a log written for replay,
+// the inputs of the alert rules (HR in bpm, the HR and EDA-level z-scores),
+// which Simulate runs through the session's alert rules.
 type Metrics struct {
 	HRZ       *float64 `json:"hr_z,omitempty"`
 	EDASlopeZ *float64 `json:"eda_slope_z,omitempty"`
 	SCRRateZ  *float64 `json:"scr_rate_z,omitempty"`
 	RMSSDZ    *float64 `json:"rmssd_z,omitempty"`
+	HR        *float64 `json:"hr_bpm,omitempty"`
+	EDAZ      *float64 `json:"eda_z,omitempty"`
 }
 
 // Command is one output of the engine, stamped with the engine clock.

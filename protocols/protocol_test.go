@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/havenvr/haven/environments"
+	"github.com/havenvr/haven/server/biosignal"
 )
 
 func fieldErrs(t *testing.T, err error) environments.ValidationErrors {
@@ -261,3 +262,20 @@ func FuzzDecodeProtocol(f *testing.F) {
 }
 
 const time20m = 20 * minute
+
+func FuzzDecodePatient(f *testing.F) {
+	f.Add([]byte(`{"age":40,"flags":["epilepsy"],"settings":{"hr_ceiling_bpm":110,"hr_ceiling_reason":"beta-blockers"}}`))
+	f.Add([]byte(`{"age":-1,"settings":{"hr_ceiling_off":true}}`))
+	f.Add([]byte(`{"settings":{"hr_ceiling_share":0.8,"hr_ceiling_bpm":100}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := DecodePatient(data)
+		if err != nil {
+			return
+		}
+		// An accepted patient always yields a valid set of alert rules.
+		set := Settings{}.Merge(p.Settings).Defaults()
+		if _, err := biosignal.NewEvaluator(set.AlertRules(), p.Age); err != nil {
+			t.Fatalf("accepted patient %s gives invalid rules: %v", data, err)
+		}
+	})
+}

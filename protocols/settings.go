@@ -1,6 +1,15 @@
 package protocols
 
-import "fmt"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/havenvr/haven/environments"
+	"github.com/havenvr/haven/server/biosignal"
+)
 
 // Settings are the configurable clinical defaults. Zero means "use the
 // default" (CLINICAL.md marks each as a default a clinic may change); a
@@ -24,8 +33,16 @@ type Settings struct {
 	HRCeilingShare float64 `json:"hr_ceiling_share,omitempty"`
 	// HRCeilingSustainS: the ceiling must hold this long (default 20).
 	HRCeilingSustainS int `json:"hr_ceiling_sustain_s,omitempty"`
-	// HRCeilingOff switches the ceiling off (interoceptive exposure).
+	// HRCeilingOff switches the ceiling off (interoceptive exposure; or one
+	// patient, e.g. on beta-blockers or with a pacemaker — with a reason).
 	HRCeilingOff bool `json:"hr_ceiling_off,omitempty"`
+	// HRCeilingBPM is an absolute ceiling in bpm, replacing the share of the
+	// age-predicted maximum (CLINICAL.md §5: "set in bpm by the therapist,
+	// with a reason"). 0: the share applies.
+	HRCeilingBPM float64 `json:"hr_ceiling_bpm,omitempty"`
+	// HRCeilingReason is why the ceiling differs from the default for this
+	// patient; required on a patient's off switch or bpm ceiling.
+	HRCeilingReason string `json:"hr_ceiling_reason,omitempty"`
 	// Adaptive enables Bălan-style fear-level suggestions (§6, suggest-only).
 	Adaptive bool `json:"adaptive,omitempty"`
 	// AdaptiveHoldS: a fear level must hold this long before a suggestion (default 30).
@@ -80,12 +97,21 @@ func (s Settings) Merge(over Settings) Settings {
 		}
 		return a
 	}
+	// The ceiling is one choice — off, a share or a bpm value — taken whole
+	// from the layer that makes it; a protocol's off switch (interoceptive
+	// exposure) stays off.
+	ceil := s
+	if over.HRCeilingOff || over.HRCeilingBPM != 0 || over.HRCeilingShare != 0 {
+		ceil = over
+		ceil.HRCeilingOff = s.HRCeilingOff || over.HRCeilingOff
+	}
 	return Settings{
+		HRCeilingBPM: ceil.HRCeilingBPM, HRCeilingReason: ceil.HRCeilingReason,
 		SUDSIntervalMin: picki(s.SUDSIntervalMin, over.SUDSIntervalMin), MinDwellMin: pick(s.MinDwellMin, over.MinDwellMin),
 		MaxDwellMin: pick(s.MaxDwellMin, over.MaxDwellMin), AdvanceRatio: pick(s.AdvanceRatio, over.AdvanceRatio),
 		StepBackSUDS: picki(s.StepBackSUDS, over.StepBackSUDS), UnansweredLimit: picki(s.UnansweredLimit, over.UnansweredLimit),
-		SUDSAnswerS: picki(s.SUDSAnswerS, over.SUDSAnswerS), HRCeilingShare: pick(s.HRCeilingShare, over.HRCeilingShare),
-		HRCeilingSustainS: picki(s.HRCeilingSustainS, over.HRCeilingSustainS), HRCeilingOff: s.HRCeilingOff || over.HRCeilingOff,
+		SUDSAnswerS: picki(s.SUDSAnswerS, over.SUDSAnswerS), HRCeilingShare: ceil.HRCeilingShare,
+		HRCeilingSustainS: picki(s.HRCeilingSustainS, over.HRCeilingSustainS), HRCeilingOff: ceil.HRCeilingOff,
 		Adaptive: s.Adaptive || over.Adaptive, AdaptiveHoldS: picki(s.AdaptiveHoldS, over.AdaptiveHoldS),
 		FirstExposureMin: pick(s.FirstExposureMin, over.FirstExposureMin), ExposureStepMin: pick(s.ExposureStepMin, over.ExposureStepMin),
 	}
@@ -94,6 +120,63 @@ func (s Settings) Merge(over Settings) Settings {
 // HRCeilingBPM is the soft-pause heart-rate ceiling: share × (220 − age)
 // (CLINICAL.md §5 default 85 % of age-predicted maximum).
 func HRCeilingBPM(age int, share float64) float64 { return share * float64(220-age) }
+
+// Ceiling is the effective heart-rate ceiling in bpm for a patient of age
+// (after Defaults): the absolute value when set, else the share of 220 − age
+// (the age clamped as biosignal.NewEvaluator clamps it). ok is false when
+// the ceiling is off, or when it is a share and the age is unknown (0).
+func (s Settings) Ceiling(age int) (bpm float64, ok bool) {
+	switch {
+	case s.HRCeilingOff:
+		return 0, false
+	case s.HRCeilingBPM > 0:
+		return s.HRCeilingBPM, true
+	case age <= 0:
+		return 0, false
+	}
+	return HRCeilingBPM(min(max(age, biosignal.MinHRMaxAge), biosignal.MaxHRMaxAge), s.HRCeilingShare), true
+}
+
+// AlertRules are the biosignal alert rules of a session with these
+// (effective) settings: the defaults, with the heart-rate ceiling taken from
+// the settings, so that the evaluator fires exactly when the engine's
+// soft-pause rule holds. The live server and `haven protocols simulate`
+// both use them.
+func (s Settings) AlertRules() []biosignal.AlertRule {
+	rules := biosignal.DefaultAlertRules()
+	for i := range rules {
+		if rules[i].Code != AlertHRCeiling {
+			continue
+		}
+		rules[i].Share, rules[i].ForS, rules[i].Off = s.HRCeilingShare, float64(s.HRCeilingSustainS), s.HRCeilingOff
+		if s.HRCeilingBPM > 0 {
+			rules[i].Kind, rules[i].Share, rules[i].BPM = biosignal.AlertHRAbove, 0, s.HRCeilingBPM
+		}
+	}
+	return rules
+}
+
+// MaxReasonLen bounds a settings reason (a sentence or two).
+const MaxReasonLen = 500
+
+// CheckPatient validates a patient's own settings: the ranges of a
+// protocol's, an absolute ceiling of 60–220 bpm, not together with a share
+// or the off switch, and a reason whenever the patient's ceiling is off or
+// in bpm. The error lists every field at fault.
+func (s Settings) CheckPatient() error {
+	var errs errList
+	s.check(&errs)
+	if s.HRCeilingBPM != 0 && s.HRCeilingShare != 0 {
+		errs.add("settings.hr_ceiling_bpm", "conflict", "a ceiling in bpm and a share of the maximum exclude each other", nil)
+	}
+	if s.HRCeilingBPM != 0 && s.HRCeilingOff {
+		errs.add("settings.hr_ceiling_bpm", "conflict", "a ceiling in bpm and the off switch exclude each other", nil)
+	}
+	if (s.HRCeilingOff || s.HRCeilingBPM != 0) && strings.TrimSpace(s.HRCeilingReason) == "" {
+		errs.add("settings.hr_ceiling_reason", "required", "a patient's ceiling off or in bpm needs a reason", nil)
+	}
+	return errs.OrNil()
+}
 
 func (s Settings) check(errs *errList) {
 	rng := func(field string, v, lo, hi float64) {
@@ -110,6 +193,10 @@ func (s Settings) check(errs *errList) {
 	rng("unanswered_limit", float64(s.UnansweredLimit), 1, 10)
 	rng("suds_answer_s", float64(s.SUDSAnswerS), 10, 600)
 	rng("hr_ceiling_share", s.HRCeilingShare, 0.5, 1)
+	rng("hr_ceiling_bpm", s.HRCeilingBPM, 60, 220)
+	if len(s.HRCeilingReason) > MaxReasonLen {
+		errs.add("settings.hr_ceiling_reason", "reason_too_long", fmt.Sprintf("over %d bytes", MaxReasonLen), map[string]any{"Max": MaxReasonLen})
+	}
 	rng("hr_ceiling_sustain_s", float64(s.HRCeilingSustainS), 1, 300)
 	rng("adaptive_hold_s", float64(s.AdaptiveHoldS), 1, 600)
 	rng("first_exposure_min", s.FirstExposureMin, 1, 120)
@@ -118,4 +205,40 @@ func (s Settings) check(errs *errList) {
 	if d.MinDwellMin > d.MaxDwellMin {
 		errs.add("settings.min_dwell_min", "range", "is above max_dwell_min", nil)
 	}
+}
+
+// MaxPatientBytes bounds a patient settings document.
+const MaxPatientBytes = 64 << 10
+
+// DecodePatient parses a patient document ({"age", "flags", "acknowledged",
+// "settings"}, as `haven protocols simulate --patient` reads it) strictly
+// and checks it: an age of 0 (unknown) to 130 and valid patient settings
+// (CheckPatient).
+func DecodePatient(data []byte) (Patient, error) {
+	var p Patient
+	if len(data) > MaxPatientBytes {
+		return p, fmt.Errorf("protocols: patient document over %d bytes", MaxPatientBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Patient{}, fmt.Errorf("protocols: patient document: %w", err)
+	}
+	if dec.More() {
+		return Patient{}, fmt.Errorf("protocols: patient document: trailing data")
+	}
+	var errs errList
+	if p.Age < 0 || p.Age > 130 {
+		errs.add("age", "range", fmt.Sprintf("%d is outside 0–130", p.Age), map[string]any{"Value": p.Age, "Min": 0, "Max": 130})
+	}
+	if err := p.Settings.CheckPatient(); err != nil {
+		var ve environments.ValidationErrors
+		if errors.As(err, &ve) {
+			errs.ValidationErrors = append(errs.ValidationErrors, ve...)
+		}
+	}
+	if err := errs.OrNil(); err != nil {
+		return Patient{}, err
+	}
+	return p, nil
 }

@@ -14,6 +14,9 @@ const (
 	// AlertHRMax: HR above Share of the age-predicted maximum 220 − age
 	// (CLINICAL.md §5: default 85 % for ≥ 20 s).
 	AlertHRMax AlertKind = "hr_max_share"
+	// AlertHRAbove: HR above BPM, an absolute ceiling a therapist set for one
+	// patient (CLINICAL.md §5: "set in bpm by the therapist, with a reason").
+	AlertHRAbove AlertKind = "hr_above"
 	// AlertHRZ / AlertEDAZ: baseline z-score above Z.
 	AlertHRZ  AlertKind = "hr_z"
 	AlertEDAZ AlertKind = "eda_z"
@@ -30,6 +33,7 @@ type AlertRule struct {
 	Code  string    `json:"code"`
 	Kind  AlertKind `json:"kind"`
 	Share float64   `json:"share,omitempty"`
+	BPM   float64   `json:"bpm,omitempty"`
 	Z     float64   `json:"z,omitempty"`
 	ForS  float64   `json:"for_s"`
 	// ClearS: the condition must stay false this long before the episode
@@ -76,6 +80,10 @@ func (r AlertRule) validate() error {
 	case AlertHRMax:
 		if !(r.Share > 0.3 && r.Share <= 1.2) {
 			return fmt.Errorf("share %v outside (0.3, 1.2]", r.Share)
+		}
+	case AlertHRAbove:
+		if !(r.BPM >= 40 && r.BPM <= 250) {
+			return fmt.Errorf("bpm %v outside 40–250", r.BPM)
 		}
 	case AlertHRZ, AlertEDAZ:
 		if !(r.Z > 0 && r.Z < 20) {
@@ -248,6 +256,8 @@ func (e *Evaluator) condition(r AlertRule, now int64, m Metrics) (bool, float64,
 	case AlertHRMax:
 		th := r.Share * float64(220-e.age)
 		return m.HR != nil && *m.HR > th, deref(m.HR), th
+	case AlertHRAbove:
+		return m.HR != nil && *m.HR > r.BPM, deref(m.HR), r.BPM
 	case AlertHRZ:
 		return m.HRZ != nil && *m.HRZ > r.Z, deref(m.HRZ), r.Z
 	case AlertEDAZ:

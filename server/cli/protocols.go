@@ -19,15 +19,22 @@ const protocolsUsage = `Usage:
   haven protocols validate FILE...
       Validate protocol documents against the templates. Prints every error
       with the field it names (exit 1) and ladder warnings (exit 0).
-  haven protocols simulate PROTOCOL --events EVENTS.jsonl [--age N] [--flags a,b] [--ack a,b]
+  haven protocols simulate PROTOCOL --events EVENTS.jsonl [--patient PATIENT.json] [--age N] [--flags a,b] [--ack a,b]
       Run the session engine over an event log (the timeline format, one JSON
       event per line; see docs/domain.md) and print the commands it emits,
       one JSON object per line. PROTOCOL is a built-in id or a file.
+      --patient reads {"age", "flags", "acknowledged", "settings"}: the
+      patient's own settings, e.g. a heart-rate ceiling off or in bpm with a
+      reason ({"hr_ceiling_bpm": 110, "hr_ceiling_reason": "beta-blockers"}).
+      --age, --flags and --ack, when given, replace the file's. Biosignal
+      inputs in the log ({"type":"biosignal.metrics","metrics":{"hr_bpm":150}})
+      run through the session's alert rules once a second, as live.
 
 Examples:
   haven protocols validate clinic/heights-ladder.json
   haven protocols simulate box_breathing --events session.jsonl
   haven protocols simulate heights_ladder --events log.jsonl --age 40 --flags epilepsy
+  haven protocols simulate heights_ladder --events log.jsonl --patient patient.json
 `
 
 // Protocols implements `haven protocols`.
@@ -142,6 +149,7 @@ func protoSimulate(cat *environments.Catalog, lib *protocols.Library, args []str
 	age := fs.Int("age", 0, "patient age in years, for the heart-rate ceiling")
 	flags := fs.String("flags", "", "comma-separated screening flags on the patient record")
 	ack := fs.String("ack", "", "comma-separated screening flags already acknowledged")
+	patientFile := fs.String("patient", "", "patient document: age, flags, acknowledged, settings")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return boolExit(!errors.Is(err, flag.ErrHelp), 2)
@@ -168,9 +176,29 @@ func protoSimulate(cat *environments.Catalog, lib *protocols.Library, args []str
 		fmt.Fprintf(stderr, "haven protocols simulate: %v\n", err)
 		return 1
 	}
-	cfg := protocols.Config{Protocol: p, Catalog: cat,
-		Patient: protocols.Patient{Age: *age, Flags: splitList(*flags), Acknowledged: splitList(*ack)}}
-	cmds, err := protocols.Replay(cfg, evs)
+	var pat protocols.Patient
+	if *patientFile != "" {
+		data, err := readCapped(*patientFile, protocols.MaxPatientBytes)
+		if err == nil {
+			pat, err = protocols.DecodePatient(data)
+		}
+		if err != nil {
+			printFieldErrors(stderr, *patientFile, err)
+			return 1
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "age":
+			pat.Age = *age
+		case "flags":
+			pat.Flags = splitList(*flags)
+		case "ack":
+			pat.Acknowledged = splitList(*ack)
+		}
+	})
+	cfg := protocols.Config{Protocol: p, Catalog: cat, Patient: pat}
+	cmds, err := protocols.Simulate(cfg, evs)
 	if err != nil {
 		printFieldErrors(stderr, pos[0], err)
 		return 1

@@ -92,3 +92,41 @@ func TestProtocolsSimulateErrors(t *testing.T) {
 		t.Fatalf("list: %d\n%s", code, out)
 	}
 }
+
+// TestProtocolsSimulatePatient: `simulate --patient` replays a per-patient
+// heart-rate ceiling from raw HR in the log. 120 bpm for 30 s is under the
+// default ceiling of a 40-year-old (0.85 × (220 − 40) = 153 bpm, CLINICAL.md
+// §5) but over a therapist's 110 bpm (beta-blockers), held ≥ 20 s → pause.
+func TestProtocolsSimulatePatient(t *testing.T) {
+	t.Parallel()
+	events := writeTemp(t, "hr.jsonl", strings.Join([]string{
+		`{"type":"session.start"}`, `{"type":"tick","elapsed_ms":180000}`, `{"type":"therapist","command":"advance"}`,
+		`{"type":"biosignal.metrics","metrics":{"hr_bpm":120}}`, `{"type":"tick","elapsed_ms":30000}`}, "\n")+"\n")
+	bpm := writeTemp(t, "p.json", `{"age":40,"settings":{"hr_ceiling_bpm":110,"hr_ceiling_reason":"beta-blockers"}}`)
+	noReason := writeTemp(t, "q.json", `{"age":40,"settings":{"hr_ceiling_off":true}}`)
+	unknown := writeTemp(t, "r.json", `{"age":40,"ceiling":1}`)
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		want   string
+		absent string
+	}{
+		{"default ceiling 153", []string{"--age", "40"}, 0, `"step.enter"`, `"hr_ceiling"`},
+		{"patient 110 bpm", []string{"--patient", bpm}, 0, `"ceiling":"bpm","ceiling_bpm":110,"ceiling_reason":"beta-blockers"`, ""},
+		{"off without a reason", []string{"--patient", noReason}, 1, "settings.hr_ceiling_reason", ""},
+		{"unknown field", []string{"--patient", unknown}, 1, "unknown field", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, stderr := runDomain(t, protoCmd, append([]string{"simulate", "heights_ladder", "--events", events}, c.args...)...)
+			if code != c.code || !strings.Contains(out+stderr, c.want) || c.absent != "" && strings.Contains(out, c.absent) {
+				t.Fatalf("code %d (want %d), out %s, stderr %s", code, c.code, out, stderr)
+			}
+			if c.name == "patient 110 bpm" && !strings.Contains(out, `"type":"session.paused","body":{"reason":"hr_ceiling"}`) {
+				t.Fatalf("no hr_ceiling pause: %s", out)
+			}
+		})
+	}
+}

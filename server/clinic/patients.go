@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"sort"
@@ -19,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/havenvr/haven/i18n"
+	"github.com/havenvr/haven/protocols"
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/store"
@@ -55,9 +57,9 @@ func (s *Service) Register(w *web.Server) {
 			Handler: h, Middleware: th, RequestBody: body})
 	}
 	add(http.MethodGet, "/api/patients", "The clinic's patients.", s.list, "")
-	add(http.MethodPost, "/api/patients", "Create a pseudonymous patient record.", s.create, "{code, birth_year, locale, screening, notes, hr_ceiling_pct}")
+	add(http.MethodPost, "/api/patients", "Create a pseudonymous patient record.", s.create, "{code, birth_year, locale, screening, notes, hr_ceiling_pct, hr_ceiling_off, hr_ceiling_bpm, hr_ceiling_reason}")
 	add(http.MethodGet, "/api/patients/:id", "One patient record (the read is audited).", s.get, "")
-	add(http.MethodPatch, "/api/patients/:id", "Change a patient record.", s.update, "{birth_year?, locale?, screening?, notes?, hr_ceiling_pct?}")
+	add(http.MethodPatch, "/api/patients/:id", "Change a patient record.", s.update, "{birth_year?, locale?, screening?, notes?, hr_ceiling_pct?, hr_ceiling_off?, hr_ceiling_bpm?, hr_ceiling_reason?}")
 	add(http.MethodPost, "/api/patients/:id/screening/ack", "Acknowledge flagged screening items (unblocks exposure).", s.ackScreening, "")
 }
 
@@ -71,8 +73,26 @@ type PatientView struct {
 	Flagged        []string        `json:"flagged"`
 	ScreeningAcked bool            `json:"screening_acked"`
 	HRCeilingPct   int             `json:"hr_ceiling_pct"`
-	Notes          string          `json:"notes"`
-	CreatedAt      time.Time       `json:"created_at"`
+	// The ceiling in force: "off", "bpm" or "pct" (of 220 − age), with the
+	// therapist's reason when it is off or in bpm (CLINICAL.md §5).
+	HRCeilingMode   string    `json:"hr_ceiling_mode"`
+	HRCeilingBPM    int       `json:"hr_ceiling_bpm,omitempty"`
+	HRCeilingReason string    `json:"hr_ceiling_reason,omitempty"`
+	Notes           string    `json:"notes"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+// CeilingSettings are a patient's own heart-rate ceiling as engine
+// settings: off or in bpm with the reason, else the stored percentage
+// (pct, 0 when none: the protocol's or the default applies).
+func CeilingSettings(v PatientView, pct int) protocols.Settings {
+	switch v.HRCeilingMode {
+	case "off":
+		return protocols.Settings{HRCeilingOff: true, HRCeilingReason: v.HRCeilingReason}
+	case "bpm":
+		return protocols.Settings{HRCeilingBPM: float64(v.HRCeilingBPM), HRCeilingReason: v.HRCeilingReason}
+	}
+	return protocols.Settings{HRCeilingShare: float64(pct) / 100}
 }
 
 // View converts a stored patient.
@@ -84,8 +104,15 @@ func View(p store.Patient) PatientView {
 	if ceiling == 0 {
 		ceiling = 85
 	}
-	return PatientView{ID: p.ID, Code: p.Code, BirthYear: p.BirthYear, Locale: p.Locale, Screening: sc, Flagged: flagged,
-		ScreeningAcked: len(flagged) == 0 || p.ScreeningAckAt != nil, HRCeilingPct: ceiling, Notes: p.Notes, CreatedAt: p.CreatedAt}
+	v := PatientView{ID: p.ID, Code: p.Code, BirthYear: p.BirthYear, Locale: p.Locale, Screening: sc, Flagged: flagged,
+		ScreeningAcked: len(flagged) == 0 || p.ScreeningAckAt != nil, HRCeilingPct: ceiling, HRCeilingMode: "pct", Notes: p.Notes, CreatedAt: p.CreatedAt}
+	switch {
+	case p.HRCeilingOff:
+		v.HRCeilingMode, v.HRCeilingReason = "off", p.HRCeilingReason
+	case p.HRCeilingBPM > 0:
+		v.HRCeilingMode, v.HRCeilingBPM, v.HRCeilingReason = "bpm", p.HRCeilingBPM, p.HRCeilingReason
+	}
+	return v
 }
 
 // Flagged lists the screening items marked true, in checklist order.
@@ -106,6 +133,10 @@ type patientInput struct {
 	Screening    map[string]bool `json:"screening"`
 	Notes        *string         `json:"notes"`
 	HRCeilingPct *int            `json:"hr_ceiling_pct"`
+	// A patient's ceiling off or in bpm (0 clears it) needs a reason.
+	HRCeilingOff    *bool   `json:"hr_ceiling_off"`
+	HRCeilingBPM    *int    `json:"hr_ceiling_bpm"`
+	HRCeilingReason *string `json:"hr_ceiling_reason"`
 }
 
 var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
@@ -144,6 +175,22 @@ func (s *Service) validate(in *patientInput, creating bool) error {
 	}
 	if c := in.HRCeilingPct; c != nil && *c != 0 && (*c < 50 || *c > 100) {
 		return apierr.Invalid("hr_ceiling_pct", "must be 50–100 (0 for the default 85)")
+	}
+	if b := in.HRCeilingBPM; b != nil && *b != 0 && (*b < 60 || *b > 220) {
+		return apierr.Invalid("hr_ceiling_bpm", "must be 60–220 (0 for none)")
+	}
+	if r := in.HRCeilingReason; r != nil && len(*r) > protocols.MaxReasonLen {
+		return apierr.Invalid("hr_ceiling_reason", fmt.Sprintf("at most %d bytes", protocols.MaxReasonLen))
+	}
+	return nil
+}
+
+// checkCeiling: a ceiling off or in bpm is a deliberate departure from the
+// default and must say why (CLINICAL.md §5). Checked on the record as it
+// would be saved, so a PATCH cannot leave one without a reason.
+func checkCeiling(row store.Patient) error {
+	if (row.HRCeilingOff || row.HRCeilingBPM > 0) && strings.TrimSpace(row.HRCeilingReason) == "" {
+		return apierr.Invalid("hr_ceiling_reason", "required when the heart-rate ceiling is off or in bpm")
 	}
 	return nil
 }
@@ -191,6 +238,9 @@ func (s *Service) create(c echo.Context) error {
 	row := store.Patient{ID: store.NewID(), ClinicID: p.User.ClinicID, Code: strings.TrimSpace(*in.Code), BirthYear: *in.BirthYear,
 		Screening: "{}", CreatedAt: s.now().UTC(), UpdatedAt: s.now().UTC()}
 	apply(&row, in)
+	if err := checkCeiling(row); err != nil {
+		return s.coded(c, err)
+	}
 	err := s.store.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&store.Patient{}).Where("clinic_id = ? AND code = ?", row.ClinicID, row.Code).Count(&n).Error; err != nil {
@@ -222,6 +272,15 @@ func apply(row *store.Patient, in patientInput) {
 	}
 	if in.HRCeilingPct != nil {
 		row.HRCeilingPct = *in.HRCeilingPct
+	}
+	if in.HRCeilingOff != nil {
+		row.HRCeilingOff = *in.HRCeilingOff
+	}
+	if in.HRCeilingBPM != nil {
+		row.HRCeilingBPM = *in.HRCeilingBPM
+	}
+	if in.HRCeilingReason != nil {
+		row.HRCeilingReason = strings.TrimSpace(*in.HRCeilingReason)
 	}
 	if in.Screening != nil {
 		b, _ := json.Marshal(in.Screening)
@@ -279,6 +338,9 @@ func (s *Service) update(c echo.Context) error {
 			return err
 		}
 		apply(&row, in)
+		if err := checkCeiling(row); err != nil {
+			return err
+		}
 		row.UpdatedAt = s.now().UTC()
 		if err := tx.Save(&row).Error; err != nil {
 			return err

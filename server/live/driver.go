@@ -25,7 +25,7 @@ type runner struct {
 // patient's own heart-rate ceiling (0: none, so the protocol's or the
 // default applies).
 func (s *Service) buildRunner(ctx context.Context, sess store.LiveSession, pat clinic.PatientView, ceilingPct, age int) (runner, error) {
-	patient := protocols.Settings{HRCeilingShare: float64(ceilingPct) / 100}
+	patient := clinic.CeilingSettings(pat, ceilingPct)
 	if sess.ProtocolID == "" {
 		var comp environments.Composition
 		if err := json.Unmarshal([]byte(sess.Composition), &comp); err != nil {
@@ -70,15 +70,7 @@ func (s *Service) sessionProtocol(ctx context.Context, sess store.LiveSession) (
 // heart-rate ceiling taken from the engine's effective settings, so that the
 // evaluator fires exactly when the engine's soft-pause rule holds (share,
 // sustain and off switch of the protocol, then the patient).
-func alertRules(set protocols.Settings) []biosignal.AlertRule {
-	rules := biosignal.DefaultAlertRules()
-	for i := range rules {
-		if rules[i].Code == protocols.AlertHRCeiling {
-			rules[i].Share, rules[i].ForS, rules[i].Off = set.HRCeilingShare, float64(set.HRCeilingSustainS), set.HRCeilingOff
-		}
-	}
-	return rules
-}
+func alertRules(set protocols.Settings) []biosignal.AlertRule { return set.AlertRules() }
 
 // compositionDriver runs a session on one composition without a ladder: the
 // therapist changes parameters and fires events directly; pauses, calm and

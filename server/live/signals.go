@@ -149,7 +149,7 @@ func (r *room) metrics(now time.Time) {
 			Fired: a.Fired, MessageID: a.MessageID})
 		r.svc.tl.add(event(r.id, "alert", "biosignal", a), nil)
 		if a.Fired {
-			r.apply(r.feed(protocols.Event{Type: protocols.EvAlert, Alert: a.Code, SustainedMs: a.T - a.Since}), 0)
+			r.apply(r.feed(protocols.Event{Type: protocols.EvAlert, Alert: a.Code, SustainedMs: a.T - a.Since, Value: &a.Value, Threshold: &a.Threshold}), 0)
 		}
 	}
 }

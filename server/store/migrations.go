@@ -44,6 +44,9 @@ var migrations = []migration{
 	{10, "compositions and protocols can be archived (delete keeps every revision)", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Composition{}, &ClinicProtocol{})
 	}},
+	{11, "a patient's heart-rate ceiling can be off or in bpm, with a reason", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Patient{})
+	}},
 }
 
 type schemaMigration struct {

@@ -80,9 +80,15 @@ type Patient struct {
 	ScreeningAckAt *time.Time
 	// HRCeilingPct overrides the default 85 % of age-predicted maximum; 0 means default.
 	HRCeilingPct int
-	Notes        string `gorm:"type:text"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// HRCeilingOff switches the ceiling off for this patient, HRCeilingBPM
+	// sets it in bpm (CLINICAL.md §5: beta-blockers, pacemakers); either
+	// needs HRCeilingReason. Off wins over bpm, bpm over the percentage.
+	HRCeilingOff    bool
+	HRCeilingBPM    int
+	HRCeilingReason string `gorm:"size:500"`
+	Notes           string `gorm:"type:text"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // AuditEvent is one append-only line of who read or changed what.
