@@ -154,6 +154,8 @@ func TestConsoleModeratorRoom(t *testing.T) {
 	Do(t, p, chromedp.Focus(`#mod-join`), chromedp.KeyEvent(kb.Enter))
 	Wait(t, p, `window.havenConsole.group.link === 'open' && window.havenConsole.group.frames.includes('welcome')`, 20*time.Second)
 	Wait(t, p, `document.querySelector('#room-h').textContent.includes('Open') && document.querySelector('.link-state').textContent.includes('moderator')`, 10*time.Second)
+	// the rooms table above says so too (it kept "Waiting for a moderator" after the room opened)
+	Wait(t, p, `[...document.querySelectorAll('[data-room-state]')].some(el => location.hash.includes(el.dataset.roomState) && el.textContent === 'Open')`, 10*time.Second)
 
 	// a real pion member joins and waits in the lobby until admitted from the page
 	jr, member := joinMember(t, env, code)

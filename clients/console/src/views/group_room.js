@@ -16,7 +16,8 @@ import { apply, createRoomView, memberList, checkReason, needsReason, auditKey, 
 const MUTE_KEYS = { 600: 'console.groups.mute_10m', 3600: 'console.groups.mute_1h', 86400: 'console.groups.mute_1d', 604800: 'console.groups.mute_7d' };
 
 /** mountRoom draws room id into box and returns its teardown. */
-export async function mountRoom(app, box, id) {
+/** mountRoom moderates room id in box; onState(state) hears the room's live state each time the header is drawn (the rooms table above shows it too). */
+export async function mountRoom(app, box, id, onState = () => {}) {
   const { t } = app;
   const enc = encodeURIComponent(id);
   const base = `/api/groups/rooms/${enc}`;
@@ -74,6 +75,7 @@ export async function mountRoom(app, box, id) {
     const room = data.room;
     const state = view.ended ? 'ended' : link === 'open' && view.open && room.state === 'waiting_moderator' ? 'open' : room.state;
     mount(title, h('span', { translate: 'no' }, room.topic), ' · ', roomState(state));
+    onState(state);
     code.textContent = room.code;
     const active = (data.members || []).filter((m) => !m.removed && !m.banned);
     mount(counts, app.i18n.plural('console.groups.members', active.length), ' · ',

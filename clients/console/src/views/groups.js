@@ -21,12 +21,17 @@ export async function render(app, root) {
   mount(listBox, list === null ? errorBox(app, rooms) : list.length ? table(t('console.groups.rooms'), [
     { label: t('console.groups.topic'), cell: (r) => h('a', { href: `#/groups?room=${encodeURIComponent(r.id)}` }, h('span', { translate: 'no' }, r.topic)) },
     { label: t('console.groups.room_code'), cell: (r) => h('code', { translate: 'no' }, r.code) },
-    { label: t('console.status'), cell: (r) => roomState(app, r.state) },
+    { label: t('console.status'), cell: (r) => h('span', { 'data-room-state': r.id }, roomState(app, r.state)) },
     { label: t('console.groups.capacity'), cell: (r) => app.i18n.number(r.capacity) },
   ], list) : h('p', {}, t('console.empty')));
   const id = hashQuery().get('room');
   if (!id) return null;
-  try { return await mountRoom(app, roomBox, id); } catch (e) { mount(roomBox, errorBox(app, e)); return null; }
+  // the open room's row follows its live state (it opens when a moderator joins below)
+  const follow = (state) => {
+    const cell = [...listBox.querySelectorAll('[data-room-state]')].find((el) => el.dataset.roomState === id);
+    if (cell) cell.textContent = roomState(app, state);
+  };
+  try { return await mountRoom(app, roomBox, id, follow); } catch (e) { mount(roomBox, errorBox(app, e)); return null; }
 }
 
 const roomState = (app, s) => (app.i18n.has(`console.groups.state.${s}`) ? app.t(`console.groups.state.${s}`) : app.t('console.session.state.unknown'));
