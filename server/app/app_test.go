@@ -96,6 +96,9 @@ func TestTenantIsolationAndBadInput(t *testing.T) {
 		{"malformed json", tb, http.MethodPost, "/api/patients", []byte(`{"code":`), 400, "invalid_json"},
 		{"out of range", tb, http.MethodPost, "/api/patients", map[string]any{"code": "B-3", "birth_year": 1800}, 422, "validation"},
 		{"oversized body", tb, http.MethodPost, "/api/patients", []byte(`{"notes":"` + strings.Repeat("x", 2<<20) + `"}`), 413, "body_too_large"},
+		{"key in another case", tb, http.MethodPost, "/api/patients", []byte(`{"Code":"B-4","birth_year":1980}`), 400, "unknown_field"},
+		{"duplicate key", tb, http.MethodPost, "/api/patients", []byte(`{"code":"B-5","code":"B-6","birth_year":1980}`), 400, "duplicate_field"},
+		{"invalid UTF-8", tb, http.MethodPost, "/api/patients", []byte("{\"code\":\"B-\xff7\",\"birth_year\":1980}"), 400, "invalid_json"},
 		{"therapist cannot invite", tb, http.MethodPost, "/api/invites", map[string]any{"email": "x@y.z", "role": "admin"}, 403, "forbidden"},
 	}
 	for _, tc := range tests {
