@@ -106,13 +106,14 @@ var matrix = map[string]access{
 	"POST /api/groups/join":                      {"404 404 404 404 404 404", "404 404 404 404 404 404"},
 	"POST /api/groups/rooms":                     {"401 401 401 422 422 422", "401 401 401 422 422 422"},
 	"POST /api/groups/rooms/:id/actions":         {"401 401 401 422 422 422", "401 401 401 404 404 404"},
-	"POST /api/groups/rooms/:id/moderator-peer":  {"401 401 401 400 400 400", "401 401 401 404 404 404"},
-	"POST /api/groups/rooms/:id/peer":            {"401 401 400 401 401 401", "401 401 401 401 401 401"},
+	"POST /api/groups/rooms/:id/moderator-peer":  {"401 401 401 415 415 415", "401 401 401 404 404 404"},
+	"POST /api/groups/rooms/:id/peer":            {"401 401 415 401 401 401", "401 401 401 401 401 401"},
 	"POST /api/groups/rooms/:id/queue/:item":     {"401 401 401 422 422 422", "401 401 401 404 404 404"},
 	"POST /api/invites":                          {"401 401 401 403 403 422", "401 401 401 403 403 422"},
 	"POST /api/invites/:token/accept":            {"422 422 422 422 422 422", "422 422 422 422 422 422"},
 	"POST /api/join":                             {"404 404 404 404 404 404", "404 404 404 404 404 404"},
 	"POST /api/ladders/generate":                 {"401 401 401 403 422 422", "401 401 401 403 422 422"},
+	"POST /api/me/password":                      {"401 401 401 422 422 422", "401 401 401 422 422 422"},
 	"POST /api/patients":                         {"401 401 401 403 422 422", "401 401 401 403 422 422"},
 	"POST /api/patients/:id/ladder":              {"401 401 401 403 422 422", "401 401 401 403 404 404"},
 	"POST /api/patients/:id/questionnaires":      {"401 401 401 403 422 422", "401 401 401 403 404 404"},
@@ -127,7 +128,11 @@ var matrix = map[string]access{
 	// On the spare session, ended by the row above: 409 after the access check.
 	"POST /api/sessions/:id/simulate": {"401 401 401 403 409 409", "401 401 401 403 404 404"},
 	// Bearer routes: another clinic's session or room does not match the token (401).
-	"POST /api/sessions/:id/whip":           {"401 415 401 401 401 401", "401 401 401 401 401 401"},
+	"POST /api/sessions/:id/whip": {"401 415 401 401 401 401", "401 401 401 401 401 401"},
+	// Another clinic's account is 404; the own admin enables (already
+	// enabled or disabled above: 204) and issues a reset link.
+	"POST /api/users/:id/enable":            {"401 401 401 403 403 204", "401 401 401 403 403 404"},
+	"POST /api/users/:id/password-reset":    {"401 401 401 403 403 201", "401 401 401 403 403 404"},
 	"PUT /api/compositions/:id":             {"401 401 401 403 422 422", "401 401 401 403 404 404"},
 	"PUT /api/groups/phrases/:locale/:kind": {"401 401 401 403 422 422", "401 401 401 403 422 422"},
 	"PUT /api/groups/resources":             {"401 401 401 403 422 422", "401 401 401 403 422 422"},

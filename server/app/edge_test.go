@@ -367,3 +367,70 @@ func TestLadderLengthMessageFilled(t *testing.T) {
 		t.Fatalf("%d %q, want 422 %q", st, body.Error.Message, want)
 	}
 }
+
+// Support-room inputs are refused whole, naming the field, rather than
+// trimmed or taken as they come (issue 17: phrases over 200 characters
+// were dropped with 200, any crisis-line country was kept, any content
+// type reached the SDP parser).
+func TestGroupInputsRefused(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, nil)
+	cl := s.NewClinic(t, "Rooms")
+	th := s.SignIn(t, cl.ID, store.RoleTherapist)
+	mod := s.SignIn(t, cl.ID, store.RoleModerator)
+	long := strings.Repeat("ب", 201) // 201 characters, 402 bytes
+	ok200 := strings.Repeat("ب", 200)
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		code               string
+	}{
+		{"phrase over 200 characters", "PUT", "/api/groups/phrases/ar/block", map[string]any{"phrases": []string{"short", long}}, 422, "validation/phrases[1]"},
+		{"phrase of 200 characters", "PUT", "/api/groups/phrases/ar/block", map[string]any{"phrases": []string{ok200}}, 200, "/"},
+		{"crisis line country not a code", "PUT", "/api/groups/resources", []map[string]any{{"name": "Line", "phone": "116 123", "country": "Narnia", "last_verified": "2026-01-01T00:00:00Z"}}, 422, "validation/resources[0].country"},
+		{"crisis line country unassigned", "PUT", "/api/groups/resources", []map[string]any{{"name": "Line", "phone": "116 123", "country": "ZZ", "last_verified": "2026-01-01T00:00:00Z"}}, 422, "validation/resources[0].country"},
+	} {
+		st, raw := th.Raw(tc.method, tc.path, tc.body)
+		if st != tc.status || errCode(raw) != tc.code {
+			t.Errorf("%s: %d %.200s, want %d %s", tc.name, st, raw, tc.status, tc.code)
+		}
+	}
+	var phrases store.GroupPhraseList
+	s.App.Store.DB.Take(&phrases, "clinic_id = ?", cl.ID)
+	if strings.Contains(phrases.Phrases, "short") {
+		t.Errorf("a refused list was stored: %s", phrases.Phrases)
+	}
+	var lines int64
+	s.App.Store.DB.Model(&store.GroupCrisisResource{}).Where("clinic_id = ?", cl.ID).Count(&lines)
+	if lines != 0 {
+		t.Errorf("%d crisis lines stored from refused input", lines)
+	}
+	var room struct{ ID, Code string }
+	if st := mod.Do(http.MethodPost, "/api/groups/rooms", map[string]any{"topic": "Evening group", "locale": "en", "lobby": false}, &room); st != http.StatusCreated {
+		t.Fatalf("room: %d", st)
+	}
+	var member struct{ Token string }
+	if st := s.Anonymous(t).Do(http.MethodPost, "/api/groups/join", map[string]any{"code": room.Code, "accept_rules": true}, &member); st != http.StatusCreated && st != http.StatusOK {
+		t.Fatalf("join: %d", st)
+	}
+	offer := []byte("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n")
+	for _, tc := range []struct {
+		path string
+		c    *apptest.Client
+		hdr  map[string]string
+	}{
+		{"/api/groups/rooms/" + room.ID + "/peer", s.Anonymous(t), map[string]string{"Authorization": "Bearer " + member.Token}},
+		{"/api/groups/rooms/" + room.ID + "/moderator-peer", mod, nil},
+	} {
+		for _, ct := range []string{"text/plain", "application/json", "application/x-www-form-urlencoded"} {
+			hdr := map[string]string{"Content-Type": ct}
+			for k, v := range tc.hdr {
+				hdr[k] = v
+			}
+			if st, _, raw := send(t, tc.c, s.URL, http.MethodPost, tc.path, offer, hdr); st != http.StatusUnsupportedMediaType || errCode(raw) != "unsupported_media_type/" {
+				t.Errorf("%s as %s: %d %.120s, want 415", tc.path, ct, st, raw)
+			}
+		}
+	}
+}

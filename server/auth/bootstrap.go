@@ -49,7 +49,7 @@ func (s *Service) Bootstrap(ctx context.Context, clinicName string) (string, err
 func (s *Service) SetPassword(ctx context.Context, clinicID, email, name string, role store.Role, password string) (store.User, error) {
 	var u store.User
 	err := s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Where("email = ?", email).Take(&u).Error
+		err := tx.Where("clinic_id = ? AND email = ?", clinicID, email).Take(&u).Error
 		if err == gorm.ErrRecordNotFound {
 			u = store.User{ID: store.NewID(), ClinicID: clinicID, Email: email, Name: name, Role: role, CreatedAt: s.now().UTC()}
 		} else if err != nil {

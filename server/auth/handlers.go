@@ -41,6 +41,7 @@ func (s *Service) Register(w *web.Server) {
 		Access: web.Admin, Tag: tag, Handler: s.listUsers, Middleware: []echo.MiddlewareFunc{s.Require(web.Admin)}})
 	w.Handle(web.Route{Method: http.MethodDelete, Path: "/api/users/:id", Summary: "Disable an account and revoke its sessions.",
 		Access: web.Admin, Tag: tag, Handler: s.disableUser, Middleware: []echo.MiddlewareFunc{s.Require(web.Admin)}})
+	s.registerAccounts(w)
 	w.Handle(web.Route{Method: http.MethodGet, Path: "/api/audit", Summary: "The clinic's audit log, newest first (?before=id).",
 		Access: web.Admin, Tag: tag, Handler: s.listAudit, Middleware: []echo.MiddlewareFunc{s.Require(web.Admin)}})
 }
@@ -87,18 +88,20 @@ func (s *Service) login(c echo.Context) error {
 			slog.String("account", accountRef(email)), slog.String("address", bucket))
 		return err
 	}
-	var u store.User
-	err := s.store.DB.WithContext(c.Request().Context()).Where("email = ?", email).Take(&u).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+	// One address may hold an account in several clinics: the password
+	// says which one signs in.
+	var users []store.User
+	if err := s.store.DB.WithContext(c.Request().Context()).Where("email = ?", email).Order("created_at").Find(&users).Error; err != nil {
 		return apierr.Errorf("auth: loading user: %w", err)
 	}
-	hash := u.PasswordHash
-	if hash == "" {
-		hash = dummyHash // same work whether or not the account exists
-	}
-	ok, verr := VerifyPassword(hash, req.Password)
-	if reason := loginFailure(u, ok && verr == nil); reason != "" {
-		s.auditFailedLogin(c, u, email, bucket, reason)
+	u, reason := matchLogin(users, req.Password)
+	if reason != "" {
+		if len(users) == 0 {
+			s.auditFailedLogin(c, store.User{}, email, bucket, reason)
+		}
+		for _, cand := range users {
+			s.auditFailedLogin(c, cand, email, bucket, reason)
+		}
 		return apierr.New(apierr.LoginFailed)
 	}
 	s.perAccount.Reset(email)
@@ -112,17 +115,35 @@ func (s *Service) login(c echo.Context) error {
 
 var dummyHash = HashPassword("haven-timing-equaliser")
 
-// loginFailure names why a sign-in fails, or is empty when it succeeds.
-func loginFailure(u store.User, passwordOK bool) string {
-	switch {
-	case u.ID == "":
-		return "unknown_account"
-	case !passwordOK:
-		return "wrong_password"
-	case u.DisabledAt != nil:
-		return "disabled"
+// matchLogin finds the account among users (all with the typed address)
+// whose password matches, or names why none signs in. Every candidate is
+// checked, and at least two hashes always are, so the time taken does not
+// tell whether the address has an account in one clinic or two.
+func matchLogin(users []store.User, password string) (store.User, string) {
+	var found store.User
+	matched := false
+	for i := 0; i < max(len(users), 2); i++ {
+		hash := dummyHash
+		if i < len(users) {
+			hash = users[i].PasswordHash
+		}
+		ok, err := VerifyPassword(hash, password)
+		if !ok || err != nil || i >= len(users) {
+			continue
+		}
+		if !matched || (found.DisabledAt != nil && users[i].DisabledAt == nil) {
+			found, matched = users[i], true
+		}
 	}
-	return ""
+	switch {
+	case len(users) == 0:
+		return found, "unknown_account"
+	case !matched:
+		return found, "wrong_password"
+	case found.DisabledAt != nil:
+		return found, "disabled"
+	}
+	return found, ""
 }
 
 // auditFailedLogin records a failed sign-in: the account (its clinic's log
@@ -174,6 +195,9 @@ func (s *Service) createInvite(c echo.Context) error {
 	}
 	if err := web.BindJSON(c, &req); err != nil {
 		return err
+	}
+	if len(req.Email) > maxEmail {
+		return apierr.Invalid("email", "at most 254 characters")
 	}
 	addr, err := mail.ParseAddress(req.Email)
 	if err != nil || addr.Address != strings.TrimSpace(req.Email) {
@@ -228,8 +252,8 @@ func (s *Service) acceptInvite(c echo.Context) error {
 	if err := web.BindJSON(c, &req); err != nil {
 		return err
 	}
-	if n := len([]rune(req.Password)); n < 12 || n > 256 {
-		return apierr.Invalid("password", "must be 12 to 256 characters")
+	if err := checkPassword("password", req.Password); err != nil {
+		return err
 	}
 	if len(req.Name) > 200 {
 		return apierr.Invalid("name", "at most 200 characters")
@@ -243,6 +267,9 @@ func (s *Service) acceptInvite(c echo.Context) error {
 	}
 	// The first admin's invite has no address yet: its holder chooses one.
 	if strings.HasSuffix(inv.Email, ".invalid") {
+		if len(req.Email) > maxEmail {
+			return apierr.Invalid("email", "at most 254 characters")
+		}
 		addr, err := mail.ParseAddress(req.Email)
 		if err != nil || addr.Address != strings.TrimSpace(req.Email) {
 			return apierr.Invalid("email", "not an e-mail address")
@@ -261,23 +288,15 @@ func (s *Service) acceptInvite(c echo.Context) error {
 		if res.RowsAffected != 1 {
 			return apierr.New(apierr.InviteUsed)
 		}
-		var existing int64
-		if err := tx.Model(&store.User{}).Where("email = ?", inv.Email).Count(&existing).Error; err != nil {
-			return err
-		}
-		if existing > 0 {
-			return apierr.New(apierr.Conflict)
-		}
-		user = store.User{ID: store.NewID(), ClinicID: inv.ClinicID, Email: inv.Email, Name: strings.TrimSpace(req.Name),
-			Role: inv.Role, PasswordHash: hash, CreatedAt: s.now().UTC()}
-		if err := tx.Create(&user).Error; err != nil {
-			return err
-		}
-		if err := s.audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: inv.ClinicID, ActorID: user.ID,
-			Action: "user.create", Target: "user", TargetID: user.ID, Detail: string(inv.Role)}); err != nil {
-			return err
-		}
+		// E-mail addresses are unique per clinic, so an account in another
+		// clinic is neither a conflict nor visible here. An account of this
+		// clinic with the address (disabled, or its password forgotten) is
+		// taken over by the invite: new password, the invite's role, enabled.
 		var err error
+		user, err = s.claimAccount(c.Request().Context(), tx, inv, strings.TrimSpace(req.Name), hash)
+		if err != nil {
+			return err
+		}
 		sess, err = s.startSession(c, tx, user)
 		return err
 	})

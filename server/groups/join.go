@@ -366,7 +366,7 @@ func (s *Service) answer(c echo.Context, r *room, cn *conn) error {
 	if s.opts.Engine == nil {
 		return apierr.New(apierr.Unavailable)
 	}
-	offer, err := web.ReadLimited(c, maxOffer)
+	offer, err := web.ReadSDP(c, maxOffer)
 	if err != nil {
 		return err
 	}

@@ -10,12 +10,14 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/auth"
+	"github.com/havenvr/haven/server/clinic"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/web"
 )
@@ -524,6 +526,13 @@ func (s *Service) putResources(c echo.Context) error {
 		if r.Phone == "" && r.URL == "" && r.Text == "" {
 			return apierr.Invalid(f, "a phone number, text line or web address is required")
 		}
+		if r.Country != "" {
+			code, ok := clinic.ParseCountry(r.Country)
+			if !ok {
+				return apierr.Invalid(f+".country", "an ISO 3166-1 two-letter country code, or empty for every country")
+			}
+			r.Country = code
+		}
 		if r.LastVerified.IsZero() || r.LastVerified.After(s.now().Add(24*time.Hour)) {
 			return apierr.Invalid(f+".last_verified", "the date the number was last checked")
 		}
@@ -548,6 +557,9 @@ func (s *Service) putResources(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"count": len(rows)})
 }
+
+// maxPhrase is the longest block or crisis phrase, in characters.
+const maxPhrase = 200
 
 func phraseParams(c echo.Context) (string, string, error) {
 	loc, kind := c.Param("locale"), c.Param("kind")
@@ -593,8 +605,11 @@ func (s *Service) putPhrases(c echo.Context) error {
 		return apierr.Invalid("phrases", "at most 1000")
 	}
 	clean := make([]string, 0, len(*req.Phrases))
-	for _, ph := range *req.Phrases {
-		if ph = Sanitize(ph); ph != "" && len(ph) <= 200 {
+	for i, ph := range *req.Phrases {
+		if utf8.RuneCountInString(ph) > maxPhrase {
+			return apierr.Invalid("phrases["+strconv.Itoa(i)+"]", "at most 200 characters")
+		}
+		if ph = Sanitize(ph); ph != "" {
 			clean = append(clean, ph)
 		}
 	}

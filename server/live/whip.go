@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"errors"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -61,11 +60,7 @@ func (s *Service) patientSession(c echo.Context) (store.LiveSession, error) {
 }
 
 func readOffer(c echo.Context) (string, error) {
-	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if err != nil || mt != "application/sdp" {
-		return "", apierr.New(apierr.UnsupportedMedia)
-	}
-	body, err := web.ReadLimited(c, maxOfferBytes)
+	body, err := web.ReadSDP(c, maxOfferBytes)
 	if err != nil {
 		return "", err
 	}

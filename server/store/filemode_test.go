@@ -52,3 +52,49 @@ func TestDataFilesPrivate(t *testing.T) {
 		_ = os.Chmod(dir, 0o755)
 	}
 }
+
+// A database made before step 12 (one address, one account across all
+// clinics) is upgraded to one account per clinic and address.
+func TestEmailPerClinicMigrationUpgrades(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "haven.db")
+	s, err := Open(ctx, Options{DSN: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := Clinic{ID: NewID(), Name: "A"}, Clinic{ID: NewID(), Name: "B"}
+	for _, c := range []*Clinic{&a, &b} {
+		if err := s.DB.Create(c).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The step-11 schema: the per-clinic index absent, a global one present.
+	if err := s.DB.Exec("DROP INDEX idx_users_clinic_email").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.Exec("CREATE UNIQUE INDEX idx_users_email ON users(email)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.Delete(&schemaMigration{}, 12).Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	s, err = Open(ctx, Options{DSN: path})
+	if err != nil {
+		t.Fatalf("upgrading: %v", err)
+	}
+	defer s.Close()
+	user := func(clinic string) error {
+		return s.DB.Create(&User{ID: NewID(), ClinicID: clinic, Email: "same@example.test", Role: RoleTherapist}).Error
+	}
+	if err := user(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := user(b.ID); err != nil {
+		t.Fatalf("the address in a second clinic: %v", err)
+	}
+	if err := user(a.ID); err == nil {
+		t.Fatal("the address twice in one clinic was accepted")
+	}
+}

@@ -47,6 +47,18 @@ var migrations = []migration{
 	{11, "a patient's heart-rate ceiling can be off or in bpm, with a reason", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Patient{})
 	}},
+	{12, "account e-mail addresses unique per clinic, not across clinics", func(tx *gorm.DB) error {
+		m := tx.Migrator()
+		if m.HasIndex(&User{}, "idx_users_email") {
+			if err := m.DropIndex(&User{}, "idx_users_email"); err != nil {
+				return err
+			}
+		}
+		if m.HasIndex(&User{}, "idx_users_clinic_email") {
+			return nil
+		}
+		return m.CreateIndex(&User{}, "idx_users_clinic_email")
+	}},
 }
 
 type schemaMigration struct {

@@ -28,10 +28,12 @@ type Clinic struct {
 
 // User is a clinic account (admin, therapist or moderator).
 type User struct {
-	ID           string `gorm:"primaryKey;size:32"`
-	ClinicID     string `gorm:"size:32;not null;index"`
-	Clinic       Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	Email        string `gorm:"size:254;not null;uniqueIndex"`
+	ID       string `gorm:"primaryKey;size:32"`
+	ClinicID string `gorm:"size:32;not null;index;uniqueIndex:idx_users_clinic_email,priority:1"`
+	Clinic   Clinic `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	// Email is unique within a clinic; one address may have an account in
+	// several clinics without any of them learning of the others.
+	Email        string `gorm:"size:254;not null;uniqueIndex:idx_users_clinic_email,priority:2"`
 	Name         string `gorm:"size:200"`
 	Role         Role   `gorm:"size:16;not null"`
 	PasswordHash string `gorm:"size:200" json:"-"`

@@ -32,6 +32,16 @@ func DecodeJSON(r io.Reader, v any) error {
 	return strictjson.Decode(r, v)
 }
 
+// ReadSDP reads an SDP offer body (RFC 8866's application/sdp, as WHIP
+// requires: RFC 9725 §4.2) of at most n bytes; any other type is a 415.
+func ReadSDP(c echo.Context, n int64) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != "application/sdp" {
+		return nil, apierr.New(apierr.UnsupportedMedia)
+	}
+	return ReadLimited(c, n)
+}
+
 // ReadLimited reads at most n bytes of the body; more is a BodyTooLarge error.
 func ReadLimited(c echo.Context, n int64) ([]byte, error) {
 	var buf bytes.Buffer
