@@ -23,7 +23,8 @@ export async function render(app, root, { id }) {
   const patient = await app.api.get(`/api/patients/${encodeURIComponent(sess.patient_id)}`).catch(() => null);
   const protocol = await sessionProtocol(app, sess);
 
-  const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [], resonance: [], timeline: [], phase: null, end: null, ended: false });
+  const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [], resonance: [], timeline: [], phase: null, end: null, ended: false,
+    provenance: sess.provenance === 'simulated' || sess.simulated ? 'simulated' : '' });
   const charts = createCharts(app);
   const ui = {};
   const ctx = { app, sess, protocol, hook, charts, ui, send: (type, body, opts) => conn.send(type, body, opts) };

@@ -17,9 +17,10 @@ export function statusPanel({ app, hook, protocol }) {
   const linkEl = h('span', {});
   const phaseEl = h('span', { id: 'phase-countdown', class: 'countdown' });
   const endEl = h('p', { class: 'notice end-reason', id: 'end-reason', hidden: true });
+  const simEl = h('p', { class: 'notice', id: 'simulated-data', hidden: true }, t('console.session.simulated_notice'));
   // Not a live region: it refreshes every second with the metrics. Changes
   // that matter (state, patient link, phase) are announced once instead.
-  const el = h('section', { class: 'card', 'aria-labelledby': 'st-h' }, h('h2', { id: 'st-h' }, t('console.status')), endEl, dl);
+  const el = h('section', { class: 'card', 'aria-labelledby': 'st-h' }, h('h2', { id: 'st-h' }, t('console.status')), endEl, simEl, dl);
   let hr = null, said = '';
   const steps = protocol?.protocol?.steps || [];
   const total = steps.length;
@@ -35,6 +36,9 @@ export function statusPanel({ app, hook, protocol }) {
     const step = hook.step;
     const stepDoc = step && steps[step.index];
     const client = hook.client;
+    // simulated physiology is said so: the headset's sensor, or the session's recorded provenance
+    const simulated = hook.simulated = Boolean(client?.sensor === 'simulated' || hook.provenance === 'simulated' || hook.simulatedPatient);
+    simEl.hidden = !simulated;
     const end = hook.end ? endText(app, hook.end) : '';
     phaseEl.textContent = phaseText();
     const rows = [
@@ -47,7 +51,7 @@ export function statusPanel({ app, hook, protocol }) {
         stepDoc ? ` · ${t('console.protocol.expected_suds')} ${num(stepDoc.expected_suds)}` : '') : '—'],
       [t('console.session.scene'), hook.scene ? h('span', {}, hook.sceneLabel || h('span', { translate: 'no' }, hook.scene.template)) : '—'],
       [t('console.session.current_suds'), hook.suds.length ? num(hook.suds.at(-1).value) : '—'],
-      [t('bio.metric.hr'), hr !== null ? t('console.value.bpm', { Value: num(Math.round(hr)) }) : '—'],
+      [t('bio.metric.hr'), hr !== null ? [t('console.value.bpm', { Value: num(Math.round(hr)) }), simulated ? h('span', { class: 'badge sim' }, t('console.session.simulated_data')) : null] : '—'],
     ].filter(Boolean);
     if (hook.resonance.length) rows.push([t('console.resonance.title'), resonanceList(app, hook.resonance)]);
     mount(dl, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
@@ -168,7 +172,11 @@ export function joinPanel({ app, sess }) {
   };
   const simulate = app.api.has('POST', '/api/sessions/{id}/simulate') ? h('button', { type: 'button', onclick: async (e) => {
     e.target.disabled = true;
-    try { await app.api.post(`/api/sessions/${encodeURIComponent(sess.id)}/simulate`); app.announce(t('console.session.simulated')); } catch (err) { e.target.disabled = false; app.alert(err.message); }
+    try {
+      await app.api.post(`/api/sessions/${encodeURIComponent(sess.id)}/simulate`);
+      window.havenConsole.live.simulatedPatient = true;
+      app.announce(t('console.session.simulated'));
+    } catch (err) { e.target.disabled = false; app.alert(err.message); }
   } }, t('console.session.simulate')) : null;
   return { el: h('section', { class: 'card', 'aria-labelledby': 'join-h' }, h('h2', { id: 'join-h' }, t('console.session.join_code')),
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: issue }, t('console.session.new_code')), simulate), out) };

@@ -35,6 +35,9 @@ export async function render(app, root, { id }) {
   const ladder = protocol?.protocol?.steps || [];
   const end = endInfo(timeline, { ended: rep.session.state === 'ended' });
   const endWords = end ? endText(app, { info: end, total: ladder.length }) : '';
+  // simulated physiology is said so: the session's recorded provenance, or a simulated patient on its timeline
+  const simulated = rep.provenance === 'simulated' || rep.session.provenance === 'simulated' || rep.simulated === true
+    || timeline.some((e) => e.kind === 'patient.token' && e.body?.simulated);
   const events = timeline.map((e) => ({ e, text: eventNodes(app, e, { total: ladder.length, steps: ladder }) })).filter((x) => x.text.length);
   if (endWords) events.push({ e: { at: rep.session.ended_at, kind: 'end' }, text: [endWords] });
   const minutes = Math.round((rep.duration_ms || 0) / 60000);
@@ -45,6 +48,7 @@ export async function render(app, root, { id }) {
     h('h1', {}, t('console.report'), ' ', h('span', { translate: 'no' }, patient ? patient.code : '')),
     h('div', { class: 'actions no-print' }, h('button', { type: 'button', onclick: () => print() }, t('console.print'))),
     h('section', { class: 'card', 'aria-labelledby': 'sum-h' }, h('h2', { id: 'sum-h' }, t('console.report.summary')),
+      simulated ? h('p', { class: 'notice', id: 'simulated-data' }, t('console.session.simulated_notice')) : null,
       h('dl', { class: 'kv' },
         h('dt', {}, t('console.date')), h('dd', {}, h('time', { datetime: rep.session.created_at }, app.i18n.date(rep.session.started_at || rep.session.created_at))),
         h('dt', {}, t('console.status')), h('dd', {}, stateLabel(app, rep.session.state), endWords ? h('span', { id: 'end-reason' }, ` · ${endWords}`) : ''),

@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/havenvr/haven/server/store"
+)
+
+// TestWholeSessionWalk is issue 15's walk as a person does it, on the real
+// server over real WebRTC: the therapist (one browser process) schedules a
+// ladder session and issues a join code; the patient (another browser
+// process, a Quest 3 emulated by IWER) types it and enters immersive VR;
+// the console counts the baseline down; after it the therapist accepts the
+// first step, raises the intensity with the keyboard (one command for many
+// key presses, after confirming the large jump), the patient asks for a
+// break and the therapist resumes; the therapist ends the session, the
+// cool-down is counted down, and the end reason is the true one; the
+// console neither reconnects nor leaves a control enabled; the report and
+// every export are there. No page shows placeholder text. Each step's
+// screenshots are kept (walk-<locale>-NN-*.png); the README's come from the
+// English walk.
+func TestWholeSessionWalk(t *testing.T) {
+	env := StartConsole(t)
+	if !env.HasRoute("POST", "/api/sessions/:id/console/whip") {
+		t.Skip("e2e: the server has no live sessions")
+	}
+	live := env.Server.App.Live
+	// The enclosed-space ladder: its scene loads fastest of the library's on
+	// a loaded machine (heights' city grid can hold the headset's page past
+	// the 2 s link watchdog; resumeIfLost logs that when it happens).
+	const ladder, template, steps = "enclosed_space_ladder", "enclosed_space", 10 // protocols/library/enclosed_space_ladder.json: ten steps
+	for _, locale := range []string{"en", "ar"} {
+		t.Run(locale, func(t *testing.T) {
+			live.SetEngineSpeed(1)
+			n := 0
+			shot := func(p *Page, name string) {
+				n++
+				MustEval[bool](p, `(scrollTo(0, 0), true)`)
+				SaveArtifact(t, fmt.Sprintf("walk-%s-%02d-%s.png", locale, n, name), p.Screenshot())
+			}
+			clean := func(p *Page, where string) {
+				t.Helper()
+				if bad := MustEval[[]string](p, placeholderJS); len(bad) > 0 {
+					t.Errorf("%s shows placeholder text %q", where, bad)
+				}
+			}
+			th := env.SignIn(t, NewBrowser(t), locale, store.RoleTherapist)
+			MustEval[bool](th, `(() => { window.confirm = () => true; return true; })()`)
+			patientID := createPatient(t, th, locale, "P-"+strings.ToUpper(store.RandomToken(4)))
+
+			// schedule
+			Go(t, th, "#/sessions?patient="+patientID+"&protocol="+ladder)
+			shot(th, "schedule")
+			Do(t, th, chromedp.Click(`#sched-h ~ button[type=submit]`))
+			Wait(t, th, `/^#\/sessions\/[^/?]+$/.test(location.hash) && window.havenConsole.live && window.havenConsole.live.link === 'open'`, 20*time.Second)
+			sessionID := MustEval[string](th, `decodeURIComponent(location.hash.split('/')[2])`)
+			Do(t, th, chromedp.Click(`#join-h ~ .actions button.primary`))
+			Wait(t, th, `window.havenConsole.live.joinCode`, 10*time.Second)
+			code := MustEval[string](th, `window.havenConsole.live.joinCode`)
+			shot(th, "join-code")
+
+			// start: the patient joins on the emulated headset
+			pt := openPatientPage(t, NewBrowser(t), env.URL+"/xr/index.html?locale="+locale+"&iwer=quest3", 800, 450)
+			Do(t, pt, chromedp.SendKeys(`#code`, code), chromedp.Click(`#join-btn`))
+			Wait(t, pt, `window.haven.state.connected === true`, 20*time.Second)
+			MustEval[string](pt, `window.haven.enterXR()`)
+			Wait(t, th, `window.havenConsole.live.patient === true`, 20*time.Second)
+
+			// the baseline, counted down on the console
+			Wait(t, th, `window.havenConsole.live.phase && window.havenConsole.live.phase.name === 'baseline' && /\d/.test(document.querySelector('#phase-countdown')?.textContent || '')`, 15*time.Second)
+			shot(th, "baseline")
+			settle(pt)
+			shot(pt, "patient-baseline")
+			clean(th, "live view (baseline)")
+
+			// the baseline passes; the engine suggests the first step, the therapist accepts
+			live.SetEngineSpeed(200)
+			Wait(t, th, `window.havenConsole.live.suggestion && !document.querySelector('.suggestion').hidden`, 20*time.Second)
+			live.SetEngineSpeed(1)
+			Do(t, th, chromedp.Click(`.suggestion button.primary`))
+			Wait(t, th, `window.havenConsole.live.step && document.querySelector('#current-step')`, 10*time.Second)
+			resumeIfLost(t, th, pt, template, "the first step's scene")
+			Wait(t, pt, `window.haven.state.scene && window.haven.state.scene.template === '`+template+`' && !window.haven.state.scene.loading`, 30*time.Second)
+			before := MustEval[string](pt, `JSON.stringify(window.haven.state.scene.params)`)
+
+			// raise the intensity by keyboard: eight presses, one command (after the confirm)
+			Do(t, th, chromedp.Focus(`#live-intensity`))
+			for i := 0; i < 8; i++ {
+				Do(t, th, chromedp.KeyEvent(kb.ArrowUp))
+			}
+			Wait(t, th, `window.havenConsole.live.intensitySent === 1`, 10*time.Second)
+			Wait(t, pt, `JSON.stringify(window.haven.state.scene.params) !== `+jsString(before), 15*time.Second)
+			settle(pt)
+			if sent := MustEval[int](th, `window.havenConsole.live.intensitySent`); sent != 1 {
+				t.Errorf("eight arrow presses sent %d intensity commands, want 1", sent)
+			}
+			shot(th, "intensity-40")
+			shot(pt, "patient-intensity-40")
+			clean(th, "live view (step 1)")
+
+			// break: the patient asks, the therapist sees it and resumes
+			MustEval[any](pt, `(window.haven.pressBreak(), true)`)
+			Wait(t, pt, `window.haven.state.scene.template === 'neutral_room'`, 5*time.Second)
+			Wait(t, th, `window.havenConsole.live.state === 'paused' && document.querySelector('ul.alerts li[data-code="break_requested"]')`, 10*time.Second)
+			shot(th, "break")
+			shot(pt, "patient-break")
+			clean(th, "live view (break)")
+			Do(t, th, chromedp.Click(`button.pause-resume`))
+			resumeIfLost(t, th, pt, template, "the resumed scene")
+			Wait(t, pt, `window.haven.state.scene.template === '`+template+`' && !window.haven.state.paused`, 15*time.Second)
+			Wait(t, th, `window.havenConsole.live.state === 'live'`, 10*time.Second)
+			shot(th, "resumed")
+
+			// end: the cool-down, counted down; then the true end
+			Do(t, th, chromedp.Click(`button.end-session`))
+			Wait(t, th, `window.havenConsole.live.phase && window.havenConsole.live.phase.name === 'cooldown' && /\d/.test(document.querySelector('#phase-countdown')?.textContent || '')`, 10*time.Second)
+			shot(th, "cooldown")
+			live.SetEngineSpeed(200)
+			Wait(t, th, `window.havenConsole.live.ended && window.havenConsole.live.endText`, 20*time.Second)
+			live.SetEngineSpeed(1)
+			num := func(n int) string {
+				return MustEval[string](th, fmt.Sprintf(`new Intl.NumberFormat(document.documentElement.lang).format(%d)`, n))
+			}
+			wantEnd := msg(t, env, locale, "console.end.therapist_end_at", map[string]any{"Step": num(1), "Total": num(steps)})
+			if got := MustEval[string](th, `document.querySelector('#end-reason').textContent`); got != wantEnd {
+				t.Errorf("end reason %q, want %q", got, wantEnd)
+			}
+			if on := MustEval[[]string](th, `[...document.querySelectorAll('#ctl-h, #join-h, #nt-h')].flatMap((h) => [...h.closest('section').querySelectorAll('button, input, select, textarea')]).filter((e) => !e.disabled).map((e) => e.className || e.id || e.tagName)`); len(on) > 0 {
+				t.Errorf("controls still enabled after the end: %v", on)
+			}
+			offers := MustEval[int](th, `window.havenConsole.live.attempts()`)
+			for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+				if got := MustEval[int](th, `window.havenConsole.live.attempts()`); got != offers {
+					t.Fatalf("the console reconnected after the end (%d offers, was %d)", got, offers)
+				}
+			}
+			shot(th, "ended")
+			clean(th, "live view (ended)")
+			settle(pt)
+			shot(pt, "patient-ended")
+
+			// the report and the exports
+			Go(t, th, "#/sessions/"+sessionID+"/report")
+			Wait(t, th, `document.querySelector('#end-reason') && document.querySelector('#ex-h')`, 15*time.Second)
+			if got := MustEval[string](th, `document.querySelector('#end-reason').textContent`); !strings.Contains(got, wantEnd) {
+				t.Errorf("report end reason %q, want %q", got, wantEnd)
+			}
+			shot(th, "report")
+			clean(th, "report")
+			exports := MustEval[[]string](th, `Promise.all([...document.querySelectorAll('#ex-h ~ ul a[href]')].map(async (a) => {
+			  const r = await fetch(a.href, { credentials: 'same-origin' });
+			  const body = await r.text();
+			  return a.textContent + ' → ' + r.status + ' ' + (r.headers.get('content-type') || '') + ' ' + body.length;
+			}))`)
+			if len(exports) < 2 {
+				t.Errorf("report offers %d exports: %v", len(exports), exports)
+			}
+			for _, e := range exports {
+				if !strings.Contains(e, "→ 200 ") || strings.HasSuffix(e, " 0") {
+					t.Errorf("export %s", e)
+				}
+			}
+			t.Logf("exports: %v", exports)
+			MustEval[bool](th, `(document.querySelector("#ex-h").scrollIntoView(), true)`)
+			SaveArtifact(t, fmt.Sprintf("walk-%s-%02d-exports.png", locale, n+1), th.Screenshot())
+		})
+	}
+}
+
+// resumeIfLost waits until the patient's step scene is shown; when
+// instead the headset's link was declared lost meanwhile (loading the scene
+// kept its page busy past the 2 s watchdog on a loaded test machine), the
+// session is paused for safety as designed, and the therapist resumes it as
+// a person would. That is logged, not hidden: it is a finding about scene
+// load time, not about the console.
+func resumeIfLost(t *testing.T, th, pt *Page, template, what string) {
+	t.Helper()
+	shown := `window.haven.state.scene && window.haven.state.scene.template === '` + template + `' && !window.haven.state.scene.loading && !window.haven.state.paused`
+	lost := `window.havenConsole.live.state === 'paused' && window.havenConsole.live.reason === 'link_lost' && window.havenConsole.live.patient === true`
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if MustEval[bool](pt, shown) {
+			return
+		}
+		if MustEval[bool](th, lost) {
+			t.Logf("FINDING: the headset's link was declared lost while it loaded %s; the session paused and the therapist resumes", what)
+			Do(t, th, chromedp.Click(`button.pause-resume`))
+			Wait(t, th, `window.havenConsole.live.state === 'live'`, 10*time.Second)
+		}
+	}
+}
