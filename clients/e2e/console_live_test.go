@@ -186,11 +186,16 @@ func TestConsoleLiveSessionStates(t *testing.T) {
 			if n := MustEval[int](p, `document.querySelectorAll('#tl-h ~ ol.timeline li').length`); n < 5 {
 				t.Errorf("report timeline has %d entries, want the session's steps, suggestions and states", n)
 			}
-			streams := MustEval[[]string](p, `[...document.querySelectorAll('ul.samples li')].map((li) => li.dataset.stream + '=' + li.textContent)`)
+			// labelled, and counted with the locale's CLDR plural form (the
+			// server's go-i18n rules pick the expected text)
+			streams := MustEval[[]string](p, `[...document.querySelectorAll('ul.samples li')].map((li) => li.dataset.stream + '=' + li.dataset.count + '=' + li.textContent)`)
 			for _, s := range streams {
-				k, text, _ := strings.Cut(s, "=")
-				if want := msg(t, env, locale, "console.stream."+k); !strings.HasPrefix(text, want) {
-					t.Errorf("sample count %q, want it labelled %q", text, want)
+				parts := strings.SplitN(s, "=", 3)
+				count, _ := strconv.Atoi(parts[1])
+				want := msg(t, env, locale, "console.stream."+parts[0]) + ": " +
+					strings.Replace(msg(t, env, locale, "console.report.sample_count", map[string]any{"Count": count}), parts[1], num(count), 1)
+				if parts[2] != want {
+					t.Errorf("sample count %q, want %q", parts[2], want)
 				}
 			}
 			if len(streams) == 0 {

@@ -148,7 +148,18 @@ func (s *Service) messages(c echo.Context) error {
 	}
 	l := s.Bundle.ForLocale(clinicID, loc)
 	c.Response().Header().Set("Content-Language", l.Locale())
-	return c.JSON(http.StatusOK, map[string]any{"locale": l.Locale(), "dir": l.Dir(), "messages": l.Messages(prefix)})
+	// Counted messages also come with every CLDR form the locale uses, so
+	// the browser picks the right one with Intl.PluralRules ("10 عينات",
+	// not the "other" form for every count).
+	texts := l.Texts(prefix)
+	messages, plurals := make(map[string]string, len(texts)), map[string]i18n.Text{}
+	for id, t := range texts {
+		messages[id] = t.Other
+		if t.Zero != "" || t.One != "" || t.Two != "" || t.Few != "" || t.Many != "" {
+			plurals[id] = t
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"locale": l.Locale(), "dir": l.Dir(), "messages": messages, "plurals": plurals})
 }
 
 // clinicOf is whose overrides a message request sees: a signed-in user's

@@ -157,3 +157,30 @@ func TestValidationNeverMixesLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesCarryPluralForms: counted messages reach the browser with
+// every CLDR form of the locale, not only "other". Arabic counts 3–10 with
+// the "few" form and 11–99 with "many" (CLDR plural rules for ar); the
+// texts are the shipped bundle's Arabic sample count.
+func TestMessagesCarryPluralForms(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, nil)
+	c := s.SignIn(t, s.NewClinic(t, "A").ID, store.RoleTherapist)
+	var m struct {
+		Messages map[string]string
+		Plurals  map[string]i18n.Text
+	}
+	if st := c.Do(http.MethodGet, "/api/i18n/messages?prefix=console.&locale=ar", nil, &m); st != http.StatusOK {
+		t.Fatalf("messages: %d", st)
+	}
+	got := m.Plurals["console.report.sample_count"]
+	if got.Few != "{{.Count}} عينات" || got.Many != "{{.Count}} عينة" || got.One != "عينة واحدة" || got.Two != "عينتان" {
+		t.Errorf("Arabic plural forms of console.report.sample_count: %+v", got)
+	}
+	if m.Messages["console.report.sample_count"] != got.Other || got.Other == "" {
+		t.Errorf("messages keep the other form: %q vs %q", m.Messages["console.report.sample_count"], got.Other)
+	}
+	if _, ok := m.Plurals["console.nav.patients"]; ok {
+		t.Error("a message without counted forms is listed among plurals")
+	}
+}

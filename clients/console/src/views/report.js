@@ -57,8 +57,8 @@ export async function render(app, root, { id }) {
         h('dt', {}, t('console.report.commands')), h('dd', {}, app.i18n.number(rep.commands || 0)),
         h('dt', {}, t('console.report.incidents')), h('dd', {}, app.i18n.number(rep.incidents || 0)),
         h('dt', {}, t('console.report.samples')), h('dd', {}, Object.keys(rep.samples || {}).length
-          ? h('ul', { class: 'plain samples' }, Object.entries(rep.samples).map(([k, n]) => h('li', { dataset: { stream: k } },
-            app.i18n.has(`console.stream.${k}`) ? t(`console.stream.${k}`) : h('span', { translate: 'no' }, k), ': ', app.i18n.plural('console.report.sample_count', n))))
+          ? h('ul', { class: 'plain samples' }, Object.entries(rep.samples).map(([k, n]) => h('li', { dataset: { stream: k, count: n } },
+            h('bdi', {}, app.i18n.has(`console.stream.${k}`) ? t(`console.stream.${k}`) : h('span', { translate: 'no' }, k)), ': ', app.i18n.plural('console.report.sample_count', n))))
           : t('console.empty')))),
     h('section', { class: 'card no-print', 'aria-labelledby': 'ex-h' }, h('h2', { id: 'ex-h' }, t('console.report.export')),
       links.length ? h('ul', { class: 'actions exports', style: { listStyle: 'none', paddingInlineStart: '0' } }, links.map((l) => h('li', {},
