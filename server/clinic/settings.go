@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -22,6 +23,12 @@ import (
 // maxClinicName bounds a clinic's name (the column is 200 wide).
 const maxClinicName = 200
 
+// The re-check period of crisis lines: from a month to three years.
+const (
+	minRecheckDays = 30
+	maxRecheckDays = 1095
+)
+
 // Settings is the JSON shape of a clinic's own settings. DefaultLocale is
 // the last choice before English in locale negotiation (DESIGN.md §7);
 // Country picks the crisis line patients and support-room members see.
@@ -30,6 +37,10 @@ type Settings struct {
 	Name          string `json:"name"`
 	DefaultLocale string `json:"default_locale"`
 	Country       string `json:"country"`
+	// CrisisRecheckDays: a crisis line not checked for longer is stale;
+	// support rooms mark it, or leave it out when HideStaleCrisisLines.
+	CrisisRecheckDays    int  `json:"crisis_recheck_days"`
+	HideStaleCrisisLines bool `json:"hide_stale_crisis_lines"`
 }
 
 // settingsView is Settings with the values an admin may choose from.
@@ -42,22 +53,26 @@ type settingsView struct {
 // SettingsInput is a change of a clinic's settings; nil leaves a field as
 // it is, and Country "" clears the country.
 type SettingsInput struct {
-	Name          *string `json:"name"`
-	DefaultLocale *string `json:"default_locale"`
-	Country       *string `json:"country"`
+	Name                 *string `json:"name"`
+	DefaultLocale        *string `json:"default_locale"`
+	Country              *string `json:"country"`
+	CrisisRecheckDays    *int    `json:"crisis_recheck_days"`
+	HideStaleCrisisLines *bool   `json:"hide_stale_crisis_lines"`
 }
 
 func (s *Service) registerSettings(w *web.Server) {
 	w.Handle(web.Route{Method: http.MethodGet, Path: "/api/clinic", Summary: "The clinic's name, default language and country, with the choices for each.",
 		Access: web.Staff, Tag: "clinic", Handler: s.getSettings, Middleware: []echo.MiddlewareFunc{s.auth.Require(web.Staff)},
-		Response: "{id, name, default_locale, country, locales, countries}"})
+		Response: "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, locales, countries}"})
 	w.Handle(web.Route{Method: http.MethodPatch, Path: "/api/clinic", Summary: "Change the clinic's name, default language or country (audited).",
 		Access: web.Admin, Tag: "clinic", Handler: s.patchSettings, Middleware: []echo.MiddlewareFunc{s.auth.Require(web.Admin)},
-		RequestBody: "{name?, default_locale?, country?}", Response: "{id, name, default_locale, country, locales, countries}"})
+		RequestBody: "{name?, default_locale?, country?, crisis_recheck_days?, hide_stale_crisis_lines?}",
+		Response:    "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, locales, countries}"})
 }
 
 func viewSettings(c store.Clinic) settingsView {
-	return settingsView{Settings: Settings{ID: c.ID, Name: c.Name, DefaultLocale: c.DefaultLocale, Country: c.Country},
+	return settingsView{Settings: Settings{ID: c.ID, Name: c.Name, DefaultLocale: c.DefaultLocale, Country: c.Country,
+		CrisisRecheckDays: c.CrisisRecheckDays, HideStaleCrisisLines: c.HideStaleCrisisLines},
 		Locales: i18n.Available(), Countries: Countries()}
 }
 
@@ -108,11 +123,20 @@ func (s *Service) UpdateSettings(ctx context.Context, clinicID, actorID string, 
 		set("name", &row.Name, in.Name)
 		set("default_locale", &row.DefaultLocale, in.DefaultLocale)
 		set("country", &row.Country, in.Country)
+		if v := in.CrisisRecheckDays; v != nil && *v != row.CrisisRecheckDays {
+			changes["crisis_recheck_days"] = [2]string{strconv.Itoa(row.CrisisRecheckDays), strconv.Itoa(*v)}
+			row.CrisisRecheckDays = *v
+		}
+		if v := in.HideStaleCrisisLines; v != nil && *v != row.HideStaleCrisisLines {
+			changes["hide_stale_crisis_lines"] = [2]string{strconv.FormatBool(row.HideStaleCrisisLines), strconv.FormatBool(*v)}
+			row.HideStaleCrisisLines = *v
+		}
 		if len(changes) == 0 {
 			return nil
 		}
 		if err := tx.Model(&store.Clinic{}).Where("id = ?", clinicID).
-			Updates(map[string]any{"name": row.Name, "default_locale": row.DefaultLocale, "country": row.Country}).Error; err != nil {
+			Updates(map[string]any{"name": row.Name, "default_locale": row.DefaultLocale, "country": row.Country,
+				"crisis_recheck_days": row.CrisisRecheckDays, "hide_stale_crisis_lines": row.HideStaleCrisisLines}).Error; err != nil {
 			return err
 		}
 		detail, _ := json.Marshal(changes) // {"country":["","DE"]}: before and after
@@ -153,6 +177,10 @@ func (s *Service) validateSettings(in *SettingsInput) error {
 		*in.Country = code
 	} else if in.Country != nil {
 		*in.Country = ""
+	}
+	if v := in.CrisisRecheckDays; v != nil && (*v < minRecheckDays || *v > maxRecheckDays) {
+		return &fieldError{Field: "crisis_recheck_days", Label: "console.clinic.recheck_days", Rule: "range", MessageID: "error.detail.recheck_days",
+			Data: map[string]any{"Min": minRecheckDays, "Max": maxRecheckDays}, Msg: "30 to 1095 days"}
 	}
 	return nil
 }

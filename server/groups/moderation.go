@@ -409,9 +409,10 @@ func (s *Service) senderID(ctx context.Context, it store.GroupQueueItem) string 
 	return m.ID
 }
 
-// RecheckDays is how long a helpline's last check stays current: a line
-// not re-checked for longer is sent marked stale, and the member page says
-// so beside it (numbers change; a dead line in a crisis does harm).
+// RecheckDays is how long a helpline's last check stays current unless the
+// clinic set its own period: a line not re-checked for longer is sent marked
+// stale, and the member page says so beside it, or, if the clinic chose
+// so, left out (numbers change; a dead line in a crisis does harm).
 const RecheckDays = 365
 
 // resourcesFor lists crisis resources for a member of a room: the clinic's
@@ -419,22 +420,34 @@ const RecheckDays = 365
 // clinic's) country first — the lines the clinic vetted for the people it
 // serves — then the member's own (the region of their browser's language
 // tag, never asked), then the rest, then the international directory.
-// Within each group, lines checked recently come before stale ones.
+// Within each group, lines checked recently come before stale ones; a
+// clinic that hides stale lines sees them left out, unless that would leave
+// the panel empty.
 func (s *Service) resourcesFor(ctx context.Context, row store.GroupRoom, region string) ([]CrisisResource, error) {
+	var cl store.Clinic
+	if err := s.store.DB.WithContext(ctx).Select("country", "crisis_recheck_days", "hide_stale_crisis_lines").Take(&cl, "id = ?", row.ClinicID).Error; err != nil {
+		s.log.Warn("crisis resources: reading the clinic's settings", slog.Any("err", err))
+	}
 	country := row.Country
 	if country == "" {
-		var cl store.Clinic
-		if err := s.store.DB.WithContext(ctx).Select("country").Take(&cl, "id = ?", row.ClinicID).Error; err == nil {
-			country = cl.Country
-		}
+		country = cl.Country
+	}
+	days := cl.CrisisRecheckDays
+	if days <= 0 {
+		days = RecheckDays
 	}
 	list, err := s.clinicResources(ctx, row.ClinicID)
 	if err != nil || len(list) == 0 {
 		list = BuiltinResources()
 	}
-	staleBefore := s.now().Add(-RecheckDays * 24 * time.Hour)
+	staleBefore := s.now().Add(-time.Duration(days) * 24 * time.Hour)
 	for i := range list {
 		list[i].Stale = list[i].LastVerified.Before(staleBefore)
+	}
+	if cl.HideStaleCrisisLines {
+		if fresh := slices.DeleteFunc(slices.Clone(list), func(r CrisisResource) bool { return r.Stale }); len(fresh) > 0 {
+			list = fresh
+		}
 	}
 	rank := func(r CrisisResource) int {
 		switch {

@@ -59,6 +59,9 @@ var migrations = []migration{
 		}
 		return m.CreateIndex(&User{}, "idx_users_clinic_email")
 	}},
+	{13, "a clinic's re-check period for crisis lines, and whether stale ones are hidden", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Clinic{})
+	}},
 }
 
 type schemaMigration struct {

@@ -23,7 +23,12 @@ type Clinic struct {
 	Name          string `gorm:"size:200;not null"`
 	DefaultLocale string `gorm:"size:35;not null;default:en"`
 	Country       string `gorm:"size:2"`
-	CreatedAt     time.Time
+	// CrisisRecheckDays is how long a crisis line's last check stays
+	// current; past it the support rooms mark the line, or hide it when
+	// HideStaleCrisisLines is set (never leaving the panel empty).
+	CrisisRecheckDays    int  `gorm:"not null;default:365"`
+	HideStaleCrisisLines bool `gorm:"not null;default:false"`
+	CreatedAt            time.Time
 }
 
 // User is a clinic account (admin, therapist or moderator).

@@ -25,6 +25,9 @@ export async function render(app, root) {
     (data.locales || []).map((l) => h('option', { value: l.tag, lang: l.tag, selected: l.tag === data.default_locale }, l.name)));
   const nameInput = h('input', { name: 'name', required: true, maxlength: 200, autocomplete: 'organization', value: data.name || '' });
   const noCountry = h('p', { class: 'notice', id: 'no-country' }, t('console.clinic.no_country'));
+  // how long a crisis line's last check stays current in the support rooms, and whether stale lines are left out
+  const recheckInput = h('input', { name: 'crisis_recheck_days', type: 'number', inputmode: 'numeric', min: 30, max: 1095, step: 1, value: String(data.crisis_recheck_days || 365) });
+  const hideStale = h('input', { type: 'checkbox', name: 'hide_stale_crisis_lines', checked: Boolean(data.hide_stale_crisis_lines) });
   const saved = h('p', { class: 'ok saved' });
   const err = formError();
   const form = h('form', { class: 'card', id: 'clinic-settings', novalidate: true, 'aria-labelledby': 'clinic-h' },
@@ -32,16 +35,23 @@ export async function render(app, root) {
     h('div', { class: 'row' },
       field(t('console.clinic.default_locale'), localeSel, t('console.clinic.default_locale_hint')),
       field(t('console.clinic.country'), countrySel, t('console.clinic.country_hint'))),
-    noCountry, err, h('button', { type: 'submit', class: 'primary' }, t('core.save')), saved);
+    noCountry,
+    field(t('console.clinic.recheck_days'), recheckInput, t('console.clinic.recheck_hint')),
+    h('label', { class: 'check' }, hideStale, ' ', t('console.clinic.hide_stale')),
+    err, h('button', { type: 'submit', class: 'primary' }, t('core.save')), saved);
   const show = (country) => { noCountry.hidden = Boolean(country); };
   show(data.country);
   countrySel.addEventListener('change', () => { saved.textContent = ''; });
   onSubmit(form, err, async (d) => {
     saved.textContent = '';
-    const res = await app.api.patch('/api/clinic', { name: d.get('name'), default_locale: d.get('default_locale'), country: d.get('country') });
+    const days = Number(d.get('crisis_recheck_days'));
+    const res = await app.api.patch('/api/clinic', { name: d.get('name'), default_locale: d.get('default_locale'), country: d.get('country'),
+      crisis_recheck_days: Number.isInteger(days) ? days : -1, hide_stale_crisis_lines: d.get('hide_stale_crisis_lines') === 'on' });
     nameInput.value = res.name;
     localeSel.value = res.default_locale;
     countrySel.value = res.country;
+    recheckInput.value = String(res.crisis_recheck_days);
+    hideStale.checked = res.hide_stale_crisis_lines;
     show(res.country);
     if (app.me?.clinic) Object.assign(app.me.clinic, { Name: res.name, DefaultLocale: res.default_locale, Country: res.country });
     saved.textContent = t('console.saved');
