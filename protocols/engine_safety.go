@@ -21,6 +21,9 @@ func (e *Engine) onAlert(ev Event) {
 	}
 	if ev.Alert == AlertHRCeiling {
 		if bpm, ok := e.s.Ceiling(e.pat.Age); ok {
+			if ev.Threshold != nil {
+				bpm = *ev.Threshold // the evaluator's, its age clamped
+			}
 			body["ceiling_bpm"] = math.Round(bpm)
 		}
 		switch {

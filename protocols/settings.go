@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/havenvr/haven/environments"
-	"github.com/havenvr/haven/server/biosignal"
 )
 
 // Settings are the configurable clinical defaults. Zero means "use the
@@ -122,9 +121,10 @@ func (s Settings) Merge(over Settings) Settings {
 func HRCeilingBPM(age int, share float64) float64 { return share * float64(220-age) }
 
 // Ceiling is the effective heart-rate ceiling in bpm for a patient of age
-// (after Defaults): the absolute value when set, else the share of 220 − age
-// (the age clamped as biosignal.NewEvaluator clamps it). ok is false when
-// the ceiling is off, or when it is a share and the age is unknown (0).
+// (after Defaults): the absolute value when set, else the share of 220 − age.
+// ok is false when the ceiling is off, or when it is a share and the age is
+// unknown (0). (The biosignal evaluator clamps an implausible age; an alert
+// carries the threshold it used.)
 func (s Settings) Ceiling(age int) (bpm float64, ok bool) {
 	switch {
 	case s.HRCeilingOff:
@@ -134,26 +134,7 @@ func (s Settings) Ceiling(age int) (bpm float64, ok bool) {
 	case age <= 0:
 		return 0, false
 	}
-	return HRCeilingBPM(min(max(age, biosignal.MinHRMaxAge), biosignal.MaxHRMaxAge), s.HRCeilingShare), true
-}
-
-// AlertRules are the biosignal alert rules of a session with these
-// (effective) settings: the defaults, with the heart-rate ceiling taken from
-// the settings, so that the evaluator fires exactly when the engine's
-// soft-pause rule holds. The live server and `haven protocols simulate`
-// both use them.
-func (s Settings) AlertRules() []biosignal.AlertRule {
-	rules := biosignal.DefaultAlertRules()
-	for i := range rules {
-		if rules[i].Code != AlertHRCeiling {
-			continue
-		}
-		rules[i].Share, rules[i].ForS, rules[i].Off = s.HRCeilingShare, float64(s.HRCeilingSustainS), s.HRCeilingOff
-		if s.HRCeilingBPM > 0 {
-			rules[i].Kind, rules[i].Share, rules[i].BPM = biosignal.AlertHRAbove, 0, s.HRCeilingBPM
-		}
-	}
-	return rules
+	return HRCeilingBPM(age, s.HRCeilingShare), true
 }
 
 // MaxReasonLen bounds a settings reason (a sentence or two).

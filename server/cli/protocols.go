@@ -11,6 +11,7 @@ import (
 
 	"github.com/havenvr/haven/environments"
 	"github.com/havenvr/haven/protocols"
+	"github.com/havenvr/haven/server/alertrules"
 )
 
 const protocolsUsage = `Usage:
@@ -198,7 +199,7 @@ func protoSimulate(cat *environments.Catalog, lib *protocols.Library, args []str
 		}
 	})
 	cfg := protocols.Config{Protocol: p, Catalog: cat, Patient: pat}
-	cmds, err := protocols.Simulate(cfg, evs)
+	cmds, err := alertrules.Simulate(cfg, evs)
 	if err != nil {
 		printFieldErrors(stderr, pos[0], err)
 		return 1

@@ -7,6 +7,7 @@ import (
 
 	"github.com/havenvr/haven/environments"
 	"github.com/havenvr/haven/protocols"
+	"github.com/havenvr/haven/server/alertrules"
 	"github.com/havenvr/haven/server/biosignal"
 	"github.com/havenvr/haven/server/clinic"
 	"github.com/havenvr/haven/server/store"
@@ -70,7 +71,7 @@ func (s *Service) sessionProtocol(ctx context.Context, sess store.LiveSession) (
 // heart-rate ceiling taken from the engine's effective settings, so that the
 // evaluator fires exactly when the engine's soft-pause rule holds (share,
 // sustain and off switch of the protocol, then the patient).
-func alertRules(set protocols.Settings) []biosignal.AlertRule { return set.AlertRules() }
+func alertRules(set protocols.Settings) []biosignal.AlertRule { return alertrules.Rules(set) }
 
 // compositionDriver runs a session on one composition without a ladder: the
 // therapist changes parameters and fires events directly; pauses, calm and
