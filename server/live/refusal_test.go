@@ -397,3 +397,33 @@ func TestThrottledBatchesResentStored(t *testing.T) {
 		t.Fatalf("stored %d (%v…), rejected %v; want 1..%d once each", len(stored), stored[:min(5, len(stored))], rejected, n)
 	}
 }
+
+// TestFirstConnectionsAtOnce: rooms are built outside the service's lock,
+// so a console and a headset opening a fresh session at the same moment
+// may both build its room; they must end up in one — the console sees the
+// headset connected and its commands reach it.
+func TestFirstConnectionsAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	code := f.joinCode(f.session)
+	sid, tok, err := simpeer.Join(ctxT(t, 15*time.Second), http.DefaultClient, f.srv.URL, code)
+	if err != nil || sid != f.session {
+		t.Fatalf("join: %v", err)
+	}
+	pat := simpeer.NewPatient(simpeer.PatientOptions{BaseURL: f.srv.URL, SessionID: sid, Token: tok, Seed: 26, NoSignals: true})
+	t.Cleanup(pat.Close)
+	var con *simpeer.Therapist
+	done := make(chan error, 1)
+	go func() { done <- pat.Connect(ctxT(t, 15*time.Second)) }()
+	con = f.console(f.session, "")
+	if err := <-done; err != nil {
+		t.Fatalf("patient connect: %v", err)
+	}
+	pat.Start()
+	wait(t, con, 10*time.Second, "the headset in the console's room", func(r simpeer.Received) bool {
+		s, ok := r.Body.(*wire.SessionState)
+		return ok && s.State == store.LiveLive && s.Patient
+	})
+	seq := con.Send("cmd.suds_prompt", wire.Empty{})
+	wait(t, pat, 10*time.Second, "the console's command at the headset", typeSrc("suds.prompt", seq))
+}

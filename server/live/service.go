@@ -285,8 +285,25 @@ func (s *Service) snapshotRooms() []*room {
 	return out
 }
 
-// loadRoom returns the in-memory room of a session, creating it from the store.
+// loadRoom returns the in-memory room of a session, creating it from the
+// store. The room is built outside s.mu: its database reads must not hold
+// up every other session's lookups and clock ticks (heartbeats, link-loss
+// checks). Two connections loading the same session at once each build
+// one; the first to register wins and the other is dropped unused.
 func (s *Service) loadRoom(ctx context.Context, sess store.LiveSession) (*room, error) {
+	s.mu.Lock()
+	r, closed := s.rooms[sess.ID], s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, errUnavailable
+	}
+	if r != nil {
+		return r, nil
+	}
+	built, err := newRoom(ctx, s, sess)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -295,13 +312,9 @@ func (s *Service) loadRoom(ctx context.Context, sess store.LiveSession) (*room, 
 	if r := s.rooms[sess.ID]; r != nil {
 		return r, nil
 	}
-	r, err := newRoom(ctx, s, sess)
-	if err != nil {
-		return nil, err
-	}
-	s.rooms[sess.ID] = r
+	s.rooms[sess.ID] = built
 	s.opts.Metrics.LiveSessions.Set(float64(len(s.rooms)))
-	return r, nil
+	return built, nil
 }
 
 func (s *Service) dropRoom(id string) {
