@@ -142,7 +142,8 @@ func TestCSVExportReadsChestStrapChunks(t *testing.T) {
 	for _, tc := range []struct {
 		stream string
 		want   []string
-	}{{"hr", []string{",72,bpm,", ",74,bpm,"}}, {"rr", []string{",830,ms,", ",810,ms,"}}} {
+		// hr is stored in its canonical UCUM unit, /min (server/biosignal/stream.go; bpm is accepted on input)
+	}{{"hr", []string{",72,/min,", ",74,/min,"}}, {"rr", []string{",830,ms,", ",810,ms,"}}} {
 		st, raw := f.th.Raw(http.MethodGet, "/api/sessions/"+f.session+"/export/csv?stream="+tc.stream, nil)
 		if st != http.StatusOK {
 			t.Fatalf("%s CSV: %d %.200s", tc.stream, st, raw)

@@ -91,8 +91,7 @@ type Patient struct {
 
 	mu        sync.Mutex
 	cp        *rtc.ClientPeer
-	seq       [2]uint64 // control, signals
-	unacked   [2][]pending
+	out       [2]wire.Sender // control, signals: seqs and durable messages awaiting their ack (Meta: pending)
 	sim       *biosignal.Simulator
 	rng       *rand.Rand
 	exposure  float64
@@ -129,7 +128,10 @@ func (p *Patient) Mute(on bool) {
 // the replies made while dialling.
 func (p *Patient) flushLocked() {
 	for ci, ch := range []string{wire.Control, wire.Signals} {
-		all := append([]pending(nil), p.unacked[ci]...)
+		var all []pending
+		for _, u := range p.out[ci].Unacked() {
+			all = append(all, u.Meta.(pending))
+		}
 		for _, e := range p.early {
 			if e.ch == ch && !slices.ContainsFunc(all, func(u pending) bool { return u.seq == e.seq }) {
 				all = append(all, e)
@@ -148,7 +150,8 @@ func (p *Patient) flushLocked() {
 
 func (p *Patient) resendLocked() {
 	for ci, ch := range []string{wire.Control, wire.Signals} {
-		for _, u := range p.unacked[ci] {
+		for _, pu := range p.out[ci].Unacked() {
+			u := pu.Meta.(pending)
 			p.sendLocked(ch, u.typ, u.seq, u.body)
 			if ch == wire.Signals {
 				p.stats.BatchesResent++
@@ -242,9 +245,9 @@ func (p *Patient) send(ch, typ string, body any, durable bool, samples int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ci := idx(ch)
-	p.seq[ci]++
+	seq := p.out[ci].Next()
 	if durable {
-		p.unacked[ci] = append(p.unacked[ci], pending{seq: p.seq[ci], typ: typ, body: body, samples: samples})
+		p.out[ci].Keep(seq, nil, pending{seq: seq, typ: typ, body: body, samples: samples})
 		if ch == wire.Signals {
 			p.stats.BatchesSent++
 			p.samplesSent.Add(int64(samples))
@@ -252,7 +255,7 @@ func (p *Patient) send(ch, typ string, body any, durable bool, samples int) {
 			p.stats.RatingsSent++
 		}
 	}
-	p.sendLocked(ch, typ, p.seq[ci], body)
+	p.sendLocked(ch, typ, seq, body)
 }
 
 func (p *Patient) sendLocked(ch, typ string, seq uint64, body any) {
@@ -290,6 +293,12 @@ func (p *Patient) onMessage(label string, msg webrtc.DataChannelMessage) {
 		p.opts.OnReceive(r)
 	}
 	p.acked(label, m.Ack)
+	if h, ok := m.Body.(*wire.Hello); ok {
+		p.mu.Lock()
+		p.out[0].Continue(h.NextSeq[wire.Control]) // as a reloaded headset does
+		p.out[1].Continue(h.NextSeq[wire.Signals])
+		p.mu.Unlock()
+	}
 	p.react(m)
 	p.inbox.add(r)
 }
@@ -299,19 +308,14 @@ func (p *Patient) acked(ch string, ack uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ci := idx(ch)
-	keep := p.unacked[ci][:0]
-	for _, u := range p.unacked[ci] {
-		if u.seq <= ack {
-			if ch == wire.Signals {
-				p.samplesAcked.Add(int64(u.samples))
-			} else if u.typ == "suds.rating" {
-				p.stats.RatingsAcked++
-			}
-			continue
+	for _, pu := range p.out[ci].Ack(ack) {
+		u := pu.Meta.(pending)
+		if ch == wire.Signals {
+			p.samplesAcked.Add(int64(u.samples))
+		} else if u.typ == "suds.rating" {
+			p.stats.RatingsAcked++
 		}
-		keep = append(keep, u)
 	}
-	p.unacked[ci] = keep
 }
 
 // calmTemplates are scenes at rest (the baseline, calm and cool-down rooms).
@@ -430,7 +434,7 @@ func (p *Patient) Stats() PatientStats {
 	defer p.mu.Unlock()
 	s := p.stats
 	s.SamplesSent, s.SamplesAcked = p.samplesSent.Load(), p.samplesAcked.Load()
-	s.Unacked = len(p.unacked[0]) + len(p.unacked[1])
+	s.Unacked = p.out[0].Len() + p.out[1].Len()
 	return s
 }
 
@@ -465,8 +469,8 @@ func (p *Patient) SendRawNext(channel string, build func(seq uint64) []byte) (ui
 		return 0, fmt.Errorf("simpeer: not connected")
 	}
 	ci := idx(channel)
-	p.seq[ci]++
-	return p.seq[ci], p.cp.Channels[channel].Send(build(p.seq[ci]))
+	seq := p.out[ci].Next()
+	return seq, p.cp.Channels[channel].Send(build(seq))
 }
 
 // Peer is the current client peer (nil while disconnected), for tests that

@@ -45,11 +45,6 @@ type Batch struct {
 	N      int
 }
 
-type pending struct {
-	Batch
-	msg []byte
-}
-
 // Counters are a patient's running totals.
 type Counters struct {
 	BatchesSent, SamplesSent   atomic.Int64 // first sends (resends not counted)
@@ -71,10 +66,8 @@ type Patient struct {
 
 	mu        sync.Mutex // guards everything below and serialises sends (seq order)
 	cp        *rtc.ClientPeer
-	ctrlSeq   uint64
-	sigSeq    uint64
+	ctrl, sig wire.Sender // seqs and, on signals, the batches awaiting their ack (Meta: Batch)
 	lastCtrl  uint64
-	unacked   map[uint64]*pending
 	acked     []Batch
 	hello     chan map[string]uint64
 	errCodes  map[string]int
@@ -89,7 +82,7 @@ func NewPatient(cfg PatientConfig) *Patient {
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Patient{cfg: cfg, unacked: map[uint64]*pending{}, errCodes: map[string]int{},
+	return &Patient{cfg: cfg, errCodes: map[string]int{},
 		sim: biosignal.NewSimulator(biosignal.SimConfig{Seed: cfg.Seed, Start: time.Now().UnixMilli()})}
 }
 
@@ -118,8 +111,8 @@ func (p *Patient) Connect(ctx context.Context) error {
 	case next := <-hello:
 		p.mu.Lock()
 		// Continue above the server's durable high-water marks.
-		p.ctrlSeq = max(p.ctrlSeq, next[wire.Control]-min(next[wire.Control], 1))
-		p.sigSeq = max(p.sigSeq, next[wire.Signals]-min(next[wire.Signals], 1))
+		p.ctrl.Continue(next[wire.Control])
+		p.sig.Continue(next[wire.Signals])
 		p.mu.Unlock()
 		p.lastHeard.Store(time.Now().UnixNano())
 		return nil
@@ -186,22 +179,18 @@ func (p *Patient) send(label, typ string, body any) {
 	if p.cp == nil {
 		return
 	}
-	p.ctrlSeq++
-	_ = p.cp.Channels[label].Send(wire.Encode(typ, p.ctrlSeq, p.lastCtrl, time.Now().UnixMilli(), 0, body))
+	_ = p.cp.Channels[label].Send(wire.Encode(typ, p.ctrl.Next(), p.lastCtrl, time.Now().UnixMilli(), 0, body))
 }
 
 func (p *Patient) markAcked(ack uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for seq, b := range p.unacked {
-		if seq > ack {
-			continue
-		}
-		delete(p.unacked, seq)
+	for _, pb := range p.sig.Ack(ack) {
+		b := pb.Meta.(Batch)
 		p.C.BatchesAcked.Add(1)
 		p.C.SamplesAcked.Add(int64(b.N))
 		if p.cfg.KeepAcked {
-			p.acked = append(p.acked, b.Batch)
+			p.acked = append(p.acked, b)
 		}
 	}
 }
@@ -234,15 +223,14 @@ func (p *Patient) stream(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, b := range batches {
-		p.sigSeq++
+		seq := p.sig.Next()
 		body := wire.SignalsBatch{Stream: string(b.Stream), Unit: b.Unit, RateHz: b.RateHz, T0: b.T0, Ts: b.Offsets, Values: b.Values, Raw: b.Raw}
-		pb := &pending{Batch: Batch{Seq: p.sigSeq, Stream: body.Stream, T0: b.T0, N: b.Len()},
-			msg: wire.Encode("signals.batch", p.sigSeq, 0, now.UnixMilli(), 0, body)}
-		p.unacked[pb.Seq] = pb
+		msg := wire.Encode("signals.batch", seq, 0, now.UnixMilli(), 0, body)
+		p.sig.Keep(seq, msg, Batch{Seq: seq, Stream: body.Stream, T0: b.T0, N: b.Len()})
 		p.C.BatchesSent.Add(1)
-		p.C.SamplesSent.Add(int64(pb.N))
+		p.C.SamplesSent.Add(int64(b.Len()))
 		if p.cp != nil {
-			_ = p.cp.Channels[wire.Signals].Send(pb.msg)
+			_ = p.cp.Channels[wire.Signals].Send(msg)
 		}
 	}
 }
@@ -278,8 +266,8 @@ func (p *Patient) reconnect(ctx context.Context, detected time.Time) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, seq := range slices.Sorted(maps.Keys(p.unacked)) {
-		_ = p.cp.Channels[wire.Signals].Send(p.unacked[seq].msg)
+	for _, pb := range p.sig.Unacked() {
+		_ = p.cp.Channels[wire.Signals].Send(pb.Data)
 		p.C.Resent.Add(1)
 	}
 }
@@ -288,7 +276,7 @@ func (p *Patient) reconnect(ctx context.Context, detected time.Time) {
 func (p *Patient) Unacked() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.unacked)
+	return p.sig.Len()
 }
 
 // UnackedSamples is the number of samples in unacknowledged batches.
@@ -296,8 +284,8 @@ func (p *Patient) UnackedSamples() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
-	for _, b := range p.unacked {
-		n += b.N
+	for _, pb := range p.sig.Unacked() {
+		n += pb.Meta.(Batch).N
 	}
 	return n
 }
