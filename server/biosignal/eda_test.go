@@ -204,3 +204,39 @@ func TestEDALevelZFloorOnRealRecording(t *testing.T) {
 	}
 	t.Logf("largest EDA-level z over minutes 4–20: %.2f", maxZ)
 }
+
+// TestEDALevelZFloorKeepsRealRises: the floor does not silence a real rise.
+// A tonic level of 2.0 µS that steps to 2.5 µS — ten times the 0.05 µS
+// floor, a z of 10 — raises eda_high 30 s after the z first exceeds 3
+// (DefaultAlertRules: z > 3 for 30 s).
+func TestEDALevelZFloorKeepsRealRises(t *testing.T) {
+	t.Parallel()
+	const fs, start = 4.0, int64(1_600_000_000_000)
+	live := NewLive(LiveConfig{})
+	live.MarkBaseline(start+60_000, start+240_000)
+	ev, _ := NewEvaluator([]AlertRule{{Code: "eda_high", Kind: AlertEDAZ, Z: 3, ForS: 30}}, 40)
+	var firstZ, fired int64
+	for sec := 0; sec < 420; sec++ {
+		v := 2.0
+		if sec >= 300 {
+			v = 2.5
+		}
+		b := Batch{Stream: EDA, Unit: "uS", RateHz: fs, T0: start + int64(sec)*1000, Values: []float64{v, v, v, v}}
+		if _, err := live.AddBatch(&b); err != nil {
+			t.Fatal(err)
+		}
+		now := start + int64(sec+1)*1000
+		m := live.Snapshot(now)
+		if m.EDAZ != nil && *m.EDAZ > 3 && firstZ == 0 {
+			firstZ = now
+		}
+		for _, a := range ev.Evaluate(now, m) {
+			if a.Fired && fired == 0 {
+				fired = now
+			}
+		}
+	}
+	if firstZ == 0 || fired-firstZ != 30_000 {
+		t.Fatalf("z > 3 from %d, alert at %d: want the alert 30 s after", firstZ-start, fired-start)
+	}
+}
