@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +44,9 @@ func TestWholeSessionWalk(t *testing.T) {
 			shot := func(p *Page, name string) {
 				n++
 				MustEval[bool](p, `(scrollTo(0, 0), true)`)
-				SaveArtifact(t, fmt.Sprintf("walk-%s-%02d-%s.png", locale, n, name), p.Screenshot())
+				png := p.Screenshot()
+				SaveArtifact(t, fmt.Sprintf("walk-%s-%02d-%s.png", locale, n, name), png)
+				readmeShot(t, locale, name, png)
 			}
 			clean := func(p *Page, where string) {
 				t.Helper()
@@ -170,6 +174,25 @@ func TestWholeSessionWalk(t *testing.T) {
 			MustEval[bool](th, `(document.querySelector("#ex-h").scrollIntoView(), true)`)
 			SaveArtifact(t, fmt.Sprintf("walk-%s-%02d-exports.png", locale, n+1), th.Screenshot())
 		})
+	}
+}
+
+// readmeShots are the walk's screenshots the README shows (English), written
+// to docs/ when HAVEN_UPDATE_DOCS=1, as docs/protocol.md is regenerated.
+var readmeShots = map[string]string{
+	"intensity-40":         "screenshot-console.png",
+	"patient-intensity-40": "screenshot-headset.png",
+	"report":               "screenshot-report.png",
+}
+
+func readmeShot(t *testing.T, locale, name string, png []byte) {
+	t.Helper()
+	file, ok := readmeShots[name]
+	if !ok || locale != "en" || os.Getenv("HAVEN_UPDATE_DOCS") != "1" {
+		return
+	}
+	if err := os.WriteFile(filepath.Join("..", "..", "docs", file), png, 0o644); err != nil {
+		t.Fatalf("writing docs/%s: %v", file, err)
 	}
 }
 

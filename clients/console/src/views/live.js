@@ -65,6 +65,7 @@ export async function render(app, root, { id }) {
     hook.state = 'ended';
     hook.phase = null;
     hook.patient = false;
+    hook.client = null;
     hook.suggestion = null;
     ui.suggestion.show(null);
     let events = hook.timeline;

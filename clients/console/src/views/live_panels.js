@@ -220,6 +220,7 @@ export function controlsPanel(ctx) {
     refusal.hidden = true;
     const env = send(type, body);
     window.havenConsole.live.lastCommand = { type, seq: env.seq };
+    ctx.ui.timeline?.add({ kind: 'command', body: { type, body }, at: Date.now() });
     app.announce(t('console.session.sent'));
   }
   async function scene(s) {
