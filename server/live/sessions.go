@@ -46,7 +46,7 @@ func (s *Service) Register(w *web.Server) {
 	add(http.MethodPost, "/api/sessions/:id/end", "End the session now.", s.endHandler, "", "session")
 	add(http.MethodPost, "/api/sessions/:id/simulate", "Attach a simulated patient (training).", s.simulate, "", "session")
 	w.Handle(web.Route{Method: http.MethodPost, Path: "/api/join", Summary: "Redeem a join code for the patient's session token.",
-		Access: web.Public, Tag: "sessions", Handler: s.join, RequestBody: "{code}", Response: "{session_id, clinic_id, token, ice_servers}"})
+		Access: web.Public, Tag: "sessions", Handler: s.join, RequestBody: "{code}", Response: "{session_id, token, ice_servers}"})
 	s.registerWHIP(w, th)
 	s.registerExport(w, th)
 }
@@ -357,9 +357,10 @@ func (s *Service) join(c echo.Context) error {
 		}
 		r.mu.Unlock()
 	}
-	// clinic_id lets the headset fetch its clinic's wording (overrides of
-	// the built-in messages, e.g. the clinic's own name for SUDS).
-	return c.JSON(http.StatusOK, map[string]any{"session_id": sess.ID, "clinic_id": sess.ClinicID, "token": token, "ice_servers": s.opts.RTC.ClientICEServers()})
+	// No clinic id: the headset fetches its clinic's wording with this
+	// token (GET /api/i18n/messages with Authorization: Bearer), so an
+	// anonymous caller learns nothing about the tenant.
+	return c.JSON(http.StatusOK, map[string]any{"session_id": sess.ID, "token": token, "ice_servers": s.opts.RTC.ClientICEServers()})
 }
 
 func (s *Service) timeline(c echo.Context) error {

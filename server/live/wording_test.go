@@ -12,9 +12,10 @@ import (
 	"github.com/havenvr/haven/server/wire"
 )
 
-// TestHeadsetGetsItsClinicsWording: the join answer names the clinic, so the
-// headset fetches that clinic's overrides (its own word for SUDS), and only
-// that clinic's.
+// TestHeadsetGetsItsClinicsWording: the join answer names no clinic; the
+// headset fetches its clinic's overrides (its own word for SUDS) with its
+// patient token, and only that clinic's. An anonymous ?clinic=ID reads no
+// clinic's overrides (it read any clinic's by id).
 func TestHeadsetGetsItsClinicsWording(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
@@ -23,23 +24,31 @@ func TestHeadsetGetsItsClinicsWording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var joined struct {
-		SessionID string `json:"session_id"`
-		ClinicID  string `json:"clinic_id"`
-	}
+	var joined map[string]any
 	err = jsonDecode(resp.Body, &joined)
 	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK || joined.SessionID != f.session || joined.ClinicID == "" {
+	if err != nil || resp.StatusCode != http.StatusOK || joined["session_id"] != f.session || joined["token"] == "" {
 		t.Fatalf("join: %d %+v (%v)", resp.StatusCode, joined, err)
 	}
-	admin := f.srv.SignIn(t, joined.ClinicID, store.RoleAdmin)
+	if _, ok := joined["clinic_id"]; ok {
+		t.Fatalf("the join answer names the clinic: %v", joined)
+	}
+	var sess store.LiveSession
+	if err := f.srv.App.Store.DB.Take(&sess, "id = ?", f.session).Error; err != nil {
+		t.Fatal(err)
+	}
+	admin := f.srv.SignIn(t, sess.ClinicID, store.RoleAdmin)
 	const ours = "How tense do you feel right now, 0 to 100?"
 	if st := admin.Do(http.MethodPut, "/api/i18n/overrides", map[string]any{"locale": "en", "id": "client.suds.prompt", "text": map[string]string{"other": ours}}, nil); st != http.StatusOK {
 		t.Fatalf("override: %d", st)
 	}
-	prompt := func(clinic string) string {
+	prompt := func(query, token string) string {
 		t.Helper()
-		r, err := http.Get(f.srv.URL + "/api/i18n/messages?prefix=client.&locale=en&clinic=" + clinic)
+		req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/api/i18n/messages?prefix=client.&locale=en"+query, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		r, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,12 +59,14 @@ func TestHeadsetGetsItsClinicsWording(t *testing.T) {
 		}
 		return m.Messages["client.suds.prompt"]
 	}
-	if got := prompt(joined.ClinicID); got != ours {
+	if got := prompt("", joined["token"].(string)); got != ours {
 		t.Fatalf("headset of this clinic reads %q, want the override", got)
 	}
-	other := f.srv.NewClinic(t, "Other clinic")
-	if got := prompt(other.ID); got == ours || got == "" {
-		t.Fatalf("another clinic's headset reads %q", got)
+	if got := prompt("&clinic="+sess.ClinicID, ""); got == ours || got == "" {
+		t.Fatalf("an anonymous ?clinic= reads %q: the clinic's override leaks", got)
+	}
+	if got := prompt("", "not-a-token"); got == ours || got == "" {
+		t.Fatalf("a wrong token reads %q", got)
 	}
 }
 

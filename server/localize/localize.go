@@ -163,17 +163,16 @@ func (s *Service) messages(c echo.Context) error {
 }
 
 // clinicOf is whose overrides a message request sees: a signed-in user's
-// clinic; for the support-room page (group.* texts) the clinic of the room
-// whose code it holds (?room=CODE), so an anonymous visitor sees only the
-// wording of a room they were invited to. An anonymous ?clinic=ID is
-// honoured for the headset's client.* texts only (its patient has no
-// session cookie yet); it never reveals another clinic's group.* wording.
+// clinic; for a headset, the clinic of the live session whose patient token
+// it sends (Authorization: Bearer); for the support-room page (group.*
+// texts), the clinic of the room whose code it holds (?room=CODE). An
+// anonymous ?clinic=ID is ignored: it let anyone read any clinic's texts.
 func (s *Service) clinicOf(c echo.Context, prefix string) (string, error) {
 	if p := s.auth.Identify(c); p != nil {
 		return p.User.ClinicID, nil
 	}
 	if !strings.HasPrefix(prefix, "group.") {
-		return c.QueryParam("clinic"), nil
+		return s.patientClinic(c)
 	}
 	code := strings.ToUpper(strings.TrimSpace(c.QueryParam("room")))
 	if code == "" || len(code) > 16 {
@@ -183,6 +182,24 @@ func (s *Service) clinicOf(c echo.Context, prefix string) (string, error) {
 	if err := s.store.DB.WithContext(c.Request().Context()).Model(&store.GroupRoom{}).Where("code = ?", code).Limit(1).
 		Pluck("clinic_id", &ids).Error; err != nil {
 		return "", apierr.Errorf("localize: finding the room's clinic: %w", err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
+// patientClinic is the clinic of the live session a patient's bearer token
+// belongs to, or "" without a valid one.
+func (s *Service) patientClinic(c echo.Context) (string, error) {
+	h := c.Request().Header.Get("Authorization")
+	if len(h) <= 7 || !strings.EqualFold(h[:7], "bearer ") || len(h) > 7+128 {
+		return "", nil
+	}
+	var ids []string
+	if err := s.store.DB.WithContext(c.Request().Context()).Model(&store.LiveSession{}).
+		Where("token_hash = ?", store.HashToken(strings.TrimSpace(h[7:]))).Limit(1).Pluck("clinic_id", &ids).Error; err != nil {
+		return "", apierr.Errorf("localize: finding the session's clinic: %w", err)
 	}
 	if len(ids) == 0 {
 		return "", nil

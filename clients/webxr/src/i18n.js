@@ -93,13 +93,13 @@ export function valueIn(value, dir, { whole = false } = {}) {
   return v;
 }
 
-/** loadMessages returns {locale, dir, messages}; the server route wins (with the clinic's overrides once the headset knows its clinic), the bundled file is the fallback. */
-export async function loadMessages(locale, { fetchFn = globalThis.fetch, base = '', clinic = '' } = {}) {
-  const api = `/api/i18n/messages?prefix=client.&locale=${encodeURIComponent(locale)}${clinic ? `&clinic=${encodeURIComponent(clinic)}` : ''}`;
+/** loadMessages returns {locale, dir, messages}; the server route wins (with the clinic's overrides once the headset has joined: its patient token names the session, and so the clinic), the bundled file is the fallback. */
+export async function loadMessages(locale, { fetchFn = globalThis.fetch, base = '', token = '' } = {}) {
+  const api = `/api/i18n/messages?prefix=client.&locale=${encodeURIComponent(locale)}`;
   const tries = [api, `${base}messages/${locale}.json`];
   for (const url of tries) {
     try {
-      const res = await fetchFn(url, { headers: { Accept: 'application/json' } });
+      const res = await fetchFn(url, { headers: { Accept: 'application/json', ...(token && url === api ? { Authorization: `Bearer ${token}` } : {}) } });
       if (!res.ok) continue;
       const data = await res.json();
       if (data && data.messages && typeof data.messages === 'object') {

@@ -17,7 +17,7 @@ async function main() {
   const lang = { bundle: await loadMessages(pickLocale(query.get('locale') || localStorage.getItem('haven.locale'), navigator.languages || [])) };
   lang.t = translator(lang.bundle.messages);
   const t = () => lang.t;
-  lang.clinic = () => conn.state().clinic_id;
+  lang.token = () => conn.token(); // names the session, and so the clinic whose wording applies
 
   const session = new PatientSession({ t, locale: () => lang.bundle.locale, setStatus: (s) => { $('status').textContent = s; }, captionFor: (key, ms) => captionFor(lang, ui, key, ms) });
   const r = createRenderer($('view'), {
@@ -56,7 +56,7 @@ const fetchedExtra = new Set();
 async function captionFor(lang, ui, key, ms = 6000) {
   if (lang.t(key) === key && !fetchedExtra.has(key)) {
     fetchedExtra.add(key);
-    const more = await loadMessages(lang.bundle.locale, { clinic: lang.clinic(), fetchFn: (url, o) => fetch(url.replace('prefix=client.', `prefix=${encodeURIComponent(key)}`), o) });
+    const more = await loadMessages(lang.bundle.locale, { token: lang.token(), fetchFn: (url, o) => fetch(url.replace('prefix=client.', `prefix=${encodeURIComponent(key)}`), o) });
     Object.assign(lang.bundle.messages, more.messages);
     lang.t = translator(lang.bundle.messages);
   }

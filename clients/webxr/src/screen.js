@@ -17,7 +17,7 @@ export function setupScreen({ r, ui, conn, session, lang }) {
   }
   async function setLocale(id) {
     localStorage.setItem('haven.locale', id);
-    lang.bundle = await loadMessages(id, { clinic: conn.state().clinic_id });
+    lang.bundle = await loadMessages(id, { token: conn.token() });
     lang.t = translator(lang.bundle.messages);
     applyDom();
     ui.relabel(lang.t, lang.bundle.locale, lang.bundle.dir);

@@ -28,7 +28,7 @@ function setup(t, { refusals = [] } = {}) {
   const whips = [], deletes = [];
   let n = 0;
   const fetchFn = async (url, opts = {}) => {
-    if (url === '/api/join') return { ok: true, status: 200, json: async () => ({ session_id: 's1', clinic_id: 'c1', token: 't', ice_servers: [] }) };
+    if (url === '/api/join') return { ok: true, status: 200, json: async () => ({ session_id: 's1', token: 't', ice_servers: [] }) };
     if (opts.method === 'DELETE') { deletes.push({ url, ...opts }); return { ok: true, status: 204 }; }
     whips.push(url);
     const code = n < refusals.length ? refusals[n++] : null;

@@ -32,12 +32,12 @@ test('loadMessages prefers the server and falls back to the bundled file', async
   assert.deepEqual(none.messages, {});
 });
 
-test('after joining, messages come with the clinic (its overrides of the built-in wording)', async () => {
+test('after joining, messages come with the patient token (its clinic overrides), never a clinic id in the URL', async () => {
   const seen = [];
-  const fetchFn = async (url) => { seen.push(url); return { ok: true, json: async () => ({ locale: 'fr', dir: 'ltr', messages: { 'client.suds.prompt': 'Votre niveau de détresse ?' } }) }; };
-  const b = await loadMessages('fr', { fetchFn, clinic: 'C 1' });
-  assert.equal(seen[0], '/api/i18n/messages?prefix=client.&locale=fr&clinic=C%201');
+  const fetchFn = async (url, o) => { seen.push([url, o?.headers?.Authorization]); return { ok: true, json: async () => ({ locale: 'fr', dir: 'ltr', messages: { 'client.suds.prompt': 'Votre niveau de détresse ?' } }) }; };
+  const b = await loadMessages('fr', { fetchFn, token: 'tok 1' });
+  assert.deepEqual(seen[0], ['/api/i18n/messages?prefix=client.&locale=fr', 'Bearer tok 1']);
   assert.equal(b.messages['client.suds.prompt'], 'Votre niveau de détresse ?');
   await loadMessages('fr', { fetchFn });
-  assert.equal(seen[1], '/api/i18n/messages?prefix=client.&locale=fr', 'no clinic before the join');
+  assert.deepEqual(seen[1], ['/api/i18n/messages?prefix=client.&locale=fr', undefined], 'no token before the join');
 });
