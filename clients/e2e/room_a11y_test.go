@@ -168,6 +168,10 @@ func TestRoomCrisisPanelOnPhone(t *testing.T) {
 			p.WaitFor(`innerHeight === 200`, 5*time.Second)
 			okReachable(t, p, "400 % zoom (320×200)")
 			SaveArtifact(t, "room-crisis-"+locale+"-400pct.png", p.Screenshot())
+			Do(t, p, chromedp.EmulateViewport(1280, 800))
+			p.WaitFor(`innerWidth === 1280`, 5*time.Second)
+			okReachable(t, p, "desktop (1280×800)")
+			SaveArtifact(t, "room-crisis-"+locale+"-desktop.png", p.Screenshot())
 			Do(t, p, chromedp.EmulateViewport(320, 640))
 			p.WaitFor(`innerHeight === 640`, 5*time.Second)
 
@@ -198,7 +202,7 @@ func TestRoomFormErrorsLinkedToFields(t *testing.T) {
 	}
 	for _, locale := range []string{"en", "ar"} {
 		t.Run(locale, func(t *testing.T) {
-			p := b.NewPage(t, env.URL+"/room/?lang="+locale, 1024, 768, `document.documentElement.lang === `+jsString(locale)+` && document.querySelector('#code-form button').textContent !== ''`)
+			p := b.NewPage(t, env.URL+"/room/?lang="+locale, 1280, 800, `document.documentElement.lang === `+jsString(locale)+` && document.querySelector('#code-form button').textContent !== ''`)
 			typeQ(t, p, `#code`, "AB")
 			clickQ(t, p, `#code-form button[type=submit]`)
 			linked(t, p, "code", msg(t, env, locale, "group.error.code_format"))

@@ -40,6 +40,12 @@ func Seed(ctx context.Context, st *store.Store, a *auth.Service) (Credentials, e
 		}
 	} else if err != nil {
 		return Credentials{}, fmt.Errorf("demo: loading clinic: %w", err)
+	} else if clinic.Country == "" {
+		// A demo database from before the clinic had a country: without one
+		// its crisis panels list every country's lines with none first.
+		if err := st.DB.WithContext(ctx).Model(&clinic).Update("country", "US").Error; err != nil {
+			return Credentials{}, fmt.Errorf("demo: setting the clinic's country: %w", err)
+		}
 	}
 	creds := Credentials{
 		Therapist: Account{"therapist@demo.haven", store.RandomToken(10)},

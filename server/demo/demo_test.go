@@ -45,6 +45,17 @@ func TestSeedIsRepeatableWithFreshPasswords(t *testing.T) {
 	if st := login(first.Moderator); st != http.StatusUnauthorized {
 		t.Fatalf("an older printed password still signs in: %d", st)
 	}
+	// A demo clinic made before it had a country gets one on the next start.
+	if err := db.Model(&store.Clinic{}).Where("id = ?", demo.ClinicID).Update("country", "").Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(ctx, srv.App.Store, srv.App.Auth); err != nil {
+		t.Fatal(err)
+	}
+	var clinic store.Clinic
+	if err := db.Take(&clinic, "id = ?", demo.ClinicID).Error; err != nil || clinic.Country != "US" {
+		t.Fatalf("demo clinic country %q (%v), want US", clinic.Country, err)
+	}
 	var room struct{ Topic, State string }
 	if st := srv.Anonymous(t).Do(http.MethodGet, "/api/groups/join/"+demo.RoomCode, nil, &room); st != http.StatusOK || room.Topic == "" {
 		t.Fatalf("demo room lookup: %d %+v", st, room)
