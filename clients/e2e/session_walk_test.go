@@ -104,6 +104,14 @@ func TestWholeSessionWalk(t *testing.T) {
 			if sent := MustEval[int](th, `window.havenConsole.live.intensitySent`); sent != 1 {
 				t.Errorf("eight arrow presses sent %d intensity commands, want 1", sent)
 			}
+			// simulated physiology is said so on the live view
+			if sensor := MustEval[string](pt, `window.haven.state.sensor || ''`); sensor == "simulated" {
+				if !MustEval[bool](th, `!document.querySelector('#simulated-data').hidden && !!document.querySelector('.badge.sim')`) {
+					t.Error("the headset's sensor is simulated, but the live view does not say so")
+				}
+			} else {
+				t.Logf("headset sensor %q: no simulated label expected on the live view", sensor)
+			}
 			shot(th, "intensity-40")
 			shot(pt, "patient-intensity-40")
 			clean(th, "live view (step 1)")

@@ -37,7 +37,8 @@ export function statusPanel({ app, hook, protocol }) {
     const stepDoc = step && steps[step.index];
     const client = hook.client;
     // simulated physiology is said so: the headset's sensor, or the session's recorded provenance
-    const simulated = hook.simulated = Boolean(client?.sensor === 'simulated' || hook.provenance === 'simulated' || hook.simulatedPatient);
+    // (once seen it stays said: the headset's state is gone after the end, the data is not)
+    const simulated = hook.simulated = Boolean(hook.simulated || client?.sensor === 'simulated' || hook.provenance === 'simulated' || hook.simulatedPatient);
     simEl.hidden = !simulated;
     const end = hook.end ? endText(app, hook.end) : '';
     phaseEl.textContent = phaseText();
