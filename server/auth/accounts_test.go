@@ -209,7 +209,7 @@ func TestInviteEmailTooLong(t *testing.T) {
 	s := apptest.Start(t, nil)
 	cl := s.NewClinic(t, "Long")
 	admin := s.SignIn(t, cl.ID, store.RoleAdmin)
-	long := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 58) + ".test" // 255
+	long := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 58) + ".test" // 256 characters
 	if st, raw := admin.Raw(http.MethodPost, "/api/invites", map[string]string{"email": long, "role": "therapist"}); st != http.StatusUnprocessableEntity || codeOf(raw) != "validation/email" {
 		t.Fatalf("%d-character address: %d %s", len(long), st, raw)
 	}
