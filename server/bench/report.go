@@ -125,6 +125,13 @@ func StartSampler(ctx context.Context, every time.Duration) *Sampler {
 	return s
 }
 
+// Len is the number of points sampled so far.
+func (s *Sampler) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.points)
+}
+
 // Stop ends sampling and returns the series.
 func (s *Sampler) Stop() []Point {
 	s.stop()

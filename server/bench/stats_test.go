@@ -137,7 +137,10 @@ func TestEchoMeasuresRoundTrips(t *testing.T) {
 	if err := e.Run(run, 50, 100); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // last echoes in flight
+	// The last echoes may still be in flight on a busy machine: wait for them.
+	for deadline := time.Now().Add(10 * time.Second); rec.Summary().Count < 10 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	s := rec.Summary()
 	if s.Count < 10 || s.P50 <= 0 || s.P99 < s.P50 {
 		t.Errorf("echo summary %+v: want ≥ 10 round trips at 50/s for 0.6 s", s)
@@ -152,8 +155,14 @@ func TestSamplerAndProgress(t *testing.T) {
 	s := StartSampler(context.Background(), 20*time.Millisecond)
 	var buf syncBuffer
 	stop := Progress(context.Background(), &buf, 20*time.Millisecond, func() string { return "tick" })
-	time.Sleep(150 * time.Millisecond)
+	// Wait for three progress lines (a busy machine may delay the ticker), then stop.
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(buf.String(), "tick") < 3 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	stop()
+	for deadline := time.Now().Add(10 * time.Second); s.Len() < 3 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	pts := s.Stop()
 	if len(pts) < 3 || pts[0].RSSMB <= 0 || pts[0].Goroutines < 1 || pts[len(pts)-1].AtS <= pts[0].AtS {
 		t.Errorf("series %+v", pts)

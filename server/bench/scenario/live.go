@@ -237,9 +237,11 @@ func serverMessages(srv *inProcess) float64 {
 // setUp creates the sessions and connects every pair in bounded parallel batches.
 func setUp(ctx, runCtx context.Context, streaming *sync.WaitGroup, srv *inProcess, o LiveOptions, relayRec *bench.Recorder) ([]pair, bench.Self, error) {
 	var done atomic.Int64
-	stage := "creating sessions"
+	// The progress printer reads the stage from its own goroutine.
+	var stage atomic.Value
+	stage.Store("creating sessions")
 	stop := bench.Progress(ctx, o.Progress, 2*time.Second, func() string {
-		return fmt.Sprintf("set-up: %s %d/%d", stage, done.Load(), o.Sessions)
+		return fmt.Sprintf("set-up: %s %d/%d", stage.Load(), done.Load(), o.Sessions)
 	})
 	defer stop()
 	client, creds, err := createSessions(ctx, srv, o.Sessions, 16, &done)
@@ -247,8 +249,9 @@ func setUp(ctx, runCtx context.Context, streaming *sync.WaitGroup, srv *inProces
 		return nil, bench.Self{}, err
 	}
 	before := bench.ReadSelf(true)
-	stage, api := "connecting pairs", rtc.NewClientAPI()
+	api := rtc.NewClientAPI()
 	done.Store(0)
+	stage.Store("connecting pairs")
 	pairs := make([]pair, o.Sessions)
 	var mu sync.Mutex
 	err = fleet.Parallel(ctx, o.Sessions, o.Parallel, &done, func(ctx context.Context, i int) error {
