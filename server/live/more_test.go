@@ -109,10 +109,12 @@ func TestFloodIsolation(t *testing.T) {
 	patB := f.patient(other, simpeer.PatientOptions{Seed: 8})
 	wait(t, conA, 5*time.Second, "A live", state(store.LiveLive))
 	wait(t, conB, 5*time.Second, "B live", state(store.LiveLive))
-	// The console's own allowance (1,200/min, burst 200, heartbeats
-	// included) must hold ~420 commands, so they are paced: one per 32 ms
-	// keeps the bucket from running dry over the ~14 s of measuring.
-	const period = 32 * time.Millisecond
+	// The console's own allowance (1,200/min: 20/s, burst 200) must hold
+	// every command of up to three rounds (~1,250), or one is throttled and
+	// its relay never comes: one per 45 ms (22/s) drains the bucket by 2/s,
+	// ~125 over the longest run, so it never runs dry however long a busy
+	// machine stretches the rounds. (One per 32 ms ran dry in round 2.)
+	const period = 45 * time.Millisecond
 	relay := func() time.Duration {
 		start := time.Now()
 		seq := conB.Send("cmd.suds_prompt", wire.Empty{})
