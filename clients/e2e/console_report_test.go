@@ -24,7 +24,7 @@ func TestConsoleReportStepBands(t *testing.T) {
 	p := env.SignIn(t, b, "en", store.RoleTherapist)
 	api := env.Server.SignIn(t, env.Clinic.ID, store.RoleTherapist)
 	var pat, sess struct{ ID string }
-	if st := api.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1985}, &pat); st != http.StatusCreated && st != http.StatusOK {
+	if st := api.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1985, "screening": map[string]bool{}}, &pat); st != http.StatusCreated && st != http.StatusOK {
 		t.Fatalf("creating patient: %d", st)
 	}
 	if st := api.Do(http.MethodPost, "/api/sessions", map[string]any{"patient_id": pat.ID, "protocol_id": "heights_ladder"}, &sess); st != http.StatusCreated {

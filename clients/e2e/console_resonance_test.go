@@ -23,7 +23,7 @@ func TestConsoleResonanceAssessment(t *testing.T) {
 	for _, locale := range []string{"en", "ar"} {
 		t.Run(locale, func(t *testing.T) {
 			var pat, sess struct{ ID string }
-			if st := api.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1985}, &pat); st != http.StatusCreated {
+			if st := api.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1985, "screening": map[string]bool{}}, &pat); st != http.StatusCreated {
 				t.Fatalf("patient: %d", st)
 			}
 			if st := api.Do(http.MethodPost, "/api/sessions", map[string]any{"patient_id": pat.ID, "protocol_id": "resonance_assessment"}, &sess); st != http.StatusCreated {

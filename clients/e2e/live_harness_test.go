@@ -46,7 +46,7 @@ func startLive(t *testing.T, composition map[string]any) *liveEnv {
 	cl := srv.NewClinic(t, "Clinic "+store.RandomToken(4))
 	e := &liveEnv{t: t, srv: srv, th: srv.SignIn(t, cl.ID, store.RoleTherapist)}
 	var pat struct{ ID string }
-	if st := e.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1990}, &pat); st != http.StatusCreated && st != http.StatusOK {
+	if st := e.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1990, "screening": map[string]bool{}}, &pat); st != http.StatusCreated && st != http.StatusOK {
 		t.Fatalf("live: creating patient: status %d", st)
 	}
 	var sess struct{ ID, State string }

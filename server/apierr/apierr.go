@@ -37,6 +37,7 @@ const (
 	Conflict           Code = "conflict"
 	Archived           Code = "archived" // an archived composition or protocol: readable, never used anew
 	PatientCodeTaken   Code = "patient_code_taken"
+	ScreeningRequired  Code = "screening_required" // exposure for a patient nobody screened, without a recorded override
 	Validation         Code = "validation"
 	JoinCodeInvalid    Code = "join_code_invalid"
 	SessionFull        Code = "session_full"
@@ -61,7 +62,8 @@ var statuses = map[Code]int{
 	CSRFMissing: http.StatusForbidden, CSRFInvalid: http.StatusForbidden, RateLimited: http.StatusTooManyRequests,
 	LoginFailed: http.StatusUnauthorized, InviteInvalid: http.StatusNotFound, InviteUsed: http.StatusGone,
 	InviteExpired: http.StatusGone, Conflict: http.StatusConflict, Archived: http.StatusConflict, PatientCodeTaken: http.StatusConflict,
-	Validation: http.StatusUnprocessableEntity, JoinCodeInvalid: http.StatusNotFound, SessionFull: http.StatusConflict, RoomFull: http.StatusConflict,
+	ScreeningRequired: http.StatusConflict,
+	Validation:        http.StatusUnprocessableEntity, JoinCodeInvalid: http.StatusNotFound, SessionFull: http.StatusConflict, RoomFull: http.StatusConflict,
 	SessionState: http.StatusConflict, Internal: http.StatusInternalServerError, Unavailable: http.StatusServiceUnavailable,
 	UnknownMessageType: http.StatusBadRequest, UnsupportedVersion: http.StatusBadRequest,
 	MessageTooLarge: http.StatusRequestEntityTooLarge, PeerThrottled: http.StatusTooManyRequests,

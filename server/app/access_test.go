@@ -280,7 +280,7 @@ func newTenant(t *testing.T, s *apptest.Server, name string, callers bool) *tena
 	}
 	code := "MX-" + store.RandomToken(4)
 	var p struct{ ID string }
-	mk(tn.th, "/api/patients", map[string]any{"code": code, "birth_year": 1985}, &p)
+	mk(tn.th, "/api/patients", map[string]any{"code": code, "birth_year": 1985, "screening": map[string]bool{}}, &p)
 	tn.patient = p.ID
 	var sess, spare struct{ ID string }
 	mk(tn.th, "/api/sessions", map[string]any{"patient_id": p.ID, "protocol_id": "heights_ladder"}, &sess)

@@ -20,6 +20,8 @@ type Batch struct {
 	Values  []float64 `json:"values,omitempty"`
 	Raw     [][]byte  `json:"raw,omitempty"`
 	Seq     uint64    `json:"seq"`
+	// Source is what produced the samples (provenance); kept with the chunk.
+	Source Source `json:"source,omitzero"`
 }
 
 // Len is the number of samples (or payloads) in the batch.
@@ -84,6 +86,9 @@ func (b *Batch) Validate(lim Limits, nowMs, afterMs int64) error {
 	sp, ok := specs[b.Stream]
 	if !ok {
 		return errf(CodeUnknownStream, -1, "%q", b.Stream)
+	}
+	if err := b.Source.Validate(); err != nil {
+		return err
 	}
 	if !sp.unitOK(b.Unit) {
 		return errf(CodeBadUnit, -1, "%q for stream %s, want %q", b.Unit, b.Stream, sp.Unit)

@@ -121,6 +121,9 @@ func FuzzDecodeBatch(f *testing.F) {
 		`{"stream":"ble_hrs","unit":"raw","t0":1732239999000,"t":[0],"raw":["FkhUAewC"]}`,
 		`{"stream":"eda","unit":"uS","rate_hz":32,"t0":1732239999000,"values":[null]}`,
 		`{"values":[1e999, -0, 1 , 2]}`, `[]`, `{"stream":"hr","t":[-5]}`,
+		`{"stream":"hr","unit":"bpm","rate_hz":1,"t0":1732239990000,"values":[70],"source":{"kind":"simulator","name":"demo"}}`,
+		`{"stream":"hr","unit":"bpm","rate_hz":1,"t0":1732239990000,"values":[70],"source":{"kind":"sensor","name":"Polar\u0000H10","id":"x"}}`,
+		`{"stream":"hr","unit":"bpm","rate_hz":1,"t0":1732239990000,"values":[70],"source":{"kind":"robot"}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -132,6 +135,12 @@ func FuzzDecodeBatch(f *testing.F) {
 				t.Fatalf("uncoded error %T %v", err, err)
 			}
 			return
+		}
+		// An accepted source is one the store can keep and every export
+		// can name: a known kind, short printable name and id.
+		if src := b.Source.Normal(); len(src.Name) > 64 || len(src.ID) > 64 ||
+			(src.Kind != SourceSensor && src.Kind != SourceSimulator && src.Kind != SourceUnknown) {
+			t.Fatalf("accepted source %+v", b.Source)
 		}
 		samples, err := b.Expand()
 		if err != nil {

@@ -30,7 +30,7 @@ var meta = ExportMeta{SessionID: "sess-1", PatientRef: "Patient/p-1", Created: t
 func TestExportCSV(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if err := ExportCSV(&buf, HR, exportSamples()); err != nil {
+	if err := ExportCSV(&buf, HR, exportSamples(), nil); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
@@ -96,12 +96,21 @@ type fhirBundle struct {
 	}
 }
 
+// decodeBundle decodes a bundle and keeps its Observations (the Device of
+// each source is checked in export_context_test.go).
 func decodeBundle(t *testing.T, out []byte) fhirBundle {
 	t.Helper()
 	var b fhirBundle
 	if err := json.Unmarshal(out, &b); err != nil {
 		t.Fatal(err)
 	}
+	obs := b.Entry[:0]
+	for _, e := range b.Entry {
+		if e.Resource.ResourceType == "Observation" {
+			obs = append(obs, e)
+		}
+	}
+	b.Entry = obs
 	return b
 }
 

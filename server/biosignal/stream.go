@@ -81,6 +81,9 @@ type Sample struct {
 	T      int64   `json:"t"`
 	V      float64 `json:"v"`
 	Flags  Flag    `json:"flags,omitempty"`
+	// Src indexes the source table of the read that returned the sample
+	// (ingest.ReadSessionSources); 0 where a caller keeps no sources.
+	Src uint8 `json:"-"`
 }
 
 // Artifact reports whether the sample is flagged as unusable for metrics.

@@ -63,16 +63,37 @@ func (s *Service) Register(w *web.Server) {
 	add(http.MethodPost, "/api/patients/:id/screening/ack", "Acknowledge flagged screening items (unblocks exposure).", s.ackScreening, "")
 }
 
+// Screening states of a patient (PatientView.ScreeningState).
+const (
+	// NotScreened: nobody has recorded the checklist. Not the same as
+	// nothing flagged: exposure needs a screening or a recorded override.
+	NotScreened = "not_screened"
+	// ScreeningClear: screened, no item flagged.
+	ScreeningClear = "clear"
+	// ScreeningFlagged: an item is flagged and no therapist acknowledged it
+	// (exposure is blocked).
+	ScreeningFlagged = "flagged"
+	// ScreeningAcknowledged: flagged items acknowledged by a therapist.
+	ScreeningAcknowledged = "acknowledged"
+)
+
 // PatientView is the JSON shape of a patient.
 type PatientView struct {
-	ID             string          `json:"id"`
-	Code           string          `json:"code"`
-	BirthYear      int             `json:"birth_year"`
-	Locale         string          `json:"locale,omitempty"`
-	Screening      map[string]bool `json:"screening"`
-	Flagged        []string        `json:"flagged"`
-	ScreeningAcked bool            `json:"screening_acked"`
-	HRCeilingPct   int             `json:"hr_ceiling_pct"`
+	ID        string          `json:"id"`
+	Code      string          `json:"code"`
+	BirthYear int             `json:"birth_year"`
+	Locale    string          `json:"locale,omitempty"`
+	Screening map[string]bool `json:"screening"`
+	Flagged   []string        `json:"flagged"`
+	// ScreeningState is not_screened, clear, flagged or acknowledged.
+	ScreeningState string     `json:"screening_state"`
+	ScreenedAt     *time.Time `json:"screened_at,omitempty"`
+	// ScreeningAcked is true when exposure may start: screened, and nothing
+	// flagged or every flag acknowledged.
+	ScreeningAcked bool `json:"screening_acked"`
+	// Training marks the clinic's practice patient (simulated sessions).
+	Training     bool `json:"training,omitempty"`
+	HRCeilingPct int  `json:"hr_ceiling_pct"`
 	// The ceiling in force: "off", "bpm" or "pct" (of 220 − age), with the
 	// therapist's reason when it is off or in bpm (CLINICAL.md §5).
 	HRCeilingMode   string    `json:"hr_ceiling_mode"`
@@ -104,8 +125,19 @@ func View(p store.Patient) PatientView {
 	if ceiling == 0 {
 		ceiling = 85
 	}
+	state := NotScreened
+	switch {
+	case p.ScreenedAt == nil:
+	case len(flagged) == 0:
+		state = ScreeningClear
+	case p.ScreeningAckAt != nil:
+		state = ScreeningAcknowledged
+	default:
+		state = ScreeningFlagged
+	}
 	v := PatientView{ID: p.ID, Code: p.Code, BirthYear: p.BirthYear, Locale: p.Locale, Screening: sc, Flagged: flagged,
-		ScreeningAcked: len(flagged) == 0 || p.ScreeningAckAt != nil, HRCeilingPct: ceiling, HRCeilingMode: "pct", Notes: p.Notes, CreatedAt: p.CreatedAt}
+		ScreeningState: state, ScreenedAt: p.ScreenedAt, ScreeningAcked: state == ScreeningClear || state == ScreeningAcknowledged,
+		Training: p.Training, HRCeilingPct: ceiling, HRCeilingMode: "pct", Notes: p.Notes, CreatedAt: p.CreatedAt}
 	switch {
 	case p.HRCeilingOff:
 		v.HRCeilingMode, v.HRCeilingReason = "off", p.HRCeilingReason
@@ -207,7 +239,8 @@ func contains(list []string, v string) bool {
 func (s *Service) list(c echo.Context) error {
 	p := auth.From(c)
 	var rows []store.Patient
-	if err := s.store.DB.WithContext(c.Request().Context()).Where("clinic_id = ?", p.User.ClinicID).Order("code").Find(&rows).Error; err != nil {
+	// The training patient of practice sessions is never among the real ones.
+	if err := s.store.DB.WithContext(c.Request().Context()).Where("clinic_id = ? AND training = ?", p.User.ClinicID, false).Order("code").Find(&rows).Error; err != nil {
 		return apierr.Errorf("clinic: listing patients: %w", err)
 	}
 	out := make([]PatientView, len(rows))
@@ -237,7 +270,7 @@ func (s *Service) create(c echo.Context) error {
 	}
 	row := store.Patient{ID: store.NewID(), ClinicID: p.User.ClinicID, Code: strings.TrimSpace(*in.Code), BirthYear: *in.BirthYear,
 		Screening: "{}", CreatedAt: s.now().UTC(), UpdatedAt: s.now().UTC()}
-	apply(&row, in)
+	apply(&row, in, s.now().UTC())
 	if err := checkCeiling(row); err != nil {
 		return s.coded(c, err)
 	}
@@ -260,7 +293,9 @@ func (s *Service) create(c echo.Context) error {
 	return c.JSON(http.StatusCreated, View(row))
 }
 
-func apply(row *store.Patient, in patientInput) {
+// apply copies a validated input onto a record. Any screening in it,
+// even one with nothing flagged, records that the patient was screened now.
+func apply(row *store.Patient, in patientInput, now time.Time) {
 	if in.BirthYear != nil {
 		row.BirthYear = *in.BirthYear
 	}
@@ -283,6 +318,7 @@ func apply(row *store.Patient, in patientInput) {
 		row.HRCeilingReason = strings.TrimSpace(*in.HRCeilingReason)
 	}
 	if in.Screening != nil {
+		row.ScreenedAt = &now
 		b, _ := json.Marshal(in.Screening)
 		if string(b) != row.Screening {
 			row.Screening = string(b)
@@ -337,7 +373,7 @@ func (s *Service) update(c echo.Context) error {
 			}
 			return err
 		}
-		apply(&row, in)
+		apply(&row, in, s.now().UTC())
 		if err := checkCeiling(row); err != nil {
 			return err
 		}
@@ -374,4 +410,41 @@ func (s *Service) ackScreening(c echo.Context) error {
 		return apierr.From(err)
 	}
 	return c.JSON(http.StatusOK, View(row))
+}
+
+// trainingCode is the training patient's code; a clinic whose own patient
+// already has it gets a suffixed one.
+const trainingCode = "TRAINING"
+
+// TrainingPatient returns the clinic's training patient, creating it on
+// first use: the record practice sessions with a simulated patient run
+// against, so nothing simulated is ever written to a real patient's record.
+// It is left out of the patient list and screened clear (it is nobody).
+func (s *Service) TrainingPatient(ctx context.Context, clinicID string) (store.Patient, error) {
+	var row store.Patient
+	err := s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Where("clinic_id = ? AND training = ?", clinicID, true).Order("created_at").Take(&row).Error
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		var taken int64
+		if err := tx.Model(&store.Patient{}).Where("clinic_id = ? AND code = ?", clinicID, trainingCode).Count(&taken).Error; err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		row = store.Patient{ID: store.NewID(), ClinicID: clinicID, Code: trainingCode, BirthYear: now.Year() - 40,
+			Screening: "{}", ScreenedAt: &now, Training: true, Notes: "Training patient for practice sessions (simulated data only).",
+			CreatedAt: now, UpdatedAt: now}
+		if taken > 0 {
+			row.Code = trainingCode + "-" + store.RandomToken(3)
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditEvent{ClinicID: clinicID, Action: "patient.create_training", Target: "patient", TargetID: row.ID})
+	})
+	if err != nil {
+		return row, apierr.Errorf("clinic: training patient: %w", err)
+	}
+	return row, nil
 }

@@ -194,13 +194,14 @@ func TestArchiveRestore(t *testing.T) {
 						t.Errorf("patient's ladder after the archive: %d %+v", st, l.Assignment)
 					}
 				}
-				// The session scheduled on revision 1 runs: a simulated headset
-				// connects and the session goes live on its stored copy.
-				if st := e.a.Do(http.MethodPost, "/api/sessions/"+sessOld+"/simulate", nil, nil); st != http.StatusAccepted {
+				// The session scheduled on revision 1 runs: a practice run of it
+				// with a simulated headset goes live on its stored copy.
+				var practice struct{ ID string }
+				if st := e.a.Do(http.MethodPost, "/api/sessions/"+sessOld+"/simulate", nil, &practice); st != http.StatusAccepted {
 					t.Fatalf("simulate the archived %s's session: %d", k.name, st)
 				}
-				e.waitState(t, sessOld, store.LiveLive)
-				if st := e.a.Do(http.MethodPost, "/api/sessions/"+sessOld+"/end", nil, nil); st != http.StatusOK {
+				e.waitState(t, practice.ID, store.LiveLive)
+				if st := e.a.Do(http.MethodPost, "/api/sessions/"+practice.ID+"/end", nil, nil); st != http.StatusOK {
 					t.Errorf("end: %d", st)
 				}
 			})

@@ -31,7 +31,7 @@ func setup(t *testing.T) *env {
 func (e *env) patient(t *testing.T, c *apptest.Client, code string) string {
 	t.Helper()
 	var p struct{ ID string }
-	if st := c.Do(http.MethodPost, "/api/patients", map[string]any{"code": code, "birth_year": 1985}, &p); st != http.StatusCreated {
+	if st := c.Do(http.MethodPost, "/api/patients", map[string]any{"code": code, "birth_year": 1985, "screening": map[string]bool{}}, &p); st != http.StatusCreated {
 		t.Fatalf("creating patient: status %d", st)
 	}
 	return p.ID

@@ -70,7 +70,9 @@ func Seed(ctx context.Context, st *store.Store, a *auth.Service) (Credentials, e
 		{ID: "demopatient2", Code: "P-002", BirthYear: 1978, Locale: "es", Screening: `{"heart_condition":true}`, Notes: "Fear of flying; screening flag to acknowledge."},
 	}
 	for _, p := range patients {
-		p.ClinicID, p.CreatedAt, p.UpdatedAt = ClinicID, time.Now().UTC(), time.Now().UTC()
+		now := time.Now().UTC()
+		p.ClinicID, p.CreatedAt, p.UpdatedAt = ClinicID, now, now
+		p.ScreenedAt = &now // both were screened at intake (P-002 has a flag to acknowledge)
 		if err := st.DB.WithContext(ctx).Where("id = ?", p.ID).FirstOrCreate(&p).Error; err != nil {
 			return Credentials{}, fmt.Errorf("demo: creating patient %s: %w", p.Code, err)
 		}

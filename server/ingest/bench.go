@@ -184,13 +184,13 @@ func BareInsert(ctx context.Context, db *sql.DB, table string, rows []store.Samp
 		return fmt.Errorf("ingest: bare begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	args := make([]any, 0, 8*perStmt)
+	args := make([]any, 0, 11*perStmt)
 	for lo := 0; lo < len(rows); lo += perStmt {
 		part := rows[lo:min(lo+perStmt, len(rows))]
 		args = args[:0]
 		for i := range part {
 			r := &part[i]
-			args = append(args, r.SessionID, r.Stream, r.Seq, r.T0, r.T1, r.N, r.Artifacts, r.Data)
+			args = appendRow(args, r)
 		}
 		if _, err := tx.ExecContext(ctx, insertSQL(table, len(part)), args...); err != nil {
 			return fmt.Errorf("ingest: bare insert: %w", err)

@@ -28,6 +28,7 @@ type Chunk struct {
 	Seq       uint64
 	Samples   []biosignal.Sample
 	Artifacts int
+	Source    biosignal.Source // provenance; an empty kind is stored as unknown
 }
 
 // FromBatch expands a validated batch, flags artifacts with the session's
@@ -38,7 +39,7 @@ func FromBatch(sessionID string, b *biosignal.Batch, check *biosignal.Checker) (
 		return Chunk{}, err
 	}
 	n := check.Flag(s)
-	return Chunk{SessionID: sessionID, Stream: b.Stream, Seq: b.Seq, Samples: s, Artifacts: n}, nil
+	return Chunk{SessionID: sessionID, Stream: b.Stream, Seq: b.Seq, Samples: s, Artifacts: n, Source: b.Source}, nil
 }
 
 // Row encodes a chunk as its database row.
@@ -47,7 +48,9 @@ func (c Chunk) Row() (store.SampleChunk, error) {
 	if err != nil {
 		return store.SampleChunk{}, err
 	}
-	r := store.SampleChunk{SessionID: c.SessionID, Stream: string(c.Stream), Seq: c.Seq, N: len(c.Samples), Artifacts: c.Artifacts, Data: data}
+	src := c.Source.Normal()
+	r := store.SampleChunk{SessionID: c.SessionID, Stream: string(c.Stream), Seq: c.Seq, N: len(c.Samples), Artifacts: c.Artifacts, Data: data,
+		SourceKind: src.Kind, SourceName: src.Name, SourceID: src.ID}
 	if len(c.Samples) > 0 {
 		r.T0, r.T1 = c.Samples[0].T, c.Samples[len(c.Samples)-1].T
 	}
@@ -240,7 +243,7 @@ func (w *Writer) flush(group []item) {
 	}
 }
 
-const perStmt = 500 // rows per INSERT: 8 columns × 500 stays under SQLite's 32,766 variables
+const perStmt = 500 // rows per INSERT: 11 columns × 500 stays under SQLite's 32,766 variables
 
 // commit inserts the group in one transaction and reports which items
 // inserted a row. Fast path: a plain INSERT … ON CONFLICT DO NOTHING whose
@@ -261,13 +264,13 @@ func (w *Writer) commit(ctx context.Context, group []item) ([]bool, error) {
 	}
 	defer func() { _ = tx.Rollback() }()
 	inserted := make([]bool, len(group))
-	args := make([]any, 0, 8*perStmt)
+	args := make([]any, 0, 11*perStmt)
 	for lo := 0; lo < len(group); lo += perStmt {
 		part := group[lo:min(lo+perStmt, len(group))]
 		args = args[:0]
 		for _, it := range part {
 			r := &it.row
-			args = append(args, r.SessionID, r.Stream, r.Seq, r.T0, r.T1, r.N, r.Artifacts, r.Data)
+			args = appendRow(args, r)
 		}
 		if err := w.insertPart(ctx, tx, part, args, inserted[lo:lo+len(part)]); err != nil {
 			return nil, err
@@ -345,12 +348,21 @@ func (w *Writer) prepare(ctx context.Context, n int) error {
 
 func insertSQL(table string, n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (session_id, stream, seq, t0, t1, n, artifacts, data) VALUES ")
+	b.WriteString("INSERT INTO " + table + " (session_id, stream, seq, t0, t1, n, artifacts, data, source_kind, source_name, source_id) VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	return b.String()
+}
+
+// appendRow appends a row's values in insertSQL's column order.
+func appendRow(args []any, r *store.SampleChunk) []any {
+	kind := r.SourceKind
+	if kind == "" {
+		kind = biosignal.SourceUnknown
+	}
+	return append(args, r.SessionID, r.Stream, r.Seq, r.T0, r.T1, r.N, r.Artifacts, r.Data, kind, r.SourceName, r.SourceID)
 }

@@ -60,7 +60,7 @@ func TestDataChannelErrorsInThePatientsLanguage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	var p struct{ ID string }
-	if st := f.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "PT-1", "birth_year": 1985, "locale": "pt-PT"}, &p); st != http.StatusCreated {
+	if st := f.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "PT-1", "birth_year": 1985, "screening": map[string]bool{}, "locale": "pt-PT"}, &p); st != http.StatusCreated {
 		t.Fatalf("patient: %d", st)
 	}
 	id := f.schedule(map[string]any{"patient_id": p.ID, "protocol_id": "heights_ladder"})

@@ -2,8 +2,11 @@ package live
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,7 +23,7 @@ import (
 // FHIR R4 Bundle of Observations, Open mHealth JSON.
 func (s *Service) registerExport(w *web.Server, th []echo.MiddlewareFunc) {
 	w.Handle(web.Route{Method: http.MethodGet, Path: "/api/sessions/:id/export/:format",
-		Summary: "Export a session's biosignals: csv (?stream=hr|rr|eda|…), fhir (R4 Bundle), omh (Open mHealth).",
+		Summary: "Export a session's biosignals and ratings: csv (?stream=hr|rr|eda|…|ratings), fhir (R4 Bundle with Patient, Encounter, Devices), omh (Open mHealth); every sample names its provenance.",
 		Access:  web.Therapist, Tag: "sessions", Handler: s.export, Middleware: th, Response: "file download"})
 }
 
@@ -31,10 +34,11 @@ func (s *Service) export(c echo.Context) error {
 	}
 	format := c.Param("format")
 	var streams []biosignal.Stream
-	if format == "csv" {
+	ratingsCSV := format == "csv" && c.QueryParam("stream") == "ratings"
+	if format == "csv" && !ratingsCSV {
 		st := biosignal.Stream(c.QueryParam("stream"))
 		if _, ok := biosignal.SpecOf(st); !ok || st == biosignal.BLEHRS {
-			return apierr.Invalid("stream", "one of hr, rr, eda, resp, spo2, skin_temp")
+			return apierr.Invalid("stream", "one of hr, rr, eda, resp, spo2, skin_temp, ratings")
 		}
 		streams = []biosignal.Stream{st}
 		if st == biosignal.HR || st == biosignal.RR {
@@ -42,28 +46,40 @@ func (s *Service) export(c echo.Context) error {
 			// of decoded hr and rr samples; ExportCSV keeps only st's.
 			streams = append(streams, biosignal.BLEHRS)
 		}
-	} else if format != "fhir" && format != "omh" {
+	} else if format != "fhir" && format != "omh" && !ratingsCSV {
 		return apierr.Invalid("format", "one of csv, fhir, omh")
 	}
-	samples, err := ingest.ReadSession(c.Request().Context(), s.opts.Store.DB, sess.ID, streams...)
-	if err != nil {
-		return apierr.Errorf("live: reading samples: %w", err)
+	var samples []biosignal.Sample
+	var sources []biosignal.Source
+	if !ratingsCSV {
+		if samples, sources, err = ingest.ReadSessionSources(c.Request().Context(), s.opts.Store.DB, sess.ID, streams...); err != nil {
+			return apierr.Errorf("live: reading samples: %w", err)
+		}
 	}
 	p := auth.From(c)
 	if err := store.Audit(c.Request().Context(), s.opts.Store.DB, store.AuditEvent{ClinicID: p.User.ClinicID, ActorID: p.User.ID,
 		Action: "session.export", Target: "session", TargetID: sess.ID, Detail: format}); err != nil {
 		return apierr.Wrap(apierr.Internal, err)
 	}
-	meta := biosignal.ExportMeta{SessionID: sess.ID, PatientRef: "Patient/" + sess.PatientID, Created: time.Now().UTC()}
+	meta, err := s.exportMeta(c.Request().Context(), sess, sources)
+	if err != nil {
+		return err
+	}
 	name := "haven-" + sess.ID
-	switch format {
-	case "csv":
+	switch {
+	case ratingsCSV:
 		var buf bytes.Buffer
-		if err := biosignal.ExportCSV(&buf, streams[0], samples); err != nil {
+		if err := biosignal.ExportRatingsCSV(&buf, meta); err != nil {
+			return apierr.Errorf("live: ratings CSV export: %w", err)
+		}
+		return download(c, name+"-ratings.csv", "text/csv; charset=utf-8", buf.Bytes())
+	case format == "csv":
+		var buf bytes.Buffer
+		if err := biosignal.ExportCSV(&buf, streams[0], samples, meta.Sources); err != nil {
 			return apierr.Errorf("live: CSV export: %w", err)
 		}
 		return download(c, fmt.Sprintf("%s-%s.csv", name, streams[0]), "text/csv; charset=utf-8", buf.Bytes())
-	case "fhir":
+	case format == "fhir":
 		data, err := biosignal.ExportFHIR(meta, samples)
 		if err != nil {
 			return apierr.Errorf("live: FHIR export: %w", err)
@@ -81,4 +97,75 @@ func (s *Service) export(c echo.Context) error {
 func download(c echo.Context, filename, contentType string, data []byte) error {
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 	return c.Blob(http.StatusOK, contentType, data)
+}
+
+// simulatedRatings names the generator of a simulated patient's ratings.
+var simulatedRatings = biosignal.Source{Kind: biosignal.SourceSimulator, Name: "Haven simulated patient"}
+
+// exportMeta gathers what every export carries besides the samples: the
+// pseudonymous patient, the session as an encounter, the provenance table
+// and the SUDS and expectancy ratings from the timeline. A simulated or
+// practice session's ratings come from the simulator, never the patient.
+func (s *Service) exportMeta(ctx context.Context, sess store.LiveSession, sources []biosignal.Source) (biosignal.ExportMeta, error) {
+	var pat store.Patient
+	if err := s.opts.Store.DB.WithContext(ctx).Where("id = ? AND clinic_id = ?", sess.PatientID, sess.ClinicID).Take(&pat).Error; err != nil {
+		return biosignal.ExportMeta{}, apierr.Errorf("live: export patient: %w", err)
+	}
+	enc := &biosignal.ExportEncounter{ID: sess.ID, Status: encounterStatus(sess.State)}
+	if sess.StartedAt != nil {
+		enc.Start = *sess.StartedAt
+	} else if sess.ScheduledFor != nil {
+		enc.Start = *sess.ScheduledFor
+	}
+	if sess.EndedAt != nil {
+		enc.End = *sess.EndedAt
+	}
+	meta := biosignal.ExportMeta{SessionID: sess.ID, Created: time.Now().UTC(), Sources: sources,
+		Patient: &biosignal.ExportPatient{ID: pat.ID, Code: pat.Code}, Encounter: enc}
+	var rows []store.TimelineEvent
+	if err := s.opts.Store.DB.WithContext(ctx).Where("session_id = ? AND kind IN ?", sess.ID, []string{"suds.rating", "expectancy.rating"}).
+		Order("id").Find(&rows).Error; err != nil {
+		return meta, apierr.Errorf("live: export ratings: %w", err)
+	}
+	src := biosignal.SelfReported
+	if sess.Simulated || sess.Practice {
+		src = slices.Index(meta.Sources, simulatedRatings)
+		if src < 0 {
+			src = len(meta.Sources)
+			meta.Sources = append(meta.Sources, simulatedRatings)
+		}
+	}
+	for _, r := range rows {
+		var b struct {
+			Value      *int   `json:"value"`
+			Likelihood *int   `json:"likelihood"`
+			Phase      string `json:"phase"`
+		}
+		if json.Unmarshal([]byte(r.Body), &b) != nil {
+			continue
+		}
+		rt := biosignal.Rating{T: r.At.UnixMilli(), Src: src, Phase: b.Phase}
+		switch {
+		case r.Kind == "suds.rating" && b.Value != nil:
+			rt.Kind, rt.V = biosignal.RatingSUDS, float64(*b.Value)
+		case r.Kind == "expectancy.rating" && b.Likelihood != nil:
+			rt.Kind, rt.V = biosignal.RatingExpectancy, float64(*b.Likelihood)
+		default:
+			continue
+		}
+		meta.Ratings = append(meta.Ratings, rt)
+	}
+	return meta, nil
+}
+
+// encounterStatus maps a session state to FHIR R4 encounter-status
+// (http://hl7.org/fhir/R4/valueset-encounter-status.html).
+func encounterStatus(state string) string {
+	switch state {
+	case store.LiveScheduled, store.LiveWaiting:
+		return "planned"
+	case store.LiveEnded:
+		return "finished"
+	}
+	return "in-progress"
 }

@@ -53,7 +53,7 @@ func newFixtureWith(t *testing.T, modify func(*config.Config), body map[string]a
 func (f *fixture) patientID() string {
 	f.t.Helper()
 	var p struct{ ID string }
-	st := f.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1990}, &p)
+	st := f.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1990, "screening": map[string]bool{}}, &p)
 	if st != http.StatusCreated && st != http.StatusOK {
 		f.t.Fatalf("creating patient: %d", st)
 	}

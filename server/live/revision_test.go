@@ -99,7 +99,7 @@ func TestSessionRunsTheExactProtocolRevision(t *testing.T) {
 	// Another clinic's therapist cannot run this clinic's protocol.
 	other := f.srv.SignIn(t, f.srv.NewClinic(t, "Other clinic").ID, "therapist")
 	var p struct{ ID string }
-	if st := other.Do(http.MethodPost, "/api/patients", map[string]any{"code": "O-1", "birth_year": 1980}, &p); st != http.StatusCreated {
+	if st := other.Do(http.MethodPost, "/api/patients", map[string]any{"code": "O-1", "birth_year": 1980, "screening": map[string]bool{}}, &p); st != http.StatusCreated {
 		t.Fatalf("other clinic patient: %d", st)
 	}
 	var e struct{ Error struct{ Code string } }

@@ -59,6 +59,10 @@ type room struct {
 	check    biosignal.Checker
 	spans    spans
 	baseFrom int64
+	// source is the provenance kind of the last accepted batch: the live
+	// metrics and alerts are labelled with it (simulated data never reads
+	// as the patient's body).
+	source string
 
 	seqMu   sync.Mutex
 	marks   map[string]*marks              // settled durable seqs, "role/channel"
@@ -229,7 +233,7 @@ func (r *room) hello(p *peer) {
 	p.ack[wire.Signals] = sigAck
 	p.mu.Unlock()
 	p.send(wire.Control, "hello", 0, wire.Hello{SessionID: r.id, Role: p.role, State: r.sess.State, Locale: r.locale,
-		Crisis: r.crisis, NextSeq: next})
+		Crisis: r.crisis, NextSeq: next, Practice: r.sess.Practice})
 	if p.role == rolePatient && sigAck > 0 {
 		p.send(wire.Signals, "signals.ack", 0, wire.Empty{})
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,6 +130,9 @@ type Service struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	bg     sync.WaitGroup // simulated peers and delayed closes
+	// self serves the server's own routes to in-process peers (the
+	// simulated patient); set once by Register, before serving.
+	self http.Handler
 }
 
 // New builds the service and starts its hub clock.

@@ -27,14 +27,16 @@ import (
 
 // Register adds the session, join and signalling routes.
 func (s *Service) Register(w *web.Server) {
+	s.self = w.Echo
 	th := []echo.MiddlewareFunc{s.opts.Auth.Require(web.Therapist)}
 	add := func(method, path, summary string, h echo.HandlerFunc, body, resp string) {
 		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Therapist, Tag: "sessions",
 			Handler: h, Middleware: th, RequestBody: body, Response: resp})
 	}
-	add(http.MethodPost, "/api/sessions", "Schedule a live session for a patient (protocol id or one composition).", s.create,
-		"{patient_id, protocol_id?, composition?{template, params, layers}}", "the session")
-	add(http.MethodGet, "/api/sessions", "The clinic's sessions (newest first; ?patient_id= filters).", s.list, "", "[session]")
+	add(http.MethodPost, "/api/sessions", "Schedule a live session for a patient (protocol id or one composition) at a time, or for now; "+
+		"practice: true runs it with the clinic's training patient; an exposure session for a patient not screened needs screening_override.reason.", s.create,
+		"{patient_id, protocol_id?, composition?{template, params, layers}, scheduled_for?, practice?, screening_override?{reason}}", "the session")
+	add(http.MethodGet, "/api/sessions", "The clinic's sessions (newest first; ?patient_id= filters; ?upcoming=1: scheduled ones, soonest first).", s.list, "", "[session]")
 	add(http.MethodGet, "/api/sessions/:id", "One session, with the STUN/TURN servers the console dials with.", s.get, "", "session + {ice_servers}")
 	add(http.MethodPost, "/api/sessions/:id/join-code", "Issue (or replace) the patient's single-use join code.", s.joinCode, "",
 		"{code, link, url, qr_png, expires_at}")
@@ -46,7 +48,7 @@ func (s *Service) Register(w *web.Server) {
 	add(http.MethodPost, "/api/sessions/:id/end", "End the session now.", s.endHandler, "", "session")
 	add(http.MethodPost, "/api/sessions/:id/simulate", "Attach a simulated patient (training).", s.simulate, "", "session")
 	w.Handle(web.Route{Method: http.MethodPost, Path: "/api/join", Summary: "Redeem a join code for the patient's session token.",
-		Access: web.Public, Tag: "sessions", Handler: s.join, RequestBody: "{code}", Response: "{session_id, token, ice_servers}"})
+		Access: web.Public, Tag: "sessions", Handler: s.join, RequestBody: "{code}", Response: "{session_id, token, ice_servers, practice}"})
 	s.registerWHIP(w, th)
 	s.registerExport(w, th)
 }
@@ -59,21 +61,31 @@ type SessionView struct {
 	ProtocolID  string `json:"protocol_id,omitempty"`
 	ProtocolRev int    `json:"protocol_revision,omitempty"`
 	// CompositionID and CompositionRev name a stored composition's revision.
-	CompositionID  string     `json:"composition_id,omitempty"`
-	CompositionRev int        `json:"composition_revision,omitempty"`
-	Kind           string     `json:"kind"`
-	State          string     `json:"state"`
-	StateReason    string     `json:"state_reason,omitempty"`
-	Composition    any        `json:"composition,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	StartedAt      *time.Time `json:"started_at,omitempty"`
-	EndedAt        *time.Time `json:"ended_at,omitempty"`
+	CompositionID  string `json:"composition_id,omitempty"`
+	CompositionRev int    `json:"composition_revision,omitempty"`
+	Kind           string `json:"kind"`
+	State          string `json:"state"`
+	StateReason    string `json:"state_reason,omitempty"`
+	Composition    any    `json:"composition,omitempty"`
+	// ScheduledFor is the planned start; absent for a session started now.
+	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
+	// Practice: a training session with the clinic's training patient.
+	Practice bool `json:"practice,omitempty"`
+	// Simulated: a simulated headset (not a patient) joined.
+	Simulated bool `json:"simulated,omitempty"`
+	// ScreeningOverride is the therapist's recorded reason for running an
+	// exposure session without a screening.
+	ScreeningOverride string     `json:"screening_override,omitempty"`
+	CreatedAt         time.Time  `json:"created_at"`
+	StartedAt         *time.Time `json:"started_at,omitempty"`
+	EndedAt           *time.Time `json:"ended_at,omitempty"`
 }
 
 func view(s store.LiveSession) SessionView {
 	v := SessionView{ID: s.ID, PatientID: s.PatientID, TherapistID: s.TherapistID, ProtocolID: s.ProtocolID,
 		ProtocolRev: s.ProtocolRev, CompositionID: s.CompositionID, CompositionRev: s.CompositionRev, Kind: s.Kind,
-		State: s.State, StateReason: s.StateReason, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, EndedAt: s.EndedAt}
+		State: s.State, StateReason: s.StateReason, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, EndedAt: s.EndedAt,
+		ScheduledFor: s.ScheduledFor, Practice: s.Practice, Simulated: s.Simulated, ScreeningOverride: s.ScreeningOverride}
 	if s.Composition != "" {
 		v.Composition = json.RawMessage(s.Composition)
 	}
@@ -89,6 +101,11 @@ type createInput struct {
 	CompositionID       string                    `json:"composition_id"`
 	CompositionRevision int                       `json:"composition_revision"`
 	Composition         *environments.Composition `json:"composition"`
+	ScheduledFor        *time.Time                `json:"scheduled_for"`
+	Practice            bool                      `json:"practice"`
+	ScreeningOverride   *struct {
+		Reason string `json:"reason"`
+	} `json:"screening_override"`
 }
 
 func (s *Service) create(c echo.Context) error {
@@ -97,18 +114,28 @@ func (s *Service) create(c echo.Context) error {
 		return err
 	}
 	p := auth.From(c)
-	pat, err := s.opts.Clinic.Load(c.Request().Context(), p.User.ClinicID, in.PatientID)
+	now := time.Now().UTC()
+	sess := store.LiveSession{ID: store.NewID(), ClinicID: p.User.ClinicID, TherapistID: p.User.ID,
+		State: store.LiveScheduled, CreatedAt: now, Practice: in.Practice}
+	if err := checkSchedule(in.ScheduledFor, now); err != nil {
+		return err
+	}
+	if in.ScheduledFor != nil {
+		at := in.ScheduledFor.UTC()
+		sess.ScheduledFor = &at
+	}
+	pat, err := s.sessionPatient(c.Request().Context(), p.User.ClinicID, in)
 	if err != nil {
 		return err
 	}
-	sess := store.LiveSession{ID: store.NewID(), ClinicID: p.User.ClinicID, PatientID: pat.ID, TherapistID: p.User.ID,
-		State: store.LiveScheduled, CreatedAt: time.Now().UTC()}
+	sess.PatientID, sess.Practice = pat.ID, pat.Training
 	if err := s.plan(c.Request().Context(), &sess, in); err != nil {
 		return err
 	}
-	// CLINICAL.md §5: a flagged screening item blocks exposure until acknowledged.
-	if sess.Kind == protocols.KindExposure && !clinic.View(pat).ScreeningAcked {
-		return apierr.Invalid("patient_id", "screening items are flagged and not acknowledged")
+	if sess.Kind == protocols.KindExposure {
+		if err := screeningGate(clinic.View(pat), in, &sess); err != nil {
+			return err
+		}
 	}
 	db := s.opts.Store.DB.WithContext(c.Request().Context())
 	err = db.Transaction(func(tx *gorm.DB) error {
@@ -117,6 +144,15 @@ func (s *Service) create(c echo.Context) error {
 		}
 		if err := tx.Create(ptr(event(sess.ID, "state", p.User.ID, map[string]any{"to": store.LiveScheduled}))).Error; err != nil {
 			return err
+		}
+		if sess.ScreeningOverride != "" {
+			if err := tx.Create(ptr(event(sess.ID, "screening.override", p.User.ID, map[string]any{"reason": sess.ScreeningOverride}))).Error; err != nil {
+				return err
+			}
+			if err := store.Audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: sess.ClinicID, ActorID: p.User.ID,
+				Action: "session.screening_override", Target: "patient", TargetID: sess.PatientID, Detail: sess.ScreeningOverride}); err != nil {
+				return err
+			}
 		}
 		return store.Audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: sess.ClinicID, ActorID: p.User.ID,
 			Action: "session.create", Target: "session", TargetID: sess.ID})
@@ -219,8 +255,19 @@ func (s *Service) list(c echo.Context) error {
 	if pid := c.QueryParam("patient_id"); pid != "" {
 		q = q.Where("patient_id = ?", pid)
 	}
+	order := "created_at DESC"
+	switch c.QueryParam("upcoming") {
+	case "":
+	case "1", "true":
+		// Upcoming: planned for a time and not yet begun, soonest first
+		// (a session planned for now is on the list from its creation).
+		q = q.Where("state IN ? AND scheduled_for IS NOT NULL", []string{store.LiveScheduled, store.LiveWaiting})
+		order = "scheduled_for, created_at"
+	default:
+		return apierr.Invalid("upcoming", "1 or true")
+	}
 	var rows []store.LiveSession
-	if err := q.Order("created_at DESC").Limit(500).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Limit(500).Find(&rows).Error; err != nil {
 		return apierr.Errorf("live: listing sessions: %w", err)
 	}
 	out := make([]SessionView, len(rows))
@@ -359,8 +406,11 @@ func (s *Service) join(c echo.Context) error {
 	}
 	// No clinic id: the headset fetches its clinic's wording with this
 	// token (GET /api/i18n/messages with Authorization: Bearer), so an
-	// anonymous caller learns nothing about the tenant.
-	return c.JSON(http.StatusOK, map[string]any{"session_id": sess.ID, "token": token, "ice_servers": s.opts.RTC.ClientICEServers()})
+	// anonymous caller learns nothing about the tenant. practice tells the
+	// headset it may run its labelled simulated sensor (a practice session
+	// the therapist chose); otherwise it never does.
+	return c.JSON(http.StatusOK, map[string]any{"session_id": sess.ID, "token": token, "ice_servers": s.opts.RTC.ClientICEServers(),
+		"practice": sess.Practice})
 }
 
 func (s *Service) timeline(c echo.Context) error {
@@ -440,4 +490,59 @@ func (s *Service) endHandler(c echo.Context) error {
 		sess.State, sess.EndedAt = store.LiveEnded, &now
 	}
 	return c.JSON(http.StatusOK, view(sess))
+}
+
+// maxScheduleAhead bounds how far ahead a session may be planned, and
+// scheduleSlack how far in the past a time may lie (a form filled in a
+// minute ago is still "now").
+const (
+	maxScheduleAhead = 366 * 24 * time.Hour
+	scheduleSlack    = 5 * time.Minute
+)
+
+func checkSchedule(at *time.Time, now time.Time) error {
+	if at == nil {
+		return nil
+	}
+	if at.Before(now.Add(-scheduleSlack)) {
+		return apierr.Invalid("scheduled_for", "must not be in the past")
+	}
+	if at.After(now.Add(maxScheduleAhead)) {
+		return apierr.Invalid("scheduled_for", "at most a year ahead")
+	}
+	return nil
+}
+
+// sessionPatient is the patient a new session runs for: the clinic's
+// training patient for a practice session (never a real record), else the
+// named patient.
+func (s *Service) sessionPatient(ctx context.Context, clinicID string, in createInput) (store.Patient, error) {
+	if in.Practice {
+		if in.PatientID != "" {
+			return store.Patient{}, apierr.Invalid("patient_id", "a practice session runs with the training patient: leave it out")
+		}
+		return s.opts.Clinic.TrainingPatient(ctx, clinicID)
+	}
+	return s.opts.Clinic.Load(ctx, clinicID, in.PatientID)
+}
+
+// screeningGate applies CLINICAL.md §5 to an exposure session: a flagged
+// item blocks it until a therapist acknowledges it; a patient nobody has
+// screened is refused (screening_required) unless the therapist records a
+// reason for going ahead, which the session keeps.
+func screeningGate(pv clinic.PatientView, in createInput, sess *store.LiveSession) error {
+	switch pv.ScreeningState {
+	case clinic.ScreeningFlagged:
+		return apierr.Invalid("patient_id", "screening items are flagged and not acknowledged")
+	case clinic.NotScreened:
+		if in.ScreeningOverride == nil {
+			return apierr.New(apierr.ScreeningRequired)
+		}
+		reason := strings.TrimSpace(in.ScreeningOverride.Reason)
+		if n := len([]rune(reason)); n < 3 || n > 2000 || strings.ContainsRune(reason, 0) {
+			return apierr.Invalid("screening_override.reason", "3 to 2000 characters")
+		}
+		sess.ScreeningOverride = reason
+	}
+	return nil
 }

@@ -28,6 +28,9 @@ func (r *room) onBatch(p *peer, m wire.Message) {
 	wb := m.Body.(*wire.SignalsBatch)
 	b := biosignal.Batch{Stream: biosignal.Stream(wb.Stream), Unit: wb.Unit, RateHz: wb.RateHz, T0: wb.T0,
 		Offsets: wb.Ts, Values: wb.Values, Raw: wb.Raw, Seq: m.Seq}
+	if wb.Source != nil {
+		b.Source = biosignal.Source{Kind: wb.Source.Kind, Name: wb.Source.Name, ID: wb.Source.ID}
+	}
 	r.mu.Lock()
 	if p != r.patient || r.svc.opts.Sink == nil || r.svc.draining.Load() {
 		r.mu.Unlock()
@@ -79,6 +82,7 @@ func (r *room) batchCommitted(p *peer, b *biosignal.Batch, n int, a ingest.Ack) 
 	if !a.Duplicate {
 		r.svc.opts.Metrics.SamplesIngested.Add(float64(n))
 		_, _ = r.bio.AddBatch(b) // the stored chunk is the record; metrics skip what they cannot use
+		r.source = b.Source.Normal().Kind
 	}
 	r.committed(p, wire.Signals, b.Seq, nil)
 	r.seqMu.Lock()
@@ -138,7 +142,7 @@ func (r *room) metrics(now time.Time) {
 	snap := r.bio.Snapshot(ms)
 	if snap.LastSampleT != 0 && len(r.consoles) > 0 {
 		if raw, err := json.Marshal(snap); err == nil {
-			r.toConsoles(wire.Signals, "metrics", 0, wire.Metrics{Metrics: raw})
+			r.toConsoles(wire.Signals, "metrics", 0, wire.Metrics{Metrics: raw, Source: r.source})
 		}
 	}
 	r.adaptiveMetrics(ms, snap)
@@ -146,12 +150,19 @@ func (r *room) metrics(now time.Time) {
 	// sensor never sends anything must still raise no_data.
 	for _, a := range r.eval.Evaluate(ms, snap) {
 		r.toConsoles(wire.Control, "alert", 0, wire.Alert{Code: a.Code, Value: a.Value, Threshold: a.Threshold,
-			Fired: a.Fired, MessageID: a.MessageID})
-		r.svc.tl.add(event(r.id, "alert", "biosignal", a), nil)
+			Fired: a.Fired, MessageID: a.MessageID, Source: r.source})
+		r.svc.tl.add(event(r.id, "alert", "biosignal", sourcedAlert{a, r.source}), nil)
 		if a.Fired {
 			r.apply(r.feed(protocols.Event{Type: protocols.EvAlert, Alert: a.Code, SustainedMs: a.T - a.Since, Value: &a.Value, Threshold: &a.Threshold}), 0)
 		}
 	}
+}
+
+// sourcedAlert is an alert's timeline record: the alert and the provenance
+// kind of the data that raised it.
+type sourcedAlert struct {
+	biosignal.AlertEvent
+	Source string `json:"source,omitempty"`
 }
 
 // adaptiveEvery is how often baseline-normalised physiology reaches the

@@ -42,7 +42,20 @@ type Engine struct {
 	api  *webrtc.API
 	opts Options
 	mux  ice.UDPMux
+	// local answers peers inside this process (WithLocal): loopback
+	// candidates only, whatever the clinic's network settings.
+	local *webrtc.API
 }
+
+type localKey struct{}
+
+// WithLocal marks ctx as a request from a peer in this same process (the
+// simulated patient): Answer then offers loopback candidates, which every
+// machine has, instead of the clinic network's. Only code can set it; no
+// request from the network carries it.
+func WithLocal(ctx context.Context) context.Context { return context.WithValue(ctx, localKey{}, true) }
+
+func isLocal(ctx context.Context) bool { v, _ := ctx.Value(localKey{}).(bool); return v }
 
 // Errors returned for bad offers; the HTTP layer maps them to coded errors.
 var (
@@ -90,6 +103,15 @@ func NewEngine(opts Options) (*Engine, error) {
 		e.mux = mux
 	}
 	e.api = dataOnlyAPI(se)
+	e.local = e.api
+	if !opts.LoopbackOnly {
+		lse := webrtc.SettingEngine{}
+		lse.LoggerFactory = pionLogs{log}
+		lse.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		lse.SetICETimeouts(2*time.Second, 5*time.Second, 500*time.Millisecond)
+		loopbackOnly(&lse)
+		e.local = dataOnlyAPI(lse)
+	}
 	return e, nil
 }
 
@@ -160,7 +182,11 @@ func (e *Engine) Answer(ctx context.Context, offer string, onChannel func(*webrt
 	if err := ValidateOffer(offer); err != nil {
 		return nil, "", err
 	}
-	pc, err := e.api.NewPeerConnection(webrtc.Configuration{ICEServers: e.serverICE()})
+	api, servers := e.api, e.serverICE()
+	if isLocal(ctx) {
+		api, servers = e.local, nil
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: servers})
 	if err != nil {
 		return nil, "", fmt.Errorf("rtc: new peer connection: %w", err)
 	}

@@ -229,13 +229,18 @@ func (p *Patient) run() {
 	}
 }
 
+// simSourceName names the generator in every simulated batch's provenance:
+// generated samples, never a patient's body.
+const simSourceName = "Haven simulated patient"
+
 func (p *Patient) stream(now time.Time) {
 	p.mu.Lock()
 	p.sim.SetIntensity(p.exposure)
 	batches := p.sim.Advance(now.UnixMilli())
 	p.mu.Unlock()
 	for _, b := range batches {
-		wb := wire.SignalsBatch{Stream: string(b.Stream), Unit: b.Unit, RateHz: b.RateHz, T0: b.T0, Ts: b.Offsets, Values: b.Values, Raw: b.Raw}
+		wb := wire.SignalsBatch{Stream: string(b.Stream), Unit: b.Unit, RateHz: b.RateHz, T0: b.T0, Ts: b.Offsets, Values: b.Values, Raw: b.Raw,
+			Source: &wire.Source{Kind: "simulator", Name: simSourceName}}
 		p.send(wire.Signals, "signals.batch", wb, true, b.Len())
 	}
 }

@@ -39,9 +39,17 @@ type LiveSession struct {
 	JoinUsedAt     *time.Time
 	TokenHash      string `gorm:"size:64;index"`
 	Simulated      bool
-	CreatedAt      time.Time
-	StartedAt      *time.Time
-	EndedAt        *time.Time
+	// Practice marks a training session: it runs against the clinic's
+	// training patient, and the headset runs its labelled simulated sensor.
+	Practice bool `gorm:"not null;default:false"`
+	// ScheduledFor is when the session is planned to start (nil: now).
+	ScheduledFor *time.Time `gorm:"index"`
+	// ScreeningOverride is the therapist's reason for starting an exposure
+	// session without a screening (CLINICAL.md §5); empty when screened.
+	ScreeningOverride string `gorm:"type:text"`
+	CreatedAt         time.Time
+	StartedAt         *time.Time
+	EndedAt           *time.Time
 }
 
 // TimelineEvent is one append-only line of a session's history: transitions,

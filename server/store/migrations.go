@@ -62,6 +62,16 @@ var migrations = []migration{
 	{13, "a clinic's re-check period for crisis lines, and whether stale ones are hidden", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Clinic{})
 	}},
+	{14, "sample provenance, screening state, training patients, practice and scheduled sessions", func(tx *gorm.DB) error {
+		if err := tx.AutoMigrate(&SampleChunk{}, &Patient{}, &LiveSession{}); err != nil {
+			return err
+		}
+		// A checklist with any answer was filled in by someone: screened
+		// (when is unknown; the last change is the best bound). An empty
+		// one stays not screened.
+		return tx.Model(&Patient{}).Where("screening <> ? AND screening <> ?", "{}", "").
+			Update("screened_at", gorm.Expr("updated_at")).Error
+	}},
 }
 
 type schemaMigration struct {

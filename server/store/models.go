@@ -85,6 +85,12 @@ type Patient struct {
 	Screening      string `gorm:"type:text;not null;default:'{}'"`
 	ScreeningAckBy string `gorm:"size:32"`
 	ScreeningAckAt *time.Time
+	// ScreenedAt is when a therapist last recorded the checklist; nil means
+	// the patient was never screened, which is not "nothing flagged".
+	ScreenedAt *time.Time
+	// Training marks the clinic's practice patient: simulated sessions run
+	// against it, and it never appears among the clinic's real patients.
+	Training bool `gorm:"not null;default:false"`
 	// HRCeilingPct overrides the default 85 % of age-predicted maximum; 0 means default.
 	HRCeilingPct int
 	// HRCeilingOff switches the ceiling off for this patient, HRCeilingBPM

@@ -15,4 +15,10 @@ type SampleChunk struct {
 	N         int    `gorm:"not null"` // samples in Data
 	Artifacts int    `gorm:"not null"` // samples flagged as artifacts
 	Data      []byte `gorm:"not null"`
+	// SourceKind, SourceName and SourceID are the batch's provenance
+	// (biosignal.Source): sensor, simulator or unknown (rows written before
+	// provenance was recorded, and senders that name none).
+	SourceKind string `gorm:"size:16;not null;default:unknown"`
+	SourceName string `gorm:"size:64"`
+	SourceID   string `gorm:"size:64"`
 }

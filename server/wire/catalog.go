@@ -84,6 +84,10 @@ type Hello struct {
 	Locale    string            `json:"locale"`
 	Crisis    Crisis            `json:"crisis"`
 	NextSeq   map[string]uint64 `json:"next_seq"`
+	// Practice is true in a practice (training) session the therapist chose:
+	// the headset may run its labelled simulated sensor and tells the
+	// patient so. Outside one it never starts a simulator by itself.
+	Practice bool `json:"practice,omitempty"`
 }
 
 // Empty is the body of messages that carry only their envelope.
@@ -180,6 +184,19 @@ type SignalsBatch struct {
 	Ts     []int64  `json:"ts,omitempty"`
 	Values Samples  `json:"values,omitempty"`
 	Raw    [][]byte `json:"raw,omitempty"`
+	// Source is the batch's provenance, stored with every sample and carried
+	// into every export: kind "sensor" (a device worn by the patient) or
+	// "simulator" (generated samples, never patient data); name is the model
+	// or product, id the device's identifier. A batch without one is stored
+	// as "unknown" and is never exported as sensed.
+	Source *Source `json:"source,omitempty"`
+}
+
+// Source names what produced a batch's samples (biosignal.Source).
+type Source struct {
+	Kind string `json:"kind"`
+	Name string `json:"name,omitempty"`
+	ID   string `json:"id,omitempty"`
 }
 
 // SessionState tells the console the session and patient link state.
@@ -225,12 +242,17 @@ type Alert struct {
 	Threshold float64 `json:"threshold,omitempty"`
 	Fired     bool    `json:"fired"`
 	MessageID string  `json:"message_id,omitempty"`
+	// Source is the provenance kind of the data behind the alert: "sensor",
+	// "simulator" (label it simulated) or "unknown"; empty before any sample.
+	Source string `json:"source,omitempty"`
 }
 
 // Metrics is the live biosignal summary sent to the console every second
 // (server/biosignal.Metrics, passed through as JSON).
 type Metrics struct {
 	Metrics json.RawMessage `json:"metrics"`
+	// Source is the provenance kind of the newest samples (see Alert.Source).
+	Source string `json:"source,omitempty"`
 }
 
 // CmdParams sets scene parameters.

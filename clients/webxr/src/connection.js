@@ -13,7 +13,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   const control = new Channel('control', { storage });
   const signals = new Channel('signals', { storage });
   const watchdog = new Watchdog(2000);
-  let creds = null; // {session_id, token, ice_servers}
+  let creds = null; // {session_id, token, ice_servers, practice}
   let pc = null, location = null, attempt = 0, timer = null, closed = false;
   let connected = false, lostReported = false;
   // busy: the server still holds a live link for this session (our previous
@@ -189,7 +189,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     sendSignals: (body) => signals.send('signals.batch', body, { durable: true }),
     /** cut closes the transport as a network failure would (used by tests and the "simulate" tools). */
     cut() { teardown(); lost(); },
-    state: () => ({ connected, lost: lostReported, busy, session_id: creds?.session_id ?? null, pendingSignals: signals.pending(), pendingControl: control.pending() }),
+    state: () => ({ connected, lost: lostReported, busy, session_id: creds?.session_id ?? null, practice: creds?.practice === true, pendingSignals: signals.pending(), pendingControl: control.pending() }),
     /** token is the patient's bearer token once joined ('' before): it also fetches the clinic's wording. */
     token: () => creds?.token ?? '',
     markResumed() { lostReported = false; },

@@ -32,7 +32,7 @@ export function setupScreen({ r, ui, conn, session, lang }) {
   // once joined, the clinic is known: its own wording replaces the built-in texts
   setupJoin({ r, conn, session, t, useSensor, onJoined: () => setLocale(lang.bundle.locale) });
   // after a reload mid-session: restart the simulation if that was the source (a strap needs a new user gesture to pair)
-  const resumeSensor = () => { if (sessionStorage.getItem('haven.sensor') === 'simulated') useSensor('simulated'); };
+  const resumeSensor = () => { if (sessionStorage.getItem('haven.sensor') === 'simulated' && conn.state().practice) useSensor('simulated'); };
   $('break').addEventListener('click', () => session.requestBreak());
   addEventListener('keydown', (e) => keyboard(e, { r, ui, session }));
   return { setLocale, resumeSensor };
@@ -87,7 +87,8 @@ function setupJoin({ r, conn, session, t, useSensor, onJoined }) {
       await conn.join($('code').value);
       $('join').hidden = true;
       onJoined();
-      useSensor('simulated'); // nothing paired: the labelled simulation keeps the therapist's charts alive
+      // only a practice session the therapist chose runs the (labelled) simulation; a real patient's headset never invents readings
+      if (conn.state().practice) useSensor('simulated');
       session.setStatus(t('client.join.connecting'));
       if (navigator.xr && await navigator.xr.isSessionSupported('immersive-vr').catch(() => false)) $('enter-vr').hidden = false;
     } catch (err) {

@@ -31,7 +31,7 @@ export async function pairBluetooth(emit) {
   await chr.startNotifications();
   const timer = setInterval(() => {
     if (!raw.length) return;
-    emit({ stream: 'ble_hrs', unit: 'raw', rate_hz: 0, t0, ts, raw });
+    emit({ stream: 'ble_hrs', unit: 'raw', rate_hz: 0, t0, ts, raw, source: { kind: 'sensor', name: (device.name || 'Bluetooth heart rate strap').slice(0, 64) } });
     raw = []; ts = []; t0 = null;
   }, BATCH_MS);
   return { kind: 'ble', name: device.name || 'Heart rate strap', stop() { clearInterval(timer); try { device.gatt.disconnect(); } catch { /* gone */ } } };
@@ -52,6 +52,8 @@ export function simulatedSensor(emit, { arousal = () => 0, now = () => Date.now(
   // refuses time going backwards). Each step emits the samples due so far.
   const EDA_MS = 1000 / 32;
   let edaNext = now();
+  // provenance on every batch: generated samples, never the patient's body (docs/protocol.md)
+  const source = { kind: 'simulator', name: 'Haven headset demo sensor' };
   function step() {
     const t = now();
     const a = Math.max(0, Math.min(1, arousal()));
@@ -69,9 +71,9 @@ export function simulatedSensor(emit, { arousal = () => 0, now = () => Date.now(
     if (t - edaNext > 5000) edaNext = t; // a suspended tab: leave a gap rather than invent minutes of samples
     const edaT0 = Math.round(edaNext);
     for (; edaNext < t; edaNext += EDA_MS) { scr *= 0.985; eda.push(Math.round((tonic + scr) * 1000) / 1000); }
-    if (hrBuf.length) { emit({ stream: 'hr', unit: 'bpm', rate_hz: 1, t0: hrT0, values: hrBuf }); hrBuf = []; hrT0 = null; }
-    if (rrBuf.length) { emit({ stream: 'rr', unit: 'ms', rate_hz: 0, t0: rrT0, ts: rrTs, values: rrBuf }); rrBuf = []; rrTs = []; rrT0 = null; }
-    if (eda.length) emit({ stream: 'eda', unit: 'uS', rate_hz: 32, t0: edaT0, values: eda.splice(0) });
+    if (hrBuf.length) { emit({ stream: 'hr', unit: 'bpm', rate_hz: 1, t0: hrT0, values: hrBuf, source }); hrBuf = []; hrT0 = null; }
+    if (rrBuf.length) { emit({ stream: 'rr', unit: 'ms', rate_hz: 0, t0: rrT0, ts: rrTs, values: rrBuf, source }); rrBuf = []; rrTs = []; rrT0 = null; }
+    if (eda.length) emit({ stream: 'eda', unit: 'uS', rate_hz: 32, t0: edaT0, values: eda.splice(0), source });
   }
   const timer = setInterval(step, BATCH_MS);
   return { kind: 'simulated', name: 'simulated', step, stop() { clearInterval(timer); } };
