@@ -242,12 +242,17 @@ func (s *Service) loadSession(c echo.Context) (store.LiveSession, error) {
 	if err != nil {
 		return sess, apierr.Errorf("live: loading session: %w", err)
 	}
+	return s.withRoomState(sess), nil
+}
+
+// withRoomState overlays a live room's current state on a stored session.
+func (s *Service) withRoomState(sess store.LiveSession) store.LiveSession {
 	if r := s.room(sess.ID); r != nil {
 		r.mu.Lock()
 		sess.State, sess.StateReason, sess.StartedAt, sess.EndedAt = r.sess.State, r.sess.StateReason, r.sess.StartedAt, r.sess.EndedAt
 		r.mu.Unlock()
 	}
-	return sess, nil
+	return sess
 }
 
 func (s *Service) list(c echo.Context) error {

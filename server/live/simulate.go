@@ -113,12 +113,7 @@ func (s *Service) sessionByID(ctx context.Context, id string) (store.LiveSession
 	if err := s.opts.Store.DB.WithContext(ctx).Where("id = ?", id).Take(&sess).Error; err != nil {
 		return sess, apierr.Errorf("live: loading session %s: %w", id, err)
 	}
-	if r := s.room(id); r != nil {
-		r.mu.Lock()
-		sess.State, sess.StateReason, sess.StartedAt, sess.EndedAt = r.sess.State, r.sess.StateReason, r.sess.StartedAt, r.sess.EndedAt
-		r.mu.Unlock()
-	}
-	return sess, nil
+	return s.withRoomState(sess), nil
 }
 
 // attachSimulated connects a simulated headset to a practice session
