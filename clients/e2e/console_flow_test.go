@@ -31,8 +31,9 @@ func TestConsoleTherapistFlow(t *testing.T) {
 			patientID := createPatient(t, p, locale, code)
 			composeEnvironment(t, p, locale)
 			buildLadder(t, p, locale)
-			sessionID := scheduleSession(t, p, locale, patientID)
-			runLive(t, p, locale)
+			scheduleSession(t, p, locale, patientID)
+			// practising opens a copy of the session for the training patient
+			sessionID := runLive(t, p, locale)
 			Go(t, p, "#/sessions/"+sessionID+"/report")
 			Wait(t, p, `document.querySelector('h2#sum-h') !== null`, 10*time.Second)
 			if n := MustEval[int](p, `document.querySelectorAll('#tl-h ~ ol.timeline li').length`); n < 3 {
@@ -115,12 +116,17 @@ func scheduleSession(t *testing.T, p *Page, locale, patientID string) string {
 	return MustEval[string](p, `decodeURIComponent(location.hash.split('/')[2])`)
 }
 
-func runLive(t *testing.T, p *Page, locale string) {
+// runLive practises the session with a simulated patient and returns the
+// practice session's id (the console opens it).
+func runLive(t *testing.T, p *Page, locale string) string {
 	t.Helper()
+	real := MustEval[string](p, `decodeURIComponent(location.hash.split('/')[2])`)
 	Wait(t, p, `window.havenConsole.live.link === 'open'`, 15*time.Second)
 	Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
 	Wait(t, p, `/^[A-Z2-9]{4}-[A-Z2-9]{4}$/.test(document.querySelector('.joincode')?.textContent || '') && document.querySelector('#join-h ~ div img[src^="data:image/png"]')`, 10*time.Second)
 	Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`)) // practise with a simulated patient
+	Wait(t, p, fmt.Sprintf(`/^#\/sessions\/[^/?]+$/.test(location.hash) && !location.hash.endsWith(%q) && window.havenConsole.ready && window.havenConsole.live`, "/"+real), 15*time.Second)
+	practice := MustEval[string](p, `decodeURIComponent(location.hash.split('/')[2])`)
 	Wait(t, p, `window.havenConsole.live.patient === true && window.havenConsole.live.scene !== null`, 30*time.Second)
 	Wait(t, p, `window.havenConsole.live.metrics >= 3`, 30*time.Second)
 	Do(t, p, chromedp.Click(`button.ask-suds`))
@@ -135,6 +141,7 @@ func runLive(t *testing.T, p *Page, locale string) {
 		Do(t, p, chromedp.Click(`button.end-session`))
 	}
 	Wait(t, p, `window.havenConsole.live.state === 'ended'`, 20*time.Second)
+	return practice
 }
 
 // exportDownload is one export link of the report, followed from the page.
@@ -181,7 +188,12 @@ func checkReportExports(t *testing.T, p *Page) {
 				Type         string
 				Entry        []struct{ Resource struct{ ResourceType string } }
 			}
-			if err := json.Unmarshal([]byte(d.Body), &bundle); err != nil || bundle.ResourceType != "Bundle" || len(bundle.Entry) == 0 || bundle.Entry[0].Resource.ResourceType != "Observation" {
+			err := json.Unmarshal([]byte(d.Body), &bundle)
+			kinds := map[string]int{}
+			for _, e := range bundle.Entry {
+				kinds[e.Resource.ResourceType]++
+			}
+			if err != nil || bundle.ResourceType != "Bundle" || kinds["Observation"] == 0 || kinds["Patient"] != 1 || kinds["Encounter"] != 1 {
 				t.Errorf("FHIR export: %v, resourceType %q, %d entries: %.200s", err, bundle.ResourceType, len(bundle.Entry), d.Body)
 			}
 		case "omh":

@@ -37,20 +37,18 @@ type liveEnv struct {
 // heightsAt3 is the composition the safety tests run: a balcony on the third floor.
 var heightsAt3 = map[string]any{"template": "heights", "params": map[string]any{"floor": 3}}
 
-// startLive starts the server, signs a therapist in, schedules a session on
-// composition for a new patient and connects the therapist's console peer.
+// startLive starts the server, signs a therapist in, schedules a practice
+// session on composition and connects the therapist's console peer.
 func startLive(t *testing.T, composition map[string]any) *liveEnv {
 	t.Helper()
 	RequireBuilt(t, "webxr")
 	srv := apptest.Start(t, nil)
 	cl := srv.NewClinic(t, "Clinic "+store.RandomToken(4))
 	e := &liveEnv{t: t, srv: srv, th: srv.SignIn(t, cl.ID, store.RoleTherapist)}
-	var pat struct{ ID string }
-	if st := e.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1990, "screening": map[string]bool{}}, &pat); st != http.StatusCreated && st != http.StatusOK {
-		t.Fatalf("live: creating patient: status %d", st)
-	}
+	// A practice session (the clinic's training patient): the only kind in
+	// which the headset runs its labelled simulated sensor by itself.
 	var sess struct{ ID, State string }
-	body := map[string]any{"patient_id": pat.ID, "composition": composition}
+	body := map[string]any{"practice": true, "composition": composition}
 	if st := e.th.Do(http.MethodPost, "/api/sessions", body, &sess); st != http.StatusCreated || sess.State != store.LiveScheduled {
 		t.Fatalf("live: scheduling: status %d %+v", st, sess)
 	}

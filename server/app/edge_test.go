@@ -66,7 +66,7 @@ func newSession(t *testing.T, s *apptest.Server) (clinicID string, th *apptest.C
 	cl := s.NewClinic(t, "Clinic "+store.RandomToken(4))
 	th = s.SignIn(t, cl.ID, store.RoleTherapist)
 	var p, sess struct{ ID string }
-	if st := th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1985}, &p); st != http.StatusCreated {
+	if st := th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1985, "screening": map[string]bool{}}, &p); st != http.StatusCreated {
 		t.Fatalf("patient: %d", st)
 	}
 	if st := th.Do(http.MethodPost, "/api/sessions", map[string]any{"patient_id": p.ID, "protocol_id": "heights_ladder"}, &sess); st != http.StatusCreated {

@@ -174,10 +174,12 @@ export function joinPanel({ app, sess }) {
   const simulate = app.api.has('POST', '/api/sessions/{id}/simulate') ? h('button', { type: 'button', onclick: async (e) => {
     e.target.disabled = true;
     try {
-      await app.api.post(`/api/sessions/${encodeURIComponent(sess.id)}/simulate`);
+      // the practice runs as a copy of this session for the clinic's training patient: open it
+      const practice = await app.api.post(`/api/sessions/${encodeURIComponent(sess.id)}/simulate`);
       window.havenConsole.live.simulatedPatient = true;
       app.announce(t('console.session.simulated'));
-    } catch (err) { e.target.disabled = false; app.alert(err.message); }
+      if (practice.id !== sess.id) location.hash = `#/sessions/${encodeURIComponent(practice.id)}`;
+    } catch (err) { e.target.disabled = false; mount(out, h('p', { class: 'error', role: 'alert' }, err.message)); }
   } }, t('console.session.simulate')) : null;
   return { el: h('section', { class: 'card', 'aria-labelledby': 'join-h' }, h('h2', { id: 'join-h' }, t('console.session.join_code')),
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: issue }, t('console.session.new_code')), simulate), out) };
