@@ -26,9 +26,12 @@ const (
 
 // Protocol is an exposure ladder or a calming script with its session frame.
 type Protocol struct {
-	ID       string    `json:"id"`
-	Kind     string    `json:"kind"`
-	TitleKey string    `json:"title_key"`
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	TitleKey string `json:"title_key"`
+	// Name is the clinic's own name for its protocol ("Balcony ladder for
+	// P-001"); the title key names library protocols and is the fallback.
+	Name     string    `json:"name,omitempty"`
 	Template string    `json:"template"`
 	Mode     string    `json:"mode,omitempty"`
 	Settings Settings  `json:"settings"`
@@ -54,16 +57,19 @@ type Phase struct {
 // intensity (Params override the template's mapping), the expected SUDS, the
 // feared outcome and its likelihood, and safety behaviours to drop.
 type Step struct {
-	ID               string               `json:"id"`
-	Intensity        int                  `json:"intensity"`
-	ExpectedSUDS     int                  `json:"expected_suds"`
-	Params           environments.Params  `json:"params,omitempty"`
-	Layers           *environments.Layers `json:"layers,omitempty"`
-	FearedOutcome    string               `json:"feared_outcome,omitempty"`
-	FearedOutcomeKey string               `json:"feared_outcome_key,omitempty"`
-	Likelihood       *int                 `json:"likelihood,omitempty"`
-	SafetyBehaviours []string             `json:"safety_behaviours,omitempty"`
-	Requires         []string             `json:"requires,omitempty"`
+	ID           string               `json:"id"`
+	Intensity    int                  `json:"intensity"`
+	ExpectedSUDS int                  `json:"expected_suds"`
+	Params       environments.Params  `json:"params,omitempty"`
+	Layers       *environments.Layers `json:"layers,omitempty"`
+	// Description says what the patient faces at this step, in the
+	// therapist's words ("Stand at the railing on the 10th floor").
+	Description      string   `json:"description,omitempty"`
+	FearedOutcome    string   `json:"feared_outcome,omitempty"`
+	FearedOutcomeKey string   `json:"feared_outcome_key,omitempty"`
+	Likelihood       *int     `json:"likelihood,omitempty"`
+	SafetyBehaviours []string `json:"safety_behaviours,omitempty"`
+	Requires         []string `json:"requires,omitempty"`
 }
 
 // Decode parses a protocol strictly: unknown fields rejected, size bounded.

@@ -3,6 +3,8 @@ package protocols
 import (
 	"fmt"
 	"regexp"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/havenvr/haven/environments"
 )
@@ -40,6 +42,7 @@ func (p *Protocol) Validate(cat *environments.Catalog) error {
 	if !keyRe.MatchString(p.TitleKey) {
 		errs.add("title_key", "key", fmt.Sprintf("%q is not a message id", p.TitleKey), nil)
 	}
+	checkText(&errs, "name", p.Name, MaxNameChars)
 	p.Settings.check(&errs)
 	p.checkSession(cat, &errs)
 	t, ok := cat.Get(p.Template)
@@ -100,6 +103,7 @@ func (p *Protocol) checkLadder(cat *environments.Catalog, errs *errList) {
 			errs.add(f+".id", "duplicate_id", fmt.Sprintf("%q is missing, malformed or used twice", s.ID), map[string]any{"Value": s.ID})
 		}
 		index[s.ID] = i
+		checkText(errs, f+".description", s.Description, MaxDescriptionChars)
 		pct := func(name string, v int) {
 			if v < 0 || v > 100 {
 				errs.add(f+"."+name, "range", fmt.Sprintf("%d is outside 0–100", v), map[string]any{"Value": v, "Min": 0, "Max": 100})
@@ -242,4 +246,23 @@ func (p *Protocol) Warnings() []Warning {
 		}
 	}
 	return w
+}
+
+// Lengths of a protocol's free texts, in characters.
+const (
+	MaxNameChars        = 120
+	MaxDescriptionChars = 300
+)
+
+// checkText refuses a name or description that is too long or not one line
+// of visible text (control and bidirectional-override characters would
+// garble every list that shows it).
+func checkText(errs *errList, field, v string, maxChars int) {
+	bad := !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxChars
+	for _, r := range v {
+		bad = bad || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+	}
+	if bad {
+		errs.add(field, "text_length", fmt.Sprintf("at most %d characters on one line", maxChars), map[string]any{"Max": maxChars})
+	}
 }

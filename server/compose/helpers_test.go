@@ -116,6 +116,8 @@ func clone(t *testing.T, doc map[string]any) map[string]any {
 type protocolRev struct {
 	ID       string          `json:"id"`
 	Source   string          `json:"source"`
+	Title    string          `json:"title"`
+	Template string          `json:"template"`
 	Revision int             `json:"revision"`
 	Latest   int             `json:"latest"`
 	Hash     string          `json:"hash"`

@@ -64,7 +64,7 @@ func (s *Service) localize(c echo.Context, id string, data map[string]any) strin
 func (s *Service) protocolView(c echo.Context, id, source string, p *protocols.Protocol, rev, latest int) ProtocolView {
 	body, _ := json.Marshal(p)
 	v := ProtocolView{ID: id, Source: source, Kind: p.Kind, Template: p.Template, TitleKey: p.TitleKey,
-		Title: s.localize(c, p.TitleKey, nil), Revision: rev, Latest: latest, Hash: p.Hash(),
+		Title: protocolTitle(s.localize(c, p.TitleKey, nil), p.Name), Revision: rev, Latest: latest, Hash: p.Hash(),
 		Protocol: body, Warnings: []WarningView{}}
 	for _, w := range p.Warnings() {
 		v.Warnings = append(v.Warnings, WarningView{Warning: w, Message: s.localize(c, w.MessageID, w.Args)})
@@ -312,4 +312,12 @@ func (s *Service) listProtocolRevisions(c echo.Context) error {
 		out = append(out, v)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"revisions": out})
+}
+
+// protocolTitle is a protocol's clinic-given name, else its localized title.
+func protocolTitle(localized, name string) string {
+	if name != "" {
+		return name
+	}
+	return localized
 }

@@ -31,8 +31,13 @@ func TestProtocolRevisionsAndWarnings(t *testing.T) {
 	e := setup(t)
 	doc := library(t, e.a, "heights_ladder")
 	delete(doc, "id") // a document without an id takes the row id
+	// A clinic names its ladder and describes its steps in its own words:
+	// the name is the protocol's title wherever it is listed.
+	doc["name"] = "Balcony ladder — Ana"
+	doc["steps"].([]any)[0].(map[string]any)["description"] = "Stand at the window on the first floor"
 	var r1 protocolRev
-	if st := e.a.Do(http.MethodPost, "/api/protocols", doc, &r1); st != http.StatusCreated || r1.Revision != 1 || r1.Source != "clinic" {
+	if st := e.a.Do(http.MethodPost, "/api/protocols", doc, &r1); st != http.StatusCreated || r1.Revision != 1 || r1.Source != "clinic" ||
+		r1.Title != "Balcony ladder — Ana" || r1.Template != "heights" || !bytes.Contains(r1.Protocol, []byte("Stand at the window on the first floor")) {
 		t.Fatalf("create: %d %+v", st, r1)
 	}
 	if !bytes.Contains(r1.Protocol, []byte(`"id":"`+r1.ID+`"`)) {
@@ -114,6 +119,10 @@ func TestProtocolBadInputStoresNothing(t *testing.T) {
 	badParam["steps"].([]any)[0].(map[string]any)["params"] = map[string]any{"floor": 99}
 	huge := clone(t, ladder)
 	huge["title_key"] = strings.Repeat("a", 300<<10)
+	longName := clone(t, ladder)
+	longName["name"] = strings.Repeat("n", 121)
+	twoLines := clone(t, ladder)
+	twoLines["steps"].([]any)[2].(map[string]any)["description"] = "Look down\nfrom the railing"
 	cases := []struct {
 		name   string
 		body   any
@@ -128,6 +137,8 @@ func TestProtocolBadInputStoresNothing(t *testing.T) {
 		{"requirement cycle", cycle, 422, "validation", "steps[0].requires"},
 		{"unknown template", unknownTpl, 422, "validation", "template"},
 		{"step param out of range", badParam, 422, "validation", "steps[0].params.floor"},
+		{"name over 120 characters", longName, 422, "validation", "name"},
+		{"step description on two lines", twoLines, 422, "validation", "steps[2].description"},
 		{"oversized", huge, 413, "body_too_large", "$"},
 		{"unknown field", map[string]any{"id": "x", "colour": "red"}, 400, "unknown_field", "colour"},
 		{"wrong JSON type", map[string]any{"steps": "many"}, 422, "validation", "steps"},

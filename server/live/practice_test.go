@@ -157,6 +157,19 @@ func TestSimulatedSessionExports(t *testing.T) {
 	con.Send("cmd.end", wire.Empty{})
 	wait(t, con, 5*time.Second, "ended", state(store.LiveEnded))
 
+	// The report says where the data came from.
+	var rep struct {
+		Provenance string
+		Sources    []struct {
+			Kind    string
+			Samples int64
+		}
+	}
+	f.th.Do(http.MethodGet, "/api/sessions/"+f.session+"/report", nil, &rep)
+	if rep.Provenance != "simulated" || len(rep.Sources) != 1 || rep.Sources[0].Kind != "simulator" || rep.Sources[0].Samples == 0 {
+		t.Fatalf("report provenance %+v", rep)
+	}
+
 	// FHIR bundle.
 	raw := f.export(t, "fhir")
 	var bundle struct {

@@ -25,6 +25,19 @@ type Report struct {
 	States     []json.RawMessage `json:"states"`
 	Samples    map[string]int64  `json:"samples"`
 	Incidents  int               `json:"incidents"`
+	// Sources is what produced the stored samples, and Provenance sums it
+	// up: "simulated" when any data was generated (a simulator's samples, a
+	// simulated patient's ratings), else "sensor", else "unknown" (samples
+	// from a sender that named no source); "" when nothing was recorded.
+	Sources    []ReportSource `json:"sources"`
+	Provenance string         `json:"provenance,omitempty"`
+}
+
+// ReportSource is one provenance of a session's samples.
+type ReportSource struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name,omitempty"`
+	Samples int64  `json:"samples"`
 }
 
 // ReportRating is one SUDS rating.
@@ -50,7 +63,7 @@ func (s *Service) report(c echo.Context) error {
 
 func (s *Service) buildReport(ctx context.Context, sess store.LiveSession) (Report, error) {
 	rep := Report{Session: view(sess), SUDS: []ReportRating{}, Alerts: []json.RawMessage{}, Notes: []string{},
-		Steps: []string{}, States: []json.RawMessage{}, Samples: map[string]int64{}}
+		Steps: []string{}, States: []json.RawMessage{}, Samples: map[string]int64{}, Sources: []ReportSource{}}
 	if sess.StartedAt != nil {
 		end := time.Now().UTC()
 		if sess.EndedAt != nil {
@@ -76,7 +89,31 @@ func (s *Service) buildReport(ctx context.Context, sess store.LiveSession) (Repo
 	for _, c := range counts {
 		rep.Samples[c.Stream] = c.N
 	}
+	if err := db.Table("sample_chunks").Select("source_kind AS kind, source_name AS name, SUM(n) AS samples").Where("session_id = ?", sess.ID).
+		Group("source_kind, source_name").Order("source_kind, source_name").Scan(&rep.Sources).Error; err != nil {
+		return rep, apierr.Errorf("live: report sources: %w", err)
+	}
+	rep.Provenance = provenance(sess, rep.Sources)
 	return rep, nil
+}
+
+// provenance sums up where a session's data came from (Report.Provenance).
+func provenance(sess store.LiveSession, sources []ReportSource) string {
+	if sess.Simulated || sess.Practice {
+		return "simulated"
+	}
+	out := ""
+	for _, src := range sources {
+		switch {
+		case src.Kind == "simulator":
+			return "simulated"
+		case src.Kind == "sensor":
+			out = "sensor"
+		case out == "":
+			out = "unknown"
+		}
+	}
+	return out
 }
 
 func (s *Service) reportLine(rep *Report, r store.TimelineEvent) {

@@ -73,6 +73,9 @@ type SessionView struct {
 	Practice bool `json:"practice,omitempty"`
 	// Simulated: a simulated headset (not a patient) joined.
 	Simulated bool `json:"simulated,omitempty"`
+	// Provenance is "simulated" for a practice session or one a simulated
+	// headset joined: its data is never the patient's body.
+	Provenance string `json:"provenance,omitempty"`
 	// ScreeningOverride is the therapist's recorded reason for running an
 	// exposure session without a screening.
 	ScreeningOverride string     `json:"screening_override,omitempty"`
@@ -86,6 +89,9 @@ func view(s store.LiveSession) SessionView {
 		ProtocolRev: s.ProtocolRev, CompositionID: s.CompositionID, CompositionRev: s.CompositionRev, Kind: s.Kind,
 		State: s.State, StateReason: s.StateReason, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, EndedAt: s.EndedAt,
 		ScheduledFor: s.ScheduledFor, Practice: s.Practice, Simulated: s.Simulated, ScreeningOverride: s.ScreeningOverride}
+	if s.Practice || s.Simulated {
+		v.Provenance = "simulated"
+	}
 	if s.Composition != "" {
 		v.Composition = json.RawMessage(s.Composition)
 	}
