@@ -427,3 +427,29 @@ func TestFirstConnectionsAtOnce(t *testing.T) {
 	seq := con.Send("cmd.suds_prompt", wire.Empty{})
 	wait(t, pat, 10*time.Second, "the console's command at the headset", typeSrc("suds.prompt", seq))
 }
+
+// TestOneAlertPerLinkLoss: a headset that goes silent gives the therapist
+// one alert, link_lost, not a second session_paused for the same pause.
+// The room sends the engine's alert before its own on the same ordered
+// channel, so once link_lost is in, a second alert would be too.
+func TestOneAlertPerLinkLoss(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	con := f.console(f.session, "")
+	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 27, NoSignals: true})
+	wait(t, con, 10*time.Second, "live", state(store.LiveLive))
+	pat.Mute(true)
+	wait(t, con, 10*time.Second, "link_lost alert", func(r simpeer.Received) bool {
+		a, ok := r.Body.(*wire.Alert)
+		return ok && a.Code == "link_lost"
+	})
+	var codes []string
+	for _, r := range con.All() {
+		if a, ok := r.Body.(*wire.Alert); ok && (a.Code == "link_lost" || a.Code == "session_paused") {
+			codes = append(codes, a.Code+"/"+a.Reason)
+		}
+	}
+	if len(codes) != 1 {
+		t.Fatalf("alerts for one link loss: %v, want link_lost alone", codes)
+	}
+}
