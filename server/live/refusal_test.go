@@ -401,7 +401,8 @@ func TestThrottledBatchesResentStored(t *testing.T) {
 // TestFirstConnectionsAtOnce: rooms are built outside the service's lock,
 // so a console and a headset opening a fresh session at the same moment
 // may both build its room; they must end up in one — the console sees the
-// headset connected and its commands reach it.
+// headset connected and its commands reach it. The headset's hello already
+// says the session is live (it said waiting, and nothing told it more).
 func TestFirstConnectionsAtOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
@@ -420,6 +421,10 @@ func TestFirstConnectionsAtOnce(t *testing.T) {
 		t.Fatalf("patient connect: %v", err)
 	}
 	pat.Start()
+	// The connection that starts the session is told so in its hello.
+	if h := wait(t, pat, 10*time.Second, "hello", simpeer.Type("hello")).Body.(*wire.Hello); h.State != store.LiveLive {
+		t.Errorf("the first patient hello says %q, want %q", h.State, store.LiveLive)
+	}
 	wait(t, con, 10*time.Second, "the headset in the console's room", func(r simpeer.Received) bool {
 		s, ok := r.Body.(*wire.SessionState)
 		return ok && s.State == store.LiveLive && s.Patient

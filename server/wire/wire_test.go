@@ -298,3 +298,23 @@ func TestAlertCodesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPeek: Peek reads any bytes without panicking, and agrees with Decode
+// on the seq of every message Decode accepts.
+func FuzzPeek(f *testing.F) {
+	f.Add([]byte(`{"v":1,"type":"suds.rating","seq":7,"body":{"value":50}}`), true)
+	f.Add([]byte(`{"v":1,"type":"signals.batch","seq":4,"body":{"stream":"hr","unit":"bpm","rate_hz":1,"t0":5,"values":[70]}}`), false)
+	f.Add([]byte(`{"body":{"seq":3},"seq":2,"type":"note"}`), true)
+	f.Add([]byte(`{"seq":`), true)
+	f.Add([]byte(`[1,2]`), false)
+	f.Fuzz(func(t *testing.T, data []byte, control bool) {
+		channel, dir := Signals, FromPatient
+		if control {
+			channel = Control
+		}
+		seq, _ := Peek(data, channel, dir)
+		if m, err := Decode(data, channel, dir); err == nil && seq != m.Seq {
+			t.Fatalf("Peek seq %d, Decode seq %d", seq, m.Seq)
+		}
+	})
+}
