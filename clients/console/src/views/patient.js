@@ -55,7 +55,9 @@ function screeningForm(app, p, redraw) {
   const { t } = app;
   const err = formError();
   const items = Object.keys(SCREENING_KEYS);
-  const status = p.flagged.length === 0 ? h('p', { class: 'ok' }, t('console.screening.clear'))
+  // never screened is not "nothing flagged": exposure needs the checklist or a recorded reason
+  const status = p.screening_state === 'not_screened' ? h('p', { class: 'warn', role: 'status' }, h('strong', {}, t('console.screening.not_screened')), ' ', t('console.screening.not_screened_hint'))
+    : p.flagged.length === 0 ? h('p', { class: 'ok' }, t('console.screening.clear'))
     : p.screening_acked ? h('p', { class: 'ok' }, t('console.screening.reviewed'))
       : h('p', { class: 'warn', role: 'status' }, h('strong', {}, t('console.screening.flagged')), ' ', t('core.screening.blocked'));
   const form = h('form', { class: 'card', 'aria-labelledby': 'screen-h' },

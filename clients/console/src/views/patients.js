@@ -36,7 +36,8 @@ export async function render(app, root) {
       rows.length ? table(t('console.nav.patients'), [
         { label: t('console.patient.code'), cell: (p) => h('a', { href: `#/patients/${encodeURIComponent(p.id)}`, translate: 'no' }, p.code) },
         { label: t('console.patient.birth_year'), cell: (p) => h('span', { translate: 'no' }, String(p.birth_year)) },
-        { label: t('console.screening.title'), cell: (p) => (p.screening_acked ? t('console.screening.clear') : h('strong', { class: 'warn' }, t('console.screening.flagged'))) },
+        { label: t('console.screening.title'), cell: (p) => (p.screening_state === 'not_screened' ? h('strong', { class: 'warn' }, t('console.screening.not_screened'))
+          : p.screening_acked ? t('console.screening.clear') : h('strong', { class: 'warn' }, t('console.screening.flagged'))) },
       ], rows) : h('p', {}, t('console.patients.empty')));
   } catch (e) { mount(list, errorBox(app, e)); }
 }
