@@ -7,6 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -202,6 +205,7 @@ func TestSimulatedSessionExports(t *testing.T) {
 			obs = append(obs, o)
 		}
 	}
+	validateR4(t, raw)
 	suds := 0
 	for _, o := range obs {
 		if byURL[o.Subject.Reference]["resourceType"] != "Patient" || byURL[o.Encounter.Reference]["resourceType"] != "Encounter" {
@@ -263,6 +267,7 @@ func TestEmptySessionBundle(t *testing.T) {
 	if bytes.Contains(raw, []byte("[]")) {
 		t.Fatalf("empty array in %s", raw)
 	}
+	validateR4(t, raw)
 	var b struct {
 		Entry []struct{ Resource struct{ ResourceType string } }
 	}
@@ -375,5 +380,29 @@ func TestScheduleForATime(t *testing.T) {
 		"scheduled_for": time.Now().Add(-time.Hour)}, &e)
 	if st != http.StatusUnprocessableEntity || e.Error.Field != "scheduled_for" {
 		t.Fatalf("past time: %d %+v", st, e)
+	}
+}
+
+// validateR4 checks a bundle against FHIR R4 (4.0.1)'s StructureDefinitions
+// with FHIR.js (clients/tools/fhir_validate.mjs): cardinalities such as
+// Observation.status and .code 1..1, Encounter.status and .class 1..1, and
+// no element the spec does not define. It needs Node and the clients' npm
+// packages (scripts/install-deps.sh); without them it skips.
+func validateR4(t *testing.T, bundle []byte) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	script, _ := filepath.Abs("../../clients/tools/fhir_validate.mjs")
+	if _, serr := os.Stat("../../clients/node_modules/fhir"); err != nil || serr != nil {
+		t.Skip("FHIR R4 validation needs node and clients/node_modules (scripts/install-deps.sh)")
+	}
+	file := filepath.Join(t.TempDir(), "bundle.json")
+	if err := os.WriteFile(file, bundle, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, script, file)
+	cmd.Dir = "../../clients"
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("FHIR R4 validation: %v\n%s", err, out)
 	}
 }
