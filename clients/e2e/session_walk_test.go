@@ -181,6 +181,8 @@ func TestWholeSessionWalk(t *testing.T) {
 			t.Logf("exports: %v", exports)
 			MustEval[bool](th, `(document.querySelector("#ex-h").scrollIntoView(), true)`)
 			SaveArtifact(t, fmt.Sprintf("walk-%s-%02d-exports.png", locale, n+1), th.Screenshot())
+			MustEval[bool](th, `(document.querySelector("#tl-h").scrollIntoView(), true)`)
+			SaveArtifact(t, fmt.Sprintf("walk-%s-%02d-report-events.png", locale, n+2), th.Screenshot())
 		})
 	}
 }

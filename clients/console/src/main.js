@@ -9,6 +9,7 @@ import { createApi, ApiError } from './api.js';
 import { loadMessages, createI18n, pickLocale, LOCALES } from './i18n.js';
 import { ROUTES, match } from './routes.js';
 import { roleAllows, roleKey, defaultRoute, errorBox } from './shell.js';
+import { createAnnouncer } from './announcer.js';
 
 const query = new URLSearchParams(location.search);
 const hook = (window.havenConsole = { ready: false, route: '', missing: [], locale: '' });
@@ -48,7 +49,8 @@ function createApp({ api, i18n, me }) {
   const alertRegion = h('div', { class: 'sr-only', role: 'alert', translate: 'no' });
   // Queued, so two messages sent together are both spoken (one replacing
   // the other's text before a screen reader read it was the old failure).
-  const polite = createAnnouncer(announcer), urgent = createAnnouncer(alertRegion);
+  const record = (msg) => (hook.said ||= []).push(msg);
+  const polite = createAnnouncer(announcer, { onSay: record }), urgent = createAnnouncer(alertRegion, { onSay: record });
   let cleanup = null;
   const app = {
     api, i18n, t, me,
@@ -131,30 +133,6 @@ function createApp({ api, i18n, me }) {
   }
   renderShell();
   return app;
-}
-
-/**
- * createAnnouncer speaks messages through a live region one after another:
- * each stays in the region long enough to be read before the next replaces
- * it; the same message queued twice in a row is said once.
- */
-export function createAnnouncer(region, { gap = 30, hold = 700 } = {}) {
-  const queue = [];
-  let busy = false;
-  const next = () => {
-    const msg = queue.shift();
-    if (msg === undefined) { busy = false; return; }
-    busy = true;
-    region.textContent = '';
-    setTimeout(() => { region.textContent = msg; (window.havenConsole.said ||= []).push(msg); setTimeout(next, hold); }, gap);
-  };
-  return {
-    say(msg) {
-      if (!msg || queue.at(-1) === msg) return;
-      queue.push(msg);
-      if (!busy) next();
-    },
-  };
 }
 
 boot().catch((err) => {
