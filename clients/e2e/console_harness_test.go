@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -114,6 +115,12 @@ var axeSource string
 // WCAG 2.0/2.1/2.2 A and AA rule sets and returns the violations.
 func Axe(t *testing.T, p *Page) []AxeViolation {
 	t.Helper()
+	return AxeTags(t, p, "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+}
+
+// AxeTags runs axe-core with the given rule tags (e.g. "best-practice").
+func AxeTags(t *testing.T, p *Page, tags ...string) []AxeViolation {
+	t.Helper()
 	if axeSource == "" {
 		data, err := os.ReadFile(filepath.Join("..", "node_modules", "axe-core", "axe.min.js"))
 		if err != nil {
@@ -126,7 +133,8 @@ func Axe(t *testing.T, p *Page) []AxeViolation {
 			t.Fatalf("e2e: injecting axe-core: %v", err)
 		}
 	}
-	return MustEval[[]AxeViolation](p, `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}, resultTypes: ['violations']})
+	list, _ := json.Marshal(tags)
+	return MustEval[[]AxeViolation](p, `axe.run(document, {runOnly: {type: 'tag', values: `+string(list)+`}, resultTypes: ['violations']})
 	  .then(r => r.violations.map(v => ({id: v.id, impact: v.impact || '', help: v.help,
 	    nodes: v.nodes.slice(0, 4).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\s+/g, ' '))})))`)
 }

@@ -33,7 +33,8 @@ const textsRendered = `(() => {
 })()`
 
 // TestLocalesRenderTheirScripts checks that Arabic renders right-to-left and
-// Chinese and Arabic glyphs come from the bundled fonts, on the DOM and on the 3D panels.
+// Chinese and Arabic glyphs come from the bundled fonts, on the DOM and on the
+// 3D panels (drawn in the headset: an emulated Quest 3).
 func TestLocalesRenderTheirScripts(t *testing.T) {
 	b := NewBrowser(t)
 	srv := StaticServer(t)
@@ -46,8 +47,11 @@ func TestLocalesRenderTheirScripts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.locale, func(t *testing.T) {
-			p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&locale="+tc.locale, 800, 450, `document.documentElement.dataset.ready === "1"`)
+			// the 3D panels are drawn in the headset (outside it they are DOM): an emulated Quest 3
+			p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&iwer=quest3&locale="+tc.locale, 800, 450, `document.documentElement.dataset.ready === "1"`)
 			MustEval[any](p, `(window.haven.pressBreak(), true)`) // shows the calm panel: title and body in the locale
+			MustEval[string](p, `window.haven.enterXR()`)
+			p.WaitFor(`window.haven.state.xr === true`, 5*time.Second)
 			p.WaitFor(textsRendered+`.texts >= 3 && `+textsRendered+`.empty === 0`, 30*time.Second)
 			rep := MustEval[textReport](p, textsRendered)
 			if rep.Dir != tc.dir || rep.TextDir != tc.dir || rep.Lang != tc.locale || rep.Font != tc.font {
@@ -61,6 +65,7 @@ func TestLocalesRenderTheirScripts(t *testing.T) {
 			}
 			MustEval[bool](p, `new Promise(r => setTimeout(() => r(true), 800))`)
 			SaveArtifact(t, fmt.Sprintf("locale-%s.png", tc.locale), p.Screenshot())
+			MustEval[any](p, `window.haven.exitXR().then(() => true)`)
 		})
 	}
 }

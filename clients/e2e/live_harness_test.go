@@ -41,14 +41,34 @@ var heightsAt3 = map[string]any{"template": "heights", "params": map[string]any{
 // session on composition and connects the therapist's console peer.
 func startLive(t *testing.T, composition map[string]any) *liveEnv {
 	t.Helper()
+	return startLiveFor(t, composition, nil)
+}
+
+// startLiveFor is startLive for a patient record with the given extra
+// fields (e.g. {"locale": "es"}).
+func startLiveFor(t *testing.T, composition, patient map[string]any) *liveEnv {
+	t.Helper()
 	RequireBuilt(t, "webxr")
 	srv := apptest.Start(t, nil)
 	cl := srv.NewClinic(t, "Clinic "+store.RandomToken(4))
 	e := &liveEnv{t: t, srv: srv, th: srv.SignIn(t, cl.ID, store.RoleTherapist)}
 	// A practice session (the clinic's training patient): the only kind in
-	// which the headset runs its labelled simulated sensor by itself.
-	var sess struct{ ID, State string }
+	// which the headset runs its labelled simulated sensor by itself. With
+	// patient fields, a session for a new patient of that record instead
+	// (screening overridden, as a therapist would record it).
 	body := map[string]any{"practice": true, "composition": composition}
+	if patient != nil {
+		var pat struct{ ID string }
+		fields := map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1990}
+		for k, v := range patient {
+			fields[k] = v
+		}
+		if st := e.th.Do(http.MethodPost, "/api/patients", fields, &pat); st != http.StatusCreated && st != http.StatusOK {
+			t.Fatalf("live: creating patient: status %d", st)
+		}
+		body = map[string]any{"patient_id": pat.ID, "composition": composition, "screening_override": map[string]any{"reason": "screened on paper at intake"}}
+	}
+	var sess struct{ ID, State string }
 	if st := e.th.Do(http.MethodPost, "/api/sessions", body, &sess); st != http.StatusCreated || sess.State != store.LiveScheduled {
 		t.Fatalf("live: scheduling: status %d %+v", st, sess)
 	}

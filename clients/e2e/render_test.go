@@ -168,18 +168,22 @@ func TestParameterChangesEaseWithoutJumps(t *testing.T) {
 	}
 }
 
-// TestGazeDwellOnBreakTarget looks at the 3D "I need a break" target and
-// holds the gaze: after the 1.5 s dwell the client goes calm on its own.
+// TestGazeDwellOnBreakTarget looks at the 3D "I need a break" target in the
+// headset (an emulated Quest 3) and holds the gaze: after the 1.5 s dwell
+// the client goes calm on its own.
 func TestGazeDwellOnBreakTarget(t *testing.T) {
 	b := NewBrowser(t)
 	srv := StaticServer(t)
-	p := openPreview(t, b, srv.URL, "")
+	p := openPreview(t, b, srv.URL, "&iwer=quest3")
 	loadAndSettle(t, p, "crowds", rangeEnds["crowds"][1])
-	// the target sits 1.6 m ahead and 0.67 m below the eyes
-	MustEval[any](p, `(window.haven.setLook(0, Math.atan2(-0.67, 1.6)), true)`)
+	MustEval[string](p, `window.haven.enterXR()`)
+	p.WaitFor(`window.haven.state.xr === true`, 5*time.Second)
+	// the target sits 1.6 m ahead and 0.67 m below the eyes: the head pitches down by atan(0.67/1.6)
+	MustEval[any](p, `(() => { const a = Math.atan2(-0.67, 1.6); window.havenXRDevice.quaternion.set(Math.sin(a / 2), 0, 0, Math.cos(a / 2)); return true; })()`)
 	time.Sleep(700 * time.Millisecond)
 	if s := MustEval[string](p, `window.haven.state.scene.template`); s != "crowds" {
 		t.Fatalf("break fired before the dwell time: scene %s", s)
 	}
 	p.WaitFor(`window.haven.state.panel === "break" && window.haven.state.scene.template === "neutral_room"`, 4*time.Second)
+	MustEval[any](p, `window.haven.exitXR().then(() => true)`)
 }

@@ -78,3 +78,28 @@ func TestJoinCodeExpires(t *testing.T) {
 		t.Fatalf("the fresh code again: %d %s, want 404 join_code_invalid (single use)", st, c)
 	}
 }
+
+// TestJoinAnswerCarriesPatientLanguage: the join answer names the patient
+// record's language, which the headset applies unless the patient picks
+// another; a record without one answers "" (the headset keeps its own).
+func TestJoinAnswerCarriesPatientLanguage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	for _, locale := range []string{"es", ""} {
+		var p struct{ ID string }
+		if st := f.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1990, "locale": locale}, &p); st != http.StatusCreated && st != http.StatusOK {
+			t.Fatalf("creating patient: %d", st)
+		}
+		session := f.schedule(map[string]any{"protocol_id": "heights_ladder", "patient_id": p.ID})
+		var joined struct {
+			SessionID string  `json:"session_id"`
+			Locale    *string `json:"locale"`
+		}
+		if st := f.srv.Anonymous(t).Do(http.MethodPost, "/api/join", map[string]string{"code": f.joinCode(session)}, &joined); st != http.StatusOK || joined.SessionID != session {
+			t.Fatalf("join: %d %+v", st, joined)
+		}
+		if joined.Locale == nil || *joined.Locale != locale {
+			t.Errorf("join answer locale %v, want %q (the patient record's)", joined.Locale, locale)
+		}
+	}
+}

@@ -48,7 +48,7 @@ func (s *Service) Register(w *web.Server) {
 	add(http.MethodPost, "/api/sessions/:id/end", "End the session now.", s.endHandler, "", "session")
 	add(http.MethodPost, "/api/sessions/:id/simulate", "Attach a simulated patient (training).", s.simulate, "", "session")
 	w.Handle(web.Route{Method: http.MethodPost, Path: "/api/join", Summary: "Redeem a join code for the patient's session token.",
-		Access: web.Public, Tag: "sessions", Handler: s.join, RequestBody: "{code}", Response: "{session_id, token, ice_servers, practice}"})
+		Access: web.Public, Tag: "sessions", Handler: s.join, RequestBody: "{code}", Response: "{session_id, token, ice_servers, practice, locale}"})
 	s.registerWHIP(w, th)
 	s.registerExport(w, th)
 }
@@ -419,9 +419,15 @@ func (s *Service) join(c echo.Context) error {
 	// token (GET /api/i18n/messages with Authorization: Bearer), so an
 	// anonymous caller learns nothing about the tenant. practice tells the
 	// headset it may run its labelled simulated sensor (a practice session
-	// the therapist chose); otherwise it never does.
+	// the therapist chose); otherwise it never does. locale is the patient
+	// record's language ("" when none is set), which the headset applies
+	// unless the patient picks another on the headset.
+	var pat store.Patient
+	if err := s.opts.Store.DB.WithContext(c.Request().Context()).Select("locale").Where("id = ?", sess.PatientID).Take(&pat).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return apierr.Errorf("live: reading the patient's language: %w", err)
+	}
 	return c.JSON(http.StatusOK, map[string]any{"session_id": sess.ID, "token": token, "ice_servers": s.opts.RTC.ClientICEServers(),
-		"practice": sess.Practice})
+		"practice": sess.Practice, "locale": pat.Locale})
 }
 
 func (s *Service) timeline(c echo.Context) error {

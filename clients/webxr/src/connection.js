@@ -189,7 +189,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     sendSignals: (body) => signals.send('signals.batch', body, { durable: true }),
     /** cut closes the transport as a network failure would (used by tests and the "simulate" tools). */
     cut() { teardown(); lost(); },
-    state: () => ({ connected, lost: lostReported, busy, session_id: creds?.session_id ?? null, practice: creds?.practice === true, pendingSignals: signals.pending(), pendingControl: control.pending() }),
+    state: () => ({ connected, lost: lostReported, busy, session_id: creds?.session_id ?? null, practice: creds?.practice === true, locale: creds?.locale ?? '', pendingSignals: signals.pending(), pendingControl: control.pending() }),
     /** token is the patient's bearer token once joined ('' before): it also fetches the clinic's wording. */
     token: () => creds?.token ?? '',
     markResumed() { lostReported = false; },

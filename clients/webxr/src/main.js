@@ -8,6 +8,7 @@ import { loadMessages, translator, pickLocale } from './i18n.js';
 import { intensityParams, TEMPLATES } from './params.js';
 import { PatientSession } from './session.js';
 import { setupScreen } from './screen.js';
+import { mountPanel } from './panel.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
@@ -36,18 +37,23 @@ async function main() {
   r.calm(0);
   setInterval(() => { if (conn.state().connected) session.sendState(); }, 5000);
 
-  const screen = setupScreen({ r, ui, conn, session, lang });
-  if (query.has('preview')) $('join').hidden = true;
+  const panel = mountPanel(ui, { t, xr: () => r.xrActive(), onBreak: () => session.requestBreak(), onRate: (v) => ui.rate(v), onReady: () => session.next() });
+  let inXR = false;
+  r.onFrame(() => { if (inXR !== r.xrActive()) { inXR = r.xrActive(); panel.refresh(); } });
+  // ?locale= in the address is a choice made for this page, like the patient's own pick
+  const screen = setupScreen({ r, ui, conn, session, lang, panel, explicitLocale: query.get('locale') || '' });
+  if (query.has('preview')) { $('join').hidden = true; ui.setBreakAllowed(true); }
   else if (await conn.resumeStored()) {
     $('join').hidden = true;
+    ui.setBreakAllowed(!session.ended);
     if (!session.ended) { // it may have ended while the page was away
       session.pause();
       ui.showMessage('lost', lang.t('client.lost.title'), session.lostBody('client.reconnected'), '');
       screen.resumeSensor();
     }
-    screen.setLocale(lang.bundle.locale); // the stored credentials name the clinic: its wording
+    screen.afterJoin(conn.state()); // the stored credentials name the clinic and the patient's language
   }
-  exposeHook({ r, ui, conn, session, lang, screen });
+  exposeHook({ r, ui, conn, session, lang, screen, panel });
   document.documentElement.dataset.ready = '1';
 }
 
@@ -63,13 +69,14 @@ async function captionFor(lang, ui, key, ms = 6000) {
   ui.caption(lang.t(key), ms);
 }
 
-function exposeHook({ r, ui, conn, session, lang, screen }) {
+function exposeHook({ r, ui, conn, session, lang, screen, panel }) {
   window.haven = {
     get state() {
       const pacer = ui.pacerState();
       return {
         ...conn.state(), paused: session.paused, scene: r.scene(), xr: r.xrActive(), reference_space: r.referenceSpace(), turn_deg: Math.round(r.turnDeg()),
         info: r.info(), pacer: pacer && { phase: pacer.phase, level: pacer.level, cycle: pacer.cycle }, panel: ui.messageKind(), message: ui.messageText(),
+        panels: ui.panelsShown(), top: ui.view().kind, dom_panel: domPanel(), announcing: panel.announcing(), break_shown: ui.breakShown(), picked_locale: screen.picked(),
         suds: ui.sudsOpen(), last_suds: session.lastSuds, last_expectancy: session.lastExpectancy, cue: session.cueNow, ready: ui.readyShown(), locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
         sensor: session.sensor ? session.sensor.kind : 'none', crisis: session.crisis, errors: [...session.errors], templates: r.templates,
       };
@@ -84,14 +91,22 @@ function exposeHook({ r, ui, conn, session, lang, screen }) {
     pressBreak: () => session.requestBreak(),
     tap: (x, y) => ui.tap(x, y),
     rate: (v) => ui.rate(v),
+    select: (v) => ui.select(v),
     ready: () => session.next(),
     startBreathing: (body) => ui.startBreathing(body),
-    setLocale: (id) => screen.setLocale(id),
+    setLocale: (id) => screen.choose(id),
     setComfort: (c) => r.setComfort(c),
     setLook: (yaw, pitch) => r.setLook(yaw, pitch),
     cutConnection: () => conn.cut(),
     renderer: r,
   };
+}
+
+/** domPanel: the DOM panel as the page shows it (null when hidden). */
+function domPanel() {
+  const p = $('panel');
+  if (p.hidden) return null;
+  return { kind: p.dataset.kind, title: $('panel-title').textContent, body: $('panel-body').textContent, buttons: [...p.querySelectorAll('button:not([hidden])')].map((b) => b.textContent) };
 }
 
 main().catch((err) => {

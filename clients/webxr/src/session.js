@@ -68,7 +68,7 @@ export class PatientSession {
   }
 
   requestBreak() {
-    if (this.ended) return;
+    if (this.ended || this.hardStopped) return; // the closing panels never offer a break
     const t = this.t();
     this.pause();
     this.ui.showMessage('break', t('client.calm.title'), t('client.break.active'));

@@ -1,6 +1,7 @@
-// 3D panels the patient sees in the headset and inline: the always-visible
-// "I need a break" target, message/narration panels, the SUDS rating panel,
-// the breathing pacer and captions. Text is troika-three-text with the
+// 3D panels the patient sees in the headset: the "I need a break" target,
+// message/narration panels, the SUDS rating panel, the breathing pacer and
+// captions, one at a time through the panel manager (view() feeds the DOM
+// equivalent outside immersive mode, panel.js). Text is troika-three-text with the
 // locale's bundled font and direction (right-to-left for Arabic). Input:
 // gaze dwell (1.5 s), controller rays (select), mouse/touch taps; the keyboard
 // is handled by the app.
@@ -19,6 +20,13 @@ const DWELL_S = 1.5;
 configureTextBuilder({ useWorker: false });
 
 const PANEL_Z = -1.6;
+const SCALE_STEP = 10;
+/** SCALE: the rating buttons, 0–100 in steps of 10. */
+export const SCALE = Array.from({ length: 100 / SCALE_STEP + 1 }, (_, i) => i * SCALE_STEP);
+// Panel ranks: safety first (the session is over, the link is lost, the
+// patient asked for a break), then the therapist's rating prompt, the
+// breathing pacer and a self-paced cue.
+const RANK = { end: 6, hard_stop: 6, lost: 5, break: 4 };
 
 export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   const { THREE: T, camera, scene, renderer } = r.three;
@@ -57,7 +65,14 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
     return m;
   }
 
-  // "I need a break": bottom of the view, always there.
+  // Everything the patient reads sits in panels3d, drawn only in the headset
+  // (immersive mode). Outside it the same panels are DOM (panel.js), so a
+  // screen, a keyboard and assistive technology reach them, and nothing is
+  // drawn twice.
+  const panels3d = new THREE.Group();
+  hud.add(panels3d);
+
+  // "I need a break": bottom of the view, whenever a break can be taken.
   const breakBtn = card(0.5, 0.14, 0x1f6f5c, 0.95);
   breakBtn.position.set(0, -0.62, PANEL_Z);
   label(breakBtn, 'client.break.button', 0.05, 0, 0);
@@ -65,7 +80,7 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   dwellBar.position.set(0, -0.06, 0.005);
   dwellBar.scale.x = 0.0001;
   breakBtn.add(dwellBar);
-  hud.add(breakBtn);
+  panels3d.add(breakBtn);
   targets.push({ mesh: breakBtn, select: () => onBreak() });
 
   // "I'm ready": answers a self-paced calming cue (grounding), above the break target.
@@ -73,7 +88,7 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   readyBtn.position.set(0, -0.3, PANEL_Z);
   label(readyBtn, 'client.cue.ready', 0.045, 0, 0);
   readyBtn.visible = false;
-  hud.add(readyBtn);
+  panels3d.add(readyBtn);
   targets.push({ mesh: readyBtn, select: () => onNext() });
 
   // message / narration panel: grows with its body (the lost-link panel
@@ -85,7 +100,7 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   const msgBody = addText(msg, '', 0.045, 0, -0.03);
   const msgExtra = addText(msg, '', 0.07, 0, -0.24, { latin: true });
   msg.visible = false;
-  hud.add(msg);
+  panels3d.add(msg);
   let msgH = MSG_H;
   function layoutMessage() {
     const b = msgBody.textRenderInfo && msgBody.textRenderInfo.blockBounds;
@@ -106,68 +121,64 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   }
 
   // captions
-  const caption = addText(hud, '', 0.045, 0, -0.42, { maxWidth: 1.4 });
+  const caption = addText(panels3d, '', 0.045, 0, -0.42, { maxWidth: 1.4 });
   caption.position.z = PANEL_Z;
   caption.outlineWidth = 0.004;
   caption.visible = false;
-  let captionUntil = 0;
+  let captionUntil = 0, captionText = '';
 
-  // SUDS panel: 0–10 buttons (×10) and a 0–100 slider with a confirm button
+  // Rating panel (SUDS and expectancy): eleven buttons 0, 10, … 100, the
+  // scale its question names ("from 0 to 100") in the clinic's steps of 10;
+  // suds.rating carries the value as it is (docs/protocol.md: 0–100).
   const suds = card(1.4, 0.7, 0x102030, 0.9);
   suds.position.set(0, 0.1, PANEL_Z + 0.05);
   suds.visible = false;
-  hud.add(suds);
+  panels3d.add(suds);
   // One panel rates distress (SUDS) and expectancy: only its words change.
   const sudsWords = ['client.suds.prompt', 'client.suds.anchor_low', 'client.suds.anchor_high'];
   const expectancyWords = ['client.expectancy.prompt', 'client.expectancy.anchor_low', 'client.expectancy.anchor_high'];
-  const ratingWords = [label(suds, sudsWords[0], 0.055, 0, 0.26), label(suds, sudsWords[1], 0.032, -0.5, 0.17, { maxWidth: 0.4 }),
-    label(suds, sudsWords[2], 0.032, 0.5, 0.17, { maxWidth: 0.4 })];
+  const ratingWords = [label(suds, sudsWords[0], 0.055, 0, 0.22), label(suds, sudsWords[1], 0.032, -0.5, -0.1, { maxWidth: 0.5 }),
+    label(suds, sudsWords[2], 0.032, 0.5, -0.1, { maxWidth: 0.5 })];
+  let words = sudsWords;
   function wordRating(ids) {
+    words = ids;
     ratingWords.forEach((tx, i) => {
       const k = keyed.find((e) => e[0] === tx);
       k[1] = ids[i];
       setText(tx, t(ids[i]));
     });
   }
-  const buttons = new THREE.InstancedMesh(new THREE.PlaneGeometry(0.1, 0.1), new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false, fog: false }), 11);
+  const buttons = new THREE.InstancedMesh(new THREE.PlaneGeometry(0.11, 0.11), new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false, fog: false }), SCALE.length);
   buttons.renderOrder = 11;
   const btnColor = (i, hot) => buttons.setColorAt(i, new THREE.Color().setHSL(0.33 - i * 0.033, 0.55, hot ? 0.6 : 0.38));
-  for (let i = 0; i <= 10; i++) {
-    buttons.setMatrixAt(i, new THREE.Matrix4().makeTranslation((i - 5) * 0.118, 0.05, 0.005));
-    btnColor(i, false);
+  // the scale runs in reading order: 0 on the left, or on the right in a right-to-left language
+  const slotX = (i) => (direction === 'rtl' ? -1 : 1) * (i - 5) * 0.122;
+  function placeButtons() {
+    SCALE.forEach((_, i) => { buttons.setMatrixAt(i, new THREE.Matrix4().makeTranslation(slotX(i), 0.04, 0.005)); btnColor(i, false); });
+    buttons.instanceMatrix.needsUpdate = true;
+    numerals.forEach((tx, i) => { tx.position.x = slotX(i); });
+    const side = direction === 'rtl' ? -1 : 1;
+    ratingWords[1].position.x = -0.5 * side;
+    ratingWords[2].position.x = 0.5 * side;
   }
   suds.add(buttons);
-  const numerals = [];
-  for (let i = 0; i <= 10; i++) numerals.push(addText(suds, num(i), 0.045, (i - 5) * 0.118, 0.05));
-  const bar = card(1.1, 0.05, 0x556677, 1);
-  bar.position.set(0, -0.12, 0.005);
-  suds.add(bar);
-  const handle = card(0.03, 0.09, 0xffffff, 1);
-  handle.position.set(0, -0.12, 0.01);
-  suds.add(handle);
-  const sliderValue = addText(suds, num(50), 0.05, 0.62, -0.12);
-  const ok = card(0.3, 0.1, 0x1f6f5c, 1);
-  ok.position.set(0, -0.26, 0.005);
-  suds.add(ok);
-  label(ok, 'client.suds.submit', 0.04, 0, 0);
-  let prompt = null, slider = 50;
-  const sudsTargets = [
-    { mesh: buttons, select: (p, hit) => rate((hit.instanceId ?? 0) * 10) },
-    { mesh: bar, select: (p) => setSlider(Math.round((bar.worldToLocal(p.clone()).x / 1.1 + 0.5) * 100)) },
-    { mesh: ok, select: () => rate(slider) },
-  ];
-  targets.push(...sudsTargets);
-  function setSlider(v) {
-    slider = Math.max(0, Math.min(100, Math.round(v)));
-    handle.position.x = (slider / 100 - 0.5) * 1.1;
-    setText(sliderValue, num(slider));
+  const numerals = SCALE.map((v) => addText(suds, num(v), 0.038, 0, 0.04));
+  placeButtons();
+  let prompt = null, selected = null;
+  targets.push({ mesh: buttons, select: (p, hit) => rate(SCALE[hit.instanceId ?? 0]) });
+  /** select marks a value on the scale (keyboard); it snaps to the nearest step. */
+  function select(v) {
+    const i = Math.max(0, Math.min(SCALE.length - 1, Math.round(Number(v) / SCALE_STEP)));
+    selected = SCALE[i];
+    emit();
   }
   function rate(value) {
-    if (!prompt) return;
+    if (!prompt || top() !== 'rating') return;
     const id = prompt;
     prompt = null;
-    suds.visible = false;
-    onRate(id, Math.max(0, Math.min(100, Math.round(value))));
+    selected = null;
+    onRate(id, Math.max(0, Math.min(100, Math.round(value / SCALE_STEP) * SCALE_STEP)));
+    render();
   }
 
   // breathing pacer: a soft sphere that fills on inhale and empties on exhale
@@ -178,9 +189,54 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   const pacerLabel = addText(pacerGroup, '', 0.06, 0, -0.38);
   pacerGroup.visible = false;
   hud.add(pacerGroup);
-  let pacer = null;
+  let pacer = null, pacerPhase = '';
 
-  // input: gaze dwell, controllers, taps
+  // The panel manager: what the patient sees is the single most important
+  // thing at the moment (safety > the therapist's prompt > information).
+  // Lower panels wait underneath: a SUDS prompt opened before a break is
+  // asked again once the therapist resumes.
+  const messages = new Map(); // kind → {title, body, extra}
+  let ready = false, breakAllowed = false;
+  const listeners = new Set();
+  function top() {
+    let best = null;
+    for (const kind of messages.keys()) if (!best || RANK[kind] > RANK[best]) best = kind;
+    if (best) return best;
+    if (prompt) return 'rating';
+    if (pacer) return 'pacer';
+    if (ready) return 'ready';
+    return null;
+  }
+  /** view describes the panel on top, for the DOM mirror and the tests. */
+  function view() {
+    const kind = top();
+    const m = kind && messages.get(kind);
+    const closing = messages.has('end') || messages.has('hard_stop');
+    const v = { kind, breakShown: breakAllowed && !closing, caption: !m && captionText ? captionText : '' };
+    if (m) Object.assign(v, { panel: 'message', id: `${kind}:${m.n}`, title: m.title, body: m.body, extra: m.extra, safety: true });
+    else if (kind === 'rating') Object.assign(v, { panel: 'rating', id: `rating:${prompt}`, title: t(words[0]), low: t(words[1]), high: t(words[2]), scale: SCALE.map((x) => ({ value: x, label: num(x) })), selected });
+    else if (kind === 'pacer') Object.assign(v, { panel: 'pacer', id: 'pacer', title: pacerPhase });
+    else if (kind === 'ready') Object.assign(v, { panel: 'ready', id: `ready:${captionText}`, title: captionText, action: t('client.cue.ready') });
+    return v;
+  }
+  let msgCount = 0;
+  function render() {
+    const kind = top();
+    const m = kind && messages.get(kind);
+    msg.visible = !!m;
+    if (m && msg.userData.shown !== m) {
+      msg.userData.shown = m;
+      setText(msgTitle, m.title); setText(msgExtra, m.extra); setText(msgBody, m.body, layoutMessage);
+      layoutMessage();
+    }
+    suds.visible = kind === 'rating';
+    pacerGroup.visible = kind === 'pacer';
+    readyBtn.visible = kind === 'ready';
+    emit();
+  }
+  function emit() { const v = view(); for (const fn of listeners) fn(v); }
+
+  // input: gaze dwell, controllers (and hands: a pinch is a select), taps
   const ray = new THREE.Raycaster();
   const gaze = { target: null, since: 0 };
   const controllers = [0, 1].map((i) => {
@@ -188,10 +244,11 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
     const line = new THREE.Line(new THREE.BufferGeometry().setFromPoints([new THREE.Vector3(), new THREE.Vector3(0, 0, -3)]), new THREE.LineBasicMaterial({ color: 0xffffff }));
     c.add(line);
     c.addEventListener('select', () => { const hit = pick(fromObject(c)); if (hit) hit.target.select(hit.point, hit.hit); });
-    c.addEventListener('squeeze', () => onBreak()); // grip button on either controller = break
+    c.addEventListener('squeeze', () => { if (breakShown()) onBreak(); }); // grip button on either controller = break
     r.three.rig.add(c);
     return c;
   });
+  function breakShown() { return breakAllowed && !messages.has('end') && !messages.has('hard_stop'); }
   function visibleTargets() { return targets.filter((x) => isShown(x.mesh)); }
   function isShown(o) { for (let n = o; n; n = n.parent) if (!n.visible) return false; return true; }
   function fromObject(o) {
@@ -217,6 +274,8 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   const camPos = new THREE.Vector3(), camDir = new THREE.Vector3();
   let yaw = null;
   r.onFrame((dt, now) => {
+    panels3d.visible = r.xrActive();
+    breakBtn.visible = breakShown();
     camera.getWorldPosition(camPos);
     camera.getWorldDirection(camDir);
     const want = Math.atan2(-camDir.x, -camDir.z);
@@ -231,58 +290,79 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
     // gaze dwell on the centre of view
     ray.set(camPos, camDir);
     const hit = pick(ray);
-    const tgt = hit && hit.target.mesh !== bar ? hit.target : null;
+    const tgt = hit ? hit.target : null;
     const key = tgt ? `${targets.indexOf(tgt)}:${hit.hit.instanceId ?? ''}` : null;
     if (key !== gaze.key) { gaze.key = key; gaze.since = now; }
     const k = key ? Math.min(1, (now - gaze.since) / DWELL_S) : 0;
     dwellBar.scale.x = tgt && tgt.mesh === breakBtn ? Math.max(0.0001, k) : 0.0001;
-    for (let i = 0; i <= 10; i++) btnColor(i, tgt?.mesh === buttons && hit.hit.instanceId === i);
+    const sel = selected === null ? -1 : SCALE.indexOf(selected);
+    for (let i = 0; i < SCALE.length; i++) btnColor(i, (tgt?.mesh === buttons && hit.hit.instanceId === i) || i === sel);
     buttons.instanceColor.needsUpdate = true;
     if (tgt && k >= 1) { gaze.since = now + 2; tgt.select(hit.point, hit.hit); }
     // pacer
     if (pacer) {
       const st = pacer.at(performance.now());
-      if (st.done) { pacer = null; pacerGroup.visible = false; } else {
+      if (st.done) { pacer = null; pacerPhase = ''; render(); } else {
         orb.scale.setScalar(0.5 + 0.7 * st.level);
         const shown = t(phaseKey(st.phase));
-        if (pacerLabel.userData.source !== shown) setText(pacerLabel, shown);
+        if (pacerLabel.userData.source !== shown) { setText(pacerLabel, shown); pacerPhase = shown; if (top() === 'pacer') emit(); }
       }
     }
-    if (caption.visible && performance.now() > captionUntil) caption.visible = false;
+    if (captionText && performance.now() > captionUntil) { captionText = ''; caption.visible = false; render(); }
+    caption.visible = !!captionText && !messages.size;
   });
 
   return {
-    /** showMessage shows a panel (title, body, optional LTR extra line such as a phone number); null hides it. */
+    /**
+     * showMessage opens a safety panel of kind ("break", "lost", "hard_stop",
+     * "end"; title, body, optional LTR extra line such as a phone number);
+     * the highest-ranked open one is shown. null closes them all (resume).
+     */
     showMessage(kind, title, body = '', extra = '') {
-      if (!kind) { msg.visible = false; msg.userData.kind = null; return; }
-      setText(msgTitle, title); setText(msgExtra, extra); setText(msgBody, body, layoutMessage);
-      layoutMessage();
-      msg.userData.kind = kind;
-      msg.visible = true;
+      if (!kind) messages.clear();
+      else {
+        if (!(kind in RANK)) throw new Error(`ui: unknown panel ${kind}`);
+        messages.set(kind, { title, body, extra, n: ++msgCount });
+        if (kind === 'end' || kind === 'hard_stop') { prompt = null; ready = false; pacer = null; }
+      }
+      render();
     },
-    messageKind: () => (msg.visible ? msg.userData.kind : null),
+    /** hideMessage closes one safety panel (the break panel once breathing begins). */
+    hideMessage(kind) { if (messages.delete(kind)) render(); },
+    messageKind: () => { const k = top(); return messages.has(k) ? k : null; },
     /** messageText: what the open panel says (for tests); null when none is open. */
-    messageText: () => (msg.visible ? { title: msgTitle.userData.source, body: msgBody.userData.source, extra: msgExtra.userData.source, height: msgH } : null),
+    messageText: () => { const m = messages.get(top()); return m ? { title: m.title, body: m.body, extra: m.extra, height: msgH } : null; },
     /** caption shows a line for ms milliseconds; 0 keeps it until the next caption. */
-    caption(str, ms = 5000) { setText(caption, str); caption.visible = true; captionUntil = ms > 0 ? performance.now() + ms : Infinity; },
-    showReady(on) { readyBtn.visible = !!on; },
-    readyShown: () => readyBtn.visible,
-    askSuds(promptId) { wordRating(sudsWords); prompt = promptId; setSlider(50); suds.visible = true; },
+    caption(str, ms = 5000) { captionText = String(str ?? ''); setText(caption, captionText); captionUntil = ms > 0 ? performance.now() + ms : Infinity; render(); },
+    showReady(on) { ready = !!on; render(); },
+    readyShown: () => top() === 'ready',
+    askSuds(promptId) { wordRating(sudsWords); prompt = promptId; selected = null; render(); },
     /** askExpectancy opens the rating panel for the feared outcome's likelihood; it answers as prompt "expectancy:PHASE". */
-    askExpectancy(phase) { wordRating(expectancyWords); prompt = `expectancy:${phase}`; setSlider(50); suds.visible = true; },
-    sudsOpen: () => (prompt ? prompt : null),
-    rate, setSlider, slider: () => slider,
-    startBreathing(body) { pacer = new Pacer(body, performance.now()); pacerGroup.visible = true; },
-    stopBreathing() { pacer = null; pacerGroup.visible = false; },
+    askExpectancy(phase) { wordRating(expectancyWords); prompt = `expectancy:${phase}`; selected = null; render(); },
+    /** sudsOpen: the rating prompt on screen (null when none, or when a safety panel covers it). */
+    sudsOpen: () => (top() === 'rating' ? prompt : null),
+    sudsPending: () => prompt,
+    rate, select, selected: () => selected,
+    startBreathing(body) { pacer = new Pacer(body, performance.now()); pacerPhase = ''; messages.delete('break'); render(); },
+    stopBreathing() { pacer = null; pacerPhase = ''; render(); },
     pacerState: () => (pacer ? pacer.at(performance.now()) : null),
+    /** setBreakAllowed shows the break control (once joined, or in preview); the closing panels never offer it. */
+    setBreakAllowed(on) { breakAllowed = !!on; render(); },
+    breakShown,
+    view,
+    /** onChange(fn) calls fn(view) whenever the panel on top changes. */
+    onChange(fn) { listeners.add(fn); fn(view()); return () => listeners.delete(fn); },
+    /** panelsShown: the 3D panels drawn now (for tests): at most one. */
+    panelsShown: () => [[msg, 'message'], [suds, 'rating'], [pacerGroup, 'pacer'], [readyBtn, 'ready']].filter(([o]) => o.visible).map(([, n]) => n),
     tap,
     /** relabel re-reads every message after a language change and applies the locale's font and direction. */
     relabel(nt, nextLocale, nextDir) {
       t = nt; locale = nextLocale; font = fontFor(nextLocale); direction = nextDir;
       for (const tx of texts) if (!tx.userData.latin) setText(tx, tx.userData.source, tx === msgBody ? layoutMessage : undefined);
       for (const [tx, id] of keyed) setText(tx, t(id));
-      numerals.forEach((tx, i) => setText(tx, num(i)));
-      setText(sliderValue, num(slider));
+      numerals.forEach((tx, i) => setText(tx, num(SCALE[i])));
+      placeButtons();
+      emit();
     },
     textState: () => ({ font, direction }),
     controllers,
