@@ -109,12 +109,12 @@ const announcedJS = `(() => { if (window.__said) return true; window.__said = []
 func TestXRShortcutsOnlyInALiveSession(t *testing.T) {
 	b := NewBrowser(t)
 	e := startLive(t, heightsAt3)
-	p := e.openPatient(b, "/xr/index.html?locale=en", 900, 700)
+	p := e.openPatient(b, "/xr/index.html?locale=en", 640, 480)
 	t0 := time.Now()
 	Do(t, p, chromedp.KeyEvent("b"), chromedp.KeyEvent("B"))
 	Do(t, p, chromedp.Click(`#comfort summary`), chromedp.Focus(`#break-key`), chromedp.KeyEvent("b"))
 	time.Sleep(300 * time.Millisecond) // nothing may happen: give a wrong reaction its chance
-	if s := MustEval[map[string]any](p, `({panel: window.haven.state.panel, paused: window.haven.state.paused, join: !document.getElementById('join').hidden})`); s["panel"] != nil || s["paused"] != false || s["join"] != true {
+	if s := MustEval[map[string]any](p, `({open: window.haven.state.open, paused: window.haven.state.paused, join: !document.getElementById('join').hidden})`); len(s["open"].([]any)) != 0 || s["paused"] != false || s["join"] != true {
 		t.Fatalf("b on the join page changed the page: %v", s)
 	}
 	// turn the key off, then join
@@ -124,14 +124,14 @@ func TestXRShortcutsOnlyInALiveSession(t *testing.T) {
 	e.waitConsole(10*time.Second, "patient connected", since(t0, sessionState(store.LiveLive, true)))
 	Do(t, p, chromedp.KeyEvent("b"))
 	time.Sleep(time.Second)
-	if e.saw(since(t0, alertCode("break_requested"))) || MustEval[bool](p, `window.haven.state.paused`) {
+	if e.saw(since(t0, alertCode("break_requested"))) || MustEval[bool](p, `window.haven.state.open.includes("break")`) {
 		t.Fatal("b asked for a break although the patient turned the shortcut off (or before joining)")
 	}
 	// remapped to P: P asks for a break, at once and at the console
 	MustEval[bool](p, `(localStorage.setItem('haven.break_key', 'p'), true)`)
 	t1 := time.Now()
 	Do(t, p, chromedp.KeyEvent("p"))
-	p.WaitFor(`window.haven.state.panel === "break" && window.haven.state.paused`, 3*time.Second)
+	p.WaitFor(`window.haven.state.open.includes("break") && window.haven.state.paused`, 3*time.Second)
 	e.waitConsole(3*time.Second, "break alert", since(t1, alertCode("break_requested")))
 }
 
@@ -159,6 +159,26 @@ func TestXRLanguageChangesOnlyOnConfirm(t *testing.T) {
 	if got := title(); got != clientText(t, chosen, "client.join.title") {
 		t.Errorf("after Apply the title is %q, want %s's %q", got, chosen, clientText(t, chosen, "client.join.title"))
 	}
+}
+
+// TestConsoleLanguageChangesOnlyOnConfirm: the console's selector, the
+// same rule: arrows move the choice, Apply reloads in the new language.
+func TestConsoleLanguageChangesOnlyOnConfirm(t *testing.T) {
+	env := StartConsole(t)
+	b := NewBrowser(t)
+	p := env.OpenConsole(t, b, "en", "#/signin")
+	MustEval[bool](p, `(window.__same = true)`) // gone if the page reloads
+	Do(t, p, chromedp.Focus(`#lang-picker`), chromedp.KeyEvent(kb.ArrowDown))
+	time.Sleep(700 * time.Millisecond) // a reload would have begun
+	chosen := MustEval[string](p, `document.getElementById('lang-picker').value`)
+	if chosen == "en" {
+		t.Fatal("the arrow key did not move the selector")
+	}
+	if !MustEval[bool](p, `window.__same === true && document.documentElement.lang === "en"`) {
+		t.Fatalf("moving the selector to %s reloaded or changed the console", chosen)
+	}
+	Do(t, p, chromedp.Click(`#lang-apply`))
+	WaitAcrossReload(t, p, `window.havenConsole && window.havenConsole.ready && document.documentElement.lang === `+jsString(chosen), 15*time.Second)
 }
 
 // TestXRJoinErrorsTiedToTheField: a missing or malformed code and a wrong
@@ -211,6 +231,9 @@ func TestXRPanelsOneAtATime(t *testing.T) {
 	b := NewBrowser(t)
 	e := startLive(t, heightsAt3)
 	p := e.openJoined(b, "/xr/index.html?locale=en", e.joinCode())
+	if err := p.Do(chromedp.EmulateViewport(640, 480)); err != nil { // less software GL on a shared machine
+		t.Fatal(err)
+	}
 	MustEval[bool](p, announcedJS)
 	breakName := clientText(t, "en", "client.break.button")
 	if n := countAX(axTree(t, p), "button", breakName); n != 1 {
@@ -218,7 +241,7 @@ func TestXRPanelsOneAtATime(t *testing.T) {
 	}
 
 	e.con.Send("cmd.suds_prompt", wire.Empty{})
-	p.WaitFor(`window.haven.state.dom_panel && window.haven.state.dom_panel.kind === "rating"`, 5*time.Second)
+	waitTop(t, e, p, "rating", 10*time.Second)
 	prompt := clientText(t, "en", "client.suds.prompt")
 	tree := axTree(t, p)
 	if countAX(tree, "group", prompt) != 1 || countAX(tree, "region", prompt) != 1 {
@@ -236,7 +259,13 @@ func TestXRPanelsOneAtATime(t *testing.T) {
 	SaveArtifact(t, "xr-suds-en.png", p.Screenshot())
 	saidN := func(text string, n int) {
 		t.Helper()
-		p.WaitFor(`window.__said.filter((s) => s.startsWith(`+jsString(text)+`)).length >= `+itoa(n), 6*time.Second)
+		deadline := time.Now().Add(8 * time.Second)
+		for !MustEval[bool](p, `window.__said.filter((s) => s.startsWith(`+jsString(text)+`)).length >= `+itoa(n)) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%q not announced %d times: announced %q, top %q", text, n, MustEval[[]string](p, `window.__said`), MustEval[any](p, `window.haven.state.top`))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 	saidN(prompt, 1)
 
@@ -262,7 +291,7 @@ func TestXRPanelsOneAtATime(t *testing.T) {
 
 	// the therapist resumes: the prompt is back, answered with a DOM button
 	e.con.Send("cmd.resume", wire.Empty{})
-	p.WaitFor(`window.haven.state.top === "rating" && window.haven.state.dom_panel.kind === "rating"`, 5*time.Second)
+	waitTop(t, e, p, "rating", 10*time.Second)
 	saidN(prompt, 2)
 	Do(t, p, chromedp.Click(`#panel-scale button[value="70"]`))
 	got := e.waitConsole(3*time.Second, "rating", simpeer.Type("suds.rating"))
@@ -289,6 +318,31 @@ func TestXRPanelsOneAtATime(t *testing.T) {
 		t.Errorf("after b the panel is %q", s)
 	}
 	SaveArtifact(t, "xr-end-en.png", p.Screenshot())
+}
+
+// waitTop waits until the panel on top is want. A link lost on a loaded
+// machine (the headset's 2 s watchdog) puts the lost panel above every
+// other, as it must; the therapist's resume clears it and the waiting
+// panel returns, so the walk can go on.
+func waitTop(t *testing.T, e *liveEnv, p *Page, want string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := MustEval[map[string]any](p, `({top: window.haven.state.top, dom: window.haven.state.dom_panel && window.haven.state.dom_panel.kind, connected: window.haven.state.connected})`)
+		if s["top"] == want && s["dom"] == want {
+			return
+		}
+		if s["top"] == "lost" && s["connected"] == true {
+			t.Log("the link was lost on the way (loaded machine): the therapist resumes")
+			e.con.Send("cmd.resume", wire.Empty{})
+			p.WaitFor(`window.haven.state.top !== "lost"`, 5*time.Second)
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("panel on top %v, want %s%s", s, want, p.diagnosis())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func countPrefix(list []string, prefix string) int {
@@ -357,7 +411,7 @@ func TestAxeXRAndRoom(t *testing.T) {
 				t.Error("#sensor-badge is outside every landmark")
 			}
 			e.con.Send("cmd.suds_prompt", wire.Empty{})
-			p.WaitFor(`window.haven.state.dom_panel && window.haven.state.dom_panel.kind === "rating"`, 5*time.Second)
+			waitTop(t, e, p, "rating", 10*time.Second)
 			checkAxe(t, p, "xr SUDS prompt ["+locale+"]")
 			SaveArtifact(t, "xr-suds-"+locale+".png", p.Screenshot())
 			Do(t, p, chromedp.Click(`#break`))

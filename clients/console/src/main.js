@@ -67,8 +67,15 @@ function createApp({ api, i18n, me }) {
 
   function renderShell() {
     const skip = h('a', { class: 'skip', href: '#main', onclick: (e) => { e.preventDefault(); main.focus(); } }, t('console.skip_to_content'));
-    const lang = h('select', { id: 'lang-picker', onchange: (e) => { localStorage.setItem('haven.console.locale', e.target.value); document.cookie = `haven_lang=${encodeURIComponent(e.target.value)}; path=/; SameSite=Strict`; location.reload(); } },
+    // the language changes on Apply only: arrowing through the options changes nothing (WCAG 3.2.2)
+    const lang = h('select', { id: 'lang-picker' },
       LOCALES.map((l) => h('option', { value: l.id, lang: l.id, selected: l.id === i18n.locale }, l.name)));
+    const applyLang = h('button', { type: 'button', id: 'lang-apply', class: 'link', onclick: () => {
+      if (lang.value === i18n.locale) return;
+      localStorage.setItem('haven.console.locale', lang.value); document.cookie = `haven_lang=${encodeURIComponent(lang.value)}; path=/; SameSite=Strict`;
+      const url = new URL(location.href); // a ?locale= in the address would outrank the new choice
+      if (url.searchParams.has('locale')) { url.searchParams.delete('locale'); location.replace(url.href); } else location.reload();
+    } }, t('console.language_apply'));
     const links = me ? ROUTES.filter((r) => r.nav && roleAllows(r.access, me.user.role)) : [];
     const nav = me ? h('nav', { 'aria-label': t('console.nav.label') },
       h('ul', {}, links.map((r) => h('li', {}, h('a', { href: `#/${r.nav}`, dataset: { nav: r.nav } }, t(r.title)))))) : null;
@@ -76,7 +83,7 @@ function createApp({ api, i18n, me }) {
     const out = me ? h('button', { type: 'button', class: 'link', onclick: signOut }, t('console.signout')) : null;
     const header = h('header', { class: 'top' },
       h('p', { class: 'brand', translate: 'no' }, 'Haven'), nav,
-      h('div', { class: 'tools' }, who, h('label', { for: 'lang-picker', class: 'lang-label' }, t('core.language')), lang, out));
+      h('div', { class: 'tools' }, who, h('label', { for: 'lang-picker', class: 'lang-label' }, t('core.language')), lang, applyLang, out));
     mount(document.body, skip, header, main, announcer, alertRegion);
   }
 

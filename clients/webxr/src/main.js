@@ -76,7 +76,7 @@ function exposeHook({ r, ui, conn, session, lang, screen, panel }) {
       return {
         ...conn.state(), paused: session.paused, scene: r.scene(), xr: r.xrActive(), reference_space: r.referenceSpace(), turn_deg: Math.round(r.turnDeg()),
         info: r.info(), pacer: pacer && { phase: pacer.phase, level: pacer.level, cycle: pacer.cycle }, panel: ui.messageKind(), message: ui.messageText(),
-        panels: ui.panelsShown(), top: ui.view().kind, dom_panel: domPanel(), announcing: panel.announcing(), break_shown: ui.breakShown(), picked_locale: screen.picked(),
+        panels: ui.panelsShown(), top: ui.view().kind, open: ui.openPanels(), dom_panel: domPanel(), announcing: panel.announcing(), break_shown: ui.breakShown(), picked_locale: screen.picked(),
         suds: ui.sudsOpen(), last_suds: session.lastSuds, last_expectancy: session.lastExpectancy, cue: session.cueNow, ready: ui.readyShown(), locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
         sensor: session.sensor ? session.sensor.kind : 'none', crisis: session.crisis, errors: [...session.errors], templates: r.templates,
       };

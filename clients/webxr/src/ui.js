@@ -342,6 +342,8 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
     /** sudsOpen: the rating prompt on screen (null when none, or when a safety panel covers it). */
     sudsOpen: () => (top() === 'rating' ? prompt : null),
     sudsPending: () => prompt,
+    /** openPanels: every panel open, shown or waiting underneath (for tests). */
+    openPanels: () => [...messages.keys(), ...(prompt ? ['rating'] : []), ...(pacer ? ['pacer'] : []), ...(ready ? ['ready'] : [])],
     rate, select, selected: () => selected,
     startBreathing(body) { pacer = new Pacer(body, performance.now()); pacerPhase = ''; messages.delete('break'); render(); },
     stopBreathing() { pacer = null; pacerPhase = ''; render(); },
