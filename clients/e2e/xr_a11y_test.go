@@ -285,7 +285,7 @@ func TestXRPanelsOneAtATime(t *testing.T) {
 	saidN(prompt, 2)
 	Do(t, p, chromedp.Click(`#panel-scale button[value="70"]`))
 	got := e.waitConsole(3*time.Second, "rating", simpeer.Type("suds.rating"))
-	if f := got.Body.(*wire.Forwarded); f.Value == nil || *f.Value != 70 {
+	if f := got.Body.(*wire.ForwardedSUDS); f.Value != 70 {
 		t.Errorf("rating forwarded %+v, want 70", f)
 	}
 	p.WaitFor(`window.haven.state.dom_panel === null && window.haven.state.panels.length === 0`, 3*time.Second)

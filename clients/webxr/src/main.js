@@ -51,7 +51,7 @@ async function main() {
       ui.showMessage('lost', lang.t('client.lost.title'), session.lostBody('client.reconnected'), '');
       screen.resumeSensor();
     }
-    screen.afterJoin(conn.state()); // the stored credentials name the clinic and the patient's language
+    screen.afterJoin(conn.state()); // the stored credentials carry the token (the clinic's wording) and the patient's language
   }
   exposeHook({ r, ui, conn, session, lang, screen, panel });
   document.documentElement.dataset.ready = '1';
