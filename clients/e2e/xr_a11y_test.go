@@ -246,7 +246,7 @@ func TestXRPanelsOneAtATime(t *testing.T) {
 	SaveArtifact(t, "xr-suds-en.png", p.Screenshot())
 	saidN := func(text string, n int) {
 		t.Helper()
-		deadline := time.Now().Add(8 * time.Second)
+		deadline := time.Now().Add(20 * time.Second) // a 2.5 s hold per message; a loaded page runs its timers late
 		for !MustEval[bool](p, `window.__said.filter((s) => s.startsWith(`+jsString(text)+`)).length >= `+itoa(n)) {
 			if MustEval[bool](p, `window.haven.state.top === "lost" && window.haven.state.connected`) {
 				waitTop(t, e, p, "rating", 10*time.Second) // a link lost on a loaded machine: resumed, the prompt is back
