@@ -90,7 +90,7 @@ func TestJoinAnswerCarriesPatientLanguage(t *testing.T) {
 		if st := f.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-" + store.RandomToken(4), "birth_year": 1990, "locale": locale}, &p); st != http.StatusCreated && st != http.StatusOK {
 			t.Fatalf("creating patient: %d", st)
 		}
-		session := f.schedule(map[string]any{"protocol_id": "heights_ladder", "patient_id": p.ID})
+		session := f.schedule(map[string]any{"protocol_id": "heights_ladder", "patient_id": p.ID, "screening_override": map[string]any{"reason": "screened on paper at intake"}})
 		var joined struct {
 			SessionID string  `json:"session_id"`
 			Locale    *string `json:"locale"`
