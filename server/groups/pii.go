@@ -59,34 +59,90 @@ const platforms = `instagram|insta|ig|snapchat|snap|sc|tiktok|tik tok|twitter|fa
 type piiPattern struct {
 	kind PIIKind
 	re   *regexp.Regexp
+	// may, when set, is a linear-time check that the text could hold a
+	// match at all. The large alternations make a regexp pass cost
+	// milliseconds on a long message; most messages fail the check.
+	may func(string) bool
 }
 
 // piiPatterns run in order on the normalized text; a match is taken out
 // before the next pattern runs (an e-mail's domain is not also a URL).
 var piiPatterns = []piiPattern{
-	{PIIEmail, regexp.MustCompile(`(?i)[\p{L}\p{N}._%+-]+` + reAt + reLabel + `(?:` + reDot + reLabel + `)+`)},
-	{PIIURL, regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"]+`)},
+	{PIIEmail, regexp.MustCompile(`(?i)[\p{L}\p{N}._%+-]+` + reAt + reLabel + `(?:` + reDot + reLabel + `)+`), mayBeEmail},
+	{PIIURL, regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"]+`), nil},
 	// A handle after a platform name: "insta: jane_doe_1990", "snap @jo",
 	// "my telegram is jane.doe.90" (after a bare "is", only a token that
 	// looks like a handle, so "instagram is toxic" stays).
-	{PIIHandle, regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(?:` + platforms + `)\s*(?:[:=@]|-+>?|→)\s*@?[\p{L}\p{N}_.]{2,}`)},
-	{PIIHandle, regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(?:` + platforms + `)\s+(?:(?:is|es|ist|est|é|è|هو|是|id|handle|user|name)\s+)?@?[\p{L}\p{N}]*[_.\d][\p{L}\p{N}_.]*`)},
-	{PIIHandle, regexp.MustCompile(`(?:^|[\s(:])@[\p{L}\p{N}_.]{3,}`)},
+	{PIIHandle, regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(?:` + platforms + `)\s*(?:[:=@]|-+>?|→)\s*@?[\p{L}\p{N}_.]{2,}`), nil},
+	{PIIHandle, regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(?:` + platforms + `)\s+(?:(?:is|es|ist|est|é|è|هو|是|id|handle|user|name)\s+)?@?[\p{L}\p{N}]*[_.\d][\p{L}\p{N}_.]*`), nil},
+	{PIIHandle, regexp.MustCompile(`(?:^|[\s(:])@[\p{L}\p{N}_.]{3,}`), nil},
 	// Any top-level domain: labels, a dot, then 2–24 letters (IANA TLDs
 	// are letters only), optionally a path.
-	{PIIURL, regexp.MustCompile(`(?i)(?:` + reLabel + `\.)+\p{L}{2,24}(?:/[^\s]*)?`)},
-	{PIIURL, regexp.MustCompile(`(?i)` + reLabel + `(?:\s*[(\[{<]\s*(?:` + dotWords + `)\s*[)\]}>]\s*|\s+(?:` + dotOnly + `)\s+)(?:` + spelledTLDs + `)\b(?:/[^\s]*)?`)},
+	{PIIURL, regexp.MustCompile(`(?i)(?:` + reLabel + `\.)+\p{L}{2,24}(?:/[^\s]*)?`), hasInnerDot},
+	{PIIURL, regexp.MustCompile(`(?i)` + reLabel + `(?:\s*[(\[{<]\s*(?:` + dotWords + `)\s*[)\]}>]\s*|\s+(?:` + dotOnly + `)\s+)(?:` + spelledTLDs + `)\b(?:/[^\s]*)?`), nil},
 	// Street addresses: "12 Oak Street", "Calle Mayor 5", "5 rue de la Paix",
 	// "Hauptstraße 12", "شارع ...", "中山路12号".
-	{PIIAddress, regexp.MustCompile(`(?i)\b\d{1,5}[a-z]?,?\s+(?:[\p{L}'.-]+\s+){0,3}(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|crescent|close)\b\.?`)},
-	{PIIAddress, regexp.MustCompile(`(?i)\b(?:\d{1,5},?\s+)?(?:calle|c/|avenida|av\.|rue|boulevard|bd|chemin|allée|rua|travessa|alameda|paseo|plaza|praça|via)\s+(?:[\p{L}'.-]+\s+){0,4}\d{1,5}\b`)},
-	{PIIAddress, regexp.MustCompile(`(?i)\b\d{1,5},?\s+(?:rue|avenue|boulevard|chemin|allée|impasse)\s+(?:[\p{L}'-]+\s*){1,4}`)},
-	{PIIAddress, regexp.MustCompile(`(?i)[\p{L}-]+(?:straße|strasse|str\.|weg|platz|gasse|allee|ring|damm)\s+\d{1,5}[a-z]?\b`)},
-	{PIIAddress, regexp.MustCompile(`شارع\s+[\p{Arabic}\p{N}]+(?:\s+[\p{Arabic}\p{N}]+)?(?:\s+\d{1,5})?`)},
-	{PIIAddress, regexp.MustCompile(`[\p{Han}]{1,12}(?:路|街|大道|巷|弄)\d{1,5}号?`)},
+	{PIIAddress, regexp.MustCompile(`(?i)\b\d{1,5}[a-z]?,?\s+(?:[\p{L}'.-]+\s+){0,3}(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|crescent|close)\b\.?`), nil},
+	{PIIAddress, regexp.MustCompile(`(?i)\b(?:\d{1,5},?\s+)?(?:calle|c/|avenida|av\.|rue|boulevard|bd|chemin|allée|rua|travessa|alameda|paseo|plaza|praça|via)\s+(?:[\p{L}'.-]+\s+){0,4}\d{1,5}\b`), nil},
+	{PIIAddress, regexp.MustCompile(`(?i)\b\d{1,5},?\s+(?:rue|avenue|boulevard|chemin|allée|impasse)\s+(?:[\p{L}'-]+\s*){1,4}`), nil},
+	{PIIAddress, regexp.MustCompile(`(?i)[\p{L}-]+(?:straße|strasse|str\.|weg|platz|gasse|allee|ring|damm)\s+\d{1,5}[a-z]?\b`), nil},
+	{PIIAddress, regexp.MustCompile(`شارع\s+[\p{Arabic}\p{N}]+(?:\s+[\p{Arabic}\p{N}]+)?(?:\s+\d{1,5})?`), nil},
+	{PIIAddress, regexp.MustCompile(`[\p{Han}]{1,12}(?:路|街|大道|巷|弄)\d{1,5}号?`), nil},
 	// Phone numbers: seven or more digits with the usual separators (E.164
 	// allows up to 15 digits; national forms start at seven).
-	{PIIPhone, regexp.MustCompile(`(?:\+|\b00)?\(?\d(?:[\s().\-/]{0,2}\d){6,}\b`)},
+	{PIIPhone, regexp.MustCompile(`(?:\+|\b00)?\(?\d(?:[\s().\-/]{0,2}\d){6,}\b`), nil},
+}
+
+var (
+	atWordSet  = wordSet(atWords)
+	dotWordSet = wordSet(dotWords)
+)
+
+func wordSet(alternation string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Split(alternation, "|") {
+		set[w] = true
+	}
+	return set
+}
+
+// mayBeEmail reports whether text has both an "@" form and a "." form of
+// reAt and reDot (normalized text is lower case).
+func mayBeEmail(text string) bool {
+	at := strings.ContainsAny(text, "@") || strings.Contains(text, "艾特")
+	dot := strings.ContainsAny(text, ".点點")
+	if at && dot {
+		return true
+	}
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("()[]{}<>", r)
+	}) {
+		at = at || atWordSet[f]
+		dot = dot || dotWordSet[f]
+		if at && dot {
+			return true
+		}
+	}
+	return false
+}
+
+// hasInnerDot reports whether a "." stands between two non-space runes, as
+// in every domain; the end of a sentence has a space or nothing after it.
+func hasInnerDot(text string) bool {
+	for i := strings.IndexByte(text, '.'); i >= 0; {
+		if i > 0 && i+1 < len(text) && text[i-1] != ' ' && text[i+1] != ' ' {
+			r, _ := utf8.DecodeRuneInString(text[i+1:])
+			if !unicode.IsSpace(r) {
+				return true
+			}
+		}
+		j := strings.IndexByte(text[i+1:], '.')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // redactMark stands for a removed stretch inside the normalized text.
@@ -206,10 +262,22 @@ func (n *ntext) cut(from, to int) {
 // translations contain no digits, @ or dots): redaction is then idempotent,
 // which the fuzz target checks.
 func Redact(s, placeholder string) (string, []PIIKind) {
+	// Every pattern needs a letter, a digit or one of "@._" (after
+	// normalization, which maps every script's digits and letters to
+	// letters and digits); text with none of them, such as a run of
+	// emoji, is returned without the regexp passes.
+	if strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsLetter(r) || unicode.IsNumber(r) || r == '@' || r == '.' || r == '_' || r > unicode.MaxLatin1 && !unicode.IsSymbol(r) && !unicode.IsSpace(r) && !unicode.IsPunct(r)
+	}) < 0 {
+		return s, nil
+	}
 	n := normalizeForPII(s)
 	var kinds []PIIKind
 	for _, p := range piiPatterns {
 		text := n.String()
+		if p.may != nil && !p.may(text) {
+			continue
+		}
 		locs := p.re.FindAllStringIndex(text, -1)
 		if len(locs) == 0 {
 			continue
