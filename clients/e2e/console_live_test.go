@@ -76,7 +76,12 @@ func TestConsoleLiveSessionStates(t *testing.T) {
 			Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
 			Wait(t, p, `window.havenConsole.live.joinCode`, 10*time.Second)
 			Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`)) // practise with a simulated patient
-			Wait(t, p, `window.havenConsole.live.patient === true`, 30*time.Second)
+			Wait(t, p, `window.havenConsole.live && window.havenConsole.live.patient === true`, 30*time.Second)
+			// a practice runs as its own session (the clinic's training patient): follow it
+			sessionID = MustEval[string](p, `decodeURIComponent(location.hash.split('/')[2])`)
+			if !MustEval[bool](p, `!document.querySelector('#simulated-data').hidden`) {
+				t.Error("a practice session with the simulated patient does not say its data is simulated")
+			}
 
 			// the baseline, counted down (heights_ladder: 180 s)
 			Wait(t, p, `window.havenConsole.live.phase && window.havenConsole.live.phase.name === 'baseline' && document.querySelector('#phase-countdown')?.textContent`, 10*time.Second)
@@ -179,6 +184,9 @@ func TestConsoleLiveSessionStates(t *testing.T) {
 			Wait(t, p, `document.querySelector('#end-reason')`, 10*time.Second)
 			if got := MustEval[string](p, `document.querySelector('#end-reason').textContent`); !strings.Contains(got, wantEnd) {
 				t.Errorf("report end reason %q, want %q", got, wantEnd)
+			}
+			if !MustEval[bool](p, `!!document.querySelector('#simulated-data')`) {
+				t.Error("the report of a practice session does not say its data is simulated")
 			}
 			if raw := MustEval[[]string](p, `[...document.querySelectorAll('#tl-h ~ ol.timeline li')].map((li) => li.textContent).filter((s) => s.includes('{"') || s.includes('":'))`); len(raw) > 0 {
 				t.Errorf("report events show raw JSON: %q", raw)

@@ -24,7 +24,7 @@ export async function render(app, root, { id }) {
   const protocol = await sessionProtocol(app, sess);
 
   const hook = (window.havenConsole.live = { link: 'connecting', state: sess.state, patient: false, client: null, scene: null, step: null, suggestion: null, alerts: [], refused: [], suds: [], metrics: 0, notes: [], resonance: [], timeline: [], phase: null, end: null, ended: false,
-    provenance: sess.provenance === 'simulated' || sess.simulated ? 'simulated' : '' });
+    provenance: sess.provenance === 'simulated' || sess.simulated || sess.practice ? 'simulated' : '' });
   const charts = createCharts(app);
   const ui = {};
   const ctx = { app, sess, protocol, hook, charts, ui, send: (type, body, opts) => conn.send(type, body, opts) };
