@@ -58,8 +58,11 @@ func TestWholeSessionWalk(t *testing.T) {
 			MustEval[bool](th, `(() => { window.confirm = () => true; return true; })()`)
 			patientID := createPatient(t, th, locale, "P-"+strings.ToUpper(store.RandomToken(4)))
 
-			// schedule
+			// schedule: a practice session (the clinic's training patient), so
+			// the headset runs its labelled simulated sensor and every surface
+			// and export must say the data is simulated
 			Go(t, th, "#/sessions?patient="+patientID+"&protocol="+ladder)
+			Do(t, th, chromedp.Click(`input[name=practice]`))
 			shot(th, "schedule")
 			Do(t, th, chromedp.Click(`#sched-h ~ button[type=submit]`))
 			Wait(t, th, `/^#\/sessions\/[^/?]+$/.test(location.hash) && window.havenConsole.live && window.havenConsole.live.link === 'open'`, 20*time.Second)
@@ -105,12 +108,12 @@ func TestWholeSessionWalk(t *testing.T) {
 				t.Errorf("eight arrow presses sent %d intensity commands, want 1", sent)
 			}
 			// simulated physiology is said so on the live view
-			if sensor := MustEval[string](pt, `window.haven.state.sensor || ''`); sensor == "simulated" {
-				if !MustEval[bool](th, `!document.querySelector('#simulated-data').hidden && !!document.querySelector('.badge.sim')`) {
-					t.Error("the headset's sensor is simulated, but the live view does not say so")
-				}
-			} else {
-				t.Logf("headset sensor %q: no simulated label expected on the live view", sensor)
+			if sensor := MustEval[string](pt, `window.haven.state.sensor || ''`); sensor != "simulated" {
+				t.Errorf("practice session: headset sensor %q, want the simulated one", sensor)
+			}
+			Wait(t, th, `window.havenConsole.live.metrics > 0`, 20*time.Second)
+			if !MustEval[bool](th, `!document.querySelector('#simulated-data').hidden && !!document.querySelector('.badge.sim')`) {
+				t.Error("the practice session's live view does not say its data is simulated")
 			}
 			shot(th, "intensity-40")
 			shot(pt, "patient-intensity-40")
@@ -163,13 +166,28 @@ func TestWholeSessionWalk(t *testing.T) {
 			if got := MustEval[string](th, `document.querySelector('#end-reason').textContent`); !strings.Contains(got, wantEnd) {
 				t.Errorf("report end reason %q, want %q", got, wantEnd)
 			}
+			if !MustEval[bool](th, `!!document.querySelector('#simulated-data')`) {
+				t.Error("the practice session's report does not say its data is simulated")
+			}
 			shot(th, "report")
 			clean(th, "report")
 			exports := MustEval[[]string](th, `Promise.all([...document.querySelectorAll('#ex-h ~ ul a[href]')].map(async (a) => {
 			  const r = await fetch(a.href, { credentials: 'same-origin' });
 			  const body = await r.text();
+			  (window.exported ||= {})[a.dataset.stream || a.dataset.format] = body;
 			  return a.textContent + ' → ' + r.status + ' ' + (r.headers.get('content-type') || '') + ' ' + body.length;
 			}))`)
+			// every export says the data is simulated (docs/biosignals.md: provenance in every export)
+			bodies := MustEval[map[string]string](th, `window.exported`)
+			if hr := bodies["hr"]; !strings.Contains(strings.SplitN(hr, "\n", 2)[0], "source_kind") || !strings.Contains(hr, ",simulator,") {
+				t.Errorf("heart-rate CSV names no simulated provenance: %.200q", hr)
+			}
+			if f := bodies["fhir"]; !strings.Contains(f, `"Device"`) || !strings.Contains(f, "simulat") || !strings.Contains(f, `"Encounter"`) || !strings.Contains(f, `"Patient"`) {
+				t.Errorf("FHIR export lacks a simulated Device, the Encounter or the Patient: %.300q", f)
+			}
+			if o := bodies["omh"]; strings.Contains(o, `"sensed"`) || !strings.Contains(o, "acquisition_provenance") {
+				t.Errorf("Open mHealth export calls simulated data sensed or names no provenance: %.300q", o)
+			}
 			if len(exports) < 2 {
 				t.Errorf("report offers %d exports: %v", len(exports), exports)
 			}
