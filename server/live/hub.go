@@ -267,6 +267,7 @@ func (r *room) durableEvent(p *peer, m wire.Message, kind string, body any, stor
 func (r *room) fromPatient(p *peer, m wire.Message) {
 	switch body := m.Body.(type) {
 	case *wire.SceneReady:
+		r.ready = body
 		r.svc.tl.add(event(r.id, "scene.ready", rolePatient, body), nil)
 		r.toConsoles(wire.Control, "scene.ready", 0, wire.ForwardedScene{Template: body.Template, Params: body.Params})
 	case *wire.SUDSRating:

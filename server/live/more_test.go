@@ -92,7 +92,8 @@ func TestSimulatedPatient(t *testing.T) {
 	}
 	con := f.console(practice.ID, "")
 	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
-	// (its scene.ready may precede the console: the headset joins first)
+	// The headset joined first: the console still learns its scene.
+	wait(t, con, 5*time.Second, "scene.ready from the simulated headset", simpeer.Type("scene.ready"))
 	wait(t, con, 5*time.Second, "metrics", simpeer.Type("metrics"))
 	seq := con.Send("cmd.suds_prompt", wire.Empty{})
 	_ = seq

@@ -51,6 +51,7 @@ type room struct {
 	lastZ           int64 // ms when the arousal z-scores last reached the engine
 	client          *wire.ClientState
 	scene           *wire.SceneLoad
+	ready           *wire.SceneReady // the scene the headset last reported ready
 	prompt          int
 
 	res      resonanceState
@@ -236,6 +237,12 @@ func (r *room) hello(p *peer) {
 		Crisis: r.crisis, NextSeq: next, Practice: r.sess.Practice})
 	if p.role == rolePatient && sigAck > 0 {
 		p.send(wire.Signals, "signals.ack", 0, wire.Empty{})
+	}
+	// A console that joins after the headset (a practice session opened
+	// with its simulated patient already in, a reload) learns the scene the
+	// headset last reported ready, as one that was there saw it.
+	if p.role != rolePatient && r.ready != nil {
+		p.send(wire.Control, "scene.ready", 0, wire.ForwardedScene{Template: r.ready.Template, Params: r.ready.Params})
 	}
 }
 
