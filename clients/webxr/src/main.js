@@ -26,6 +26,7 @@ async function main() {
     onTap: (e) => ui.tap((e.clientX / innerWidth) * 2 - 1, -(e.clientY / innerHeight) * 2 + 1),
     onSceneChange: () => session.sceneReady(),
     onXREnd: () => session.sendState(),
+    domOverlay: $('app'),
   });
   const ui = createUI(r, { t: lang.t, locale: lang.bundle.locale, dir: lang.bundle.dir, onBreak: () => session.requestBreak(), onRate: (id, v) => session.rate(id, v), onNext: () => session.next() });
   Object.assign(session, { renderer: r, ui });
@@ -37,7 +38,7 @@ async function main() {
   r.calm(0);
   setInterval(() => { if (conn.state().connected) session.sendState(); }, 5000);
 
-  const panel = mountPanel(ui, { t, xr: () => r.xrActive(), onBreak: () => session.requestBreak(), onRate: (v) => ui.rate(v), onReady: () => session.next() });
+  const panel = mountPanel(ui, { t, xr: () => r.xrActive() && !r.domOverlay(), onBreak: () => session.requestBreak(), onRate: (v) => ui.rate(v), onReady: () => session.next() });
   let inXR = false;
   r.onFrame(() => { if (inXR !== r.xrActive()) { inXR = r.xrActive(); panel.refresh(); } });
   // ?locale= in the address is a choice made for this page, like the patient's own pick

@@ -250,7 +250,11 @@ export function createRenderer(canvas, opts = {}) {
   async function enterXR() {
     if (!navigator.xr || !(await navigator.xr.isSessionSupported('immersive-vr'))) throw new Error('renderer: immersive-vr not supported');
     refType = comfort.posture === 'seated' ? 'local' : 'local-floor';
-    session = await navigator.xr.requestSession('immersive-vr', { optionalFeatures: ['local-floor', 'local'] });
+    // opts.domOverlay: the element a browser that supports the WebXR DOM
+    // Overlay shows over the immersive view (the patient app's panels)
+    const init = { optionalFeatures: ['local-floor', 'local', ...(opts.domOverlay ? ['dom-overlay'] : [])] };
+    if (opts.domOverlay) init.domOverlay = { root: opts.domOverlay };
+    session = await navigator.xr.requestSession('immersive-vr', init);
     renderer.xr.setReferenceSpaceType(refType);
     try { await renderer.xr.setSession(session); } catch (err) {
       if (refType !== 'local-floor') throw err;
@@ -346,6 +350,8 @@ export function createRenderer(canvas, opts = {}) {
     /** setLook points the inline camera (radians; pitch < 0 looks down). Ignored in XR, where the head decides. */
     setLook(yaw, pitch) { look.yaw = yaw; look.pitch = THREE.MathUtils.clamp(pitch, -1.4, 1.4); },
     xrActive: () => renderer.xr.isPresenting,
+    /** domOverlay: the immersive session shows opts.domOverlay (WebXR DOM Overlay) — false where the browser does not. */
+    domOverlay: () => !!(session && session.domOverlayState),
     referenceSpace: () => (session ? refType : null),
     onFrame(fn) { updaters.add(fn); return () => updaters.delete(fn); },
     dispose() { renderer.setAnimationLoop(null); dispose(active); active = null; renderer.dispose(); },
