@@ -35,6 +35,8 @@ func TestConsoleResonanceAssessment(t *testing.T) {
 			Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
 			Wait(t, p, `document.querySelector('#join-h ~ .actions button:not(.primary)')`, 10*time.Second)
 			Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`)) // practise with a simulated patient
+			// the practice copy of the session opens, its simulated patient already in
+			Wait(t, p, `!location.hash.endsWith('/`+sess.ID+`') && window.havenConsole.ready && window.havenConsole.live?.link === 'open'`, 20*time.Second)
 			Wait(t, p, `window.havenConsole.live.resonance.length >= 1 && document.querySelector('#resonance li')`, 40*time.Second)
 			got := MustEval[string](p, `document.querySelector('#resonance li').textContent`)
 			rate := MustEval[string](p, `new Intl.NumberFormat(document.documentElement.lang, {minimumFractionDigits: 1}).format(6)`)
