@@ -141,22 +141,7 @@ func TestConsoleLiveSessionStates(t *testing.T) {
 			live.SetEngineSpeed(200)
 			Wait(t, p, `window.havenConsole.live.ended && window.havenConsole.live.endText`, 20*time.Second)
 			live.SetEngineSpeed(1)
-			wantEnd := msg(t, env, locale, "console.end.therapist_end_at", map[string]any{"Step": num(1), "Total": num(ladder)})
-			if got := MustEval[string](p, `document.querySelector('#end-reason').textContent`); got != wantEnd {
-				t.Errorf("end reason %q, want %q", got, wantEnd)
-			}
-			if off := MustEval[[]string](p, `[...document.querySelectorAll('#ctl-h, #join-h, #nt-h')].flatMap((h) => [...h.closest('section').querySelectorAll('button, input, select, textarea')]).filter((e) => !e.disabled).map((e) => e.className || e.id || e.tagName)`); len(off) > 0 {
-				t.Errorf("controls still enabled after the end: %v", off)
-			}
-			// no reconnecting: over several backoff periods, no new offer
-			offers := MustEval[int](p, `window.havenConsole.live.attempts()`)
-			deadline := time.Now().Add(4 * time.Second)
-			for time.Now().Before(deadline) {
-				if n := MustEval[int](p, `window.havenConsole.live.attempts()`); n != offers || MustEval[string](p, `window.havenConsole.live.link`) != "closed" {
-					t.Fatalf("after the end: %d offers (was %d), link %q — the console reconnects", n, offers, MustEval[string](p, `window.havenConsole.live.link`))
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
+			wantEnd := checkEndedTruly(t, env, p, locale, ladder)
 			if bad := MustEval[[]string](p, placeholderJS); len(bad) > 0 {
 				t.Errorf("ended live view shows placeholder text %q", bad)
 			}
@@ -305,4 +290,29 @@ func TestConsoleReflowAndRouteFocus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkEndedTruly checks an ended live view: the end reason is "ended by the
+// therapist at step 1 of total" in locale's words and numbers, every control
+// is off, and over several reconnect backoff periods the console sends no
+// new offer and its link stays closed. It returns the end reason.
+func checkEndedTruly(t *testing.T, env *ConsoleEnv, p *Page, locale string, total int) string {
+	t.Helper()
+	num := func(n int) string {
+		return MustEval[string](p, `new Intl.NumberFormat(document.documentElement.lang).format(`+strconv.Itoa(n)+`)`)
+	}
+	want := msg(t, env, locale, "console.end.therapist_end_at", map[string]any{"Step": num(1), "Total": num(total)})
+	if got := MustEval[string](p, `document.querySelector('#end-reason').textContent`); got != want {
+		t.Errorf("end reason %q, want %q", got, want)
+	}
+	if on := MustEval[[]string](p, `[...document.querySelectorAll('#ctl-h, #join-h, #nt-h')].flatMap((h) => [...h.closest('section').querySelectorAll('button, input, select, textarea')]).filter((e) => !e.disabled).map((e) => e.className || e.id || e.tagName)`); len(on) > 0 {
+		t.Errorf("controls still enabled after the end: %v", on)
+	}
+	offers := MustEval[int](p, `window.havenConsole.live.attempts()`)
+	for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if n, link := MustEval[int](p, `window.havenConsole.live.attempts()`), MustEval[string](p, `window.havenConsole.live.link`); n != offers || link != "closed" {
+			t.Fatalf("after the end: %d offers (was %d), link %q: the console reconnects", n, offers, link)
+		}
+	}
+	return want
 }

@@ -139,22 +139,7 @@ func TestWholeSessionWalk(t *testing.T) {
 			live.SetEngineSpeed(200)
 			Wait(t, th, `window.havenConsole.live.ended && window.havenConsole.live.endText`, 20*time.Second)
 			live.SetEngineSpeed(1)
-			num := func(n int) string {
-				return MustEval[string](th, fmt.Sprintf(`new Intl.NumberFormat(document.documentElement.lang).format(%d)`, n))
-			}
-			wantEnd := msg(t, env, locale, "console.end.therapist_end_at", map[string]any{"Step": num(1), "Total": num(steps)})
-			if got := MustEval[string](th, `document.querySelector('#end-reason').textContent`); got != wantEnd {
-				t.Errorf("end reason %q, want %q", got, wantEnd)
-			}
-			if on := MustEval[[]string](th, `[...document.querySelectorAll('#ctl-h, #join-h, #nt-h')].flatMap((h) => [...h.closest('section').querySelectorAll('button, input, select, textarea')]).filter((e) => !e.disabled).map((e) => e.className || e.id || e.tagName)`); len(on) > 0 {
-				t.Errorf("controls still enabled after the end: %v", on)
-			}
-			offers := MustEval[int](th, `window.havenConsole.live.attempts()`)
-			for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
-				if got := MustEval[int](th, `window.havenConsole.live.attempts()`); got != offers {
-					t.Fatalf("the console reconnected after the end (%d offers, was %d)", got, offers)
-				}
-			}
+			wantEnd := checkEndedTruly(t, env, th, locale, steps)
 			shot(th, "ended")
 			clean(th, "live view (ended)")
 			settle(pt)
