@@ -163,9 +163,18 @@ func (n *ntext) String() string { return string(n.r) }
 // ideographic full stop to ".". Then spaced-out letters are joined.
 func normalizeForPII(s string) *ntext {
 	n := &ntext{r: make([]rune, 0, len(s)), src: make([][2]int, 0, len(s))}
+	var buf [utf8.UTFMax]byte
 	for i, r := range s {
 		span := [2]int{i, i + utf8.RuneLen(r)}
-		for _, q := range norm.NFKC.String(string(r)) {
+		forms := []rune{r}
+		if r >= 0x80 {
+			// most runes are already NFKC: only the others are rewritten,
+			// so a long message costs no allocation per rune
+			if k := utf8.EncodeRune(buf[:], r); !norm.NFKC.IsNormal(buf[:k]) {
+				forms = []rune(norm.NFKC.String(string(buf[:k])))
+			}
+		}
+		for _, q := range forms {
 			if d, ok := digitValue(q); ok {
 				q = '0' + d
 			}
