@@ -5,9 +5,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/strictjson"
 )
 
 const ph = "[removed to protect your privacy]"
@@ -165,6 +167,11 @@ func TestDecode(t *testing.T) {
 		{"version 0", `{"type":"ping"}`, apierr.UnsupportedVersion, ""},
 		{"wrong type", `{"v":"1","type":"ping"}`, apierr.Validation, ""},
 		{"extra envelope field", `{"v":1,"type":"ping","from":"mod"}`, apierr.UnknownField, ""},
+		{"duplicate body key", `{"v":1,"type":"chat.send","body":{"text":"a","text":"b"}}`, apierr.DuplicateField, ""},
+		{"duplicate envelope key", `{"v":1,"v":1,"type":"ping"}`, apierr.DuplicateField, ""},
+		{"cased body key", `{"v":1,"type":"chat.send","body":{"TEXT":"a"}}`, apierr.UnknownField, ""},
+		{"cased envelope key", `{"V":1,"type":"ping"}`, apierr.UnknownField, ""},
+		{"invalid UTF-8", "{\"v\":1,\"type\":\"chat.send\",\"body\":{\"text\":\"\xc3\"}}", apierr.InvalidJSON, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,6 +197,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"v":1,"type":"chat.typing","body":null}`))
 	f.Add([]byte(`{"v":2}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"v":1,"type":"chat.send","body":{"text":"a","text":"b"}}`))
+	f.Add([]byte(`{"v":1,"Type":"chat.send","body":{"Text":"a"}}`))
+	f.Add([]byte("{\"v\":1,\"type\":\"chat.send\",\"body\":{\"text\":\"\xff\"}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, err := Decode(data)
 		if err != nil {
@@ -198,6 +208,15 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("uncoded error %v", err)
 			}
 			return
+		}
+		// Accepted frames are what strictjson accepts: valid UTF-8, and
+		// no key repeated or folded (a generic decode must agree).
+		if !utf8.Valid(data) {
+			t.Fatal("invalid UTF-8 accepted")
+		}
+		var generic any
+		if err := strictjson.Unmarshal(data, &generic); err != nil {
+			t.Fatalf("frame accepted that strictjson refuses: %v", err)
 		}
 		if in.Type == TypeSend && len([]rune(in.Send.Text)) > MaxTextRunes {
 			t.Fatal("oversized text accepted")

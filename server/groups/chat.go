@@ -20,7 +20,9 @@ func (r *room) handle(ctx context.Context, c *conn, data []byte) {
 	}
 	in, err := Decode(data)
 	if err != nil {
-		r.replyError(c, string(apierr.From(err).Code))
+		r.mu.Lock()
+		r.sendLocked(c, r.codedFrameLocked(c, apierr.From(err)))
+		r.mu.Unlock()
 		return
 	}
 	switch in.Type {

@@ -3,11 +3,10 @@ package groups
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"time"
 
 	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/strictjson"
 	"github.com/havenvr/haven/server/wire"
 )
 
@@ -61,7 +60,8 @@ type Inbound struct {
 
 // Decode parses and validates one chat-channel frame. Every failure is a
 // coded error: message_too_large, invalid_json, unknown_field,
-// unsupported_version, unknown_message_type or validation.
+// duplicate_field, unsupported_version, unknown_message_type or validation;
+// the error's data names the offending key for the localized message.
 func Decode(data []byte) (Inbound, error) {
 	var in Inbound
 	if len(data) > MaxFrame {
@@ -112,23 +112,13 @@ func Decode(data []byte) (Inbound, error) {
 	return in, nil
 }
 
+// strict decodes one frame or body with the rules REST bodies follow
+// (package strictjson): exact keys, each key once, valid UTF-8, nothing
+// after the value. encoding/json alone would fold "Text" onto text, keep
+// the last of two "text" keys (so a filter could read one and the room
+// store another) and store bad bytes as U+FFFD.
 func strict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return apierr.Invalid(te.Field, "wrong type")
-		}
-		if e := err.Error(); len(e) > 20 && e[:20] == "json: unknown field " {
-			return apierr.New(apierr.UnknownField)
-		}
-		return apierr.Wrap(apierr.InvalidJSON, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apierr.New(apierr.InvalidJSON)
-	}
-	return nil
+	return strictjson.Unmarshal(data, v)
 }
 
 func validReaction(e string) bool {

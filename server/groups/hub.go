@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/havenvr/haven/i18n"
+	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
 )
@@ -187,7 +188,18 @@ func (r *room) noticeLocked(loc *i18n.Localizer, id string, data map[string]any)
 }
 
 func (r *room) errorFrameLocked(c *conn, code string) []byte {
-	return outbound("error", r.nextSeq(), map[string]any{"code": code, "message": c.loc.Error(code, nil)})
+	return r.codedFrameLocked(c, apierr.New(apierr.Code(code)))
+}
+
+// codedFrameLocked is the error frame for e, its message in the member's
+// language with the error's data (the offending key) filled in.
+func (r *room) codedFrameLocked(c *conn, e *apierr.Error) []byte {
+	msg := c.loc.Error(string(e.Code), e.Data)
+	if e.Code == apierr.Validation {
+		// Validation details are English: name the field, as REST does.
+		msg = c.loc.T(e.MessageID(), e.Data)
+	}
+	return outbound("error", r.nextSeq(), map[string]any{"code": string(e.Code), "message": msg})
 }
 
 // dropLocked removes c from the room and closes its peer in the background.
