@@ -8,6 +8,7 @@ import { TEMPLATES, Tween, CALM, normalize } from './params.js';
 import { createAudio } from './audio.js';
 
 const EYE = { standing: 1.6, seated: 1.2 };
+const SETTLE_S = 20; // seconds of scene time the first update of a new scene takes
 const SNAP_RAD = Math.PI / 6; // 30° snap turns: the common comfort default
 const SMOOTH_RAD_S = Math.PI / 3; // smooth turning (snap turn off): 60° a second
 
@@ -153,8 +154,9 @@ export function createRenderer(canvas, opts = {}) {
     dispose(active);
     const next = build(template, params);
     active = next;
-    if (!renderer.xr.isPresenting) { look.yaw = 0; look.pitch = next.scene.lookPitch ?? 0; }
-    active.scene.update(active.tween.step(performance.now()), elapsed, 0);
+    if (!renderer.xr.isPresenting) { look.yaw = next.scene.lookYaw ?? 0; look.pitch = next.scene.lookPitch ?? 0; }
+    // one long first step settles every eased visual at its target: a scene appears as loaded (under the fade), not easing in from defaults
+    active.scene.update(active.tween.step(performance.now()), elapsed, SETTLE_S);
     opts.onSceneChange?.(api.scene());
   }
 
@@ -207,7 +209,7 @@ export function createRenderer(canvas, opts = {}) {
     if (presenting) stickTurn(dt);
     if (!presenting) {
       rig.position.set(0, 0, 0);
-      camera.position.set(0, EYE[comfort.posture], 0);
+      camera.position.set(0, active?.scene.eye ?? EYE[comfort.posture], 0); // a seated scene (cabin, table) may set the inline eye height
       camera.rotation.set(look.pitch, look.yaw, 0, 'YXZ');
     }
     for (const fn of updaters) fn(dt, elapsed);

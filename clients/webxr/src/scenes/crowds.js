@@ -1,61 +1,146 @@
-// Crowds / agoraphobia: a street, mall or subway platform with a crowd whose
-// density, noise and the distance to the nearest exit grade the exposure
-// (CLINICAL.md §4).
-import { THREE, mat, box, plane, instanced, place, finish, personGeometry, damp, rng } from './kit.js';
+// Crowds / agoraphobia: a pedestrian street, a shopping mall or a subway
+// platform. The steps a clinician names (CLINICAL.md §4): how dense the
+// crowd is, how loud, and how far the way out is (the green exit sign).
+// People walk both ways with swinging legs, in varied clothes and heights,
+// and keep out of the patient's personal space unless a bump breaks it.
+import { THREE, instanced, place, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
+import { outdoor, std } from './env.js';
+import { canvasTexture, facade, pavers, tiles, plaster } from './textures.js';
+import { positional } from './sound.js';
+import { standingBody, legGeometry, headGeometry, SKIN } from './people.js';
 
-const MAX = 400;
-const LOOK = {
-  street: { ground: 0x55585c, walls: 0xa89c8c, sky: 0x9cc8ec, light: 1.0 },
-  mall: { ground: 0xd8d0c4, walls: 0xeae4da, sky: 0xf4efe6, light: 0.95 },
-  subway: { ground: 0x6a6660, walls: 0x8c8a80, sky: 0x2a2a28, light: 0.6 },
-};
+const MAX = 300;
+const LEN = 110;
+
+function exitSign() { // ISO 7010 E001-style pictogram: a figure running through a door, with an arrow (no words)
+  return canvasTexture(256, 128, (g, w, h) => {
+    g.fillStyle = '#128a3c'; g.fillRect(0, 0, w, h);
+    g.fillStyle = '#ffffff';
+    g.fillRect(w * 0.06, h * 0.15, w * 0.2, h * 0.7); g.fillStyle = '#128a3c'; g.fillRect(w * 0.09, h * 0.2, w * 0.14, h * 0.65);
+    g.fillStyle = '#ffffff';
+    g.beginPath(); g.arc(w * 0.4, h * 0.24, h * 0.09, 0, 7); g.fill();
+    g.lineWidth = h * 0.09; g.strokeStyle = '#ffffff'; g.lineCap = 'round';
+    g.beginPath(); g.moveTo(w * 0.39, h * 0.36); g.lineTo(w * 0.35, h * 0.6); g.lineTo(w * 0.42, h * 0.82); g.moveTo(w * 0.35, h * 0.6); g.lineTo(w * 0.27, h * 0.8);
+    g.moveTo(w * 0.3, h * 0.42); g.lineTo(w * 0.39, h * 0.38); g.lineTo(w * 0.46, h * 0.5); g.stroke();
+    g.beginPath(); g.moveTo(w * 0.6, h * 0.5); g.lineTo(w * 0.88, h * 0.5); g.stroke();
+    g.beginPath(); g.moveTo(w * 0.94, h * 0.5); g.lineTo(w * 0.8, h * 0.3); g.lineTo(w * 0.8, h * 0.7); g.closePath(); g.fillStyle = '#ffffff'; g.fill();
+  });
+}
 
 export default function build(ctx) {
   const g = new THREE.Group();
-  const groundMat = mat(0x55585c);
-  g.add(plane(120, 120, groundMat));
-  const wallMat = mat(0xa89c8c);
-  const walls = instanced(new THREE.BoxGeometry(1, 1, 1), wallMat, 24);
-  for (let i = 0; i < 12; i++) { place(walls, i * 2, -9, 5, -i * 10 + 20, 0, 0, 0, [2, 10, 9]); place(walls, i * 2 + 1, 9, 5, -i * 10 + 20, 0, 0, 0, [2, 10, 9]); }
-  finish(walls, 24);
-  g.add(walls);
-  const exit = box(1.2, 0.4, 0.08, mat(0x1a8a3a, { emissive: 0x0d5a20 }));
-  g.add(exit);
-  const people = instanced(personGeometry(), mat(0xffffff, { vertexColors: true }), MAX);
-  g.add(people);
+  const sun = outdoor(ctx, g, { elevation: 55, azimuth: 150, clouds: 0.4, exposure: 0.5, ground: 0x8a867e });
   const r = rng(21);
+
+  // street: paved, shop and office fronts either side (3 m storeys)
+  const street = new THREE.Group();
+  const paveTex = pavers(31, '#a9a39a'); paveTex.repeat.set(20 / 2, 130 / 2);
+  const streetFloor = new THREE.Mesh(new THREE.PlaneGeometry(20, 130), std(0xffffff, { map: paveTex }));
+  streetFloor.rotation.x = -Math.PI / 2; streetFloor.position.z = -45;
+  const fronts = [];
+  for (let i = 0; i < 11; i++) for (const side of [-1, 1]) {
+    const h = 12 + Math.floor(r() * 5) * 3;
+    fronts.push(boxUV(8, h, 10, [12, 12], [side * 14, 0, 15 - i * 10.5], new THREE.Color().setHSL(0.06 + r() * 0.06, 0.2 + r() * 0.2, 0.6 + r() * 0.3)));
+  }
+  street.add(streetFloor, new THREE.Mesh(mergeUV(fronts), std(0xffffff, { map: facade(5), vertexColors: true })));
+  g.add(street);
+
+  // mall: polished tiles, shopfronts with glazing, a ceiling with light panels
+  const mall = new THREE.Group();
+  const mallTex = tiles(12, '#e9e5dc', '#b8b2a6'); mallTex.repeat.set(20 / 1.2, 130 / 1.2);
+  const mallFloor = new THREE.Mesh(new THREE.PlaneGeometry(20, 130), std(0xffffff, { map: mallTex, roughness: 0.2 }));
+  mallFloor.rotation.x = -Math.PI / 2; mallFloor.position.z = -45;
+  const wallTex = plaster(13, '#efe9df'); wallTex.repeat.set(30, 3);
+  const mallShell = new THREE.Mesh(new THREE.BoxGeometry(20, 7, 130), std(0xffffff, { map: wallTex, side: THREE.BackSide }));
+  mallShell.position.set(0, 3.5, -45);
+  const shopParts = [];
+  for (let i = 0; i < 13; i++) for (const side of [-1, 1]) {
+    shopParts.push(tint(new THREE.BoxGeometry(0.1, 3, 7).translate(side * 9.9, 1.7, 15 - i * 9.5), 0x9fb8c8));
+    shopParts.push(tint(new THREE.BoxGeometry(0.2, 0.7, 7.4).translate(side * 9.85, 3.7, 15 - i * 9.5), new THREE.Color().setHSL(r(), 0.5, 0.45)));
+  }
+  for (let i = 0; i < 20; i++) shopParts.push(tint(new THREE.BoxGeometry(3, 0.05, 1.2).translate(0, 6.95, 18 - i * 6.5), 0xfffaf0));
+  const shops = new THREE.Mesh(mergeUV(shopParts.map((x) => { x.deleteAttribute('uv'); return x; })), std(0xffffff, { vertexColors: true, roughness: 0.15, metalness: 0.1, emissive: 0x222222 }));
+  mall.add(mallFloor, mallShell, shops);
+  g.add(mall);
+
+  // subway: a platform with its yellow edge line, the track bed, tiled walls, a low ceiling
+  const subway = new THREE.Group();
+  const platTex = tiles(14, '#bdb7aa', '#77736b'); platTex.repeat.set(12 / 1.2, 130 / 1.2);
+  const plat = new THREE.Mesh(new THREE.PlaneGeometry(12, 130), std(0xffffff, { map: platTex, roughness: 0.5 }));
+  plat.rotation.x = -Math.PI / 2; plat.position.set(-2, 0, -45);
+  const subTiles = tiles(15, '#e8e2c8', '#9d9a86'); subTiles.repeat.set(110, 4);
+  const tunnel = new THREE.Mesh(new THREE.BoxGeometry(22, 4.5, 130), std(0xffffff, { map: subTiles, side: THREE.BackSide, roughness: 0.3 }));
+  tunnel.position.set(0, 1.15, -45);
+  const subParts = [
+    tint(new THREE.BoxGeometry(0.5, 0.02, 130).translate(3.6, 0.011, -45), 0xf2c500),
+    tint(new THREE.BoxGeometry(7, 1.1, 130).translate(7.5, -0.55, -45), 0x2b2a28),
+    tint(new THREE.BoxGeometry(0.15, 0.15, 130).translate(6.2, -0.95, -45), 0x8a8a8a),
+    tint(new THREE.BoxGeometry(0.15, 0.15, 130).translate(7.7, -0.95, -45), 0x8a8a8a),
+  ];
+  for (let i = 0; i < 26; i++) subParts.push(tint(new THREE.BoxGeometry(0.25, 0.05, 2.4).translate(0, 3.37, 18 - i * 5), 0xfff8e8));
+  const subMesh = new THREE.Mesh(mergeUV(subParts.map((x) => { x.deleteAttribute('uv'); return x; })), std(0xffffff, { vertexColors: true, roughness: 0.6, emissive: 0x111111 }));
+  subway.add(plat, tunnel, subMesh);
+  g.add(subway);
+
+  const exitMat = new THREE.MeshBasicMaterial({ map: exitSign() });
+  const exit = new THREE.Mesh(new THREE.PlaneGeometry(1.2, 0.6), exitMat);
+  g.add(exit);
+
+  // people: body (torso, arms, head) and two legs swinging with the stride
+  const bodies = instanced(standingBody(), std(0xffffff, { vertexColors: true, roughness: 0.8 }), MAX);
+  const legs = instanced(legGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.8 }), MAX * 2);
+  const heads = instanced(headGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.6 }), MAX);
+  g.add(bodies, legs, heads);
+  const TROUSERS = [0x2d3340, 0x1d1d22, 0x4a3a2a, 0x35507a, 0x6b6256, 0x222a3a];
   const folk = Array.from({ length: MAX }, (_, i) => {
-    people.setColorAt(i, new THREE.Color().setHSL(r(), 0.45, 0.35 + r() * 0.3));
-    return { x: (r() - 0.5) * 16, z: 10 - r() * 110, dir: r() < 0.5 ? 1 : -1, v: 0.8 + r() * 0.8, ph: r() * 6 };
+    bodies.setColorAt(i, new THREE.Color().setHSL(r(), 0.25 + r() * 0.45, 0.2 + r() * 0.45));
+    const tr = new THREE.Color(TROUSERS[Math.floor(r() * TROUSERS.length)]);
+    legs.setColorAt(i * 2, tr); legs.setColorAt(i * 2 + 1, tr);
+    heads.setColorAt(i, new THREE.Color(SKIN[Math.floor(r() * SKIN.length)]));
+    return { x: (r() - 0.5) * 15, z: 12 - r() * LEN, dir: r() < 0.5 ? 1 : -1, v: 1.0 + r() * 0.6, ph: r() * 6.28, h: 0.9 + r() * 0.2, look: 0 };
   });
+  const murmur = positional(ctx, g, 'murmur', 0, 1.5, -6, { ref: 4, volume: 0, seconds: 6, seed: 9 });
   const s = { surge: 0, bump: 0, exitZ: -5 };
 
   function update(p, t, dt) {
-    const look = LOOK[p.scene];
-    groundMat.color.setHex(look.ground);
-    wallMat.color.setHex(look.walls);
+    sun.tick(t);
+    const kind = p.scene;
+    street.visible = kind === 'street'; mall.visible = kind === 'mall'; subway.visible = kind === 'subway';
+    sun.sky.visible = kind === 'street';
     s.surge = damp(s.surge, 0, 2, dt);
     s.bump = damp(s.bump, 0, 0.4, dt);
     s.exitZ = damp(s.exitZ, -p.exit_distance_m, 0.8, dt);
-    exit.position.set(0, 3, s.exitZ);
-    // density 1 ≈ 400 people in the 16 × 110 m corridor (≈ 0.23 /m², a busy pavement)
+    exit.position.set(kind === 'street' ? 0 : 0, kind === 'subway' ? 2.9 : 3.2, s.exitZ);
+    // density 1 ≈ 300 people in the 15 × 110 m walk (≈ 0.2 /m², a busy pavement at rush hour)
     const n = Math.round(p.crowd_density * MAX);
+    const m = ctx.motion;
+    const halfW = kind === 'subway' ? 3 : 7.5, cx = kind === 'subway' ? -2 : 0;
     for (let i = 0; i < n; i++) {
       const f = folk[i];
       const speed = f.v * (1 + 1.5 * s.surge);
       f.z += f.dir * speed * dt;
-      if (f.z > 12) f.z -= 110; else if (f.z < -100) f.z += 110;
-      // people keep out of the viewer's personal space (0.6 m) unless a bump pushes one through
-      let x = f.x;
+      if (f.z > 12) f.z -= LEN; else if (f.z < 12 - LEN) f.z += LEN;
+      // people keep out of the patient's personal space (0.6 m) unless a bump pushes one through
+      let x = cx + f.x / 7.5 * halfW;
       if (Math.abs(f.z) < 1.2 && Math.abs(x) < 0.6) x = Math.sign(x || 1) * (0.6 - (i === 0 ? s.bump * 0.4 : 0));
-      place(people, i, x, Math.abs(Math.sin(t * 6 * f.v + f.ph)) * 0.03, f.z, 0, f.dir > 0 ? 0 : Math.PI, 0);
+      const stride = f.ph + f.z * 2.2; // the legs swing with the distance walked, so faster walkers step faster
+      const swing = Math.sin(stride) * 0.45 * Math.max(0.3, m);
+      const yaw = f.dir > 0 ? Math.PI : 0;
+      const bob = Math.abs(Math.cos(stride)) * 0.03 * m;
+      place(bodies, i, x, bob, f.z, 0, yaw, 0, [1, f.h, 1]);
+      const lx = Math.cos(yaw) * 0.1;
+      place(heads, i, x, 1.58 * f.h + 0.14 + bob, f.z, 0, yaw + f.look, 0);
+      place(legs, i * 2, x - lx, 0.9 * f.h + bob, f.z, swing, yaw, 0, [1, f.h, 1]);
+      place(legs, i * 2 + 1, x + lx, 0.9 * f.h + bob, f.z, -swing, yaw, 0, [1, f.h, 1]);
     }
-    finish(people, n);
-    ctx.shake.x = Math.sin(t * 20) * 0.02 * s.bump * ctx.motion;
-    ctx.env.setSky(look.sky, look.sky);
-    ctx.env.fog(15, 90);
-    ctx.env.light(look.light);
-    ctx.audio.noiseLevel(p.noise * 0.3);
+    finish(bodies, n); finish(legs, n * 2); finish(heads, n);
+    if (murmur) murmur.setVolume((0.2 + 1.6 * p.noise) * (0.3 + p.crowd_density));
+    ctx.shake.x = Math.sin(t * 20) * 0.02 * s.bump * m;
+    const look = kind === 'street' ? [0xa9c4de, 0xc5d2de, 1] : kind === 'mall' ? [0xf4efe6, 0xf4efe6, 1.1] : [0x2a2a28, 0x3a3a36, 0.75];
+    ctx.env.setSky(look[0], look[1]);
+    ctx.env.fog(20, kind === 'street' ? 160 : 110);
+    ctx.env.light(look[2]);
+    ctx.audio.noiseLevel(p.noise * 0.2);
   }
 
   function event(name) {
@@ -63,5 +148,5 @@ export default function build(ctx) {
     if (name === 'announcement') { ctx.audio.chime(); ctx.caption('client.event.announcement', 5000); }
     if (name === 'bump') { s.bump = 1; folk[0].z = 1; folk[0].x = 0.3; ctx.audio.thud(); }
   }
-  return { group: g, update, event };
+  return { group: g, update, event, lookPitch: -0.08 };
 }

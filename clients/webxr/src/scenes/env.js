@@ -13,7 +13,7 @@ const sunDir = new THREE.Vector3();
  * outdoor adds a sky dome to group and lights the scene from it. o: elevation
  * and azimuth of the sun (degrees), turbidity, rayleigh, clouds (0–1
  * coverage), exposure, hemi/sun intensity, shadow {extent (m), size (px),
- * center [x,y,z]}. Returns {sky, sunDir, setSun(elev, az), tick(t)}.
+ * center [x,y,z]}, interior (light from a room environment, for a cabin). Returns {sky, sunDir, setSun(elev, az), tick(t)}.
  */
 export function outdoor(ctx, group, o = {}) {
   const sky = new Sky();
@@ -50,7 +50,11 @@ export function outdoor(ctx, group, o = {}) {
     floor.rotation.x = -Math.PI / 2; floor.position.y = -5;
     envScene.add(floor);
   }
-  ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8 });
+  if (o.interior) { // seen from inside a cabin: the light inside comes from a room, not the sky
+    const room = new RoomEnvironment();
+    ctx.env.environment(room, { intensity: o.envIntensity ?? 0.5, sigma: 0.04 });
+    room.traverse((x) => { x.geometry?.dispose(); x.material?.dispose(); });
+  } else ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8 });
   envSky.geometry.dispose(); envSky.material.dispose();
   group.add(sky);
   ctx.env.lights({ hemi: o.hemi ?? 0.35, sun: o.sun ?? 2.2, sunColor: o.sunColor ?? 0xfff1dd, shadow: o.shadow, exposure: o.exposure ?? 0.6 });

@@ -1,102 +1,231 @@
-// Arachnophobia: spiders on a table in front of the viewer, inside a closed
-// bowl, an open bowl or free; count, size, distance and speed grade the
-// exposure, and they may walk towards the patient's resting hand (CLINICAL.md §4).
-import { THREE, mat, box, room, instanced, place, finish, merge, damp, rng } from './kit.js';
+// Arachnophobia: spiders on a wooden table in front of the seated patient,
+// inside a closed glass bowl, an open bowl or free. The steps a clinician
+// names (CLINICAL.md §4): how many, how big (leg span, 1–15 cm), how far
+// (3 m down to 20 cm), how they move, and — at the top — walking up to the
+// patient's resting hand until one stands on it. Every spider has eight
+// two-segment legs placed by a procedural alternating-tetrapod gait with
+// two-bone inverse kinematics, and casts a shadow on the table.
+import { THREE, instanced, place, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { indoor, std } from './env.js';
+import { wood, plaster, blob, tiles } from './textures.js';
 
 const MAX = 12;
+const N = MAX + 1; // + the one that drops on a thread
 const TABLE_Y = 0.75;
-const HAND = new THREE.Vector3(0.15, TABLE_Y + 0.03, -0.3);
-
-function spiderGeometry() {
-  // unit spider 1 m long: scaled to size_cm per instance
-  const legs = [];
-  for (let side = -1; side <= 1; side += 2) {
-    for (let k = 0; k < 4; k++) {
-      const a = (k - 1.5) * 0.45;
-      legs.push([new THREE.CylinderGeometry(0.025, 0.018, 0.9, 4), 0x2a1d14, side * 0.32 * Math.cos(a), 0.12, -0.1 + Math.sin(a) * 0.45, Math.PI / 2 - 0.35, 0, side * (Math.PI / 2 - a * 0.2) - side * 0.3]);
-    }
+const HAND = new THREE.Vector3(0.12, TABLE_Y, -0.42);
+// unit spider: leg span ≈ 1 (scaled to size_cm), body along −z (forward)
+const FEMUR = 0.24, TIBIA = 0.3, BODY_Y = 0.13;
+const HIPS = [];
+const REST = [];
+for (let k = 0; k < 4; k++) {
+  const a = [-0.95, -0.35, 0.3, 0.95][k]; // leg pairs fan from forward to back
+  for (const side of [-1, 1]) {
+    HIPS.push([side * 0.055, BODY_Y, -0.02 + k * 0.025]);
+    REST.push([side * Math.cos(a) * 0.46, 0, Math.sin(a) * 0.46 + 0.02]);
   }
-  return merge([
-    [new THREE.SphereGeometry(0.22, 8, 6), 0x3b2a1c, 0, 0.2, -0.22],
-    [new THREE.SphereGeometry(0.3, 8, 6), 0x2f2016, 0, 0.22, 0.22, 0, 0, 0, [1, 0.8, 1.25]],
-    ...legs,
-  ]);
+}
+// alternating tetrapod: L1 R2 L3 R4 step together, then the other four
+const GROUP = [0, 1, 1, 0, 0, 1, 1, 0];
+
+const _h = new THREE.Vector3(), _f = new THREE.Vector3(), _k = new THREE.Vector3(), _d = new THREE.Vector3(), _up = new THREE.Vector3();
+const _m = new THREE.Matrix4(), _q = new THREE.Quaternion(), _s = new THREE.Vector3(), _y = new THREE.Vector3(0, 1, 0), _mid = new THREE.Vector3();
+
+function segment(mesh, i, a, b, radius) {
+  _d.subVectors(b, a);
+  const len = _d.length() || 1e-6;
+  _q.setFromUnitVectors(_y, _d.multiplyScalar(1 / len));
+  _mid.addVectors(a, b).multiplyScalar(0.5);
+  _s.set(radius, len, radius);
+  mesh.setMatrixAt(i, _m.compose(_mid, _q, _s));
+}
+
+// toTable maps v from unit spider space to the table: rotate by yaw (cos cy, sin sy), scale sc, translate.
+function toTable(v, x, y, z, cy, sy, sc) {
+  const vx = v.x * sc, vz = v.z * sc;
+  v.set(x + vx * cy + vz * sy, y + v.y * sc, z - vx * sy + vz * cy);
+}
+
+function bodyGeometry() {
+  const parts = [
+    tint(new THREE.SphereGeometry(0.075, 10, 8).scale(1, 0.7, 1.2).translate(0, BODY_Y, -0.03), 0x3a2818), // cephalothorax
+    tint(new THREE.SphereGeometry(0.12, 12, 10).scale(1, 0.85, 1.35).translate(0, BODY_Y + 0.02, 0.17), 0x2e1f14), // abdomen
+    tint(new THREE.SphereGeometry(0.07, 10, 6).scale(0.55, 0.3, 1.45).translate(0, BODY_Y + 0.105, 0.16), 0x6b5238), // folium marking
+    tint(new THREE.SphereGeometry(0.022, 6, 4).translate(-0.03, BODY_Y + 0.005, -0.125), 0x2a1a10), // pedipalps
+    tint(new THREE.SphereGeometry(0.022, 6, 4).translate(0.03, BODY_Y + 0.005, -0.125), 0x2a1a10),
+    tint(new THREE.SphereGeometry(0.012, 5, 4).translate(-0.018, BODY_Y + 0.04, -0.11), 0x050505), // eyes
+    tint(new THREE.SphereGeometry(0.012, 5, 4).translate(0.018, BODY_Y + 0.04, -0.11), 0x050505),
+  ];
+  return mergeUV(parts.map((g) => { g.deleteAttribute('uv'); return g; }));
 }
 
 export default function build(ctx) {
   const g = new THREE.Group();
-  g.add(room(6, 3, 7, 0xe6dfd2));
-  const table = box(1.6, 0.06, 3.6, mat(0x8a6a4a), 0, TABLE_Y - 0.03, -1.6);
+  indoor(ctx, { keyPos: new THREE.Vector3(-0.5, 1, 0.25), key: 1.6, hemi: 0.35, envIntensity: 0.5, shadow: { extent: 2, size: 1024, center: [0, TABLE_Y, -1.6] } });
+  // the room: painted walls, wooden floor, a window with daylight
+  const wallTex = plaster(11, '#e9e2d4'); wallTex.repeat.set(4, 2);
+  const walls = new THREE.Mesh(new THREE.BoxGeometry(6, 3, 7), std(0xffffff, { map: wallTex, side: THREE.BackSide }));
+  walls.position.set(0, 1.5, -1.5);
+  g.add(walls);
+  const floorTex = tiles(10, '#cfc9bd', '#8d877c'); floorTex.repeat.set(6 / 1.2, 7 / 1.2);
+  const floor = new THREE.Mesh(new THREE.PlaneGeometry(6, 7), std(0xffffff, { map: floorTex, roughness: 0.5 }));
+  floor.rotation.x = -Math.PI / 2; floor.position.set(0, 0.002, -1.5);
+  g.add(floor);
+  const win = new THREE.Mesh(new THREE.PlaneGeometry(1.6, 1.2), new THREE.MeshBasicMaterial({ color: 0xcfe6fa }));
+  win.position.set(0.6, 1.7, -4.99);
+  g.add(win);
+  // things of known size on the table: a mug (9.5 cm), a paperback (18 × 11 cm), a pencil
+  const props = new THREE.Mesh(mergeUV([
+    tint(new THREE.CylinderGeometry(0.042, 0.04, 0.095, 16).translate(-0.4, TABLE_Y + 0.0475, -0.55), 0x2f6f8f),
+    tint(new THREE.TorusGeometry(0.025, 0.007, 6, 10, Math.PI).rotateZ(-Math.PI / 2).translate(-0.442, TABLE_Y + 0.05, -0.55), 0x2f6f8f),
+    tint(new THREE.BoxGeometry(0.11, 0.022, 0.18).rotateY(0.3).translate(0.42, TABLE_Y + 0.011, -0.9), 0xa8322b),
+    tint(new THREE.CylinderGeometry(0.0035, 0.0035, 0.17, 6).rotateZ(Math.PI / 2).rotateY(0.5).translate(0.3, TABLE_Y + 0.004, -0.6), 0xe0b020),
+  ].map((x) => { x.deleteAttribute('uv'); return x; })), std(0xffffff, { vertexColors: true, roughness: 0.4 }));
+  props.castShadow = true;
+  g.add(props);
+  // the table: solid wood, 3.6 m long so a spider can start 3 m away
+  const topTex = wood(21, 36, 62); topTex.repeat.set(1.2 / 1.2, 3.8 / 1.2);
+  const table = new THREE.Mesh(new THREE.BoxGeometry(1.2, 0.05, 3.8), std(0xffffff, { map: topTex, roughness: 0.45 }));
+  table.position.set(0, TABLE_Y - 0.025, -1.75);
+  table.receiveShadow = true;
   g.add(table);
-  const hand = box(0.09, 0.03, 0.18, mat(0xe0b89a), HAND.x, HAND.y - 0.01, HAND.z);
+  const legs = new THREE.Mesh(mergeUV([[-0.52, -0.2], [0.52, -0.2], [-0.52, -3.55], [0.52, -3.55]].map(([x, z]) => { const b = new THREE.BoxGeometry(0.07, TABLE_Y - 0.05, 0.07).translate(x, (TABLE_Y - 0.05) / 2, z); b.deleteAttribute('uv'); return tint(b, 0x4a3322); })), std(0xffffff, { vertexColors: true }));
+  g.add(legs);
+  // the patient's resting hand, palm down
+  const handParts = [tint(new THREE.SphereGeometry(0.05, 12, 8).scale(0.9, 0.28, 1.15).translate(0, 0.014, 0.02), 0xd9ab8c)];
+  for (let f = 0; f < 4; f++) handParts.push(tint(new THREE.CapsuleGeometry(0.0085, 0.055 + (f === 1 || f === 2 ? 0.012 : 0), 3, 6).rotateX(Math.PI / 2).translate(-0.03 + f * 0.02, 0.01, -0.06 - (f === 1 || f === 2 ? 0.006 : 0)), 0xd9ab8c));
+  handParts.push(tint(new THREE.CapsuleGeometry(0.01, 0.045, 3, 6).rotateX(Math.PI / 2).rotateY(-0.7).translate(-0.058, 0.008, -0.005), 0xd9ab8c));
+  handParts.push(tint(new THREE.CylinderGeometry(0.03, 0.034, 0.16, 10).scale(1.25, 0.8, 1).rotateX(Math.PI / 2).translate(0, 0.02, 0.13), 0xd9ab8c));
+  const hand = new THREE.Mesh(mergeUV(handParts.map((x) => { x.deleteAttribute('uv'); return x; })), std(0xffffff, { vertexColors: true, roughness: 0.6 }));
+  hand.position.copy(HAND); hand.rotation.y = -0.25;
+  hand.castShadow = true;
   g.add(hand);
-  const bowlMat = mat(0xcfe8f4, { transparent: true, opacity: 0.35, side: THREE.DoubleSide, depthWrite: false });
-  const bowl = new THREE.Mesh(new THREE.CylinderGeometry(0.22, 0.16, 0.16, 20, 1, true), bowlMat);
-  const lid = new THREE.Mesh(new THREE.CircleGeometry(0.22, 20), bowlMat);
-  lid.rotation.x = -Math.PI / 2;
-  lid.position.y = 0.08;
+
+  // the bowl: glass, with a lid when closed
+  const glassMat = std(0xdff2f7, { transparent: true, opacity: 0.22, roughness: 0.05, metalness: 0, side: THREE.DoubleSide, depthWrite: false, envMapIntensity: 2 });
+  const bowl = new THREE.Mesh(new THREE.LatheGeometry([[0.001, 0], [0.14, 0.005], [0.2, 0.05], [0.22, 0.12], [0.215, 0.17]].map(([x, y]) => new THREE.Vector2(x, y)), 24), glassMat);
+  const lid = new THREE.Mesh(new THREE.CylinderGeometry(0.225, 0.225, 0.008, 24), glassMat);
+  lid.position.y = 0.174;
   bowl.add(lid);
   g.add(bowl);
-  const spiders = instanced(spiderGeometry(), mat(0xffffff, { vertexColors: true }), MAX + 1);
-  g.add(spiders);
-  const thread = box(0.002, 1, 0.002, mat(0xdddddd));
+
+  // spiders: bodies, 16 leg segments each, a contact shadow each
+  const bodies = instanced(bodyGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.55 }), N);
+  const segs = instanced(new THREE.CylinderGeometry(1, 0.75, 1, 5, 1), std(0xffffff, { roughness: 0.6 }), N * 16);
+  const shadows = instanced(new THREE.PlaneGeometry(1, 1).rotateX(-Math.PI / 2), new THREE.MeshBasicMaterial({ color: 0x000000, alphaMap: blob(), transparent: true, opacity: 0.5, depthWrite: false }), N);
+  bodies.castShadow = segs.castShadow = true;
+  for (let i = 0; i < N * 16; i++) segs.setColorAt(i, new THREE.Color(i % 2 ? 0x4a3524 : 0x2a1c12));
+  g.add(bodies, segs, shadows);
+  const thread = new THREE.Mesh(new THREE.CylinderGeometry(0.0006, 0.0006, 1, 3), new THREE.MeshBasicMaterial({ color: 0xeeeeee }));
   g.add(thread);
 
   const r = rng(3);
-  const bugs = Array.from({ length: MAX }, () => ({ a: r() * Math.PI * 2, rad: r(), x: 0, z: 0, heading: r() * 6, wander: r() * 10, boost: 0 }));
-  const s = { bowlOpen: 0, free: 0, drop: -1, dropT: 0 };
+  const bugs = Array.from({ length: N }, (_, i) => ({
+    x: (r() - 0.5) * 0.2, z: (r() - 0.5) * 0.2, heading: r() * 6.28, wander: r() * 10, boost: 0, phase: r(), pause: r() * 3, stride: 0, v: 0,
+    yaw: 0, lift: 0,
+  }));
+  const s = { free: 0, drop: -1, dropT: 0 };
   const center = new THREE.Vector3();
+
+  // pose writes spider i: body at (x, y, z) facing yaw, scale sc, legs stepping at gait phase ph with stride st (unit lengths)
+  function pose(i, x, y, z, yaw, sc, ph, st, hang) {
+    place(bodies, i, x, y, z, 0, yaw, 0, sc);
+    place(shadows, i, x, TABLE_Y + 0.001, z, 0, 0, 0, hang ? 0 : sc * 1.1);
+    const cy = Math.cos(yaw), sy = Math.sin(yaw);
+    for (let l = 0; l < 8; l++) {
+      const hp = HIPS[l], rp = REST[l];
+      const local = (ph + GROUP[l] * 0.5) % 1; // 0–0.5 swing (foot moves forward, lifted), 0.5–1 stance
+      const swing = local < 0.5;
+      const u = swing ? local / 0.5 : (local - 0.5) / 0.5;
+      const off = swing ? -st / 2 + st * u : st / 2 - st * u; // along −z (forward) in body space
+      const lift = swing ? Math.sin(Math.PI * u) * 0.08 * Math.min(1, st * 8) : 0;
+      // hang: on a thread the legs fold up under the body
+      const fx = hang ? rp[0] * 0.5 : rp[0], fz = hang ? rp[2] * 0.5 : rp[2] - off;
+      const fy = hang ? BODY_Y - 0.08 : lift;
+      _h.set(hp[0], hp[1], hp[2]);
+      _f.set(fx, fy, fz);
+      // two-bone IK in the vertical plane hip→foot: the knee rises above the line
+      _d.subVectors(_f, _h);
+      const dist = Math.min(FEMUR + TIBIA - 1e-3, Math.max(0.05, _d.length()));
+      _d.normalize();
+      const a = (FEMUR * FEMUR - TIBIA * TIBIA + dist * dist) / (2 * dist);
+      const hk = Math.sqrt(Math.max(0, FEMUR * FEMUR - a * a));
+      _up.set(0, 1, 0).addScaledVector(_d, -_d.y).normalize();
+      _k.copy(_h).addScaledVector(_d, a).addScaledVector(_up, hk);
+      _f.copy(_h).addScaledVector(_d, dist);
+      // to table space: rotate by yaw, scale, translate
+      toTable(_h, x, y, z, cy, sy, sc); toTable(_k, x, y, z, cy, sy, sc); toTable(_f, x, y, z, cy, sy, sc);
+      segment(segs, i * 16 + l * 2, _h, _k, 0.012 * sc);
+      segment(segs, i * 16 + l * 2 + 1, _k, _f, 0.009 * sc);
+    }
+  }
 
   function update(p, t, dt) {
     const size = p.size_cm / 100;
-    center.set(0, TABLE_Y, -Math.max(0.25, p.distance_m));
-    bowl.position.set(center.x, TABLE_Y + 0.08, center.z);
+    center.set(0, TABLE_Y, -Math.max(0.3, p.distance_m));
+    bowl.position.set(center.x, TABLE_Y, center.z);
     const closed = p.container === 'closed_bowl';
     const free = p.container === 'free';
     s.free = damp(s.free, free ? 1 : 0, 0.6, dt);
     lid.visible = closed;
     bowl.visible = s.free < 0.98;
-    bowlMat.opacity = 0.35 * (1 - s.free);
+    glassMat.opacity = 0.22 * (1 - s.free);
     const n = Math.round(p.count);
-    const limit = free ? 0.6 : 0.13; // wander radius: bowl inner radius or table area
+    const limit = free ? 0.55 : Math.max(0.02, 0.15 - size * 0.4); // wander radius: inside the bowl, or the table
+    const speedK = ctx.motion < 1 ? 0.4 : 1; // reduced motion: slower, never still — the spider is still legible
     for (let i = 0; i < n; i++) {
       const b = bugs[i];
-      const speed = (0.01 + 0.12 * p.speed) * (1 + 6 * b.boost);
       b.boost = damp(b.boost, 0, 0.8, dt);
-      b.heading += Math.sin(t * 0.7 + b.wander) * dt * 2;
-      let tx = Math.cos(b.heading), tz = Math.sin(b.heading);
-      if (p.approaches_hand && free) { // bias the walk towards the resting hand
-        // each spider heads for its own spot around the hand so they gather, not stack
-        const ox = Math.cos(i * 2.4) * (0.07 + 0.025 * i), oz = Math.sin(i * 2.4) * (0.07 + 0.025 * i);
-        const hx = HAND.x + ox - (center.x + b.x), hz = HAND.z + oz - (center.z + b.z);
-        const hl = Math.hypot(hx, hz) || 1;
-        if (hl > 0.02) { tx = 0.3 * tx + hx / hl; tz = 0.3 * tz + hz / hl; } else { tx = 0; tz = 0; }
+      b.pause -= dt;
+      const moving = b.pause < 0 || b.boost > 0.1;
+      if (b.pause < -2 - b.wander * 0.4) b.pause = (1 - p.speed) * (1 + (b.wander % 3)); // real spiders dash and stop
+      const speed = moving ? (0.015 + 0.25 * p.speed) * (1 + 5 * b.boost) * speedK * Math.max(0.4, size * 12) : 0;
+      b.heading += Math.sin(t * 0.7 + b.wander) * dt * 1.5;
+      let tx = Math.sin(b.heading), tz = -Math.cos(b.heading);
+      let hx = 0, hz = 0, toHand = 1;
+      if (p.approaches_hand && free) { // walk along a path towards the resting hand; the first one onto it
+        const ring = i === 0 ? 0 : 0.08 + 0.03 * i;
+        const ox = Math.cos(i * 2.4) * ring, oz = Math.sin(i * 2.4) * ring;
+        hx = HAND.x + ox - (center.x + b.x); hz = HAND.z + 0.02 + oz - (center.z + b.z);
+        toHand = Math.hypot(hx, hz);
+        if (toHand > 0.015) { tx = 0.35 * tx + hx / toHand; tz = 0.35 * tz + hz / toHand; } else { tx = tz = 0; }
       }
-      b.x += tx * speed * dt; b.z += tz * speed * dt;
+      const tl = Math.hypot(tx, tz) || 1;
+      b.v = damp(b.v, toHand > 0.015 ? speed : 0, 0.15, dt);
+      b.x += (tx / tl) * b.v * dt; b.z += (tz / tl) * b.v * dt;
       const d = Math.hypot(b.x, b.z);
-      const maxD = p.approaches_hand && free ? 3 : limit;
-      if (d > maxD) { b.x *= maxD / d; b.z *= maxD / d; b.heading += Math.PI * 0.7; }
-      place(spiders, i, center.x + b.x, TABLE_Y, center.z + b.z, 0, -Math.atan2(tz, tx) - Math.PI / 2, 0, size);
+      const maxD = p.approaches_hand && free ? 3.5 : limit;
+      if (d > maxD) { b.x *= maxD / d; b.z *= maxD / d; b.heading += Math.PI * 0.6; }
+      if (tl > 0.01) b.yaw = damp(b.yaw, Math.atan2(-tx, -tz), 0.12, dt);
+      // gait: one full cycle per stride of 0.35 leg spans
+      b.phase = (b.phase + (b.v / Math.max(1e-3, size)) / 0.35 * dt) % 1;
+      const stride = Math.min(0.3, b.v / Math.max(1e-3, size) * 0.25);
+      const wx = center.x + b.x, wz = center.z + b.z;
+      const onHand = Math.hypot(wx - HAND.x, wz - HAND.z - 0.02) < 0.06 ? 0.03 : 0; // standing on the back of the hand
+      b.lift = damp(b.lift, onHand, 0.2, dt);
+      pose(i, wx, TABLE_Y + b.lift, wz, b.yaw, size, b.phase, stride, false);
     }
     let count = n;
     thread.visible = s.drop >= 0;
-    if (s.drop >= 0) { // a spider lowers itself on a thread in front of the viewer
+    if (s.drop >= 0) { // a spider lowers itself on a thread in front of the patient's face
       s.dropT += dt;
-      const y = Math.max(TABLE_Y, 2.6 - s.dropT * 0.5);
-      place(spiders, n, 0.1, y, -0.6, 0, 0, 0, Math.max(size, 0.02));
-      thread.scale.y = 3 - y;
-      thread.position.set(0.1, y + (3 - y) / 2, -0.6);
+      const sc = Math.max(size, 0.03);
+      const y = Math.max(TABLE_Y + 0.35, 2.9 - s.dropT * 0.35 * Math.max(0.4, ctx.motion));
+      pose(n, 0.05, y, -0.55, Math.sin(t * 0.6) * 0.4, sc, 0, 0, true);
+      thread.scale.y = 3 - y - BODY_Y * sc;
+      thread.position.set(0.05, y + BODY_Y * sc + thread.scale.y / 2, -0.55);
       count++;
-      if (s.dropT > 8) s.drop = -1;
+      if (s.dropT > 14) s.drop = -1;
     }
-    finish(spiders, count);
+    finish(bodies, count); finish(shadows, count);
+    segs.count = count * 16; segs.instanceMatrix.needsUpdate = true;
     ctx.env.setSky(0xe6dfd2, 0xe6dfd2);
-    ctx.env.light(0.9);
+    ctx.env.fog(20, 60);
+    ctx.env.light(1);
   }
 
   function event(name) {
     if (name === 'spider_drops') { s.drop = 0; s.dropT = 0; }
-    if (name === 'spider_runs' && bugs.length) bugs[Math.floor(Math.random() * 3)].boost = 1;
+    if (name === 'spider_runs') { for (let i = 0; i < 3; i++) { bugs[i].boost = 1; bugs[i].pause = 0; } }
   }
-  return { group: g, update, event, lookPitch: -0.75 }; // inline view starts looking down at the table
+  return { group: g, update, event, lookPitch: -0.75, eye: 1.2 }; // seated at the table in the inline view // inline view starts looking down the table
 }
