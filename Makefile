@@ -42,7 +42,7 @@ jstest:
 ## scenes: render every scene template at intensity 0, 50 and 100 into docs/scenes/ (1280×720) with the measured budget in docs/scenes/budget.json
 scenes: clients
 	@mkdir -p docs/scenes
-	HAVEN_SCENES_DIR=$(CURDIR)/docs/scenes $(GO) test -count=1 -timeout 20m -run 'TestScenesWithinBudget$$' $(E2E)
+	HAVEN_SCENES_DIR=$(CURDIR)/docs/scenes $(GO) test -count=1 -timeout 45m -v -run 'TestScenesWithinBudget$$' $(E2E)
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 20s)
 fuzz:

@@ -18,6 +18,7 @@ type renderInfo struct {
 	Points       int `json:"points"`
 	LoadMs       int `json:"load_ms"`
 	TextureBytes int `json:"texture_bytes"`
+	FPS          int `json:"fps"`
 }
 
 type sceneState struct {
@@ -86,9 +87,12 @@ func openPreview(t *testing.T, b *Browser, base, extra string) *Page {
 func loadAndSettle(t *testing.T, p *Page, template string, params map[string]any) renderInfo {
 	t.Helper()
 	js, _ := json.Marshal(map[string]any{"template": template, "params": params})
+	start := MustEval[int](p, `window.haven.state.info.frame`)
 	MustEval[any](p, fmt.Sprintf(`(window.haven.loadScene(%s), true)`, js))
-	// scenes damp their visuals (time constants ≤ 2 s); wait 3 s of frames
-	MustEval[bool](p, `new Promise(r => setTimeout(() => r(true), 3000))`)
+	// a new scene settles at its parameters on its first update; wait for a
+	// dozen frames after it so the figures are the steady scene's (software
+	// WebGL on a busy machine may take seconds per frame: the deadline is wide)
+	p.WaitFor(fmt.Sprintf(`window.haven.state.info.frame >= %d + 12`, start), 90*time.Second)
 	got := MustEval[sceneState](p, `window.haven.state.scene`)
 	if got.Template != template {
 		t.Fatalf("scene is %q, want %q", got.Template, template)

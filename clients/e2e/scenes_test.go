@@ -75,7 +75,7 @@ func TestScenesWithinBudget(t *testing.T) {
 					SaveArtifact(t, "scene-"+name, shots[i])
 				}
 				rows = append(rows, row)
-				t.Logf("%s @%d: %d draw calls, %d triangles, %.1f MiB textures, %d ms to first frame", tpl, level, info.Calls, info.Triangles, row.TextureMiB, info.LoadMs)
+				t.Logf("%s @%d: %d draw calls, %d triangles, %.1f MiB textures, %d ms to first frame, %d fps", tpl, level, info.Calls, info.Triangles, row.TextureMiB, info.LoadMs, info.FPS)
 				st, err := Stats(shots[i])
 				if err != nil {
 					t.Fatal(err)
@@ -110,9 +110,10 @@ func TestScenesWithinBudget(t *testing.T) {
 			t.Errorf("console: %s", line)
 		}
 	}
-	if out == "" || t.Failed() {
+	if out == "" {
 		return
 	}
+	// the gallery keeps what it measured even over budget: the figures are the record
 	doc := map[string]any{
 		"budget":   map[string]any{"draw_calls": budgetDrawCalls, "triangles": budgetTriangles, "texture_mib": budgetTextures >> 20, "load_ms": budgetLoadMs},
 		"measured": fmt.Sprintf("headless Chromium, software WebGL (SwiftShader), %d×%d, one eye; draw calls include shadow passes and the patient's panels", w, h),

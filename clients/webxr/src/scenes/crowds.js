@@ -127,11 +127,11 @@ export default function build(ctx) {
       const swing = Math.sin(stride) * 0.45 * Math.max(0.3, m);
       const yaw = f.dir > 0 ? Math.PI : 0;
       const bob = Math.abs(Math.cos(stride)) * 0.03 * m;
-      place(bodies, i, x, bob, f.z, 0, yaw, 0, [1, f.h, 1]);
+      place(bodies, i, x, bob, f.z, 0, yaw, 0, 1, f.h, 1);
       const lx = Math.cos(yaw) * 0.1;
       place(heads, i, x, 1.58 * f.h + 0.14 + bob, f.z, 0, yaw + f.look, 0);
-      place(legs, i * 2, x - lx, 0.9 * f.h + bob, f.z, swing, yaw, 0, [1, f.h, 1]);
-      place(legs, i * 2 + 1, x + lx, 0.9 * f.h + bob, f.z, -swing, yaw, 0, [1, f.h, 1]);
+      place(legs, i * 2, x - lx, 0.9 * f.h + bob, f.z, swing, yaw, 0, 1, f.h, 1);
+      place(legs, i * 2 + 1, x + lx, 0.9 * f.h + bob, f.z, -swing, yaw, 0, 1, f.h, 1);
     }
     finish(bodies, n); finish(legs, n * 2); finish(heads, n);
     if (murmur) murmur.setVolume((0.2 + 1.6 * p.noise) * (0.3 + p.crowd_density));
@@ -148,5 +148,5 @@ export default function build(ctx) {
     if (name === 'announcement') { ctx.audio.chime(); ctx.caption('client.event.announcement', 5000); }
     if (name === 'bump') { s.bump = 1; folk[0].z = 1; folk[0].x = 0.3; ctx.audio.thud(); }
   }
-  return { group: g, update, event, lookPitch: -0.08 };
+  return { group: g, update, event, dispose: sun.dispose, lookPitch: -0.08 };
 }

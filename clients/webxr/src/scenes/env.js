@@ -7,15 +7,16 @@ import * as THREE from 'three';
 import { Sky } from 'three/addons/objects/Sky.js';
 import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
 
-const sunDir = new THREE.Vector3();
-
 /**
  * outdoor adds a sky dome to group and lights the scene from it. o: elevation
  * and azimuth of the sun (degrees), turbidity, rayleigh, clouds (0–1
  * coverage), exposure, hemi/sun intensity, shadow {extent (m), size (px),
- * center [x,y,z]}, interior (light from a room environment, for a cabin). Returns {sky, sunDir, setSun(elev, az), tick(t)}.
+ * center [x,y,z]}, interior (light from a room environment, for a cabin).
+ * Returns {sky, sunDir, setSun(elev, az), tick(t), relight(), dispose()}.
  */
 export function outdoor(ctx, group, o = {}) {
+  const sunDir = new THREE.Vector3();
+  const sunOpts = { sunPos: sunDir };
   const sky = new Sky();
   sky.scale.setScalar(900);
   const u = sky.material.uniforms;
@@ -33,7 +34,7 @@ export function outdoor(ctx, group, o = {}) {
       const phi = THREE.MathUtils.degToRad(90 - elev), theta = THREE.MathUtils.degToRad(az);
       sunDir.setFromSphericalCoords(1, phi, theta);
       u.sunPosition.value.copy(sunDir);
-      ctx.env.lights({ sunPos: sunDir });
+      ctx.env.lights(sunOpts); // one options object for the life of the scene: setSun runs per frame in the calm scenes
     },
     tick(t) { u.time.value = t; },
   };
@@ -55,7 +56,12 @@ export function outdoor(ctx, group, o = {}) {
     ctx.env.environment(room, { intensity: o.envIntensity ?? 0.5, sigma: 0.04 });
     room.traverse((x) => { x.geometry?.dispose(); x.material?.dispose(); });
   } else ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8 });
-  envSky.geometry.dispose(); envSky.material.dispose();
+  /** relight re-renders the environment light from the sky as it is now (a new time of day). */
+  api.relight = () => {
+    envSky.material.uniforms.sunPosition.value.copy(u.sunPosition.value);
+    if (!o.interior) ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8 });
+  };
+  api.dispose = () => { envSky.geometry.dispose(); envSky.material.dispose(); };
   group.add(sky);
   ctx.env.lights({ hemi: o.hemi ?? 0.35, sun: o.sun ?? 2.2, sunColor: o.sunColor ?? 0xfff1dd, shadow: o.shadow, exposure: o.exposure ?? 0.6 });
   return api;

@@ -186,7 +186,7 @@ export default function build(ctx) {
     for (let i = 0; i < SEATS && shown < n; i++) {
       const ps = pax[i];
       if (ps.k === mine) continue; // the patient's own seat stays free
-      const [x, z] = seatPos[ps.k];
+      const x = seatPos[ps.k][0], z = seatPos[ps.k][1];
       place(bodies, shown, x, -0.06, z - 0.02);
       // now and then a passenger glances aside or out of the window
       ps.yaw = damp(ps.yaw, Math.sin(t * 0.13 + ps.ph) > 0.85 ? ps.look : 0, 0.8, dt);
@@ -210,5 +210,5 @@ export default function build(ctx) {
     if (name === 'seatbelt_chime') { s.chime = 1; ctx.audio.chime(); }
     if (name === 'captain_announcement') { ctx.audio.chime(); ctx.caption('client.event.captain_announcement', 6000); }
   }
-  return { group: g, update, event, eye: 1.2, lookYaw: 0.45, lookPitch: -0.05 }; // seated eye height in the inline view
+  return { group: g, update, event, dispose: sun.dispose, eye: 1.2, lookYaw: 0.45, lookPitch: -0.05 }; // seated eye height in the inline view
 }

@@ -203,7 +203,7 @@ export default function build(ctx) {
     const wind = Math.min(1, p.wind + s.gust);
     const n = Math.round(wind * STREAKS);
     for (let i = 0; i < n; i++) {
-      const [x, y, z, ph] = streakSeeds[i];
+      const sd = streakSeeds[i], x = sd[0], y = sd[1], z = sd[2], ph = sd[3];
       const xx = ((x + t * (6 + 14 * wind) * (0.7 + ph) + 15) % 30) - 15;
       place(streaks, i, xx, y + Math.sin(t * 1.5 + ph * 6) * 0.2, z, 0, 0, Math.sin(t + ph * 9) * 0.05);
     }
@@ -222,5 +222,5 @@ export default function build(ctx) {
     if (name === 'gust') { s.gust = 1; ctx.audio.noise(0.8, 1.5); }
     if (name === 'look_down_prompt') { ctx.caption('client.event.look_down', 5000); }
   }
-  return { group: g, update, event, lookPitch: -0.55 }; // inline view starts looking out and down over the street
+  return { group: g, update, event, dispose: sun.dispose, lookPitch: -0.55 }; // inline view starts looking out and down over the street
 }

@@ -1,6 +1,7 @@
 // Shared building blocks for the procedural scenes. Everything repeated is an
 // InstancedMesh or merged geometry so a whole template costs a few dozen draw
-// calls (issue 6 budget: ≤ 100 draw calls, ≤ 150k triangles at max intensity).
+// calls (budget per scene at every intensity: ≤ 100 draw calls, ≤ 300k
+// triangles, ≤ 64 MiB of textures; docs/scenes/README.md).
 import * as THREE from 'three';
 import { mergeGeometries } from 'three/addons/utils/BufferGeometryUtils.js';
 
@@ -12,32 +13,6 @@ const tmpE = new THREE.Euler();
 const tmpP = new THREE.Vector3();
 const tmpS = new THREE.Vector3();
 
-/** mat returns a flat-ish standard material; cheap enough for SwiftShader and a standalone headset. */
-export function mat(color, extra = {}) {
-  return new THREE.MeshLambertMaterial({ color, ...extra });
-}
-
-/** box/plane/cyl helpers return plain meshes positioned in one call. */
-export function box(w, h, d, material, x = 0, y = 0, z = 0) {
-  const m = new THREE.Mesh(new THREE.BoxGeometry(w, h, d), material);
-  m.position.set(x, y, z);
-  return m;
-}
-
-export function plane(w, d, material, y = 0) {
-  const m = new THREE.Mesh(new THREE.PlaneGeometry(w, d), material);
-  m.rotation.x = -Math.PI / 2;
-  m.position.y = y;
-  return m;
-}
-
-/** room returns an inward-facing box (walls, floor, ceiling in one draw call). */
-export function room(w, h, d, color) {
-  const m = new THREE.Mesh(new THREE.BoxGeometry(w, h, d), mat(color, { side: THREE.BackSide }));
-  m.position.y = h / 2;
-  return m;
-}
-
 /** instanced creates an InstancedMesh with capacity max and count 0. */
 export function instanced(geometry, material, max) {
   const m = new THREE.InstancedMesh(geometry, material, max);
@@ -46,11 +21,11 @@ export function instanced(geometry, material, max) {
   return m;
 }
 
-/** place writes instance i: position, Euler rotation (x,y,z) and scale (number or [x,y,z]). */
-export function place(mesh, i, x, y, z, rx = 0, ry = 0, rz = 0, s = 1) {
+/** place writes instance i: position, Euler rotation (x,y,z) and scale (s uniform, or s, sy, sz). Allocates nothing: it runs per instance per frame. */
+export function place(mesh, i, x, y, z, rx = 0, ry = 0, rz = 0, s = 1, sy = s, sz = s) {
   tmpP.set(x, y, z);
   tmpQ.setFromEuler(tmpE.set(rx, ry, rz));
-  if (Array.isArray(s)) tmpS.set(s[0], s[1], s[2]); else tmpS.set(s, s, s);
+  tmpS.set(s, sy, sz);
   tmpM.compose(tmpP, tmpQ, tmpS);
   mesh.setMatrixAt(i, tmpM);
 }
@@ -60,35 +35,6 @@ export function finish(mesh, count) {
   mesh.count = count;
   mesh.instanceMatrix.needsUpdate = true;
   if (mesh.instanceColor) mesh.instanceColor.needsUpdate = true;
-}
-
-/** merge bakes several (geometry, matrix) parts into one geometry with vertex colours. */
-export function merge(parts) {
-  const geos = parts.map(([g, color, x = 0, y = 0, z = 0, rx = 0, ry = 0, rz = 0, s = 1]) => {
-    const geo = g.index ? g.toNonIndexed() : g.clone();
-    tmpP.set(x, y, z);
-    tmpQ.setFromEuler(tmpE.set(rx, ry, rz));
-    if (Array.isArray(s)) tmpS.set(s[0], s[1], s[2]); else tmpS.set(s, s, s);
-    geo.applyMatrix4(tmpM.compose(tmpP, tmpQ, tmpS));
-    const c = new THREE.Color(color);
-    const n = geo.attributes.position.count;
-    const col = new Float32Array(n * 3);
-    for (let i = 0; i < n; i++) { col[i * 3] = c.r; col[i * 3 + 1] = c.g; col[i * 3 + 2] = c.b; }
-    geo.setAttribute('color', new THREE.BufferAttribute(col, 3));
-    for (const k of Object.keys(geo.attributes)) if (!['position', 'normal', 'color'].includes(k)) geo.deleteAttribute(k);
-    return geo;
-  });
-  return mergeGeometries(geos);
-}
-
-/** person is a low-poly standing figure (body, head, legs) in one geometry, 1 unit = 1 m, feet at y=0. */
-export function personGeometry() {
-  return merge([
-    [new THREE.CylinderGeometry(0.17, 0.2, 0.7, 7), 0xffffff, 0, 1.1, 0],
-    [new THREE.SphereGeometry(0.12, 7, 5), 0xe8c4a0, 0, 1.6, 0],
-    [new THREE.CylinderGeometry(0.07, 0.07, 0.75, 5), 0x334455, -0.09, 0.38, 0],
-    [new THREE.CylinderGeometry(0.07, 0.07, 0.75, 5), 0x334455, 0.09, 0.38, 0],
-  ]);
 }
 
 /** damp moves value towards target with time constant tau seconds (frame-rate independent). */
@@ -102,17 +48,6 @@ export function rng(seed = 1) {
   return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 4294967296; };
 }
 
-/** skyColors per time of day for the calming scenes. */
-export const SKY = {
-  dawn: { sky: 0xf3b9a0, fog: 0xe8c0b0, sun: 0xffc89a, light: 0.7, sunY: 0.15 },
-  day: { sky: 0x8fc6ee, fog: 0xbfdcf0, sun: 0xffffff, light: 1.0, sunY: 0.8 },
-  sunset: { sky: 0xe27d50, fog: 0xc98a70, sun: 0xffa060, light: 0.55, sunY: 0.05 },
-};
-
-/** lerpColor blends two hex colours into target (a THREE.Color). */
-export function lerpColor(target, a, b, k) {
-  return target.set(a).lerp(new THREE.Color(b), k);
-}
 
 /**
  * boxUV returns a box whose UVs are in texture repeats: tile = [metres per

@@ -30,6 +30,9 @@ export function headGeometry() {
     tint(new THREE.SphereGeometry(0.11, 12, 10).scale(0.9, 1.1, 1), 0xffffff),
     tint(new THREE.SphereGeometry(0.115, 12, 8, 0, Math.PI * 2, 0, Math.PI * 0.55).scale(0.95, 1.1, 1.05).translate(0, 0.015, 0.015), 0x2a1c14),
     tint(new THREE.ConeGeometry(0.02, 0.05, 4).rotateX(-Math.PI / 2).translate(0, -0.01, -0.11), 0xffffff),
+    tint(new THREE.SphereGeometry(0.014, 6, 4).translate(-0.035, 0.025, -0.095), 0x1a1a1a),
+    tint(new THREE.SphereGeometry(0.014, 6, 4).translate(0.035, 0.025, -0.095), 0x1a1a1a),
+    tint(new THREE.BoxGeometry(0.05, 0.008, 0.01).translate(0, -0.045, -0.1), 0x7a3b30),
     tint(new THREE.CylinderGeometry(0.05, 0.06, 0.1, 6).translate(0, -0.14, 0), 0xffffff),
   ];
   return mergeUV(p.map((x) => { x.deleteAttribute('uv'); return x; }));

@@ -96,7 +96,7 @@ export function cityBlock(seed = 3) {
   return canvasTexture(1024, 1024, (g, w) => {
     const m = w / 60; // pixels per metre
     g.fillStyle = '#4a4c50'; g.fillRect(0, 0, w, w); // asphalt
-    speckle(g, w, w, 30000, 0.12, seed, 2);
+    speckle(g, w, w, 12000, 0.14, seed, 3);
     // pavement ring and plaza (the block sits inside the roads: 6 m road half-width on each edge)
     const r0 = 6 * m, r1 = w - 6 * m;
     g.fillStyle = '#a9a59d'; g.fillRect(r0, r0, r1 - r0, r1 - r0);
