@@ -39,10 +39,10 @@ gotest:
 jstest:
 	@if [ -d clients/node_modules ]; then cd clients && node --test; fi
 
-## scenes: render every scene template at intensity 0, 50 and 100 into docs/scenes/ (1280×720) with the measured budget in docs/scenes/budget.json
+## scenes: render every scene template at intensity 0, 50 and 100 into docs/scenes/ (1280×720), the measured budget into docs/scenes/budget.json and a stereo headset view
 scenes: clients
 	@mkdir -p docs/scenes
-	HAVEN_SCENES_DIR=$(CURDIR)/docs/scenes $(GO) test -count=1 -timeout 45m -v -run 'TestScenesWithinBudget$$' $(E2E)
+	HAVEN_SCENES_DIR=$(CURDIR)/docs/scenes $(GO) test -count=1 -timeout 45m -v -run 'TestScenesWithinBudget$$|TestHeadsetScreenshot' $(E2E)
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 20s)
 fuzz:
