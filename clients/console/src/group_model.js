@@ -50,11 +50,20 @@ export function createRoomView() {
   return { you: null, open: false, admitted: false, ended: false, members: new Map(), lobby: [], messages: [], typing: null, reactions: [], seq: 0 };
 }
 
-/** members returns [{pseudonym, role}] sorted, moderators first. */
+/**
+ * memberList returns [{id, pseudonym, role}] sorted, moderators first.
+ * view.members is keyed by presence id (a member's id, a moderator's
+ * connection key), never by pseudonym: two people may show the same name —
+ * a member may even copy a moderator's — and each keeps their own row.
+ */
 export function memberList(view) {
-  return [...view.members].map(([pseudonym, role]) => ({ pseudonym, role }))
-    .sort((a, b) => (a.role === b.role ? a.pseudonym.localeCompare(b.pseudonym) : a.role === 'moderator' ? -1 : 1));
+  return [...view.members.values()]
+    .sort((a, b) => (a.role !== b.role ? (a.role === 'moderator' ? -1 : 1)
+      : a.pseudonym.localeCompare(b.pseudonym) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
 }
+
+// presence is one entry of welcome.members or members.delta ({id, pseudonym, role}).
+const presence = (m) => ({ id: String(m.id ?? ''), pseudonym: String(m.pseudonym ?? ''), role: m.role === 'moderator' ? 'moderator' : 'member' });
 
 /**
  * apply folds one server frame into view and returns what changed, so the
@@ -71,11 +80,11 @@ export function apply(view, f) {
       view.open = Boolean(b.room?.open);
       view.admitted = Boolean(b.admitted);
       view.reactions = b.reactions || [];
-      view.members = new Map((b.members || []).map((m) => [m.pseudonym, m.role]));
+      view.members = new Map((b.members || []).map((m) => [String(m.id ?? ''), presence(m)]));
       return 'welcome';
     case 'members.delta':
-      for (const m of b.left || []) view.members.delete(m.pseudonym);
-      for (const m of b.joined || []) view.members.set(m.pseudonym, m.role);
+      for (const m of b.left || []) view.members.delete(String(m.id ?? ''));
+      for (const m of b.joined || []) view.members.set(String(m.id ?? ''), presence(m));
       return 'members';
     case 'lobby':
       view.lobby = (b.members || []).map((m) => ({ id: m.id, pseudonym: m.pseudonym }));

@@ -7,14 +7,34 @@ const frame = (type, body, seq = 1) => ({ v: 1, type, seq, body });
 test('welcome, presence and lobby', () => {
   const v = createRoomView();
   assert.equal(apply(v, frame('welcome', { you: { pseudonym: 'Dr M', role: 'moderator' }, room: { open: true }, admitted: true,
-    members: [{ pseudonym: 'Calm Otter', role: 'member' }, { pseudonym: 'Dr M', role: 'moderator' }], reactions: ['👍'] })), 'welcome');
+    members: [{ id: 'm1', pseudonym: 'Calm Otter', role: 'member' }, { id: 'k1', pseudonym: 'Dr M', role: 'moderator' }], reactions: ['👍'] })), 'welcome');
   assert.equal(v.open, true);
   assert.deepEqual(memberList(v).map((m) => m.pseudonym), ['Dr M', 'Calm Otter'], 'moderators first');
-  assert.equal(apply(v, frame('members.delta', { joined: [{ pseudonym: 'Brave Fern', role: 'member' }], left: [{ pseudonym: 'Calm Otter', role: 'member' }] }, 2)), 'members');
+  assert.equal(apply(v, frame('members.delta', { joined: [{ id: 'm2', pseudonym: 'Brave Fern', role: 'member' }], left: [{ id: 'm1', pseudonym: 'Calm Otter', role: 'member' }] }, 2)), 'members');
   assert.deepEqual(memberList(v).map((m) => m.pseudonym), ['Dr M', 'Brave Fern']);
   assert.equal(apply(v, frame('lobby', { members: [{ id: 'm1', pseudonym: 'Quiet Lark' }] }, 3)), 'lobby');
   assert.deepEqual(v.lobby, [{ id: 'm1', pseudonym: 'Quiet Lark' }]);
   assert.equal(v.seq, 3);
+});
+
+test('members are keyed by id: a copied name never merges two people', () => {
+  const v = createRoomView();
+  // docs/groups.md: presence entries are {id, pseudonym, role}; a member's id
+  // is their member id, a moderator's the connection's key.
+  apply(v, frame('welcome', { you: { pseudonym: 'Dr M', role: 'moderator' }, room: { open: true }, admitted: true,
+    members: [{ id: 'k1', pseudonym: 'Dr M', role: 'moderator' }, { id: 'm1', pseudonym: 'Calm Otter', role: 'member' }] }));
+  apply(v, frame('members.delta', { joined: [
+    { id: 'm2', pseudonym: 'Dr M', role: 'member' }, // a member takes the moderator's exact name
+    { id: 'm3', pseudonym: 'Calm Otter', role: 'member' }, // and another a member's
+  ], left: [] }, 2));
+  assert.deepEqual(memberList(v), [
+    { id: 'k1', pseudonym: 'Dr M', role: 'moderator' },
+    { id: 'm1', pseudonym: 'Calm Otter', role: 'member' },
+    { id: 'm3', pseudonym: 'Calm Otter', role: 'member' },
+    { id: 'm2', pseudonym: 'Dr M', role: 'member' },
+  ], 'four people, four rows; the moderator keeps their role');
+  apply(v, frame('members.delta', { joined: [], left: [{ id: 'm2', pseudonym: 'Dr M', role: 'member' }, { id: 'm1', pseudonym: 'Calm Otter', role: 'member' }] }, 3));
+  assert.deepEqual(memberList(v).map((m) => m.id), ['k1', 'm3'], 'leaving removes that person only, not the one with their name');
 });
 
 test('messages, deletion, reactions, typing', () => {

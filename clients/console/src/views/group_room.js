@@ -136,11 +136,11 @@ export async function mountRoom(app, box, id, onState = () => {}) {
       : h('p', {}, t('console.groups.lobby_empty'))));
   }
   function drawMembers() {
-    const records = new Map((data.members || []).map((m) => [m.pseudonym, m]));
+    const records = new Map((data.members || []).map((m) => [m.id, m])); // by id: names may repeat
     const now = Date.now();
-    const rows = link === 'open' ? memberList(view).map((p) => ({ ...p, rec: p.role === 'member' ? records.get(p.pseudonym) : null }))
+    const rows = link === 'open' ? memberList(view).map((p) => ({ ...p, rec: p.role === 'member' ? records.get(p.id) : null }))
       .filter((r) => !r.rec || (!r.rec.banned && !r.rec.removed)) // gone already; the presence update follows within a second
-      : (data.members || []).filter((m) => m.admitted && !m.removed && !m.banned).map((m) => ({ pseudonym: m.pseudonym, role: 'member', rec: m }));
+      : (data.members || []).filter((m) => m.admitted && !m.removed && !m.banned).map((m) => ({ id: m.id, pseudonym: m.pseudonym, role: 'member', rec: m }));
     const muted = (m) => m && m.muted_until && new Date(m.muted_until).getTime() > now;
     const status = (r) => [r.role === 'moderator' ? t('console.groups.role.moderator') : t('console.groups.role.member'),
       muted(r.rec) && t('console.groups.muted'), r.rec && !r.rec.connected && link !== 'open' && t('console.groups.offline')].filter(Boolean).join(' · ');
@@ -149,7 +149,7 @@ export async function mountRoom(app, box, id, onState = () => {}) {
         : h('button', { type: 'button', dataset: { key: `mute-${r.rec.id}` }, onclick: () => act('mute', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.mute')),
       h('button', { type: 'button', dataset: { key: `remove-${r.rec.id}` }, onclick: () => act('remove', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.remove')),
       h('button', { type: 'button', class: 'danger', dataset: { key: `ban-${r.rec.id}` }, onclick: () => act('ban', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.ban'))));
-    if (unchanged(membersBox, [link, ended(), rows.map((r) => [r.pseudonym, r.role, r.rec?.id, muted(r.rec), r.rec?.connected])])) return;
+    if (unchanged(membersBox, [link, ended(), rows.map((r) => [r.id, r.pseudonym, r.role, r.rec?.id, muted(r.rec), r.rec?.connected])])) return;
     keepFocus(() => mount(membersBox, rows.length ? table(t('console.groups.member_list'), [
       { label: t('console.groups.pseudonym'), cell: (r) => h('span', { translate: 'no' }, r.pseudonym) },
       { label: t('console.status'), cell: status },
