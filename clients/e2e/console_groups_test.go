@@ -130,6 +130,19 @@ func confirmReason(t *testing.T, p *Page, reason string) {
 	Wait(t, p, `!document.querySelector('dialog.reason-dialog').open`, 5*time.Second)
 }
 
+// reasonErrorTied checks the reason dialog's error after an empty submit:
+// the textarea is marked invalid, has focus, and is described by a visible
+// message reading want (a screen reader reads the rule with the field).
+func reasonErrorTied(t *testing.T, p *Page, want string) {
+	t.Helper()
+	Wait(t, p, `(() => {
+		const ta = document.querySelector('dialog.reason-dialog[open] textarea[name=reason]');
+		if (!ta || ta.getAttribute('aria-invalid') !== 'true' || document.activeElement !== ta) return false;
+		return (ta.getAttribute('aria-describedby') || '').split(/\s+/).map((id) => document.getElementById(id))
+			.some((el) => el && !el.hidden && el.textContent === `+jsString(want)+`);
+	})()`, 5*time.Second)
+}
+
 func TestConsoleModeratorRoom(t *testing.T) {
 	env := StartConsole(t)
 	b := NewBrowser(t)
@@ -203,7 +216,9 @@ func TestConsoleModeratorRoom(t *testing.T) {
 	click(t, p, del)
 	Wait(t, p, `document.querySelector('dialog.reason-dialog').open`, 5*time.Second)
 	click(t, p, `#reason-ok`)
-	Wait(t, p, `document.querySelector('dialog.reason-dialog').open && document.querySelector('dialog.reason-dialog textarea').getAttribute('aria-invalid') === 'true' && document.querySelector('dialog.reason-dialog .error').textContent.includes('reason')`, 5*time.Second)
+	// The rule, from i18n/locales/console.en.json console.groups.reason_required.
+	reasonErrorTied(t, p, "Write a reason of up to 500 characters; this action needs one.")
+	SaveArtifact(t, "console-en-reason-error.png", p.Screenshot())
 	confirmReason(t, p, "Asked to move to private contact")
 	member.expect("chat.deleted", bodyIs("msg", msgID))
 	Wait(t, p, `document.querySelector('#chat-log li[data-id="`+msgID+`"]').classList.contains('deleted') && !document.querySelector('#chat-log').textContent.includes('call me on my cell')`, 10*time.Second)
@@ -272,6 +287,12 @@ func TestConsoleModeratorRoom(t *testing.T) {
 				if bad := Unlocalized(t, q); len(bad) > 0 {
 					t.Errorf("reason dialog [en-XA]: unlocalized text:\n  %s", strings.Join(bad, "\n  "))
 				}
+			}
+			if locale == "ar" {
+				click(t, q, `#reason-ok`)
+				// i18n/locales/console.ar.json console.groups.reason_required.
+				reasonErrorTied(t, q, "اكتب سببًا لا يتجاوز 500 حرف؛ هذا الإجراء يتطلّب سببًا.")
+				SaveArtifact(t, "console-ar-reason-error.png", q.Screenshot())
 			}
 			Do(t, q, chromedp.KeyEvent(kb.Escape))
 			Wait(t, q, `!document.querySelector('dialog.reason-dialog').open && document.activeElement === document.querySelector('#room-actions button[data-key="lock"]')`, 5*time.Second)

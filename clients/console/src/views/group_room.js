@@ -8,7 +8,7 @@
 // the moment something happens. Every action that restricts someone asks
 // for a reason first (a keyboard-operable <dialog>), and the reason goes to
 // the audit log shown at the bottom.
-import { h, mount, field, table, select } from '../dom.js';
+import { h, mount, field, table, select, showFieldError, clearErrors } from '../dom.js';
 import { errorBox } from '../shell.js';
 import { connect } from '../../../shared/chat_peer.js';
 import { apply, createRoomView, memberList, checkReason, needsReason, auditKey, alertKey, MUTE_CHOICES, MAX_REASON, ACTIONS } from '../group_model.js';
@@ -366,11 +366,10 @@ function reasonDialog(app) {
   const desc = h('p', { id: 'reason-desc' });
   const settings = h('div', {});
   const reason = h('textarea', { name: 'reason', rows: 3, maxlength: MAX_REASON, required: true, 'aria-required': 'true' });
-  const err = h('p', { class: 'error', role: 'alert', hidden: true });
   const confirmBtn = h('button', { type: 'submit', class: 'primary', id: 'reason-ok' });
   const cancelBtn = h('button', { type: 'button', id: 'reason-cancel' }, t('console.groups.cancel'));
   const form = h('form', { novalidate: true }, heading, desc, settings,
-    field(t('console.groups.reason'), reason, t('console.groups.reason_hint')), err,
+    field(t('console.groups.reason'), reason, t('console.groups.reason_hint')),
     h('div', { class: 'actions' }, confirmBtn, cancelBtn));
   const el = h('dialog', { class: 'reason-dialog', 'aria-labelledby': 'reason-h', 'aria-describedby': 'reason-desc' }, form);
   let pending = null, current = '', back = null, extra = null;
@@ -381,9 +380,9 @@ function reasonDialog(app) {
     e.preventDefault();
     const { reason: text, error } = checkReason(current, reason.value);
     if (error) {
-      reason.setAttribute('aria-invalid', 'true');
-      err.textContent = t(error); err.hidden = false;
-      reason.focus();
+      // Tied to the textarea (aria-describedby, aria-invalid), focused so a
+      // screen reader reads the rule with the field.
+      showFieldError(form, 'reason', t(error));
       return;
     }
     const out = { reason: text };
@@ -401,7 +400,7 @@ function reasonDialog(app) {
       desc.textContent = t(`console.groups.dlg.${action}_desc`, names);
       confirmBtn.textContent = t(`console.groups.dlg.${action}_ok`);
       confirmBtn.className = ACTIONS[action]?.danger ? 'danger' : 'primary';
-      reason.value = ''; reason.removeAttribute('aria-invalid'); err.hidden = true;
+      reason.value = ''; clearErrors(form);
       extra = null;
       if (action === 'mute') {
         extra = select({ name: 'seconds' }, MUTE_CHOICES.map((s) => ({ value: s, label: t(MUTE_KEYS[s]) })), 600);
