@@ -62,13 +62,17 @@ type Inbound struct {
 // coded error: message_too_large, invalid_json, unknown_field,
 // duplicate_field, unsupported_version, unknown_message_type or validation;
 // the error's data names the offending key for the localized message.
+// Frames follow the rules of REST bodies (package strictjson): exact keys,
+// each key once, valid UTF-8. encoding/json alone would fold "Text" onto
+// text, keep the last of two "text" keys (so a filter could read one copy
+// and the room store another) and turn bad bytes into U+FFFD.
 func Decode(data []byte) (Inbound, error) {
 	var in Inbound
 	if len(data) > MaxFrame {
 		return in, apierr.New(apierr.MessageTooLarge)
 	}
 	var env Envelope
-	if err := strict(data, &env); err != nil {
+	if err := strictjson.Unmarshal(data, &env); err != nil {
 		return in, err
 	}
 	if env.V != 1 {
@@ -81,21 +85,21 @@ func Decode(data []byte) (Inbound, error) {
 	}
 	switch env.Type {
 	case TypeSend:
-		if err := strict(body, &in.Send); err != nil {
+		if err := strictjson.Unmarshal(body, &in.Send); err != nil {
 			return in, err
 		}
 		if len([]rune(in.Send.Text)) > MaxTextRunes {
 			return in, apierr.New(apierr.MessageTooLarge)
 		}
 	case TypeReact:
-		if err := strict(body, &in.React); err != nil {
+		if err := strictjson.Unmarshal(body, &in.React); err != nil {
 			return in, err
 		}
 		if !validReaction(in.React.Emoji) || !validID(in.React.Msg) {
 			return in, apierr.Invalid("emoji", "unknown reaction")
 		}
 	case TypeReport:
-		if err := strict(body, &in.Report); err != nil {
+		if err := strictjson.Unmarshal(body, &in.Report); err != nil {
 			return in, err
 		}
 		if (in.Report.Reason != "worried" && in.Report.Reason != "harmful") || !validID(in.Report.Msg) {
@@ -103,22 +107,13 @@ func Decode(data []byte) (Inbound, error) {
 		}
 	case TypeTyping, TypePing:
 		var empty struct{}
-		if err := strict(body, &empty); err != nil {
+		if err := strictjson.Unmarshal(body, &empty); err != nil {
 			return in, err
 		}
 	default:
 		return in, apierr.New(apierr.UnknownMessageType)
 	}
 	return in, nil
-}
-
-// strict decodes one frame or body with the rules REST bodies follow
-// (package strictjson): exact keys, each key once, valid UTF-8, nothing
-// after the value. encoding/json alone would fold "Text" onto text, keep
-// the last of two "text" keys (so a filter could read one and the room
-// store another) and store bad bytes as U+FFFD.
-func strict(data []byte, v any) error {
-	return strictjson.Unmarshal(data, v)
 }
 
 func validReaction(e string) bool {
