@@ -29,6 +29,13 @@ const (
 	maxRecheckDays = 1095
 )
 
+// The intensity-jump confirmation threshold, in percentage points: 5 is
+// one slider notch (step 5), 100 never asks.
+const (
+	minIntensityJump = 5
+	maxIntensityJump = 100
+)
+
 // Settings is the JSON shape of a clinic's own settings. DefaultLocale is
 // the last choice before English in locale negotiation (DESIGN.md §7);
 // Country picks the crisis line patients and support-room members see.
@@ -41,6 +48,9 @@ type Settings struct {
 	// support rooms mark it, or leave it out when HideStaleCrisisLines.
 	CrisisRecheckDays    int  `json:"crisis_recheck_days"`
 	HideStaleCrisisLines bool `json:"hide_stale_crisis_lines"`
+	// MaxIntensityJump: a larger change of the live intensity asks the
+	// therapist to confirm first (percentage points).
+	MaxIntensityJump int `json:"max_intensity_jump"`
 }
 
 // settingsView is Settings with the values an admin may choose from.
@@ -58,21 +68,22 @@ type SettingsInput struct {
 	Country              *string `json:"country"`
 	CrisisRecheckDays    *int    `json:"crisis_recheck_days"`
 	HideStaleCrisisLines *bool   `json:"hide_stale_crisis_lines"`
+	MaxIntensityJump     *int    `json:"max_intensity_jump"`
 }
 
 func (s *Service) registerSettings(w *web.Server) {
 	w.Handle(web.Route{Method: http.MethodGet, Path: "/api/clinic", Summary: "The clinic's name, default language and country, with the choices for each.",
 		Access: web.Staff, Tag: "clinic", Handler: s.getSettings, Middleware: []echo.MiddlewareFunc{s.auth.Require(web.Staff)},
-		Response: "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, locales, countries}"})
+		Response: "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, max_intensity_jump, locales, countries}"})
 	w.Handle(web.Route{Method: http.MethodPatch, Path: "/api/clinic", Summary: "Change the clinic's name, default language or country (audited).",
 		Access: web.Admin, Tag: "clinic", Handler: s.patchSettings, Middleware: []echo.MiddlewareFunc{s.auth.Require(web.Admin)},
-		RequestBody: "{name?, default_locale?, country?, crisis_recheck_days?, hide_stale_crisis_lines?}",
-		Response:    "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, locales, countries}"})
+		RequestBody: "{name?, default_locale?, country?, crisis_recheck_days?, hide_stale_crisis_lines?, max_intensity_jump?}",
+		Response:    "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, max_intensity_jump, locales, countries}"})
 }
 
 func viewSettings(c store.Clinic) settingsView {
 	return settingsView{Settings: Settings{ID: c.ID, Name: c.Name, DefaultLocale: c.DefaultLocale, Country: c.Country,
-		CrisisRecheckDays: c.CrisisRecheckDays, HideStaleCrisisLines: c.HideStaleCrisisLines},
+		CrisisRecheckDays: c.CrisisRecheckDays, HideStaleCrisisLines: c.HideStaleCrisisLines, MaxIntensityJump: c.MaxIntensityJump},
 		Locales: i18n.Available(), Countries: Countries()}
 }
 
@@ -131,12 +142,17 @@ func (s *Service) UpdateSettings(ctx context.Context, clinicID, actorID string, 
 			changes["hide_stale_crisis_lines"] = [2]string{strconv.FormatBool(row.HideStaleCrisisLines), strconv.FormatBool(*v)}
 			row.HideStaleCrisisLines = *v
 		}
+		if v := in.MaxIntensityJump; v != nil && *v != row.MaxIntensityJump {
+			changes["max_intensity_jump"] = [2]string{strconv.Itoa(row.MaxIntensityJump), strconv.Itoa(*v)}
+			row.MaxIntensityJump = *v
+		}
 		if len(changes) == 0 {
 			return nil
 		}
 		if err := tx.Model(&store.Clinic{}).Where("id = ?", clinicID).
 			Updates(map[string]any{"name": row.Name, "default_locale": row.DefaultLocale, "country": row.Country,
-				"crisis_recheck_days": row.CrisisRecheckDays, "hide_stale_crisis_lines": row.HideStaleCrisisLines}).Error; err != nil {
+				"crisis_recheck_days": row.CrisisRecheckDays, "hide_stale_crisis_lines": row.HideStaleCrisisLines,
+				"max_intensity_jump": row.MaxIntensityJump}).Error; err != nil {
 			return err
 		}
 		detail, _ := json.Marshal(changes) // {"country":["","DE"]}: before and after
@@ -181,6 +197,10 @@ func (s *Service) validateSettings(in *SettingsInput) error {
 	if v := in.CrisisRecheckDays; v != nil && (*v < minRecheckDays || *v > maxRecheckDays) {
 		return &fieldError{Field: "crisis_recheck_days", Label: "console.clinic.recheck_days", Rule: "range", MessageID: "error.detail.recheck_days",
 			Data: map[string]any{"Min": minRecheckDays, "Max": maxRecheckDays}, Msg: "30 to 1095 days"}
+	}
+	if v := in.MaxIntensityJump; v != nil && (*v < minIntensityJump || *v > maxIntensityJump) {
+		return &fieldError{Field: "max_intensity_jump", Label: "console.clinic.max_jump", Rule: "range", MessageID: "error.detail.max_jump",
+			Data: map[string]any{"Min": minIntensityJump, "Max": maxIntensityJump}, Msg: "5 to 100 percentage points"}
 	}
 	return nil
 }

@@ -336,3 +336,65 @@ func TestPatientListAudited(t *testing.T) {
 		t.Fatalf("the other clinic has %d list events", n)
 	}
 }
+
+// TestClinicMaxIntensityJump: the intensity-jump confirmation threshold is
+// a clinic setting, 20 points unless the admin changes it (the console's
+// former fixed MAX_JUMP and issue 15's default), from 5 to 100; /api/me
+// carries it under the name the console's live view reads.
+func TestClinicMaxIntensityJump(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, nil)
+	cl := s.NewClinic(t, "Clinic")
+	admin, therapist := s.SignIn(t, cl.ID, store.RoleAdmin), s.SignIn(t, cl.ID, store.RoleTherapist)
+	type jump struct {
+		MaxIntensityJump int `json:"max_intensity_jump"`
+	}
+	meJump := func(c *apptest.Client) int {
+		var me struct {
+			Clinic jump `json:"clinic"`
+		}
+		if st := c.Do(http.MethodGet, "/api/me", nil, &me); st != http.StatusOK {
+			t.Fatalf("/api/me: %d", st)
+		}
+		return me.Clinic.MaxIntensityJump
+	}
+	var got jump
+	if st := therapist.Do(http.MethodGet, "/api/clinic", nil, &got); st != http.StatusOK || got.MaxIntensityJump != 20 {
+		t.Fatalf("default: %d %+v, want 20", st, got)
+	}
+	if j := meJump(therapist); j != 20 {
+		t.Fatalf("/api/me clinic.max_intensity_jump = %d, want 20", j)
+	}
+	for _, v := range []any{4, 101, 0, -20, 12.5, "30"} {
+		var e apiError
+		st, raw := admin.Raw(http.MethodPatch, "/api/clinic", map[string]any{"max_intensity_jump": v})
+		if _ = json.Unmarshal(raw, &e); st != 422 || e.Error.Field != "max_intensity_jump" || e.Error.Message == "" {
+			t.Fatalf("max_intensity_jump %v: %d %s", v, st, raw)
+		}
+	}
+	var e apiError
+	_, raw := send(t, s, admin, http.MethodPatch, "/api/clinic", "ar", map[string]any{"max_intensity_jump": 101})
+	if _ = json.Unmarshal(raw, &e); !strings.Contains(e.Error.Message, "النقاط المئوية") {
+		t.Fatalf("Arabic refusal: %q", e.Error.Message)
+	}
+	if c := loadClinic(t, s, cl.ID); c.MaxIntensityJump != 20 || auditCount(t, s, cl.ID, "clinic.update") != 0 {
+		t.Fatalf("refused changes were stored: %+v", c)
+	}
+	if st := therapist.Do(http.MethodPatch, "/api/clinic", map[string]any{"max_intensity_jump": 35}, nil); st != http.StatusForbidden {
+		t.Fatalf("therapist PATCH: %d, want 403", st)
+	}
+	for _, want := range []int{5, 100, 35} { // both bounds are allowed
+		if st := admin.Do(http.MethodPatch, "/api/clinic", map[string]any{"max_intensity_jump": want}, &got); st != http.StatusOK || got.MaxIntensityJump != want {
+			t.Fatalf("PATCH %d: %d %+v", want, st, got)
+		}
+	}
+	if c := loadClinic(t, s, cl.ID); c.MaxIntensityJump != 35 {
+		t.Fatalf("store holds %d, want 35", c.MaxIntensityJump)
+	}
+	if j := meJump(therapist); j != 35 {
+		t.Fatalf("the live view would read %d, want 35", j)
+	}
+	if n := auditCount(t, s, cl.ID, "clinic.update"); n != 3 {
+		t.Fatalf("%d audit events, want 3", n)
+	}
+}

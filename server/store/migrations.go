@@ -72,6 +72,9 @@ var migrations = []migration{
 		return tx.Model(&Patient{}).Where("screening <> ? AND screening <> ?", "{}", "").
 			Update("screened_at", gorm.Expr("updated_at")).Error
 	}},
+	{15, "a clinic's largest intensity jump sent without confirmation", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Clinic{})
+	}},
 }
 
 type schemaMigration struct {

@@ -28,7 +28,11 @@ type Clinic struct {
 	// HideStaleCrisisLines is set (never leaving the panel empty).
 	CrisisRecheckDays    int  `gorm:"not null;default:365"`
 	HideStaleCrisisLines bool `gorm:"not null;default:false"`
-	CreatedAt            time.Time
+	// MaxIntensityJump is the largest intensity change (percentage points)
+	// the console sends without asking the therapist to confirm it. The
+	// JSON name is what the console's live view reads from /api/me.
+	MaxIntensityJump int `gorm:"not null;default:20" json:"max_intensity_jump"`
+	CreatedAt        time.Time
 }
 
 // User is a clinic account (admin, therapist or moderator).
