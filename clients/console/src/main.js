@@ -83,7 +83,7 @@ function createApp({ api, i18n, me }) {
     const out = me ? h('button', { type: 'button', class: 'link', onclick: signOut }, t('console.signout')) : null;
     const header = h('header', { class: 'top' },
       h('p', { class: 'brand', translate: 'no' }, 'Haven'), nav,
-      h('div', { class: 'tools' }, who, h('label', { for: 'lang-picker', class: 'lang-label' }, t('core.language')), lang, applyLang, out));
+      h('div', { class: 'tools' }, who, me ? h('a', { href: '#/account', id: 'account-link' }, t('console.account.title')) : null, h('label', { for: 'lang-picker', class: 'lang-label' }, t('core.language')), lang, applyLang, out));
     mount(document.body, skip, header, main, announcer, alertRegion);
   }
 

@@ -20,6 +20,7 @@ export const ROUTES = [
   // support-group safety lists: read by moderators, edited by therapists and clinic admins (server: GET moderator, PUT therapist)
   { path: '/crisis-resources', nav: 'crisis-resources', access: 'moderator', title: 'console.crisis.title', load: () => import('./views/crisis.js') },
   { path: '/phrases', nav: 'phrases', access: 'moderator', title: 'console.phrases.title', load: () => import('./views/phrases.js') },
+  { path: '/account', access: 'staff', title: 'console.account.title', load: () => import('./views/account.js') },
   { path: '/audit', nav: 'audit', access: 'admin', title: 'console.nav.audit', load: () => import('./views/audit.js') },
   { path: '/translations', nav: 'translations', access: 'admin', title: 'console.nav.translations', load: () => import('./views/translations.js') },
 ];

@@ -27,6 +27,8 @@ export async function render(app, root) {
   const noCountry = h('p', { class: 'notice', id: 'no-country' }, t('console.clinic.no_country'));
   // how long a crisis line's last check stays current in the support rooms, and whether stale lines are left out
   const recheckInput = h('input', { name: 'crisis_recheck_days', type: 'number', inputmode: 'numeric', min: 30, max: 1095, step: 1, value: String(data.crisis_recheck_days || 365) });
+  // the largest live intensity change sent without the therapist confirming it (CLINICAL.md: no sudden jumps)
+  const jumpInput = h('input', { name: 'max_intensity_jump', type: 'number', inputmode: 'numeric', min: 5, max: 100, step: 1, value: String(data.max_intensity_jump || 20) });
   const hideStale = h('input', { type: 'checkbox', name: 'hide_stale_crisis_lines', checked: Boolean(data.hide_stale_crisis_lines) });
   const saved = h('p', { class: 'ok saved' });
   const err = formError();
@@ -38,6 +40,7 @@ export async function render(app, root) {
     noCountry,
     field(t('console.clinic.recheck_days'), recheckInput, t('console.clinic.recheck_hint')),
     h('label', { class: 'check' }, hideStale, ' ', t('console.clinic.hide_stale')),
+    field(t('console.clinic.max_jump'), jumpInput, t('console.clinic.max_jump_hint')),
     err, h('button', { type: 'submit', class: 'primary' }, t('core.save')), saved);
   const show = (country) => { noCountry.hidden = Boolean(country); };
   show(data.country);
@@ -45,15 +48,18 @@ export async function render(app, root) {
   onSubmit(form, err, async (d) => {
     saved.textContent = '';
     const days = Number(d.get('crisis_recheck_days'));
+    const jump = Number(d.get('max_intensity_jump'));
     const res = await app.api.patch('/api/clinic', { name: d.get('name'), default_locale: d.get('default_locale'), country: d.get('country'),
-      crisis_recheck_days: Number.isInteger(days) ? days : -1, hide_stale_crisis_lines: d.get('hide_stale_crisis_lines') === 'on' });
+      crisis_recheck_days: Number.isInteger(days) ? days : -1, hide_stale_crisis_lines: d.get('hide_stale_crisis_lines') === 'on',
+      max_intensity_jump: Number.isInteger(jump) && d.get('max_intensity_jump') !== '' ? jump : -1 });
     nameInput.value = res.name;
     localeSel.value = res.default_locale;
     countrySel.value = res.country;
     recheckInput.value = String(res.crisis_recheck_days);
     hideStale.checked = res.hide_stale_crisis_lines;
+    jumpInput.value = String(res.max_intensity_jump);
     show(res.country);
-    if (app.me?.clinic) Object.assign(app.me.clinic, { Name: res.name, DefaultLocale: res.default_locale, Country: res.country });
+    if (app.me?.clinic) Object.assign(app.me.clinic, { Name: res.name, DefaultLocale: res.default_locale, Country: res.country, max_intensity_jump: res.max_intensity_jump });
     saved.textContent = t('console.saved');
     app.announce(t('console.saved'));
   }, app);

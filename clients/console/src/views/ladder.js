@@ -1,4 +1,5 @@
-// Ladder builder (CLINICAL.md §1–2): steps with intensity and expected SUDS,
+// Ladder builder (CLINICAL.md §1–2): the clinic's own name for the ladder,
+// steps with a one-line description, intensity and expected SUDS,
 // the feared outcome and its likelihood (inhibitory learning), safety
 // behaviours to drop; reorder by drag and drop AND by keyboard buttons (each
 // move announced); gap warnings live as the numbers change; saved as a new
@@ -72,6 +73,7 @@ export async function render(app, root, { id }) {
         field(t('console.session.intensity'), num('intensity', s.intensity, 0, 100)),
         field(t('console.protocol.expected_suds'), num('expected_suds', s.expected_suds, 0, 100)),
         doc.mode === 'inhibitory' ? field(t('console.protocol.likelihood'), num('likelihood', s.likelihood, 0, 100)) : null),
+      field(t('console.protocol.description'), h('input', { type: 'text', name: `steps[${i}].description`, maxlength: 300, value: s.description || '', oninput: (e) => { s.description = e.target.value; } }), t('console.protocol.description_hint')),
       field(t('console.protocol.feared_outcome'), text('feared_outcome', s.feared_outcome)),
       field(t('console.protocol.safety_behaviours'), h('textarea', { name: `steps[${i}].safety_behaviours`, rows: 2, value: (s.safety_behaviours || []).join('\n'), oninput: (e) => { s.safety_behaviours = parseList(e.target.value); } }), t('console.protocol.one_per_line')));
     li.setAttribute('aria-labelledby', `step-h-${i}`);
@@ -88,6 +90,7 @@ export async function render(app, root, { id }) {
   const settings = doc.settings || {};
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'lb-h' },
     h('h2', { id: 'lb-h' }, title(app, view)),
+    field(t('console.protocol.name'), h('input', { type: 'text', name: 'name', maxlength: 120, value: doc.name || '' }), t('console.protocol.name_hint', { Title: app.t(doc.title_key) })),
     h('div', { class: 'row' },
       field(t('console.protocol.model'), select({ name: 'mode', onchange: (e) => { doc.mode = e.target.value; draw(); } },
         [{ value: 'habituation', label: t('console.protocol.habituation') }, { value: 'inhibitory', label: t('console.protocol.inhibitory') }], doc.mode || 'habituation')),
@@ -98,9 +101,20 @@ export async function render(app, root, { id }) {
       h('button', { type: 'button', onclick: () => { steps = insertAfter(steps, steps.length - 1); draw(); warn(); list.lastElementChild?.querySelector('input')?.focus(); } }, t('console.protocol.add_step')),
       h('button', { type: 'submit', class: 'primary' }, t('core.save'))));
   onSubmit(form, err, async (d) => {
-    const out = { ...doc, mode: d.get('mode') || doc.mode, settings: { ...settings, suds_interval_min: Number(d.get('settings.suds_interval_min')) || undefined }, steps: steps.map(clean) };
-    const saved = id !== 'new' ? await app.api.put(`/api/protocols/${encodeURIComponent(id)}`, out) : await app.api.post('/api/protocols', out);
+    const out = { ...doc, name: String(d.get('name') || '').trim() || undefined, mode: d.get('mode') || doc.mode, settings: { ...settings, suds_interval_min: Number(d.get('settings.suds_interval_min')) || undefined }, steps: steps.map(clean) };
+    let saved;
+    try {
+      saved = id !== 'new' ? await app.api.put(`/api/protocols/${encodeURIComponent(id)}`, out) : await app.api.post('/api/protocols', out);
+    } catch (e) {
+      // The protocol validator names fields by path (steps[2].description): say it in the reader's words.
+      const step = /^steps\[(\d+)\]\.description$/.exec(e.field || '');
+      const words = e.field === 'name' ? t('console.protocol.name')
+        : step ? `${t('console.protocol.step', { Number: app.i18n.number(Number(step[1]) + 1) })} · ${t('console.protocol.description')}` : '';
+      if (words && typeof e.message === 'string') e.message = e.message.replace(e.field, words);
+      throw e;
+    }
     showServerWarnings(saved.warnings);
+    form.querySelector('#lb-h').textContent = title(app, saved);
     app.announce(`${t('console.saved')} · ${t('console.env.revision', { Number: app.i18n.number(saved.revision) })}`);
     if (id === 'new') app.navigate(`#/protocols/${encodeURIComponent(saved.id)}`);
   }, app);
@@ -113,7 +127,7 @@ export async function render(app, root, { id }) {
 /** clean drops empty optional fields so the strict server decoder sees only what was set. */
 function clean(s) {
   const out = { ...s };
-  for (const k of ['feared_outcome', 'likelihood', 'safety_behaviours']) {
+  for (const k of ['description', 'feared_outcome', 'likelihood', 'safety_behaviours']) {
     if (out[k] === null || out[k] === '' || (Array.isArray(out[k]) && out[k].length === 0)) delete out[k];
   }
   return out;

@@ -6,6 +6,7 @@ import { onSubmit, formError, notAvailable } from '../forms.js';
 import { errorBox } from '../shell.js';
 import { hashQuery } from '../util.js';
 import { title } from './protocols.js';
+import { label as templateLabel } from './environments.js';
 
 /** stateLabel localizes a session state (scheduled, waiting, live, paused, ended). */
 export const stateLabel = (app, s) => (app.i18n.has(`console.session.state.${s}`) ? app.t(`console.session.state.${s}`) : app.t('console.session.state.unknown'));
@@ -15,13 +16,17 @@ export async function render(app, root) {
   mount(root, h('h1', {}, t('console.nav.sessions')));
   if (!app.api.has('POST', '/api/sessions')) { root.append(notAvailable(app)); return; }
   const q = hashQuery();
-  const [pats, lib, mine, comps, list] = await Promise.all([
+  const [pats, lib, mine, comps, list, tpls] = await Promise.all([
     app.api.get('/api/patients'),
     app.api.has('GET', '/api/protocols/library') ? app.api.get('/api/protocols/library') : { protocols: [] },
     app.api.has('GET', '/api/protocols') ? app.api.get('/api/protocols').catch(() => ({ protocols: [] })) : { protocols: [] },
     app.api.has('GET', '/api/compositions') ? app.api.get('/api/compositions') : { compositions: [] },
     app.api.get('/api/sessions').catch((e) => e),
+    app.api.has('GET', '/api/templates') ? app.api.get('/api/templates').catch(() => ({ templates: [] })) : { templates: [] },
   ]);
+  // A ladder is chosen by its name and the environment template it runs in.
+  const tplName = Object.fromEntries((tpls.templates || []).map((x) => [x.id, templateLabel(app, x)]));
+  const where = (p) => (p.kind === 'exposure' && tplName[p.template] ? ` · ${tplName[p.template]}` : '');
   const patients = pats.patients || [];
   const codes = Object.fromEntries(patients.map((p) => [p.id, p.code]));
   const protos = lib.protocols || [];
@@ -39,8 +44,8 @@ export async function render(app, root) {
     h('fieldset', {}, h('legend', {}, t('console.session.plan')),
       h('label', { class: 'check', for: 'plan-protocol' }, planProto, ' ', t('console.session.plan_protocol')),
       field(t('console.nav.protocols'), select({ name: 'protocol_id' }, [
-        ...own.map((p) => ({ value: p.id, label: `${title(app, p)} · ${t(p.kind === 'exposure' ? 'console.protocol.ladder' : 'console.protocol.calming_one')} · ${t('console.env.revision', { Number: app.i18n.number(p.revision) })}` })),
-        ...protos.filter((p) => p.kind === 'exposure').map((p) => ({ value: p.id, label: `${title(app, p)} · ${t('console.protocol.ladder')}` })),
+        ...own.map((p) => ({ value: p.id, label: `${title(app, p)}${where(p)} · ${t(p.kind === 'exposure' ? 'console.protocol.ladder' : 'console.protocol.calming_one')} · ${t('console.env.revision', { Number: app.i18n.number(p.revision) })}` })),
+        ...protos.filter((p) => p.kind === 'exposure').map((p) => ({ value: p.id, label: `${title(app, p)}${where(p)} · ${t('console.protocol.ladder')}` })),
         ...protos.filter((p) => p.kind !== 'exposure').map((p) => ({ value: p.id, label: `${title(app, p)} · ${t('console.protocol.calming_one')}` })),
       ], q.get('protocol') || '')),
       h('label', { class: 'check', for: 'plan-composition' }, planComp, ' ', t('console.session.plan_environment')),

@@ -1,5 +1,6 @@
-// Clinic admin: staff accounts (disable), and one-time invite links to copy
-// and hand over (no e-mail is sent from here; the link is the invitation).
+// Clinic admin: staff accounts (disable, enable again, a one-time
+// password-reset link), and one-time invite links to copy and hand over (no
+// e-mail is sent from here; the link is the invitation or the reset).
 import { h, mount, field, table, select } from '../dom.js';
 import { onSubmit, formError, copyButton } from '../forms.js';
 import { errorBox, roleKey } from '../shell.js';
@@ -7,6 +8,8 @@ import { errorBox, roleKey } from '../shell.js';
 export async function render(app, root) {
   const { t } = app;
   const list = h('div', {});
+  // A reset link or a refusal for an account row, said under the table (polite: the admin asked for it).
+  const rowOut = h('div', { id: 'user-action', 'aria-live': 'polite' });
   const made = h('div', { 'aria-live': 'polite' });
   const err = formError();
   const roles = ['therapist', 'moderator', 'admin'].map((r) => ({ value: r, label: t(roleKey(r)) }));
@@ -29,7 +32,7 @@ export async function render(app, root) {
   const noCountry = app.me?.clinic && !app.me.clinic.Country
     ? h('p', { class: 'notice' }, t('console.clinic.no_country'), ' ', h('a', { href: '#/settings' }, t('console.clinic.set_country')))
     : null;
-  mount(root, h('h1', {}, t('console.nav.users')), noCountry, list, form);
+  mount(root, h('h1', {}, t('console.nav.users')), noCountry, list, rowOut, form);
   async function load() {
     try {
       const data = await app.api.get('/api/users');
@@ -38,9 +41,39 @@ export async function render(app, root) {
         { label: t('console.invite.name'), cell: (u) => h('span', { translate: 'no' }, u.name || '') },
         { label: t('console.users.role'), cell: (u) => t(roleKey(u.role)) },
         { label: t('console.status'), cell: (u) => (u.disabled ? t('console.users.disabled') : t('console.users.active')) },
-        { label: t('console.actions'), cell: (u) => (u.disabled || u.id === app.me.user.id ? '' : h('button', { type: 'button', onclick: () => disable(u) }, t('console.users.disable'))) },
+        { label: t('console.actions'), cell: actions },
       ], data.users || []));
     } catch (e) { mount(list, errorBox(app, e)); }
+  }
+  function actions(u) {
+    if (u.id === app.me.user.id) return h('a', { href: '#/account' }, t('console.account.change_password'));
+    const rowBtn = (cls, label, fn) => h('button', { type: 'button', class: cls, dataset: { user: u.id }, onclick: fn }, label);
+    return h('div', { class: 'actions' },
+      u.disabled ? rowBtn('enable', t('console.users.enable'), () => enable(u)) : rowBtn('disable', t('console.users.disable'), () => disable(u)),
+      app.api.has('POST', '/api/users/{id}/password-reset') ? rowBtn('reset', t('console.users.reset'), () => reset(u)) : null);
+  }
+  // refused shows a server refusal for the row's account under the table.
+  function refused(e) { mount(rowOut, h('p', { class: 'error', role: 'alert' }, e.message)); }
+  async function reset(u) {
+    mount(rowOut);
+    try {
+      const res = await app.api.post(`/api/users/${encodeURIComponent(u.id)}/password-reset`);
+      const link = new URL(res.link, location.href).href;
+      mount(rowOut, h('div', { class: 'card', id: 'reset-made' },
+        h('p', {}, t('console.users.reset_made', { Email: u.email })),
+        h('p', { class: 'linkbox' }, h('code', { translate: 'no' }, link), ' ', copyButton(app, link)),
+        h('p', { class: 'hint' }, t('console.users.expires'), ' ', h('time', { datetime: res.expires_at }, app.i18n.date(res.expires_at)))));
+      app.announce(t('console.users.reset_made', { Email: u.email }));
+    } catch (e) { refused(e); }
+  }
+  async function enable(u) {
+    mount(rowOut);
+    try {
+      await app.api.post(`/api/users/${encodeURIComponent(u.id)}/enable`);
+      app.announce(t('console.users.enabled', { Email: u.email }));
+      await load();
+      mount(rowOut, h('p', { class: 'ok' }, t('console.users.enabled', { Email: u.email })));
+    } catch (e) { refused(e); }
   }
   async function disable(u) {
     if (!confirm(t('console.users.disable_confirm'))) return;
