@@ -19,6 +19,7 @@ var consolePages = []struct{ name, hash string }{
 	{"phrases", "#/phrases"},
 	{"audit", "#/audit"},
 	{"translations", "#/translations"},
+	{"account", "#/account"},
 }
 
 // TestConsolePagesAccessibleAndLocalized opens the sign-in page and every
