@@ -84,8 +84,25 @@ func startLiveFor(t *testing.T, composition, patient map[string]any) *liveEnv {
 	}
 	t.Cleanup(func() { _ = con.Close() })
 	e.con = con
+	t.Cleanup(e.logConsoleOnFailure)
 	e.waitConsole(5*time.Second, "console hello", simpeer.Type("hello"))
 	return e
+}
+
+// logConsoleOnFailure lists, for a failed test, what the server told the
+// therapist's console (heartbeats and metrics aside): a link the server
+// declared lost, a refusal or a pause the page never mentions shows here.
+func (e *liveEnv) logConsoleOnFailure() {
+	if !e.t.Failed() {
+		return
+	}
+	for _, r := range e.con.All() {
+		if r.Type == "heartbeat" || r.Type == "metrics" {
+			continue
+		}
+		b, _ := json.Marshal(r.Body)
+		e.t.Logf("console got %s %s (src %d): %.300s", r.At.Format("15:04:05.000"), r.Type, r.SrcSeq, b)
+	}
 }
 
 // joinCode asks the server for a fresh join code, as the console does.

@@ -39,7 +39,9 @@ export function createRenderer(canvas, opts = {}) {
   const LIGHTS = { hemi: 1.4, sun: 1.6, sunColor: 0xffffff, exposure: 1 };
   const lights = { ...LIGHTS };
   const sunDir = new THREE.Vector3(3, 10, 4).normalize();
-  let envTarget = null; // the scene's PMREM render target, disposed with the scene
+  let envTarget = null; // the scene's PMREM render target when it has no key, disposed with the scene
+  const envCache = new Map(); // key → PMREM render target, least recently used first
+  const ENV_CACHE = 3; // ~1 MiB each at size 128 (half float)
   const listener = new THREE.AudioListener(); // positional sound (scenes' PositionalAudio) hears from the head
   const rig = new THREE.Group();
   const camera = new THREE.PerspectiveCamera(70, 1, 0.05, 2000);
@@ -74,11 +76,26 @@ export function createRenderer(canvas, opts = {}) {
       setSky(sky, fog) { envState.sky.setHex(sky); scene.fog.color.setHex(fog); },
       fog(near, far) { envState.fogNear = near; envState.fogFar = far; },
       light(v) { envState.light = v; },
-      /** environment makes envScene (a sky, a room) into the image-based light of every PBR material. */
-      environment(envScene, { intensity = 1, sigma = 0 } = {}) {
+      /**
+       * environment makes envScene (a sky, a room) into the image-based light
+       * of every PBR material. key names what envScene shows: the prefiltered
+       * map is kept for it and reused when a scene with the same light loads
+       * again (resume after a break or a lost link reloads the exposure
+       * scene), because prefiltering is the slowest part of a load (2 s and
+       * more under software WebGL) and blocks the page meanwhile.
+       */
+      environment(envScene, { intensity = 1, sigma = 0, key = '' } = {}) {
         envTarget?.dispose();
-        envTarget = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: 128 });
-        scene.environment = envTarget.texture;
+        envTarget = null;
+        let target = key ? envCache.get(key) : null;
+        if (!target) {
+          target = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: 128 });
+          if (key) {
+            envCache.set(key, target);
+            if (envCache.size > ENV_CACHE) { const [old, t] = envCache.entries().next().value; envCache.delete(old); t.dispose(); }
+          } else envTarget = target; // disposed with the scene
+        } else { envCache.delete(key); envCache.set(key, target); } // most recently used last
+        scene.environment = target.texture;
         scene.environmentIntensity = intensity;
       },
       /** lights sets the base hemisphere/sun intensities, sun colour and direction, shadow frustum and exposure of the scene. */
@@ -356,7 +373,7 @@ export function createRenderer(canvas, opts = {}) {
     domOverlay: () => !!(session && session.domOverlayState),
     referenceSpace: () => (session ? refType : null),
     onFrame(fn) { updaters.add(fn); return () => updaters.delete(fn); },
-    dispose() { renderer.setAnimationLoop(null); dispose(active); active = null; renderer.dispose(); },
+    dispose() { renderer.setAnimationLoop(null); dispose(active); active = null; for (const t of envCache.values()) t.dispose(); envCache.clear(); renderer.dispose(); },
   };
   return api;
 }

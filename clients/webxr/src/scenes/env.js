@@ -51,12 +51,15 @@ export function outdoor(ctx, group, o = {}) {
     floor.rotation.x = -Math.PI / 2; floor.position.y = -5;
     envScene.add(floor);
   }
+  // the environment depends only on the sky's settings and the ground colour
+  // (the map is kept for them and reused when the scene loads again)
+  const key = 'sky:' + JSON.stringify([o.turbidity, o.rayleigh, o.mie, o.clouds, o.cloudDensity, o.elevation, o.azimuth, o.ground]);
   if (o.interior) { // seen from inside a cabin: the light inside comes from a room, not the sky
     const room = new RoomEnvironment();
-    ctx.env.environment(room, { intensity: o.envIntensity ?? 0.5, sigma: 0.04 });
+    ctx.env.environment(room, { intensity: o.envIntensity ?? 0.5, sigma: 0.04, key: 'room' });
     room.traverse((x) => { x.geometry?.dispose(); x.material?.dispose(); });
-  } else ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8 });
-  /** relight re-renders the environment light from the sky as it is now (a new time of day). */
+  } else ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8, key });
+  /** relight re-renders the environment light from the sky as it is now (a new time of day; not kept). */
   api.relight = () => {
     envSky.material.uniforms.sunPosition.value.copy(u.sunPosition.value);
     if (!o.interior) ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8 });
@@ -70,7 +73,7 @@ export function outdoor(ctx, group, o = {}) {
 /** indoor lights a room from a procedural studio environment (three.js RoomEnvironment) plus the renderer's hemisphere and key lights. */
 export function indoor(ctx, o = {}) {
   const room = new RoomEnvironment();
-  ctx.env.environment(room, { intensity: o.envIntensity ?? 0.45, sigma: 0.04 });
+  ctx.env.environment(room, { intensity: o.envIntensity ?? 0.45, sigma: 0.04, key: 'room' });
   room.traverse((x) => { x.geometry?.dispose(); x.material?.dispose(); });
   ctx.env.lights({ hemi: o.hemi ?? 0.6, sun: o.key ?? 1.2, sunColor: o.keyColor ?? 0xfff4e6, sunPos: o.keyPos ?? new THREE.Vector3(0.3, 1, 0.4), shadow: o.shadow, exposure: o.exposure ?? 1 });
 }
