@@ -152,6 +152,12 @@ func TestConsoleAccountLadderJumpForms(t *testing.T) {
 			t.Run("ladder name and step description", func(t *testing.T) {
 				Go(t, th, "#/protocols/new?library=heights_ladder")
 				Wait(t, th, `document.querySelector('#lb-h ~ .field input[name=name]') && document.querySelector('input[name="steps[0].description"]')`, 10*time.Second)
+				// The library names safety behaviours by message id; the builder must show words.
+				if got := MustEval[string](th, `document.querySelector('textarea[name="steps[0].safety_behaviours"]').value`); got == "" || strings.Contains(got, "proto.") {
+					t.Errorf("safety behaviours shown as %q, want the clinic's words", got)
+				} else if want := msg(t, env, locale, "proto.safety.holding_railing", nil); !strings.Contains(got, want) {
+					t.Errorf("safety behaviours %q lack %q", got, want)
+				}
 				setDesc := func(v string) {
 					MustEval[bool](th, `(() => { const i = document.querySelector('input[name="steps[0].description"]'); i.value = `+jsString(v)+`; i.dispatchEvent(new Event('input')); return true; })()`)
 				}

@@ -29,7 +29,10 @@ export async function render(app, root, { id }) {
     view = { title_key: doc.title_key, warnings: res.warnings };
   }
   if (doc.kind !== 'exposure') { root.append(h('p', { class: 'notice' }, t('console.protocol.not_a_ladder'))); return; }
-  let steps = (doc.steps || []).map((s) => ({ ...s }));
+  // Library ladders name their safety behaviours by message id
+  // (proto.safety.…): the builder shows and saves them in the clinic's words.
+  const words = (v) => (app.i18n.has(v) ? t(v) : v);
+  let steps = (doc.steps || []).map((s) => ({ ...s, ...(s.safety_behaviours ? { safety_behaviours: s.safety_behaviours.map(words) } : {}) }));
   const list = h('ol', { class: 'ladder', 'aria-describedby': 'ladder-help' });
   const warnBox = h('div', { role: 'status', 'aria-live': 'polite' });
   const serverWarn = h('div', {});
