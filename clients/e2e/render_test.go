@@ -18,6 +18,8 @@ type renderInfo struct {
 	Points       int `json:"points"`
 	LoadMs       int `json:"load_ms"`
 	TextureBytes int `json:"texture_bytes"`
+	LoadedFrame  int `json:"loaded_frame"`
+	LongTaskMs   int `json:"long_task_ms"`
 	FPS          int `json:"fps"`
 }
 
@@ -92,7 +94,7 @@ func loadAndSettle(t *testing.T, p *Page, template string, params map[string]any
 	// a new scene settles at its parameters on its first update; wait for a
 	// dozen frames after it so the figures are the steady scene's (software
 	// WebGL on a busy machine may take seconds per frame: the deadline is wide)
-	p.WaitFor(fmt.Sprintf(`window.haven.state.info.frame >= %d + 12`, start), 90*time.Second)
+	p.WaitFor(fmt.Sprintf(`window.haven.state.info.frame >= %d + 12 && !window.haven.state.scene.loading`, start), 90*time.Second)
 	got := MustEval[sceneState](p, `window.haven.state.scene`)
 	if got.Template != template {
 		t.Fatalf("scene is %q, want %q", got.Template, template)

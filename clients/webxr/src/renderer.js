@@ -41,7 +41,7 @@ export function createRenderer(canvas, opts = {}) {
   const sunDir = new THREE.Vector3(3, 10, 4).normalize();
   let envTarget = null; // the scene's PMREM render target when it has no key, disposed with the scene
   const envCache = new Map(); // key → PMREM render target, least recently used first
-  const ENV_CACHE = 3; // ~1 MiB each at size 128 (half float)
+  const ENV_CACHE = 6; // ~1 MiB each at size 128 (half float): every sky, time of day and the room
   const listener = new THREE.AudioListener(); // positional sound (scenes' PositionalAudio) hears from the head
   const rig = new THREE.Group();
   const camera = new THREE.PerspectiveCamera(70, 1, 0.05, 2000);
@@ -126,6 +126,10 @@ export function createRenderer(canvas, opts = {}) {
   const updaters = new Set();
   let lastFrame = performance.now();
   let elapsed = 0;
+  let longestTask = 0; // ms, since the last load began (PerformanceObserver 'longtask', where the browser has it)
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) longestTask = Math.max(longestTask, e.duration); }).observe({ type: 'longtask' });
+  } catch { /* no long task timing (node, Firefox) */ }
   let lastInfo = { calls: 0, triangles: 0, points: 0, lines: 0, frame: 0 };
   let fps = 0;
 
@@ -165,23 +169,51 @@ export function createRenderer(canvas, opts = {}) {
     audio.quiet();
   }
 
-  let loadStart = 0, loadMs = 0;
-  function swap(template, params) {
+  // A load builds the next scene, then compiles its shaders with
+  // renderer.compileAsync where the browser has KHR_parallel_shader_compile
+  // (the GPU process compiles while the page keeps running) and shows it
+  // only when they are ready. Compiling on the first draw instead blocked the page's main thread
+  // for seconds per PBR scene under software WebGL, long enough for heartbeats
+  // and sensor batches to stop.
+  let loadStart = 0, loadMs = 0, loadedFrame = 0;
+  const parallelCompile = renderer.extensions.has('KHR_parallel_shader_compile');
+  let staging = null; // the scene being compiled, shown when its shaders are ready
+  function begin() {
     loadStart = performance.now();
+    longestTask = 0;
     dispose(active);
+    active = null;
+    const { template, params } = pendingLoad;
     const next = build(template, params);
+    staging = next;
+    // settle first so compileAsync compiles what the scene shows at its parameters
+    next.scene.update(next.tween.step(performance.now()), elapsed, SETTLE_S);
+    const ready = () => { if (staging === next) show(next); };
+    // without the extension compileAsync would compile synchronously all the same (and warn): show at once
+    if (parallelCompile) renderer.compileAsync(next.scene.group, camera, scene).then(ready, ready);
+    else ready();
+  }
+
+  function show(next) {
+    staging = null;
+    const { params } = pendingLoad;
+    pendingLoad = null;
+    next.tween = new Tween(next.template, params); // parameters set while it compiled
+    shakeGroup.add(next.scene.group);
     active = next;
     if (!renderer.xr.isPresenting) { look.yaw = next.scene.lookYaw ?? 0; look.pitch = next.scene.lookPitch ?? 0; }
     // one long first step settles every eased visual at its target: a scene appears as loaded (under the fade), not easing in from defaults
     active.scene.update(active.tween.step(performance.now()), elapsed, SETTLE_S);
+    fadeTarget = 0;
     opts.onSceneChange?.(api.scene());
   }
 
   /** loadScene switches template with a fade through black of transition_ms (0 = instant). Returns the normalized params. */
   function loadScene({ template, params = {}, transition_ms = 800 }) {
     const norm = normalize(template, params);
-    if (!transition_ms || !active) { pendingLoad = null; swap(template, norm); fadeTarget = 0; return norm; }
+    if (staging) { dispose(staging); staging = null; } // a newer load supersedes one still compiling
     pendingLoad = { template, params: norm };
+    if (!transition_ms || !active) { begin(); return norm; }
     fadeTau = Math.max(0.05, transition_ms / 1000 / 6);
     fadeTarget = 1;
     return norm;
@@ -202,12 +234,7 @@ export function createRenderer(canvas, opts = {}) {
     elapsed += dt;
     ctx.motion = comfort.reducedMotion ? 0.15 : 1;
     fadeLevel = THREE.MathUtils.damp(fadeLevel, fadeTarget, 1 / fadeTau, dt);
-    if (pendingLoad && fadeLevel > 0.97) {
-      const { template, params } = pendingLoad;
-      pendingLoad = null;
-      swap(template, params);
-      fadeTarget = 0;
-    }
+    if (pendingLoad && !staging && fadeLevel > 0.97) begin();
     if (active) active.scene.update(active.tween.step(now), elapsed, dt);
     fade.material.opacity = fadeLevel;
     fade.visible = fadeLevel > 0.005;
@@ -232,7 +259,7 @@ export function createRenderer(canvas, opts = {}) {
     for (const fn of updaters) fn(dt, elapsed);
     resize();
     renderer.render(scene, camera);
-    if (loadStart) { loadMs = performance.now() - loadStart; loadStart = 0; } // scene.load → first frame drawn (shaders compiled)
+    if (loadStart && active) { loadMs = performance.now() - loadStart; loadStart = 0; loadedFrame = renderer.info.render.frame; } // scene.load → first frame drawn (shaders compiled)
     const r = renderer.info.render; // copied in place: the render loop allocates nothing per frame
     lastInfo.calls = r.calls; lastInfo.triangles = r.triangles; lastInfo.points = r.points; lastInfo.lines = r.lines; lastInfo.frame = r.frame;
     fps = fps ? fps * 0.95 + (dt > 0 ? 1 / dt : 0) * 0.05 : 60;
@@ -360,7 +387,13 @@ export function createRenderer(canvas, opts = {}) {
       if (pendingLoad) return { template: pendingLoad.template, params: { ...pendingLoad.params }, loading: true };
       return active ? { template: active.template, params: { ...active.tween.to }, current: { ...active.tween.current }, loading: false } : null;
     },
-    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), texture_bytes: textureBytes() }),
+    /**
+     * info: the last frame's renderer figures; load_ms from scene.load to the
+     * new scene's first frame, loaded_frame its frame number, long_task_ms
+     * the longest main-thread task since that load began (the page stalls
+     * no heartbeat for longer).
+     */
+    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), loaded_frame: loadedFrame, long_task_ms: Math.round(longestTask), texture_bytes: textureBytes() }),
     setComfort(c) { Object.assign(comfort, c); },
     comfort: () => ({ ...comfort }),
     enterXR, exitXR, snapTurn,
@@ -373,7 +406,7 @@ export function createRenderer(canvas, opts = {}) {
     domOverlay: () => !!(session && session.domOverlayState),
     referenceSpace: () => (session ? refType : null),
     onFrame(fn) { updaters.add(fn); return () => updaters.delete(fn); },
-    dispose() { renderer.setAnimationLoop(null); dispose(active); active = null; for (const t of envCache.values()) t.dispose(); envCache.clear(); renderer.dispose(); },
+    dispose() { renderer.setAnimationLoop(null); dispose(staging); staging = null; dispose(active); active = null; for (const t of envCache.values()) t.dispose(); envCache.clear(); renderer.dispose(); },
   };
   return api;
 }

@@ -23,7 +23,7 @@ function daylight(ctx, g, o) {
       s.light = damp(s.light, c.light, 1.5, dt);
       sun.setSun(s.elev, o.azimuth);
       sun.tick(t);
-      if (tod !== s.tod && Math.abs(s.elev - c.elev) < 0.5) { s.tod = tod; sun.relight(); }
+      if (tod !== s.tod && Math.abs(s.elev - c.elev) < 0.5) { s.tod = tod; sun.relight(tod); }
       s.fog.setHex(c.fog);
       ctx.env.setSky(c.fog, c.fog);
       tint.sunColor = s.elev < 10 ? 0xffb27a : 0xfff1dd;

@@ -12,7 +12,7 @@ import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
  * and azimuth of the sun (degrees), turbidity, rayleigh, clouds (0–1
  * coverage), exposure, hemi/sun intensity, shadow {extent (m), size (px),
  * center [x,y,z]}, interior (light from a room environment, for a cabin).
- * Returns {sky, sunDir, setSun(elev, az), tick(t), relight(), dispose()}.
+ * Returns {sky, sunDir, setSun(elev, az), tick(t), relight(name), dispose()}.
  */
 export function outdoor(ctx, group, o = {}) {
   const sunDir = new THREE.Vector3();
@@ -59,10 +59,14 @@ export function outdoor(ctx, group, o = {}) {
     ctx.env.environment(room, { intensity: o.envIntensity ?? 0.5, sigma: 0.04, key: 'room' });
     room.traverse((x) => { x.geometry?.dispose(); x.material?.dispose(); });
   } else ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8, key });
-  /** relight re-renders the environment light from the sky as it is now (a new time of day; not kept). */
-  api.relight = () => {
+  /**
+   * relight re-renders the environment light from the sky as it is now (a new
+   * time of day); name (the time of day) keeps the map for this sky and that
+   * sun, so a scene that loads again at that time reuses it.
+   */
+  api.relight = (name = '') => {
     envSky.material.uniforms.sunPosition.value.copy(u.sunPosition.value);
-    if (!o.interior) ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8 });
+    if (!o.interior) ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8, key: name && key + ':' + name });
   };
   api.dispose = () => { envSky.geometry.dispose(); envSky.material.dispose(); };
   group.add(sky);
