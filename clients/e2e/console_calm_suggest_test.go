@@ -35,7 +35,10 @@ func TestConsoleCalmSuggestion(t *testing.T) {
 			Wait(t, p, `window.havenConsole.live.link === 'open'`, 15*time.Second)
 			Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
 			Wait(t, p, `window.havenConsole.live.joinCode`, 10*time.Second)
-			Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`))
+			real := MustEval[string](p, `location.hash`)
+			Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`)) // practise with a simulated patient
+			// The practice copy of the session opens, its simulated patient joining.
+			Wait(t, p, `location.hash !== `+jsString(real)+` && window.havenConsole.ready && window.havenConsole.live?.link === 'open'`, 20*time.Second)
 			Wait(t, p, `window.havenConsole.live.patient === true`, 30*time.Second)
 			live.SetEngineSpeed(200)
 			Wait(t, p, `window.havenConsole.live.suggestion && window.havenConsole.live.suggestion.action === 'advance'`, 15*time.Second)

@@ -52,14 +52,23 @@ func TestConsoleScheduleUnscreened(t *testing.T) {
 
 			Do(t, p, chromedp.SendKeys(`textarea[name=override_reason]`, "Screened on paper at intake."),
 				chromedp.Click(`#sched-h ~ button[type=submit]`))
-			Wait(t, p, `document.querySelector('section[aria-labelledby=list-h] td time') !== null`, 10*time.Second)
+			// The list may already show the previous locale's session: wait for
+			// this patient's to be stored, then for the page to list it.
 			var up []struct {
+				ID                string `json:"id"`
 				ScreeningOverride string `json:"screening_override"`
 			}
-			api.Do(http.MethodGet, "/api/sessions?upcoming=1&patient_id="+pat.ID, nil, &up)
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				up = up[:0]
+				api.Do(http.MethodGet, "/api/sessions?upcoming=1&patient_id="+pat.ID, nil, &up)
+				if len(up) > 0 || time.Now().After(deadline) {
+					break
+				}
+			}
 			if len(up) != 1 || up[0].ScreeningOverride == "" {
 				t.Fatalf("upcoming sessions %+v, want one with the recorded reason", up)
 			}
+			Wait(t, p, `[...document.querySelectorAll('section[aria-labelledby=list-h] a[href]')].some((a) => a.getAttribute('href').includes(`+jsString(up[0].ID)+`))`, 10*time.Second)
 			CheckPage(t, p, locale, "schedule-upcoming")
 		})
 	}

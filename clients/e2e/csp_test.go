@@ -113,7 +113,7 @@ func TestNoPolicyViolationsConsole(t *testing.T) {
 	b := NewBrowser(t)
 	th := env.Server.SignIn(t, env.Clinic.ID, store.RoleTherapist)
 	var pat, sess struct{ ID string }
-	if st := th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "CSP-1", "birth_year": 1990}, &pat); st != http.StatusCreated {
+	if st := th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "CSP-1", "birth_year": 1990, "screening": map[string]bool{}}, &pat); st != http.StatusCreated {
 		t.Fatalf("patient: %d", st)
 	}
 	if st := th.Do(http.MethodPost, "/api/sessions", map[string]any{"patient_id": pat.ID, "protocol_id": "heights_ladder"}, &sess); st != http.StatusCreated {
