@@ -41,7 +41,7 @@ export function createRenderer(canvas, opts = {}) {
   const sunDir = new THREE.Vector3(3, 10, 4).normalize();
   let envTarget = null; // the scene's PMREM render target when it has no key, disposed with the scene
   const envCache = new Map(); // key → PMREM render target, least recently used first
-  const ENV_CACHE = 6; // ~1 MiB each at size 128 (half float): every sky, time of day and the room
+  const ENV_CACHE = 6; // ~0.3 MiB each at size 64 (half float): every sky, time of day and the room
   const listener = new THREE.AudioListener(); // positional sound (scenes' PositionalAudio) hears from the head
   const rig = new THREE.Group();
   const camera = new THREE.PerspectiveCamera(70, 1, 0.05, 2000);
@@ -89,7 +89,10 @@ export function createRenderer(canvas, opts = {}) {
         envTarget = null;
         let target = key ? envCache.get(key) : null;
         if (!target) {
-          target = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: 128 });
+          // 64 px faces: three's GGX prefilter takes 256 samples a texel, seconds
+          // of a blocked page at 128 under software WebGL; the light of rough
+          // PBR surfaces looks the same
+          target = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: 64 });
           if (key) {
             envCache.set(key, target);
             if (envCache.size > ENV_CACHE) { const [old, t] = envCache.entries().next().value; envCache.delete(old); t.dispose(); }
@@ -163,8 +166,11 @@ export function createRenderer(canvas, opts = {}) {
       const ms = Array.isArray(o.material) ? o.material : o.material ? [o.material] : [];
       for (const m of ms) for (const k of TEXTURE_KEYS) m[k]?.dispose();
       o.geometry?.dispose();
-      const m = o.material;
-      if (Array.isArray(m)) m.forEach((x) => x.dispose()); else m?.dispose();
+      // materials are left to the garbage collector, not disposed: disposing
+      // the last user of a shader program deletes it, and the next load of
+      // the scene (calm on a break, the exposure scene on resume) would
+      // compile it again, seconds of a stalled page under software WebGL. The
+      // programs kept are bounded by the templates' kinds of material.
     });
     audio.quiet();
   }
@@ -189,9 +195,28 @@ export function createRenderer(canvas, opts = {}) {
     // settle first so compileAsync compiles what the scene shows at its parameters
     next.scene.update(next.tween.step(performance.now()), elapsed, SETTLE_S);
     const ready = () => { if (staging === next) show(next); };
-    // without the extension compileAsync would compile synchronously all the same (and warn): show at once
     if (parallelCompile) renderer.compileAsync(next.scene.group, camera, scene).then(ready, ready);
-    else ready();
+    else compileInSlices(next, ready);
+  }
+
+  // Without the extension the page waits for each program to link the first
+  // time it is used. Compiling one object's programs per task and using them
+  // at once keeps each wait to one program's, with the page's messages and
+  // timers running between them, instead of all of a scene's on its first draw.
+  function compileInSlices(next, ready) {
+    const objects = [];
+    next.scene.group.traverseVisible((o) => { if (o.material) objects.push(o); });
+    let i = 0;
+    const step = () => {
+      if (staging !== next) return; // superseded by a newer load
+      const t0 = performance.now();
+      while (i < objects.length && performance.now() - t0 < 30) {
+        const o = objects[i++];
+        for (const m of renderer.compile(o, camera, scene)) renderer.properties.get(m).currentProgram?.getUniforms();
+      }
+      if (i < objects.length) setTimeout(step, 0); else ready();
+    };
+    step();
   }
 
   function show(next) {
