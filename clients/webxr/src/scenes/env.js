@@ -57,7 +57,7 @@ export function outdoor(ctx, group, o = {}) {
   if (o.interior) { // seen from inside a cabin: the light inside comes from a room, not the sky
     const room = new RoomEnvironment();
     ctx.env.environment(room, { intensity: o.envIntensity ?? 0.5, sigma: 0.04, key: 'room' });
-    room.traverse((x) => { x.geometry?.dispose(); x.material?.dispose(); });
+    room.traverse((x) => { x.geometry?.dispose(); }); // materials kept: see renderer dispose
   } else ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8, key });
   /**
    * relight re-renders the environment light from the sky as it is now (a new
@@ -68,7 +68,9 @@ export function outdoor(ctx, group, o = {}) {
     envSky.material.uniforms.sunPosition.value.copy(u.sunPosition.value);
     if (!o.interior) ctx.env.environment(envScene, { intensity: o.envIntensity ?? 0.8, key: name && key + ':' + name });
   };
-  api.dispose = () => { envSky.geometry.dispose(); envSky.material.dispose(); };
+  // the sky's material is left to the garbage collector: disposing it would
+  // delete its shader program, compiled again (seconds) by the next load
+  api.dispose = () => { envSky.geometry.dispose(); };
   group.add(sky);
   ctx.env.lights({ hemi: o.hemi ?? 0.35, sun: o.sun ?? 2.2, sunColor: o.sunColor ?? 0xfff1dd, shadow: o.shadow, exposure: o.exposure ?? 0.6 });
   return api;
@@ -78,7 +80,7 @@ export function outdoor(ctx, group, o = {}) {
 export function indoor(ctx, o = {}) {
   const room = new RoomEnvironment();
   ctx.env.environment(room, { intensity: o.envIntensity ?? 0.45, sigma: 0.04, key: 'room' });
-  room.traverse((x) => { x.geometry?.dispose(); x.material?.dispose(); });
+  room.traverse((x) => { x.geometry?.dispose(); }); // materials kept: see renderer dispose
   ctx.env.lights({ hemi: o.hemi ?? 0.6, sun: o.key ?? 1.2, sunColor: o.keyColor ?? 0xfff4e6, sunPos: o.keyPos ?? new THREE.Vector3(0.3, 1, 0.4), shadow: o.shadow, exposure: o.exposure ?? 1 });
 }
 
