@@ -41,7 +41,7 @@ export function createRenderer(canvas, opts = {}) {
   const sunDir = new THREE.Vector3(3, 10, 4).normalize();
   let envTarget = null; // the scene's PMREM render target when it has no key, disposed with the scene
   const envCache = new Map(); // key → PMREM render target, least recently used first
-  const ENV_CACHE = 6; // ~0.3 MiB each at size 64 (half float): every sky, time of day and the room
+  const ENV_CACHE = 4; // ~7 MiB each (a 768×1280 half-float atlas at size 256): the room and the last few skies
   const listener = new THREE.AudioListener(); // positional sound (scenes' PositionalAudio) hears from the head
   const rig = new THREE.Group();
   const camera = new THREE.PerspectiveCamera(70, 1, 0.05, 2000);
@@ -89,10 +89,10 @@ export function createRenderer(canvas, opts = {}) {
         envTarget = null;
         let target = key ? envCache.get(key) : null;
         if (!target) {
-          // 64 px faces: three's GGX prefilter takes 256 samples a texel, seconds
-          // of a blocked page at 128 under software WebGL; the light of rough
-          // PBR surfaces looks the same
-          target = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: 64 });
+          // 256 px faces, three's smallest (PMREMGenerator raises any smaller
+          // size to it); its GGX prefilter takes 256 samples a texel, 2–4 s of
+          // a blocked page under software WebGL: hence the cache
+          target = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: 256 });
           if (key) {
             envCache.set(key, target);
             if (envCache.size > ENV_CACHE) { const [old, t] = envCache.entries().next().value; envCache.delete(old); t.dispose(); }
