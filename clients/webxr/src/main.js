@@ -27,6 +27,8 @@ async function main() {
     onSceneChange: () => session.sceneReady(),
     onXREnd: () => session.sendState(),
     domOverlay: $('app'),
+    // the scene gallery and previews show image-based light even on a software renderer
+    lighting: query.get('lighting') === 'full' || query.has('preview') ? 'full' : 'auto',
   });
   const ui = createUI(r, { t: lang.t, locale: lang.bundle.locale, dir: lang.bundle.dir, onBreak: () => session.requestBreak(), onRate: (id, v) => session.rate(id, v), onNext: () => session.next() });
   Object.assign(session, { renderer: r, ui });

@@ -26,6 +26,16 @@ export function createRenderer(canvas, opts = {}) {
   renderer.shadowMap.enabled = true;
   renderer.shadowMap.type = THREE.PCFShadowMap;
   const pmrem = new THREE.PMREMGenerator(renderer);
+  // Image-based light needs the GPU: three's GGX prefilter of a sky blocks
+  // the page for 1.5–3 s under a software renderer (SwiftShader, llvmpipe),
+  // long enough for the server to declare the patient's link lost (no
+  // heartbeat leaves a blocked page). There the scenes are lit by their
+  // hemisphere and sun alone, the hemisphere standing in for the sky's
+  // light. opts.lighting 'full' keeps image-based light everywhere (the
+  // gallery and the budget test measure what a headset draws).
+  const software = isSoftwareRenderer(renderer);
+  const imageLight = opts.lighting === 'full' || !software;
+  let skyLightBoost = 0; // hemisphere intensity added where image-based light is left out
   const scene = new THREE.Scene();
   scene.background = new THREE.Color(0x222222);
   scene.fog = new THREE.Fog(0x222222, 50, 500);
@@ -87,6 +97,11 @@ export function createRenderer(canvas, opts = {}) {
       environment(envScene, { intensity = 1, sigma = 0, key = '' } = {}) {
         envTarget?.dispose();
         envTarget = null;
+        if (!imageLight) {
+          scene.environment = null;
+          skyLightBoost = intensity;
+          return;
+        }
         let target = key ? envCache.get(key) : null;
         if (!target) {
           // 256 px faces, three's smallest (PMREMGenerator raises any smaller
@@ -152,6 +167,7 @@ export function createRenderer(canvas, opts = {}) {
     sun.color.setHex(0xffffff); sunDir.set(3, 10, 4).normalize(); sun.target.position.set(0, 0, 0); sun.position.copy(sunDir).multiplyScalar(50);
     hemi.color.setHex(0xffffff); hemi.groundColor.setHex(0x556655);
     scene.environment = null;
+    skyLightBoost = 0;
     envTarget?.dispose(); envTarget = null;
   }
 
@@ -265,7 +281,7 @@ export function createRenderer(canvas, opts = {}) {
     fade.visible = fadeLevel > 0.005;
     scene.background = envState.sky;
     scene.fog.near = envState.fogNear; scene.fog.far = envState.fogFar;
-    hemi.intensity = lights.hemi * envState.light;
+    hemi.intensity = (lights.hemi + skyLightBoost) * envState.light;
     sun.intensity = lights.sun * envState.light;
     renderer.toneMappingExposure = lights.exposure;
     shakeGroup.position.set(shake.x, shake.y, 0);
@@ -418,7 +434,7 @@ export function createRenderer(canvas, opts = {}) {
      * the longest main-thread task since that load began (the page stalls
      * no heartbeat for longer).
      */
-    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), loaded_frame: loadedFrame, long_task_ms: Math.round(longestTask), texture_bytes: textureBytes() }),
+    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), loaded_frame: loadedFrame, long_task_ms: Math.round(longestTask), texture_bytes: textureBytes(), image_light: imageLight }),
     setComfort(c) { Object.assign(comfort, c); },
     comfort: () => ({ ...comfort }),
     enterXR, exitXR, snapTurn,
@@ -434,4 +450,14 @@ export function createRenderer(canvas, opts = {}) {
     dispose() { renderer.setAnimationLoop(null); dispose(staging); staging = null; dispose(active); active = null; for (const t of envCache.values()) t.dispose(); envCache.clear(); renderer.dispose(); },
   };
   return api;
+}
+
+/** isSoftwareRenderer reports whether WebGL runs on the CPU (SwiftShader, llvmpipe, softpipe). */
+function isSoftwareRenderer(renderer) {
+  try {
+    const gl = renderer.getContext();
+    const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+    const name = String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    return /swiftshader|llvmpipe|softpipe|software/i.test(name);
+  } catch { return false; }
 }
