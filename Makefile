@@ -34,7 +34,7 @@ vet:
 E2E := ./clients/e2e
 gotest:
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v '/clients/e2e$$')
-	$(GO) test -race -count=1 -timeout 10m $(E2E)
+	$(GO) test -race -count=1 -timeout 15m $(E2E)
 
 jstest:
 	@if [ -d clients/node_modules ]; then cd clients && node --test; fi

@@ -78,8 +78,8 @@ func composeEnvironment(t *testing.T, p *Page, locale string) {
 	if before == 30 {
 		t.Errorf("preview floor was already 30 before the slider moved")
 	}
-	if info := MustEval[map[string]float64](p, `window.havenConsole.preview.info()`); info["calls"] < 1 || info["calls"] > 100 {
-		t.Errorf("preview draw calls = %v, want 1–100 (budget)", info["calls"])
+	if info := MustEval[struct{ Calls float64 }](p, `window.havenConsole.preview.info()`); info.Calls < 1 || info.Calls > 100 {
+		t.Errorf("preview draw calls = %v, want 1–100 (budget)", info.Calls)
 	}
 	Do(t, p, chromedp.SendKeys(`input[name=name]`, "High balcony"))
 	CheckPage(t, p, locale, "flow-composer")
