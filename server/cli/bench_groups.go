@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/server/bench"
-	"github.com/havenvr/haven/server/groups/groupbench"
+	"github.com/havenvr/haven/server/bench/groupbench"
 )
 
 // BenchGroups implements `haven bench groups --members N --rate R

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/havenvr/haven/server/ingest"
+	"github.com/havenvr/haven/server/bench/ingestbench"
 )
 
 // BenchIngest implements `haven bench ingest --samples N [--sessions S]
@@ -28,7 +28,7 @@ func BenchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "haven bench ingest: --samples and --sessions must be > 0; no positional arguments")
 		return 2
 	}
-	r, err := ingest.Bench(ctx, ingest.BenchOptions{Samples: *samples, Sessions: *sessions, Dir: *dir, Synchronous: *sync, Progress: stderr})
+	r, err := ingestbench.Run(ctx, ingestbench.Options{Samples: *samples, Sessions: *sessions, Dir: *dir, Synchronous: *sync, Progress: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "haven bench ingest: %v\n", err)
 		return 1

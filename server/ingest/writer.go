@@ -243,7 +243,9 @@ func (w *Writer) flush(group []item) {
 	}
 }
 
-const perStmt = 500 // rows per INSERT: 11 columns × 500 stays under SQLite's 32,766 variables
+// RowsPerStatement is the most rows one INSERT carries: 11 columns × 500
+// stays under SQLite's 32,766 variables.
+const RowsPerStatement = 500
 
 // commit inserts the group in one transaction and reports which items
 // inserted a row. Fast path: a plain INSERT … ON CONFLICT DO NOTHING whose
@@ -253,8 +255,8 @@ const perStmt = 500 // rows per INSERT: 11 columns × 500 stays under SQLite's 3
 func (w *Writer) commit(ctx context.Context, group []item) ([]bool, error) {
 	// Prepare before BEGIN: the pool has one connection, which the
 	// transaction then holds.
-	for lo := 0; lo < len(group); lo += perStmt {
-		if err := w.prepare(ctx, min(perStmt, len(group)-lo)); err != nil {
+	for lo := 0; lo < len(group); lo += RowsPerStatement {
+		if err := w.prepare(ctx, min(RowsPerStatement, len(group)-lo)); err != nil {
 			return nil, err
 		}
 	}
@@ -264,13 +266,13 @@ func (w *Writer) commit(ctx context.Context, group []item) ([]bool, error) {
 	}
 	defer func() { _ = tx.Rollback() }()
 	inserted := make([]bool, len(group))
-	args := make([]any, 0, 11*perStmt)
-	for lo := 0; lo < len(group); lo += perStmt {
-		part := group[lo:min(lo+perStmt, len(group))]
+	args := make([]any, 0, 11*RowsPerStatement)
+	for lo := 0; lo < len(group); lo += RowsPerStatement {
+		part := group[lo:min(lo+RowsPerStatement, len(group))]
 		args = args[:0]
 		for _, it := range part {
 			r := &it.row
-			args = appendRow(args, r)
+			args = AppendRow(args, r)
 		}
 		if err := w.insertPart(ctx, tx, part, args, inserted[lo:lo+len(part)]); err != nil {
 			return nil, err
@@ -332,7 +334,7 @@ func (w *Writer) prepare(ctx context.Context, n int) error {
 	if _, ok := w.plain[n]; ok {
 		return nil
 	}
-	base := insertSQL(Table, n) + " ON CONFLICT(session_id, stream, seq) DO NOTHING"
+	base := InsertSQL(Table, n) + " ON CONFLICT(session_id, stream, seq) DO NOTHING"
 	p, err := w.db.PrepareContext(ctx, base)
 	if err != nil {
 		return fmt.Errorf("ingest: preparing insert of %d rows: %w", n, err)
@@ -346,7 +348,9 @@ func (w *Writer) prepare(ctx context.Context, n int) error {
 	return nil
 }
 
-func insertSQL(table string, n int) string {
+// InsertSQL is a plain multi-row INSERT of n rows into table, columns in
+// AppendRow's order.
+func InsertSQL(table string, n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (session_id, stream, seq, t0, t1, n, artifacts, data, source_kind, source_name, source_id) VALUES ")
 	for i := range n {
@@ -359,7 +363,7 @@ func insertSQL(table string, n int) string {
 }
 
 // appendRow appends a row's values in insertSQL's column order.
-func appendRow(args []any, r *store.SampleChunk) []any {
+func AppendRow(args []any, r *store.SampleChunk) []any {
 	kind := r.SourceKind
 	if kind == "" {
 		kind = biosignal.SourceUnknown

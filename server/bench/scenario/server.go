@@ -12,49 +12,20 @@ import (
 
 	"github.com/havenvr/haven/server/app"
 	"github.com/havenvr/haven/server/bench/fleet"
+	"github.com/havenvr/haven/server/bench/inproc"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/demo"
 	"github.com/havenvr/haven/server/store"
 )
 
-// inProcess is a real Haven server running in this process on a free
-// loopback port, offering only loopback ICE candidates.
-type inProcess struct {
-	App  *app.App
-	Base string
-	stop context.CancelFunc
-	done chan error
-}
+// inProcess is a real Haven server running in this process.
+type inProcess = inproc.Server
 
 func startInProcess(ctx context.Context, dataDir, sync string, log *slog.Logger) (*inProcess, error) {
-	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: dataDir, Synchronous: sync, LoopbackOnly: true}
-	a, err := app.New(ctx, cfg, log)
-	if err != nil {
-		return nil, fmt.Errorf("scenario: starting server: %w", err)
-	}
+	cfg := config.Config{DataDir: dataDir, Synchronous: sync}
 	// Signalling is limited per credential and session; lift it anyway so a
 	// fleet of reconnecting headsets measures the server, not the limit.
-	a.Live.SetSignalLimit(1e6, 1e6)
-	ln, err := a.Listen()
-	if err != nil {
-		return nil, err
-	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &inProcess{App: a, Base: a.BaseURL(ln), stop: cancel, done: make(chan error, 1)}
-	go func() { s.done <- a.Serve(sctx, ln) }()
-	return s, nil
-}
-
-// Close shuts the server down gracefully: peers told, pending samples
-// flushed, store closed.
-func (s *inProcess) Close() error {
-	s.stop()
-	select {
-	case err := <-s.done:
-		return err
-	case <-time.After(2 * time.Minute):
-		return fmt.Errorf("scenario: server did not stop within 2 minutes")
-	}
+	return inproc.Start(ctx, cfg, log, func(a *app.App) { a.Live.SetSignalLimit(1e6, 1e6) })
 }
 
 // sessionCreds is what a simulated patient needs to connect.

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"runtime/pprof"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/havenvr/haven/server/app"
 	"github.com/havenvr/haven/server/bench"
+	"github.com/havenvr/haven/server/bench/inproc"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/groups"
 	"github.com/havenvr/haven/server/rtc"
@@ -144,37 +144,28 @@ func startServer(ctx context.Context, opts Options) (*app.App, func(), string, e
 		dir = d
 	}
 	// Ephemeral UDP ports per peer unless asked for the single-port mux.
-	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: dir, Synchronous: "NORMAL", LoopbackOnly: true, UDPPort: opts.UDPPort}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a, err := app.New(sctx, cfg, slog.New(slog.DiscardHandler))
+	cfg := config.Config{DataDir: dir, Synchronous: "NORMAL", UDPPort: opts.UDPPort}
+	srv, err := inproc.Start(ctx, cfg, nil, func(a *app.App) {
+		lim := groups.DefaultLimits()
+		// Joins all come from one address; members send rate/members a second each.
+		lim.JoinsPerMinute, lim.JoinBurst = 1e6, 1e6
+		perMember := opts.Rate / float64(opts.Members) * 60
+		lim.NewPerMinute, lim.NewBurst = perMember*4+60, 20
+		lim.PerMinute, lim.Burst = perMember*4+60, 20
+		// Every member's offer (and any reconnect) within the setup burst.
+		lim.SignalPerMinute, lim.SignalBurst = 1e6, 1e6
+		a.Groups.SetLimits(lim)
+	})
 	if err != nil {
-		cancel()
-		return nil, nil, "", fmt.Errorf("groupbench: starting server: %w", err)
+		return nil, nil, "", fmt.Errorf("groupbench: %w", err)
 	}
-	lim := groups.DefaultLimits()
-	// Joins all come from one address; members send rate/members a second each.
-	lim.JoinsPerMinute, lim.JoinBurst = 1e6, 1e6
-	perMember := opts.Rate / float64(opts.Members) * 60
-	lim.NewPerMinute, lim.NewBurst = perMember*4+60, 20
-	lim.PerMinute, lim.Burst = perMember*4+60, 20
-	// Every member's offer (and any reconnect) within the setup burst.
-	lim.SignalPerMinute, lim.SignalBurst = 1e6, 1e6
-	a.Groups.SetLimits(lim)
-	ln, err := a.Listen()
-	if err != nil {
-		cancel()
-		return nil, nil, "", err
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(sctx, ln) }()
 	stop := func() {
-		cancel()
-		<-done
+		_ = srv.Close()
 		if opts.DataDir == "" {
 			_ = os.RemoveAll(dir)
 		}
 	}
-	return a, stop, a.BaseURL(ln), nil
+	return srv.App, stop, srv.Base, nil
 }
 
 func createRoom(ctx context.Context, st *store.Store, capacity int) (store.GroupRoom, error) {

@@ -1,4 +1,4 @@
-package ingest
+package ingestbench
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 // TestBenchSmall runs the whole benchmark path on a small workload: every
 // batch acknowledged once, rows equal batches, resends recognised.
 func TestBenchSmall(t *testing.T) {
-	r, err := Bench(context.Background(), BenchOptions{Samples: 30_000, Sessions: 8, Dir: t.TempDir()})
+	r, err := Run(context.Background(), Options{Samples: 30_000, Sessions: 8, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func TestBenchSmall(t *testing.T) {
 
 func BenchmarkIngest(b *testing.B) {
 	for b.Loop() {
-		r, err := Bench(context.Background(), BenchOptions{Samples: 200_000, Sessions: 50, Dir: b.TempDir()})
+		r, err := Run(context.Background(), Options{Samples: 200_000, Sessions: 50, Dir: b.TempDir()})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,7 @@
-package ingest
+// Package ingestbench measures durable sample ingest (`haven bench ingest`):
+// the group-committing writer of package ingest against a bare batched
+// insert of the same rows, each into its own fresh database.
+package ingestbench
 
 import (
 	"context"
@@ -11,22 +14,23 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/server/biosignal"
+	"github.com/havenvr/haven/server/ingest"
 	"github.com/havenvr/haven/server/store"
 )
 
-// BenchOptions configures an ingest benchmark run.
-type BenchOptions struct {
+// Options configures an ingest benchmark run.
+type Options struct {
 	Samples  int    // at least this many samples (default 1,000,000)
 	Sessions int    // concurrent simulated sessions (default 100)
 	Dir      string // where the two databases go (default: a temp dir, removed)
 	// Synchronous is SQLite's durability for both paths: NORMAL (default) or FULL.
 	Synchronous string
-	Writer      Options
+	Writer      ingest.Options
 	Progress    io.Writer // progress lines (nil: none)
 }
 
-// BenchResult is what `haven bench ingest --json` prints.
-type BenchResult struct {
+// Result is what `haven bench ingest --json` prints.
+type Result struct {
 	Samples         int     `json:"samples"`
 	Batches         int     `json:"batches"`
 	Sessions        int     `json:"sessions"`
@@ -45,8 +49,8 @@ type BenchResult struct {
 // Workload simulates sessions until at least n samples exist: realistic
 // batches (HR 1 Hz, RR per beat, EDA 32 Hz in 250 ms batches, resp), expanded
 // and flagged, in per-session time order.
-func Workload(n, sessions int) [][]Chunk {
-	out := make([][]Chunk, sessions)
+func Workload(n, sessions int) [][]ingest.Chunk {
+	out := make([][]ingest.Chunk, sessions)
 	sims := make([]*biosignal.Simulator, sessions)
 	checks := make([]biosignal.Checker, sessions)
 	start := int64(1_732_240_000_000)
@@ -58,7 +62,7 @@ func Workload(n, sessions int) [][]Chunk {
 	for sec := int64(1); total < n; sec++ {
 		for i, s := range sims {
 			for _, b := range s.Advance(start + sec*1000) {
-				c, err := FromBatch(fmt.Sprintf("bench-%04d", i), &b, &checks[i])
+				c, err := ingest.FromBatch(fmt.Sprintf("bench-%04d", i), &b, &checks[i])
 				if err != nil {
 					panic(err) // the simulator only makes valid batches; tests prove it
 				}
@@ -72,7 +76,7 @@ func Workload(n, sessions int) [][]Chunk {
 
 // Bench runs the writer and the bare insert on the same workload, each into
 // its own fresh database with identical settings, and compares them.
-func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
+func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Samples <= 0 {
 		o.Samples = 1_000_000
 	}
@@ -88,7 +92,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "haven-bench-ingest-")
 		if err != nil {
-			return BenchResult{}, fmt.Errorf("ingest: bench dir: %w", err)
+			return Result{}, fmt.Errorf("ingestbench: bench dir: %w", err)
 		}
 		defer os.RemoveAll(d)
 		dir = d
@@ -98,7 +102,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	if o.Synchronous == "" {
 		o.Synchronous = "NORMAL"
 	}
-	r := BenchResult{Sessions: o.Sessions, Synchronous: o.Synchronous}
+	r := Result{Sessions: o.Sessions, Synchronous: o.Synchronous}
 	var rows []store.SampleChunk
 	for _, s := range work {
 		for _, c := range s {
@@ -132,7 +136,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 
 // timeRaw inserts rows with plain multi-row INSERTs, grouped into
 // transactions of the writer's MaxRows: the floor the writer is compared to.
-func timeRaw(ctx context.Context, dir, syncMode string, rows []store.SampleChunk, wo Options) (time.Duration, error) {
+func timeRaw(ctx context.Context, dir, syncMode string, rows []store.SampleChunk, wo ingest.Options) (time.Duration, error) {
 	st, err := store.Open(ctx, store.Options{DataDir: dir, Synchronous: syncMode})
 	if err != nil {
 		return 0, err
@@ -148,7 +152,7 @@ func timeRaw(ctx context.Context, dir, syncMode string, rows []store.SampleChunk
 	}
 	t := time.Now()
 	for lo := 0; lo < len(rows); lo += group {
-		if err := BareInsert(ctx, db, Table, rows[lo:min(lo+group, len(rows))]); err != nil {
+		if err := BareInsert(ctx, db, ingest.Table, rows[lo:min(lo+group, len(rows))]); err != nil {
 			return 0, err
 		}
 	}
@@ -157,10 +161,10 @@ func timeRaw(ctx context.Context, dir, syncMode string, rows []store.SampleChunk
 
 // verify (outside the clock) resends the first batch of every session, which
 // must be acknowledged as a duplicate, then checks one row per batch.
-func verify(ctx context.Context, st *store.Store, w *Writer, work [][]Chunk, r *BenchResult) error {
+func verify(ctx context.Context, st *store.Store, w *ingest.Writer, work [][]ingest.Chunk, r *Result) error {
 	for _, s := range work {
 		if a, err := w.Write(ctx, s[0]); err != nil || !a.Duplicate {
-			return fmt.Errorf("ingest: resent batch not recognised as duplicate: %+v %v", a, err)
+			return fmt.Errorf("ingestbench: resent batch not recognised as duplicate: %+v %v", a, err)
 		}
 		r.DuplicatesAcked++
 	}
@@ -168,10 +172,10 @@ func verify(ctx context.Context, st *store.Store, w *Writer, work [][]Chunk, r *
 		return err
 	}
 	if err := st.DB.WithContext(ctx).Model(&store.SampleChunk{}).Count(&r.RowsStored).Error; err != nil {
-		return fmt.Errorf("ingest: counting rows: %w", err)
+		return fmt.Errorf("ingestbench: counting rows: %w", err)
 	}
 	if r.RowsStored != int64(r.Batches) {
-		return fmt.Errorf("ingest: %d rows stored for %d batches", r.RowsStored, r.Batches)
+		return fmt.Errorf("ingestbench: %d rows stored for %d batches", r.RowsStored, r.Batches)
 	}
 	return nil
 }
@@ -181,36 +185,36 @@ func verify(ctx context.Context, st *store.Store, w *Writer, work [][]Chunk, r *
 func BareInsert(ctx context.Context, db *sql.DB, table string, rows []store.SampleChunk) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("ingest: bare begin: %w", err)
+		return fmt.Errorf("ingestbench: bare begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	args := make([]any, 0, 11*perStmt)
-	for lo := 0; lo < len(rows); lo += perStmt {
-		part := rows[lo:min(lo+perStmt, len(rows))]
+	args := make([]any, 0, 11*ingest.RowsPerStatement)
+	for lo := 0; lo < len(rows); lo += ingest.RowsPerStatement {
+		part := rows[lo:min(lo+ingest.RowsPerStatement, len(rows))]
 		args = args[:0]
 		for i := range part {
 			r := &part[i]
-			args = appendRow(args, r)
+			args = ingest.AppendRow(args, r)
 		}
-		if _, err := tx.ExecContext(ctx, insertSQL(table, len(part)), args...); err != nil {
-			return fmt.Errorf("ingest: bare insert: %w", err)
+		if _, err := tx.ExecContext(ctx, ingest.InsertSQL(table, len(part)), args...); err != nil {
+			return fmt.Errorf("ingestbench: bare insert: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("ingest: bare commit: %w", err)
+		return fmt.Errorf("ingestbench: bare commit: %w", err)
 	}
 	return nil
 }
 
 // timeWriter submits every session's chunks from its own goroutine (as live
 // sessions do) and stops the clock when the last acknowledgement arrives.
-func timeWriter(ctx context.Context, dir, syncMode string, work [][]Chunk, wo Options, r *BenchResult) error {
+func timeWriter(ctx context.Context, dir, syncMode string, work [][]ingest.Chunk, wo ingest.Options, r *Result) error {
 	st, err := store.Open(ctx, store.Options{DataDir: dir, Synchronous: syncMode})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	w, err := NewWriter(st, wo)
+	w, err := ingest.NewWriter(st, wo)
 	if err != nil {
 		return err
 	}
@@ -218,11 +222,11 @@ func timeWriter(ctx context.Context, dir, syncMode string, work [][]Chunk, wo Op
 	var mu sync.Mutex
 	var firstErr error
 	acks.Add(r.Batches)
-	done := func(a Ack) {
+	done := func(a ingest.Ack) {
 		if a.Err != nil || a.Duplicate {
 			mu.Lock()
 			if firstErr == nil {
-				firstErr = fmt.Errorf("ingest: bench ack of %s/%s/%d: duplicate %v, %w", a.SessionID, a.Stream, a.Seq, a.Duplicate, a.Err)
+				firstErr = fmt.Errorf("ingestbench: bench ack of %s/%s/%d: duplicate %v, %w", a.SessionID, a.Stream, a.Seq, a.Duplicate, a.Err)
 			}
 			mu.Unlock()
 		}
@@ -234,7 +238,7 @@ func timeWriter(ctx context.Context, dir, syncMode string, work [][]Chunk, wo Op
 		subs.Go(func() {
 			for _, c := range s {
 				if err := w.Submit(ctx, c, done); err != nil {
-					done(Ack{Err: err})
+					done(ingest.Ack{Err: err})
 				}
 			}
 		})
