@@ -2,11 +2,7 @@ package bench
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -16,11 +12,9 @@ import (
 // loopback twice, as a relayed command does (therapist → server → patient),
 // with no server logic in between: the floor the relay is compared to.
 type Echo struct {
-	a, b   *webrtc.PeerConnection
-	dc     *webrtc.DataChannel
-	rec    *Recorder
-	mu     sync.Mutex
-	sentAt map[uint64]time.Time
+	a, b  *webrtc.PeerConnection
+	dc    *webrtc.DataChannel
+	pacer *pacer
 }
 
 // NewEcho connects the pair with the given API (use the same settings as
@@ -36,7 +30,7 @@ func NewEcho(ctx context.Context, api *webrtc.API, rec *Recorder) (*Echo, error)
 		_ = a.Close()
 		return nil, fmt.Errorf("bench: echo peer: %w", err)
 	}
-	e := &Echo{a: a, b: b, rec: rec, sentAt: map[uint64]time.Time{}}
+	e := &Echo{a: a, b: b, pacer: newPacer(rec)}
 	if err := e.connect(ctx); err != nil {
 		e.Close()
 		return nil, err
@@ -55,7 +49,7 @@ func (e *Echo) connect(ctx context.Context) error {
 	}
 	e.dc = dc
 	dc.OnOpen(func() { close(opened) })
-	dc.OnMessage(func(m webrtc.DataChannelMessage) { e.received(m.Data) })
+	dc.OnMessage(func(m webrtc.DataChannelMessage) { e.pacer.received(m.Data) })
 	offer, err := gather(ctx, e.a, true)
 	if err != nil {
 		return err
@@ -102,50 +96,9 @@ func gather(ctx context.Context, pc *webrtc.PeerConnection, offer bool) (webrtc.
 	return *pc.LocalDescription(), nil
 }
 
-// received matches an echoed message to its send time by the sequence
-// number in its first 8 bytes.
-func (e *Echo) received(data []byte) {
-	now := time.Now()
-	if len(data) < 8 {
-		return
-	}
-	id := binary.BigEndian.Uint64(data)
-	e.mu.Lock()
-	t, ok := e.sentAt[id]
-	delete(e.sentAt, id)
-	e.mu.Unlock()
-	if ok {
-		e.rec.Add(now.Sub(t))
-	}
-}
-
 // Run sends one message of size bytes every 1/rate seconds until ctx ends.
-// Messages are paced, not back-to-back, like therapist commands.
 func (e *Echo) Run(ctx context.Context, rate float64, size int) error {
-	if rate <= 0 {
-		return errors.New("bench: echo rate must be positive")
-	}
-	msg := make([]byte, max(size, 8))
-	for i := 8; i < len(msg); i++ {
-		msg[i] = 'x'
-	}
-	t := time.NewTicker(time.Duration(float64(time.Second) / rate))
-	defer t.Stop()
-	for id := uint64(1); ; id++ {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		out := append([]byte(nil), msg...)
-		binary.BigEndian.PutUint64(out, id)
-		e.mu.Lock()
-		e.sentAt[id] = time.Now()
-		e.mu.Unlock()
-		if err := e.dc.Send(out); err != nil {
-			return fmt.Errorf("bench: echo send: %w", err)
-		}
-	}
+	return e.pacer.run(ctx, rate, size, e.dc.Send)
 }
 
 // Close closes both peers and waits for pion's goroutines.

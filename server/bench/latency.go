@@ -41,11 +41,20 @@ type Summary struct {
 	Max   float64
 }
 
-// Summary computes nearest-rank percentiles over everything recorded.
-func (r *Recorder) Summary() Summary {
+// Values returns a copy of everything recorded, in nanoseconds (to carry
+// a distribution from one process to another).
+func (r *Recorder) Values() []int64 {
 	r.mu.Lock()
-	v := slices.Clone(r.vals)
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.vals)
+}
+
+// Summary computes nearest-rank percentiles over everything recorded.
+func (r *Recorder) Summary() Summary { return Summarize(r.Values()) }
+
+// Summarize computes nearest-rank percentiles of latencies in nanoseconds.
+func Summarize(vals []int64) Summary {
+	v := slices.Clone(vals)
 	slices.Sort(v)
 	us := func(ns int64) float64 { return Round(float64(ns)/1e3, 1) }
 	s := Summary{Count: len(v)}

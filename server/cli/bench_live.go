@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -15,12 +16,22 @@ import (
 )
 
 // BenchLive implements `haven bench live --sessions N --duration D [--json]
-// [--sample-every 30s]`: N therapist/patient pairs against the real server
-// in this process over loopback (DESIGN.md §9). Progress goes to stderr.
+// [--sample-every 30s] [--fleet-process]`: N therapist/patient pairs
+// against the real server in this process over loopback (DESIGN.md §9),
+// the pairs in this process too or in a `haven bench fleet` child. Progress
+// goes to stderr.
 func BenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return benchLive(ctx, args, stdout, stderr, nil)
+}
+
+// benchLive lets tests supply the fleet child (a re-executed test binary).
+func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fleetCmd func([]string) *exec.Cmd) int {
 	fs := flag.NewFlagSet("haven bench live", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	o := scenario.LiveOptions{Progress: stderr}
+	o := scenario.LiveOptions{Progress: stderr, FleetCommand: fleetCmd}
+	fs.BoolVar(&o.FleetProcess, "fleet-process", false, "run the simulated consoles and headsets in a child process (`haven bench fleet`), each process pinned to its own CPU where two are allowed, and report the server process's own figures")
+	fs.BoolVar(&o.NoPin, "no-pin", false, "with --fleet-process: do not pin the two processes to CPUs")
+	fs.BoolVar(&o.NoBareRelay, "no-bare-relay", false, "leave out the bare pion relay floor")
 	fs.IntVar(&o.Sessions, "sessions", 50, "concurrent therapist/patient pairs")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long the load runs after set-up")
 	fs.DurationVar(&o.CommandEvery, "command-every", time.Second, "interval between one therapist's commands")
@@ -50,7 +61,7 @@ func BenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		defer f.Close()
 		o.CPUProfile = f
 	}
-	fmt.Fprintf(stderr, "bench live: %d sessions (%d peers) for %s, load average %.2f\n", o.Sessions, 2*o.Sessions, o.Duration, bench.LoadAvg())
+	fmt.Fprintf(stderr, "bench live: %d sessions (%d peers) for %s, fleet process %t, load average %.2f\n", o.Sessions, 2*o.Sessions, o.Duration, o.FleetProcess, bench.LoadAvg())
 	r, err := scenario.Live(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "haven bench live: %v\n", err)

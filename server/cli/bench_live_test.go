@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/havenvr/haven/server/bench"
 )
 
 // TestBenchLiveTiny runs the real live benchmark with 2 sessions for 2 s and
@@ -27,7 +32,7 @@ func TestBenchLiveTiny(t *testing.T) {
 		t.Fatalf("output is not one JSON object: %v\n%s", err, out.String())
 	}
 	for _, k := range []string{"sessions", "peers", "commands", "relay_p50_us", "relay_p99_us", "echo_p50_us", "echo_p99_us",
-		"samples_sent", "samples_acked", "samples_persisted", "samples_lost", "acked_not_persisted", "unacked_at_end", "rss_mb", "heap_per_session_kb", "goroutines", "cpu_s", "series"} {
+		"bare_relay_p50_us", "bare_relay_p99_us", "relay_over_bare_p50", "samples_sent", "samples_acked", "samples_persisted", "samples_lost", "acked_not_persisted", "unacked_at_end", "rss_mb", "heap_per_session_kb", "goroutines", "cpu_s", "series"} {
 		if _, ok := r[k]; !ok {
 			t.Errorf("field %q missing from %s", k, out.String())
 		}
@@ -54,5 +59,75 @@ func TestBenchLiveTiny(t *testing.T) {
 	}
 	if !bytes.Contains(errb.Bytes(), []byte("set-up")) && !bytes.Contains(errb.Bytes(), []byte("commands")) {
 		t.Errorf("no progress on stderr:\n%s", errb.String())
+	}
+}
+
+const fleetChildEnv = "HAVEN_TEST_FLEET_CHILD"
+
+// TestFleetChild is not a test: re-executed by TestBenchLiveFleetProcess
+// with fleetChildEnv set, it becomes the `haven bench fleet` child.
+func TestFleetChild(t *testing.T) {
+	if os.Getenv(fleetChildEnv) != "1" {
+		t.Skip("helper process for TestBenchLiveFleetProcess")
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Exit(benchFleet(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// TestBenchLiveFleetProcess runs the live benchmark with its load in a
+// child process and checks that the server process's own figures, the
+// fleet's and the bare relay's are reported and consistent: the whole is
+// the sum of the two processes, and every acknowledged sample is stored.
+func TestBenchLiveFleetProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server, a fleet process and 4 pion peers")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	child := func(args []string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestFleetChild$", "--"}, args...)...)
+		cmd.Env = append(os.Environ(), fleetChildEnv+"=1")
+		return cmd
+	}
+	var out, errb bytes.Buffer
+	code := benchLive(ctx, []string{"--sessions", "2", "--duration", "2s", "--progress-every", "1s", "--fleet-process", "--json"}, &out, &errb, child)
+	t.Logf("stderr:\n%s\nresult: %s", errb.String(), out.String())
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("output is not one JSON object: %v", err)
+	}
+	num := func(k string) float64 { f, _ := r[k].(float64); return f }
+	if r["fleet_process"] != true {
+		t.Errorf("fleet_process = %v, want true", r["fleet_process"])
+	}
+	for _, k := range []string{"server_cpu_cores", "server_rss_mb", "server_heap_per_session_kb", "fleet_rss_mb",
+		"bare_relay_p50_us", "bare_relay_p99_us", "relay_over_bare_p50", "relay_p50_us", "echo_p50_us"} {
+		if num(k) <= 0 {
+			t.Errorf("%s = %v, want > 0", k, r[k])
+		}
+	}
+	if got, want := num("rss_mb"), num("server_rss_mb")+num("fleet_rss_mb"); got < want-0.2 || got > want+0.2 {
+		t.Errorf("rss_mb %v, want server + fleet = %v", got, want)
+	}
+	// The server's own RSS is a share of the whole, not all of it: the
+	// fleet's peers are in the other process.
+	if num("server_rss_mb") >= num("rss_mb") {
+		t.Errorf("server_rss_mb %v not below the whole %v", r["server_rss_mb"], r["rss_mb"])
+	}
+	if num("commands_relayed") < 1 || num("acked_not_persisted") != 0 || num("samples_acked") <= 0 {
+		t.Errorf("relayed %v, acked %v, acked_not_persisted %v", r["commands_relayed"], r["samples_acked"], r["acked_not_persisted"])
+	}
+	cpus, _ := bench.AllowedCPUs()
+	if p, _ := r["pinning"].(string); len(cpus) >= 2 && !strings.HasPrefix(p, "server CPU") {
+		t.Errorf("pinning %q with %d CPUs allowed, want both processes pinned", p, len(cpus))
 	}
 }

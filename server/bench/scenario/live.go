@@ -6,18 +6,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
-	"sync"
-	"sync/atomic"
+	"strings"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/havenvr/haven/server/bench"
-	"github.com/havenvr/haven/server/bench/fleet"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/wire"
 )
@@ -33,14 +32,28 @@ type LiveOptions struct {
 	Progress      io.Writer     // progress lines (nil: none)
 	ProgressEvery time.Duration
 	Logger        *slog.Logger
-	// CPUProfile, when set, receives a pprof CPU profile of the load phase.
+	// CPUProfile, when set, receives a pprof CPU profile of the load phase
+	// (of the server process alone with FleetProcess).
 	CPUProfile io.Writer
+	// FleetProcess runs the simulated consoles and headsets in a child
+	// process (`haven bench fleet`), so the server's own figures can be read.
+	FleetProcess bool
+	// NoPin leaves both processes free to run on any CPU (FleetProcess pins
+	// the server and the fleet to a core each when two are allowed).
+	NoPin bool
+	// NoBareRelay leaves out the bare pion relay.
+	NoBareRelay bool
+	// FleetCommand makes the child process (nil: this executable's
+	// `bench fleet`; tests re-execute their own binary).
+	FleetCommand func(args []string) *exec.Cmd
 }
 
 // LiveResult is the one JSON object `haven bench live` prints.
 type LiveResult struct {
 	Sessions         int     `json:"sessions"`
 	Peers            int     `json:"peers"`
+	FleetProcess     bool    `json:"fleet_process"`
+	Pinning          string  `json:"pinning,omitempty"`
 	DurationS        float64 `json:"duration_s"`
 	SetupS           float64 `json:"setup_s"`
 	Commands         int64   `json:"commands"`
@@ -55,6 +68,12 @@ type LiveResult struct {
 	EchoP50us        float64 `json:"echo_p50_us"`
 	EchoP99us        float64 `json:"echo_p99_us"`
 	RelayOverEchoP99 float64 `json:"relay_over_echo_p99"`
+	// The bare pion relay: the same message size and rate as the echo,
+	// client → minimal server peer → client (bench.BareRelay).
+	BareRelayCount   int     `json:"bare_relay_count"`
+	BareRelayP50us   float64 `json:"bare_relay_p50_us"`
+	BareRelayP99us   float64 `json:"bare_relay_p99_us"`
+	RelayOverBareP50 float64 `json:"relay_over_bare_p50"`
 	SamplesSent      int64   `json:"samples_sent"`
 	SamplesAcked     int64   `json:"samples_acked"`
 	SamplesPersisted int64   `json:"samples_persisted"`
@@ -70,20 +89,30 @@ type LiveResult struct {
 	LinkLostAlerts    int64          `json:"link_lost_alerts"`
 	// ServerMsgsPerS counts data-channel messages the server received and
 	// sent per second during the load (its own Prometheus counter).
-	ServerMsgsPerS   float64       `json:"server_msgs_per_s"`
-	Resumes          int64         `json:"resumes"`
-	RSSMB            float64       `json:"rss_mb"`
-	HeapPerSessionKB float64       `json:"heap_per_session_kb"`
-	Goroutines       int           `json:"goroutines"`
-	CPUs             float64       `json:"cpu_s"`
-	CPUCores         float64       `json:"cpu_cores"`
-	LoadAvg1         float64       `json:"load_avg_1m"`
-	Series           []bench.Point `json:"series,omitempty"`
+	ServerMsgsPerS float64 `json:"server_msgs_per_s"`
+	Resumes        int64   `json:"resumes"`
+	// Whole benchmark (both processes with FleetProcess).
+	RSSMB            float64 `json:"rss_mb"`
+	HeapPerSessionKB float64 `json:"heap_per_session_kb"`
+	Goroutines       int     `json:"goroutines"`
+	CPUs             float64 `json:"cpu_s"`
+	CPUCores         float64 `json:"cpu_cores"`
+	// The server process alone (FleetProcess only): it also runs the bare
+	// relay's one server-side pair.
+	ServerCPUs             float64 `json:"server_cpu_s,omitempty"`
+	ServerCPUCores         float64 `json:"server_cpu_cores,omitempty"`
+	ServerRSSMB            float64 `json:"server_rss_mb,omitempty"`
+	ServerHeapPerSessionKB float64 `json:"server_heap_per_session_kb,omitempty"`
+	ServerGoroutines       int     `json:"server_goroutines,omitempty"`
+	FleetCPUCores          float64 `json:"fleet_cpu_cores,omitempty"`
+	FleetRSSMB             float64 `json:"fleet_rss_mb,omitempty"`
+	LoadAvg1               float64 `json:"load_avg_1m"`
+	// LoadAvg1Start is the 1-minute load average when the load began.
+	LoadAvg1Start float64       `json:"load_avg_1m_start"`
+	Series        []bench.Point `json:"series,omitempty"`
 	// Errors are failures after the load ran (e.g. a shutdown that overran
 	// its budget): the figures above are still printed, the exit code is 1.
 	Errors []string `json:"errors,omitempty"`
-
-	acked map[string]int64 // samples acknowledged per session
 }
 
 func (o *LiveOptions) defaults() {
@@ -105,20 +134,71 @@ func (o *LiveOptions) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.FleetCommand == nil {
+		o.FleetCommand = func(args []string) *exec.Cmd {
+			exe, err := os.Executable()
+			if err != nil {
+				exe = os.Args[0]
+			}
+			return exec.Command(exe, append([]string{"bench", "fleet"}, args...)...)
+		}
+	}
 }
 
-type pair struct {
-	p *fleet.Patient
-	t *fleet.Therapist
+// serverSide measures the server's process around the fleet's phases.
+type serverSide struct {
+	srv     *inProcess
+	o       LiveOptions
+	before  bench.Self
+	after   bench.Self
+	sampler *bench.Sampler
+	msgs0   float64
+	cpu0    float64
+	t0      time.Time
+	series  []bench.Point
+	end     bench.Self
+	endAt   time.Time
+	msgsEnd float64
+	load0   float64
 }
 
-// Live runs the live-session benchmark: an in-process server on loopback,
-// N therapist/patient pairs of real pion peers through the real API and
-// signalling, biosignals at realistic rates, one command per therapist per
-// interval, and a bare echo pair at the same aggregate rate as the floor.
+func (s *serverSide) connected(context.Context) error {
+	s.after = bench.ReadSelf(true)
+	return nil
+}
+
+func (s *serverSide) loadStart() {
+	if s.o.CPUProfile != nil {
+		_ = pprof.StartCPUProfile(s.o.CPUProfile)
+	}
+	s.sampler = bench.StartSampler(context.Background(), s.o.SampleEvery)
+	s.load0 = bench.LoadAvg()
+	s.msgs0, s.cpu0, s.t0 = serverMessages(s.srv), bench.SelfCPU(), time.Now()
+}
+
+func (s *serverSide) loadEnd() {
+	s.end, s.endAt, s.msgsEnd = bench.ReadSelf(false), time.Now(), serverMessages(s.srv)
+	if s.o.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	s.series = s.sampler.Stop()
+}
+
+// Live runs the live-session benchmark: a server on loopback in this
+// process, N therapist/patient pairs of real pion peers through the real
+// API and signalling (in this process, or in a child with FleetProcess),
+// biosignals at realistic rates, one command per therapist per interval,
+// and two floors at the same aggregate rate: a bare echo pair and a bare
+// pion relay.
 func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 	o.defaults()
-	res := LiveResult{Sessions: o.Sessions, Peers: 2 * o.Sessions}
+	res := LiveResult{Sessions: o.Sessions, Peers: 2 * o.Sessions, FleetProcess: o.FleetProcess}
+	fleetCPU := -1
+	if o.FleetProcess {
+		var unpin func()
+		res.Pinning, fleetCPU, unpin = pin(o.NoPin)
+		defer unpin()
+	}
 	dir, err := os.MkdirTemp("", "haven-bench-live-")
 	if err != nil {
 		return res, err
@@ -134,90 +214,133 @@ func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 			_ = srv.Close()
 		}
 	}()
-	relayRec, echoRec := &bench.Recorder{}, &bench.Recorder{}
-	setupStart := time.Now()
-	// Patients stream from the moment they connect, as headsets do: a
-	// silent patient would be paused for link loss while others connect.
-	var streaming sync.WaitGroup
-	defer streaming.Wait() // deferred first, so it runs after stopRun
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	pairs, before, err := setUp(ctx, runCtx, &streaming, srv, o, relayRec)
-	defer closeAll(pairs)
-	if err != nil {
-		connected := 0
-		for _, pr := range pairs {
-			if pr.t != nil {
-				connected++
-			}
-		}
-		me := bench.ReadSelf(false)
-		return res, fmt.Errorf("set-up broke after %d of %d pairs connected (%.1f s, RSS %.0f MB, %d goroutines): %w",
-			connected, o.Sessions, time.Since(setupStart).Seconds(), bench.MB(me.RSSBytes), me.Goroutines, err)
-	}
-	after := bench.ReadSelf(true)
-	res.SetupS = bench.Round(time.Since(setupStart).Seconds(), 1)
-	res.HeapPerSessionKB = bench.Round(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/1024/float64(max(1, o.Sessions)), 1)
-
-	if o.CPUProfile != nil {
-		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
-			return res, fmt.Errorf("scenario: CPU profile: %w", err)
-		}
-	}
-	msgs0, cpu0, t0 := serverMessages(srv), bench.SelfCPU(), time.Now()
-	end, err := runLoad(ctx, srv, o, pairs, echoRec, &res, stopRun, &streaming)
+	client, creds, err := createSessions(ctx, srv, o.Sessions, 16, nil)
 	if err != nil {
 		return res, err
 	}
-	if o.CPUProfile != nil {
-		pprof.StopCPUProfile()
+	spec := FleetSpec{Base: srv.Base, CSRF: client.CSRF, Sessions: creds, CommandEvery: o.CommandEvery,
+		Duration: o.Duration, Parallel: o.Parallel, ProgressEvery: o.ProgressEvery}
+	if u, err := url.Parse(srv.Base); err == nil {
+		var cookies []string
+		for _, c := range client.HTTP.Jar.Cookies(u) {
+			cookies = append(cookies, c.Name+"="+c.Value)
+		}
+		spec.Cookie = strings.Join(cookies, "; ")
 	}
-	res.DurationS = bench.Round(time.Since(t0).Seconds(), 1)
-	res.CPUs = bench.Round(end.CPUSeconds-cpu0, 2)
-	res.ServerMsgsPerS = bench.Round((end.msgs-msgs0)/end.at.Sub(t0).Seconds(), 0)
-	res.CPUCores = bench.Round(res.CPUs/end.at.Sub(t0).Seconds(), 2)
-	res.RSSMB, res.Goroutines, res.LoadAvg1 = bench.MB(end.RSSBytes), end.Goroutines, bench.LoadAvg()
+	if !o.NoBareRelay {
+		eng, err := rtc.NewEngine(rtc.Options{LoopbackOnly: true})
+		if err != nil {
+			return res, err
+		}
+		defer eng.Close()
+		relay, err := bench.StartBareRelay(eng)
+		if err != nil {
+			return res, err
+		}
+		defer relay.Close()
+		spec.BareRelay = relay.URL()
+	}
 
-	fill(&res, pairs, relayRec, echoRec)
-	perSession := map[string]int64{}
-	unacked := int64(0)
-	for _, pr := range pairs {
-		unacked += int64(pr.p.UnackedSamples())
+	side := &serverSide{srv: srv, o: o, before: bench.ReadSelf(true)}
+	hooks := fleetHooks{connected: side.connected, loadStart: side.loadStart, loadEnd: side.loadEnd}
+	var fr FleetResult
+	if o.FleetProcess {
+		fr, err = runFleetChild(ctx, o, spec, fleetCPU, hooks)
+	} else {
+		fr, err = runFleet(ctx, spec, o.Progress, hooks)
 	}
-	closeAll(pairs)
-	pairs = nil
+	res.Series = side.series
+	if err != nil {
+		return res, err
+	}
+
+	window := side.endAt.Sub(side.t0).Seconds()
+	serverCPU := side.end.CPUSeconds - side.cpu0
+	serverHeap := float64(int64(side.after.HeapInuse) - int64(side.before.HeapInuse))
+	res.SetupS, res.DurationS, res.LoadAvg1Start = fr.SetupS, fr.LoadDurationS, bench.Round(side.load0, 2)
+	res.ServerMsgsPerS = bench.Round((side.msgsEnd-side.msgs0)/window, 0)
+	if o.FleetProcess {
+		res.ServerCPUs = bench.Round(serverCPU, 2)
+		res.ServerCPUCores = bench.Round(serverCPU/window, 2)
+		res.ServerRSSMB, res.ServerGoroutines = bench.MB(side.end.RSSBytes), side.end.Goroutines
+		res.ServerHeapPerSessionKB = bench.Round(serverHeap/1024/float64(max(1, o.Sessions)), 1)
+		res.FleetCPUCores = bench.Round(fr.CPUs/window, 2)
+		res.FleetRSSMB = bench.MB(fr.RSSBytes)
+		res.CPUs = bench.Round(serverCPU+fr.CPUs, 2)
+		res.RSSMB = bench.MB(side.end.RSSBytes + fr.RSSBytes)
+		res.Goroutines = side.end.Goroutines + fr.Goroutines
+		res.HeapPerSessionKB = bench.Round((serverHeap+float64(fr.HeapGrowth))/1024/float64(max(1, o.Sessions)), 1)
+	} else {
+		// One process: the server's figures include the fleet's.
+		res.CPUs = bench.Round(serverCPU, 2)
+		res.RSSMB, res.Goroutines = bench.MB(side.end.RSSBytes), side.end.Goroutines
+		res.HeapPerSessionKB = bench.Round(serverHeap/1024/float64(max(1, o.Sessions)), 1)
+	}
+	res.CPUCores = bench.Round(res.CPUs/window, 2)
+	res.LoadAvg1 = bench.LoadAvg()
+	fillLive(&res, fr)
+
 	stopped = true
 	if err := srv.Close(); err != nil {
 		res.Errors = append(res.Errors, err.Error())
 	}
 	// WAL readers don't block a server still flushing, so this works even
 	// when the graceful stop overran its budget.
-	if perSession, err = persisted(ctx, dir); err != nil {
+	perSession, err := persisted(ctx, dir)
+	if err != nil {
 		res.Errors = append(res.Errors, err.Error())
 	}
 	for _, n := range perSession {
 		res.SamplesPersisted += n
 	}
-	res.UnackedAtEnd, res.AckedNotPersisted = unacked, ackedNotPersisted(res, perSession)
+	res.UnackedAtEnd, res.AckedNotPersisted = fr.UnackedSamples, ackedNotPersisted(fr.Acked, perSession)
 	res.SamplesLost = res.UnackedAtEnd + res.AckedNotPersisted
 	return res, nil
 }
 
+// pin puts this (the server's) process on the first allowed CPU and names
+// the second for the fleet, when two or more are allowed.
+// unpin restores the process's mask afterwards.
+func pin(off bool) (desc string, fleetCPU int, unpin func()) {
+	none := func() {}
+	if off {
+		return "off (--no-pin)", -1, none
+	}
+	cpus, err := bench.AllowedCPUs()
+	if err != nil || len(cpus) < 2 {
+		return fmt.Sprintf("none: %d CPU allowed", len(cpus)), -1, none
+	}
+	restore, err := bench.PinToCPU(cpus[0])
+	if err != nil {
+		return "none: " + err.Error(), -1, none
+	}
+	return fmt.Sprintf("server CPU %d, fleet CPU %d", cpus[0], cpus[1]), cpus[1], restore
+}
+
+func fillLive(res *LiveResult, fr FleetResult) {
+	res.Commands, res.CommandsRefused = fr.Commands, fr.CommandsRefused
+	res.SamplesSent, res.SamplesAcked = fr.SamplesSent, fr.SamplesAcked
+	res.BatchesSent, res.BatchesAcked = fr.BatchesSent, fr.BatchesAcked
+	res.ServerErrors, res.ServerErrorCodes = fr.ServerErrors, fr.ErrorCodes
+	res.LinkLostAlerts, res.Resumes = fr.LinkLost, fr.Resumes
+	r, e, b := bench.Summarize(fr.Relay), bench.Summarize(fr.Echo), bench.Summarize(fr.Bare)
+	res.CommandsRelayed = r.Count
+	res.RelayP50us, res.RelayP90us, res.RelayP99us, res.RelayMaxUs = r.P50, r.P90, r.P99, r.Max
+	res.EchoCount, res.EchoRatePerS, res.EchoP50us, res.EchoP99us = e.Count, fr.EchoRatePerS, e.P50, e.P99
+	res.RelayOverEchoP99 = bench.Ratio(r.P99, e.P99)
+	res.BareRelayCount, res.BareRelayP50us, res.BareRelayP99us = b.Count, b.P50, b.P99
+	res.RelayOverBareP50 = bench.Ratio(r.P50, b.P50)
+}
+
 // ackedNotPersisted is Σ over sessions of acknowledged samples missing from the store.
-func ackedNotPersisted(res LiveResult, persistedBySession map[string]int64) int64 {
+func ackedNotPersisted(acked, persistedBySession map[string]int64) int64 {
 	var lost int64
-	for id, acked := range res.acked {
-		if d := acked - persistedBySession[id]; d > 0 {
+	for id, n := range acked {
+		if d := n - persistedBySession[id]; d > 0 {
 			lost += d
 		}
 	}
 	return lost
-}
-
-type endStats struct {
-	bench.Self
-	at   time.Time
-	msgs float64
 }
 
 // serverMessages reads the server's data-channel message counter.
@@ -232,166 +355,6 @@ func serverMessages(srv *inProcess) float64 {
 		}
 	}
 	return n
-}
-
-// setUp creates the sessions and connects every pair in bounded parallel batches.
-func setUp(ctx, runCtx context.Context, streaming *sync.WaitGroup, srv *inProcess, o LiveOptions, relayRec *bench.Recorder) ([]pair, bench.Self, error) {
-	var done atomic.Int64
-	// The progress printer reads the stage from its own goroutine.
-	var stage atomic.Value
-	stage.Store("creating sessions")
-	stop := bench.Progress(ctx, o.Progress, 2*time.Second, func() string {
-		return fmt.Sprintf("set-up: %s %d/%d", stage.Load(), done.Load(), o.Sessions)
-	})
-	defer stop()
-	client, creds, err := createSessions(ctx, srv, o.Sessions, 16, &done)
-	if err != nil {
-		return nil, bench.Self{}, err
-	}
-	before := bench.ReadSelf(true)
-	api := rtc.NewClientAPI()
-	done.Store(0)
-	stage.Store("connecting pairs")
-	pairs := make([]pair, o.Sessions)
-	var mu sync.Mutex
-	err = fleet.Parallel(ctx, o.Sessions, o.Parallel, &done, func(ctx context.Context, i int) error {
-		relay := fleet.NewRelay(relayRec)
-		p := fleet.NewPatient(fleet.PatientConfig{BaseURL: srv.Base, SessionID: creds[i].ID, Token: creds[i].Token,
-			API: api, HTTP: client.HTTP, Relay: relay, Seed: uint64(i + 1)})
-		t := fleet.NewTherapist(fleet.TherapistConfig{BaseURL: srv.Base, SessionID: creds[i].ID, HTTP: client.HTTP,
-			Header: client.Header(), API: api, Relay: relay, Every: o.CommandEvery})
-		if err := retry(ctx, p.Connect); err != nil {
-			return err
-		}
-		mu.Lock()
-		pairs[i].p = p
-		mu.Unlock()
-		streaming.Add(1)
-		go func() { defer streaming.Done(); p.Run(runCtx) }()
-		if err := retry(ctx, t.Connect); err != nil {
-			return err
-		}
-		mu.Lock()
-		pairs[i].t = t
-		mu.Unlock()
-		return nil
-	})
-	return pairs, before, err
-}
-
-// runLoad streams for the duration, then stops sending and drains acks.
-// retry connects with up to 3 attempts of 30 s each: on a machine shared
-// with other work a DTLS handshake occasionally misses its deadline.
-func retry(ctx context.Context, connect func(context.Context) error) error {
-	var err error
-	for range 3 {
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = connect(cctx)
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-	}
-	return err
-}
-
-func runLoad(ctx context.Context, srv *inProcess, o LiveOptions, pairs []pair, echoRec *bench.Recorder, res *LiveResult,
-	stopRun context.CancelFunc, streaming *sync.WaitGroup) (endStats, error) {
-	echo, err := bench.NewEcho(ctx, rtc.NewClientAPI(), echoRec)
-	if err != nil {
-		return endStats{}, err
-	}
-	defer echo.Close()
-	// The echo carries the relay's aggregate command rate (bounded so the
-	// floor itself stays a light load) with a command-sized message.
-	rate := min(500, max(10, float64(o.Sessions)/o.CommandEvery.Seconds()))
-	res.EchoRatePerS = rate
-	size := len(wire.Encode("cmd.intensity", 1000, 0, time.Now().UnixMilli(), 0, wire.CmdIntensity{Intensity: 50}))
-	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
-	defer cancel()
-	sampler := bench.StartSampler(ctx, o.SampleEvery)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = echo.Run(runCtx, rate, size) }()
-	for _, pr := range pairs {
-		wg.Add(1)
-		phase := time.Duration(rand.Int64N(int64(o.CommandEvery)))
-		go func() { defer wg.Done(); pr.t.Run(runCtx, phase) }()
-	}
-	stop := bench.Progress(ctx, o.Progress, o.ProgressEvery, func() string {
-		var sent, acked, cmds int64
-		for _, pr := range pairs {
-			sent += pr.p.C.SamplesSent.Load()
-			acked += pr.p.C.SamplesAcked.Load()
-			cmds += pr.t.C.Commands.Load()
-		}
-		me := bench.ReadSelf(false)
-		return fmt.Sprintf("commands %d  samples sent %d acked %d  rss %.0f MB  goroutines %d",
-			cmds, sent, acked, bench.MB(me.RSSBytes), me.Goroutines)
-	})
-	<-runCtx.Done()
-	end := endStats{Self: bench.ReadSelf(false), at: time.Now(), msgs: serverMessages(srv)}
-	stopRun()
-	wg.Wait()
-	streaming.Wait()
-	stop()
-	res.Series = sampler.Stop()
-	drain(ctx, pairs, 15*time.Second)
-	return end, ctx.Err()
-}
-
-// drain waits until every patient's batches are acknowledged (or timeout).
-func drain(ctx context.Context, pairs []pair, timeout time.Duration) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		left := 0
-		for _, pr := range pairs {
-			left += pr.p.Unacked()
-		}
-		if left == 0 {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func fill(res *LiveResult, pairs []pair, relayRec, echoRec *bench.Recorder) {
-	res.acked = map[string]int64{}
-	for _, pr := range pairs {
-		res.Commands += pr.t.C.Commands.Load()
-		res.CommandsRefused += pr.t.C.Refused.Load()
-		res.SamplesSent += pr.p.C.SamplesSent.Load()
-		res.SamplesAcked += pr.p.C.SamplesAcked.Load()
-		res.BatchesSent += pr.p.C.BatchesSent.Load()
-		res.BatchesAcked += pr.p.C.BatchesAcked.Load()
-		res.ServerErrors += pr.p.C.ServerErrors.Load() + pr.t.C.ServerErrors.Load()
-		res.LinkLostAlerts += pr.t.C.LinkLost.Load()
-		res.Resumes += pr.t.C.Resumes.Load()
-		for code, n := range pr.p.ErrorCodes() {
-			if res.ServerErrorCodes == nil {
-				res.ServerErrorCodes = map[string]int{}
-			}
-			res.ServerErrorCodes[code] += n
-		}
-		res.acked[pr.p.SessionID()] = pr.p.C.SamplesAcked.Load()
-	}
-	r, e := relayRec.Summary(), echoRec.Summary()
-	res.CommandsRelayed = r.Count
-	res.RelayP50us, res.RelayP90us, res.RelayP99us, res.RelayMaxUs = r.P50, r.P90, r.P99, r.Max
-	res.EchoCount, res.EchoP50us, res.EchoP99us = e.Count, e.P50, e.P99
-	res.RelayOverEchoP99 = bench.Ratio(r.P99, e.P99)
-}
-
-func closeAll(pairs []pair) {
-	_ = fleet.Parallel(context.Background(), len(pairs), 32, nil, func(_ context.Context, i int) error {
-		if pairs[i].t != nil {
-			pairs[i].t.Close()
-		}
-		if pairs[i].p != nil {
-			pairs[i].p.Close()
-		}
-		return nil
-	})
 }
 
 // persisted opens the SQLite file read-only after the server stopped and

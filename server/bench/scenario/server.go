@@ -30,8 +30,8 @@ func startInProcess(ctx context.Context, dataDir, sync string, log *slog.Logger)
 
 // sessionCreds is what a simulated patient needs to connect.
 type sessionCreds struct {
-	ID    string
-	Token string
+	ID    string `json:"id"`
+	Token string `json:"token"`
 }
 
 // apiJoins is how many patients redeem their join code through POST
