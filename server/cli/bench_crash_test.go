@@ -21,14 +21,18 @@ func TestCrashChildServe(t *testing.T) {
 	if os.Getenv(crashChildEnv) != "1" {
 		t.Skip("helper process for TestBenchCrashTiny")
 	}
+	os.Exit(Serve(context.Background(), childArgs(), os.Stdout, os.Stderr))
+}
+
+// childArgs are a re-executed test binary's arguments after "--".
+func childArgs() []string {
 	args := os.Args
 	for i, a := range args {
 		if a == "--" {
-			args = args[i+1:]
-			break
+			return args[i+1:]
 		}
 	}
-	os.Exit(Serve(context.Background(), args, os.Stdout, os.Stderr))
+	return nil
 }
 
 // TestBenchCrashTiny runs the crash harness with 3 sessions and 2 kills and

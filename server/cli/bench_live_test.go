@@ -70,14 +70,7 @@ func TestFleetChild(t *testing.T) {
 	if os.Getenv(fleetChildEnv) != "1" {
 		t.Skip("helper process for TestBenchLiveFleetProcess")
 	}
-	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-	}
-	os.Exit(benchFleet(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(benchFleet(context.Background(), childArgs(), os.Stdin, os.Stdout, os.Stderr))
 }
 
 // TestBenchLiveFleetProcess runs the live benchmark with its load in a
