@@ -79,6 +79,8 @@ function coerce(p, v) {
 export class Tween {
   constructor(template, params) {
     this.template = template;
+    // [name, numeric] pairs, listed once: step runs every frame and allocates nothing
+    this.fields = Object.entries(TEMPLATES[template].params).map(([name, p]) => [name, p.type === 'number' || p.type === 'int']);
     this.from = normalize(template, params);
     this.to = this.from;
     this.current = { ...this.from };
@@ -97,12 +99,11 @@ export class Tween {
 
   /** step advances to nowMs and returns the current (interpolated) values. */
   step(nowMs) {
-    const spec = TEMPLATES[this.template].params;
     const k = this.duration <= 0 ? 1 : Math.min(1, Math.max(0, (nowMs - this.start) / this.duration));
     const e = k * k * (3 - 2 * k); // smoothstep: zero velocity at both ends
-    for (const [name, p] of Object.entries(spec)) {
-      const a = this.from[name], b = this.to[name];
-      this.current[name] = p.type === 'number' || p.type === 'int' ? a + (b - a) * e : k >= 0.5 ? b : a;
+    for (let i = 0; i < this.fields.length; i++) {
+      const name = this.fields[i][0], a = this.from[name], b = this.to[name];
+      this.current[name] = this.fields[i][1] ? a + (b - a) * e : k >= 0.5 ? b : a;
     }
     return this.current;
   }

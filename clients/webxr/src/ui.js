@@ -249,7 +249,14 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
     return c;
   });
   function breakShown() { return breakAllowed && !messages.has('end') && !messages.has('hard_stop'); }
-  function visibleTargets() { return targets.filter((x) => isShown(x.mesh)); }
+  // the targets shown and their meshes, gathered into arrays kept for the
+  // page's life: the gaze is picked every frame, which allocates nothing
+  const shownTargets = [], shownMeshes = [], hits = [];
+  function visibleTargets() {
+    shownTargets.length = shownMeshes.length = 0;
+    for (const x of targets) if (isShown(x.mesh)) { shownTargets.push(x); shownMeshes.push(x.mesh); }
+    return shownTargets;
+  }
   function isShown(o) { for (let n = o; n; n = n.parent) if (!n.visible) return false; return true; }
   function fromObject(o) {
     const m = o.matrixWorld;
@@ -259,7 +266,8 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   }
   function pick(rc) {
     const list = visibleTargets();
-    const hits = rc.intersectObjects(list.map((x) => x.mesh), false);
+    hits.length = 0;
+    rc.intersectObjects(shownMeshes, false, hits);
     if (!hits.length) return null;
     const target = list.find((x) => x.mesh === hits[0].object);
     return { target, point: hits[0].point, hit: hits[0] };
@@ -291,7 +299,7 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
     ray.set(camPos, camDir);
     const hit = pick(ray);
     const tgt = hit ? hit.target : null;
-    const key = tgt ? `${targets.indexOf(tgt)}:${hit.hit.instanceId ?? ''}` : null;
+    const key = tgt ? targets.indexOf(tgt) * 1000 + (hit.hit.instanceId ?? 999) : null; // a number: no string per frame
     if (key !== gaze.key) { gaze.key = key; gaze.since = now; }
     const k = key ? Math.min(1, (now - gaze.since) / DWELL_S) : 0;
     dwellBar.scale.x = tgt && tgt.mesh === breakBtn ? Math.max(0.0001, k) : 0.0001;

@@ -2,7 +2,7 @@
 // and the scene the client falls back to on its own). Slow, predictable
 // motion only — nothing here should startle: waves that roll in, leaves that
 // move with the wind, gulls gliding, stars at the density of a dark site.
-import { THREE, instanced, place, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV } from './kit.js';
 import { outdoor, indoor, std } from './env.js';
 import { canvasTexture, sand, grass, wood, plaster, carpet, fabric } from './textures.js';
 import { positional } from './sound.js';
@@ -76,21 +76,28 @@ export function beach(ctx) {
   function update(p, t, dt) {
     day.step(p.time_of_day, t, dt);
     s.waves = damp(s.waves, p.waves, 1, dt);
-    const pos = seaGeo.attributes.position;
-    const m = ctx.motion;
+    const pos = seaGeo.attributes.position, nor = seaGeo.attributes.normal;
+    const m = ctx.motion, amp = 0.2 + s.waves, pa = pos.array, na = nor.array;
     for (let i = 0; i < pos.count; i++) {
       const x = base[i * 3], z = base[i * 3 + 2];
-      pos.array[i * 3 + 1] = (Math.sin(z * 0.12 + t * 0.9 * m) * 0.35 + Math.sin(x * 0.05 + z * 0.03 + t * 0.5 * m) * 0.2) * (0.2 + s.waves);
+      const a1 = z * 0.12 + t * 0.9 * m, a2 = x * 0.05 + z * 0.03 + t * 0.5 * m;
+      pa[i * 3 + 1] = (Math.sin(a1) * 0.35 + Math.sin(a2) * 0.2) * amp;
+      // the normal from the swell's slopes, in place (computeVertexNormals allocates per call)
+      const sx = Math.cos(a2) * 0.2 * 0.05 * amp, sz = (Math.cos(a1) * 0.35 * 0.12 + Math.cos(a2) * 0.2 * 0.03) * amp;
+      const l = 1 / Math.sqrt(sx * sx + 1 + sz * sz);
+      na[i * 3] = -sx * l; na[i * 3 + 1] = l; na[i * 3 + 2] = -sz * l;
     }
     pos.needsUpdate = true;
-    seaGeo.computeVertexNormals();
+    nor.needsUpdate = true;
     const swash = Math.sin(t * 0.45 * m) * 0.5 + 0.5; // the wash runs up the sand and back
     foam.position.set(0, 0.02 + swash * 0.1 * s.waves, -9 + swash * 2.5 * (0.3 + s.waves));
     foamMat.opacity = 0.25 + 0.5 * s.waves;
     const n = p.birds ? 10 : 0;
     for (let i = 0; i < n; i++) {
       const a = t * 0.06 * m + i * 0.63;
-      place(gulls, i, Math.cos(a) * (25 + i * 4), 12 + i * 1.5 + Math.sin(t * 0.4 + i) * 1.5, -45 + Math.sin(a) * 18, Math.sin(t + i) * 0.1, -a, Math.cos(a) * 0.3, 1.2);
+      X[0] = Math.cos(a) * (25 + i * 4); X[1] = 12 + i * 1.5 + Math.sin(t * 0.4 + i) * 1.5; X[2] = -45 + Math.sin(a) * 18;
+      X[3] = Math.sin(t + i) * 0.1; X[4] = -a; X[5] = Math.cos(a) * 0.3; X[6] = X[7] = X[8] = 1.2;
+      put(gulls, i);
     }
     finish(gulls, n);
     if (surf) surf.setVolume(0.25 + 0.9 * s.waves);
@@ -156,11 +163,16 @@ export function forest(ctx) {
     for (let i = 0; i < TREES * 2; i++) {
       const tr = trees[i], x = tr[0], z = tr[1], k = tr[2], ph = tr[3], yaw = tr[4];
       const bend = Math.sin(t * 0.8 * m + ph) * 0.035 * s.wind * m;
-      place(i < TREES ? conifers : broad, i % TREES, x, 0, z, bend * 0.5, yaw, bend, k);
+      X[0] = x; X[1] = 0; X[2] = z; X[3] = bend * 0.5; X[4] = yaw; X[5] = bend; X[6] = X[7] = X[8] = k;
+      put(i < TREES ? conifers : broad, i % TREES);
     }
     finish(conifers, TREES); finish(broad, TREES);
     const n = p.birdsong ? 6 : 0;
-    for (let i = 0; i < n; i++) place(birds, i, Math.cos(t * 0.25 * m + i) * 8, 5 + Math.sin(t * 0.5 + i * 2), -10 + Math.sin(t * 0.25 * m + i) * 4, 0, -t * 0.25 - i, 0, 0.35);
+    for (let i = 0; i < n; i++) {
+      X[0] = Math.cos(t * 0.25 * m + i) * 8; X[1] = 5 + Math.sin(t * 0.5 + i * 2); X[2] = -10 + Math.sin(t * 0.25 * m + i) * 4;
+      X[3] = X[5] = 0; X[4] = -t * 0.25 - i; X[6] = X[7] = X[8] = 0.35;
+      put(birds, i);
+    }
     finish(birds, n);
     if (leaves) leaves.setVolume(0.15 + 0.8 * s.wind);
     if (song) song.setVolume(p.birdsong ? 0.5 : 0);
@@ -307,7 +319,9 @@ export function neutralRoom(ctx) {
     s.tint.lerp(s.target, 1 - Math.exp(-dt / 0.8));
     for (let i = 0; i < 24; i++) { // the plant's leaves stir in the air of the room
       const lf = leafData[i], a = lf[0], h = lf[1], tilt = lf[2], ph = lf[3];
-      place(leaves, i, -2.3 + Math.cos(a) * 0.12, 0.4 + h, -2.4 + Math.sin(a) * 0.12, tilt + Math.sin(t * 0.5 + ph) * 0.03 * ctx.motion, a, 0.3 + tilt);
+      unit(); X[0] = -2.3 + Math.cos(a) * 0.12; X[1] = 0.4 + h; X[2] = -2.4 + Math.sin(a) * 0.12;
+      X[3] = tilt + Math.sin(t * 0.5 + ph) * 0.03 * ctx.motion; X[4] = a; X[5] = 0.3 + tilt;
+      put(leaves, i);
     }
     finish(leaves, 24);
     lightOpts.sunColor = lightOpts.skyColor = s.tint.getHex();

@@ -3,13 +3,15 @@
 // crowd is, how loud, and how far the way out is (the green exit sign).
 // People walk both ways with swinging legs, in varied clothes and heights,
 // and keep out of the patient's personal space unless a bump breaks it.
-import { THREE, instanced, place, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
+import { THREE, instanced, put, unit, X, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
 import { outdoor, std } from './env.js';
 import { canvasTexture, facade, pavers, tiles, plaster } from './textures.js';
 import { positional } from './sound.js';
 import { standingBody, legGeometry, headGeometry, SKIN } from './people.js';
 
 const MAX = 300;
+// sky and fog colour, light level of each setting (made once: update runs every frame)
+const LOOK = { street: [0xa9c4de, 0xc5d2de, 1], mall: [0xf4efe6, 0xf4efe6, 1.1], subway: [0x2a2a28, 0x3a3a36, 0.75] };
 const LEN = 110;
 
 function exitSign() { // ISO 7010 E001-style pictogram: a figure running through a door, with an arrow (no words)
@@ -127,16 +129,20 @@ export default function build(ctx) {
       const swing = Math.sin(stride) * 0.45 * Math.max(0.3, m);
       const yaw = f.dir > 0 ? Math.PI : 0;
       const bob = Math.abs(Math.cos(stride)) * 0.03 * m;
-      place(bodies, i, x, bob, f.z, 0, yaw, 0, 1, f.h, 1);
+      unit(); X[0] = x; X[1] = bob; X[2] = f.z; X[4] = yaw; X[7] = f.h;
+      put(bodies, i);
       const lx = Math.cos(yaw) * 0.1;
-      place(heads, i, x, 1.58 * f.h + 0.14 + bob, f.z, 0, yaw + f.look, 0);
-      place(legs, i * 2, x - lx, 0.9 * f.h + bob, f.z, swing, yaw, 0, 1, f.h, 1);
-      place(legs, i * 2 + 1, x + lx, 0.9 * f.h + bob, f.z, -swing, yaw, 0, 1, f.h, 1);
+      X[0] = x - lx; X[1] = 0.9 * f.h + bob; X[3] = swing;
+      put(legs, i * 2);
+      X[0] = x + lx; X[3] = -swing;
+      put(legs, i * 2 + 1);
+      unit(); X[0] = x; X[1] = 1.58 * f.h + 0.14 + bob; X[2] = f.z; X[4] = yaw + f.look;
+      put(heads, i);
     }
     finish(bodies, n); finish(legs, n * 2); finish(heads, n);
     if (murmur) murmur.setVolume((0.2 + 1.6 * p.noise) * (0.3 + p.crowd_density));
     ctx.shake.x = Math.sin(t * 20) * 0.02 * s.bump * m;
-    const look = kind === 'street' ? [0xa9c4de, 0xc5d2de, 1] : kind === 'mall' ? [0xf4efe6, 0xf4efe6, 1.1] : [0x2a2a28, 0x3a3a36, 0.75];
+    const look = LOOK[kind];
     ctx.env.setSky(look[0], look[1]);
     ctx.env.fog(20, kind === 'street' ? 160 : 110);
     ctx.env.light(look[2]);

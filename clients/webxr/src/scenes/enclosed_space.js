@@ -3,7 +3,7 @@
 // with people, the door closes, the light dims, and the lift stops between
 // floors. Surfaces carry their real scale (2 m wall texture repeats, 0.3 m
 // floor tiles, a 1.2 m handrail), so a shrinking room reads as shrinking.
-import { THREE, instanced, place, finish, damp, rng } from './kit.js';
+import { THREE, instanced, put, unit, X, finish, damp, rng } from './kit.js';
 import { indoor, std } from './env.js';
 import { canvasTexture, plaster, wood, tiles } from './textures.js';
 import { positional } from './sound.js';
@@ -129,10 +129,14 @@ export default function build(ctx) {
       const x = Math.cos(f.a) * ring, z = Math.sin(f.a) * ring;
       const facing = Math.atan2(x, z); // towards the patient at the centre (nose −z)
       f.yaw = damp(f.yaw, Math.sin(t * 0.2 + f.ph) > 0.7 ? 0.6 : 0, 0.7, dt); // a glance aside now and then
-      place(bodies, i, x, 0, z, 0, facing, 0, 1, f.h, 1);
-      place(legs, i * 2, x - Math.cos(facing) * 0.1, 0.9 * f.h, z + Math.sin(facing) * 0.1, 0, facing, 0, 1, f.h, 1);
-      place(legs, i * 2 + 1, x + Math.cos(facing) * 0.1, 0.9 * f.h, z - Math.sin(facing) * 0.1, 0, facing, 0, 1, f.h, 1);
-      place(heads, i, x, 1.58 * f.h + 0.14, z, 0, facing + f.yaw * ctx.motion, 0);
+      unit(); X[0] = x; X[1] = 0; X[2] = z; X[4] = facing; X[7] = f.h;
+      put(bodies, i);
+      X[0] = x - Math.cos(facing) * 0.1; X[1] = 0.9 * f.h; X[2] = z + Math.sin(facing) * 0.1;
+      put(legs, i * 2);
+      X[0] = x + Math.cos(facing) * 0.1; X[2] = z - Math.sin(facing) * 0.1;
+      put(legs, i * 2 + 1);
+      unit(); X[0] = x; X[1] = 1.58 * f.h + 0.14; X[2] = z; X[4] = facing + f.yaw * ctx.motion;
+      put(heads, i);
     }
     finish(bodies, n); finish(legs, n * 2); finish(heads, n);
     const flick = s.flicker > 0.05 && Math.sin(t * 47) > 0.2 ? 0.15 : 1;

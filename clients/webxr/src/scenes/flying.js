@@ -5,7 +5,7 @@
 // The windows are real openings in the hull: the sky, clouds, the airport
 // and the runway are outside them. Turbulence moves the cabin, never the
 // patient's head (renderer shake, scaled down under reduced motion).
-import { THREE, instanced, place, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV } from './kit.js';
 import { outdoor, std } from './env.js';
 import { canvasTexture, carpet, fabric, facade, grass } from './textures.js';
 import { positional } from './sound.js';
@@ -177,7 +177,8 @@ export default function build(ctx) {
     for (let i = 0; i < CLOUDS; i++) {
       const c = cloudData[i];
       const z = ((c.z + s.travel * 1.2 + 1200) % 2400) - 1200;
-      place(clouds, i, c.x - s.seatX, c.y - s.alt * 0.15 + 40, z, 0, 0, 0, c.s);
+      unit(); X[0] = c.x - s.seatX; X[1] = c.y - s.alt * 0.15 + 40; X[2] = z; X[6] = X[7] = X[8] = c.s;
+      put(clouds, i);
     }
     finish(clouds, s.alt > 120 ? CLOUDS : 0);
     const n = Math.round(p.crowding * (SEATS - 1));
@@ -187,10 +188,12 @@ export default function build(ctx) {
       const ps = pax[i];
       if (ps.k === mine) continue; // the patient's own seat stays free
       const x = seatPos[ps.k][0], z = seatPos[ps.k][1];
-      place(bodies, shown, x, -0.06, z - 0.02);
+      unit(); X[0] = x; X[1] = -0.06; X[2] = z - 0.02;
+      put(bodies, shown);
       // now and then a passenger glances aside or out of the window
       ps.yaw = damp(ps.yaw, Math.sin(t * 0.13 + ps.ph) > 0.85 ? ps.look : 0, 0.8, dt);
-      place(heads, shown, x, 1.2, z - 0.05, Math.sin(t * 0.3 + ps.ph) * 0.04 * m, ps.yaw, 0);
+      X[1] = 1.2; X[2] = z - 0.05; X[3] = Math.sin(t * 0.3 + ps.ph) * 0.04 * m; X[4] = ps.yaw;
+      put(heads, shown);
       bodies.setColorAt(shown, ps.shirt); heads.setColorAt(shown, ps.skin);
       shown++;
     }

@@ -5,7 +5,7 @@
 // taken away, a glass floor, wind and sway. Scale cues carry the height:
 // a street grid with lane markings and zebra crossings, cars and people
 // moving far below, trees, facades whose storeys can be counted.
-import { THREE, instanced, place, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
 import { outdoor, std } from './env.js';
 import { facade, curtainWall, cityBlock, pavers, blob } from './textures.js';
 import { positional } from './sound.js';
@@ -189,15 +189,18 @@ export default function build(ctx) {
       const c = carData[i];
       c.s += c.v * c.dir * dt;
       if (c.s > 360) c.s -= 720; else if (c.s < -360) c.s += 720;
-      if (c.alongX) place(cars, i, c.s, 0, c.seam + c.lane, 0, c.dir > 0 ? Math.PI / 2 : -Math.PI / 2, 0);
-      else place(cars, i, c.seam + c.lane, 0, c.s, 0, c.dir > 0 ? 0 : Math.PI, 0);
+      unit(); X[1] = 0;
+      if (c.alongX) { X[0] = c.s; X[2] = c.seam + c.lane; X[4] = c.dir > 0 ? Math.PI / 2 : -Math.PI / 2; }
+      else { X[0] = c.seam + c.lane; X[2] = c.s; X[4] = c.dir > 0 ? 0 : Math.PI; }
+      put(cars, i);
     }
     finish(cars, CARS);
     for (let i = 0; i < PEOPLE; i++) {
       const w = walkers[i];
       w.s += w.v * dt;
       if (w.s > 150) w.s -= 300; else if (w.s < -150) w.s += 300;
-      place(people, i, w.s, Math.abs(Math.sin(t * 6 + w.ph)) * 0.05, w.z, 0, w.v > 0 ? Math.PI / 2 : -Math.PI / 2, 0);
+      unit(); X[0] = w.s; X[1] = Math.abs(Math.sin(t * 6 + w.ph)) * 0.05; X[2] = w.z; X[4] = w.v > 0 ? Math.PI / 2 : -Math.PI / 2;
+      put(people, i);
     }
     finish(people, PEOPLE);
     const wind = Math.min(1, p.wind + s.gust);
@@ -205,7 +208,8 @@ export default function build(ctx) {
     for (let i = 0; i < n; i++) {
       const sd = streakSeeds[i], x = sd[0], y = sd[1], z = sd[2], ph = sd[3];
       const xx = ((x + t * (6 + 14 * wind) * (0.7 + ph) + 15) % 30) - 15;
-      place(streaks, i, xx, y + Math.sin(t * 1.5 + ph * 6) * 0.2, z, 0, 0, Math.sin(t + ph * 9) * 0.05);
+      unit(); X[0] = xx; X[1] = y + Math.sin(t * 1.5 + ph * 6) * 0.2; X[2] = z; X[5] = Math.sin(t + ph * 9) * 0.05;
+      put(streaks, i);
     }
     finish(streaks, n);
     ctx.audio.noiseLevel(0.04 + 0.45 * wind);

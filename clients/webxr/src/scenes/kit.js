@@ -21,11 +21,33 @@ export function instanced(geometry, material, max) {
   return m;
 }
 
-/** place writes instance i: position, Euler rotation (x,y,z) and scale (s uniform, or s, sy, sz). Allocates nothing: it runs per instance per frame. */
+/** place writes instance i: position, Euler rotation (x,y,z) and scale (s uniform, or s, sy, sz). For load time: per frame, fill X and put(). */
 export function place(mesh, i, x, y, z, rx = 0, ry = 0, rz = 0, s = 1, sy = s, sz = s) {
   tmpP.set(x, y, z);
   tmpQ.setFromEuler(tmpE.set(rx, ry, rz));
   tmpS.set(s, sy, sz);
+  tmpM.compose(tmpP, tmpQ, tmpS);
+  mesh.setMatrixAt(i, tmpM);
+}
+
+/**
+ * X is the transform put() writes: position x, y, z; Euler rotation rx, ry,
+ * rz; scale sx, sy, sz. Per-frame code fills it and calls put(mesh, i), so
+ * no floating-point number crosses a call: V8 passes a double argument to a
+ * call it does not inline as a new heap number, and place()'s nine per
+ * instance per frame were most of what the scenes allocated
+ * (bench/alloc_probe.mjs). at() sets all nine: at(x, y, z) then X[4] = yaw.
+ */
+export const X = new Float64Array(9);
+
+/** unit resets X to no rotation and scale 1 (the position is left to the caller). */
+export function unit() { X[3] = X[4] = X[5] = 0; X[6] = X[7] = X[8] = 1; }
+
+/** put writes instance i of mesh from X (see place). */
+export function put(mesh, i) {
+  tmpP.set(X[0], X[1], X[2]);
+  tmpQ.setFromEuler(tmpE.set(X[3], X[4], X[5]));
+  tmpS.set(X[6], X[7], X[8]);
   tmpM.compose(tmpP, tmpQ, tmpS);
   mesh.setMatrixAt(i, tmpM);
 }

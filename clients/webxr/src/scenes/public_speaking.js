@@ -5,7 +5,7 @@
 // (leaning back, looking down at phones, away), hands raised for questions,
 // and the light. Heads turn independently of bodies; the murmur of the room
 // comes from the seats.
-import { THREE, instanced, place, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV } from './kit.js';
 import { indoor, std } from './env.js';
 import { carpet, wood, plaster, fabric } from './textures.js';
 import { positional, oneShot } from './sound.js';
@@ -120,23 +120,28 @@ export default function build(ctx) {
       const st = seats[i];
       const idle = Math.sin(t * 0.4 + st.ph) * 0.02 * m; // breathing, shifting in the seat
       const lean = s.lean + idle;
-      place(bodies, i, st.x, st.y, st.z, -lean, Math.PI, 0);
+      unit(); X[0] = st.x; X[1] = st.y; X[2] = st.z; X[3] = -lean; X[4] = Math.PI;
+      put(bodies, i);
       // head: towards the speaker when attending, else towards its own point of interest
       const attending = ((st.ph * 7) % 1) < s.attend;
       const hx = st.x, hy = st.y + 1.3, hz = st.z - lean * 0.5;
       const toYaw = Math.atan2(-(EYE.x - hx), -(EYE.z - hz)); // the nose (−z) turned to the speaker
-      const toPitch = Math.atan2(EYE.y - hy, Math.hypot(EYE.x - hx, EYE.z - hz));
+      const ex = EYE.x - hx, ez = EYE.z - hz;
+      const toPitch = Math.atan2(EYE.y - hy, Math.sqrt(ex * ex + ez * ez));
       const looking = attending ? toYaw : Math.PI + st.look + Math.sin(t * 0.15 + st.ph) * 0.5;
       const down = p.attitude === 'bored' && st.phoneUser && !attending;
       st.yaw = damp(st.yaw, looking, 0.6, dt);
       st.pitch = damp(st.pitch, down ? -0.6 : attending ? toPitch + s.pitch : s.pitch, 0.6, dt);
       const nod = s.nod * Math.max(0, Math.sin(t * 2.2 + st.ph)) ** 8 * 0.18 * m;
       const yawn = i === s.yawn ? Math.sin(Math.min(1, s.yawnT / 2.5) * Math.PI) * 0.45 : 0;
-      place(heads, i, hx, hy, hz, -(st.pitch - nod + yawn), st.yaw, 0); // heads face +z: a world-x tilt of −θ raises the nose
-      if (down && phonesShown < MAX) { place(phones, phonesShown++, hx, st.y + 0.75, st.z + 0.36, 0.5, 0, 0); }
+      unit(); X[0] = hx; X[1] = hy; X[2] = hz; X[3] = -(st.pitch - nod + yawn); X[4] = st.yaw; // heads face +z: a world-x tilt of −θ raises the nose
+      put(heads, i);
+      if (down && phonesShown < MAX) { unit(); X[0] = hx; X[1] = st.y + 0.75; X[2] = st.z + 0.36; X[3] = 0.5; put(phones, phonesShown++); }
       // a raised hand (question), else hidden in the lap
-      if (i < hands) place(arms, i, st.x + 0.22, st.y + 0.98, st.z + 0.05, 0.05 + Math.sin(t * 3 + i) * 0.04 * m, 0, -0.15, 1);
-      else place(arms, i, st.x, -5, st.z);
+      unit();
+      if (i < hands) { X[0] = st.x + 0.22; X[1] = st.y + 0.98; X[2] = st.z + 0.05; X[3] = 0.05 + Math.sin(t * 3 + i) * 0.04 * m; X[5] = -0.15; }
+      else { X[0] = st.x; X[1] = -5; X[2] = st.z; }
+      put(arms, i);
     }
     finish(bodies, n); finish(heads, n); finish(arms, n); finish(phones, phonesShown);
     chairs.count = n;

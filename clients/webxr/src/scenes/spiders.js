@@ -5,7 +5,7 @@
 // patient's resting hand until one stands on it. Every spider has eight
 // two-segment legs placed by a procedural alternating-tetrapod gait with
 // two-bone inverse kinematics, and casts a shadow on the table.
-import { THREE, instanced, place, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV } from './kit.js';
 import { indoor, std } from './env.js';
 import { wood, plaster, blob, tiles } from './textures.js';
 
@@ -27,22 +27,36 @@ for (let k = 0; k < 4; k++) {
 // alternating tetrapod: L1 R2 L3 R4 step together, then the other four
 const GROUP = [0, 1, 1, 0, 0, 1, 1, 0];
 
-const _h = new THREE.Vector3(), _f = new THREE.Vector3(), _k = new THREE.Vector3(), _d = new THREE.Vector3(), _up = new THREE.Vector3();
-const _m = new THREE.Matrix4(), _q = new THREE.Quaternion(), _s = new THREE.Vector3(), _y = new THREE.Vector3(0, 1, 0), _mid = new THREE.Vector3();
+// The spider being posed (position x, y, z, cos and sin of its yaw, scale)
+// and the joints of the leg being placed (hip, knee, foot: 3 × xyz), kept in
+// typed arrays rather than passed: no call per leg boxes a floating-point
+// argument (kit.js X), and the leg's joints are plain numbers, not vectors.
+const F = new Float64Array(6);
+const J = new Float64Array(9);
+const HIP = 0, KNEE = 3, FOOT = 6;
 
-function segment(mesh, i, a, b, radius) {
-  _d.subVectors(b, a);
-  const len = _d.length() || 1e-6;
-  _q.setFromUnitVectors(_y, _d.multiplyScalar(1 / len));
-  _mid.addVectors(a, b).multiplyScalar(0.5);
-  _s.set(radius, len, radius);
-  mesh.setMatrixAt(i, _m.compose(_mid, _q, _s));
+// toTable maps joint j from unit spider space to the table: rotate by yaw, scale, translate (F).
+function toTable(j) {
+  const sc = F[5], vx = J[j] * sc, vz = J[j + 2] * sc;
+  J[j] = F[0] + vx * F[3] + vz * F[4];
+  J[j + 1] = F[1] + J[j + 1] * sc;
+  J[j + 2] = F[2] - vx * F[4] + vz * F[3];
 }
 
-// toTable maps v from unit spider space to the table: rotate by yaw (cos cy, sin sy), scale sc, translate.
-function toTable(v, x, y, z, cy, sy, sc) {
-  const vx = v.x * sc, vz = v.z * sc;
-  v.set(x + vx * cy + vz * sy, y + v.y * sc, z - vx * sy + vz * cy);
+// segment writes instance i of mesh: a unit cylinder (along y) stretched from
+// joint a to joint b, radius r = rk × the spider's scale. The rotation taking
+// y onto the direction d is the shortest arc, R = I + K + K²/(1 + d.y) with
+// K the cross-product matrix of y × d, written out (column-major, as three).
+function segment(mesh, i, a, b, rk) {
+  let dx = J[b] - J[a], dy = J[b + 1] - J[a + 1], dz = J[b + 2] - J[a + 2];
+  const len = Math.sqrt(dx * dx + dy * dy + dz * dz) || 1e-6;
+  dx /= len; dy /= len; dz /= len;
+  const k = 1 / Math.max(1e-6, 1 + dy), r = rk * F[5];
+  const e = mesh.instanceMatrix.array, o = i * 16;
+  e[o] = (1 - dx * dx * k) * r; e[o + 1] = -dx * r; e[o + 2] = -dx * dz * k * r; e[o + 3] = 0;
+  e[o + 4] = dx * len; e[o + 5] = dy * len; e[o + 6] = dz * len; e[o + 7] = 0;
+  e[o + 8] = -dx * dz * k * r; e[o + 9] = -dz * r; e[o + 10] = (1 - dz * dz * k) * r; e[o + 11] = 0;
+  e[o + 12] = (J[a] + J[b]) / 2; e[o + 13] = (J[a + 1] + J[b + 1]) / 2; e[o + 14] = (J[a + 2] + J[b + 2]) / 2; e[o + 15] = 1;
 }
 
 function bodyGeometry() {
@@ -126,11 +140,16 @@ export default function build(ctx) {
   const s = { free: 0, drop: -1, dropT: 0 };
   const center = new THREE.Vector3();
 
-  // pose writes spider i: body at (x, y, z) facing yaw, scale sc, legs stepping at gait phase ph with stride st (unit lengths)
-  function pose(i, x, y, z, yaw, sc, ph, st, hang) {
-    place(bodies, i, x, y, z, 0, yaw, 0, sc);
-    place(shadows, i, x, TABLE_Y + 0.001, z, 0, 0, 0, hang ? 0 : sc * 1.1);
-    const cy = Math.cos(yaw), sy = Math.sin(yaw);
+  // pose writes spider i from P: body at (x, y, z) facing yaw, scale sc, legs
+  // stepping at gait phase ph with stride st (unit lengths); hanging on a thread or not
+  const P = new Float64Array(7);
+  function pose(i, hang) {
+    const x = P[0], y = P[1], z = P[2], yaw = P[3], sc = P[4], ph = P[5], st = P[6];
+    unit(); X[0] = x; X[1] = y; X[2] = z; X[4] = yaw; X[6] = X[7] = X[8] = sc;
+    put(bodies, i);
+    unit(); X[0] = x; X[1] = TABLE_Y + 0.001; X[2] = z; X[6] = X[7] = X[8] = hang ? 0 : sc * 1.1;
+    put(shadows, i);
+    F[0] = x; F[1] = y; F[2] = z; F[3] = Math.cos(yaw); F[4] = Math.sin(yaw); F[5] = sc;
     for (let l = 0; l < 8; l++) {
       const hp = HIPS[l], rp = REST[l];
       const local = (ph + GROUP[l] * 0.5) % 1; // 0–0.5 swing (foot moves forward, lifted), 0.5–1 stance
@@ -141,21 +160,23 @@ export default function build(ctx) {
       // hang: on a thread the legs fold up under the body
       const fx = hang ? rp[0] * 0.5 : rp[0], fz = hang ? rp[2] * 0.5 : rp[2] - off;
       const fy = hang ? BODY_Y - 0.08 : lift;
-      _h.set(hp[0], hp[1], hp[2]);
-      _f.set(fx, fy, fz);
       // two-bone IK in the vertical plane hip→foot: the knee rises above the line
-      _d.subVectors(_f, _h);
-      const dist = Math.min(FEMUR + TIBIA - 1e-3, Math.max(0.05, _d.length()));
-      _d.normalize();
+      let dx = fx - hp[0], dy = fy - hp[1], dz = fz - hp[2];
+      const dl = Math.sqrt(dx * dx + dy * dy + dz * dz) || 1e-6;
+      const dist = Math.min(FEMUR + TIBIA - 1e-3, Math.max(0.05, dl));
+      dx /= dl; dy /= dl; dz /= dl;
       const a = (FEMUR * FEMUR - TIBIA * TIBIA + dist * dist) / (2 * dist);
       const hk = Math.sqrt(Math.max(0, FEMUR * FEMUR - a * a));
-      _up.set(0, 1, 0).addScaledVector(_d, -_d.y).normalize();
-      _k.copy(_h).addScaledVector(_d, a).addScaledVector(_up, hk);
-      _f.copy(_h).addScaledVector(_d, dist);
+      let ux = -dx * dy, uy = 1 - dy * dy, uz = -dz * dy; // up, less its part along d
+      const ul = Math.sqrt(ux * ux + uy * uy + uz * uz) || 1;
+      ux /= ul; uy /= ul; uz /= ul;
+      J[HIP] = hp[0]; J[HIP + 1] = hp[1]; J[HIP + 2] = hp[2];
+      J[KNEE] = hp[0] + dx * a + ux * hk; J[KNEE + 1] = hp[1] + dy * a + uy * hk; J[KNEE + 2] = hp[2] + dz * a + uz * hk;
+      J[FOOT] = hp[0] + dx * dist; J[FOOT + 1] = hp[1] + dy * dist; J[FOOT + 2] = hp[2] + dz * dist;
       // to table space: rotate by yaw, scale, translate
-      toTable(_h, x, y, z, cy, sy, sc); toTable(_k, x, y, z, cy, sy, sc); toTable(_f, x, y, z, cy, sy, sc);
-      segment(segs, i * 16 + l * 2, _h, _k, 0.012 * sc);
-      segment(segs, i * 16 + l * 2 + 1, _k, _f, 0.009 * sc);
+      toTable(HIP); toTable(KNEE); toTable(FOOT);
+      segment(segs, i * 16 + l * 2, HIP, KNEE, 0.012);
+      segment(segs, i * 16 + l * 2 + 1, KNEE, FOOT, 0.009);
     }
   }
 
@@ -186,13 +207,13 @@ export default function build(ctx) {
         const ring = i === 0 ? 0 : 0.08 + 0.03 * i;
         const ox = Math.cos(i * 2.4) * ring, oz = Math.sin(i * 2.4) * ring;
         hx = HAND.x + ox - (center.x + b.x); hz = HAND.z + 0.02 + oz - (center.z + b.z);
-        toHand = Math.hypot(hx, hz);
+        toHand = Math.sqrt(hx * hx + hz * hz);
         if (toHand > 0.015) { tx = 0.35 * tx + hx / toHand; tz = 0.35 * tz + hz / toHand; } else { tx = tz = 0; }
       }
-      const tl = Math.hypot(tx, tz) || 1;
+      const tl = Math.sqrt(tx * tx + tz * tz) || 1;
       b.v = damp(b.v, toHand > 0.015 ? speed : 0, 0.15, dt);
       b.x += (tx / tl) * b.v * dt; b.z += (tz / tl) * b.v * dt;
-      const d = Math.hypot(b.x, b.z);
+      const d = Math.sqrt(b.x * b.x + b.z * b.z);
       const maxD = p.approaches_hand && free ? 3.5 : limit;
       if (d > maxD) { b.x *= maxD / d; b.z *= maxD / d; b.heading += Math.PI * 0.6; }
       if (tl > 0.01) b.yaw = damp(b.yaw, Math.atan2(-tx, -tz), 0.12, dt);
@@ -200,9 +221,11 @@ export default function build(ctx) {
       b.phase = (b.phase + (b.v / Math.max(1e-3, size)) / 0.35 * dt) % 1;
       const stride = Math.min(0.3, b.v / Math.max(1e-3, size) * 0.25);
       const wx = center.x + b.x, wz = center.z + b.z;
-      const onHand = Math.hypot(wx - HAND.x, wz - HAND.z - 0.02) < 0.06 ? 0.03 : 0; // standing on the back of the hand
+      const hdx = wx - HAND.x, hdz = wz - HAND.z - 0.02;
+      const onHand = hdx * hdx + hdz * hdz < 0.06 * 0.06 ? 0.03 : 0; // standing on the back of the hand
       b.lift = damp(b.lift, onHand, 0.2, dt);
-      pose(i, wx, TABLE_Y + b.lift, wz, b.yaw, size, b.phase, stride, false);
+      P[0] = wx; P[1] = TABLE_Y + b.lift; P[2] = wz; P[3] = b.yaw; P[4] = size; P[5] = b.phase; P[6] = stride;
+      pose(i, false);
     }
     let count = n;
     thread.visible = s.drop >= 0;
@@ -210,7 +233,8 @@ export default function build(ctx) {
       s.dropT += dt;
       const sc = Math.max(size, 0.03);
       const y = Math.max(TABLE_Y + 0.35, 2.9 - s.dropT * 0.35 * Math.max(0.4, ctx.motion));
-      pose(n, 0.05, y, -0.55, Math.sin(t * 0.6) * 0.4, sc, 0, 0, true);
+      P[0] = 0.05; P[1] = y; P[2] = -0.55; P[3] = Math.sin(t * 0.6) * 0.4; P[4] = sc; P[5] = P[6] = 0;
+      pose(n, true);
       thread.scale.y = 3 - y - BODY_Y * sc;
       thread.position.set(0.05, y + BODY_Y * sc + thread.scale.y / 2, -0.55);
       count++;
