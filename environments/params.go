@@ -143,6 +143,7 @@ func (t *Template) Check() ValidationErrors {
 			addf(&errs, fmt.Sprintf("ambient[%d]", i), "ambient", nil, "needs an id, a sound and a volume 0–1")
 		}
 	}
+	t.checkStimulus(&errs)
 	return errs
 }
 

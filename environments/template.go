@@ -46,6 +46,8 @@ type Template struct {
 	Params   []Param   `json:"params"`
 	Events   []Event   `json:"events"`
 	Ambient  []Ambient `json:"ambient"`
+	// Stimulus anchors the feared stimulus in the scene (exposure templates).
+	Stimulus []Stimulus `json:"stimulus,omitempty"`
 }
 
 // Param declares one scene parameter.

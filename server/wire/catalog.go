@@ -1,5 +1,5 @@
-// Package wire is the live-session protocol on the `control` and `signals`
-// data channels (DESIGN.md §3): the envelope, the catalogue of every message
+// Package wire is the live-session protocol on the `control`, `signals` and
+// `pose` data channels (DESIGN.md §3): the envelope, the catalogue of every message
 // type with its direction, channel and body, strict size-limited decoders, and
 // the JSON Schema and documentation page generated from that catalogue.
 package wire
@@ -7,6 +7,8 @@ package wire
 import (
 	"encoding/json"
 	"reflect"
+
+	"github.com/havenvr/haven/server/avoidance"
 )
 
 // Version is the envelope version this server speaks.
@@ -255,6 +257,27 @@ type Metrics struct {
 	Source string `json:"source,omitempty"`
 }
 
+// Avoidance is the live avoidance measures of the current exposure step
+// (server/avoidance), sent to consoles every second while the headset sends
+// poses, with the stimulus anchors the console's map draws.
+type Avoidance struct {
+	StepID   string            `json:"step_id,omitempty"`
+	Template string            `json:"template"`
+	Anchors  []AvoidanceAnchor `json:"anchors"`
+	Measures avoidance.Summary `json:"measures"`
+	// Away is true while the stimulus is out of view right now.
+	Away bool `json:"away"`
+}
+
+// AvoidanceAnchor is one stimulus anchor as placed in the scene now.
+type AvoidanceAnchor struct {
+	ID       string     `json:"id"`
+	LabelKey string     `json:"label_key"`
+	From     [3]float64 `json:"from"`
+	To       [3]float64 `json:"to"`
+	Approach bool       `json:"approach,omitempty"`
+}
+
 // CmdParams sets scene parameters.
 type CmdParams struct {
 	Params       map[string]any `json:"params"`
@@ -369,6 +392,7 @@ var Catalog = []Spec{
 	{Type: "engine", Dir: ToConsole, Channel: Control, Doc: "Protocol engine output: `suggest` (action + reason code), `command.refused`, timeline entries.", body: Engine{}},
 	{Type: "alert", Dir: ToConsole, Channel: Control, Doc: "Safety alert (link lost, break requested, biosignal rule).", body: Alert{}},
 	{Type: "metrics", Dir: ToConsole, Channel: Signals, Doc: "Live biosignal metrics, every second.", body: Metrics{}},
+	{Type: "avoidance", Dir: ToConsole, Channel: Control, Doc: "Live avoidance measures of the current step from the headset's poses and the template's stimulus anchors, every second while poses arrive (docs/domain.md).", body: Avoidance{}},
 	{Type: "error", Dir: ToConsole, Channel: Control, Doc: "A message was refused (`ref_seq`: its seq).", body: Error{}},
 
 	{Type: "heartbeat", Dir: FromConsole, Channel: Control, Doc: "Optional keep-alive.", body: Empty{}},

@@ -95,7 +95,7 @@ func Markdown() string {
 	var b strings.Builder
 	b.WriteString("# Live-session protocol\n\n")
 	b.WriteString("Generated from `server/wire/catalog.go` by `go generate ./server/wire` — do not edit by hand; a test fails when this page is stale.\n\n")
-	b.WriteString("Data channels opened by the client: `control` (reliable, ordered) and `signals` (reliable, ordered). ")
+	b.WriteString("Data channels opened by the client: `control` (reliable, ordered), `signals` (reliable, ordered) and `pose` (unreliable, unordered: `ordered: false, maxRetransmits: 0`; optional). ")
 	b.WriteString("Signalling is WHIP-style: `POST /api/sessions/{id}/whip` (patient, `Authorization: Bearer <token>` from `POST /api/join`) ")
 	b.WriteString("or `POST /api/sessions/{id}/console/whip` (therapist; `?role=observer` for read-only supervisors; session cookie + `X-CSRF-Token`), ")
 	b.WriteString("body = complete SDP offer, answer in the 201 response with `Location`; `PATCH` the Location with a new offer for an ICE restart, `DELETE` it to leave.\n\n")
@@ -130,6 +130,13 @@ func Markdown() string {
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", st, sp.Unit, strings.Join(also, ", "), rng)
 	}
 	fmt.Fprintf(&b, "\nA regular stream gives `rate_hz` (sample *i* at `t0 + i·1000/rate_hz`); an irregular one gives `ts`, offsets in ms from `t0`. For example:\n\n```json\n%s\n```\n\n", BatchExample)
+	b.WriteString("## Pose channel\n\n")
+	b.WriteString("The headset sends its head pose, and its hands' when tracked, 20–30 times a second on `pose`, one binary frame per message (no JSON envelope, no seq: a lost or late frame is simply replaced by the next). ")
+	fmt.Fprintf(&b, "A frame is %d–%d bytes, little-endian:\n\n| bytes | type | field |\n|---|---|---|\n", poseHeader+poseXfBytes, MaxPoseBytes)
+	for _, l := range PoseLayout {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", l.Bytes, l.Type, l.Field)
+	}
+	b.WriteString("\nThe server relays each valid frame unchanged to the session's consoles, observers included, on their own `pose` channel, and measures avoidance from it (`avoidance` below). A console that opens no `pose` channel gets no frames. A malformed frame is dropped and answered by a rate-limited `error` on `control` (`validation`, `unsupported_version`); a frame older than the last one (by `t`) is dropped silently. Poses are not stored unless the clinic turns on pose recording (Clinic settings); then one pose a second is kept for the report.\n\n")
 	b.WriteString("## Messages\n\n| type | direction | channel | durable | purpose |\n|---|---|---|---|---|\n")
 	for _, s := range Catalog {
 		d := ""
