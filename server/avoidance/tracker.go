@@ -150,6 +150,9 @@ func (t *Tracker) endSpell() {
 	t.run = 0
 }
 
+// Away reports whether the stimulus was out of view at the last pose.
+func (t *Tracker) Away() bool { return t.last.ok && !t.last.seen }
+
 // Summary returns the measures so far, a spell in progress counted once it
 // is longer than AwayMs.
 func (t *Tracker) Summary() Summary {

@@ -30,6 +30,7 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		params, _ := b["params"].(environments.Params)
 		sl := wire.SceneLoad{Template: str("template"), Params: params, Layers: b["layers"], TransitionMs: transitionMs}
 		r.scene = &sl
+		r.sceneAnchors()
 		r.toPatient("scene.load", src, sl)
 	case "scene.set":
 		params, _ := b["params"].(environments.Params)
@@ -42,12 +43,14 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 				merged[k] = v
 			}
 			r.scene.Params = merged
+			r.sceneAnchors()
 		}
 		r.toPatient("scene.set", src, wire.SceneSet{Params: params, TransitionMs: transitionMs})
 	case "scene.event":
 		r.toPatient("scene.event", src, wire.SceneEvent{Event: str("event")})
 	case "step.enter":
 		idx, _ := b["index"].(int)
+		r.poseStep(str("step_id"))
 		r.toPatient("step.enter", src, wire.StepEnter{Index: idx, StepID: str("step_id"), LabelKey: r.titleKey()})
 	case "suds.prompt":
 		r.prompt++
@@ -61,8 +64,10 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 	case "breathing.stop":
 		r.toPatient("breathing.stop", src, wire.Empty{})
 	case "calm.now":
+		r.calmAnchors()
 		r.toPatient("calm.now", src, wire.CalmNow{Reason: str("reason")})
 	case "hard.stop":
+		r.calmAnchors()
 		r.toPatient("hard.stop", src, wire.Reason{Reason: str("reason")})
 	case "session.paused":
 		reason := str("reason")
@@ -73,6 +78,7 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		r.broadcastState()
 	case "session.resumed":
 		r.setState(store.LiveLive, "")
+		r.sceneAnchors()
 		r.toPatient("resume", src, wire.Empty{})
 		r.broadcastState()
 	case "baseline.start":

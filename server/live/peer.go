@@ -75,6 +75,10 @@ func newPeer(r *room, role, userID string) *peer {
 // attach is called for each data channel the client opens.
 func (p *peer) attach(dc *webrtc.DataChannel) {
 	label := dc.Label()
+	if label == wire.Pose {
+		p.attachPose(dc)
+		return
+	}
 	if label != wire.Control && label != wire.Signals {
 		_ = dc.Close()
 		return
@@ -204,6 +208,7 @@ func (p *peer) close() {
 	p.closed = true
 	obs := p.out
 	p.mu.Unlock()
+	p.room.pose.removeSink(p)
 	select {
 	case <-p.opened:
 		p.room.svc.opts.Metrics.LivePeers.WithLabelValues(p.role).Dec()

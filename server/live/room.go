@@ -54,6 +54,7 @@ type room struct {
 	ready           *wire.SceneReady // the scene the headset last reported ready
 	prompt          int
 
+	pose     *poses // the headset's poses and the avoidance measures (own lock)
 	res      resonanceState
 	bio      *biosignal.Live
 	eval     *biosignal.Evaluator
@@ -113,7 +114,7 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 		return nil, fmt.Errorf("live: loading patient: %w", err)
 	}
 	r := &room{svc: s, id: sess.ID, sess: sess, locale: pat.Locale, consoles: map[string]*peer{},
-		bio: biosignal.NewLive(biosignal.LiveConfig{}), spans: spans{},
+		bio: biosignal.NewLive(biosignal.LiveConfig{}), spans: spans{}, pose: newPoses(),
 		marks: map[string]*marks{}, pending: map[string]map[uint64]struct{}{}}
 	if r.locale == "" {
 		r.locale = "en"
@@ -308,6 +309,7 @@ func (r *room) tick(now time.Time) {
 	if now.After(r.nextMet) {
 		r.nextMet = now.Add(time.Second)
 		r.metrics(now)
+		r.poseTick()
 	}
 }
 
@@ -392,6 +394,7 @@ func (r *room) end(reason string) {
 	if r.sess.State == store.LiveEnded {
 		return
 	}
+	r.poseStep("")
 	r.setState(store.LiveEnded, reason)
 	r.toPatient("session.end", 0, wire.Reason{Reason: reason})
 	r.broadcastState()

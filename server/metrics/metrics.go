@@ -44,7 +44,7 @@ func New() *Metrics {
 			Name: "haven_samples_artifact_total", Help: "Biosignal samples flagged as artifacts.",
 		}),
 		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "haven_datachannel_messages_total", Help: "Data-channel messages by channel and direction.",
+			Name: "haven_datachannel_messages_total", Help: "Data-channel messages by channel and direction (in, out; pose frames also refused, dropped).",
 		}, []string{"channel", "direction"}),
 		Dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "haven_peers_dropped_total", Help: "Peers disconnected by the server, by reason.",

@@ -33,6 +33,8 @@ type DialOptions struct {
 	HTTP *http.Client
 	// Channels are the data-channel labels to open, ordered and reliable.
 	Channels []string
+	// Unreliable are labels to open unordered with no retransmission (pose).
+	Unreliable []string
 	// OnMessage, when set, is attached to every channel before it opens.
 	OnMessage func(label string, msg webrtc.DataChannelMessage)
 }
@@ -67,9 +69,15 @@ func Dial(ctx context.Context, api *webrtc.API, opts DialOptions) (*ClientPeer, 
 		return nil, fmt.Errorf("rtc: client peer: %w", err)
 	}
 	cp := &ClientPeer{PC: pc, Channels: map[string]*webrtc.DataChannel{}}
-	opened := make(chan string, len(opts.Channels))
-	for _, label := range opts.Channels {
-		dc, err := pc.CreateDataChannel(label, nil)
+	all := append(append([]string(nil), opts.Channels...), opts.Unreliable...)
+	opened := make(chan string, len(all))
+	unordered, noRetransmit := false, uint16(0)
+	for i, label := range all {
+		var init *webrtc.DataChannelInit
+		if i >= len(opts.Channels) {
+			init = &webrtc.DataChannelInit{Ordered: &unordered, MaxRetransmits: &noRetransmit}
+		}
+		dc, err := pc.CreateDataChannel(label, init)
 		if err != nil {
 			_ = pc.Close()
 			return nil, fmt.Errorf("rtc: creating channel %s: %w", label, err)
@@ -85,7 +93,7 @@ func Dial(ctx context.Context, api *webrtc.API, opts DialOptions) (*ClientPeer, 
 		_ = pc.Close()
 		return nil, err
 	}
-	for range opts.Channels {
+	for range all {
 		select {
 		case <-opened:
 		case <-ctx.Done():

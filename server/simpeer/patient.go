@@ -58,6 +58,11 @@ type PatientOptions struct {
 	Seed      uint64
 	// NoSignals turns the biosensor off (control traffic only).
 	NoSignals bool
+	// PoseHz, when positive, opens the pose channel and sends a head pose
+	// that many times a second; Pose chooses each frame (nil: a seated head
+	// slowly looking left and right, the benchmark's load).
+	PoseHz int
+	Pose   func(elapsed time.Duration) wire.PoseFrame
 	// OnReceive, when set, sees every server message on arrival (relay
 	// latency: compare At with the therapist's send time of SrcSeq).
 	OnReceive func(Received)
@@ -73,6 +78,7 @@ type PatientOptions struct {
 type PatientStats struct {
 	SamplesSent, SamplesAcked, BatchesSent, BatchesResent int64
 	RatingsSent, RatingsAcked, Commands, Errors           int64
+	PosesSent, PoseBytes                                  int64
 	Unacked                                               int
 }
 
@@ -191,7 +197,7 @@ func (p *Patient) Connect(ctx context.Context) error {
 		p.mu.Unlock()
 	}()
 	cp, err := rtc.Dial(ctx, p.opts.API, rtc.DialOptions{URL: p.opts.BaseURL + "/api/sessions/" + p.opts.SessionID + "/whip",
-		Header: h, HTTP: p.opts.HTTP, Channels: []string{wire.Control, wire.Signals}, OnMessage: p.onMessage})
+		Header: h, HTTP: p.opts.HTTP, Channels: []string{wire.Control, wire.Signals}, Unreliable: p.poseChannels(), OnMessage: p.onMessage})
 	if err != nil {
 		return err
 	}
@@ -215,10 +221,18 @@ func (p *Patient) run() {
 	defer beat.Stop()
 	sensor := time.NewTicker(250 * time.Millisecond)
 	defer sensor.Stop()
+	var poseC <-chan time.Time
+	if p.opts.PoseHz > 0 {
+		pt := time.NewTicker(time.Second / time.Duration(p.opts.PoseHz))
+		defer pt.Stop()
+		poseC = pt.C
+	}
 	for {
 		select {
 		case <-p.stop:
 			return
+		case now := <-poseC:
+			p.sendPose(now)
 		case <-beat.C:
 			p.send(wire.Control, "heartbeat", wire.Empty{}, false, 0)
 		case now := <-sensor.C:

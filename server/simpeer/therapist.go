@@ -22,6 +22,10 @@ type TherapistOptions struct {
 	HTTP      *http.Client
 	OnReceive func(Received)
 	Keep      int
+	// Poses opens the pose channel: the headset's frames are counted
+	// (PoseFrames) and passed to OnPose.
+	Poses  bool
+	OnPose func(frame []byte)
 }
 
 // Therapist is a simulated console peer.
@@ -32,6 +36,9 @@ type Therapist struct {
 	mu     sync.Mutex
 	seq    uint64
 	sentAt map[uint64]time.Time
+
+	poses    int64
+	lastPose []byte
 }
 
 // DialTherapist connects a console peer.
@@ -40,8 +47,12 @@ func DialTherapist(ctx context.Context, opts TherapistOptions) (*Therapist, erro
 		opts.API = rtc.NewClientAPI()
 	}
 	t := &Therapist{inbox: newInbox(opts.Keep), opts: opts, sentAt: map[uint64]time.Time{}}
+	var unreliable []string
+	if opts.Poses {
+		unreliable = []string{wire.Pose}
+	}
 	cp, err := rtc.Dial(ctx, opts.API, rtc.DialOptions{URL: opts.URL, Header: opts.Header, HTTP: opts.HTTP,
-		Channels: []string{wire.Control, wire.Signals}, OnMessage: t.onMessage})
+		Channels: []string{wire.Control, wire.Signals}, Unreliable: unreliable, OnMessage: t.onMessage})
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +62,16 @@ func DialTherapist(ctx context.Context, opts TherapistOptions) (*Therapist, erro
 
 func (t *Therapist) onMessage(label string, msg webrtc.DataChannelMessage) {
 	at := time.Now()
+	if label == wire.Pose {
+		t.mu.Lock()
+		t.poses++
+		t.lastPose = msg.Data
+		t.mu.Unlock()
+		if t.opts.OnPose != nil {
+			t.opts.OnPose(msg.Data)
+		}
+		return
+	}
 	m, err := wire.Decode(msg.Data, label, wire.ToConsole)
 	if err != nil {
 		return

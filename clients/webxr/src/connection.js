@@ -1,6 +1,6 @@
 // Live session transport (DESIGN.md §3): join by code, WHIP-style signalling
 // (non-trickle: the offer is posted once ICE gathering is complete), the
-// `control` and `signals` data channels, a 2 s heartbeat watchdog and
+// `control` and `signals` data channels, the unreliable `pose` channel, a 2 s heartbeat watchdog and
 // reconnection with backoff. It reports; the app decides what is safe to show.
 import { decode, Channel, Watchdog, backoffMs } from './protocol.js';
 
@@ -15,6 +15,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   const watchdog = new Watchdog(2000);
   let creds = null; // {session_id, token, ice_servers, practice}
   let pc = null, location = null, attempt = 0, timer = null, closed = false;
+  let poseDC = null; // unordered, no retransmits: a late pose is worth nothing
   let connected = false, lostReported = false;
   // busy: the server still holds a live link for this session (our previous
   // page, or another headset) and refused this one as a second headset
@@ -48,6 +49,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     const sig = peer.createDataChannel('signals', { ordered: true });
     wire(peer, ctl, control, true);
     wire(peer, sig, signals, false);
+    poseDC = peer.createDataChannel('pose', { ordered: false, maxRetransmits: 0 });
     peer.addEventListener('connectionstatechange', () => {
       if (peer === pc && ['failed', 'closed', 'disconnected'].includes(peer.connectionState)) lost();
     });
@@ -187,6 +189,12 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     join, leave, resumeStored,
     sendControl: (type, body, opts) => control.send(type, body, opts),
     sendSignals: (body) => signals.send('signals.batch', body, { durable: true }),
+    /** sendPose puts one pose frame on the pose channel; false when it is not open or is backed up. */
+    sendPose(bytes) {
+      if (!connected || !poseDC || poseDC.readyState !== 'open' || poseDC.bufferedAmount > 4096) return false;
+      poseDC.send(bytes);
+      return true;
+    },
     /** cut closes the transport as a network failure would (used by tests and the "simulate" tools). */
     cut() { teardown(); lost(); },
     state: () => ({ connected, lost: lostReported, busy, session_id: creds?.session_id ?? null, practice: creds?.practice === true, locale: creds?.locale ?? '', pendingSignals: signals.pending(), pendingControl: control.pending() }),

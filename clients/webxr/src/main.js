@@ -9,6 +9,7 @@ import { intensityParams, TEMPLATES } from './params.js';
 import { PatientSession } from './session.js';
 import { setupScreen } from './screen.js';
 import { mountPanel } from './panel.js';
+import { startPoseSender } from './pose.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
@@ -37,6 +38,7 @@ async function main() {
     onEnded: () => session.end(),
   });
   session.attach(conn);
+  startPoseSender(r, (bytes) => conn.sendPose(bytes)); // the console's mirror and the avoidance measures
   r.calm(0);
   setInterval(() => { if (conn.state().connected) session.sendState(); }, 5000);
 

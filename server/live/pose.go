@@ -1,0 +1,196 @@
+package live
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/avoidance"
+	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/wire"
+)
+
+const (
+	// poseQueue bounds a console's pose outbox: a console that falls behind
+	// loses frames (the next one replaces them), never its connection.
+	poseQueue = 8
+	// poseMinGap drops frames closer than this to the last one taken: at
+	// most 40 a second reach the consoles however fast a headset sends.
+	poseMinGap = 25 * time.Millisecond
+)
+
+// poses is a room's pose relay and avoidance tracker. It has a lock of its
+// own, taken after room.mu when both are held: 20–30 frames a second never
+// wait for the engine.
+type poses struct {
+	mu       sync.Mutex
+	sinks    map[*peer]*rtc.Outbox // consoles' pose channels
+	list     []*rtc.Outbox         // sinks as a slice, rebuilt when they change
+	tracker  *avoidance.Tracker
+	template string
+	stepID   string
+	anchors  []wire.AvoidanceAnchor
+	away     bool // the stimulus was out of view at the last frame
+	last     struct {
+		raw  uint32
+		t    int64 // unwrapped sender ms
+		ok   bool
+		at   time.Time
+		head wire.Xf
+	}
+	frames  int64 // frames taken since the last avoidance message
+	changed bool  // anchors or step changed since the last avoidance message
+}
+
+func newPoses() *poses {
+	return &poses{sinks: map[*peer]*rtc.Outbox{}, tracker: avoidance.New(avoidance.Config{}, nil)}
+}
+
+// attachPose wires a peer's pose channel: a patient's carries frames in, a
+// console's carries them out.
+func (p *peer) attachPose(dc *webrtc.DataChannel) {
+	if p.role == rolePatient {
+		dc.OnMessage(func(m webrtc.DataChannelMessage) { p.room.onPose(p, m.Data) })
+		return
+	}
+	dc.OnOpen(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.closed {
+			return
+		}
+		ob := rtc.NewOutbox(dc, poseQueue)
+		p.out[wire.Pose] = ob // closed with the peer's other outboxes
+		p.room.pose.addSink(p, ob)
+	})
+}
+
+func (ps *poses) addSink(p *peer, ob *rtc.Outbox) {
+	ps.mu.Lock()
+	ps.sinks[p] = ob
+	ps.rebuild()
+	ps.mu.Unlock()
+}
+
+func (ps *poses) removeSink(p *peer) {
+	ps.mu.Lock()
+	if _, ok := ps.sinks[p]; ok {
+		delete(ps.sinks, p)
+		ps.rebuild()
+	}
+	ps.mu.Unlock()
+}
+
+// rebuild makes a new slice, so a relay iterating the old one is undisturbed.
+func (ps *poses) rebuild() {
+	list := make([]*rtc.Outbox, 0, len(ps.sinks))
+	for _, ob := range ps.sinks {
+		list = append(list, ob)
+	}
+	ps.list = list
+}
+
+// onPose takes one frame from the headset: a malformed one is refused (rate
+// limited, like any refusal), a late or too early one dropped; the rest
+// feed the avoidance tracker and go to every console unchanged.
+func (r *room) onPose(p *peer, data []byte) {
+	f, err := wire.DecodePose(data)
+	if err != nil {
+		r.svc.opts.Metrics.Messages.WithLabelValues(wire.Pose, "refused").Inc()
+		p.sendError(apierr.From(err), 0)
+		return
+	}
+	now := time.Now()
+	ps := r.pose
+	ps.mu.Lock()
+	t := int64(f.T)
+	if ps.last.ok {
+		// the sender's u32 ms clock wraps every 49.7 days: unwrap near it
+		t = ps.last.t + int64(int32(f.T-ps.last.raw))
+		if t <= ps.last.t || now.Sub(ps.last.at) < poseMinGap {
+			ps.mu.Unlock()
+			return
+		}
+	}
+	ps.last.raw, ps.last.t, ps.last.ok, ps.last.at, ps.last.head = f.T, t, true, now, f.Head
+	ps.frames++
+	h := f.Head
+	ps.tracker.Add(avoidance.Pose{T: t, Pos: avoidance.Vec3{X: h.Pos[0], Y: h.Pos[1], Z: h.Pos[2]},
+		Rot: avoidance.Quat{X: h.Rot[0], Y: h.Rot[1], Z: h.Rot[2], W: h.Rot[3]}})
+	ps.away = ps.tracker.Away()
+	list := ps.list
+	ps.mu.Unlock()
+	r.svc.opts.Metrics.Messages.WithLabelValues(wire.Pose, "in").Inc()
+	for _, ob := range list {
+		if ob.Send(data) != nil {
+			r.svc.opts.Metrics.Messages.WithLabelValues(wire.Pose, "dropped").Inc()
+		}
+	}
+}
+
+// sceneAnchors places the template's stimulus for the scene the headset was
+// sent. Caller holds r.mu.
+func (r *room) sceneAnchors() {
+	var anchors []wire.AvoidanceAnchor
+	tplID := ""
+	if r.scene != nil {
+		tplID = r.scene.Template
+		if tpl, ok := r.svc.catalog.Get(tplID); ok {
+			for _, s := range tpl.Stimulus {
+				from, to := s.At(tpl, r.scene.Params)
+				anchors = append(anchors, wire.AvoidanceAnchor{ID: s.ID, LabelKey: s.LabelKey, From: from, To: to, Approach: s.Approach})
+			}
+		}
+	}
+	r.pose.setScene(tplID, anchors)
+}
+
+// calmAnchors: the headset left the exposure scene (calm, hard stop), so
+// there is no stimulus to look at or away from. Caller holds r.mu.
+func (r *room) calmAnchors() { r.pose.setScene("", nil) }
+
+func (ps *poses) setScene(template string, anchors []wire.AvoidanceAnchor) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.template, ps.anchors, ps.changed = template, anchors, true
+	av := make([]avoidance.Anchor, len(anchors))
+	for i, a := range anchors {
+		av[i] = avoidance.Anchor{ID: a.ID, Approach: a.Approach,
+			From: avoidance.Vec3{X: a.From[0], Y: a.From[1], Z: a.From[2]}, To: avoidance.Vec3{X: a.To[0], Y: a.To[1], Z: a.To[2]}}
+	}
+	ps.tracker.SetAnchors(av)
+}
+
+// poseStep closes the step's measures into the timeline (the report's and
+// the exports' source) and starts the next step's. Caller holds r.mu.
+func (r *room) poseStep(next string) {
+	ps := r.pose
+	ps.mu.Lock()
+	s, step, tpl := ps.tracker.Summary(), ps.stepID, ps.template
+	ps.tracker.Reset()
+	ps.stepID, ps.changed = next, true
+	ps.mu.Unlock()
+	if s.ObservedMs > 0 {
+		r.svc.tl.add(event(r.id, "avoidance", "server", wire.Avoidance{StepID: step, Template: tpl, Anchors: []wire.AvoidanceAnchor{}, Measures: s}), nil)
+	}
+}
+
+// poseTick sends the consoles the live measures, once a second while frames
+// arrive or the stimulus moved. Caller holds r.mu.
+func (r *room) poseTick() {
+	ps := r.pose
+	ps.mu.Lock()
+	if ps.frames == 0 && !ps.changed {
+		ps.mu.Unlock()
+		return
+	}
+	msg := wire.Avoidance{StepID: ps.stepID, Template: ps.template, Anchors: ps.anchors, Measures: ps.tracker.Summary(), Away: ps.away}
+	if msg.Anchors == nil {
+		msg.Anchors = []wire.AvoidanceAnchor{}
+	}
+	ps.frames, ps.changed = 0, false
+	ps.mu.Unlock()
+	r.toConsoles(wire.Control, "avoidance", 0, msg)
+}
