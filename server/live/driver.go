@@ -199,7 +199,7 @@ const inputKind = "engine.input"
 // bloat the timeline): their time is carried into the next recorded input,
 // which replays identically because the engine's state depends on elapsed
 // time, not on how it was sliced. Composition sessions have no engine to
-// replay and record no inputs. Caller holds r.mu.
+// replay and record no inputs.
 func (r *room) feed(ev protocols.Event) []protocols.Command {
 	if r.proto == nil {
 		return r.drv.Handle(ev)

@@ -14,7 +14,7 @@ import (
 const transitionMs = 1000
 
 // apply turns engine outputs into timeline events and messages. src is the
-// seq of the therapist command that caused them (0: none). Caller holds r.mu.
+// seq of the therapist command that caused them (0: none).
 func (r *room) apply(cmds []protocols.Command, src uint64) {
 	for _, c := range cmds {
 		r.svc.tl.add(event(r.id, "engine."+c.Type, "engine", c.Body), nil)
@@ -130,12 +130,8 @@ func breathingBody(b map[string]any) wire.BreathingStart {
 	return out
 }
 
-// handle routes one decoded message from a peer.
+// handle routes one decoded message from a peer (batches come as batchIn).
 func (r *room) handle(p *peer, m wire.Message) {
-	if m.Type == "signals.batch" {
-		r.onBatch(p, m)
-		return
-	}
 	if p.role == roleObserver && m.Type != "heartbeat" {
 		p.sendError(apierr.New(apierr.Forbidden), m.Seq)
 		return
@@ -143,8 +139,6 @@ func (r *room) handle(p *peer, m wire.Message) {
 	if m.Spec.Durable && r.duplicate(p, m.Spec.Channel, m.Seq) {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	refuse := func(e *apierr.Error) {
 		if m.Spec.Durable {
 			// Not handled: held out of the ack so the client's resend gets through later.
@@ -177,66 +171,27 @@ func (r *room) handle(p *peer, m wire.Message) {
 // taken and awaiting its commit) and acknowledges it again; otherwise it
 // takes seq, which committed then settles or releases.
 func (r *room) duplicate(p *peer, channel string, seq uint64) bool {
-	key := markRole(p.role) + "/" + channel
-	r.seqMu.Lock()
-	mk := r.mark(key)
-	high := mk.high
-	dup := mk.settled(seq)
-	_, inflight := r.pending[key][seq]
-	if !dup && !inflight {
-		if r.pending[key] == nil {
-			r.pending[key] = map[uint64]struct{}{}
-		}
-		r.pending[key][seq] = struct{}{}
+	rc := r.recv(p, channel)
+	switch rc.Take(seq) {
+	case wire.Settled:
+		p.setAck(channel, rc.Settle(p.id, seq), true)
+		return true
+	case wire.InFlight:
+		return true
 	}
-	if dup && channel == wire.Control {
-		high = p.settleControl(seq)
-	}
-	r.seqMu.Unlock()
-	if dup {
-		p.setAck(channel, high, true)
-	}
-	return dup || inflight
+	return false
 }
 
 // committed settles a message taken by duplicate: after a commit it advances
-// the high-water mark and acknowledges; after a failure it forgets the seq so
-// the client's resend is handled.
+// the acknowledgement; after a failure it forgets the seq so the client's
+// resend is handled, and holds this connection's ack below it.
 func (r *room) committed(p *peer, channel string, seq uint64, err error) {
-	key := markRole(p.role) + "/" + channel
-	r.seqMu.Lock()
-	delete(r.pending[key], seq)
+	rc := r.recv(p, channel)
 	if err != nil {
-		if channel == wire.Control {
-			p.holdLocked(seq)
-		}
-		r.seqMu.Unlock()
+		rc.Release(p.id, seq)
 		return
 	}
-	high := r.mark(key).settle(seq)
-	if channel == wire.Control {
-		high = p.settleControl(seq)
-	}
-	r.seqMu.Unlock()
-	p.setAck(channel, high, false)
-}
-
-// hold keeps a durable control seq that was refused for now (throttled,
-// store busy) out of this connection's acknowledgements until it settles.
-func (r *room) hold(p *peer, seq uint64) {
-	r.seqMu.Lock()
-	if !r.mark(markRole(p.role) + "/" + wire.Control).settled(seq) {
-		p.holdLocked(seq)
-	}
-	r.seqMu.Unlock()
-}
-
-// holdLocked is hold with room.seqMu held.
-func (p *peer) holdLocked(seq uint64) {
-	if p.ctlHeld == nil {
-		p.ctlHeld = map[uint64]struct{}{}
-	}
-	p.ctlHeld[seq] = struct{}{}
+	p.setAck(channel, rc.Settle(p.id, seq), false)
 }
 
 func markRole(role string) string {
@@ -247,26 +202,14 @@ func markRole(role string) string {
 }
 
 // durableEvent records a durable message with its sender's seq. Once the
-// record commits, stored (if set) applies it to the room, under r.mu, and
+// record commits, stored (if set) applies it to the room, on its owner, and
 // the message is acknowledged; after a failure the room is as if it never
 // came, and the client is told (ref_seq) to keep it and resend it.
 func (r *room) durableEvent(p *peer, m wire.Message, kind string, body any, stored func()) {
 	ev := event(r.id, kind, p.role, body)
 	ev.Peer, ev.Seq = markRole(p.role), m.Seq
 	r.svc.tl.add(ev, func(err error) {
-		if err != nil {
-			r.committed(p, m.Spec.Channel, m.Seq, err)
-			p.tell(errUnavailable, m.Seq)
-			return
-		}
-		if stored == nil {
-			r.committed(p, m.Spec.Channel, m.Seq, nil)
-			return
-		}
-		r.post(func() {
-			stored()
-			r.committed(p, m.Spec.Channel, m.Seq, nil)
-		})
+		r.post(eventDone{p: p, channel: m.Spec.Channel, seq: m.Seq, err: err, stored: stored})
 	})
 }
 

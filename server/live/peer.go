@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -24,8 +25,8 @@ const (
 var errUnavailable = apierr.New(apierr.Unavailable)
 
 // peer is one WebRTC connection of a room. Its mutex guards only its own
-// send state (seq counters, outboxes); the lock order is room.mu → peer.mu,
-// and commit callbacks take peer.mu alone.
+// send state (seq counters, outboxes, the ack it carries), which the room's
+// owner and the peer's own goroutines (refusals before decoding, drop) share.
 type peer struct {
 	id     string
 	role   string
@@ -46,10 +47,6 @@ type peer struct {
 
 	lastIn [2]uint64 // highest seq seen on this connection: control, signals (one handler goroutine each)
 
-	// Guarded by room.seqMu: the durable control seqs this connection
-	// settled (highest) and refused for now (held until resent).
-	ctlDone  uint64
-	ctlHeld  map[uint64]struct{}
 	lastSeen atomic.Int64 // unix ns of the last inbound message
 	opened   chan struct{}
 	ready    chan struct{} // closed once peerReady has made this the room's peer
@@ -94,7 +91,11 @@ func (p *peer) attach(dc *webrtc.DataChannel) {
 		both := p.out[wire.Control] != nil && p.out[wire.Signals] != nil
 		p.mu.Unlock()
 		if both {
-			p.openOnce.Do(func() { close(p.opened); p.room.peerReady(p); close(p.ready) })
+			p.openOnce.Do(func() {
+				close(p.opened)
+				_, _ = ask(context.Background(), p.room, newQuery[struct{}](readyIn{p}))
+				close(p.ready)
+			})
 		}
 	})
 	dc.OnMessage(func(m webrtc.DataChannelMessage) { p.receive(label, m.Data) })
@@ -171,7 +172,7 @@ func (p *peer) sendError(e *apierr.Error, ref uint64) {
 func (p *peer) tell(e *apierr.Error, ref uint64) {
 	msg := string(e.Code)
 	if tr := p.room.svc.opts.Translate; tr != nil {
-		msg = tr(p.room.sess.ClinicID, p.room.locale, e.MessageID(), e.Data)
+		msg = tr(p.room.clinicID, p.room.locale, e.MessageID(), e.Data)
 	}
 	p.send(wire.Control, "error", 0, wire.Error{Code: string(e.Code), Message: msg, RefSeq: ref})
 }
@@ -195,7 +196,13 @@ func (p *peer) drop(code apierr.Code) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	p.room.svc.opts.Metrics.Dropped.WithLabelValues(string(code)).Inc()
-	p.room.leave(p, string(code))
+	p.leave(string(code))
+}
+
+// leave removes the peer from its room and closes it.
+func (p *peer) leave(reason string) {
+	p.room.submit(leaveIn{p, reason})
+	p.close()
 }
 
 // close stops the outboxes and the peer connection; safe to call twice.
@@ -262,13 +269,9 @@ func (p *peer) receive(channel string, data []byte) {
 		// is gone; its refusal counts against the error rate limit, so a
 		// flood is never echoed back message for message.
 		seq, durable := wire.Peek(data, channel, p.dir)
-		switch {
-		case durable && channel == wire.Control:
-			p.room.hold(p, seq)
-			fallthrough
-		case durable:
-			p.tell(apierr.New(apierr.PeerThrottled), seq)
-		default:
+		if durable {
+			p.room.submit(refusedIn{p: p, channel: channel, seq: seq})
+		} else {
 			p.sendError(apierr.New(apierr.PeerThrottled), seq)
 		}
 		return
@@ -276,7 +279,7 @@ func (p *peer) receive(channel string, data []byte) {
 	m, err := wire.Decode(data, channel, p.dir)
 	if err != nil {
 		if p.durable(channel, m) {
-			p.room.rejectDurable(p, channel, m.Seq, err)
+			p.room.submit(refusedIn{p: p, channel: channel, seq: m.Seq, err: err})
 		} else {
 			p.sendError(apierr.From(err), m.Seq)
 		}
@@ -288,7 +291,17 @@ func (p *peer) receive(channel string, data []byte) {
 		return
 	}
 	p.lastIn[ci] = m.Seq
-	p.room.handle(p, m)
+	if m.Type != "signals.batch" {
+		p.room.submit(msgIn{p, m})
+		return
+	}
+	// The room validates the batch and takes its seq; this goroutine
+	// submits it, so a slow store holds back this channel's reads (and so
+	// the client), never the room.
+	t, err := ask(context.Background(), p.room, newQuery[batchTaken](batchIn{p, m}))
+	if err == nil && t.ok {
+		p.room.submitBatch(t)
+	}
 }
 
 // durable reports whether a message that failed to decode must still be
@@ -311,24 +324,4 @@ func chanIndex(channel string) int {
 		return 1
 	}
 	return 0
-}
-
-// controlAck is this connection's control acknowledgement: the highest
-// durable seq it settled, kept below every durable seq it refused for now,
-// so the client keeps that message and resends it after reconnecting.
-// Caller holds room.seqMu.
-func (p *peer) controlAck() uint64 {
-	ack := p.ctlDone
-	for s := range p.ctlHeld {
-		ack = min(ack, s-1)
-	}
-	return ack
-}
-
-// settleControl records a durable control seq handled on this connection
-// and returns its acknowledgement. Caller holds room.seqMu.
-func (p *peer) settleControl(seq uint64) uint64 {
-	delete(p.ctlHeld, seq)
-	p.ctlDone = max(p.ctlDone, seq)
-	return p.controlAck()
 }

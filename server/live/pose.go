@@ -22,8 +22,8 @@ const (
 )
 
 // poses is a room's pose relay and avoidance tracker. It has a lock of its
-// own, taken after room.mu when both are held: 20–30 frames a second never
-// wait for the engine.
+// own, shared by the pose channel's goroutine and the room's owner: 20–30
+// frames a second never wait in the room's inbox behind the engine.
 type poses struct {
 	mu       sync.Mutex
 	sinks    map[*peer]*rtc.Outbox // consoles' pose channels
@@ -131,7 +131,7 @@ func (r *room) onPose(p *peer, data []byte) {
 }
 
 // sceneAnchors places the template's stimulus for the scene the headset was
-// sent. Caller holds r.mu.
+// sent. Runs on the room's owner.
 func (r *room) sceneAnchors() {
 	var anchors []wire.AvoidanceAnchor
 	tplID := ""
@@ -148,7 +148,7 @@ func (r *room) sceneAnchors() {
 }
 
 // calmAnchors: the headset left the exposure scene (calm, hard stop), so
-// there is no stimulus to look at or away from. Caller holds r.mu.
+// there is no stimulus to look at or away from. Runs on the room's owner.
 func (r *room) calmAnchors() { r.pose.setScene("", nil) }
 
 func (ps *poses) setScene(template string, anchors []wire.AvoidanceAnchor) {
@@ -164,7 +164,7 @@ func (ps *poses) setScene(template string, anchors []wire.AvoidanceAnchor) {
 }
 
 // poseStep closes the step's measures into the timeline (the report's and
-// the exports' source) and starts the next step's. Caller holds r.mu.
+// the exports' source) and starts the next step's. Runs on the room's owner.
 func (r *room) poseStep(next string) {
 	ps := r.pose
 	ps.mu.Lock()
@@ -178,7 +178,7 @@ func (r *room) poseStep(next string) {
 }
 
 // poseTick sends the consoles the live measures, once a second while frames
-// arrive or the stimulus moved. Caller holds r.mu.
+// arrive or the stimulus moved. Runs on the room's owner.
 func (r *room) poseTick() {
 	ps := r.pose
 	ps.mu.Lock()

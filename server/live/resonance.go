@@ -50,7 +50,7 @@ func (st *resonanceState) window(bio *biosignal.Live, state string, rate float64
 }
 
 // resonanceWindow records a finished window on the timeline and shows it to
-// the therapist. Caller holds r.mu.
+// the therapist.
 func (r *room) resonanceWindow(state string, rate float64, src uint64) {
 	body, done := r.res.window(r.bio, state, rate, nowMs())
 	if !done {

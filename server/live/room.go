@@ -22,14 +22,26 @@ type driver interface {
 }
 
 // room is the in-memory hub of one session: its peers, its engine and its
-// live biosignal state. mu serialises everything that touches the engine.
+// live biosignal state, owned by one goroutine (owner.go). Fields above the
+// line are immutable after newRoom; the rest belong to the owner.
 type room struct {
-	svc    *Service
-	id     string
-	locale string
-	crisis wire.Crisis
+	svc      *Service
+	id       string
+	clinicID string
+	locale   string
+	crisis   wire.Crisis
+	pose     *poses // the headset's poses and the avoidance measures (own lock)
 
-	mu       sync.Mutex
+	in       chan input
+	tickC    chan time.Time
+	wake     chan struct{}
+	quit     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+	postMu   sync.Mutex // guards posted only: commit results awaiting the owner
+	posted   []input
+
+	// Owned by the room's goroutine.
 	sess     store.LiveSession
 	drv      driver
 	proto    *protocols.Protocol // nil for a single composition
@@ -54,7 +66,6 @@ type room struct {
 	ready           *wire.SceneReady // the scene the headset last reported ready
 	prompt          int
 
-	pose     *poses // the headset's poses and the avoidance measures (own lock)
 	res      resonanceState
 	bio      *biosignal.Live
 	eval     *biosignal.Evaluator
@@ -66,46 +77,19 @@ type room struct {
 	// as the patient's body).
 	source string
 
-	seqMu   sync.Mutex
-	marks   map[string]*marks              // settled durable seqs, "role/channel"
-	pending map[string]map[uint64]struct{} // taken, not yet committed
-
-	// Commit results run in arrival order under mu, on a goroutine of their
-	// own (post): the store's goroutines never wait for a room.
-	qMu   sync.Mutex
-	queue []func()
-	qBusy bool
+	// receivers settle durable seqs per sender role and channel
+	// ("role/channel"): the receiving half of reliable delivery.
+	receivers map[string]*wire.Receiver
 }
 
-// post runs f under r.mu after everything posted before it. The store's
-// commit callbacks use it to apply a message to the room once it is stored.
-func (r *room) post(f func()) {
-	r.qMu.Lock()
-	r.queue = append(r.queue, f)
-	start := !r.qBusy
-	r.qBusy = true
-	r.qMu.Unlock()
-	if start {
-		go r.runQueue()
-	}
-}
-
-func (r *room) runQueue() {
-	for {
-		r.qMu.Lock()
-		if len(r.queue) == 0 {
-			r.qBusy = false
-			r.qMu.Unlock()
-			return
-		}
-		f := r.queue[0]
-		r.queue[0] = nil
-		r.queue = r.queue[1:]
-		r.qMu.Unlock()
-		r.mu.Lock()
-		f()
-		r.mu.Unlock()
-	}
+// newShell is a room with its channels and maps and no session behind it
+// yet; newRoom fills it, start runs its owner.
+func newShell(s *Service, sess store.LiveSession) *room {
+	return &room{svc: s, id: sess.ID, clinicID: sess.ClinicID, sess: sess,
+		in: make(chan input, inboxLen), tickC: make(chan time.Time, 1), wake: make(chan struct{}, 1),
+		quit: make(chan struct{}), done: make(chan struct{}),
+		consoles: map[string]*peer{}, byID: map[string]*peer{}, spans: spans{}, pose: newPoses(),
+		receivers: map[string]*wire.Receiver{}}
 }
 
 func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, error) {
@@ -113,9 +97,8 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 	if err := s.opts.Store.DB.WithContext(ctx).Where("id = ?", sess.PatientID).Take(&pat).Error; err != nil {
 		return nil, fmt.Errorf("live: loading patient: %w", err)
 	}
-	r := &room{svc: s, id: sess.ID, sess: sess, locale: pat.Locale, consoles: map[string]*peer{},
-		bio: biosignal.NewLive(biosignal.LiveConfig{}), spans: spans{}, pose: newPoses(),
-		marks: map[string]*marks{}, pending: map[string]map[uint64]struct{}{}}
+	r := newShell(s, sess)
+	r.locale, r.bio = pat.Locale, biosignal.NewLive(biosignal.LiveConfig{})
 	if r.locale == "" {
 		r.locale = "en"
 	}
@@ -156,8 +139,6 @@ func (r *room) titleKey() string {
 
 // peerReady runs once both channels of a peer are open.
 func (r *room) peerReady(p *peer) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.sess.State == store.LiveEnded {
 		p.send(wire.Control, "session.end", 0, wire.Reason{Reason: r.sess.StateReason})
 		return
@@ -200,7 +181,7 @@ func (r *room) peerReady(p *peer) {
 }
 
 // restored handles a patient heard again after a lost link: the session
-// stays paused until the therapist resumes. Caller holds r.mu.
+// stays paused until the therapist resumes.
 func (r *room) restored(p *peer) {
 	if !r.linkLost {
 		return
@@ -222,11 +203,9 @@ func (r *room) hello(p *peer) {
 	if role == roleObserver {
 		role = roleTherapist
 	}
-	r.seqMu.Lock()
-	mc, ms := r.mark(role+"/"+wire.Control), r.mark(role+"/"+wire.Signals)
-	next := map[string]uint64{wire.Control: mc.next(), wire.Signals: ms.next()}
-	sigAck := ms.high
-	r.seqMu.Unlock()
+	mc, ms := r.recvFor(role, wire.Control), r.recvFor(role, wire.Signals)
+	next := map[string]uint64{wire.Control: mc.Next(), wire.Signals: ms.Next()}
+	sigAck := ms.High()
 	// The control acknowledgement starts at 0 on every connection: the
 	// client's resent durable messages are settled (or recognised) one by
 	// one, so a message refused on the previous connection is never
@@ -248,9 +227,12 @@ func (r *room) hello(p *peer) {
 }
 
 // leave removes a peer; a patient leaving a live session is a lost link.
+// The caller closes p (off the owner: closing waits for pion's goroutines).
 func (r *room) leave(p *peer, reason string) {
-	r.mu.Lock()
 	delete(r.byID, p.id)
+	for _, rc := range r.receivers {
+		rc.Forget(p.id)
+	}
 	if r.patient == p {
 		r.patient = nil
 		if r.started && r.sess.State == store.LiveLive {
@@ -261,12 +243,10 @@ func (r *room) leave(p *peer, reason string) {
 		delete(r.consoles, p.id)
 		r.broadcastState()
 	}
-	r.mu.Unlock()
-	p.close()
 }
 
 // connLost pauses the session and alerts the therapist (DESIGN.md §3: within
-// 2 s of the patient's silence). Caller holds r.mu.
+// 2 s of the patient's silence).
 func (r *room) connLost(reason string) {
 	if r.linkLost {
 		return
@@ -283,8 +263,6 @@ func (r *room) connLost(reason string) {
 
 // tick runs from the service clock.
 func (r *room) tick(now time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.sess.State == store.LiveEnded {
 		return
 	}
@@ -370,25 +348,6 @@ func (r *room) setState(state, reason string) {
 	r.svc.tl.saveSession(r.sess)
 }
 
-// shutdown tells every peer the server is going away and closes them.
-// farewell tells the room's peers that the server is going away (or that
-// the session ended) and detaches them; the caller closes them.
-func (r *room) farewell() []*peer {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var peers []*peer
-	r.each(func(p *peer) {
-		if r.sess.State == store.LiveEnded {
-			p.send(wire.Control, "session.end", 0, wire.Reason{Reason: r.sess.StateReason})
-		} else {
-			p.tell(errUnavailable, 0)
-		}
-		peers = append(peers, p)
-	})
-	r.patient, r.consoles = nil, map[string]*peer{}
-	return peers
-}
-
 // end finishes the session: peers are told and disconnected.
 func (r *room) end(reason string) {
 	if r.sess.State == store.LiveEnded {
@@ -399,18 +358,30 @@ func (r *room) end(reason string) {
 	r.toPatient("session.end", 0, wire.Reason{Reason: reason})
 	r.broadcastState()
 	r.svc.background(func() {
+		// Let session.end reach the peers before their connections close.
 		time.Sleep(200 * time.Millisecond)
-		r.mu.Lock()
-		var peers []*peer
-		r.each(func(p *peer) { peers = append(peers, p) })
-		r.patient, r.consoles = nil, map[string]*peer{}
-		r.mu.Unlock()
+		peers, _ := ask(context.Background(), r, newQuery[[]*peer](detachQ{}))
 		for _, p := range peers {
 			p.close()
 		}
-		r.svc.dropRoom(r.id)
+		r.svc.dropRoom(r)
 	})
 }
+
+// recvFor is the receiver of a sender role's channel (observers count as the
+// therapist: they send nothing durable).
+func (r *room) recvFor(role, channel string) *wire.Receiver {
+	key := markRole(role) + "/" + channel
+	rc := r.receivers[key]
+	if rc == nil {
+		rc = wire.NewReceiver(channel)
+		r.receivers[key] = rc
+	}
+	return rc
+}
+
+// recv is the receiver of p's channel.
+func (r *room) recv(p *peer, channel string) *wire.Receiver { return r.recvFor(p.role, channel) }
 
 func toMap(v any) map[string]any {
 	b, _ := json.Marshal(v)

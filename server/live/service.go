@@ -130,6 +130,7 @@ type Service struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	bg     sync.WaitGroup // simulated peers and delayed closes
+	owners sync.WaitGroup // the rooms' owner goroutines
 	// self serves the server's own routes to in-process peers (the
 	// simulated patient); set once by Register, before serving.
 	self http.Handler
@@ -191,14 +192,24 @@ func (s *Service) Close(ctx context.Context) error {
 	s.drain(ctx, rooms)
 	var peers []*peer
 	for _, r := range rooms {
-		peers = append(peers, r.farewell()...)
+		ps, err := ask(ctx, r, newQuery[[]*peer](detachQ{farewell: true}))
+		if err != nil {
+			s.log.Warn("live: room did not detach its peers", slog.String("session", r.id), slog.Any("err", err))
+		}
+		peers = append(peers, ps...)
 	}
 	// One moment for every outbox to put its goodbye on the wire, then the
 	// connections close side by side: one by one, a thousand sessions'
 	// peers would take longer than the whole shutdown may.
 	time.Sleep(50 * time.Millisecond)
 	closeAll(ctx, peers)
-	return s.tl.close(ctx)
+	err := s.tl.close(ctx)
+	// The rooms' owners go last: the timeline's final commits post to them.
+	for _, r := range rooms {
+		r.stop()
+	}
+	s.owners.Wait()
+	return err
 }
 
 // closeAll closes peers, a few at a time, until done or ctx ends.
@@ -232,7 +243,8 @@ func (s *Service) drain(ctx context.Context, rooms []*room) {
 	for {
 		busy := false
 		for _, r := range rooms {
-			busy = busy || r.inflight()
+			b, err := ask(ctx, r, newQuery[bool](inflightQ{}))
+			busy = busy || (b && err == nil)
 		}
 		if !busy {
 			return
@@ -257,7 +269,7 @@ func (s *Service) clock() {
 			return
 		case now := <-t.C:
 			for _, r := range s.snapshotRooms() {
-				r.tick(now)
+				r.tickNow(now)
 			}
 		}
 	}
@@ -318,14 +330,29 @@ func (s *Service) loadRoom(ctx context.Context, sess store.LiveSession) (*room, 
 	}
 	s.rooms[sess.ID] = built
 	s.opts.Metrics.LiveSessions.Set(float64(len(s.rooms)))
+	s.owners.Go(built.own)
 	return built, nil
 }
 
-func (s *Service) dropRoom(id string) {
+// dropRoom forgets an ended room and stops its owner.
+func (s *Service) dropRoom(r *room) {
 	s.mu.Lock()
-	delete(s.rooms, id)
+	if s.rooms[r.id] == r {
+		delete(s.rooms, r.id)
+	}
 	s.opts.Metrics.LiveSessions.Set(float64(len(s.rooms)))
 	s.mu.Unlock()
+	r.stop()
+}
+
+// roomWaiting tells a loaded room that its session now waits for the
+// patient (a join code redeemed, a token issued).
+func (s *Service) roomWaiting(ctx context.Context, id string) error {
+	if r := s.room(id); r != nil {
+		_, err := askREST(ctx, r, newQuery[struct{}](waitingQ{}))
+		return err
+	}
+	return nil
 }
 
 func (s *Service) room(id string) *room {

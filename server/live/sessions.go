@@ -248,17 +248,21 @@ func (s *Service) loadSession(c echo.Context) (store.LiveSession, error) {
 	if err != nil {
 		return sess, apierr.Errorf("live: loading session: %w", err)
 	}
-	return s.withRoomState(sess), nil
+	return s.withRoomState(c.Request().Context(), sess)
 }
 
 // withRoomState overlays a live room's current state on a stored session.
-func (s *Service) withRoomState(sess store.LiveSession) store.LiveSession {
-	if r := s.room(sess.ID); r != nil {
-		r.mu.Lock()
-		sess.State, sess.StateReason, sess.StartedAt, sess.EndedAt = r.sess.State, r.sess.StateReason, r.sess.StartedAt, r.sess.EndedAt
-		r.mu.Unlock()
+func (s *Service) withRoomState(ctx context.Context, sess store.LiveSession) (store.LiveSession, error) {
+	r := s.room(sess.ID)
+	if r == nil {
+		return sess, nil
 	}
-	return sess
+	live, err := askREST(ctx, r, newQuery[store.LiveSession](stateQ{}))
+	if err != nil {
+		return sess, err
+	}
+	sess.State, sess.StateReason, sess.StartedAt, sess.EndedAt = live.State, live.StateReason, live.StartedAt, live.EndedAt
+	return sess, nil
 }
 
 func (s *Service) list(c echo.Context) error {
@@ -408,12 +412,8 @@ func (s *Service) join(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("live: redeeming join code: %w", err)
 	}
-	if r := s.room(sess.ID); r != nil {
-		r.mu.Lock()
-		if r.sess.State == store.LiveScheduled {
-			r.sess.State = store.LiveWaiting
-		}
-		r.mu.Unlock()
+	if err := s.roomWaiting(c.Request().Context(), sess.ID); err != nil {
+		return err
 	}
 	// No clinic id: the headset fetches its clinic's wording with this
 	// token (GET /api/i18n/messages with Authorization: Bearer), so an
@@ -492,11 +492,9 @@ func (s *Service) endHandler(c echo.Context) error {
 		return apierr.New(apierr.SessionState)
 	}
 	if r := s.room(sess.ID); r != nil {
-		r.mu.Lock()
-		r.svc.tl.add(event(r.id, "command", roleTherapist, map[string]any{"type": "rest.end"}), nil)
-		r.end("therapist_end")
-		sess.State = r.sess.State
-		r.mu.Unlock()
+		if sess.State, err = askREST(c.Request().Context(), r, newQuery[string](endQ{reason: "therapist_end", command: true})); err != nil {
+			return err
+		}
 	} else {
 		now := time.Now().UTC()
 		if err := s.opts.Store.DB.WithContext(c.Request().Context()).Model(&store.LiveSession{}).Where("id = ?", sess.ID).

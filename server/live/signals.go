@@ -15,39 +15,35 @@ import (
 
 func nowMs() int64 { return time.Now().UnixMilli() }
 
-// onBatch validates a biosignal batch and submits it to the durable sink.
-// Nothing in the room moves before the commit: the stream's time order, the
-// live metrics and the acknowledgement follow it, so a batch whose commit
-// fails (store busy, store error) leaves the room as if it never arrived,
-// and its resend is taken as new. A repeated seq is acknowledged again
-// without a second row.
-func (r *room) onBatch(p *peer, m wire.Message) {
+// onBatch validates a biosignal batch and answers with the chunk the
+// receiving goroutine submits to the durable sink (outside the owner, so a
+// busy store slows that channel, not the room). Nothing in the room moves
+// before the commit: the stream's time order, the live metrics and the
+// acknowledgement follow it (batchCommitted), so a batch whose commit fails
+// (store busy, store error) leaves the room as if it never arrived, and its
+// resend is taken as new. A repeated seq is acknowledged again without a
+// second row.
+func (r *room) onBatch(p *peer, m wire.Message) batchTaken {
 	if r.duplicate(p, wire.Signals, m.Seq) {
-		return
+		return batchTaken{}
 	}
 	wb := m.Body.(*wire.SignalsBatch)
-	b := biosignal.Batch{Stream: biosignal.Stream(wb.Stream), Unit: wb.Unit, RateHz: wb.RateHz, T0: wb.T0,
+	b := &biosignal.Batch{Stream: biosignal.Stream(wb.Stream), Unit: wb.Unit, RateHz: wb.RateHz, T0: wb.T0,
 		Offsets: wb.Ts, Values: wb.Values, Raw: wb.Raw, Seq: m.Seq}
 	if wb.Source != nil {
 		b.Source = biosignal.Source{Kind: wb.Source.Kind, Name: wb.Source.Name, ID: wb.Source.ID}
 	}
-	r.mu.Lock()
 	if p != r.patient || r.svc.opts.Sink == nil || r.svc.draining.Load() {
-		r.mu.Unlock()
 		r.committed(p, wire.Signals, m.Seq, errUnavailable)
 		p.tell(errUnavailable, m.Seq)
-		return
+		return batchTaken{}
 	}
 	r.restored(p)
 	err := b.Validate(biosignal.DefaultLimits, nowMs(), r.spans.after(b.Stream, m.Seq))
 	var chunk ingest.Chunk
 	if err == nil {
-		chunk, err = ingest.FromBatch(r.id, &b, &r.check)
+		chunk, err = ingest.FromBatch(r.id, b, &r.check)
 	}
-	if err == nil {
-		r.spans.take(b.Stream, m.Seq, &b)
-	}
-	r.mu.Unlock()
 	if err != nil {
 		code := apierr.Validation
 		var be *biosignal.Error
@@ -55,23 +51,31 @@ func (r *room) onBatch(p *peer, m wire.Message) {
 			code = apierr.MessageTooLarge
 		}
 		r.reject(p, wire.Signals, m.Seq, apierr.Wrap(code, err), err)
-		return
+		return batchTaken{}
 	}
+	r.spans.take(b.Stream, m.Seq, b)
+	return batchTaken{ok: true, chunk: chunk, done: batchDone{p: p, b: b, n: len(chunk.Samples)}}
+}
+
+// submitBatch stores a validated batch and posts its commit to the room.
+func (r *room) submitBatch(t batchTaken) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	n := len(chunk.Samples)
-	serr := r.svc.opts.Sink.Submit(ctx, chunk, func(a ingest.Ack) {
-		r.post(func() { r.batchCommitted(p, &b, n, a) })
+	done := t.done
+	err := r.svc.opts.Sink.Submit(ctx, t.chunk, func(a ingest.Ack) {
+		done.ack = a
+		r.post(done)
 	})
-	if serr != nil {
-		r.post(func() { r.batchCommitted(p, &b, n, ingest.Ack{Err: serr}) })
+	if err != nil {
+		done.ack = ingest.Ack{Err: err}
+		r.post(done)
 	}
 }
 
 // batchCommitted applies a batch to the room once its commit is known: the
 // stream's times and the live metrics advance and the batch is
 // acknowledged; after a failure the room forgets it and the client is told
-// (ref_seq) that it keeps the batch and resends it. Runs under r.mu.
+// (ref_seq) that it keeps the batch and resends it.
 func (r *room) batchCommitted(p *peer, b *biosignal.Batch, n int, a ingest.Ack) {
 	if a.Err != nil {
 		r.spans.forget(b.Stream, b.Seq)
@@ -85,10 +89,7 @@ func (r *room) batchCommitted(p *peer, b *biosignal.Batch, n int, a ingest.Ack) 
 		r.source = b.Source.Normal().Kind
 	}
 	r.committed(p, wire.Signals, b.Seq, nil)
-	r.seqMu.Lock()
-	high := r.mark(rolePatient + "/" + wire.Signals).high
-	r.seqMu.Unlock()
-	r.spans.commit(b.Stream, b.Seq, high)
+	r.spans.commit(b.Stream, b.Seq, r.recv(p, wire.Signals).High())
 }
 
 // rejectedControl is the timeline kind that records a durable control
@@ -112,7 +113,9 @@ func (r *room) reject(p *peer, channel string, seq uint64, code *apierr.Error, c
 	if channel == wire.Control {
 		ev.Peer = markRole(p.role)
 	}
-	r.svc.tl.add(ev, func(err error) { r.committed(p, channel, seq, err) })
+	r.svc.tl.add(ev, func(err error) {
+		r.post(eventDone{p: p, channel: channel, seq: seq, err: err, refused: true})
+	})
 	p.tell(code, seq)
 }
 
@@ -126,17 +129,8 @@ func (r *room) rejectDurable(p *peer, channel string, seq uint64, err error) {
 	r.reject(p, channel, seq, apierr.From(err), err)
 }
 
-// inflight reports whether submitted batches await their commit.
-func (r *room) inflight() bool {
-	key := rolePatient + "/" + wire.Signals
-	r.seqMu.Lock()
-	defer r.seqMu.Unlock()
-	return len(r.pending[key]) > 0
-}
-
 // metrics sends the live biosignal summary and evaluates alert rules; rule
 // events go to the therapist and, as engine events, may pause the session.
-// Caller holds r.mu.
 func (r *room) metrics(now time.Time) {
 	ms := now.UnixMilli()
 	snap := r.bio.Snapshot(ms)
@@ -174,7 +168,7 @@ const adaptiveEvery = 5000
 // §6's arousal measures (HR, RMSSD, SCR rate, EDA slope — each against the
 // spread of its own kind of window in the baseline, see biosignal.Baseline)
 // when the protocol asks for adaptive suggestions. A measure the sensor
-// does not give stays out. Caller holds r.mu.
+// does not give stays out.
 func (r *room) adaptiveMetrics(ms int64, snap biosignal.Metrics) {
 	if !r.adaptive || ms-r.lastZ < adaptiveEvery {
 		return

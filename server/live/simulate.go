@@ -41,10 +41,11 @@ func (s *Service) simulate(c echo.Context) error {
 			return err
 		}
 	} else if r := s.room(sess.ID); r != nil {
-		r.mu.Lock()
-		busy := r.patient != nil
-		r.mu.Unlock()
-		if busy {
+		seen, err := askREST(ctx, r, newQuery[patientSeen](patientQ{}))
+		if err != nil {
+			return err
+		}
+		if seen.connected {
 			return apierr.New(apierr.SessionFull)
 		}
 	}
@@ -94,9 +95,9 @@ func (s *Service) abandonPractice(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if r := s.room(id); r != nil {
-		r.mu.Lock()
-		r.end("simulation_failed")
-		r.mu.Unlock()
+		if _, err := ask(ctx, r, newQuery[string](endQ{reason: "simulation_failed"})); err != nil {
+			s.log.Warn("ending a failed practice session", "session", id, "err", err)
+		}
 		return
 	}
 	now := time.Now().UTC()
@@ -113,7 +114,7 @@ func (s *Service) sessionByID(ctx context.Context, id string) (store.LiveSession
 	if err := s.opts.Store.DB.WithContext(ctx).Where("id = ?", id).Take(&sess).Error; err != nil {
 		return sess, apierr.Errorf("live: loading session %s: %w", id, err)
 	}
-	return s.withRoomState(sess), nil
+	return s.withRoomState(ctx, sess)
 }
 
 // attachSimulated connects a simulated headset to a practice session
@@ -203,12 +204,8 @@ func (s *Service) PatientToken(ctx context.Context, sessionID string, simulated 
 		return "", apierr.Errorf("live: issuing patient token: %w", err)
 	}
 	s.tl.add(event(sessionID, "patient.token", "server", map[string]any{"simulated": simulated}), nil)
-	if r := s.room(sessionID); r != nil {
-		r.mu.Lock()
-		if r.sess.State == store.LiveScheduled {
-			r.sess.State = store.LiveWaiting
-		}
-		r.mu.Unlock()
+	if err := s.roomWaiting(ctx, sessionID); err != nil {
+		return "", err
 	}
 	return token, nil
 }

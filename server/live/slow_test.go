@@ -2,12 +2,14 @@ package live
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
 	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
 )
 
@@ -77,11 +79,13 @@ func TestSlowPeerDropped(t *testing.T) {
 	t.Cleanup(func() { _ = b.GracefulClose() })
 	svc := &Service{opts: Options{QueueLen: 1}}
 	svc.opts.defaults()
-	r := &room{svc: svc, consoles: map[string]*peer{}, byID: map[string]*peer{}}
+	r := newShell(svc, store.LiveSession{ID: "slow"})
+	go r.own()
+	t.Cleanup(r.stop)
 	p := newPeer(r, roleTherapist, "")
 	p.pc = a
 	p.out[wire.Control], p.dcs[wire.Control] = rtc.NewOutbox(dc, 1), dc
-	r.consoles[p.id] = p
+	r.consoles[p.id] = p // before anything reaches the owner
 	start := time.Now()
 	for range 2000 {
 		p.send(wire.Control, "heartbeat", 0, wire.Empty{})
@@ -96,9 +100,10 @@ func TestSlowPeerDropped(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		r.mu.Lock()
-		_, still := r.consoles[p.id]
-		r.mu.Unlock()
+		still, err := ask(context.Background(), r, newQuery[bool](attachedQ{p.id}))
+		if err != nil {
+			t.Fatal(err)
+		}
 		p.mu.Lock()
 		closed := p.closed
 		p.mu.Unlock()
@@ -111,3 +116,8 @@ func TestSlowPeerDropped(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// attachedQ asks whether a console is still one of the room's.
+type attachedQ struct{ id string }
+
+func (q attachedQ) answer(r *room) bool { _, ok := r.consoles[q.id]; return ok }

@@ -90,11 +90,11 @@ func (s *Service) patientOffer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	cur := r.patient
-	busy := cur != nil && !r.linkLost && time.Since(time.Unix(0, cur.lastSeen.Load())) < s.opts.LinkLoss
-	r.mu.Unlock()
-	if busy {
+	seen, err := askREST(c.Request().Context(), r, newQuery[patientSeen](patientQ{linkLoss: s.opts.LinkLoss}))
+	if err != nil {
+		return err
+	}
+	if seen.talking {
 		// A second headset while the first is alive and talking.
 		return apierr.New(apierr.SessionFull)
 	}
@@ -137,7 +137,10 @@ func (s *Service) answer(c echo.Context, r *room, role, userID, offer, base stri
 		return whipError(err)
 	}
 	p.pc = pc
-	r.register(p)
+	if _, err := askREST(ctx, r, newQuery[struct{}](registerQ{p})); err != nil {
+		p.close()
+		return err
+	}
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { r.connState(p, st) })
 	c.Response().Header().Set("Location", base+p.id)
 	return c.Blob(http.StatusCreated, "application/sdp", []byte(answer))
@@ -158,35 +161,23 @@ func whipError(err error) error {
 func (r *room) connState(p *peer, st webrtc.PeerConnectionState) {
 	switch st {
 	case webrtc.PeerConnectionStateDisconnected:
-		r.mu.Lock()
-		if r.patient == p && r.started && r.sess.State == store.LiveLive {
-			r.connLost("ice_disconnected")
-		}
-		r.mu.Unlock()
+		r.submit(linkDownIn{p, "ice_disconnected"})
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 		// Not inline: closing waits for pion's goroutines, this callback among them.
-		go r.leave(p, "ice_"+st.String())
+		go p.leave("ice_" + st.String())
 	}
 }
 
-// register remembers a peer by id for PATCH/DELETE before its channels open.
-func (r *room) register(p *peer) {
-	r.mu.Lock()
-	if r.byID == nil {
-		r.byID = map[string]*peer{}
-	}
-	r.byID[p.id] = p
-	r.mu.Unlock()
-}
-
-func (r *room) lookup(id string) *peer {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.byID[id]
+// lookup finds a peer of the room by id.
+func (r *room) lookup(c echo.Context) (*peer, error) {
+	return askREST(c.Request().Context(), r, newQuery[*peer](lookupQ{c.Param("peer")}))
 }
 
 func (s *Service) restart(c echo.Context, r *room, wantRole string) error {
-	p := r.lookup(c.Param("peer"))
+	p, err := r.lookup(c)
+	if err != nil {
+		return err
+	}
 	if p == nil || markRole(p.role) != wantRole {
 		return apierr.New(apierr.NotFound)
 	}
@@ -204,11 +195,14 @@ func (s *Service) restart(c echo.Context, r *room, wantRole string) error {
 }
 
 func (s *Service) leaveHandler(c echo.Context, r *room, wantRole string) error {
-	p := r.lookup(c.Param("peer"))
+	p, err := r.lookup(c)
+	if err != nil {
+		return err
+	}
 	if p == nil || markRole(p.role) != wantRole {
 		return apierr.New(apierr.NotFound)
 	}
-	r.leave(p, "left")
+	p.leave("left")
 	return c.NoContent(http.StatusNoContent)
 }
 

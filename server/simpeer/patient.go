@@ -80,6 +80,9 @@ type PatientStats struct {
 	RatingsSent, RatingsAcked, Commands, Errors           int64
 	PosesSent, PoseBytes                                  int64
 	Unacked                                               int
+	// Repeats counts server messages whose seq was not new on their
+	// connection and channel (never acted on twice).
+	Repeats int64
 }
 
 type pending struct {
@@ -196,8 +199,13 @@ func (p *Patient) Connect(ctx context.Context) error {
 		p.connecting, p.early = false, nil
 		p.mu.Unlock()
 	}()
+	// What the server sends is settled per connection and channel, by the
+	// same rules the server applies to what this headset sends; each
+	// receiver is used by its channel's one pion goroutine.
+	in := [2]*wire.Receiver{wire.NewReceiver(wire.Signals), wire.NewReceiver(wire.Signals)}
+	onMessage := func(label string, msg webrtc.DataChannelMessage) { p.onMessage(in[idx(label)], label, msg) }
 	cp, err := rtc.Dial(ctx, p.opts.API, rtc.DialOptions{URL: p.opts.BaseURL + "/api/sessions/" + p.opts.SessionID + "/whip",
-		Header: h, HTTP: p.opts.HTTP, Channels: []string{wire.Control, wire.Signals}, Unreliable: p.poseChannels(), OnMessage: p.onMessage})
+		Header: h, HTTP: p.opts.HTTP, Channels: []string{wire.Control, wire.Signals}, Unreliable: p.poseChannels(), OnMessage: onMessage})
 	if err != nil {
 		return err
 	}
@@ -301,12 +309,19 @@ func idx(ch string) int {
 	return 0
 }
 
-func (p *Patient) onMessage(label string, msg webrtc.DataChannelMessage) {
+func (p *Patient) onMessage(in *wire.Receiver, label string, msg webrtc.DataChannelMessage) {
 	at := time.Now()
 	m, err := wire.Decode(msg.Data, label, wire.ToPatient)
 	if err != nil {
 		return
 	}
+	if in.Take(m.Seq) != wire.Fresh {
+		p.mu.Lock()
+		p.stats.Repeats++
+		p.mu.Unlock()
+		return
+	}
+	in.Settle("", m.Seq)
 	r := Received{Message: m, At: at}
 	if p.opts.OnReceive != nil {
 		p.opts.OnReceive(r)

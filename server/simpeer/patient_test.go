@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/havenvr/haven/server/biosignal"
 	"github.com/havenvr/haven/server/wire"
 )
@@ -77,5 +79,26 @@ func TestBreathesWithThePacer(t *testing.T) {
 	// spontaneous breathing: about 14/min, irregular (±25 %), not the pacer's 6
 	if r := resp(start.Add(40 * time.Second)); math.Abs(r-6) < 1.5 {
 		t.Fatalf("respiration %.1f/min after the pacer stopped, want spontaneous", r)
+	}
+}
+
+// TestRepeatedServerMessageIgnored: a server message whose seq is not new on
+// its connection and channel (a repeat, or one behind the last) is counted
+// and not acted on; the next new seq is handled.
+func TestRepeatedServerMessageIgnored(t *testing.T) {
+	t.Parallel()
+	p := NewPatient(PatientOptions{Seed: 1, NoSignals: true})
+	in := wire.NewReceiver(wire.Signals)
+	prompt := func(seq uint64) webrtc.DataChannelMessage {
+		return webrtc.DataChannelMessage{Data: wire.Encode("suds.prompt", seq, 0, time.Now().UnixMilli(), 0, wire.SUDSPrompt{PromptID: "p1"})}
+	}
+	for _, seq := range []uint64{1, 2, 2, 1, 3} {
+		p.onMessage(in, wire.Control, prompt(seq))
+	}
+	if got := len(p.All()); got != 3 {
+		t.Fatalf("%d messages handled, want 3 (seqs 1, 2, 3)", got)
+	}
+	if got := p.Stats().Repeats; got != 2 {
+		t.Fatalf("repeats %d, want 2", got)
 	}
 }
