@@ -8,10 +8,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -186,7 +188,7 @@ func (p *Page) WaitFor(expr string, timeout time.Duration) {
 	ctx, cancel := context.WithTimeout(p.Ctx, timeout+10*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		p.t.Fatalf("e2e: waiting for %q: %v%s\nconsole: %s", shorten(expr), err, p.diagnosis(), strings.Join(p.Console(), "\n"))
+		p.t.Fatalf("e2e: waiting for %q: %v%s\nconsole: %s%s", shorten(expr), err, p.diagnosis(), strings.Join(p.Console(), "\n"), saveStacks(p.t))
 	}
 }
 
@@ -241,4 +243,16 @@ func shorten(s string) string {
 		return fmt.Sprintf("%s…", s[:120])
 	}
 	return s
+}
+
+// saveStacks keeps every goroutine's stack of the test process — the
+// server under test runs in it — as an artifact, for a wait that failed
+// because the server never answered. It returns a line naming the file.
+func saveStacks(t testing.TB) string {
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
+		return ""
+	}
+	name := "stacks-" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".txt"
+	return "\ngoroutines: " + SaveArtifact(t, name, buf.Bytes())
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/havenvr/haven/server/store"
 )
 
 // TestConsoleCalmSuggestion: SUDS ≥ 90 on the lowest step of a ladder
@@ -27,19 +25,7 @@ func TestConsoleCalmSuggestion(t *testing.T) {
 	b := NewBrowser(t)
 	for _, locale := range []string{"en", "ar"} {
 		t.Run(locale, func(t *testing.T) {
-			live.SetEngineSpeed(1)
-			p := env.SignIn(t, b, locale, store.RoleTherapist)
-			MustEval[bool](p, `(() => { window.confirm = () => true; return true; })()`)
-			patientID := createPatient(t, p, locale, "C-"+strings.ToUpper(store.RandomToken(4)))
-			scheduleSession(t, p, locale, patientID)
-			Wait(t, p, `window.havenConsole.live.link === 'open'`, 15*time.Second)
-			Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
-			Wait(t, p, `window.havenConsole.live.joinCode`, 10*time.Second)
-			real := MustEval[string](p, `location.hash`)
-			Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`)) // practise with a simulated patient
-			// The practice copy of the session opens, its simulated patient joining.
-			Wait(t, p, `location.hash !== `+jsString(real)+` && window.havenConsole.ready && window.havenConsole.live?.link === 'open'`, 20*time.Second)
-			Wait(t, p, `window.havenConsole.live.patient === true`, 30*time.Second)
+			p, _ := startPractice(t, env, b, locale, "C-")
 			live.SetEngineSpeed(200)
 			Wait(t, p, `window.havenConsole.live.suggestion && window.havenConsole.live.suggestion.action === 'advance'`, 15*time.Second)
 			live.SetEngineSpeed(1)

@@ -136,7 +136,7 @@ func runLive(t *testing.T, p *Page, locale string) string {
 	CheckPage(t, p, locale, "flow-live")
 	// End starts the protocol's cool-down; a second End during it ends at once (confirm is stubbed).
 	Do(t, p, chromedp.Click(`button.end-session`))
-	time.Sleep(time.Second)
+	Wait(t, p, `window.havenConsole.live.state === 'ended' || (window.havenConsole.live.phase || {}).name === 'cooldown'`, 20*time.Second)
 	if MustEval[string](p, `window.havenConsole.live.state`) != "ended" {
 		Do(t, p, chromedp.Click(`button.end-session`))
 	}

@@ -66,10 +66,20 @@ func (e *ConsoleEnv) Account(t *testing.T, role store.Role) (email, password str
 // consoleReady is true once the console has mounted a route.
 const consoleReady = `window.havenConsole && window.havenConsole.ready === true`
 
+// consoleDiag summarises the console for a failed wait: the address, the
+// route last mounted, whether it is ready, the requests it still waits
+// for (with their age) and the page's heading and errors.
+const consoleDiag = `JSON.stringify({hash: location.hash, route: (window.havenConsole || {}).route, ready: (window.havenConsole || {}).ready,
+  pending: window.havenConsole && window.havenConsole.pending ? window.havenConsole.pending() : null,
+  heading: (document.querySelector('main h1') || {}).textContent, errors: [...document.querySelectorAll('main .error')].map((e) => e.textContent)})`
+
 // OpenConsole opens the console at hash (e.g. "#/signin") in locale.
 func (e *ConsoleEnv) OpenConsole(t *testing.T, b *Browser, locale, hash string) *Page {
 	t.Helper()
-	return b.NewPage(t, e.URL+"/?locale="+url.QueryEscape(locale)+hash, 1280, 900, consoleReady)
+	p := b.NewPage(t, e.URL+"/?locale="+url.QueryEscape(locale)+hash, 1280, 900, "")
+	p.Diag = consoleDiag
+	p.WaitFor(consoleReady, 30*time.Second)
+	return p
 }
 
 // SignIn opens the console in locale and signs in through the form, typing
@@ -98,7 +108,8 @@ func Do(t *testing.T, p *Page, actions ...chromedp.Action[chromedp.Void]) {
 func Go(t *testing.T, p *Page, hash string) {
 	t.Helper()
 	MustEval[bool](p, `(() => { window.havenConsole.go(`+jsString(hash)+`); return true; })()`)
-	p.WaitFor(consoleReady, 15*time.Second)
+	// Ready for this route, not a page still finishing the one before.
+	p.WaitFor(consoleReady+` && window.havenConsole.route === `+jsString(strings.TrimPrefix(hash, "#")), 30*time.Second)
 }
 
 // AxeViolation is one failed axe-core rule with a few offending nodes.
@@ -232,7 +243,7 @@ func WaitAcrossReload(t *testing.T, p *Page, expr string, timeout time.Duration)
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("e2e: waiting for %q across a reload: timeout\nconsole: %s", expr, strings.Join(p.Console(), "\n"))
+			t.Fatalf("e2e: waiting for %q across a reload: timeout%s\nconsole: %s", expr, p.diagnosis(), strings.Join(p.Console(), "\n"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -45,6 +45,29 @@ func sideScroll(p *Page) (int, []string) {
 	  }).slice(0, 6).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + [...e.classList].join('.') + ' ' + Math.round(e.getBoundingClientRect().width) + 'px')`)
 }
 
+// startPractice signs a therapist in (confirm dialogs accepted), creates a
+// patient whose code starts with prefix, schedules an exposure session, asks
+// for its join code and then practises it with the simulated patient, as a
+// therapist clicks through it. It returns the console page once the
+// simulated patient is connected, and the practice session's id (a practice
+// runs as its own session of the clinic's training patient).
+func startPractice(t *testing.T, env *ConsoleEnv, b *Browser, locale, prefix string) (*Page, string) {
+	t.Helper()
+	env.Server.App.Live.SetEngineSpeed(1)
+	p := env.SignIn(t, b, locale, store.RoleTherapist)
+	MustEval[bool](p, `(() => { window.confirm = () => true; return true; })()`)
+	patientID := createPatient(t, p, locale, prefix+strings.ToUpper(store.RandomToken(4)))
+	scheduleSession(t, p, locale, patientID)
+	Wait(t, p, `window.havenConsole.live.link === 'open'`, 15*time.Second)
+	Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
+	Wait(t, p, `window.havenConsole.live.joinCode`, 10*time.Second)
+	real := MustEval[string](p, `location.hash`)
+	Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`)) // practise with a simulated patient
+	Wait(t, p, `location.hash !== `+jsString(real)+` && window.havenConsole.ready && window.havenConsole.live?.link === 'open'`, 20*time.Second)
+	Wait(t, p, `window.havenConsole.live.patient === true`, 30*time.Second)
+	return p, MustEval[string](p, `decodeURIComponent(location.hash.split('/')[2])`)
+}
+
 // TestConsoleLiveSessionStates: the therapist always knows what the session
 // is doing (issue 15). On the real server with a simulated patient: the
 // baseline is counted down, a refused command says why in words, the
@@ -64,21 +87,10 @@ func TestConsoleLiveSessionStates(t *testing.T) {
 	b := NewBrowser(t)
 	for _, locale := range []string{"en", "ar"} {
 		t.Run(locale, func(t *testing.T) {
-			live.SetEngineSpeed(1)
-			p := env.SignIn(t, b, locale, store.RoleTherapist)
-			MustEval[bool](p, `(() => { window.confirm = () => true; return true; })()`)
-			patientID := createPatient(t, p, locale, "P-"+strings.ToUpper(store.RandomToken(4)))
-			sessionID := scheduleSession(t, p, locale, patientID)
+			p, sessionID := startPractice(t, env, b, locale, "P-")
 			num := func(n int) string {
 				return MustEval[string](p, `new Intl.NumberFormat(document.documentElement.lang).format(`+strconv.Itoa(n)+`)`)
 			}
-			Wait(t, p, `window.havenConsole.live.link === 'open'`, 15*time.Second)
-			Do(t, p, chromedp.Click(`#join-h ~ .actions button.primary`))
-			Wait(t, p, `window.havenConsole.live.joinCode`, 10*time.Second)
-			Do(t, p, chromedp.Click(`#join-h ~ .actions button:not(.primary)`)) // practise with a simulated patient
-			Wait(t, p, `window.havenConsole.live && window.havenConsole.live.patient === true`, 30*time.Second)
-			// a practice runs as its own session (the clinic's training patient): follow it
-			sessionID = MustEval[string](p, `decodeURIComponent(location.hash.split('/')[2])`)
 			if !MustEval[bool](p, `!document.querySelector('#simulated-data').hidden`) {
 				t.Error("a practice session with the simulated patient does not say its data is simulated")
 			}

@@ -387,12 +387,18 @@ func pauseIn(p *Page, ms int) {
 
 // saw reports whether the console has already received a message matching pred.
 func (e *liveEnv) saw(pred func(simpeer.Received) bool) bool {
+	return e.count(pred) > 0
+}
+
+// count is how many messages the console received that match pred.
+func (e *liveEnv) count(pred func(simpeer.Received) bool) int {
+	n := 0
 	for _, r := range e.con.All() {
 		if pred(r) {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // envType is the type of an envelope ("" when it is not one).

@@ -56,7 +56,7 @@ func roomEnv(t *testing.T) (*ConsoleEnv, groups.RoomView) {
 // joinRoom opens the member page in locale at w×h, joins and waits for the chat.
 func joinRoom(t *testing.T, b *Browser, env *ConsoleEnv, room groups.RoomView, locale string, w, h int64) *Page {
 	t.Helper()
-	p := b.NewPage(t, env.URL+"/room/?lang="+locale+"#code="+room.Code, w, h, `document.querySelector('#room-face') && !document.querySelector('#room-face').hidden`)
+	p := b.NewPage(t, env.URL+"/room/?lang="+locale+"#code="+room.Code, w, h, `document.querySelector('#room-face') && !document.querySelector('#room-face').hidden && !document.querySelector('#join-btn').disabled`)
 	p.Diag = `JSON.stringify({frames: (window.havenRoom || {}).frames, error: document.querySelector('#join-error').textContent})`
 	clickQ(t, p, `#accept`)
 	clickQ(t, p, `#join-btn`)

@@ -89,6 +89,15 @@ func checkAxe(t *testing.T, p *Page, what string) {
 	}
 }
 
+// settled resolves after the page has handled everything already queued:
+// the key events' handlers, their microtasks and one frame. A reaction that
+// would have started (a state change, a fetch, a reload) has started by then.
+const settled = `new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(true), 0)))`
+
+// recordFetches logs every URL the page fetches from now on in window.__fetched.
+const recordFetches = `(() => { if (window.__fetched) return true; window.__fetched = []; const f = window.fetch;
+  window.fetch = (...a) => { window.__fetched.push(String(a[0] && a[0].url || a[0])); return f(...a); }; return true; })()`
+
 // announcedJS records every text the live region #announce shows.
 const announcedJS = `(() => { if (window.__said) return true; window.__said = [];
   new MutationObserver(() => { const s = document.getElementById('announce').textContent; if (s) window.__said.push(s); })
@@ -105,7 +114,7 @@ func TestXRShortcutsOnlyInALiveSession(t *testing.T) {
 	t0 := time.Now()
 	Do(t, p, chromedp.KeyEvent("b"), chromedp.KeyEvent("B"))
 	Do(t, p, chromedp.Click(`#comfort summary`), chromedp.Focus(`#break-key`), chromedp.KeyEvent("b"))
-	time.Sleep(300 * time.Millisecond) // nothing may happen: give a wrong reaction its chance
+	MustEval[bool](p, settled)
 	if s := MustEval[map[string]any](p, `({open: window.haven.state.open, paused: window.haven.state.paused, join: !document.getElementById('join').hidden})`); len(s["open"].([]any)) != 0 || s["paused"] != false || s["join"] != true {
 		t.Fatalf("b on the join page changed the page: %v", s)
 	}
@@ -115,16 +124,20 @@ func TestXRShortcutsOnlyInALiveSession(t *testing.T) {
 	p.WaitFor(`window.haven.state.connected === true`, 20*time.Second)
 	e.waitConsole(10*time.Second, "patient connected", since(t0, sessionState(store.LiveLive, true)))
 	Do(t, p, chromedp.KeyEvent("b"))
-	time.Sleep(time.Second)
-	if e.saw(since(t0, alertCode("break_requested"))) || MustEval[bool](p, `window.haven.state.open.includes("break")`) {
-		t.Fatal("b asked for a break although the patient turned the shortcut off (or before joining)")
+	MustEval[bool](p, settled)
+	if MustEval[bool](p, `window.haven.state.open.includes("break")`) {
+		t.Fatal("b opened the break panel although the patient turned the shortcut off")
 	}
-	// remapped to P: P asks for a break, at once and at the console
+	// remapped to P: P asks for a break, at once and at the console. The
+	// control channel is ordered, so P's alert arriving is the proof that a
+	// request from an earlier key would have arrived too: exactly one.
 	MustEval[bool](p, `(localStorage.setItem('haven.break_key', 'p'), true)`)
-	t1 := time.Now()
 	Do(t, p, chromedp.KeyEvent("p"))
 	p.WaitFor(`window.haven.state.open.includes("break") && window.haven.state.paused`, 3*time.Second)
-	e.waitConsole(3*time.Second, "break alert", since(t1, alertCode("break_requested")))
+	e.waitConsole(10*time.Second, "break alert", since(t0, alertCode("break_requested")))
+	if n := e.count(since(t0, alertCode("break_requested"))); n != 1 {
+		t.Fatalf("%d break alerts at the console, want exactly 1 (P's): b asked for a break before joining or while turned off", n)
+	}
 }
 
 // TestXRLanguageChangesOnlyOnConfirm: arrow keys on the language selector
@@ -137,8 +150,12 @@ func TestXRLanguageChangesOnlyOnConfirm(t *testing.T) {
 	if got := title(); got != clientText(t, "en", "client.join.title") {
 		t.Fatalf("join title %q", got)
 	}
+	MustEval[bool](p, recordFetches)
 	Do(t, p, chromedp.Click(`#comfort summary`), chromedp.Focus(`#locale`), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
-	time.Sleep(500 * time.Millisecond) // a wrong reaction (fetching the bundle) has its chance
+	MustEval[bool](p, settled)
+	if f := MustEval[[]string](p, `window.__fetched`); len(f) != 0 {
+		t.Fatalf("moving the selector fetched %v before Apply", f)
+	}
 	chosen := MustEval[string](p, `document.getElementById('locale').value`)
 	if chosen == "en" {
 		t.Fatal("the arrow keys did not move the selector")
@@ -159,9 +176,13 @@ func TestConsoleLanguageChangesOnlyOnConfirm(t *testing.T) {
 	env := StartConsole(t)
 	b := NewBrowser(t)
 	p := env.OpenConsole(t, b, "en", "#/signin")
-	MustEval[bool](p, `(window.__same = true)`) // gone if the page reloads
+	// gone if the page reloads; __leaving is set the moment a reload begins
+	MustEval[bool](p, `(window.__same = true, addEventListener('beforeunload', () => { window.__leaving = true; }), true)`)
 	Do(t, p, chromedp.Focus(`#lang-picker`), chromedp.KeyEvent(kb.ArrowDown))
-	time.Sleep(700 * time.Millisecond) // a reload would have begun
+	MustEval[bool](p, settled)
+	if MustEval[bool](p, `window.__leaving === true || localStorage.getItem('haven.console.locale') !== null`) {
+		t.Fatal("moving the selector began a reload or stored a language before Apply")
+	}
 	chosen := MustEval[string](p, `document.getElementById('lang-picker').value`)
 	if chosen == "en" {
 		t.Fatal("the arrow key did not move the selector")
@@ -385,8 +406,8 @@ func TestXRPatientLanguage(t *testing.T) {
 	Do(t, q, chromedp.Click(`#locale-apply`))
 	q.WaitFor(`document.documentElement.lang === "ar"`, 5*time.Second)
 	Do(t, q, chromedp.SendKeys(`#code`, e2.joinCode()), chromedp.Click(`#join-btn`))
-	q.WaitFor(`window.haven.state.connected === true`, 20*time.Second)
-	time.Sleep(500 * time.Millisecond) // the record's language would arrive with the join answer
+	// the clinic's wording loads once joined, in the record's language unless the patient picked one
+	q.WaitFor(`window.haven.state.connected === true && document.documentElement.dataset.wording === 'clinic'`, 20*time.Second)
 	if lang := MustEval[string](q, `document.documentElement.lang`); lang != "ar" {
 		t.Errorf("the patient picked Arabic, the page is %q after joining", lang)
 	}

@@ -14,6 +14,11 @@ type LiveConfig struct {
 	MinRMSSDSDShare float64 // of the baseline RMSSD (default 0.10)
 	MinSCRRateSD    float64 // SCRs a minute (default 1: 1–3 non-specific SCRs a minute are usual at rest)
 	MinEDASlopeSD   float64 // µS a minute (default 0.05)
+	// MinHRSD floors the spread of heart rate (default 5/3 bpm): ANSI/AAMI
+	// EC13 lets a heart-rate meter read within ±5 bpm (or ±10 %), so a z of
+	// 3 — the hr_high rule — then needs a rise beyond what the meter itself
+	// may be off by, however steady the rest was.
+	MinHRSD float64
 	// MinEDASD floors the spread of the tonic EDA level (default 0.05 µS,
 	// the largest minimum SCR amplitude in use, 0.01–0.05 µS: a z of 3 then
 	// needs a level change of at least three such responses).
@@ -42,6 +47,9 @@ func (c *LiveConfig) defaults() {
 	}
 	if c.MinEDASlopeSD <= 0 {
 		c.MinEDASlopeSD = 0.05
+	}
+	if c.MinHRSD <= 0 {
+		c.MinHRSD = 5.0 / 3
 	}
 	if c.MinEDASD <= 0 {
 		c.MinEDASD = 0.05

@@ -77,7 +77,7 @@ func (l *Live) computeBaseline() *Baseline {
 	w := l.base
 	b := &Baseline{From: w.from, To: w.to}
 	m, sd := meanSD(goodValues(since(l.hr, w.from, w.to)))
-	b.HRMean, b.HRSD = ptr(m), ptr(sd)
+	b.HRMean, b.HRSD = ptr(m), ptr(max(sd, l.cfg.MinHRSD))
 	if h, _, err := l.hrv(w.from, w.to); err == nil {
 		b.RMSSD = ptr(h.RMSSD)
 	}

@@ -77,7 +77,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
+		// No prepared-statement cache: on the single connection below,
+		// gorm's cache deadlocks (a reader holds its lock waiting for a
+		// statement being prepared, the preparer waits for the connection,
+		// the transaction holding the connection waits for the lock) and
+		// the whole server stops answering. TestTransactionsBesideNewQueriesNeverDeadlock.
+		PrepareStmt: false,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)

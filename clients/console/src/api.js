@@ -22,14 +22,30 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * REQUEST_DEADLINE_MS bounds one JSON request: a server that never answers
+ * shows the page's "unavailable" error instead of a page that never
+ * finishes loading. Downloads (raw) are not bounded: an export may be long.
+ */
+export const REQUEST_DEADLINE_MS = 30000;
+
 /** createApi returns the client; locale is sent as Accept-Language so server errors match the console. */
-export function createApi({ fetchFn = (...a) => globalThis.fetch(...a), locale = () => 'en' } = {}) {
+export function createApi({ fetchFn = (...a) => globalThis.fetch(...a), locale = () => 'en', deadlineMs = REQUEST_DEADLINE_MS } = {}) {
   let csrf = '';
   let routes = null; // Set of "METHOD /path/{x}"
+  const inFlight = new Map(); // id → {method, path, since}: what a stuck page is waiting for
+  let nextId = 0;
 
   async function request(method, path, body, { raw = false, headers = {} } = {}) {
+    const id = ++nextId;
+    inFlight.set(id, { method, path, since: Date.now() });
+    try { return await send(method, path, body, { raw, headers }); } finally { inFlight.delete(id); }
+  }
+
+  async function send(method, path, body, { raw, headers }) {
     const h = { Accept: 'application/json', 'Accept-Language': locale(), ...headers };
     const init = { method, headers: h, credentials: 'same-origin' };
+    if (!raw && deadlineMs > 0 && typeof AbortSignal !== 'undefined' && AbortSignal.timeout) init.signal = AbortSignal.timeout(deadlineMs);
     if (body !== undefined) {
       if (typeof body === 'string' && h['Content-Type']) init.body = body;
       else { h['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
@@ -67,6 +83,8 @@ export function createApi({ fetchFn = (...a) => globalThis.fetch(...a), locale =
     setCSRF(t) { csrf = t || ''; },
     csrf: () => csrf,
     loadRoutes,
+    /** pending lists the requests still waiting for an answer, oldest first, with their age in ms. */
+    pending: () => [...inFlight.values()].map((r) => ({ method: r.method, path: r.path, ms: Date.now() - r.since })),
     /** has reports whether the server documents METHOD path (OpenAPI syntax: /api/x/{id}). */
     has: (method, path) => Boolean(routes && routes.has(`${method} ${path}`)),
     /** find returns the first documented path matching re for method, or ''. */

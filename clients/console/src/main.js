@@ -37,6 +37,7 @@ async function boot() {
   const app = createApp({ api, i18n, me });
   addEventListener('hashchange', () => app.route());
   hook.go = (hash) => { hook.ready = false; app.navigate(hash); };
+  hook.pending = () => api.pending();
   await app.route();
 }
 
@@ -52,6 +53,7 @@ function createApp({ api, i18n, me }) {
   const record = (msg) => (hook.said ||= []).push(msg);
   const polite = createAnnouncer(announcer, { onSay: record }), urgent = createAnnouncer(alertRegion, { onSay: record });
   let cleanup = null;
+  let generation = 0; // the latest route(); an earlier one still rendering never marks the page ready
   const app = {
     api, i18n, t, me,
     role: () => me?.user?.role || '',
@@ -61,7 +63,9 @@ function createApp({ api, i18n, me }) {
     alert: (msg) => urgent.say(msg),
     setTitle(title) { document.title = `${title} · Haven`; },
     /** signedIn reloads into hash so the account's language and the clinic's own wording apply. */
-    signedIn(newMe, hash) { me = app.me = newMe; api.setCSRF(newMe.csrf_token); location.replace(location.pathname + location.search + hash); location.reload(); },
+    // replaceState, not a hash change: the page being left must not start
+    // rendering the new route (and report itself ready) before the reload.
+    signedIn(newMe, hash) { me = app.me = newMe; api.setCSRF(newMe.csrf_token); history.replaceState(null, '', location.pathname + location.search + hash); location.reload(); },
     route,
   };
 
@@ -101,23 +105,34 @@ function createApp({ api, i18n, me }) {
     let found = match(hash);
     if (!found) found = match(me ? defaultRoute(me.user.role) : '/signin');
     if (found.route.access !== 'public' && !me) { found = match('/signin'); }
+    const mine = ++generation;
     hook.ready = false;
     if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block navigation */ } cleanup = null; }
     for (const a of document.querySelectorAll('nav a')) {
       if (hash.startsWith(`/${a.dataset.nav}`)) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     }
-    main.replaceChildren();
+    // Each route renders into its own container: a view still finishing
+    // after a newer route took over writes into a detached node, never
+    // over the page the user moved to.
+    const viewRoot = h('div', { class: 'view' });
+    main.replaceChildren(viewRoot);
     i18n.resetMissing();
     app.setTitle(t(found.route.title));
     try {
       const view = await found.route.load();
+      if (mine !== generation) return;
       if (!roleAllows(found.route.access, me?.user?.role)) {
-        mount(main, h('h1', {}, t(found.route.title)), h('p', { class: 'notice' }, t('error.forbidden')));
+        mount(viewRoot, h('h1', {}, t(found.route.title)), h('p', { class: 'notice' }, t('error.forbidden')));
       } else {
-        cleanup = (await view.render(app, main, found.params)) || null;
+        const done = (await view.render(app, viewRoot, found.params)) || null;
+        // A newer route replaced this one while it rendered: tear this
+        // view down and leave the page to the newer route.
+        if (mine !== generation) { if (done) try { done(); } catch { /* stale view */ } return; }
+        cleanup = done;
       }
     } catch (err) {
-      mount(main, h('h1', {}, t(found.route.title)), errorBox(app, err));
+      if (mine !== generation) return;
+      mount(viewRoot, h('h1', {}, t(found.route.title)), errorBox(app, err));
     }
     focusHeading(found.route.title);
     hook.route = hash;

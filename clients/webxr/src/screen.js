@@ -26,9 +26,12 @@ export function setupScreen({ r, ui, conn, session, lang, panel, explicitLocale 
     if (err.dataset.key) err.textContent = t(err.dataset.key);
   }
   async function setLocale(id) {
-    lang.bundle = await loadMessages(id, { token: conn.token() });
+    const token = conn.token();
+    lang.bundle = await loadMessages(id, { token });
     lang.t = translator(lang.bundle.messages);
     applyDom();
+    // which wording the page shows: the built-in texts, or (once joined) the clinic's own
+    document.documentElement.dataset.wording = token ? 'clinic' : 'builtin';
     sel.value = lang.bundle.locale;
     ui.relabel(lang.t, lang.bundle.locale, lang.bundle.dir);
     panel?.refresh();
