@@ -243,3 +243,40 @@ func TestReadSessionExact(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestWriterMoreMarksAllButTheLastOfASession: in one transaction, every
+// acknowledgement but the last of its session says More, so a receiver
+// answering per commit group sends one signals.ack per session per group.
+func TestWriterMoreMarksAllButTheLastOfASession(t *testing.T) {
+	t.Parallel()
+	st := openStore(t)
+	w, _ := NewWriter(st, Options{MaxDelay: time.Hour, MaxRows: 1 << 20})
+	ctx := context.Background()
+	var mu sync.Mutex
+	var acks []Ack
+	order := []struct {
+		session string
+		seq     uint64
+	}{{"a", 1}, {"b", 1}, {"a", 2}, {"b", 2}, {"a", 3}, {"c", 1}}
+	for i, o := range order {
+		if err := w.Submit(ctx, chunk(o.session, o.seq, int64(i)*1000, 1), func(a Ack) {
+			mu.Lock()
+			acks = append(acks, a)
+			mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w.Transactions() != 1 || len(acks) != len(order) {
+		t.Fatalf("%d acks in %d transactions, want %d in 1", len(acks), w.Transactions(), len(order))
+	}
+	want := map[string]bool{"a/1": true, "b/1": true, "a/2": true, "b/2": false, "a/3": false, "c/1": false}
+	for _, a := range acks {
+		if k := fmt.Sprintf("%s/%d", a.SessionID, a.Seq); a.More != want[k] || a.Err != nil {
+			t.Errorf("%s: More %v (err %v), want %v", k, a.More, a.Err, want[k])
+		}
+	}
+}

@@ -65,6 +65,11 @@ type Ack struct {
 	Seq       uint64
 	Duplicate bool // already stored earlier: acknowledged, no second row
 	Err       error
+	// More says that a later chunk of the same session was committed in
+	// the same transaction and is acknowledged right after this one: a
+	// receiver that answers per commit group waits for it (one signals.ack
+	// for the group instead of one per batch). The zero value is safe.
+	More bool
 }
 
 // Options tunes group commit. Zero values take defaults.
@@ -232,8 +237,15 @@ func (w *Writer) flush(group []item) {
 	if err != nil {
 		w.opts.Logger.Error("ingest: commit failed", slog.Int("batches", len(group)), slog.Any("err", err))
 	}
+	// The last chunk of each session in the group is the one without More.
+	more := make([]bool, len(group))
+	seen := make(map[string]struct{}, len(group))
+	for i := len(group) - 1; i >= 0; i-- {
+		_, more[i] = seen[group[i].row.SessionID]
+		seen[group[i].row.SessionID] = struct{}{}
+	}
 	for i, it := range group {
-		a := Ack{SessionID: it.row.SessionID, Stream: biosignal.Stream(it.row.Stream), Seq: it.row.Seq, Err: err}
+		a := Ack{SessionID: it.row.SessionID, Stream: biosignal.Stream(it.row.Stream), Seq: it.row.Seq, Err: err, More: more[i]}
 		if err == nil {
 			a.Duplicate = !inserted[i]
 		}

@@ -186,12 +186,22 @@ func (r *room) duplicate(p *peer, channel string, seq uint64) bool {
 // the acknowledgement; after a failure it forgets the seq so the client's
 // resend is handled, and holds this connection's ack below it.
 func (r *room) committed(p *peer, channel string, seq uint64, err error) {
+	r.settle(p, channel, seq, err, true)
+}
+
+// settle is committed; announce false advances the mark without telling
+// the peer, for a commit whose group has another of the peer's messages
+// still to settle (that one's acknowledgement covers both).
+func (r *room) settle(p *peer, channel string, seq uint64, err error, announce bool) {
 	rc := r.recv(p, channel)
 	if err != nil {
 		rc.Release(p.id, seq)
 		return
 	}
-	p.setAck(channel, rc.Settle(p.id, seq), false)
+	high := rc.Settle(p.id, seq)
+	if announce {
+		p.setAck(channel, high, false)
+	}
 }
 
 func markRole(role string) string {

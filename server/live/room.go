@@ -53,7 +53,6 @@ type room struct {
 	lastTick time.Time
 	elapsed  int64
 	tickMs   int64 // engine time not yet recorded (ticks that changed nothing)
-	nextBeat time.Time
 	nextMet  time.Time
 	adaptive bool // the protocol asks for adaptive (CLINICAL.md §6) suggestions
 	// priorExposureMs is the patient's exposure time in their last session:
@@ -266,10 +265,11 @@ func (r *room) tick(now time.Time) {
 	if r.sess.State == store.LiveEnded {
 		return
 	}
-	if now.After(r.nextBeat) {
-		r.nextBeat = now.Add(r.svc.opts.Heartbeat - r.svc.opts.Heartbeat/4)
-		r.each(func(p *peer) { p.send(wire.Control, "heartbeat", 0, wire.Empty{}) })
-	}
+	// Heartbeats only on a control channel that carried nothing else since
+	// the last tick but one: the clock ticks every half interval, so a peer
+	// still hears its control channel at least every interval.
+	silence := r.svc.opts.Heartbeat - r.svc.opts.Heartbeat/4
+	r.each(func(p *peer) { p.beatIfSilent(now, silence) })
 	if !r.started {
 		return
 	}

@@ -133,25 +133,66 @@ func checkExports(t *testing.T, f *fixture, edaSamples int64) {
 }
 
 // checkHeartbeats is the patient-side safety contract: the client fades to
-// calm after 2 s without heartbeats, so on a healthy link they must come
-// every 500 ms with no gap anywhere near 2 s.
+// calm after 2 s of silence on control, so on a healthy link the channel
+// must carry something (a heartbeat when nothing else went out) every
+// 500 ms, with no gap anywhere near 2 s.
 func checkHeartbeats(t *testing.T, pat *simpeer.Patient) {
 	t.Helper()
 	time.Sleep(1600 * time.Millisecond)
-	var beats []time.Time
+	var heard []time.Time
 	for _, r := range pat.All() {
-		if r.Type == "heartbeat" {
-			beats = append(beats, r.At)
+		if r.Spec.Channel == wire.Control {
+			heard = append(heard, r.At)
 		}
 	}
-	if len(beats) < 3 {
-		t.Fatalf("%d heartbeats", len(beats))
+	if len(heard) < 3 {
+		t.Fatalf("%d control messages", len(heard))
 	}
 	var worst time.Duration
-	for i := 1; i < len(beats); i++ {
-		worst = max(worst, beats[i].Sub(beats[i-1]))
+	for i := 1; i < len(heard); i++ {
+		worst = max(worst, heard[i].Sub(heard[i-1]))
 	}
-	if n := len(beats) - 1; worst > time.Second || beats[n].Sub(beats[0])/time.Duration(n) > 650*time.Millisecond {
-		t.Fatalf("heartbeat gaps: worst %v, mean %v", worst, beats[n].Sub(beats[0])/time.Duration(n))
+	if n := len(heard) - 1; worst > time.Second || heard[n].Sub(heard[0])/time.Duration(n) > 650*time.Millisecond {
+		t.Fatalf("control gaps: worst %v, mean %v", worst, heard[n].Sub(heard[0])/time.Duration(n))
 	}
+}
+
+// TestHeartbeatOnlyOnSilentControl: a control channel that carries other
+// messages gets no heartbeat on top (issue 20: heartbeats were a third of
+// the server's messages), and one left silent still hears one within the
+// interval (the safety contract checkHeartbeats states).
+func TestHeartbeatOnlyOnSilentControl(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, map[string]any{"composition": map[string]any{"template": "heights", "params": map[string]any{}}})
+	con := f.console(f.session, "")
+	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 3})
+	wait(t, con, 5*time.Second, "live state", state(store.LiveLive))
+	wait(t, pat, 5*time.Second, "baseline scene", simpeer.Type("scene.load"))
+	// 20 commands 100 ms apart: the patient's control channel is never
+	// silent for the heartbeat interval while they flow.
+	start := time.Now()
+	var last uint64
+	for i := range 20 {
+		last = con.Send("cmd.intensity", wire.CmdIntensity{Intensity: 40 + 10*(i%2)})
+		time.Sleep(100 * time.Millisecond)
+	}
+	wait(t, pat, 10*time.Second, "last scene.set", typeSrc("scene.set", last))
+	// A heartbeat that follows another control message by less than 150 ms
+	// was sent although the channel was busy (the server only sends one
+	// after 375 ms of silence; 150 ms leaves room for delivery jitter).
+	var prev time.Time
+	early := 0
+	for _, r := range pat.All() {
+		if r.Spec.Channel != wire.Control || r.At.Before(start) {
+			continue
+		}
+		if r.Type == "heartbeat" && !prev.IsZero() && r.At.Sub(prev) < 150*time.Millisecond {
+			early++
+		}
+		prev = r.At
+	}
+	if early > 1 {
+		t.Errorf("%d heartbeats within 150 ms of another control message, want at most 1 (jitter)", early)
+	}
+	checkHeartbeats(t, pat)
 }

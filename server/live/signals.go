@@ -88,7 +88,9 @@ func (r *room) batchCommitted(p *peer, b *biosignal.Batch, n int, a ingest.Ack) 
 		_, _ = r.bio.AddBatch(b) // the stored chunk is the record; metrics skip what they cannot use
 		r.source = b.Source.Normal().Kind
 	}
-	r.committed(p, wire.Signals, b.Seq, nil)
+	// One signals.ack per commit group: the last batch of this session in
+	// the transaction announces the mark that covers the others.
+	r.settle(p, wire.Signals, b.Seq, nil, !a.More)
 	r.spans.commit(b.Stream, b.Seq, r.recv(p, wire.Signals).High())
 }
 

@@ -354,7 +354,7 @@ type CmdReport struct {
 // Catalog is every message type; docs/protocol.md is generated from it.
 var Catalog = []Spec{
 	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on `control` of every connection; `state` is the session's, already `live` on the connection that starts it.", body: Hello{}},
-	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Every 500 ms to every peer. A patient client that hears nothing for 2 s fades to calm on its own.", body: Empty{}},
+	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Sent when nothing else went out on `control` for 375 ms (checked every 250 ms), so the channel carries something at least every 500 ms. A patient client that hears nothing on `control` for 2 s fades to calm on its own.", body: Empty{}},
 	{Type: "ack", Dir: ToPatient, Channel: Control, Doc: "Carries only the envelope `ack`: the peer's durable control messages up to it are committed.", body: Empty{}},
 	{Type: "scene.load", Dir: ToPatient, Channel: Control, Doc: "Load a scene composition.", body: SceneLoad{}},
 	{Type: "scene.set", Dir: ToPatient, Channel: Control, Doc: "Change parameters of the loaded scene.", body: SceneSet{}},
@@ -370,7 +370,7 @@ var Catalog = []Spec{
 	{Type: "hard.stop", Dir: ToPatient, Channel: Control, Doc: "Fade to neutral and show remove-your-headset instructions.", body: Reason{}},
 	{Type: "session.end", Dir: ToPatient, Channel: Control, Doc: "The session is over (also sent on server shutdown).", body: Reason{}},
 	{Type: "error", Dir: ToPatient, Channel: Control, Doc: "A message was refused; `code` is an API error code, `message` its text in the patient's language, `ref_seq` the refused message's seq (when it had one).", body: Error{}},
-	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: every batch up to it is settled (stored, or refused for good). Also sent at connection, saying where the batches stand.", body: Empty{}},
+	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: every batch up to it is settled (stored, or refused for good). One per commit group: batches the server stores in one transaction are acknowledged by one `signals.ack`. Also sent at connection, saying where the batches stand.", body: Empty{}},
 
 	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Every 500 ms; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
 	{Type: "scene.ready", Dir: FromPatient, Channel: Control, Doc: "The scene is applied, with the parameters actually used.", body: SceneReady{}},
@@ -384,7 +384,7 @@ var Catalog = []Spec{
 	{Type: "signals.batch", Dir: FromPatient, Channel: Signals, Doc: "A biosignal batch; acknowledged after commit, resent until then.", Durable: true, body: SignalsBatch{}},
 
 	{Type: "hello", Dir: ToConsole, Channel: Control, Doc: "First message on `control` of a console connection.", body: Hello{}},
-	{Type: "heartbeat", Dir: ToConsole, Channel: Control, Doc: "Every 500 ms.", body: Empty{}},
+	{Type: "heartbeat", Dir: ToConsole, Channel: Control, Doc: "Sent when nothing else went out on `control` for 375 ms: something at least every 500 ms.", body: Empty{}},
 	{Type: "ack", Dir: ToConsole, Channel: Control, Doc: "Durable console messages (notes) up to the envelope `ack` are committed.", body: Empty{}},
 	{Type: "session.state", Dir: ToConsole, Channel: Control, Doc: "Session state and the patient's link and headset state.", body: SessionState{}},
 	{Type: "scene.ready", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient: the scene as applied.", body: ForwardedScene{}},
