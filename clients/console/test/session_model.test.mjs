@@ -48,7 +48,7 @@ test('every reason code the server sends has console words in every locale', () 
   }
   const codes = new Set();
   for (const re of [/refuse\([^,"]*,?\s*"(\w+)"\)/g, /finishBlock\("(\w+)"\)/g, /endSession\("(\w+)"\)/g, /hardStop\("(\w+)"\)/g,
-    /softPause\("(\w+)"/g, /pause\("(\w+)"/g, /reason = "(\w+)"/g, /connLost\("(\w+)"\)/g, /suggest\(T\w+, "(\w+)"\)/g]) {
+    /softPause\("(\w+)"/g, /pause\("(\w+)"/g, /reason = "(\w+)"/g, /connLost\("(\w+)"\)/g, /linkDownIn\{\w+, "(\w+)"\}/g, /suggest\(T\w+, "(\w+)"\)/g]) {
     for (const m of src.matchAll(re)) codes.add(m[1]);
   }
   assert.ok(codes.size > 30, `found only ${codes.size} codes`);
