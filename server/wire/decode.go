@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/havenvr/haven/server/apierr"
@@ -129,15 +130,57 @@ func strict(data []byte, v any) error {
 }
 
 // Encode builds a message with its envelope; body must be a catalogue body.
+// The envelope is written by hand, the same bytes encoding/json gives for
+// Envelope, without reflection or re-validating the body: every message the
+// server sends passes here, and heartbeats and acks (an empty body) take no
+// reflection at all.
 func Encode(typ string, seq, ack uint64, t int64, srcSeq uint64, body any) []byte {
-	b, err := json.Marshal(body)
-	if err != nil {
-		// Bodies are the catalogue's own structs: a failure is a programming
-		// error; send an empty body rather than a broken envelope.
-		b = []byte("{}")
+	b := emptyBody
+	if _, empty := body.(Empty); !empty {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			// Bodies are the catalogue's own structs: a failure is a programming
+			// error; send an empty body rather than a broken envelope.
+			b = emptyBody
+		}
 	}
-	out, _ := json.Marshal(Envelope{V: Version, Type: typ, Seq: seq, Ack: ack, T: t, SrcSeq: srcSeq, Body: b})
-	return out
+	// Room for the longest numbers: one allocation.
+	out := make([]byte, 0, 136+len(typ)+len(b))
+	out = append(out, `{"v":`...)
+	out = strconv.AppendInt(out, Version, 10)
+	out = append(out, `,"type":`...)
+	out = appendJSONString(out, typ)
+	out = append(out, `,"seq":`...)
+	out = strconv.AppendUint(out, seq, 10)
+	out = append(out, `,"ack":`...)
+	out = strconv.AppendUint(out, ack, 10)
+	out = append(out, `,"t":`...)
+	out = strconv.AppendInt(out, t, 10)
+	if srcSeq != 0 {
+		out = append(out, `,"src_seq":`...)
+		out = strconv.AppendUint(out, srcSeq, 10)
+	}
+	out = append(out, `,"body":`...)
+	out = append(out, b...)
+	return append(out, '}')
+}
+
+var emptyBody = []byte("{}")
+
+// appendJSONString appends s as a JSON string. Catalogue types are plain
+// ASCII and are copied as they are; anything else goes through
+// encoding/json, so the escaping is always its own.
+func appendJSONString(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(out, q...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
 }
 
 const maxText = 4000
