@@ -79,15 +79,7 @@ func (s *Service) changePassword(c echo.Context) error {
 
 // clinicUser loads an account of the admin's own clinic (404 otherwise).
 func (s *Service) clinicUser(c echo.Context) (store.User, error) {
-	var u store.User
-	err := s.store.DB.WithContext(c.Request().Context()).Take(&u, "id = ? AND clinic_id = ?", c.Param("id"), From(c).User.ClinicID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return u, apierr.New(apierr.NotFound)
-	}
-	if err != nil {
-		return u, apierr.Errorf("auth: loading user: %w", err)
-	}
-	return u, nil
+	return store.InClinic[store.User](c.Request().Context(), s.store.DB, "user", From(c).User.ClinicID, c.Param("id"))
 }
 
 // resetPassword issues a one-time link for an account: accepting it (the

@@ -116,10 +116,14 @@ func CeilingSettings(v PatientView, pct int) protocols.Settings {
 	return protocols.Settings{HRCeilingShare: float64(pct) / 100}
 }
 
-// View converts a stored patient.
-func View(p store.Patient) PatientView {
+// View converts a stored patient. A screening checklist that does not
+// decode is an error, never an empty (clear) one: the screening gate fails
+// closed.
+func View(p store.Patient) (PatientView, error) {
 	sc := map[string]bool{}
-	_ = json.Unmarshal([]byte(p.Screening), &sc)
+	if err := store.DecodeJSON("patient "+p.ID+" screening", p.Screening, &sc); err != nil {
+		return PatientView{}, apierr.Errorf("clinic: %w", err)
+	}
 	flagged := Flagged(sc)
 	ceiling := p.HRCeilingPct
 	if ceiling == 0 {
@@ -144,7 +148,16 @@ func View(p store.Patient) PatientView {
 	case p.HRCeilingBPM > 0:
 		v.HRCeilingMode, v.HRCeilingBPM, v.HRCeilingReason = "bpm", p.HRCeilingBPM, p.HRCeilingReason
 	}
-	return v
+	return v, nil
+}
+
+// respond sends a patient's view.
+func respond(c echo.Context, status int, p store.Patient) error {
+	v, err := View(p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, v)
 }
 
 // Flagged lists the screening items marked true, in checklist order.
@@ -246,8 +259,11 @@ func (s *Service) list(c echo.Context) error {
 	out := make([]PatientView, len(rows))
 	ids := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = View(r)
-		ids[i] = r.ID
+		v, err := View(r)
+		if err != nil {
+			return err
+		}
+		out[i], ids[i] = v, r.ID
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	// The list holds every record in full (notes, screening): it is a read
@@ -290,7 +306,7 @@ func (s *Service) create(c echo.Context) error {
 	if err != nil {
 		return apierr.From(err)
 	}
-	return c.JSON(http.StatusCreated, View(row))
+	return respond(c, http.StatusCreated, row)
 }
 
 // apply copies a validated input onto a record. Any screening in it,
@@ -330,15 +346,7 @@ func apply(row *store.Patient, in patientInput, now time.Time) {
 
 // Load returns a patient of the clinic; another clinic's patient is NotFound (no existence leak).
 func (s *Service) Load(ctx context.Context, clinicID, id string) (store.Patient, error) {
-	var row store.Patient
-	err := s.store.DB.WithContext(ctx).Where("id = ? AND clinic_id = ?", id, clinicID).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, apierr.New(apierr.NotFound)
-	}
-	if err != nil {
-		return row, apierr.Errorf("clinic: loading patient: %w", err)
-	}
-	return row, nil
+	return store.InClinic[store.Patient](ctx, s.store.DB, "patient", clinicID, id)
 }
 
 func (s *Service) get(c echo.Context) error {
@@ -350,7 +358,7 @@ func (s *Service) get(c echo.Context) error {
 	if err := store.Audit(c.Request().Context(), s.store.DB, store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "patient.read", Target: "patient", TargetID: row.ID}); err != nil {
 		return apierr.Wrap(apierr.Internal, err)
 	}
-	return c.JSON(http.StatusOK, View(row))
+	return respond(c, http.StatusOK, row)
 }
 
 func (s *Service) update(c echo.Context) error {
@@ -367,10 +375,8 @@ func (s *Service) update(c echo.Context) error {
 	}
 	var row store.Patient
 	err := s.store.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("id = ? AND clinic_id = ?", c.Param("id"), p.User.ClinicID).Take(&row).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return apierr.New(apierr.NotFound)
-			}
+		var err error
+		if row, err = store.InClinic[store.Patient](c.Request().Context(), tx, "patient", p.User.ClinicID, c.Param("id")); err != nil {
 			return err
 		}
 		apply(&row, in, s.now().UTC())
@@ -386,30 +392,32 @@ func (s *Service) update(c echo.Context) error {
 	if err != nil {
 		return apierr.From(err)
 	}
-	return c.JSON(http.StatusOK, View(row))
+	return respond(c, http.StatusOK, row)
 }
 
 func (s *Service) ackScreening(c echo.Context) error {
 	p := auth.From(c)
 	var row store.Patient
 	err := s.store.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("id = ? AND clinic_id = ?", c.Param("id"), p.User.ClinicID).Take(&row).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return apierr.New(apierr.NotFound)
-			}
+		var err error
+		if row, err = store.InClinic[store.Patient](c.Request().Context(), tx, "patient", p.User.ClinicID, c.Param("id")); err != nil {
 			return err
+		}
+		v, err := View(row)
+		if err != nil {
+			return err // an acknowledgement of a checklist nobody can read is refused
 		}
 		now := s.now().UTC()
 		row.ScreeningAckAt, row.ScreeningAckBy = &now, p.User.ID
 		if err := tx.Save(&row).Error; err != nil {
 			return err
 		}
-		return store.Audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "patient.screening_ack", Target: "patient", TargetID: row.ID, Detail: strings.Join(View(row).Flagged, ",")})
+		return store.Audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: row.ClinicID, ActorID: p.User.ID, Action: "patient.screening_ack", Target: "patient", TargetID: row.ID, Detail: strings.Join(v.Flagged, ",")})
 	})
 	if err != nil {
 		return apierr.From(err)
 	}
-	return c.JSON(http.StatusOK, View(row))
+	return respond(c, http.StatusOK, row)
 }
 
 // trainingCode is the training patient's code; a clinic whose own patient

@@ -159,12 +159,12 @@ func (s *Service) updateComposition(c echo.Context) error {
 // loadComposition returns a clinic's composition and one revision (0: latest).
 // Another clinic's composition is NotFound, never Forbidden (no existence leak).
 func (s *Service) loadComposition(ctx context.Context, clinicID, id string, rev int) (store.Composition, store.CompositionRevision, error) {
-	var h store.Composition
 	var r store.CompositionRevision
-	db := s.store.DB.WithContext(ctx)
-	if err := db.Where("id = ? AND clinic_id = ?", id, clinicID).Take(&h).Error; err != nil {
-		return h, r, notFound(err, "composition")
+	h, err := store.InClinic[store.Composition](ctx, s.store.DB, "composition", clinicID, id)
+	if err != nil {
+		return h, r, err
 	}
+	db := s.store.DB.WithContext(ctx)
 	if rev == 0 {
 		rev = h.Latest
 	}

@@ -209,12 +209,12 @@ func (s *Service) updateProtocol(c echo.Context) error {
 // loadProtocol returns a clinic protocol and one revision (0: latest);
 // another clinic's protocol is NotFound.
 func (s *Service) loadProtocol(ctx context.Context, clinicID, id string, rev int) (store.ClinicProtocol, store.ProtocolRevision, error) {
-	var h store.ClinicProtocol
 	var r store.ProtocolRevision
-	db := s.store.DB.WithContext(ctx)
-	if err := db.Where("id = ? AND clinic_id = ?", id, clinicID).Take(&h).Error; err != nil {
-		return h, r, notFound(err, "protocol")
+	h, err := store.InClinic[store.ClinicProtocol](ctx, s.store.DB, "protocol", clinicID, id)
+	if err != nil {
+		return h, r, err
 	}
+	db := s.store.DB.WithContext(ctx)
 	if rev == 0 {
 		rev = h.Latest
 	}

@@ -57,16 +57,18 @@ type QuestionnaireView struct {
 	CreatedAt time.Time      `json:"created_at"`
 }
 
-func questionnaireView(q store.QuestionnaireScore) QuestionnaireView {
+func questionnaireView(q store.QuestionnaireScore) (QuestionnaireView, error) {
 	v := QuestionnaireView{ID: q.ID, Kind: q.Kind, When: q.When, Score: q.Score, EnteredBy: q.EnteredBy, CreatedAt: q.CreatedAt}
-	if q.Items != "" {
-		_ = json.Unmarshal([]byte(q.Items), &v.Items)
+	if err := store.DecodeJSON("questionnaire "+q.ID+" items", q.Items, &v.Items); err != nil {
+		return v, apierr.Errorf("compose: %w", err)
 	}
 	if q.Subscales != "" {
 		v.SSQ = &protocols.SSQ{}
-		_ = json.Unmarshal([]byte(q.Subscales), v.SSQ)
+		if err := store.DecodeJSON("questionnaire "+q.ID+" subscales", q.Subscales, v.SSQ); err != nil {
+			return v, apierr.Errorf("compose: %w", err)
+		}
 	}
-	return v
+	return v, nil
 }
 
 // score validates the input and computes the stored total (and SSQ
@@ -158,7 +160,11 @@ func (s *Service) addQuestionnaire(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("compose: storing questionnaire: %w", err)
 	}
-	return c.JSON(http.StatusCreated, questionnaireView(q))
+	v, err := questionnaireView(q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, v)
 }
 
 func (s *Service) listQuestionnaires(c echo.Context) error {
@@ -178,7 +184,9 @@ func (s *Service) listQuestionnaires(c echo.Context) error {
 	}
 	out := make([]QuestionnaireView, len(rows))
 	for i, r := range rows {
-		out[i] = questionnaireView(r)
+		if out[i], err = questionnaireView(r); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"questionnaires": out})
 }

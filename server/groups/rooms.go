@@ -1,7 +1,6 @@
 package groups
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -169,16 +168,7 @@ func (s *Service) listRooms(c echo.Context) error {
 // roomOf loads the :id room of the principal's clinic; another clinic's room
 // is not found, never forbidden (nothing crosses tenants, not even existence).
 func (s *Service) roomOf(c echo.Context) (store.GroupRoom, error) {
-	var row store.GroupRoom
-	err := s.store.DB.WithContext(c.Request().Context()).
-		Take(&row, "id = ? AND clinic_id = ?", c.Param("id"), auth.From(c).User.ClinicID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, apierr.New(apierr.NotFound)
-	}
-	if err != nil {
-		return row, apierr.Errorf("groups: loading room: %w", err)
-	}
-	return row, nil
+	return store.InClinic[store.GroupRoom](c.Request().Context(), s.store.DB, "room", auth.From(c).User.ClinicID, c.Param("id"))
 }
 
 type memberView struct {

@@ -3,7 +3,6 @@ package live
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -107,9 +106,9 @@ var simulatedRatings = biosignal.Source{Kind: biosignal.SourceSimulator, Name: "
 // and the SUDS and expectancy ratings from the timeline. A simulated or
 // practice session's ratings come from the simulator, never the patient.
 func (s *Service) exportMeta(ctx context.Context, sess store.LiveSession, sources []biosignal.Source) (biosignal.ExportMeta, error) {
-	var pat store.Patient
-	if err := s.opts.Store.DB.WithContext(ctx).Where("id = ? AND clinic_id = ?", sess.PatientID, sess.ClinicID).Take(&pat).Error; err != nil {
-		return biosignal.ExportMeta{}, apierr.Errorf("live: export patient: %w", err)
+	pat, err := store.InClinic[store.Patient](ctx, s.opts.Store.DB, "the export's patient", sess.ClinicID, sess.PatientID)
+	if err != nil {
+		return biosignal.ExportMeta{}, err
 	}
 	enc := &biosignal.ExportEncounter{ID: sess.ID, Status: encounterStatus(sess.State)}
 	if sess.StartedAt != nil {
@@ -141,8 +140,8 @@ func (s *Service) exportMeta(ctx context.Context, sess store.LiveSession, source
 			Likelihood *int   `json:"likelihood"`
 			Phase      string `json:"phase"`
 		}
-		if json.Unmarshal([]byte(r.Body), &b) != nil {
-			continue
+		if err := store.DecodeJSON(fmt.Sprintf("timeline event %d (%s)", r.ID, r.Kind), r.Body, &b); err != nil {
+			return biosignal.ExportMeta{}, apierr.Errorf("live: export ratings: %w", err)
 		}
 		rt := biosignal.Rating{T: r.At.UnixMilli(), Src: src, Phase: b.Phase}
 		switch {

@@ -80,6 +80,36 @@ func TestScreeningBlocksExposure(t *testing.T) {
 	}
 }
 
+// TestUnreadableScreeningFailsClosed: a patient whose stored screening
+// checklist does not decode is not a clear screening. Before the checklist's
+// decode error was surfaced it read as empty, and an exposure session for
+// the patient was scheduled (201); now the request fails (500) and nothing
+// is created, and the patient API says why instead of showing "clear".
+func TestUnreadableScreeningFailsClosed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	var p struct{ ID string }
+	if st := f.th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "SCR-2", "birth_year": 1980, "screening": map[string]bool{}}, &p); st != http.StatusCreated {
+		t.Fatalf("create patient: %d", st)
+	}
+	db := f.srv.App.Store.DB
+	if err := db.Model(&store.Patient{}).Where("id = ?", p.ID).Update("screening", `{"epilepsy":tru`).Error; err != nil {
+		t.Fatal(err)
+	}
+	var before, after int64
+	db.Model(&store.LiveSession{}).Where("patient_id = ?", p.ID).Count(&before)
+	if st := f.th.Do(http.MethodPost, "/api/sessions", map[string]any{"patient_id": p.ID, "protocol_id": "spiders_ladder"}, nil); st != http.StatusInternalServerError {
+		t.Fatalf("exposure for a patient with an unreadable screening: %d, want 500", st)
+	}
+	db.Model(&store.LiveSession{}).Where("patient_id = ?", p.ID).Count(&after)
+	if after != before {
+		t.Fatalf("%d sessions created for the patient", after-before)
+	}
+	if st := f.th.Do(http.MethodGet, "/api/patients/"+p.ID, nil, nil); st != http.StatusInternalServerError {
+		t.Fatalf("patient with an unreadable screening read as %d, want 500", st)
+	}
+}
+
 // TestSimulatedPatient: a trainee practises a session with a simulated
 // patient from the console; the practice runs as a copy of the session for
 // the clinic's training patient.

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -77,7 +78,9 @@ func (s *Service) buildReport(ctx context.Context, sess store.LiveSession) (Repo
 		return rep, apierr.Errorf("live: report timeline: %w", err)
 	}
 	for _, r := range rows {
-		s.reportLine(&rep, r)
+		if err := reportLine(&rep, r); err != nil {
+			return rep, apierr.Errorf("live: report: %w", err)
+		}
 	}
 	var counts []struct {
 		Stream string
@@ -116,24 +119,29 @@ func provenance(sess store.LiveSession, sources []ReportSource) string {
 	return out
 }
 
-func (s *Service) reportLine(rep *Report, r store.TimelineEvent) {
+// reportLine adds one timeline event to the report; an event whose body
+// does not decode is an error naming it, never a line silently left out.
+func reportLine(rep *Report, r store.TimelineEvent) error {
+	column := fmt.Sprintf("timeline event %d (%s)", r.ID, r.Kind)
 	switch r.Kind {
 	case "suds.rating":
 		var b struct{ Value int }
-		if json.Unmarshal([]byte(r.Body), &b) == nil {
-			rep.SUDS = append(rep.SUDS, ReportRating{At: r.At, Value: b.Value})
-			if rep.PeakSUDS == nil || b.Value > *rep.PeakSUDS {
-				v := b.Value
-				rep.PeakSUDS = &v
-			}
+		if err := store.DecodeJSON(column, r.Body, &b); err != nil {
+			return err
+		}
+		rep.SUDS = append(rep.SUDS, ReportRating{At: r.At, Value: b.Value})
+		if rep.PeakSUDS == nil || b.Value > *rep.PeakSUDS {
+			v := b.Value
+			rep.PeakSUDS = &v
 		}
 	case "alert":
 		rep.Alerts = append(rep.Alerts, json.RawMessage(orEmpty(r.Body)))
 	case "note":
 		var b struct{ Text string }
-		if json.Unmarshal([]byte(r.Body), &b) == nil {
-			rep.Notes = append(rep.Notes, b.Text)
+		if err := store.DecodeJSON(column, r.Body, &b); err != nil {
+			return err
 		}
+		rep.Notes = append(rep.Notes, b.Text)
 	case "command":
 		rep.Commands++
 	case "state":
@@ -142,10 +150,12 @@ func (s *Service) reportLine(rep *Report, r store.TimelineEvent) {
 		var b struct {
 			StepID string `json:"step_id"`
 		}
-		if json.Unmarshal([]byte(r.Body), &b) == nil {
-			rep.Steps = append(rep.Steps, b.StepID)
+		if err := store.DecodeJSON(column, r.Body, &b); err != nil {
+			return err
 		}
+		rep.Steps = append(rep.Steps, b.StepID)
 	case "engine.incident":
 		rep.Incidents++
 	}
+	return nil
 }

@@ -104,7 +104,10 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 	if s.opts.Crisis != nil {
 		r.crisis = s.opts.Crisis(ctx, sess.ClinicID)
 	}
-	view := clinic.View(pat)
+	view, err := clinic.View(pat)
+	if err != nil {
+		return nil, err
+	}
 	age := time.Now().Year() - pat.BirthYear
 	run, err := s.buildRunner(ctx, sess, view, pat.HRCeilingPct, age)
 	if err != nil {

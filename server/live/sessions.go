@@ -139,7 +139,11 @@ func (s *Service) create(c echo.Context) error {
 		return err
 	}
 	if sess.Kind == protocols.KindExposure {
-		if err := screeningGate(clinic.View(pat), in, &sess); err != nil {
+		pv, err := clinic.View(pat)
+		if err != nil {
+			return err
+		}
+		if err := screeningGate(pv, in, &sess); err != nil {
 			return err
 		}
 	}
@@ -238,15 +242,9 @@ func (s *Service) planComposition(sess *store.LiveSession, in environments.Compo
 
 // loadSession returns a session of the caller's clinic.
 func (s *Service) loadSession(c echo.Context) (store.LiveSession, error) {
-	var sess store.LiveSession
-	p := auth.From(c)
-	err := s.opts.Store.DB.WithContext(c.Request().Context()).
-		Where("id = ? AND clinic_id = ?", c.Param("id"), p.User.ClinicID).Take(&sess).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return sess, apierr.New(apierr.NotFound)
-	}
+	sess, err := store.InClinic[store.LiveSession](c.Request().Context(), s.opts.Store.DB, "session", auth.From(c).User.ClinicID, c.Param("id"))
 	if err != nil {
-		return sess, apierr.Errorf("live: loading session: %w", err)
+		return sess, err
 	}
 	return s.withRoomState(c.Request().Context(), sess)
 }
