@@ -61,13 +61,33 @@ func LaunchFlags(userDataDir string) []chromedp.ExecAllocatorOption {
 // browser binary the test is skipped, except under CI=true where that is a failure.
 func NewBrowser(t testing.TB) *Browser {
 	t.Helper()
+	return newBrowser(t)
+}
+
+// NewMediaBrowser is NewBrowser with Chromium's fake media devices: every
+// getUserMedia is granted without a prompt and the microphone plays wav (a
+// 48 kHz PCM file, looped). Flags as verified in shared/recipes/voice-webrtc.md:
+// once a page may use the microphone Chromium offers its interface
+// addresses instead of hiding them, and only the loopback flag then lets it
+// check the server's loopback candidate.
+func NewMediaBrowser(t testing.TB, wav string) *Browser {
+	t.Helper()
+	return newBrowser(t,
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", wav))
+}
+
+func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
+	t.Helper()
 	if _, err := os.Stat(ChromiumPath()); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("e2e: chromium not found at %s (CI=true requires it): %v", ChromiumPath(), err)
 		}
 		t.Skipf("e2e: chromium not found at %s; install Debian's chromium or set HAVEN_CHROMIUM", ChromiumPath())
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), LaunchFlags(t.TempDir())...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(LaunchFlags(t.TempDir()), extra...)...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	if err := chromedp.Do(ctx); err != nil { // start the browser now so launch errors surface here
 		cancelCtx()

@@ -52,6 +52,7 @@ const (
 	PeerTooSlow        Code = "peer_too_slow"
 	SDPInvalid         Code = "sdp_invalid"
 	NoDataChannel      Code = "no_datachannel"
+	MediaRefused       Code = "media_refused" // an offer that would send media its sender may not (video; any from an observer)
 )
 
 var statuses = map[Code]int{
@@ -68,6 +69,7 @@ var statuses = map[Code]int{
 	UnknownMessageType: http.StatusBadRequest, UnsupportedVersion: http.StatusBadRequest,
 	MessageTooLarge: http.StatusRequestEntityTooLarge, PeerThrottled: http.StatusTooManyRequests,
 	PeerTooSlow: http.StatusServiceUnavailable, SDPInvalid: http.StatusBadRequest, NoDataChannel: http.StatusBadRequest,
+	MediaRefused: http.StatusForbidden,
 }
 
 // Codes lists every known code (for docs and coverage tests).

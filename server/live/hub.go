@@ -245,6 +245,8 @@ func (r *room) fromPatient(p *peer, m wire.Message) {
 	case *wire.ClientState:
 		r.client = body
 		r.broadcastState()
+	case *wire.VoiceMic:
+		r.voiceState(rolePatient, body.Mic)
 	case *wire.Empty:
 		r.patientSignal(p, m)
 	}
@@ -288,6 +290,9 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 	switch body := m.Body.(type) {
 	case *wire.Note:
 		r.durableEvent(p, m, "note", body, nil)
+		return
+	case *wire.VoiceMic:
+		r.voiceState(roleTherapist, body.Mic)
 		return
 	case *wire.Empty:
 		if m.Type == "heartbeat" {

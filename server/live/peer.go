@@ -34,6 +34,7 @@ type peer struct {
 	room   *room
 	pc     *webrtc.PeerConnection
 	dir    wire.Dir // direction of messages it sends to the server
+	voice  *peerVoice
 
 	mu       sync.Mutex
 	out      map[string]*rtc.Outbox
@@ -97,6 +98,7 @@ func (p *peer) attach(dc *webrtc.DataChannel) {
 			p.openOnce.Do(func() {
 				close(p.opened)
 				_, _ = ask(context.Background(), p.room, newQuery[struct{}](readyIn{p}))
+				p.room.submit(voiceHelloIn{p}) // after its hello: the microphones it hears
 				close(p.ready)
 			})
 		}
@@ -243,6 +245,7 @@ func (p *peer) close() {
 	for _, ob := range obs {
 		ob.Close()
 	}
+	p.voice.stop()
 	if p.pc != nil {
 		_ = p.pc.GracefulClose()
 	}

@@ -64,6 +64,7 @@ type room struct {
 	scene           *wire.SceneLoad
 	ready           *wire.SceneReady // the scene the headset last reported ready
 	prompt          int
+	voice           voiceRouting // voice.go
 
 	res      resonanceState
 	bio      *biosignal.Live

@@ -121,8 +121,9 @@ type Service struct {
 	signalsLimit *ratelimit.Limiter
 	lim          abuseLimits // signalling limit and the limits' clock
 
-	speed    atomic.Uint64 // float64 bits of the engine speed
-	draining atomic.Bool   // shutting down: no new batches are accepted
+	speed    atomic.Uint64                                      // float64 bits of the engine speed
+	draining atomic.Bool                                        // shutting down: no new batches are accepted
+	voiceObs atomic.Pointer[func(in, out time.Time, wrote int)] // ObserveVoice
 
 	mu     sync.Mutex
 	rooms  map[string]*room

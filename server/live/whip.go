@@ -59,7 +59,8 @@ func (s *Service) patientSession(c echo.Context) (store.LiveSession, error) {
 	return sess, nil
 }
 
-func readOffer(c echo.Context) (string, error) {
+// readOffer reads and checks an offer from a peer of role.
+func readOffer(c echo.Context, role string) (string, error) {
 	body, err := web.ReadSDP(c, maxOfferBytes)
 	if err != nil {
 		return "", err
@@ -71,7 +72,7 @@ func readOffer(c echo.Context) (string, error) {
 	case err != nil:
 		return "", apierr.Wrap(apierr.SDPInvalid, err)
 	}
-	return offer, nil
+	return offer, mediaAllowed(role, offer)
 }
 
 func (s *Service) patientOffer(c echo.Context) error {
@@ -82,7 +83,7 @@ func (s *Service) patientOffer(c echo.Context) error {
 	if err := s.limitSignal(patientSignalKey(sess.ID)); err != nil {
 		return err
 	}
-	offer, err := readOffer(c)
+	offer, err := readOffer(c, rolePatient)
 	if err != nil {
 		return err
 	}
@@ -112,13 +113,13 @@ func (s *Service) consoleOffer(c echo.Context) error {
 	if sess.State == store.LiveEnded {
 		return apierr.New(apierr.SessionState)
 	}
-	offer, err := readOffer(c)
-	if err != nil {
-		return err
-	}
 	role := roleTherapist
 	if c.QueryParam("role") == roleObserver {
 		role = roleObserver
+	}
+	offer, err := readOffer(c, role)
+	if err != nil {
+		return err
 	}
 	r, err := s.loadRoom(c.Request().Context(), sess)
 	if err != nil {
@@ -132,8 +133,14 @@ func (s *Service) answer(c echo.Context, r *room, role, userID, offer, base stri
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
 	defer cancel()
 	p := newPeer(r, role, userID)
-	pc, answer, err := s.opts.RTC.Answer(ctx, offer, p.attach)
+	v, err := r.newPeerVoice(role)
 	if err != nil {
+		return apierr.Wrap(apierr.Internal, err)
+	}
+	p.voice = v
+	pc, answer, err := s.opts.RTC.AnswerMedia(ctx, offer, p.attach, v.media())
+	if err != nil {
+		v.stop()
 		return whipError(err)
 	}
 	p.pc = pc
@@ -181,13 +188,13 @@ func (s *Service) restart(c echo.Context, r *room, wantRole string) error {
 	if p == nil || markRole(p.role) != wantRole {
 		return apierr.New(apierr.NotFound)
 	}
-	offer, err := readOffer(c)
+	offer, err := readOffer(c, p.role)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
 	defer cancel()
-	answer, err := s.opts.RTC.Restart(ctx, p.pc, offer)
+	answer, err := s.opts.RTC.Restart(ctx, p.pc, offer, p.voice.prepare)
 	if err != nil {
 		return whipError(err)
 	}

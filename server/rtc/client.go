@@ -59,7 +59,7 @@ func NewClientAPI(opts ...ClientOption) *webrtc.API {
 	for _, o := range opts {
 		o(&se)
 	}
-	return dataOnlyAPI(se)
+	return peerAPI(se)
 }
 
 // Dial connects a new peer to the server and waits until every channel is open.
@@ -104,9 +104,20 @@ func Dial(ctx context.Context, api *webrtc.API, opts DialOptions) (*ClientPeer, 
 	return cp, nil
 }
 
+// Renegotiate sends a new offer for the connection as it stands now (after
+// adding or changing a track) with PATCH to its Location and applies the
+// answer; iceRestart also restarts ICE (new credentials, new checks).
+func (cp *ClientPeer) Renegotiate(ctx context.Context, opts DialOptions, iceRestart bool) error {
+	return cp.signalWith(ctx, opts, http.MethodPatch, cp.Location, &webrtc.OfferOptions{ICERestart: iceRestart})
+}
+
 // signal makes an offer, waits for gathering and applies the server's answer.
 func (cp *ClientPeer) signal(ctx context.Context, opts DialOptions, method, target string) error {
-	offer, err := cp.PC.CreateOffer(nil)
+	return cp.signalWith(ctx, opts, method, target, nil)
+}
+
+func (cp *ClientPeer) signalWith(ctx context.Context, opts DialOptions, method, target string, oo *webrtc.OfferOptions) error {
+	offer, err := cp.PC.CreateOffer(oo)
 	if err != nil {
 		return fmt.Errorf("rtc: creating offer: %w", err)
 	}

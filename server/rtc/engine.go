@@ -17,6 +17,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/havenvr/haven/server/media"
 )
 
 // Options configure the server's WebRTC stack.
@@ -102,7 +104,7 @@ func NewEngine(opts Options) (*Engine, error) {
 		se.SetICEUDPMux(mux)
 		e.mux = mux
 	}
-	e.api = dataOnlyAPI(se)
+	e.api = peerAPI(se)
 	e.local = e.api
 	if !opts.LoopbackOnly {
 		lse := webrtc.SettingEngine{}
@@ -110,17 +112,23 @@ func NewEngine(opts Options) (*Engine, error) {
 		lse.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 		lse.SetICETimeouts(2*time.Second, 5*time.Second, 500*time.Millisecond)
 		loopbackOnly(&lse)
-		e.local = dataOnlyAPI(lse)
+		e.local = peerAPI(lse)
 	}
 	return e, nil
 }
 
-// dataOnlyAPI builds a pion API for peers that carry data channels only.
+// peerAPI builds a pion API for Haven's peers: data channels, and Opus voice
+// forwarded by server/media (no video codec: a video section is rejected).
 // pion's default RTP interceptors (NACK, RTCP reports, TWCC) are left out:
 // each would run its own ticker goroutines per connection, waking thousands
-// of times a second across a busy server for media Haven never sends.
-func dataOnlyAPI(se webrtc.SettingEngine) *webrtc.API {
-	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
+// of times a second across a busy server, for voice that is only passed on
+// (the browsers at both ends run their own congestion control and FEC).
+func peerAPI(se webrtc.SettingEngine) *webrtc.API {
+	m := &webrtc.MediaEngine{}
+	if err := media.RegisterOpus(m); err != nil {
+		panic(err) // a fixed, valid codec: cannot fail
+	}
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 }
 
 func loopbackOnly(se *webrtc.SettingEngine) {
@@ -174,11 +182,60 @@ func ValidateOffer(offer string) error {
 	return ErrNoDataChannel
 }
 
+// OfferSends reports whether an offer would send audio or video: a media
+// section that is not rejected (port 0) and whose direction is sendrecv
+// (the default) or sendonly.
+func OfferSends(offer string) (audio, video bool, err error) {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(offer); err != nil {
+		return false, false, fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	for _, m := range sd.MediaDescriptions {
+		if m.MediaName.Port.Value == 0 || !sends(m) {
+			continue
+		}
+		switch m.MediaName.Media {
+		case "audio":
+			audio = true
+		case "video":
+			video = true
+		}
+	}
+	return audio, video, nil
+}
+
+func sends(m *sdp.MediaDescription) bool {
+	for _, a := range m.Attributes {
+		switch a.Key {
+		case "recvonly", "inactive":
+			return false
+		case "sendonly", "sendrecv":
+			return true
+		}
+	}
+	return true // RFC 4566 §6: sendrecv when no direction is given
+}
+
 // Answer creates a peer connection for a remote offer and returns it with
 // the complete (non-trickle) answer. onChannel is called for each data
 // channel the remote opens. The peer outlives ctx, which bounds only the
 // negotiation; the caller owns the connection.
 func (e *Engine) Answer(ctx context.Context, offer string, onChannel func(*webrtc.DataChannel)) (*webrtc.PeerConnection, string, error) {
+	return e.AnswerMedia(ctx, offer, onChannel, Media{})
+}
+
+// Media lets a caller take part in an offer's voice. OnTrack is set before
+// the offer is applied (pion calls it for each incoming track, on its first
+// packet); Prepare runs after each offer is applied and before its answer
+// is made: there the caller attaches its outgoing tracks to the offer's
+// audio transceivers, so the answer says sendrecv or sendonly for them.
+type Media struct {
+	OnTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
+	Prepare func(*webrtc.PeerConnection) error
+}
+
+// AnswerMedia is Answer for a peer that may carry voice (see Media).
+func (e *Engine) AnswerMedia(ctx context.Context, offer string, onChannel func(*webrtc.DataChannel), m Media) (*webrtc.PeerConnection, string, error) {
 	if err := ValidateOffer(offer); err != nil {
 		return nil, "", err
 	}
@@ -191,7 +248,10 @@ func (e *Engine) Answer(ctx context.Context, offer string, onChannel func(*webrt
 		return nil, "", fmt.Errorf("rtc: new peer connection: %w", err)
 	}
 	pc.OnDataChannel(onChannel)
-	answer, err := negotiateAnswer(ctx, pc, offer)
+	if m.OnTrack != nil {
+		pc.OnTrack(m.OnTrack)
+	}
+	answer, err := negotiateAnswer(ctx, pc, offer, m.Prepare)
 	if err != nil {
 		_ = pc.Close()
 		return nil, "", err
@@ -199,17 +259,24 @@ func (e *Engine) Answer(ctx context.Context, offer string, onChannel func(*webrt
 	return pc, answer, nil
 }
 
-// Restart applies an ICE-restart offer to an existing peer and returns the new answer.
-func (e *Engine) Restart(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, error) {
+// Restart applies a new offer to an existing peer (an ICE restart, or a
+// renegotiation that adds or changes voice) and returns the new answer.
+// prepare, when set, runs as Media.Prepare does.
+func (e *Engine) Restart(ctx context.Context, pc *webrtc.PeerConnection, offer string, prepare func(*webrtc.PeerConnection) error) (string, error) {
 	if err := ValidateOffer(offer); err != nil {
 		return "", err
 	}
-	return negotiateAnswer(ctx, pc, offer)
+	return negotiateAnswer(ctx, pc, offer, prepare)
 }
 
-func negotiateAnswer(ctx context.Context, pc *webrtc.PeerConnection, offer string) (string, error) {
+func negotiateAnswer(ctx context.Context, pc *webrtc.PeerConnection, offer string, prepare func(*webrtc.PeerConnection) error) (string, error) {
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	if prepare != nil {
+		if err := prepare(pc); err != nil {
+			return "", err
+		}
 	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {

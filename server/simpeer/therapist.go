@@ -123,6 +123,9 @@ func (t *Therapist) SentAt(seq uint64) (time.Time, bool) {
 	return at, ok
 }
 
+// Peer is the console's connection (renegotiation, voice).
+func (t *Therapist) Peer() *rtc.ClientPeer { return t.cp }
+
 // Location is the peer's WHIP resource (DELETE it to leave).
 func (t *Therapist) Location() string { return t.cp.Location }
 

@@ -34,7 +34,8 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		// Only features Chromium knows: an unknown one (bluetooth) is logged as an error on every page.
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), xr-spatial-tracking=(self)")
+		// The microphone is the session's voice (our own pages only); no page may use a camera.
+		h.Set("Permissions-Policy", "camera=(), microphone=(self), geolocation=(), xr-spatial-tracking=(self)")
 		if s.opts.TLS {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}

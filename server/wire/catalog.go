@@ -351,6 +351,26 @@ type CmdReport struct {
 	Kind string `json:"kind"` // seizure or dizziness
 }
 
+// Microphone states a voice.state carries (VoiceMic.Mic, VoiceState.Mic).
+const (
+	MicNone  = "none"  // no microphone: not given, refused, or an observer
+	MicMuted = "muted" // muted by its owner
+	MicPTT   = "ptt"   // push-to-talk: live only while the therapist holds the key
+	MicOn    = "on"    // open microphone
+)
+
+// VoiceMic is a peer's own microphone state, sent whenever it changes and
+// again after each (re)connection.
+type VoiceMic struct {
+	Mic string `json:"mic"`
+}
+
+// VoiceState tells one side the other side's microphone state.
+type VoiceState struct {
+	Role string `json:"role"` // patient or therapist
+	Mic  string `json:"mic"`
+}
+
 // Catalog is every message type; docs/protocol.md is generated from it.
 var Catalog = []Spec{
 	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on `control` of every connection; `state` is the session's, already `live` on the connection that starts it.", body: Hello{}},
@@ -371,6 +391,7 @@ var Catalog = []Spec{
 	{Type: "session.end", Dir: ToPatient, Channel: Control, Doc: "The session is over (also sent on server shutdown).", body: Reason{}},
 	{Type: "error", Dir: ToPatient, Channel: Control, Doc: "A message was refused; `code` is an API error code, `message` its text in the patient's language, `ref_seq` the refused message's seq (when it had one).", body: Error{}},
 	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: every batch up to it is settled (stored, or refused for good). One per commit group: batches the server stores in one transaction are acknowledged by one `signals.ack`. Also sent at connection, saying where the batches stand.", body: Empty{}},
+	{Type: "voice.state", Dir: ToPatient, Channel: Control, Doc: "The therapist's microphone: `on`, `ptt` (push-to-talk, live while held), `muted` or `none`; sent when it changes and after the patient connects.", body: VoiceState{}},
 
 	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Every 500 ms; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
 	{Type: "scene.ready", Dir: FromPatient, Channel: Control, Doc: "The scene is applied, with the parameters actually used.", body: SceneReady{}},
@@ -381,6 +402,7 @@ var Catalog = []Spec{
 	{Type: "patient.next", Dir: FromPatient, Channel: Control, Doc: "The patient is ready for the next cue of a self-paced calming script (5-4-3-2-1 grounding).", body: Empty{}},
 	{Type: "patient.stop", Dir: FromPatient, Channel: Control, Doc: "The patient says stop: hard stop (neutral scene, remove-headset instructions, incident).", Durable: true, body: Empty{}},
 	{Type: "dizziness.report", Dir: FromPatient, Channel: Control, Doc: "The patient feels dizzy: soft pause to the calm scene; the therapist is alerted.", Durable: true, body: Empty{}},
+	{Type: "voice.state", Dir: FromPatient, Channel: Control, Doc: "The patient's microphone: `on`, `muted` (the patient muted themselves) or `none`; sent when it changes and after each connection.", body: VoiceMic{}},
 	{Type: "signals.batch", Dir: FromPatient, Channel: Signals, Doc: "A biosignal batch; acknowledged after commit, resent until then.", Durable: true, body: SignalsBatch{}},
 
 	{Type: "hello", Dir: ToConsole, Channel: Control, Doc: "First message on `control` of a console connection.", body: Hello{}},
@@ -393,6 +415,7 @@ var Catalog = []Spec{
 	{Type: "alert", Dir: ToConsole, Channel: Control, Doc: "Safety alert (link lost, break requested, biosignal rule).", body: Alert{}},
 	{Type: "metrics", Dir: ToConsole, Channel: Signals, Doc: "Live biosignal metrics, every second.", body: Metrics{}},
 	{Type: "avoidance", Dir: ToConsole, Channel: Control, Doc: "Live avoidance measures of the current step from the headset's poses and the template's stimulus anchors, every second while poses arrive (docs/domain.md).", body: Avoidance{}},
+	{Type: "voice.state", Dir: ToConsole, Channel: Control, Doc: "A side's microphone (`role` patient or therapist): `on`, `ptt`, `muted` or `none`; sent when it changes and after the console connects.", body: VoiceState{}},
 	{Type: "error", Dir: ToConsole, Channel: Control, Doc: "A message was refused (`ref_seq`: its seq).", body: Error{}},
 
 	{Type: "heartbeat", Dir: FromConsole, Channel: Control, Doc: "Optional keep-alive.", body: Empty{}},
@@ -411,6 +434,7 @@ var Catalog = []Spec{
 	{Type: "cmd.breathing", Dir: FromConsole, Channel: Control, Doc: "Start a breathing pacer (0 breaths/min stops it).", body: CmdBreathing{}},
 	{Type: "cmd.expectancy_prompt", Dir: FromConsole, Channel: Control, Doc: "Ask the patient for an expectancy rating now (after: the trial has tested it).", body: CmdExpectancyPrompt{}},
 	{Type: "cmd.report", Dir: FromConsole, Channel: Control, Doc: "Report seizure signs (hard stop) or dizziness (soft pause) observed in the patient.", body: CmdReport{}},
+	{Type: "voice.state", Dir: FromConsole, Channel: Control, Doc: "The therapist's microphone: `on`, `ptt`, `muted` or `none` (observers have none and may not send it).", body: VoiceMic{}},
 	{Type: "note", Dir: FromConsole, Channel: Control, Doc: "A timeline note; acknowledged after commit.", Durable: true, body: Note{}},
 }
 

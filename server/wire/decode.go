@@ -219,6 +219,14 @@ func (b *CmdReport) validate() error {
 	return nil
 }
 
+func (b *VoiceMic) validate() error {
+	switch b.Mic {
+	case MicNone, MicMuted, MicPTT, MicOn:
+		return nil
+	}
+	return apierr.Invalid("body.mic", "must be none, muted, ptt or on")
+}
+
 func (b *Note) validate() error {
 	if b.Text == "" || len(b.Text) > maxText {
 		return apierr.Invalid("body.text", "must be 1–4000 bytes")

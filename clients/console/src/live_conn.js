@@ -12,11 +12,11 @@ import { decode, Channel, Watchdog, backoffMs } from '../../webxr/src/protocol.j
 const utf8 = new TextDecoder();
 
 /**
- * connectConsole({api, sessionId, onMessage(env, channel), onLink(state), observer, iceServers}) →
+ * connectConsole({api, sessionId, onMessage(env, channel), onLink(state), observer, iceServers, voice}) →
  * {send(type, body, {durable}), close(), state()}. state is
  * 'connecting' | 'open' | 'lost' | 'closed'.
  */
-export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, onEnded = () => {}, observer = false, iceServers = [] }) {
+export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, onEnded = () => {}, observer = false, iceServers = [], voice = null }) {
   const control = new Channel('control', { storage: null });
   const signals = new Channel('signals', { storage: null });
   const watchdog = new Watchdog(2000);
@@ -36,6 +36,7 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
     pc = peer;
     wire(peer, peer.createDataChannel('control', { ordered: true }), control, true);
     wire(peer, peer.createDataChannel('signals', { ordered: true }), signals, false);
+    voice?.prepare(peer); // the voice sections ride every connection's first offer (webxr/src/voice.js)
     peer.addEventListener('connectionstatechange', () => {
       if (peer === pc && ['failed', 'closed', 'disconnected'].includes(peer.connectionState)) lost();
     });

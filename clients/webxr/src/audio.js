@@ -5,9 +5,13 @@
 
 import * as THREE from 'three';
 
+/** DUCK: scene sound under the therapist's voice, as a share of its level (about −14 dB: the voice stays clear above wind and crowds). */
+export const DUCK = 0.2;
+
 export function createAudio() {
   let ac = null, master = null, noiseGain = null, humGain = null;
-  let muted = false;
+  let muted = false, ducked = false;
+  let listener = null; // the scenes' positional sound (THREE.AudioListener), ducked with the rest
 
   function unlock() {
     if (ac) { ac.resume?.(); return; }
@@ -52,6 +56,17 @@ export function createAudio() {
 
   return {
     unlock,
+    /** duck lowers every scene sound under the therapist's voice (to DUCK of its level) and restores it after. */
+    duck(on) {
+      if (on === ducked || !ac) return;
+      ducked = on;
+      const v = on ? DUCK : 1;
+      master.gain.setTargetAtTime(0.6 * v, ac.currentTime, on ? 0.05 : 0.4); // quick under the first word, slow back
+      listener?.gain?.gain.setTargetAtTime(v, ac.currentTime, on ? 0.05 : 0.4);
+    },
+    ducked: () => ducked,
+    /** useListener ducks the scenes' positional sources too. */
+    useListener(l) { listener = l; },
     setMuted(m) { muted = m; ramp(noiseGain, 0); ramp(humGain, 0); },
     noiseLevel(v) { ramp(noiseGain, v); },
     noise(v, seconds) { ramp(noiseGain, v); setTimeout(() => ramp(noiseGain, 0.05), seconds * 1000); },

@@ -7,9 +7,9 @@ import { decode, Channel, Watchdog, backoffMs } from './protocol.js';
 /**
  * createConnection(handlers) → {join(code), leave(), sendControl(type, body, opts), sendSignals(body), state()}.
  * handlers: onMessage(env), onLost(), onOpen(), onError(err), onEnded() (the server
- * says the session is over while we were away), storage.
+ * says the session is over while we were away), storage; voice (voice.js) adds its audio sections.
  */
-export function createConnection({ onMessage, onLost, onOpen, onError = () => {}, onEnded = () => {}, storage = globalThis.sessionStorage, fetchFn = (...a) => globalThis.fetch(...a), page = globalThis }) {
+export function createConnection({ onMessage, onLost, onOpen, onError = () => {}, onEnded = () => {}, storage = globalThis.sessionStorage, fetchFn = (...a) => globalThis.fetch(...a), page = globalThis, voice = null }) {
   const control = new Channel('control', { storage });
   const signals = new Channel('signals', { storage });
   const watchdog = new Watchdog(2000);
@@ -50,6 +50,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     wire(peer, ctl, control, true);
     wire(peer, sig, signals, false);
     poseDC = peer.createDataChannel('pose', { ordered: false, maxRetransmits: 0 });
+    voice?.prepare(peer); // the microphone and the therapist's voice ride every connection's first offer (voice.js)
     peer.addEventListener('connectionstatechange', () => {
       if (peer === pc && ['failed', 'closed', 'disconnected'].includes(peer.connectionState)) lost();
     });

@@ -10,6 +10,8 @@ import { PatientSession } from './session.js';
 import { setupScreen } from './screen.js';
 import { mountPanel } from './panel.js';
 import { startPoseSender } from './pose.js';
+import { createVoice } from './voice.js';
+import { setupHeadsetVoice } from './voice_headset.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
@@ -33,10 +35,14 @@ async function main() {
   });
   const ui = createUI(r, { t: lang.t, locale: lang.bundle.locale, dir: lang.bundle.dir, onBreak: () => session.requestBreak(), onRate: (id, v) => session.rate(id, v), onNext: () => session.next() });
   Object.assign(session, { renderer: r, ui });
+  const voice = createVoice({ mic: !query.has('preview') });
   const conn = createConnection({
-    onMessage: (env) => session.handle(env), onOpen: () => session.onOpen(), onLost: () => session.onLost(), onError: (err) => session.error(err),
-    onEnded: () => session.end(),
+    onMessage: (env) => { if (env.type === 'voice.state') talk.remote(env.body); else session.handle(env); },
+    onOpen: () => { session.onOpen(); talk.onOpen().catch((err) => session.error(err)); },
+    onLost: () => session.onLost(), onError: (err) => session.error(err),
+    onEnded: () => session.end(), voice,
   });
+  const talk = setupHeadsetVoice({ voice, conn, ui, audio: r.audio, t: () => lang.t });
   session.attach(conn);
   startPoseSender(r, (bytes) => conn.sendPose(bytes)); // the console's mirror and the avoidance measures
   r.calm(0);
@@ -58,7 +64,7 @@ async function main() {
     }
     screen.afterJoin(conn.state()); // the stored credentials carry the token (the clinic's wording) and the patient's language
   }
-  exposeHook({ r, ui, conn, session, lang, screen, panel });
+  exposeHook({ r, ui, conn, session, lang, screen, panel, talk });
   document.documentElement.dataset.ready = '1';
 }
 
@@ -74,7 +80,7 @@ async function captionFor(lang, ui, key, ms = 6000) {
   ui.caption(lang.t(key), ms);
 }
 
-function exposeHook({ r, ui, conn, session, lang, screen, panel }) {
+function exposeHook({ r, ui, conn, session, lang, screen, panel, talk }) {
   window.haven = {
     get state() {
       const pacer = ui.pacerState();
@@ -84,6 +90,7 @@ function exposeHook({ r, ui, conn, session, lang, screen, panel }) {
         panels: ui.panelsShown(), top: ui.view().kind, open: ui.openPanels(), dom_panel: domPanel(), announcing: panel.announcing(), break_shown: ui.breakShown(), picked_locale: screen.picked(),
         suds: ui.sudsOpen(), last_suds: session.lastSuds, last_expectancy: session.lastExpectancy, cue: session.cueNow, ready: ui.readyShown(), locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
         sensor: session.sensor ? session.sensor.kind : 'none', crisis: session.crisis, errors: [...session.errors], templates: r.templates,
+        voice: { ...talk.state(), shown: ui.voiceShown() },
       };
     },
     loadScene: ({ template, params, transition_ms = 0 }) => r.loadScene({ template, params, transition_ms }),
@@ -103,6 +110,7 @@ function exposeHook({ r, ui, conn, session, lang, screen, panel }) {
     setComfort: (c) => r.setComfort(c),
     setLook: (yaw, pitch) => r.setLook(yaw, pitch),
     cutConnection: () => conn.cut(),
+    toggleMic: () => talk.toggle(),
     renderer: r,
   };
 }

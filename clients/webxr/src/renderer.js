@@ -75,6 +75,7 @@ export function createRenderer(canvas, opts = {}) {
   camera.add(vignette);
 
   const audio = opts.audio || createAudio();
+  audio.useListener?.(listener);
   const comfort = { posture: 'standing', vignette: true, snapTurn: true, reducedMotion: false };
   const shake = { x: 0, y: 0, roll: 0, pitch: 0 };
   const envState = { sky: new THREE.Color(0x222222), fogNear: 50, fogFar: 500, light: 1 };

@@ -83,6 +83,23 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   panels3d.add(breakBtn);
   targets.push({ mesh: breakBtn, select: () => onBreak() });
 
+  // Voice: "your therapist is speaking" high in the view (never over the
+  // panels' text), and the patient's own microphone switch beside the break
+  // target (on the reading side's far end: right, or left in RTL).
+  const speakCard = card(0.66, 0.1, 0x1f5f8a, 0.92);
+  speakCard.position.set(0, 0.62, PANEL_Z);
+  label(speakCard, 'client.voice.speaking', 0.04, 0, 0);
+  speakCard.visible = false;
+  panels3d.add(speakCard);
+  const micBtn = card(0.46, 0.1, 0x3a3f4a, 0.95);
+  micBtn.position.set(0.5, -0.62, PANEL_Z);
+  const micText = label(micBtn, 'client.voice.mute', 0.032, 0, 0);
+  micBtn.visible = false;
+  panels3d.add(micBtn);
+  let onMic = () => {};
+  targets.push({ mesh: micBtn, select: () => onMic() });
+  const voiceView = { speaking: false, mic: 'none' };
+
   // "I'm ready": answers a self-paced calming cue (grounding), above the break target.
   const readyBtn = card(0.5, 0.12, 0x2b4f8a, 0.95);
   readyBtn.position.set(0, -0.3, PANEL_Z);
@@ -284,6 +301,9 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
   r.onFrame((dt, now) => {
     panels3d.visible = r.xrActive();
     breakBtn.visible = breakShown();
+    speakCard.visible = voiceView.speaking;
+    micBtn.visible = voiceView.mic !== 'none' && !messages.has('end') && !messages.has('hard_stop');
+    micBtn.position.x = direction === 'rtl' ? -0.5 : 0.5;
     camera.getWorldPosition(camPos);
     camera.getWorldDirection(camDir);
     const want = Math.atan2(-camDir.x, -camDir.z);
@@ -375,6 +395,19 @@ export function createUI(r, { t, locale, dir, onBreak, onRate, onNext }) {
       emit();
     },
     textState: () => ({ font, direction }),
+    /** setVoice shows the therapist speaking and the patient's microphone ('on', 'muted'; 'none' hides the switch); onToggle runs when the patient selects it. */
+    setVoice({ speaking, mic }, onToggle) {
+      voiceView.speaking = !!speaking;
+      if (mic !== voiceView.mic) {
+        voiceView.mic = mic;
+        const k = keyed.find((e) => e[0] === micText);
+        k[1] = mic === 'muted' ? 'client.voice.unmute' : 'client.voice.mute';
+        setText(micText, t(k[1]));
+        micBtn.material.color.setHex(mic === 'muted' ? 0x8a3a2b : 0x3a3f4a);
+      }
+      if (onToggle) onMic = onToggle;
+    },
+    voiceShown: () => ({ speaking: speakCard.visible, mic: micBtn.visible ? voiceView.mic : 'hidden' }),
     controllers,
   };
 }

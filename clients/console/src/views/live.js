@@ -13,6 +13,8 @@ import { createCharts } from '../charts.js';
 import { stateLabel } from './sessions.js';
 import { joinPanel, controlsPanel, suggestionPanel, alertsPanel, notesPanel, statusPanel, timelinePanel, endText } from './live_panels.js';
 import { endInfo } from '../session_model.js';
+import { voicePanel } from './live_voice.js';
+import { createVoice } from '../../../webxr/src/voice.js';
 
 export async function render(app, root, { id }) {
   const { t } = app;
@@ -28,6 +30,10 @@ export async function render(app, root, { id }) {
   const charts = createCharts(app);
   const ui = {};
   const ctx = { app, sess, protocol, hook, charts, ui, send: (type, body, opts) => conn.send(type, body, opts) };
+  // #/sessions/{id}?role=observer: a supervisor who listens and never speaks
+  const observer = new URLSearchParams(location.hash.split('?')[1] || '').get('role') === 'observer';
+  const voice = createVoice({ mic: !observer, listen: observer ? 2 : 0 });
+  ui.voice = voicePanel({ ...ctx, voice, observer });
   ui.status = statusPanel(ctx);
   ui.join = joinPanel(ctx);
   ui.controls = controlsPanel(ctx);
@@ -44,12 +50,12 @@ export async function render(app, root, { id }) {
       h('div', {}, ui.status.el, ui.suggestion.el, ui.controls.el,
         h('section', { class: 'card', 'aria-labelledby': 'charts-h' }, h('h2', { id: 'charts-h' }, t('console.session.physiology')),
           h('label', { class: 'check', for: 'chart-all' }, allToggle, ' ', t('console.chart.whole_session')), charts.el)),
-      h('div', {}, ui.alerts.el, ui.timeline.el, ui.join.el, ui.notes.el)));
+      h('div', {}, ui.voice.el, ui.alerts.el, ui.timeline.el, ui.join.el, ui.notes.el)));
 
   // an ended session has nothing to connect to (the server would answer 409)
   const conn = sess.state === 'ended' ? { send: () => ({}), close() {}, attempts: () => 0 } : connectConsole({
-    api: app.api, sessionId: id, iceServers: sess.ice_servers || [],
-    onLink: (s) => { hook.link = s; ui.status.link(s); },
+    api: app.api, sessionId: id, iceServers: sess.ice_servers || [], observer, voice,
+    onLink: (s) => { hook.link = s; ui.status.link(s); if (s === 'open') ui.voice.linkOpen(); },
     onMessage: (env) => handle(env),
     onEnded: () => ended(),
   });
@@ -78,7 +84,8 @@ export async function render(app, root, { id }) {
     ui.timeline.line(hook.endText, Date.now());
     ui.status.update(); ui.controls.update();
     // nothing is sent any more: new codes, the simulated patient and notes go too
-    for (const el of [ui.join.el, ui.notes.el]) for (const c of el.querySelectorAll('button, input, textarea')) c.disabled = true;
+    for (const el of [ui.join.el, ui.notes.el, ui.voice.el]) for (const c of el.querySelectorAll('button, input, textarea')) c.disabled = true;
+    voice.setLive(false);
     app.setTitle(`${t('console.session.live_title')} · ${stateLabel(app, 'ended')}`);
   }
   const record = (kind, body, at) => ui.timeline.add({ kind, body: body || {}, at: at || Date.now() });
@@ -102,6 +109,7 @@ export async function render(app, root, { id }) {
       case 'alert': ui.alerts.add(body, at || Date.now()); record('alert', body, at); break;
       case 'metrics': hook.metrics++; charts.metrics(body.metrics || {}); ui.status.metrics(body.metrics || {}); break;
       case 'error': ui.alerts.error(body); break;
+      case 'voice.state': ui.voice.remote(body); break;
       default: break;
     }
   }
@@ -116,7 +124,7 @@ export async function render(app, root, { id }) {
     }
   }
   app.setTitle(`${t('console.session.live_title')} · ${stateLabel(app, sess.state)}`);
-  return () => { conn.close(); charts.destroy(); ui.status.destroy(); delete window.havenConsole.live; };
+  return () => { conn.close(); charts.destroy(); ui.status.destroy(); ui.voice.destroy(); delete window.havenConsole.live; };
 }
 
 /** sessionProtocol fetches the exact protocol revision the session runs: a library protocol, or the clinic's own at the scheduled revision. */
