@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/turn/v5"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/havenvr/haven/server/config"
@@ -410,4 +411,63 @@ func TestVoiceMicStateSeenByOtherSide(t *testing.T) {
 			t.Fatalf("headset told %+v", v)
 		}
 	}
+}
+
+// startTURN runs a TURN server (RFC 8656, pion/turn) on a loopback UDP
+// port with one long-term credential; relays are allocated on loopback.
+func startTURN(t *testing.T) (url, user, pass string) {
+	t.Helper()
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const realm = "haven.test"
+	user, pass = "headset", store.RandomToken(8)
+	key := turn.GenerateAuthKey(user, realm, pass)
+	srv, err := turn.NewServer(turn.ServerConfig{
+		Realm: realm,
+		AuthHandler: func(ra *turn.RequestAttributes) (string, []byte, bool) {
+			return ra.Username, key, ra.Username == user
+		},
+		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: conn,
+			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: net.IPv4(127, 0, 0, 1), Address: "127.0.0.1"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return "turn:" + conn.LocalAddr().String() + "?transport=udp", user, pass
+}
+
+// TestVoiceThroughTURN: a headset that may only use a TURN relay (its
+// transport policy allows relay candidates alone, as behind a firewall
+// that passes nothing else) talks and listens as any other.
+func TestVoiceThroughTURN(t *testing.T) {
+	t.Parallel()
+	turnURL, user, pass := startTURN(t)
+	f := newFixture(t, nil)
+	con := f.console(f.session, "")
+	conV := addVoice(t, con.Peer(), simpeer.VoiceOptions{Signal: f.consoleSignal(), Mic: true})
+	sid, tok, err := simpeer.Join(ctxT(t, 10*time.Second), http.DefaultClient, f.srv.URL, f.joinCode(f.session))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.token = tok
+	headset, err := rtc.Dial(ctxT(t, 20*time.Second), rtc.NewClientAPI(), rtc.DialOptions{
+		URL: f.srv.URL + "/api/sessions/" + sid + "/whip", Header: f.patientSignal().Header,
+		Channels: []string{wire.Control, wire.Signals},
+		Config: webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay,
+			ICEServers: []webrtc.ICEServer{{URLs: []string{turnURL}, Username: user, Credential: pass}}},
+	})
+	if err != nil {
+		t.Fatalf("headset through TURN: %v", err)
+	}
+	t.Cleanup(func() { _ = headset.Close() })
+	pair, err := headset.PC.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil || pair.Local.Typ != webrtc.ICECandidateTypeRelay {
+		t.Fatalf("headset's selected pair %v (%v): want a relay candidate", pair, err)
+	}
+	patV := addVoice(t, headset, simpeer.VoiceOptions{Signal: f.patientSignal(), Mic: true})
+	talkUntilHeard(t, conV, patV, "therapist", 't', 50)
+	talkUntilHeard(t, patV, conV, "patient", 'p', 50)
 }

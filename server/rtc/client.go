@@ -37,6 +37,9 @@ type DialOptions struct {
 	Unreliable []string
 	// OnMessage, when set, is attached to every channel before it opens.
 	OnMessage func(label string, msg webrtc.DataChannelMessage)
+	// Config is the peer connection's configuration (ICE servers, a
+	// relay-only transport policy); zero: host candidates only.
+	Config webrtc.Configuration
 }
 
 // ClientOption adjusts a client peer's settings before its API is built.
@@ -64,7 +67,7 @@ func NewClientAPI(opts ...ClientOption) *webrtc.API {
 
 // Dial connects a new peer to the server and waits until every channel is open.
 func Dial(ctx context.Context, api *webrtc.API, opts DialOptions) (*ClientPeer, error) {
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := api.NewPeerConnection(opts.Config)
 	if err != nil {
 		return nil, fmt.Errorf("rtc: client peer: %w", err)
 	}
