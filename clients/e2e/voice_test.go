@@ -136,6 +136,7 @@ func TestVoiceBrowser(t *testing.T) {
 			code := MustEval[string](p, `document.querySelector('.joincode').textContent`)
 
 			h := openPatientPage(t, bP, env.URL+"/xr/index.html?locale="+locale+"&iwer=quest3", 960, 540)
+			h.Diag = `JSON.stringify({voice: window.haven.state.voice, connected: window.haven.state.connected, errors: window.haven.state.errors, paused: window.haven.state.paused})`
 			Do(t, h, chromedp.SendKeys(`#code`, code), chromedp.Click(`#join-btn`))
 			h.WaitFor(`window.haven.state.connected === true && window.haven.state.voice.mic === 'on' && window.haven.state.voice.sending`, 20*time.Second)
 			Wait(t, p, `window.havenConsole.live.patient === true && window.havenConsole.live.voice.patient === 'on'`, 20*time.Second)

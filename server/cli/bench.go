@@ -19,6 +19,7 @@ func benchmarks() map[string]Command {
 		"live":   {"therapist/patient pairs: relay latency vs a bare echo and a bare relay, samples lost", BenchLive},
 		"fleet":  {"the simulated consoles and headsets of `bench live --fleet-process` (spec on stdin)", BenchFleet},
 		"crash":  {"SIGKILL the server repeatedly; compare acknowledged with stored samples", BenchCrash},
+		"voice":  {"two-way voice on live pairs: server forwarding time, packets lost, data channels beside it", BenchVoice},
 	}
 }
 

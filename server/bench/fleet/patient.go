@@ -304,6 +304,20 @@ func (p *Patient) ErrorCodes() map[string]int {
 	return maps.Clone(p.errCodes)
 }
 
+// Peer is the patient's current connection (nil while disconnected).
+func (p *Patient) Peer() *rtc.ClientPeer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cp
+}
+
+// Signal carries what a renegotiation (PATCH) of the patient's connection needs.
+func (p *Patient) Signal() rtc.DialOptions {
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+p.cfg.Token)
+	return rtc.DialOptions{Header: h, HTTP: p.cfg.HTTP}
+}
+
 // SessionID is the patient's session.
 func (p *Patient) SessionID() string { return p.cfg.SessionID }
 

@@ -77,6 +77,18 @@ func (t *Therapist) Connect(ctx context.Context) error {
 	return nil
 }
 
+// Peer is the console's connection (nil before Connect).
+func (t *Therapist) Peer() *rtc.ClientPeer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cp
+}
+
+// Signal carries what a renegotiation (PATCH) of the console's connection needs.
+func (t *Therapist) Signal() rtc.DialOptions {
+	return rtc.DialOptions{Header: t.cfg.Header, HTTP: t.cfg.HTTP}
+}
+
 func (t *Therapist) receive(data []byte) {
 	t.C.Received.Add(1)
 	if peekType(data) == "heartbeat" {

@@ -69,6 +69,7 @@ type fleetHooks struct {
 	connected func(context.Context) error
 	loadStart func()
 	loadEnd   func()
+	voice     *VoiceLoad // two-way voice on every pair (haven bench voice)
 }
 
 type pair struct {
@@ -120,6 +121,11 @@ func runFleet(ctx context.Context, spec FleetSpec, progress io.Writer, h fleetHo
 		}
 		defer bare.Close()
 	}
+	if h.voice != nil {
+		if err := h.voice.attach(ctx, pairs, spec.Parallel); err != nil {
+			return res, fmt.Errorf("adding voice: %w", err)
+		}
+	}
 	if err := h.connected(ctx); err != nil {
 		return res, err
 	}
@@ -139,6 +145,10 @@ func runFleet(ctx context.Context, spec FleetSpec, progress io.Writer, h fleetHo
 	if bare != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = bare.Run(loadCtx, rate, size) }()
+	}
+	if h.voice != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.voice.run(loadCtx) }()
 	}
 	for _, pr := range pairs {
 		wg.Add(1)

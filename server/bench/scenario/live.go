@@ -46,6 +46,9 @@ type LiveOptions struct {
 	// FleetCommand makes the child process (nil: this executable's
 	// `bench fleet`; tests re-execute their own binary).
 	FleetCommand func(args []string) *exec.Cmd
+	// Voice, when set, adds two-way voice to every pair (haven bench voice;
+	// in this process only).
+	Voice *VoiceLoad
 }
 
 // LiveResult is the one JSON object `haven bench live` prints.
@@ -242,7 +245,13 @@ func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 	}
 
 	side := &serverSide{srv: srv, o: o, before: bench.ReadSelf(true)}
-	hooks := fleetHooks{connected: side.connected, loadStart: side.loadStart, loadEnd: side.loadEnd}
+	hooks := fleetHooks{connected: side.connected, loadStart: side.loadStart, loadEnd: side.loadEnd, voice: o.Voice}
+	if o.Voice != nil {
+		if o.FleetProcess {
+			return res, fmt.Errorf("scenario: voice runs with the fleet in this process")
+		}
+		o.Voice.observe(srv)
+	}
 	var fr FleetResult
 	if o.FleetProcess {
 		fr, err = runFleetChild(ctx, o, spec, fleetCPU, hooks)
