@@ -69,7 +69,7 @@ type heard struct {
 func rising(t *testing.T, p *Page, expr, what string) {
 	t.Helper()
 	h0 := MustEval[heard](p, expr)
-	p.WaitFor(fmt.Sprintf(`(() => { const h = %s; return h.bytes > %f + 2000 && h.energy > %f + 0.005; })()`, expr, h0.Bytes, h0.Energy), 20*time.Second)
+	p.WaitFor(fmt.Sprintf(`(() => { const h = %s; return h.bytes > %f + 2000 && h.energy > %f + 0.005; })()`, expr, h0.Bytes, h0.Energy), 30*time.Second)
 }
 
 // silent waits until a page's incoming voice has stopped: neither bytes nor
@@ -138,8 +138,8 @@ func TestVoiceBrowser(t *testing.T) {
 			h := openPatientPage(t, bP, env.URL+"/xr/index.html?locale="+locale+"&iwer=quest3", 960, 540)
 			h.Diag = `JSON.stringify({voice: window.haven.state.voice, connected: window.haven.state.connected, errors: window.haven.state.errors, paused: window.haven.state.paused})`
 			Do(t, h, chromedp.SendKeys(`#code`, code), chromedp.Click(`#join-btn`))
-			h.WaitFor(`window.haven.state.connected === true && window.haven.state.voice.mic === 'on' && window.haven.state.voice.sending`, 20*time.Second)
-			Wait(t, p, `window.havenConsole.live.patient === true && window.havenConsole.live.voice.patient === 'on'`, 20*time.Second)
+			h.WaitFor(`window.haven.state.connected === true && window.haven.state.voice.mic === 'on' && window.haven.state.voice.sending`, 45*time.Second)
+			Wait(t, p, `window.havenConsole.live.patient === true && window.havenConsole.live.voice.patient === 'on'`, 30*time.Second)
 
 			// The therapist talks (push-to-talk held from the keyboard).
 			MustEval[bool](p, `(() => { document.querySelector('#voice-talk').dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true })); return true; })()`)
