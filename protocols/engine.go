@@ -153,6 +153,8 @@ func (e *Engine) Handle(ev Event) []Command {
 		e.onAlert(ev)
 	case EvMetrics:
 		e.onMetrics(ev)
+	case EvAvoidance:
+		e.onAvoidance(ev)
 	case EvBreak:
 		// Step back one item on a break (CLINICAL.md §2, a safety rule in
 		// both models); on the lowest step the calm scene is all there is.

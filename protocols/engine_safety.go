@@ -165,6 +165,29 @@ func (e *Engine) adaptiveTick() {
 	e.emit("suggest", body)
 }
 
+// avoidMinObservedMs is how much head pose a step needs before its
+// avoidance measures say anything: a minute (a glance away in the first
+// seconds of a step is not avoidance).
+const avoidMinObservedMs = 60_000
+
+// onAvoidance suggests staying on a step the patient is avoiding — the
+// stimulus seldom looked at, or looked away from again and again — with
+// Adaptive on (suggest-only: the measures inform, never decide; CLINICAL.md
+// §9). Avoidance keeps fear from habituating, so moving up would come early.
+func (e *Engine) onAvoidance(ev Event) {
+	a := ev.Avoidance
+	if a == nil || a.Share < 0 || a.Share > 1 || a.AwayEpisodes < 0 || a.ObservedMs < 0 {
+		e.emit("event.rejected", map[string]any{"type": EvAvoidance, "reason": "avoidance_invalid"})
+		return
+	}
+	if !e.s.Adaptive || !e.isExposureBlock() || e.paused || a.ObservedMs < avoidMinObservedMs {
+		return
+	}
+	if a.Share*100 < float64(e.s.AvoidSharePct) || a.AwayEpisodes >= 3 {
+		e.suggest(TStay, "avoiding")
+	}
+}
+
 // onQuestionnaire scores SSQ and PCL-5 from items, or stores a total the
 // therapist entered.
 func (e *Engine) onQuestionnaire(ev Event) {

@@ -519,3 +519,42 @@ func TestCybersicknessBudget(t *testing.T) {
 		})
 	}
 }
+
+// §9 avoidance as an adaptive input (suggest-only): a minute or more of head
+// pose with the stimulus looked at under 25 % of the time (the default), or
+// three looking-away episodes, suggests staying; less pose, or a patient who
+// looks, suggests nothing; without Adaptive the measures are only shown.
+func TestAvoidanceSuggestsStaying(t *testing.T) {
+	t.Parallel()
+	av := func(share float64, away int, observedMs int64) Event {
+		return Event{Type: EvAvoidance, Avoidance: &Avoidance{Share: share, AwayEpisodes: away, ObservedMs: observedMs}}
+	}
+	cases := []struct {
+		name     string
+		adaptive bool
+		ev       Event
+		want     bool
+	}{
+		{"looked at 10 % of 90 s → stay", true, av(0.10, 0, 90_000), true},
+		{"three looking-away episodes → stay", true, av(0.60, 3, 90_000), true},
+		{"looked at 40 % → nothing", true, av(0.40, 1, 90_000), false},
+		{"under a minute of pose → nothing", true, av(0.05, 0, 59_000), false},
+		{"adaptive off → nothing", false, av(0.05, 5, 90_000), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSession(t, proto(t, "spiders_ladder", ModeHabituation, Settings{Adaptive: c.adaptive}), Patient{})
+			s.toStep1()
+			got := slices.Contains(suggestions(s.in(c.ev)), "stay/avoiding")
+			if got != c.want {
+				t.Fatalf("stay/avoiding suggested %v, want %v", got, c.want)
+			}
+		})
+	}
+	s := newSession(t, proto(t, "spiders_ladder", ModeHabituation, Settings{Adaptive: true}), Patient{})
+	s.toStep1()
+	if out := s.in(av(1.5, 0, 90_000)); !has(out, "event.rejected") {
+		t.Fatal("a share above 1 was not rejected")
+	}
+}

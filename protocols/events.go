@@ -29,6 +29,7 @@ const (
 	EvQuestionnaire = "questionnaire.score"
 	EvDizziness     = "dizziness.report"
 	EvSeizure       = "seizure.signs"
+	EvAvoidance     = "avoidance.measures"
 )
 
 // Therapist commands (Event.Command).
@@ -69,6 +70,7 @@ type Event struct {
 	Score         *float64            `json:"score,omitempty"`
 	Items         []int               `json:"items,omitempty"`
 	Metrics       *Metrics            `json:"metrics,omitempty"`
+	Avoidance     *Avoidance          `json:"avoidance,omitempty"`
 	// PriorExposureMs (session.start) is the patient's time in exposure
 	// scenes in their last session, for the cybersickness budget; recorded
 	// with the start so that a replay gets the same budget.
@@ -86,6 +88,15 @@ type Metrics struct {
 	RMSSDZ    *float64 `json:"rmssd_z,omitempty"`
 	HR        *float64 `json:"hr_bpm,omitempty"`
 	EDAZ      *float64 `json:"eda_z,omitempty"`
+}
+
+// Avoidance is the current step's avoidance measures from the headset's
+// head pose (server/avoidance): the share of observed time the stimulus was
+// within 30° of the gaze, the looking-away episodes, the time observed.
+type Avoidance struct {
+	Share        float64 `json:"share"`
+	AwayEpisodes int     `json:"away_episodes"`
+	ObservedMs   int64   `json:"observed_ms"`
 }
 
 // Command is one output of the engine, stamped with the engine clock.

@@ -46,6 +46,11 @@ type Settings struct {
 	Adaptive bool `json:"adaptive,omitempty"`
 	// AdaptiveHoldS: a fear level must hold this long before a suggestion (default 30).
 	AdaptiveHoldS int `json:"adaptive_hold_s,omitempty"`
+	// AvoidSharePct: with Adaptive on, a step whose stimulus was within 30°
+	// of the gaze less than this share of a minute or more of head pose, or
+	// with three looking-away episodes, brings the suggestion to stay
+	// (default 25; docs/domain.md, "Avoidance").
+	AvoidSharePct int `json:"avoid_share_pct,omitempty"`
 	// Cybersickness (CLINICAL.md §5): short first exposures, lengthened in
 	// 2–3 min increments. FirstExposureMin is the first session's time in
 	// exposure scenes before the cool-down is suggested (default 10); each
@@ -77,6 +82,7 @@ func (s Settings) Defaults() Settings {
 	def(&s.HRCeilingShare, 0.85)
 	defi(&s.HRCeilingSustainS, 20)
 	defi(&s.AdaptiveHoldS, 30)
+	defi(&s.AvoidSharePct, 25)
 	def(&s.FirstExposureMin, 10)
 	def(&s.ExposureStepMin, 3)
 	return s
@@ -111,7 +117,7 @@ func (s Settings) Merge(over Settings) Settings {
 		StepBackSUDS: picki(s.StepBackSUDS, over.StepBackSUDS), UnansweredLimit: picki(s.UnansweredLimit, over.UnansweredLimit),
 		SUDSAnswerS: picki(s.SUDSAnswerS, over.SUDSAnswerS), HRCeilingShare: ceil.HRCeilingShare,
 		HRCeilingSustainS: picki(s.HRCeilingSustainS, over.HRCeilingSustainS), HRCeilingOff: ceil.HRCeilingOff,
-		Adaptive: s.Adaptive || over.Adaptive, AdaptiveHoldS: picki(s.AdaptiveHoldS, over.AdaptiveHoldS),
+		Adaptive: s.Adaptive || over.Adaptive, AdaptiveHoldS: picki(s.AdaptiveHoldS, over.AdaptiveHoldS), AvoidSharePct: picki(s.AvoidSharePct, over.AvoidSharePct),
 		FirstExposureMin: pick(s.FirstExposureMin, over.FirstExposureMin), ExposureStepMin: pick(s.ExposureStepMin, over.ExposureStepMin),
 	}
 }
@@ -180,6 +186,7 @@ func (s Settings) check(errs *errList) {
 	}
 	rng("hr_ceiling_sustain_s", float64(s.HRCeilingSustainS), 1, 300)
 	rng("adaptive_hold_s", float64(s.AdaptiveHoldS), 1, 600)
+	rng("avoid_share_pct", float64(s.AvoidSharePct), 1, 100)
 	rng("first_exposure_min", s.FirstExposureMin, 1, 120)
 	rng("exposure_step_min", s.ExposureStepMin, 0.5, 15)
 	d := s.Defaults()

@@ -33,6 +33,8 @@ type ExportMeta struct {
 	Sources []Source
 	// Ratings are the session's SUDS and expectancy ratings.
 	Ratings []Rating
+	// Avoidance is each exposure step's avoidance measures.
+	Avoidance []AvoidanceStep
 }
 
 func isoMs(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z") }
@@ -309,7 +311,13 @@ func ExportFHIR(meta ExportMeta, samples []Sample) ([]byte, error) {
 			used[r.Src] = true
 		}
 	}
+	for _, a := range meta.Avoidance {
+		if a.Src != SelfReported {
+			used[a.Src] = true
+		}
+	}
 	obs = append(obs, meta.ratingObservations()...)
+	obs = append(obs, meta.avoidanceObservations()...)
 	var entries []map[string]any
 	add := func(id string, res any) {
 		entries = append(entries, map[string]any{"fullUrl": "urn:uuid:" + id, "resource": res})
@@ -417,6 +425,14 @@ func ExportOMH(meta ExportMeta, samples []Sample) ([]byte, error) {
 		}
 		id := nameUUID(meta.SessionID, string(r.Kind), r.Phase, strconv.FormatInt(r.T, 10))
 		pts = append(pts, omhPoint{Header: meta.omhHeader("haven", string(r.Kind), "1.0", id, modality, label), Body: body})
+	}
+	for _, a := range meta.Avoidance {
+		modality, label := "sensed", "headset head pose"
+		if a.Src != SelfReported {
+			modality, label = "", sourceLabel(meta.source(a.Src))
+		}
+		id := nameUUID(meta.SessionID, "avoidance", a.StepID, strconv.FormatInt(a.T, 10))
+		pts = append(pts, omhPoint{Header: meta.omhHeader("haven", "avoidance", "1.0", id, modality, label), Body: a.omhBody()})
 	}
 	out, err := json.MarshalIndent(pts, "", " ")
 	if err != nil {

@@ -16,13 +16,14 @@ import (
 	"github.com/havenvr/haven/server/ingest"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/web"
+	"github.com/havenvr/haven/server/wire"
 )
 
 // registerExport adds the biosignal export route: CSV (one stream a file),
 // FHIR R4 Bundle of Observations, Open mHealth JSON.
 func (s *Service) registerExport(w *web.Server, th []echo.MiddlewareFunc) {
 	w.Handle(web.Route{Method: http.MethodGet, Path: "/api/sessions/:id/export/:format",
-		Summary: "Export a session's biosignals and ratings: csv (?stream=hr|rr|eda|…|ratings), fhir (R4 Bundle with Patient, Encounter, Devices), omh (Open mHealth); every sample names its provenance.",
+		Summary: "Export a session's biosignals, ratings and avoidance measures: csv (?stream=hr|rr|eda|…|ratings|avoidance), fhir (R4 Bundle with Patient, Encounter, Devices), omh (Open mHealth); every sample names its provenance.",
 		Access:  web.Therapist, Tag: "sessions", Handler: s.export, Middleware: th, Response: "file download"})
 }
 
@@ -34,10 +35,11 @@ func (s *Service) export(c echo.Context) error {
 	format := c.Param("format")
 	var streams []biosignal.Stream
 	ratingsCSV := format == "csv" && c.QueryParam("stream") == "ratings"
-	if format == "csv" && !ratingsCSV {
+	avoidanceCSV := format == "csv" && c.QueryParam("stream") == "avoidance"
+	if format == "csv" && !ratingsCSV && !avoidanceCSV {
 		st := biosignal.Stream(c.QueryParam("stream"))
 		if _, ok := biosignal.SpecOf(st); !ok || st == biosignal.BLEHRS {
-			return apierr.Invalid("stream", "one of hr, rr, eda, resp, spo2, skin_temp, ratings")
+			return apierr.Invalid("stream", "one of hr, rr, eda, resp, spo2, skin_temp, ratings, avoidance")
 		}
 		streams = []biosignal.Stream{st}
 		if st == biosignal.HR || st == biosignal.RR {
@@ -45,12 +47,12 @@ func (s *Service) export(c echo.Context) error {
 			// of decoded hr and rr samples; ExportCSV keeps only st's.
 			streams = append(streams, biosignal.BLEHRS)
 		}
-	} else if format != "fhir" && format != "omh" && !ratingsCSV {
+	} else if format != "fhir" && format != "omh" && format != "csv" {
 		return apierr.Invalid("format", "one of csv, fhir, omh")
 	}
 	var samples []biosignal.Sample
 	var sources []biosignal.Source
-	if !ratingsCSV {
+	if !ratingsCSV && !avoidanceCSV {
 		if samples, sources, err = ingest.ReadSessionSources(c.Request().Context(), s.opts.Store.DB, sess.ID, streams...); err != nil {
 			return apierr.Errorf("live: reading samples: %w", err)
 		}
@@ -66,6 +68,12 @@ func (s *Service) export(c echo.Context) error {
 	}
 	name := "haven-" + sess.ID
 	switch {
+	case avoidanceCSV:
+		var buf bytes.Buffer
+		if err := biosignal.ExportAvoidanceCSV(&buf, meta); err != nil {
+			return apierr.Errorf("live: avoidance CSV export: %w", err)
+		}
+		return download(c, name+"-avoidance.csv", "text/csv; charset=utf-8", buf.Bytes())
 	case ratingsCSV:
 		var buf bytes.Buffer
 		if err := biosignal.ExportRatingsCSV(&buf, meta); err != nil {
@@ -122,7 +130,7 @@ func (s *Service) exportMeta(ctx context.Context, sess store.LiveSession, source
 	meta := biosignal.ExportMeta{SessionID: sess.ID, Created: time.Now().UTC(), Sources: sources,
 		Patient: &biosignal.ExportPatient{ID: pat.ID, Code: pat.Code}, Encounter: enc}
 	var rows []store.TimelineEvent
-	if err := s.opts.Store.DB.WithContext(ctx).Where("session_id = ? AND kind IN ?", sess.ID, []string{"suds.rating", "expectancy.rating"}).
+	if err := s.opts.Store.DB.WithContext(ctx).Where("session_id = ? AND kind IN ?", sess.ID, []string{"suds.rating", "expectancy.rating", "avoidance"}).
 		Order("id").Find(&rows).Error; err != nil {
 		return meta, apierr.Errorf("live: export ratings: %w", err)
 	}
@@ -135,6 +143,14 @@ func (s *Service) exportMeta(ctx context.Context, sess store.LiveSession, source
 		}
 	}
 	for _, r := range rows {
+		if r.Kind == "avoidance" {
+			a, err := avoidanceStep(r, src)
+			if err != nil {
+				return biosignal.ExportMeta{}, apierr.Errorf("live: export avoidance: %w", err)
+			}
+			meta.Avoidance = append(meta.Avoidance, a)
+			continue
+		}
 		var b struct {
 			Value      *int   `json:"value"`
 			Likelihood *int   `json:"likelihood"`
@@ -155,6 +171,19 @@ func (s *Service) exportMeta(ctx context.Context, sess store.LiveSession, source
 		meta.Ratings = append(meta.Ratings, rt)
 	}
 	return meta, nil
+}
+
+// avoidanceStep reads a step's avoidance measures from its timeline entry
+// (poseStep writes it at the step's end).
+func avoidanceStep(r store.TimelineEvent, src int) (biosignal.AvoidanceStep, error) {
+	var a wire.Avoidance
+	if err := store.DecodeJSON(fmt.Sprintf("timeline event %d (%s)", r.ID, r.Kind), r.Body, &a); err != nil {
+		return biosignal.AvoidanceStep{}, err
+	}
+	m := a.Measures
+	return biosignal.AvoidanceStep{StepID: a.StepID, Template: a.Template, T: r.At.UnixMilli(), ObservedMs: m.ObservedMs,
+		OnStimulusMs: m.OnStimulusMs, Share: m.Share, AwayEpisodes: m.AwayEpisodes, AwayMs: m.AwayMs,
+		LongestAwayMs: m.LongestAwayMs, ClosestM: m.ClosestM, Src: src}, nil
 }
 
 // encounterStatus maps a session state to FHIR R4 encounter-status

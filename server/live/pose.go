@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/havenvr/haven/protocols"
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/avoidance"
 	"github.com/havenvr/haven/server/rtc"
@@ -17,8 +18,9 @@ const (
 	// loses frames (the next one replaces them), never its connection.
 	poseQueue = 8
 	// poseMinGap drops frames closer than this to the last one taken: at
-	// most 40 a second reach the consoles however fast a headset sends.
-	poseMinGap = 25 * time.Millisecond
+	// most 100 a second reach the consoles however fast a headset sends
+	// (a headset sends 20–30; a timer's jitter must not cost frames).
+	poseMinGap = 10 * time.Millisecond
 )
 
 // poses is a room's pose relay and avoidance tracker. It has a lock of its
@@ -30,6 +32,7 @@ type poses struct {
 	list     []*rtc.Outbox         // sinks as a slice, rebuilt when they change
 	tracker  *avoidance.Tracker
 	template string
+	measured string // the template whose stimulus the step's measures are of
 	stepID   string
 	anchors  []wire.AvoidanceAnchor
 	away     bool // the stimulus was out of view at the last frame
@@ -42,7 +45,13 @@ type poses struct {
 	}
 	frames  int64 // frames taken since the last avoidance message
 	changed bool  // anchors or step changed since the last avoidance message
+	fedAt   int64 // observed ms when the engine last heard the measures
 }
+
+// engineEveryMs is how much new head pose makes the measures worth telling
+// the engine again (adaptive protocols): each telling is an input in the
+// session's replayable log.
+const engineEveryMs = 10_000
 
 func newPoses() *poses {
 	return &poses{sinks: map[*peer]*rtc.Outbox{}, tracker: avoidance.New(avoidance.Config{}, nil)}
@@ -155,6 +164,9 @@ func (ps *poses) setScene(template string, anchors []wire.AvoidanceAnchor) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	ps.template, ps.anchors, ps.changed = template, anchors, true
+	if len(anchors) > 0 {
+		ps.measured = template // a calm scene at the step's end does not rename it
+	}
 	av := make([]avoidance.Anchor, len(anchors))
 	for i, a := range anchors {
 		av[i] = avoidance.Anchor{ID: a.ID, Approach: a.Approach,
@@ -168,9 +180,12 @@ func (ps *poses) setScene(template string, anchors []wire.AvoidanceAnchor) {
 func (r *room) poseStep(next string) {
 	ps := r.pose
 	ps.mu.Lock()
-	s, step, tpl := ps.tracker.Summary(), ps.stepID, ps.template
+	s, step, tpl := ps.tracker.Summary(), ps.stepID, ps.measured
 	ps.tracker.Reset()
-	ps.stepID, ps.changed = next, true
+	ps.stepID, ps.changed, ps.measured, ps.fedAt = next, true, "", 0
+	if len(ps.anchors) > 0 {
+		ps.measured = ps.template
+	}
 	ps.mu.Unlock()
 	if s.ObservedMs > 0 {
 		r.svc.tl.add(event(r.id, "avoidance", "server", wire.Avoidance{StepID: step, Template: tpl, Anchors: []wire.AvoidanceAnchor{}, Measures: s}), nil)
@@ -191,6 +206,15 @@ func (r *room) poseTick() {
 		msg.Anchors = []wire.AvoidanceAnchor{}
 	}
 	ps.frames, ps.changed = 0, false
+	m := msg.Measures
+	feed := r.adaptive && m.ObservedMs-ps.fedAt >= engineEveryMs
+	if feed {
+		ps.fedAt = m.ObservedMs
+	}
 	ps.mu.Unlock()
 	r.toConsoles(wire.Control, "avoidance", 0, msg)
+	if feed {
+		r.apply(r.feed(protocols.Event{Type: protocols.EvAvoidance, Avoidance: &protocols.Avoidance{
+			Share: m.Share, AwayEpisodes: m.AwayEpisodes, ObservedMs: m.ObservedMs}}), 0)
+	}
 }

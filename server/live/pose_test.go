@@ -3,6 +3,7 @@ package live_test
 import (
 	"math"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,4 +105,30 @@ func TestPoseRelayAndAvoidance(t *testing.T) {
 	eventually(t, 10*time.Second, "the step's avoidance in the timeline", func() bool {
 		return f.count("timeline_events", "kind = ?", "avoidance") == 1
 	})
+
+	// The step's measures reach the report and every export.
+	var rep struct {
+		Avoidance []struct {
+			StepID   string            `json:"step_id"`
+			Template string            `json:"template"`
+			Measures avoidance.Summary `json:"measures"`
+		} `json:"avoidance"`
+	}
+	if st := f.th.Do(http.MethodGet, "/api/sessions/"+f.session+"/report", nil, &rep); st != http.StatusOK || len(rep.Avoidance) != 1 {
+		t.Fatalf("report: %d %+v", st, rep)
+	}
+	if a := rep.Avoidance[0]; a.StepID == "" || a.Template != "spiders" || a.Measures.OnStimulusMs < 1500 || a.Measures.AwayEpisodes != 1 {
+		t.Errorf("report avoidance %+v", a)
+	}
+	st, csv := f.th.Raw(http.MethodGet, "/api/sessions/"+f.session+"/export/csv?stream=avoidance", nil)
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); st != http.StatusOK || len(lines) != 2 || !strings.Contains(lines[1], ","+rep.Avoidance[0].StepID+",spiders,") {
+		t.Errorf("avoidance CSV: %d %q", st, csv)
+	}
+	for _, format := range []string{"fhir", "omh"} {
+		st, body := f.th.Raw(http.MethodGet, "/api/sessions/"+f.session+"/export/"+format, nil)
+		want := map[string]string{"fhir": `"code": "gaze-on-stimulus"`, "omh": `"name": "avoidance"`}[format]
+		if st != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("%s export: %d, no %s", format, st, want)
+		}
+	}
 }

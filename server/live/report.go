@@ -10,7 +10,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/avoidance"
 	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/wire"
 )
 
 // Report summarises a session from its timeline and stored samples.
@@ -32,6 +34,17 @@ type Report struct {
 	// from a sender that named no source); "" when nothing was recorded.
 	Sources    []ReportSource `json:"sources"`
 	Provenance string         `json:"provenance,omitempty"`
+	// Avoidance is each exposure step's avoidance measures from the
+	// headset's head pose (docs/domain.md), in step order.
+	Avoidance []ReportAvoidance `json:"avoidance"`
+}
+
+// ReportAvoidance is one step's avoidance measures.
+type ReportAvoidance struct {
+	At       time.Time         `json:"at"`
+	StepID   string            `json:"step_id,omitempty"`
+	Template string            `json:"template"`
+	Measures avoidance.Summary `json:"measures"`
 }
 
 // ReportSource is one provenance of a session's samples.
@@ -64,7 +77,7 @@ func (s *Service) report(c echo.Context) error {
 
 func (s *Service) buildReport(ctx context.Context, sess store.LiveSession) (Report, error) {
 	rep := Report{Session: view(sess), SUDS: []ReportRating{}, Alerts: []json.RawMessage{}, Notes: []string{},
-		Steps: []string{}, States: []json.RawMessage{}, Samples: map[string]int64{}, Sources: []ReportSource{}}
+		Steps: []string{}, States: []json.RawMessage{}, Samples: map[string]int64{}, Sources: []ReportSource{}, Avoidance: []ReportAvoidance{}}
 	if sess.StartedAt != nil {
 		end := time.Now().UTC()
 		if sess.EndedAt != nil {
@@ -156,6 +169,12 @@ func reportLine(rep *Report, r store.TimelineEvent) error {
 		rep.Steps = append(rep.Steps, b.StepID)
 	case "engine.incident":
 		rep.Incidents++
+	case "avoidance":
+		var a wire.Avoidance
+		if err := store.DecodeJSON(column, r.Body, &a); err != nil {
+			return err
+		}
+		rep.Avoidance = append(rep.Avoidance, ReportAvoidance{At: r.At, StepID: a.StepID, Template: a.Template, Measures: a.Measures})
 	}
 	return nil
 }
