@@ -33,6 +33,7 @@ func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fle
 	fs.BoolVar(&o.NoPin, "no-pin", false, "with --fleet-process: do not pin the two processes to CPUs")
 	fs.BoolVar(&o.NoBareRelay, "no-bare-relay", false, "leave out the bare pion relay floor")
 	fs.IntVar(&o.Sessions, "sessions", 50, "concurrent therapist/patient pairs")
+	fs.IntVar(&o.PoseHz, "pose-hz", 30, "head poses a second each headset sends on the pose channel, relayed to its console (0: none)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long the load runs after set-up")
 	fs.DurationVar(&o.CommandEvery, "command-every", time.Second, "interval between one therapist's commands")
 	fs.DurationVar(&o.SampleEvery, "sample-every", 0, "record RSS, heap and goroutines at this interval (soak runs; 0: off)")
@@ -45,8 +46,8 @@ func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fle
 	if err := fs.Parse(args); err != nil {
 		return helpExit(err)
 	}
-	if o.Sessions <= 0 || o.Duration <= 0 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "haven bench live: --sessions and --duration must be > 0; no positional arguments")
+	if o.Sessions <= 0 || o.Duration <= 0 || o.PoseHz < 0 || o.PoseHz > 90 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "haven bench live: --sessions and --duration must be > 0, --pose-hz 0–90; no positional arguments")
 		return 2
 	}
 	if *verbose {

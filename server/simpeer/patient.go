@@ -59,8 +59,8 @@ type PatientOptions struct {
 	// NoSignals turns the biosensor off (control traffic only).
 	NoSignals bool
 	// PoseHz, when positive, opens the pose channel and sends a head pose
-	// that many times a second; Pose chooses each frame (nil: a seated head
-	// slowly looking left and right, the benchmark's load).
+	// that many times a second; Pose chooses each frame (nil:
+	// wire.SimulatedHead).
 	PoseHz int
 	Pose   func(elapsed time.Duration) wire.PoseFrame
 	// OnReceive, when set, sees every server message on arrival (relay

@@ -1,7 +1,6 @@
 package simpeer
 
 import (
-	"math"
 	"time"
 
 	"github.com/havenvr/haven/server/wire"
@@ -14,20 +13,13 @@ func (p *Patient) poseChannels() []string {
 	return nil
 }
 
-// lookAround is the default head: seated at 1.2 m, looking 35° left and
-// right of ahead over 8 s (a patient glancing about the table).
-func lookAround(elapsed time.Duration) wire.PoseFrame {
-	yaw := 0.6 * math.Sin(2*math.Pi*elapsed.Seconds()/8)
-	return wire.PoseFrame{Head: wire.Xf{Pos: [3]float64{0, 1.2, 0}, Rot: [4]float64{0, math.Sin(yaw / 2), 0, math.Cos(yaw / 2)}}}
-}
-
 // sendPose sends the frame for now on the pose channel (not while muted).
 func (p *Patient) sendPose(now time.Time) {
 	if p.muted.Load() || !p.connected.Load() {
 		return
 	}
 	elapsed := now.Sub(p.started)
-	f := lookAround(elapsed)
+	f := wire.SimulatedHead(elapsed)
 	if p.opts.Pose != nil {
 		f = p.opts.Pose(elapsed)
 	}

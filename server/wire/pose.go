@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/havenvr/haven/server/apierr"
 )
@@ -126,6 +127,14 @@ func decodeXf(b []byte, name string) (Xf, error) {
 		return x, apierr.Invalid(name+".orientation", "is not a unit quaternion")
 	}
 	return x, nil
+}
+
+// SimulatedHead is the head of Haven's simulated headsets (the simulated
+// patient, the benchmark's fleet): seated at 1.2 m, looking 35° left and
+// right of ahead over 8 s; T is elapsed ms.
+func SimulatedHead(elapsed time.Duration) PoseFrame {
+	yaw := 0.6 * math.Sin(2*math.Pi*elapsed.Seconds()/8)
+	return PoseFrame{T: uint32(elapsed.Milliseconds()), Head: Xf{Pos: [3]float64{0, 1.2, 0}, Rot: [4]float64{0, math.Sin(yaw / 2), 0, math.Cos(yaw / 2)}}}
 }
 
 // AppendPose encodes f onto dst (the headset's encoder, in Go for the

@@ -35,6 +35,9 @@ type PatientConfig struct {
 	KeepAcked bool
 	// OnReconnect reports how long each reconnect took (silence detected → hello).
 	OnReconnect func(time.Duration)
+	// PoseHz, when positive, opens the pose channel and sends a head pose
+	// (wire.SimulatedHead) that many times a second.
+	PoseHz int
 }
 
 // Batch identifies one signals batch the patient sent.
@@ -53,6 +56,7 @@ type Counters struct {
 	Reconnects                 atomic.Int64
 	RelayMsgs                  atomic.Int64 // scene.set/load received that carried a command's src_seq
 	ServerErrors               atomic.Int64 // `error` messages from the server
+	PosesSent, PoseBytes       atomic.Int64 // pose frames and their bytes
 }
 
 // Patient is a simulated headset: heartbeats, biosignal batches at the
@@ -93,10 +97,11 @@ func (p *Patient) Connect(ctx context.Context) error {
 	p.hello = hello
 	p.mu.Unlock()
 	cp, err := rtc.Dial(ctx, p.cfg.API, rtc.DialOptions{
-		URL:      p.cfg.BaseURL + "/api/sessions/" + p.cfg.SessionID + "/whip",
-		Header:   http.Header{"Authorization": {"Bearer " + p.cfg.Token}},
-		HTTP:     p.cfg.HTTP,
-		Channels: []string{wire.Control, wire.Signals},
+		URL:        p.cfg.BaseURL + "/api/sessions/" + p.cfg.SessionID + "/whip",
+		Header:     http.Header{"Authorization": {"Bearer " + p.cfg.Token}},
+		HTTP:       p.cfg.HTTP,
+		Channels:   []string{wire.Control, wire.Signals},
+		Unreliable: poseChannel(p.cfg.PoseHz),
 		OnMessage: func(label string, m webrtc.DataChannelMessage) {
 			p.receive(label, m.Data)
 		},
@@ -200,10 +205,19 @@ func (p *Patient) markAcked(ack uint64) {
 func (p *Patient) Run(ctx context.Context) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
+	var poses <-chan time.Time
+	if p.cfg.PoseHz > 0 {
+		pt := time.NewTicker(time.Second / time.Duration(p.cfg.PoseHz))
+		defer pt.Stop()
+		poses = pt.C
+	}
+	start := time.Now()
 	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
 			return
+		case now := <-poses:
+			p.sendPose(now.Sub(start))
 		case now := <-t.C:
 			if p.cfg.Reconnect && now.Sub(time.Unix(0, p.lastHeard.Load())) > p.cfg.Silence {
 				p.reconnect(ctx, now)

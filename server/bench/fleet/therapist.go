@@ -26,6 +26,8 @@ type TherapistConfig struct {
 	Relay  *Relay
 	// Every is the command interval (default 1 s).
 	Every time.Duration
+	// Poses opens the pose channel: the headset's frames are counted.
+	Poses bool
 }
 
 // TherapistCounters are a therapist's running totals.
@@ -37,6 +39,7 @@ type TherapistCounters struct {
 	ServerErrors atomic.Int64
 	LinkLost     atomic.Int64 // link_lost alerts (the patient looked silent to the server)
 	Resumes      atomic.Int64 // cmd.resume sent after the patient came back
+	Poses        atomic.Int64 // pose frames relayed to this console
 }
 
 // Therapist is a simulated console: it moves the scene's intensity up and
@@ -60,11 +63,16 @@ func NewTherapist(cfg TherapistConfig) *Therapist {
 // Connect dials the console WHIP endpoint.
 func (t *Therapist) Connect(ctx context.Context) error {
 	cp, err := rtc.Dial(ctx, t.cfg.API, rtc.DialOptions{
-		URL:      t.cfg.BaseURL + "/api/sessions/" + t.cfg.SessionID + "/console/whip",
-		Header:   t.cfg.Header,
-		HTTP:     t.cfg.HTTP,
-		Channels: []string{wire.Control, wire.Signals},
-		OnMessage: func(_ string, m webrtc.DataChannelMessage) {
+		URL:        t.cfg.BaseURL + "/api/sessions/" + t.cfg.SessionID + "/console/whip",
+		Header:     t.cfg.Header,
+		HTTP:       t.cfg.HTTP,
+		Channels:   []string{wire.Control, wire.Signals},
+		Unreliable: poseChannel(map[bool]int{true: 1}[t.cfg.Poses]),
+		OnMessage: func(label string, m webrtc.DataChannelMessage) {
+			if label == wire.Pose {
+				t.C.Poses.Add(1)
+				return
+			}
 			t.receive(m.Data)
 		},
 	})

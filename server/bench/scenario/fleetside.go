@@ -31,6 +31,8 @@ type FleetSpec struct {
 	ProgressEvery time.Duration  `json:"progress_every"`
 	// BareRelay is the signalling base of the bare pion relay ("": none).
 	BareRelay string `json:"bare_relay,omitempty"`
+	// PoseHz is each headset's pose rate (0: no pose channel).
+	PoseHz int `json:"pose_hz,omitempty"`
 }
 
 // FleetResult is what the load measured: its counters, the latency
@@ -52,6 +54,9 @@ type FleetResult struct {
 	Echo            []int64          `json:"echo_ns"`
 	Bare            []int64          `json:"bare_ns"`
 	EchoRatePerS    float64          `json:"echo_rate_per_s"`
+	PosesSent       int64            `json:"poses_sent"`
+	PoseBytes       int64            `json:"pose_bytes"`
+	PosesRelayed    int64            `json:"poses_relayed"`
 	// The fleet's own process over the load window (meaningful when it
 	// runs alone in its process).
 	CPUs          float64 `json:"cpu_s"`
@@ -202,9 +207,9 @@ func connectPairs(ctx, runCtx context.Context, streaming *sync.WaitGroup, spec F
 	err := fleet.Parallel(ctx, n, spec.Parallel, &done, func(ctx context.Context, i int) error {
 		relay := fleet.NewRelay(relayRec)
 		p := fleet.NewPatient(fleet.PatientConfig{BaseURL: spec.Base, SessionID: spec.Sessions[i].ID, Token: spec.Sessions[i].Token,
-			API: api, HTTP: client, Relay: relay, Seed: uint64(i + 1)})
+			API: api, HTTP: client, Relay: relay, Seed: uint64(i + 1), PoseHz: spec.PoseHz})
 		t := fleet.NewTherapist(fleet.TherapistConfig{BaseURL: spec.Base, SessionID: spec.Sessions[i].ID, HTTP: client,
-			Header: header, API: api, Relay: relay, Every: spec.CommandEvery})
+			Header: header, API: api, Relay: relay, Every: spec.CommandEvery, Poses: spec.PoseHz > 0})
 		if err := retry(ctx, p.Connect); err != nil {
 			return err
 		}
@@ -269,6 +274,9 @@ func fill(res *FleetResult, pairs []pair) {
 		res.ServerErrors += pr.p.C.ServerErrors.Load() + pr.t.C.ServerErrors.Load()
 		res.LinkLost += pr.t.C.LinkLost.Load()
 		res.Resumes += pr.t.C.Resumes.Load()
+		res.PosesSent += pr.p.C.PosesSent.Load()
+		res.PoseBytes += pr.p.C.PoseBytes.Load()
+		res.PosesRelayed += pr.t.C.Poses.Load()
 		for code, n := range pr.p.ErrorCodes() {
 			if res.ErrorCodes == nil {
 				res.ErrorCodes = map[string]int{}

@@ -43,6 +43,8 @@ type LiveOptions struct {
 	NoPin bool
 	// NoBareRelay leaves out the bare pion relay.
 	NoBareRelay bool
+	// PoseHz is each headset's head-pose rate on the pose channel (0: none).
+	PoseHz int
 	// FleetCommand makes the child process (nil: this executable's
 	// `bench fleet`; tests re-execute their own binary).
 	FleetCommand func(args []string) *exec.Cmd
@@ -77,10 +79,17 @@ type LiveResult struct {
 	BareRelayP50us   float64 `json:"bare_relay_p50_us"`
 	BareRelayP99us   float64 `json:"bare_relay_p99_us"`
 	RelayOverBareP50 float64 `json:"relay_over_bare_p50"`
-	SamplesSent      int64   `json:"samples_sent"`
-	SamplesAcked     int64   `json:"samples_acked"`
-	SamplesPersisted int64   `json:"samples_persisted"`
-	SamplesLost      int64   `json:"samples_lost"`
+	// Head poses (--pose-hz): frames the headsets sent, frames the consoles
+	// got relayed, and each session's pose payload (frame bytes, before
+	// SCTP/DTLS/UDP overhead) in kbit/s at PoseHz.
+	PoseHz             int     `json:"pose_hz"`
+	PosesSent          int64   `json:"poses_sent"`
+	PosesRelayed       int64   `json:"poses_relayed"`
+	PoseKbitPerSession float64 `json:"pose_kbit_s_per_session"`
+	SamplesSent        int64   `json:"samples_sent"`
+	SamplesAcked       int64   `json:"samples_acked"`
+	SamplesPersisted   int64   `json:"samples_persisted"`
+	SamplesLost        int64   `json:"samples_lost"`
 	// The two parts of samples_lost: acknowledged yet missing from the store,
 	// and sent yet still unacknowledged after the drain.
 	AckedNotPersisted int64          `json:"acked_not_persisted"`
@@ -195,7 +204,7 @@ func (s *serverSide) loadEnd() {
 // pion relay.
 func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 	o.defaults()
-	res := LiveResult{Sessions: o.Sessions, Peers: 2 * o.Sessions, FleetProcess: o.FleetProcess}
+	res := LiveResult{Sessions: o.Sessions, Peers: 2 * o.Sessions, FleetProcess: o.FleetProcess, PoseHz: o.PoseHz}
 	fleetCPU := -1
 	if o.FleetProcess {
 		var unpin func()
@@ -222,7 +231,7 @@ func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 		return res, err
 	}
 	spec := FleetSpec{Base: srv.Base, CSRF: client.CSRF, Sessions: creds, CommandEvery: o.CommandEvery,
-		Duration: o.Duration, Parallel: o.Parallel, ProgressEvery: o.ProgressEvery}
+		Duration: o.Duration, Parallel: o.Parallel, ProgressEvery: o.ProgressEvery, PoseHz: o.PoseHz}
 	if u, err := url.Parse(srv.Base); err == nil {
 		var cookies []string
 		for _, c := range client.HTTP.Jar.Cookies(u) {
@@ -329,6 +338,11 @@ func pin(off bool) (desc string, fleetCPU int, unpin func()) {
 func fillLive(res *LiveResult, fr FleetResult) {
 	res.Commands, res.CommandsRefused = fr.Commands, fr.CommandsRefused
 	res.SamplesSent, res.SamplesAcked = fr.SamplesSent, fr.SamplesAcked
+	res.PosesSent, res.PosesRelayed = fr.PosesSent, fr.PosesRelayed
+	if fr.PosesSent > 0 {
+		// the mean frame at the configured rate: set-up time does not dilute it
+		res.PoseKbitPerSession = bench.Round(float64(fr.PoseBytes)/float64(fr.PosesSent)*float64(res.PoseHz)*8/1000, 2)
+	}
 	res.BatchesSent, res.BatchesAcked = fr.BatchesSent, fr.BatchesAcked
 	res.ServerErrors, res.ServerErrorCodes = fr.ServerErrors, fr.ErrorCodes
 	res.LinkLostAlerts, res.Resumes = fr.LinkLost, fr.Resumes
