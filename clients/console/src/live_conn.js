@@ -1,7 +1,8 @@
 // The console's live-session peer (DESIGN.md §3): one RTCPeerConnection to
 // the server, WHIP-style signalling authenticated by the session cookie and
 // CSRF header (POST /api/sessions/{id}/console/whip), the `control` and
-// `signals` data channels with the shared envelope codec and per-channel
+// `signals` data channels, the unreliable `pose` channel that carries the
+// headset's view for the mirror (its binary frames go to onPose as they come), with the shared envelope codec and per-channel
 // sequencing of the patient client (clients/webxr/src/protocol.js), notes
 // kept until the server acknowledges them, and reconnection with backoff —
 // until the session ends: after a session.end message, or when the server
@@ -12,11 +13,11 @@ import { decode, Channel, Watchdog, backoffMs } from '../../webxr/src/protocol.j
 const utf8 = new TextDecoder();
 
 /**
- * connectConsole({api, sessionId, onMessage(env, channel), onLink(state), observer, iceServers, voice}) →
+ * connectConsole({api, sessionId, onMessage(env, channel), onPose(frame), onLink(state), observer, iceServers, voice}) →
  * {send(type, body, {durable}), close(), state()}. state is
  * 'connecting' | 'open' | 'lost' | 'closed'.
  */
-export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, onEnded = () => {}, observer = false, iceServers = [], voice = null }) {
+export function connectConsole({ api, sessionId, onMessage, onPose = null, onLink = () => {}, onEnded = () => {}, observer = false, iceServers = [], voice = null }) {
   const control = new Channel('control', { storage: null });
   const signals = new Channel('signals', { storage: null });
   const watchdog = new Watchdog(2000);
@@ -37,6 +38,11 @@ export function connectConsole({ api, sessionId, onMessage, onLink = () => {}, o
     wire(peer, peer.createDataChannel('control', { ordered: true }), control, true);
     wire(peer, peer.createDataChannel('signals', { ordered: true }), signals, false);
     voice?.prepare(peer); // the voice sections ride every connection's first offer (webxr/src/voice.js)
+    if (onPose) {
+      const pose = peer.createDataChannel('pose', { ordered: false, maxRetransmits: 0 });
+      pose.binaryType = 'arraybuffer';
+      pose.addEventListener('message', (e) => { if (peer === pc && e.data instanceof ArrayBuffer) onPose(e.data); });
+    }
     peer.addEventListener('connectionstatechange', () => {
       if (peer === pc && ['failed', 'closed', 'disconnected'].includes(peer.connectionState)) lost();
     });

@@ -103,11 +103,12 @@ export const CSV_STREAMS = ['hr', 'rr', 'eda', 'resp', 'spo2', 'skin_temp'];
  * stored (samples: the report's counts per stream; a chest strap's ble_hrs
  * chunks hold heart rate and RR), then FHIR and Open mHealth.
  */
-export function exportLinks(template, id, samples) {
+export function exportLinks(template, id, samples, { avoidance = false } = {}) {
   if (!template) return [];
   const base = (format) => template.replace('{id}', encodeURIComponent(id)).replace('{format}', format);
   const strap = (samples?.ble_hrs || 0) > 0;
   const csv = CSV_STREAMS.filter((s) => (samples?.[s] || 0) > 0 || (strap && (s === 'hr' || s === 'rr')))
     .map((stream) => ({ format: 'csv', stream, href: `${base('csv')}?${new URLSearchParams({ stream })}` }));
+  if (avoidance) csv.push({ format: 'csv', stream: 'avoidance', href: `${base('csv')}?${new URLSearchParams({ stream: 'avoidance' })}` });
   return [...csv, { format: 'fhir', href: base('fhir') }, { format: 'omh', href: base('omh') }];
 }

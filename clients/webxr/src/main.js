@@ -44,7 +44,7 @@ async function main() {
   });
   const talk = setupHeadsetVoice({ voice, conn, ui, audio: r.audio, t: () => lang.t });
   session.attach(conn);
-  startPoseSender(r, (bytes) => conn.sendPose(bytes)); // the console's mirror and the avoidance measures
+  const poses = startPoseSender(r, (bytes) => conn.sendPose(bytes)); // the console's mirror and the avoidance measures
   r.calm(0);
   setInterval(() => { if (conn.state().connected) session.sendState(); }, 5000);
 
@@ -64,7 +64,7 @@ async function main() {
     }
     screen.afterJoin(conn.state()); // the stored credentials carry the token (the clinic's wording) and the patient's language
   }
-  exposeHook({ r, ui, conn, session, lang, screen, panel, talk });
+  exposeHook({ r, ui, conn, session, lang, screen, panel, talk, poses });
   document.documentElement.dataset.ready = '1';
 }
 
@@ -80,7 +80,7 @@ async function captionFor(lang, ui, key, ms = 6000) {
   ui.caption(lang.t(key), ms);
 }
 
-function exposeHook({ r, ui, conn, session, lang, screen, panel, talk }) {
+function exposeHook({ r, ui, conn, session, lang, screen, panel, talk, poses }) {
   window.haven = {
     get state() {
       const pacer = ui.pacerState();
@@ -91,6 +91,7 @@ function exposeHook({ r, ui, conn, session, lang, screen, panel, talk }) {
         suds: ui.sudsOpen(), last_suds: session.lastSuds, last_expectancy: session.lastExpectancy, cue: session.cueNow, ready: ui.readyShown(), locale: lang.bundle.locale, dir: lang.bundle.dir, text: ui.textState(),
         sensor: session.sensor ? session.sensor.kind : 'none', crisis: session.crisis, errors: [...session.errors], templates: r.templates,
         voice: { ...talk.state(), shown: ui.voiceShown() },
+        pose_moved: poses.moved(),
       };
     },
     loadScene: ({ template, params, transition_ms = 0 }) => r.loadScene({ template, params, transition_ms }),

@@ -53,7 +53,8 @@ export function decodePose(data) {
  * (and twice a second while it is still, so the console's map stays alive):
  * the camera's world pose — the head in XR, the drag-to-look view inline —
  * and the controllers' grips when tracked. send(bytes) returns false when
- * the channel is not open. Returns a stop function.
+ * the channel is not open. Returns {stop(), moved()}: moved() is when (epoch
+ * ms) the head last moved and the orientation it moved to, as first sent.
  */
 export function startPoseSender(r, send, { hz = 20 } = {}) {
   const { THREE, camera, rig, renderer } = r.three;
@@ -66,16 +67,21 @@ export function startPoseSender(r, send, { hz = 20 } = {}) {
   });
   const p = new THREE.Vector3(), q = new THREE.Quaternion();
   const last = { p: new THREE.Vector3(1e9, 0, 0), q: new THREE.Quaternion(), at: 0 };
+  let moved = null;
   const xf = (o) => { o.getWorldPosition(p); o.getWorldQuaternion(q); return { pos: [p.x, p.y, p.z], quat: [q.x, q.y, q.z, q.w] }; };
-  return r.onFrame(() => {
+  const stop = r.onFrame(() => {
     const now = performance.now();
     if (now - last.at < 1000 / hz) return;
     camera.updateMatrixWorld();
     const head = xf(camera);
-    const moved = p.distanceTo(last.p) > 0.005 || q.angleTo(last.q) > 0.009; // 5 mm, half a degree
-    if (!moved && now - last.at < 500) return;
+    const moved_ = p.distanceTo(last.p) > 0.005 || q.angleTo(last.q) > 0.009; // 5 mm, half a degree
+    if (!moved_ && now - last.at < 500) return;
     const frame = { t: now, head };
     for (const g of grips) if (g.visible && (g.userData.hand === 'left' || g.userData.hand === 'right')) frame[g.userData.hand] = xf(g);
-    if (send(encodePose(frame))) { last.p.fromArray(head.pos); last.q.fromArray(head.quat); last.at = now; }
+    if (send(encodePose(frame))) {
+      last.p.fromArray(head.pos); last.q.fromArray(head.quat); last.at = now;
+      if (moved_) moved = { at: performance.timeOrigin + now, quat: head.quat };
+    }
   });
+  return { stop, moved: () => moved };
 }

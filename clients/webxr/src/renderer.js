@@ -2,6 +2,9 @@
 // eases live parameter changes, fades between scenes and enters WebXR. Also
 // imported by the therapist console for its inline preview:
 //   const r = createRenderer(canvas, { xr: false }); r.loadScene({ template, params });
+// and by its live mirror of the patient's view, which places the camera
+// from the headset's poses at a low frame rate:
+//   createRenderer(canvas, { xr: false, headPose: true, maxFps: 10 }); r.setHead(pos, quat)
 import * as THREE from 'three';
 import { BUILDERS } from './scenes/index.js';
 import { TEMPLATES, Tween, CALM, normalize } from './params.js';
@@ -271,6 +274,7 @@ export function createRenderer(canvas, opts = {}) {
 
   function frame() {
     const now = performance.now();
+    if (opts.maxFps && now - lastFrame < 1000 / opts.maxFps - 2) return; // a mirror needs few frames; the console's page stays light
     const dt = Math.min(0.1, (now - lastFrame) / 1000);
     lastFrame = now;
     elapsed += dt;
@@ -293,7 +297,8 @@ export function createRenderer(canvas, opts = {}) {
     vignette.visible = vignetteLevel > 0.01;
     const presenting = renderer.xr.isPresenting;
     if (presenting) stickTurn(dt);
-    if (!presenting) {
+    if (!presenting && opts.headPose) rig.position.set(0, 0, 0); // the camera stands where setHead put it
+    else if (!presenting) {
       rig.position.set(0, 0, 0);
       camera.position.set(0, active?.scene.eye ?? EYE[comfort.posture], 0); // a seated scene (cabin, table) may set the inline eye height
       camera.rotation.set(look.pitch, look.yaw, 0, 'YXZ');
@@ -448,6 +453,10 @@ export function createRenderer(canvas, opts = {}) {
     domOverlay: () => !!(session && session.domOverlayState),
     referenceSpace: () => (session ? refType : null),
     onFrame(fn) { updaters.add(fn); return () => updaters.delete(fn); },
+    /** setHead places the camera at a head pose in the scene's frame (opts.headPose: the console's mirror). */
+    setHead(pos, quat) { camera.position.fromArray(pos); camera.quaternion.fromArray(quat); },
+    /** setRunning stops and restarts the render loop (a mirror scrolled out of sight or a hidden page draws nothing). */
+    setRunning(on) { renderer.setAnimationLoop(on ? frame : null); if (on) lastFrame = performance.now(); },
     dispose() { renderer.setAnimationLoop(null); dispose(staging); staging = null; dispose(active); active = null; for (const t of envCache.values()) t.dispose(); envCache.clear(); renderer.dispose(); },
   };
   return api;

@@ -15,6 +15,7 @@ import { joinPanel, controlsPanel, suggestionPanel, alertsPanel, notesPanel, sta
 import { endInfo } from '../session_model.js';
 import { voicePanel } from './live_voice.js';
 import { createVoice } from '../../../webxr/src/voice.js';
+import { mirrorPanel } from './live_mirror.js';
 
 export async function render(app, root, { id }) {
   const { t } = app;
@@ -41,13 +42,14 @@ export async function render(app, root, { id }) {
   ui.alerts = alertsPanel(ctx);
   ui.notes = notesPanel(ctx);
   ui.timeline = timelinePanel(ctx);
+  ui.mirror = mirrorPanel(ctx);
   const total = protocol?.protocol?.steps?.length || 0;
   const allToggle = h('input', { type: 'checkbox', id: 'chart-all', onchange: (e) => charts.showAll(e.target.checked) });
   mount(root,
     h('p', { class: 'no-print' }, h('a', { href: '#/sessions' }, t('core.back')), ' · ', h('a', { href: `#/sessions/${encodeURIComponent(id)}/report` }, t('console.report'))),
     h('h1', {}, t('console.session.live_title'), ' ', h('span', { translate: 'no' }, patient ? patient.code : '')),
     h('div', { class: 'live-grid' },
-      h('div', {}, ui.status.el, ui.suggestion.el, ui.controls.el,
+      h('div', {}, ui.status.el, ui.suggestion.el, ui.mirror.el, ui.controls.el,
         h('section', { class: 'card', 'aria-labelledby': 'charts-h' }, h('h2', { id: 'charts-h' }, t('console.session.physiology')),
           h('label', { class: 'check', for: 'chart-all' }, allToggle, ' ', t('console.chart.whole_session')), charts.el)),
       h('div', {}, ui.voice.el, ui.alerts.el, ui.timeline.el, ui.join.el, ui.notes.el)));
@@ -57,6 +59,7 @@ export async function render(app, root, { id }) {
     api: app.api, sessionId: id, iceServers: sess.ice_servers || [], observer, voice,
     onLink: (s) => { hook.link = s; ui.status.link(s); if (s === 'open') ui.voice.linkOpen(); },
     onMessage: (env) => handle(env),
+    onPose: (frame) => ui.mirror.pose(frame),
     onEnded: () => ended(),
   });
   hook.attempts = () => conn.attempts();
@@ -101,12 +104,13 @@ export async function render(app, root, { id }) {
         ui.status.update(); ui.controls.update();
         break;
       case 'session.end': record('engine.session.end', { reason: body.reason || '' }, at); break;
-      case 'scene.ready': hook.scene = { template: body.template, params: body.params || {} }; ui.controls.scene(hook.scene); ui.status.update(); break;
+      case 'scene.ready': hook.scene = { template: body.template, params: body.params || {} }; ui.controls.scene(hook.scene); ui.mirror.scene(hook.scene); ui.status.update(); break;
+      case 'avoidance': ui.mirror.avoidance(body); ui.status.update(); break;
       case 'suds.rating':
         if (typeof body.value === 'number') { record('suds', { value: body.value }, at); hook.suds.push({ t: at || Date.now(), value: body.value }); charts.suds(at || Date.now(), body.value); ui.status.update(); }
         break;
       case 'engine': engine(body.kind, body.body || {}, at || Date.now()); break;
-      case 'alert': ui.alerts.add(body, at || Date.now()); record('alert', body, at); break;
+      case 'alert': ui.alerts.add(body, at || Date.now()); record('alert', body, at); ui.mirror.alert(body.code); break;
       case 'metrics': hook.metrics++; charts.metrics(body.metrics || {}); ui.status.metrics(body.metrics || {}); break;
       case 'error': ui.alerts.error(body); break;
       case 'voice.state': ui.voice.remote(body); break;
@@ -115,6 +119,7 @@ export async function render(app, root, { id }) {
   }
   function engine(kind, b, at) {
     record(`engine.${kind}`, b, at);
+    ui.mirror.engine(kind, b);
     switch (kind) {
       case 'suggest': hook.suggestion = b; ui.suggestion.show(b); break;
       case 'command.refused': hook.refused.push(b); ui.controls.refused(b); break;
@@ -124,7 +129,7 @@ export async function render(app, root, { id }) {
     }
   }
   app.setTitle(`${t('console.session.live_title')} · ${stateLabel(app, sess.state)}`);
-  return () => { conn.close(); charts.destroy(); ui.status.destroy(); ui.voice.destroy(); delete window.havenConsole.live; };
+  return () => { conn.close(); charts.destroy(); ui.status.destroy(); ui.voice.destroy(); ui.mirror.destroy(); delete window.havenConsole.live; };
 }
 
 /** sessionProtocol fetches the exact protocol revision the session runs: a library protocol, or the clinic's own at the scheduled revision. */

@@ -6,6 +6,7 @@ import { paramInput } from '../params.js';
 import { label } from './environments.js';
 import { stateLabel } from './sessions.js';
 import { clock, describe, endMessage, stepName } from '../session_model.js';
+import { avoidanceRows } from './live_mirror.js';
 
 /** MAX_JUMP is the intensity change (points of 100) above which the console asks before sending it. */
 export const MAX_JUMP = 20;
@@ -54,6 +55,7 @@ export function statusPanel({ app, hook, protocol }) {
       [t('console.session.current_suds'), hook.suds.length ? num(hook.suds.at(-1).value) : '—'],
       [t('bio.metric.hr'), hr !== null ? [t('console.value.bpm', { Value: num(Math.round(hr)) }), simulated ? h('span', { class: 'badge sim' }, t('console.session.simulated_data')) : null] : '—'],
     ].filter(Boolean);
+    rows.push(...avoidanceRows(app, hook.avoidance).slice(0, 2)); // time on stimulus and looking away, beside SUDS and HR
     if (hook.resonance.length) rows.push([t('console.resonance.title'), resonanceList(app, hook.resonance)]);
     mount(dl, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     endEl.textContent = end;

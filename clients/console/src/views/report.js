@@ -11,7 +11,7 @@ import { errorBox } from '../shell.js';
 import { stateLabel } from './sessions.js';
 import { reasonText, alertName, eventNodes, endText } from './live_panels.js';
 import { sessionProtocol } from './live.js';
-import { endInfo } from '../session_model.js';
+import { endInfo, clock } from '../session_model.js';
 import { stepSeries, sparkline, stepBands, bandMeans, seriesRange, exportLinks } from '../report_model.js';
 import { reportCharts } from '../charts.js';
 
@@ -41,7 +41,7 @@ export async function render(app, root, { id }) {
   const events = timeline.map((e) => ({ e, text: eventNodes(app, e, { total: ladder.length, steps: ladder }) })).filter((x) => x.text.length);
   if (endWords) events.push({ e: { at: rep.session.ended_at, kind: 'end' }, text: [endWords] });
   const minutes = Math.round((rep.duration_ms || 0) / 60000);
-  const links = exportLinks(app.api.find('GET', /^\/api\/sessions\/\{id\}\/export\/\{format\}$/), id, rep.samples);
+  const links = exportLinks(app.api.find('GET', /^\/api\/sessions\/\{id\}\/export\/\{format\}$/), id, rep.samples, { avoidance: (rep.avoidance || []).length > 0 });
   const physio = physiology(app, rep, series, seriesErr, hasSeries, steps);
   mount(root,
     h('p', { class: 'no-print' }, h('a', { href: `#/sessions/${encodeURIComponent(id)}` }, t('core.back'))),
@@ -72,6 +72,7 @@ export async function render(app, root, { id }) {
         { label: t('console.session.peak_suds'), cell: (s) => (s.ratings.length ? app.i18n.number(Math.max(...s.ratings.map((r) => r.value))) : '—') },
         { label: t('console.report.curve'), cell: (s) => sparkline(s.ratings, t('console.report.curve_label', { Count: s.ratings.length })) },
       ], steps) : h('p', {}, t('console.empty'))),
+    avoidanceSection(app, rep.avoidance || [], ladder),
     h('section', { class: 'card', 'aria-labelledby': 'al-h' }, h('h2', { id: 'al-h' }, t('console.alerts')),
       (rep.alerts || []).length ? h('ul', {}, rep.alerts.map((a) => h('li', {}, alertName(app, a.code), a.reason ? ` · ${reasonText(app, a.reason)}` : ''))) : h('p', {}, t('console.empty'))),
     h('section', { class: 'card', 'aria-labelledby': 'no-h' }, h('h2', { id: 'no-h' }, t('console.notes')),
@@ -112,4 +113,21 @@ function physiology(app, rep, series, err, available, steps) {
       { label: t('bio.metric.eda_tonic'), cell: (b) => value('console.value.us', b.means.eda_tonic_us, 2) },
     ], bandMeans(series, bands)));
   return { el, mount: charts.mount, destroy: charts.destroy };
+}
+
+/** avoidanceSection: each exposure step's avoidance measures from the headset's head pose (docs/domain.md). */
+function avoidanceSection(app, steps, ladder) {
+  const { t } = app;
+  const num = (n, o) => app.i18n.number(n, o);
+  const stepLabel = (a) => {
+    const i = ladder.findIndex((s) => s.id === a.step_id);
+    return i >= 0 ? t('console.protocol.step', { Number: num(i + 1) }) : (a.step_id ? h('span', { translate: 'no' }, a.step_id) : '—');
+  };
+  return h('section', { class: 'card', 'aria-labelledby': 'avoid-h', id: 'report-avoidance' }, h('h2', { id: 'avoid-h' }, t('console.report.avoidance')),
+    steps.length ? table(t('console.report.avoidance'), [
+      { label: t('console.protocol.step', { Number: '' }).trim(), cell: stepLabel },
+      { label: t('console.avoid.on_stimulus'), cell: (a) => t('console.avoid.share_value', { Share: num(a.measures.on_stimulus_share, { style: 'percent', maximumFractionDigits: 0 }), Time: clock(a.measures.on_stimulus_ms, num), Total: clock(a.measures.observed_ms, num) }) },
+      { label: t('console.avoid.away'), cell: (a) => t('console.avoid.away_value', { Count: num(a.measures.away_episodes), Longest: clock(a.measures.longest_away_ms, num) }) },
+      { label: t('console.avoid.closest'), cell: (a) => (typeof a.measures.closest_m === 'number' ? t('console.value.metres', { Value: num(a.measures.closest_m, { maximumFractionDigits: 2 }) }) : '—') },
+    ], steps) : h('p', {}, t('console.report.avoidance_none')));
 }
