@@ -7,7 +7,7 @@ FUZZTIME  ?= 20s
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/havenvr/haven/server/app.Version=$(VERSION)
 
-.PHONY: run test deps clients build vet gotest jstest fuzz bench clean scenes
+.PHONY: run test deps clients build vet gotest gotest-postgres jstest fuzz bench clean scenes
 
 ## run: install what is missing, build the clients and the server, start with demo content
 run: build
@@ -35,6 +35,11 @@ E2E := ./clients/e2e
 gotest:
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v '/clients/e2e$$')
 	$(GO) test -race -count=1 -timeout 15m $(E2E)
+	$(MAKE) --no-print-directory gotest-postgres
+
+## gotest-postgres: the store, ingest and live suites again on PostgreSQL (a throwaway cluster under /tmp; the SQLite run above has -race)
+gotest-postgres:
+	HAVEN_TEST_DB=postgres $(GO) test -count=1 -timeout 10m ./server/store/... ./server/ingest ./server/live
 
 jstest:
 	@if [ -d clients/node_modules ]; then cd clients && node --test; fi

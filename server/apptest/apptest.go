@@ -1,5 +1,7 @@
 // Package apptest starts a real Haven server on a free loopback port with a
-// fresh SQLite file, and gives tests signed-in HTTP clients for each role.
+// fresh SQLite file (or, with HAVEN_TEST_DB=postgres, a fresh PostgreSQL
+// database in a throwaway cluster), and gives tests signed-in HTTP clients
+// for each role.
 package apptest
 
 import (
@@ -10,12 +12,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/havenvr/haven/server/app"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/store/pgtest"
 )
 
 // Server is a running test server.
@@ -40,6 +45,9 @@ func StartWith(t testing.TB, modify func(*config.Config), prepare func(*app.App)
 	if modify != nil {
 		modify(&cfg)
 	}
+	if cfg.DSN == "" && pgtest.Enabled() {
+		cfg.DSN = postgresFor(t, cfg.DataDir)
+	}
 	log := slog.New(slog.DiscardHandler)
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -62,6 +70,25 @@ func StartWith(t testing.TB, modify func(*config.Config), prepare func(*app.App)
 	go func() { s.done <- a.Serve(ctx, ln) }()
 	t.Cleanup(s.Close)
 	return s
+}
+
+// postgresFor gives a data folder its own PostgreSQL database, remembered in
+// the folder so a test that restarts a server on the same folder finds its
+// data again, as it would in the SQLite file.
+func postgresFor(t testing.TB, dataDir string) string {
+	t.Helper()
+	marker := filepath.Join(dataDir, "pgtest-database")
+	if b, err := os.ReadFile(marker); err == nil {
+		return string(b)
+	}
+	url := pgtest.NewDatabase(t)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(marker, []byte(url), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return url
 }
 
 // Close shuts the server down and waits for it.

@@ -12,11 +12,16 @@ import (
 
 	"github.com/havenvr/haven/server/biosignal"
 	"github.com/havenvr/haven/server/store"
+	"github.com/havenvr/haven/server/store/pgtest"
 )
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()})
+	opts := store.Options{DataDir: t.TempDir()}
+	if pgtest.Enabled() {
+		opts.DSN = pgtest.NewDatabase(t)
+	}
+	st, err := store.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,12 +89,14 @@ type item struct {
 
 // Writer group-commits chunks from many sessions. Safe for concurrent use.
 type Writer struct {
-	db    *sql.DB
-	opts  Options
-	in    chan item
-	mu    sync.RWMutex
-	close bool
-	done  chan struct{}
+	db   *sql.DB
+	opts Options
+	// dollar: PostgreSQL's $n placeholders instead of SQLite's ?.
+	dollar bool
+	in     chan item
+	mu     sync.RWMutex
+	close  bool
+	done   chan struct{}
 	// Prepared INSERTs by row count (loop goroutine only).
 	plain, returning map[int]*sql.Stmt
 	txs              atomic.Int64
@@ -123,7 +126,7 @@ func NewWriter(st *store.Store, opts Options) (*Writer, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{db: db, opts: opts, in: make(chan item, opts.Queue), done: make(chan struct{}),
+	w := &Writer{db: db, dollar: st.Postgres(), opts: opts, in: make(chan item, opts.Queue), done: make(chan struct{}),
 		plain: map[int]*sql.Stmt{}, returning: map[int]*sql.Stmt{}}
 	go w.loop()
 	return w, nil
@@ -346,7 +349,7 @@ func (w *Writer) prepare(ctx context.Context, n int) error {
 	if _, ok := w.plain[n]; ok {
 		return nil
 	}
-	base := InsertSQL(Table, n) + " ON CONFLICT(session_id, stream, seq) DO NOTHING"
+	base := insertSQL(Table, n, w.dollar) + " ON CONFLICT(session_id, stream, seq) DO NOTHING"
 	p, err := w.db.PrepareContext(ctx, base)
 	if err != nil {
 		return fmt.Errorf("ingest: preparing insert of %d rows: %w", n, err)
@@ -361,15 +364,31 @@ func (w *Writer) prepare(ctx context.Context, n int) error {
 }
 
 // InsertSQL is a plain multi-row INSERT of n rows into table, columns in
-// AppendRow's order.
-func InsertSQL(table string, n int) string {
+// AppendRow's order, with SQLite's ? placeholders.
+func InsertSQL(table string, n int) string { return insertSQL(table, n, false) }
+
+// insertSQL is a multi-row INSERT of n rows with ? placeholders, or with
+// dollar PostgreSQL's numbered $1…$N (database/sql passes the text as is).
+func insertSQL(table string, n int, dollar bool) string {
+	const cols = 11
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (session_id, stream, seq, t0, t1, n, artifacts, data, source_kind, source_name, source_id) VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+		if !dollar {
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+			continue
+		}
+		b.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("$" + strconv.Itoa(i*cols+j+1))
+		}
+		b.WriteByte(')')
 	}
 	return b.String()
 }

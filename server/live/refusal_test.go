@@ -275,11 +275,19 @@ func TestBatchCommitFailsOnce(t *testing.T) {
 	wait(t, con, 10*time.Second, "live", state(store.LiveLive))
 	wait(t, pat, 10*time.Second, "a first batch stored", func(r simpeer.Received) bool { return r.Type == "signals.ack" && r.Ack >= 2 })
 	db := f.srv.App.Store.DB
-	if err := db.Exec(`CREATE TRIGGER test_store_fault BEFORE INSERT ON sample_chunks BEGIN SELECT RAISE(ABORT, 'disk says no'); END`).Error; err != nil {
-		t.Fatal(err)
+	create, drop := []string{`CREATE TRIGGER test_store_fault BEFORE INSERT ON sample_chunks BEGIN SELECT RAISE(ABORT, 'disk says no'); END`}, `DROP TRIGGER test_store_fault`
+	if f.srv.App.Store.Postgres() {
+		create = []string{`CREATE FUNCTION test_store_fault() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk says no'; END $$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER test_store_fault BEFORE INSERT ON sample_chunks FOR EACH ROW EXECUTE FUNCTION test_store_fault()`}
+		drop = `DROP TRIGGER test_store_fault ON sample_chunks`
+	}
+	for _, q := range create {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
 	}
 	failed := commitFailed(t, pat, time.Now(), 10*time.Second)
-	if err := db.Exec(`DROP TRIGGER test_store_fault`).Error; err != nil {
+	if err := db.Exec(drop).Error; err != nil {
 		t.Fatal(err)
 	}
 	// Later batches of every stream are stored before the failed ones come back.
@@ -312,15 +320,22 @@ func TestBatchStoreBusyBeyondCommitTimeout(t *testing.T) {
 	wait(t, con, 10*time.Second, "live", state(store.LiveLive))
 	wait(t, pat, 10*time.Second, "a first batch stored", func(r simpeer.Received) bool { return r.Type == "signals.ack" && r.Ack >= 2 })
 	other, err := sql.Open("sqlite3", "file:"+filepath.Join(f.srv.App.Config.DataDir, "haven.db")+"?_busy_timeout=10000")
+	take := `INSERT INTO sample_chunks (session_id, stream, seq, t0, t1, n, artifacts, data) VALUES ('busy', 'hr', 1, 0, 0, 0, 0, x'')`
+	if f.srv.App.Store.Postgres() {
+		// PostgreSQL has no database-wide write lock: lock the table.
+		other, err = f.srv.App.Store.DB.DB()
+		take = `LOCK TABLE sample_chunks IN EXCLUSIVE MODE`
+	} else {
+		defer other.Close()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer other.Close()
 	lock, err := other.Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lock.Exec(`INSERT INTO sample_chunks (session_id, stream, seq, t0, t1, n, artifacts, data) VALUES ('busy', 'hr', 1, 0, 0, 0, 0, x'')`); err != nil {
+	if _, err := lock.Exec(take); err != nil {
 		t.Fatalf("taking the write lock: %v", err)
 	}
 	// Held until the store has given up on a batch: longer than the commit timeout.

@@ -61,8 +61,9 @@ type TimelineEvent struct {
 	SessionID string    `gorm:"size:32;not null;index:idx_timeline_session,priority:1"`
 	At        time.Time `gorm:"not null"`
 	Kind      string    `gorm:"size:48;not null"`
-	Actor     string    `gorm:"size:16"`
-	Peer      string    `gorm:"size:16;index:idx_timeline_session,priority:2"`
-	Seq       uint64    `gorm:"index:idx_timeline_session,priority:3"`
-	Body      string    `gorm:"type:text"`
+	// Actor is a role or the acting user's ID (32 characters).
+	Actor string `gorm:"size:32"`
+	Peer  string `gorm:"size:16;index:idx_timeline_session,priority:2"`
+	Seq   uint64 `gorm:"index:idx_timeline_session,priority:3"`
+	Body  string `gorm:"type:text"`
 }

@@ -75,6 +75,9 @@ var migrations = []migration{
 	{15, "a clinic's largest intensity jump sent without confirmation", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&Clinic{})
 	}},
+	{16, "a timeline event's actor holds a whole user ID (PostgreSQL enforces lengths SQLite ignores)", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&TimelineEvent{})
+	}},
 }
 
 type schemaMigration struct {
@@ -83,8 +86,26 @@ type schemaMigration struct {
 	AppliedAt time.Time
 }
 
+// migrationLock is the PostgreSQL advisory-lock key that serialises
+// migrations between nodes starting at once (an arbitrary constant: "haven").
+const migrationLock = 0x686176656e
+
 func (s *Store) migrate(ctx context.Context) error {
 	db := s.DB.WithContext(ctx)
+	if !s.postgres {
+		return s.applyMigrations(db)
+	}
+	// PostgreSQL runs DDL in transactions: every pending step commits
+	// together, and a second node waits on the lock, then finds nothing to do.
+	return db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLock).Error; err != nil {
+			return fmt.Errorf("store: taking the migration lock: %w", err)
+		}
+		return s.applyMigrations(tx)
+	})
+}
+
+func (s *Store) applyMigrations(db *gorm.DB) error {
 	if err := db.AutoMigrate(&schemaMigration{}); err != nil {
 		return fmt.Errorf("store: creating schema_migrations: %w", err)
 	}

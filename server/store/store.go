@@ -1,5 +1,7 @@
-// Package store opens Haven's database (embedded SQLite by default) through
-// GORM, applies versioned migrations and holds the persistent models.
+// Package store opens Haven's database through GORM — the embedded SQLite
+// file by default, PostgreSQL when the DSN is a postgres:// URL (several
+// nodes sharing one database) — applies versioned migrations and holds the
+// persistent models. Every query is written to run on both dialects.
 package store
 
 import (
@@ -7,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -20,7 +24,9 @@ import (
 type Options struct {
 	// DataDir holds haven.db when DSN is empty.
 	DataDir string
-	// DSN names another SQLite database file or URI; empty means DataDir/haven.db.
+	// DSN names another SQLite database file or URI, or a PostgreSQL
+	// database as a postgres:// (postgresql://) URL; empty means
+	// DataDir/haven.db.
 	DSN string
 	// Synchronous is SQLite's synchronous pragma: "NORMAL" (default; WAL survives
 	// a process crash, the last commits may be lost on power loss) or "FULL"
@@ -34,7 +40,23 @@ type Store struct {
 	DB     *gorm.DB
 	Path   string
 	logger *slog.Logger
+	// postgres is set when the database is PostgreSQL rather than SQLite.
+	postgres bool
 }
+
+// IsPostgres reports whether dsn names a PostgreSQL database (a postgres://
+// or postgresql:// URL) rather than an SQLite file.
+func IsPostgres(dsn string) bool {
+	d := strings.ToLower(dsn)
+	return strings.HasPrefix(d, "postgres://") || strings.HasPrefix(d, "postgresql://")
+}
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.postgres }
+
+// ErrBackupPostgres is Backup's answer on PostgreSQL, whose own tools
+// (pg_dump, base backups) copy a shared database consistently.
+var ErrBackupPostgres = errors.New("store: haven backup copies the SQLite file only; back up PostgreSQL with pg_dump or pg_basebackup")
 
 // ErrNotFound is returned when a row does not exist (or belongs to another tenant).
 var ErrNotFound = errors.New("store: not found")
@@ -51,6 +73,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if sync != "NORMAL" && sync != "FULL" {
 		return nil, fmt.Errorf("store: synchronous must be NORMAL or FULL, got %q", opts.Synchronous)
+	}
+	if IsPostgres(opts.DSN) {
+		return openPostgres(ctx, opts.DSN, log)
 	}
 	path := opts.DSN
 	if path == "" {
@@ -151,9 +176,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Close closes the database after a WAL checkpoint so the main file is self-contained.
+// Close closes the database, on SQLite after a WAL checkpoint so the main
+// file is self-contained.
 func (s *Store) Close() error {
-	_ = s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	if !s.postgres {
+		_ = s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	}
 	sqlDB, err := s.DB.DB()
 	if err != nil {
 		return err
@@ -163,6 +191,9 @@ func (s *Store) Close() error {
 
 // Backup writes a consistent online copy of the database to path with VACUUM INTO.
 func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.postgres {
+		return ErrBackupPostgres
+	}
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("store: backup target %s already exists", path)
 	}
@@ -174,4 +205,59 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("store: backup to %s: %w", path, err)
 	}
 	return nil
+}
+
+// openPostgres opens a PostgreSQL database shared by several Haven nodes and
+// runs pending migrations. Migrations take an advisory lock so nodes that
+// start together apply each step once.
+func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: opening PostgreSQL: %w", redactDSN(err, dsn))
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	// Several nodes share the server's max_connections (100 by default).
+	sqlDB.SetMaxOpenConns(16)
+	sqlDB.SetMaxIdleConns(4)
+	s := &Store{DB: db, Path: redactURL(dsn), logger: log, postgres: true}
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("store: PostgreSQL at %s does not answer: %w", s.Path, redactDSN(err, dsn))
+	}
+	var version string
+	_ = db.WithContext(ctx).Raw("SHOW server_version").Scan(&version).Error
+	log.Info("database opened", slog.String("dialect", "postgres"), slog.String("url", s.Path), slog.String("server_version", version))
+	if err := s.migrate(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// redactURL drops the password from a postgres:// URL for logs and errors.
+func redactURL(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable)"
+	}
+	return u.Redacted()
+}
+
+// redactDSN keeps a driver error from echoing the password in dsn.
+func redactDSN(err error, dsn string) error {
+	u, perr := url.Parse(dsn)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(err.Error(), pw) {
+		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+	}
+	return err
 }
