@@ -20,6 +20,7 @@ import (
 	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/cluster"
 	"github.com/havenvr/haven/server/compose"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/groups"
@@ -27,6 +28,7 @@ import (
 	"github.com/havenvr/haven/server/live"
 	"github.com/havenvr/haven/server/localize"
 	"github.com/havenvr/haven/server/metrics"
+	"github.com/havenvr/haven/server/ratelimit"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/tlsutil"
@@ -56,6 +58,10 @@ type App struct {
 	// Ingest stores biosignal batches; Live runs live sessions on it.
 	Ingest *ingest.Writer
 	Live   *live.Service
+
+	// Cluster is this node's membership of a cluster (with --nats); nil on
+	// a single node.
+	Cluster *cluster.Node
 
 	// MetricsAddr is the metrics listener's address (with --metrics-addr).
 	MetricsAddr string
@@ -94,6 +100,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken})
 	a.Auth = auth.New(st, log, cfg.TLS())
 	a.Auth.Register(a.Web)
+	if err := a.joinCluster(ctx); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	a.Localize.SetAuth(a.Auth)
 	a.Localize.Register(a.Web)
 	a.Clinic = clinic.New(st, a.Auth, bundle)
@@ -130,7 +140,8 @@ func (a *App) wireRTC(cfg config.Config, log *slog.Logger) error {
 
 // wireGroups starts the support-group service.
 func (a *App) wireGroups(log *slog.Logger, bundle *i18n.Bundle) {
-	a.Groups = groups.New(groups.Options{Store: a.Store, Auth: a.Auth, Engine: a.RTC, Bundle: bundle, Metrics: a.Metrics, Logger: log})
+	a.Groups = groups.New(groups.Options{Store: a.Store, Auth: a.Auth, Engine: a.RTC, Bundle: bundle, Metrics: a.Metrics, Logger: log,
+		SharedLimits: a.sharedLimits()})
 	a.Groups.Register(a.Web)
 	a.closers = append(a.closers, a.Groups.Close)
 }
@@ -146,7 +157,7 @@ func (a *App) wireLive(log *slog.Logger, bundle *i18n.Bundle) error {
 	a.Ingest = w
 	a.closers = append(a.closers, w.Close)
 	a.Live, err = live.New(live.Options{Store: a.Store, Auth: a.Auth, Clinic: a.Clinic, RTC: a.RTC, Sink: w, Resolve: a.Compose, Metrics: a.Metrics,
-		Logger: log, Crisis: a.crisisLine, PublicURL: a.PublicURL,
+		Logger: log, Crisis: a.crisisLine, PublicURL: a.PublicURL, Owner: a.ownership(), SharedLimits: a.sharedLimits(),
 		Translate: func(clinicID, loc, id string, data map[string]any) string {
 			s, err := bundle.Localizer(clinicID, loc).Lookup(id, data)
 			if err != nil {
@@ -160,6 +171,50 @@ func (a *App) wireLive(log *slog.Logger, bundle *i18n.Bundle) error {
 	a.Live.Register(a.Web)
 	a.closers = append(a.closers, a.Live.Close)
 	return nil
+}
+
+// joinCluster connects to NATS with --nats (DESIGN.md §10). Its closer is
+// added before the live service's, so it runs after: live peers are told
+// first, then the leases are released for the other nodes to take over.
+func (a *App) joinCluster(ctx context.Context) error {
+	if len(a.Config.NATS) == 0 {
+		return nil
+	}
+	n, err := cluster.Join(ctx, cluster.Options{URLs: a.Config.NATS, NodeID: a.Config.NodeID, URL: a.NodeURL,
+		LeaseTTL: a.Config.LeaseTTL, Logger: a.Log})
+	if err != nil {
+		return err
+	}
+	a.Cluster = n
+	a.Auth.ShareLimits(n)
+	a.closers = append(a.closers, n.Close)
+	return nil
+}
+
+// ownership is the live rooms' owner election: the cluster's leases, or
+// none on a single node (nil interface, not a nil pointer in one).
+func (a *App) ownership() live.Ownership {
+	if a.Cluster == nil {
+		return nil
+	}
+	return cluster.Rooms{Node: a.Cluster}
+}
+
+// sharedLimits are the cluster's shared token buckets, or none.
+func (a *App) sharedLimits() ratelimit.Shared {
+	if a.Cluster == nil {
+		return nil
+	}
+	return a.Cluster
+}
+
+// NodeURL is where the other nodes of a cluster reach this one: --node-url,
+// else the public URL.
+func (a *App) NodeURL() string {
+	if a.Config.NodeURL != "" {
+		return a.Config.NodeURL
+	}
+	return a.PublicURL()
 }
 
 // crisisLine is the clinic's helpline for the headset's safety panel.

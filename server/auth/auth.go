@@ -154,6 +154,12 @@ func (s *Service) startSession(c echo.Context, db *gorm.DB, user store.User) (st
 	return sess, nil
 }
 
+// ShareLimits makes the login limits hold across every node of a cluster.
+func (s *Service) ShareLimits(sh ratelimit.Shared) {
+	s.perAccount.Share(sh, "login-account")
+	s.perAddress.Share(sh, "login-address")
+}
+
 // limitLogin applies the per-account and per-address login limits.
 func (s *Service) limitLogin(email, addr string) error {
 	now := s.now()

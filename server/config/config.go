@@ -45,6 +45,16 @@ type Config struct {
 	// GC is the garbage collector's policy (package gctune); GOGC and
 	// GOMEMLIMIT in the environment still win.
 	GC gctune.Policy
+	// NATS lists the NATS servers a cluster's nodes coordinate through
+	// (DESIGN.md §10); empty: a single node.
+	NATS []string
+	// NodeID names this node in the cluster (default: random per start).
+	NodeID string
+	// NodeURL is where the other nodes reach this node to forward requests
+	// for the rooms it owns (default: --public-url, else the listen address).
+	NodeURL string
+	// LeaseTTL is how long a room stays with a node that stopped renewing.
+	LeaseTTL time.Duration
 	// CommitTimeout bounds one biosignal commit, waiting on a busy database
 	// included (0: ingest's default, 30 s); fault tests shorten it.
 	CommitTimeout time.Duration
@@ -55,10 +65,14 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	var c Config
 	fs := flag.NewFlagSet("haven serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var ice, memLimit, proxies string
+	var ice, memLimit, proxies, natsURLs string
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP(S) listen address")
 	fs.StringVar(&c.DataDir, "data", "./data", "data directory (SQLite at DIR/haven.db, TLS certificate)")
-	fs.StringVar(&c.DSN, "db", "", "database file or DSN instead of DIR/haven.db")
+	fs.StringVar(&c.DSN, "db", "", "SQLite database file instead of DIR/haven.db, or postgres://user:password@host/db: one PostgreSQL database shared by several nodes")
+	fs.StringVar(&natsURLs, "nats", "", "comma-separated NATS URLs (nats://host:4222): join a cluster of nodes sharing a PostgreSQL --db (docs/deploy-cluster.md)")
+	fs.StringVar(&c.NodeID, "node-id", "", "this node's name in the cluster (default: random)")
+	fs.StringVar(&c.NodeURL, "node-url", "", "origin the other nodes reach this node at, to forward requests for rooms it owns (default: --public-url, else the listen address)")
+	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 15*time.Second, "how long a room stays with a node that stopped renewing its lease (≥ 15 s with a NATS cluster: a NATS leader election takes up to 9 s)")
 	fs.StringVar(&c.Synchronous, "sync", "NORMAL", "SQLite durability: NORMAL (survives a crash) or FULL (survives power loss)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
@@ -105,6 +119,12 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	if c.TrustedProxies, err = parseCIDRs(proxies); err != nil {
 		return c, err
 	}
+	for _, u := range strings.Split(natsURLs, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.NATS = append(c.NATS, u)
+		}
+	}
+	c.NodeURL = strings.TrimSuffix(c.NodeURL, "/")
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	return c, c.validate()
 }
@@ -178,6 +198,9 @@ func (c Config) validate() error {
 			return fmt.Errorf("config: --public-url %q: want an origin like https://haven.example.org", c.PublicURL)
 		}
 	}
+	if err := c.validateCluster(); err != nil {
+		return err
+	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			return fmt.Errorf("config: --metrics-addr %q: %w", c.MetricsAddr, err)
@@ -191,3 +214,33 @@ func (c Config) validate() error {
 
 // TLS reports whether the server terminates TLS.
 func (c Config) TLS() bool { return c.TLSCert != "" || c.TLSSelfSigned }
+
+// validateCluster checks the multi-node flags: a cluster shares one
+// PostgreSQL database (each node's own SQLite file would split the data).
+func (c Config) validateCluster() error {
+	if len(c.NATS) == 0 {
+		if c.NodeURL != "" || c.NodeID != "" {
+			return errors.New("config: --node-id and --node-url need --nats")
+		}
+		return nil
+	}
+	if !strings.HasPrefix(c.DSN, "postgres://") && !strings.HasPrefix(c.DSN, "postgresql://") {
+		return errors.New("config: --nats needs --db postgres://…: the nodes of a cluster share one PostgreSQL database")
+	}
+	for _, u := range c.NATS {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "nats" && p.Scheme != "tls") || p.Host == "" {
+			return fmt.Errorf("config: --nats %q: want nats://host:port", u)
+		}
+	}
+	if c.NodeURL != "" {
+		u, err := url.Parse(c.NodeURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("config: --node-url %q: want an origin like http://10.0.0.11:8080", c.NodeURL)
+		}
+	}
+	if c.LeaseTTL < 2*time.Second {
+		return fmt.Errorf("config: --lease-ttl %s: want at least 2s", c.LeaseTTL)
+	}
+	return nil
+}

@@ -33,6 +33,14 @@ func TestParse(t *testing.T) {
 			func(c Config) bool { return c.GC.Percent == 100 && c.GC.LimitBytes == 0 }, false},
 		{"memory limit size", nil, map[string]string{"HAVEN_MEMORY_LIMIT": "3GiB"}, func(c Config) bool { return c.GC.LimitBytes == 3<<30 }, false},
 		{"bad memory limit", []string{"--memory-limit", "plenty"}, nil, nil, true},
+		{"cluster", []string{"--db", "postgres://haven@db/haven", "--nats", "nats://n1:4222, nats://n2:4222", "--node-url", "http://10.0.0.11:8080/"}, nil,
+			func(c Config) bool {
+				return len(c.NATS) == 2 && c.NATS[1] == "nats://n2:4222" && c.NodeURL == "http://10.0.0.11:8080" && c.LeaseTTL.Seconds() == 15
+			}, false},
+		{"cluster on sqlite", []string{"--nats", "nats://n1:4222"}, nil, nil, true},
+		{"cluster bad nats url", []string{"--db", "postgres://db/haven", "--nats", "http://n1"}, nil, nil, true},
+		{"node url without cluster", []string{"--node-url", "http://10.0.0.11:8080"}, nil, nil, true},
+		{"lease too short", []string{"--db", "postgres://db/haven", "--nats", "nats://n1:4222", "--lease-ttl", "500ms"}, nil, nil, true},
 		{"gc percent too low", []string{"--gc-percent", "5"}, nil, nil, true},
 		{"public url", []string{"--public-url", "https://haven.example.org/"}, nil, func(c Config) bool { return c.PublicURL == "https://haven.example.org" }, false},
 		{"public url with a path", []string{"--public-url", "https://haven.example.org/x"}, nil, nil, true},

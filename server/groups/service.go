@@ -64,6 +64,9 @@ type Options struct {
 	Limits  Limits
 	// Localize localizes HTTP responses (the request's negotiated locale).
 	Localize func(c echo.Context) *i18n.Localizer
+	// SharedLimits, in a cluster, holds the room-code guessing limit for
+	// every node; nil: this node's own.
+	SharedLimits ratelimit.Shared
 }
 
 // Service is the support-group service.
@@ -129,6 +132,9 @@ func (s *Service) setLimiters() {
 	l := s.limits()
 	s.mu.Lock()
 	s.joinLimit = ratelimit.New(l.JoinsPerMinute, l.JoinBurst)
+	if s.opts.SharedLimits != nil {
+		s.joinLimit.Share(s.opts.SharedLimits, "room-join")
+	}
 	s.newLimit = ratelimit.New(l.NewPerMinute, l.NewBurst)
 	s.msgLimit = ratelimit.New(l.PerMinute, l.Burst)
 	s.sigLimit = ratelimit.New(l.SignalPerMinute, l.SignalBurst)

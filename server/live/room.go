@@ -50,6 +50,7 @@ type room struct {
 	byID     map[string]*peer // every connection, for PATCH/DELETE
 	started  bool
 	linkLost bool
+	resuming int // replayed inputs of a session resumed from the store, until resumed records it
 	lastTick time.Time
 	elapsed  int64
 	tickMs   int64 // engine time not yet recorded (ticks that changed nothing)
@@ -130,7 +131,10 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 		s.log.Warn("live: implausible age for the HR ceiling; clamped", slog.String("session", sess.ID), slog.Int("age", age), slog.Int("used", a))
 	}
 	r.eval = ev
-	return r, r.loadMarks(ctx)
+	if err := r.loadMarks(ctx); err != nil {
+		return nil, err
+	}
+	return r, r.resume(ctx)
 }
 
 func (r *room) titleKey() string {

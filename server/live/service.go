@@ -65,6 +65,12 @@ type Options struct {
 	// preferred locale, negotiated as any request is (pt-PT is served
 	// pt-BR); nil: the code is the message.
 	Translate func(clinicID, locale, id string, data map[string]any) string
+	// Owner decides which node of a cluster serves each room; nil: this
+	// node serves every room (a single node).
+	Owner Ownership
+	// SharedLimits, in a cluster, holds the join-code guessing limit for
+	// every node; nil: this node's own.
+	SharedLimits ratelimit.Shared
 
 	Heartbeat   time.Duration
 	LinkLoss    time.Duration
@@ -154,6 +160,9 @@ func New(opts Options) (*Service, error) {
 		controlLimit: ratelimit.New(opts.ControlPerMin, int(opts.ControlPerMin/6)),
 		signalsLimit: ratelimit.New(opts.SignalsPerMin, int(opts.SignalsPerMin/6)),
 		rooms:        map[string]*room{}, stop: make(chan struct{}),
+	}
+	if opts.SharedLimits != nil {
+		s.joinLimit.Share(opts.SharedLimits, "live-join")
 	}
 	s.SetEngineSpeed(opts.EngineSpeed)
 	s.wg.Add(1)
@@ -317,8 +326,12 @@ func (s *Service) loadRoom(ctx context.Context, sess store.LiveSession) (*room, 
 	if r != nil {
 		return r, nil
 	}
+	if err := s.claim(ctx, sess.ID); err != nil {
+		return nil, err
+	}
 	built, err := newRoom(ctx, s, sess)
 	if err != nil {
+		s.release(sess.ID)
 		return nil, err
 	}
 	s.mu.Lock()
@@ -331,6 +344,9 @@ func (s *Service) loadRoom(ctx context.Context, sess store.LiveSession) (*room, 
 	}
 	s.rooms[sess.ID] = built
 	s.opts.Metrics.LiveSessions.Set(float64(len(s.rooms)))
+	if built.resuming > 0 {
+		built.in <- resumedIn{} // its owner's first input: nobody else has the room yet
+	}
 	s.owners.Go(built.own)
 	return built, nil
 }
@@ -338,12 +354,16 @@ func (s *Service) loadRoom(ctx context.Context, sess store.LiveSession) (*room, 
 // dropRoom forgets an ended room and stops its owner.
 func (s *Service) dropRoom(r *room) {
 	s.mu.Lock()
-	if s.rooms[r.id] == r {
+	kept := s.rooms[r.id] == r
+	if kept {
 		delete(s.rooms, r.id)
 	}
 	s.opts.Metrics.LiveSessions.Set(float64(len(s.rooms)))
 	s.mu.Unlock()
 	r.stop()
+	if kept {
+		s.release(r.id)
+	}
 }
 
 // roomWaiting tells a loaded room that its session now waits for the

@@ -30,8 +30,12 @@ func (s *Service) Register(w *web.Server) {
 	s.self = w.Echo
 	th := []echo.MiddlewareFunc{s.opts.Auth.Require(web.Therapist)}
 	add := func(method, path, summary string, h echo.HandlerFunc, body, resp string) {
+		mw := th
+		if roomRoutes[path] {
+			mw = append(mw[:len(mw):len(mw)], s.toOwner)
+		}
 		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Therapist, Tag: "sessions",
-			Handler: h, Middleware: th, RequestBody: body, Response: resp})
+			Handler: h, Middleware: mw, RequestBody: body, Response: resp})
 	}
 	add(http.MethodPost, "/api/sessions", "Schedule a live session for a patient (protocol id or one composition) at a time, or for now; "+
 		"practice: true runs it with the clinic's training patient; an exposure session for a patient not screened needs screening_override.reason.", s.create,
@@ -52,6 +56,10 @@ func (s *Service) Register(w *web.Server) {
 	s.registerWHIP(w, th)
 	s.registerExport(w, th)
 }
+
+// roomRoutes act on a session's in-memory room: in a cluster, the node that
+// owns the room serves them (toOwner forwards them there).
+var roomRoutes = map[string]bool{"/api/sessions/:id": true, "/api/sessions/:id/end": true, "/api/sessions/:id/simulate": true}
 
 // SessionView is the JSON shape of a session.
 type SessionView struct {

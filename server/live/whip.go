@@ -24,14 +24,14 @@ const maxOfferBytes = 32 << 10
 func (s *Service) registerWHIP(w *web.Server, th []echo.MiddlewareFunc) {
 	pat := func(method, path, summary string, h echo.HandlerFunc) {
 		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Patient, Tag: "signalling", Handler: h,
-			RequestBody: "application/sdp offer", Response: "application/sdp answer"})
+			Middleware: []echo.MiddlewareFunc{s.toOwner}, RequestBody: "application/sdp offer", Response: "application/sdp answer"})
 	}
 	pat(http.MethodPost, "/api/sessions/:id/whip", "Patient WHIP: POST an SDP offer, get the answer (201, Location).", s.patientOffer)
 	pat(http.MethodPatch, "/api/sessions/:id/whip/:peer", "Patient ICE restart: PATCH a new offer.", s.patientRestart)
 	pat(http.MethodDelete, "/api/sessions/:id/whip/:peer", "Patient leaves.", s.patientLeave)
 	con := func(method, path, summary string, h echo.HandlerFunc) {
 		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: web.Therapist, Tag: "signalling", Handler: h,
-			Middleware: th, RequestBody: "application/sdp offer", Response: "application/sdp answer"})
+			Middleware: append(th[:len(th):len(th)], s.toOwner), RequestBody: "application/sdp offer", Response: "application/sdp answer"})
 	}
 	con(http.MethodPost, "/api/sessions/:id/console/whip", "Console WHIP (?role=observer: read-only).", s.consoleOffer)
 	con(http.MethodPatch, "/api/sessions/:id/console/whip/:peer", "Console ICE restart.", s.consoleRestart)

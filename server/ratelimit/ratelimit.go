@@ -4,6 +4,7 @@
 package ratelimit
 
 import (
+	"context"
 	"math"
 	"sync"
 	"time"
@@ -17,6 +18,26 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	shared  Shared
+	name    string
+}
+
+// Shared keeps token buckets that every node of a cluster sees
+// (server/cluster implements it in NATS KV), so a guesser gains nothing by
+// spreading attempts over nodes.
+type Shared interface {
+	Take(ctx context.Context, name, key string, perMinute, burst float64, now time.Time) (bool, time.Duration, error)
+}
+
+// sharedTimeout bounds one shared take; past it the node's own bucket decides.
+const sharedTimeout = time.Second
+
+// Share makes l's buckets shared under name. When the shared store fails
+// to answer, the node's own bucket decides: each node still limits its share.
+func (l *Limiter) Share(s Shared, name string) {
+	l.mu.Lock()
+	l.shared, l.name = s, name
+	l.mu.Unlock()
 }
 
 type bucket struct {
@@ -32,6 +53,22 @@ func New(perMinute float64, burst int) *Limiter {
 // Allow takes one token for key at time now. When none is left it returns
 // false and how long until the next token.
 func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	shared, name := l.shared, l.name
+	l.mu.Unlock()
+	if shared != nil {
+		// Allow has no caller context; the take is bounded by sharedTimeout.
+		ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+		ok, wait, err := shared.Take(ctx, name, key, l.rate*60, l.burst, now)
+		cancel()
+		if err == nil {
+			return ok, wait
+		}
+	}
+	return l.allowLocal(key, now)
+}
+
+func (l *Limiter) allowLocal(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.buckets[key]
@@ -55,6 +92,7 @@ func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
 }
 
 // Reset forgets key (e.g. after a successful login).
+// Shared buckets are not reset: they refill on their own.
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()
 	delete(l.buckets, key)
