@@ -14,12 +14,13 @@ import (
 // over loopback and prints one JSON object with --json (DESIGN.md §9).
 func benchmarks() map[string]Command {
 	return map[string]Command{
-		"ingest": {"durable biosignal ingest vs a bare batched insert", BenchIngest},
-		"groups": {"message fan-out in one support room", BenchGroups},
-		"live":   {"therapist/patient pairs: relay latency vs a bare echo and a bare relay, samples lost", BenchLive},
-		"fleet":  {"the simulated consoles and headsets of `bench live --fleet-process` (spec on stdin)", BenchFleet},
-		"crash":  {"SIGKILL the server repeatedly; compare acknowledged with stored samples", BenchCrash},
-		"voice":  {"two-way voice on live pairs: server forwarding time, packets lost, data channels beside it", BenchVoice},
+		"ingest":  {"durable biosignal ingest vs a bare batched insert", BenchIngest},
+		"groups":  {"message fan-out in one support room", BenchGroups},
+		"live":    {"therapist/patient pairs: relay latency vs a bare echo and a bare relay, samples lost", BenchLive},
+		"fleet":   {"the simulated consoles and headsets of `bench live --fleet-process` (spec on stdin)", BenchFleet},
+		"crash":   {"SIGKILL the server repeatedly; compare acknowledged with stored samples", BenchCrash},
+		"voice":   {"two-way voice on live pairs: server forwarding time, packets lost, data channels beside it", BenchVoice},
+		"cluster": {"nodes on PostgreSQL and NATS; SIGKILL the owner of live sessions; samples lost, failover time", BenchCluster},
 	}
 }
 

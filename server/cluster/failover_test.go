@@ -1,18 +1,13 @@
 package cluster_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"testing"
 	"time"
 
 	"github.com/havenvr/haven/server/apptest"
+	"github.com/havenvr/haven/server/bench/lb"
 	"github.com/havenvr/haven/server/cluster/natstest"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/simpeer"
@@ -28,42 +23,6 @@ func node(t *testing.T, id, dsn, natsURL string, ttl time.Duration) *apptest.Ser
 	return apptest.Start(t, func(c *config.Config) {
 		c.DSN, c.NATS, c.NodeID, c.LeaseTTL = dsn, []string{natsURL}, id, ttl
 	})
-}
-
-// failoverProxy stands for the load balancer in front of the nodes: it
-// sends each request to the first node that accepts the connection, as
-// HAProxy's retries and redispatch do when a node is down.
-func failoverProxy(t *testing.T, nodes ...string) string {
-	t.Helper()
-	hc := &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		for _, n := range nodes {
-			u, _ := url.Parse(n)
-			out, _ := http.NewRequestWithContext(r.Context(), r.Method, n+r.URL.RequestURI(), bytes.NewReader(body))
-			out.Header = r.Header.Clone()
-			out.Host = u.Host
-			resp, err := hc.Do(out)
-			var op *net.OpError
-			if errors.As(err, &op) && op.Op == "dial" {
-				continue // down: the next node
-			}
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadGateway)
-				return
-			}
-			for k, v := range resp.Header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(resp.StatusCode)
-			_, _ = io.Copy(w, resp.Body)
-			resp.Body.Close()
-			return
-		}
-		http.Error(w, "no node up", http.StatusBadGateway)
-	}))
-	t.Cleanup(lb.Close)
-	return lb.URL
 }
 
 // Two nodes: the patient's headset reaches node b, which takes the room;
@@ -103,7 +62,9 @@ func TestFailoverNothingLost(t *testing.T) {
 	defer cancel()
 
 	// The headset's load balancer prefers b while b is up.
-	lb := failoverProxy(t, b.URL, a.URL)
+	bal := lb.Start([]string{b.URL, a.URL}, false)
+	t.Cleanup(bal.Close)
+	lb := bal.URL()
 	sid, tok, err := simpeer.Join(ctx, http.DefaultClient, lb, jc.Code)
 	if err != nil {
 		t.Fatal(err)

@@ -155,6 +155,11 @@ func verify(ctx context.Context, dbPath string, acked map[string][]fleet.Batch, 
 		return fmt.Errorf("scenario: opening %s read-only: %w", dbPath, err)
 	}
 	defer db.Close()
+	return verifyDB(ctx, db, acked, res)
+}
+
+// verifyDB is verify on an open database (SQLite or PostgreSQL).
+func verifyDB(ctx context.Context, db *sql.DB, acked map[string][]fleet.Batch, res *CrashResult) error {
 	rows, err := db.QueryContext(ctx, "SELECT session_id, stream, seq, t0, n FROM sample_chunks")
 	if err != nil {
 		return fmt.Errorf("scenario: reading sample chunks: %w", err)
