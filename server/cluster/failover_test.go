@@ -25,6 +25,25 @@ func node(t *testing.T, id, dsn, natsURL string, ttl time.Duration) *apptest.Ser
 	})
 }
 
+// joinCode schedules a heights-ladder session for a new patient and returns
+// the patient's join code.
+func joinCode(t *testing.T, th *apptest.Client) string {
+	t.Helper()
+	var pat struct{ ID string }
+	if st := th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-1", "birth_year": 1990, "screening": map[string]bool{}}, &pat); st != http.StatusCreated {
+		t.Fatalf("patient: %d", st)
+	}
+	var sess struct{ ID string }
+	if st := th.Do(http.MethodPost, "/api/sessions", map[string]any{"patient_id": pat.ID, "protocol_id": "heights_ladder"}, &sess); st != http.StatusCreated {
+		t.Fatalf("session: %d", st)
+	}
+	var jc struct{ Code string }
+	if st := th.Do(http.MethodPost, "/api/sessions/"+sess.ID+"/join-code", nil, &jc); st != http.StatusOK {
+		t.Fatalf("join code: %d", st)
+	}
+	return jc.Code
+}
+
 // Two nodes: the patient's headset reaches node b, which takes the room;
 // the therapist's console reaches node a, which forwards the signalling to
 // b. Then b dies without a word to NATS. Its lease expires, the headset's
@@ -46,18 +65,7 @@ func TestFailoverNothingLost(t *testing.T) {
 	clinic := a.NewClinic(t, "Clinic")
 	th := a.SignIn(t, clinic.ID, store.RoleTherapist)
 
-	var pat struct{ ID string }
-	if st := th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-1", "birth_year": 1990, "screening": map[string]bool{}}, &pat); st != http.StatusCreated {
-		t.Fatalf("patient: %d", st)
-	}
-	var sess struct{ ID string }
-	if st := th.Do(http.MethodPost, "/api/sessions", map[string]any{"patient_id": pat.ID, "protocol_id": "heights_ladder"}, &sess); st != http.StatusCreated {
-		t.Fatalf("session: %d", st)
-	}
-	var jc struct{ Code string }
-	if st := th.Do(http.MethodPost, "/api/sessions/"+sess.ID+"/join-code", nil, &jc); st != http.StatusOK {
-		t.Fatalf("join code: %d", st)
-	}
+	jc := joinCode(t, th)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -65,7 +73,7 @@ func TestFailoverNothingLost(t *testing.T) {
 	bal := lb.Start([]string{b.URL, a.URL}, false)
 	t.Cleanup(bal.Close)
 	lb := bal.URL()
-	sid, tok, err := simpeer.Join(ctx, http.DefaultClient, lb, jc.Code)
+	sid, tok, err := simpeer.Join(ctx, http.DefaultClient, lb, jc)
 	if err != nil {
 		t.Fatal(err)
 	}

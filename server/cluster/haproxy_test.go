@@ -91,21 +91,10 @@ func TestHAProxyConfig(t *testing.T) {
 
 	clinic := nodes[0].NewClinic(t, "Clinic")
 	th := nodes[0].SignIn(t, clinic.ID, store.RoleTherapist) // its cookie is the clinic's on every node
-	var pat struct{ ID string }
-	if st := th.Do(http.MethodPost, "/api/patients", map[string]any{"code": "P-1", "birth_year": 1990, "screening": map[string]bool{}}, &pat); st != http.StatusCreated {
-		t.Fatalf("patient: %d", st)
-	}
-	var sess struct{ ID string }
-	if st := th.Do(http.MethodPost, "/api/sessions", map[string]any{"patient_id": pat.ID, "protocol_id": "heights_ladder"}, &sess); st != http.StatusCreated {
-		t.Fatalf("session: %d", st)
-	}
-	var jc struct{ Code string }
-	if st := th.Do(http.MethodPost, "/api/sessions/"+sess.ID+"/join-code", nil, &jc); st != http.StatusOK {
-		t.Fatalf("join code: %d", st)
-	}
+	jc := joinCode(t, th)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	sid, tok, err := simpeer.Join(ctx, http.DefaultClient, lb, jc.Code)
+	sid, tok, err := simpeer.Join(ctx, http.DefaultClient, lb, jc)
 	if err != nil {
 		t.Fatalf("join through HAProxy: %v", err)
 	}

@@ -34,17 +34,7 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		r.toPatient("scene.load", src, sl)
 	case "scene.set":
 		params, _ := b["params"].(environments.Params)
-		if r.scene != nil {
-			merged := map[string]any{}
-			for k, v := range r.scene.Params {
-				merged[k] = v
-			}
-			for k, v := range params {
-				merged[k] = v
-			}
-			r.scene.Params = merged
-			r.sceneAnchors()
-		}
+		r.mergeScene(params)
 		r.toPatient("scene.set", src, wire.SceneSet{Params: params, TransitionMs: transitionMs})
 	case "scene.event":
 		r.toPatient("scene.event", src, wire.SceneEvent{Event: str("event")})
@@ -104,6 +94,22 @@ func (r *room) applyOne(c protocols.Command, src uint64) {
 		return
 	}
 	r.toConsoles(wire.Control, "engine", src, wire.Engine{Kind: c.Type, Body: b})
+}
+
+// mergeScene applies a scene.set's parameters to the scene the patient has.
+func (r *room) mergeScene(params environments.Params) {
+	if r.scene == nil {
+		return
+	}
+	merged := map[string]any{}
+	for k, v := range r.scene.Params {
+		merged[k] = v
+	}
+	for k, v := range params {
+		merged[k] = v
+	}
+	r.scene.Params = merged
+	r.sceneAnchors()
 }
 
 func cueBody(b map[string]any) wire.Cue {

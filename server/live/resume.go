@@ -68,17 +68,8 @@ func (r *room) replayScene(c protocols.Command) {
 	case "scene.load":
 		tpl, _ := c.Body["template"].(string)
 		r.scene = &wire.SceneLoad{Template: tpl, Params: params, Layers: c.Body["layers"], TransitionMs: transitionMs}
+		r.sceneAnchors()
 	case "scene.set":
-		if r.scene == nil {
-			return
-		}
-		merged := map[string]any{}
-		for k, v := range r.scene.Params {
-			merged[k] = v
-		}
-		for k, v := range params {
-			merged[k] = v
-		}
-		r.scene.Params = merged
+		r.mergeScene(params)
 	}
 }

@@ -68,13 +68,7 @@ type ClusterResult struct {
 
 func (o *ClusterOptions) defaults() {
 	if o.Command == nil {
-		o.Command = func(args []string) *exec.Cmd {
-			exe, err := os.Executable()
-			if err != nil {
-				exe = os.Args[0]
-			}
-			return exec.Command(exe, append([]string{"serve"}, args...)...)
-		}
+		o.Command = serveCommand
 	}
 	if o.Nodes <= 0 {
 		o.Nodes = 3

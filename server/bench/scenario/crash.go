@@ -66,13 +66,7 @@ type CrashResult struct {
 
 func (o *CrashOptions) defaults() {
 	if o.Command == nil {
-		o.Command = func(args []string) *exec.Cmd {
-			exe, err := os.Executable()
-			if err != nil {
-				exe = os.Args[0]
-			}
-			return exec.Command(exe, append([]string{"serve"}, args...)...)
-		}
+		o.Command = serveCommand
 	}
 	if o.MinGap <= 0 {
 		o.MinGap = 1500 * time.Millisecond
@@ -89,6 +83,15 @@ func (o *CrashOptions) defaults() {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+}
+
+// serveCommand is `haven serve ARGS…` from this very executable.
+func serveCommand(args []string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return exec.Command(exe, append([]string{"serve"}, args...)...)
 }
 
 // child is one run of the server process.
