@@ -21,6 +21,11 @@ type renderInfo struct {
 	LoadedFrame  int `json:"loaded_frame"`
 	LongTaskMs   int `json:"long_task_ms"`
 	FPS          int `json:"fps"`
+	// where load_ms went: building (with the environment light), compiling shaders, the first draw
+	BuildMs   int `json:"load_build_ms"`
+	CompileMs int `json:"load_compile_ms"`
+	DrawMs    int `json:"load_draw_ms"`
+	Programs  int `json:"programs"` // shader programs compiled on the page so far
 }
 
 type sceneState struct {

@@ -160,9 +160,11 @@ export function createRenderer(canvas, opts = {}) {
     if (!builder) throw new Error(`renderer: unknown template ${JSON.stringify(template)}`);
     for (const k of Object.keys(shake)) shake[k] = 0;
     resetLights();
+    const sounds = new Set(); // every source the scene starts (scenes/sound.js), stopped with it
+    ctx.sounds = sounds;
     const built = builder(ctx);
     shakeGroup.add(built.group);
-    return { template, tween: new Tween(template, params), scene: built };
+    return { template, tween: new Tween(template, params), scene: built, sounds };
   }
 
   function resetLights() {
@@ -175,14 +177,23 @@ export function createRenderer(canvas, opts = {}) {
     envTarget?.dispose(); envTarget = null;
   }
 
+  function stopSound(a) {
+    a.userData.stopped = true;
+    a.userData.cancel?.();
+    if (a.isPlaying) a.stop();
+    if (a.source) a.disconnect?.();
+  }
+
   // textures of a scene, disposed with it (a material may share one with others)
   const TEXTURE_KEYS = ['map', 'normalMap', 'roughnessMap', 'metalnessMap', 'emissiveMap', 'alphaMap', 'bumpMap', 'aoMap'];
   function dispose(entry) {
     if (!entry) return;
     shakeGroup.remove(entry.scene.group);
     entry.scene.dispose?.();
+    for (const a of entry.sounds) stopSound(a);
+    entry.sounds.clear();
     entry.scene.group.traverse((o) => {
-      if (o.isAudio) { if (o.isPlaying) o.stop(); o.disconnect?.(); }
+      if (o.isAudio) stopSound(o);
       const ms = Array.isArray(o.material) ? o.material : o.material ? [o.material] : [];
       for (const m of ms) for (const k of TEXTURE_KEYS) m[k]?.dispose();
       o.geometry?.dispose();
@@ -202,6 +213,10 @@ export function createRenderer(canvas, opts = {}) {
   // for seconds per PBR scene under software WebGL, long enough for heartbeats
   // and sensor batches to stop.
   let loadStart = 0, loadMs = 0, loadedFrame = 0;
+  // where a load's time goes: building the scene (geometry, canvas textures,
+  // the sky's environment light), compiling its shaders, the first draw
+  const loadParts = { build: 0, compile: 0, draw: 0 };
+  let builtAt = 0, shownAt = 0;
   const parallelCompile = renderer.extensions.has('KHR_parallel_shader_compile');
   let staging = null; // the scene being compiled, shown when its shaders are ready
   function begin() {
@@ -211,6 +226,8 @@ export function createRenderer(canvas, opts = {}) {
     active = null;
     const { template, params } = pendingLoad;
     const next = build(template, params);
+    builtAt = performance.now();
+    loadParts.build = builtAt - loadStart;
     staging = next;
     // settle first so compileAsync compiles what the scene shows at its parameters
     next.scene.update(next.tween.step(performance.now()), elapsed, SETTLE_S);
@@ -241,6 +258,8 @@ export function createRenderer(canvas, opts = {}) {
 
   function show(next) {
     staging = null;
+    shownAt = performance.now();
+    loadParts.compile = shownAt - builtAt;
     const { params } = pendingLoad;
     pendingLoad = null;
     next.tween = new Tween(next.template, params); // parameters set while it compiled
@@ -306,7 +325,10 @@ export function createRenderer(canvas, opts = {}) {
     for (const fn of updaters) fn(dt, elapsed);
     resize();
     renderer.render(scene, camera);
-    if (loadStart && active) { loadMs = performance.now() - loadStart; loadStart = 0; loadedFrame = renderer.info.render.frame; } // scene.load → first frame drawn (shaders compiled)
+    if (loadStart && active) { // scene.load → first frame drawn (shaders compiled)
+      const now2 = performance.now();
+      loadMs = now2 - loadStart; loadParts.draw = now2 - shownAt; loadStart = 0; loadedFrame = renderer.info.render.frame;
+    }
     const r = renderer.info.render; // copied in place: the render loop allocates nothing per frame
     lastInfo.calls = r.calls; lastInfo.triangles = r.triangles; lastInfo.points = r.points; lastInfo.lines = r.lines; lastInfo.frame = r.frame;
     fps = fps ? fps * 0.95 + (dt > 0 ? 1 / dt : 0) * 0.05 : 60;
@@ -438,9 +460,12 @@ export function createRenderer(canvas, opts = {}) {
      * info: the last frame's renderer figures; load_ms from scene.load to the
      * new scene's first frame, loaded_frame its frame number, long_task_ms
      * the longest main-thread task since that load began (the page stalls
-     * no heartbeat for longer).
+     * no heartbeat for longer); load_build_ms, load_compile_ms and
+     * load_draw_ms split load_ms into building the scene (with its
+     * environment light), compiling its shaders and drawing the first frame.
      */
-    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), loaded_frame: loadedFrame, long_task_ms: Math.round(longestTask), texture_bytes: textureBytes(), image_light: imageLight }),
+    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), load_build_ms: Math.round(loadParts.build), load_compile_ms: Math.round(loadParts.compile), load_draw_ms: Math.round(loadParts.draw),
+      loaded_frame: loadedFrame, long_task_ms: Math.round(longestTask), texture_bytes: textureBytes(), image_light: imageLight, programs: renderer.info.programs?.length ?? 0 }),
     setComfort(c) { Object.assign(comfort, c); },
     comfort: () => ({ ...comfort }),
     enterXR, exitXR, snapTurn,

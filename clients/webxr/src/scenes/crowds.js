@@ -1,13 +1,14 @@
 // Crowds / agoraphobia: a pedestrian street, a shopping mall or a subway
 // platform. The steps a clinician names (CLINICAL.md §4): how dense the
 // crowd is, how loud, and how far the way out is (the green exit sign).
-// People walk both ways with swinging legs, in varied clothes and heights,
+// People walk both ways (articulated figures: legs, knees and arms in a
+// gait, people.js), in varied clothes, heights and builds, a few standing,
 // and keep out of the patient's personal space unless a bump breaks it.
 import { THREE, instanced, put, unit, X, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
 import { outdoor, std } from './env.js';
 import { canvasTexture, facade, pavers, tiles, plaster } from './textures.js';
 import { positional } from './sound.js';
-import { standingBody, legGeometry, headGeometry, SKIN } from './people.js';
+import { figures, dress, ARM_PHONE, ARM_REST } from './people.js';
 
 const MAX = 300;
 // sky and fog colour, light level of each setting (made once: update runs every frame)
@@ -88,21 +89,23 @@ export default function build(ctx) {
   const exit = new THREE.Mesh(new THREE.PlaneGeometry(1.2, 0.6), exitMat);
   g.add(exit);
 
-  // people: body (torso, arms, head) and two legs swinging with the stride
-  const bodies = instanced(standingBody(), std(0xffffff, { vertexColors: true, roughness: 0.8 }), MAX);
-  const legs = instanced(legGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.8 }), MAX * 2);
-  const heads = instanced(headGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.6 }), MAX);
-  g.add(bodies, legs, heads);
-  const TROUSERS = [0x2d3340, 0x1d1d22, 0x4a3a2a, 0x35507a, 0x6b6256, 0x222a3a];
+  // people: articulated figures (people.js), near ones in full detail, the
+  // crowd's far end in less; a few stand still in pairs, talking or on a phone
+  const u = { uTime: { value: 0 }, uMotion: { value: 1 } };
+  const near = figures(MAX, { detail: 'high', uniforms: u });
+  const far = figures(MAX, { detail: 'low', uniforms: u });
+  const all = figures(MAX, { detail: 'low', uniforms: u }); // the wardrobe: every person's clothes, copied to near or far per frame
+  g.add(near.mesh, far.mesh);
   const folk = Array.from({ length: MAX }, (_, i) => {
-    bodies.setColorAt(i, new THREE.Color().setHSL(r(), 0.25 + r() * 0.45, 0.2 + r() * 0.45));
-    const tr = new THREE.Color(TROUSERS[Math.floor(r() * TROUSERS.length)]);
-    legs.setColorAt(i * 2, tr); legs.setColorAt(i * 2 + 1, tr);
-    heads.setColorAt(i, new THREE.Color(SKIN[Math.floor(r() * SKIN.length)]));
-    return { x: (r() - 0.5) * 15, z: 12 - r() * LEN, dir: r() < 0.5 ? 1 : -1, v: 1.0 + r() * 0.6, ph: r() * 6.28, h: 0.9 + r() * 0.2, look: 0 };
+    const [top, skin, hair, bottom, bits] = dress(r);
+    all.style(i, top, skin, hair, bottom, bits);
+    const still = i % 9 === 4; // about one in nine stands: a pair talking, someone on the phone
+    return { x: (r() - 0.5) * 15, z: 12 - r() * LEN, dir: r() < 0.5 ? 1 : -1, v: still ? 0 : 1.05 + r() * 0.5, ph: r() * 6.28, h: 0.92 + r() * 0.16, w: 0.94 + r() * 0.14,
+      look: 0, still, phone: still && r() < 0.5, seed: r(), slot: -1 };
   });
   const murmur = positional(ctx, g, 'murmur', 0, 1.5, -6, { ref: 4, volume: 0, seconds: 6, seed: 9 });
   const s = { surge: 0, bump: 0, exitZ: -5 };
+  let restyle = true;
 
   function update(p, t, dt) {
     sun.tick(t);
@@ -117,6 +120,8 @@ export default function build(ctx) {
     const n = Math.round(p.crowd_density * MAX);
     const m = ctx.motion;
     const halfW = kind === 'subway' ? 3 : 7.5, cx = kind === 'subway' ? -2 : 0;
+    u.uTime.value = t; u.uMotion.value = m;
+    let nn = 0, nf = 0;
     for (let i = 0; i < n; i++) {
       const f = folk[i];
       const speed = f.v * (1 + 1.5 * s.surge);
@@ -125,21 +130,23 @@ export default function build(ctx) {
       // people keep out of the patient's personal space (0.6 m) unless a bump pushes one through
       let x = cx + f.x / 7.5 * halfW;
       if (Math.abs(f.z) < 1.2 && Math.abs(x) < 0.6) x = Math.sign(x || 1) * (0.6 - (i === 0 ? s.bump * 0.4 : 0));
-      const stride = f.ph + f.z * 2.2; // the legs swing with the distance walked, so faster walkers step faster
-      const swing = Math.sin(stride) * 0.45 * Math.max(0.3, m);
-      const yaw = f.dir > 0 ? Math.PI : 0;
-      const bob = Math.abs(Math.cos(stride)) * 0.03 * m;
-      unit(); X[0] = x; X[1] = bob; X[2] = f.z; X[4] = yaw; X[7] = f.h;
-      put(bodies, i);
-      const lx = Math.cos(yaw) * 0.1;
-      X[0] = x - lx; X[1] = 0.9 * f.h + bob; X[3] = swing;
-      put(legs, i * 2);
-      X[0] = x + lx; X[3] = -swing;
-      put(legs, i * 2 + 1);
-      unit(); X[0] = x; X[1] = 1.58 * f.h + 0.14 + bob; X[2] = f.z; X[4] = yaw + f.look;
-      put(heads, i);
+      // a stride of about 0.75 m (leg swing per metre walked), so faster walkers step faster
+      const walking = f.v > 0 ? 1 : 0;
+      const stride = f.ph + f.z * f.dir * 4.2 * walking;
+      const yaw = f.still ? (f.phone ? f.ph : (i % 2 ? 1.2 : -1.9)) : f.dir > 0 ? Math.PI : 0; // a standing pair turns to each other
+      const bob = walking * Math.abs(Math.cos(stride)) * 0.025 * m;
+      const close = f.z > -16 && f.z < 10;
+      const fig = close ? near : far;
+      const k = close ? nn++ : nf++;
+      if (f.slot !== k + (close ? 0 : MAX)) { fig.copyStyle(k, all, i); f.slot = k + (close ? 0 : MAX); restyle = true; }
+      unit(); X[0] = x; X[1] = bob; X[2] = f.z; X[4] = yaw; X[6] = X[8] = f.w * f.h; X[7] = f.h;
+      put(fig.mesh, k);
+      const o = k * 8, A = fig.anim;
+      A[o] = stride; A[o + 1] = walking * Math.max(0.3, m); A[o + 2] = f.look; A[o + 3] = f.phone ? -0.5 : -0.05;
+      A[o + 4] = 0; A[o + 5] = 0; A[o + 6] = f.phone ? ARM_PHONE : ARM_REST; A[o + 7] = f.seed;
     }
-    finish(bodies, n); finish(legs, n * 2); finish(heads, n);
+    near.finish(nn, restyle); far.finish(nf, restyle);
+    restyle = false;
     if (murmur) murmur.setVolume((0.2 + 1.6 * p.noise) * (0.3 + p.crowd_density));
     ctx.shake.x = Math.sin(t * 20) * 0.02 * s.bump * m;
     const look = LOOK[kind];

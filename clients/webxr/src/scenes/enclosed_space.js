@@ -7,7 +7,7 @@ import { THREE, instanced, put, unit, X, finish, damp, rng } from './kit.js';
 import { indoor, std } from './env.js';
 import { canvasTexture, plaster, wood, tiles } from './textures.js';
 import { positional } from './sound.js';
-import { standingBody, legGeometry, headGeometry, SKIN } from './people.js';
+import { figures, dress, ARM_REST } from './people.js';
 
 const MAX = 6;
 
@@ -68,20 +68,18 @@ export default function build(ctx) {
   const panel = new THREE.Mesh(new THREE.PlaneGeometry(0.16, 0.32), new THREE.MeshBasicMaterial({ map: buttons() }));
   g.add(panel);
 
-  const bodies = instanced(standingBody(), std(0xffffff, { vertexColors: true, roughness: 0.8 }), MAX);
-  const legs = instanced(legGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.8 }), MAX * 2);
-  const heads = instanced(headGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.6 }), MAX);
-  g.add(bodies, legs, heads);
+  // the other occupants: articulated figures (people.js), standing, idling;
+  // the first between the patient and the door, then either side
+  const people = figures(MAX, { detail: 'high' });
+  g.add(people.mesh);
   const r = rng(9);
   const folk = Array.from({ length: MAX }, (_, i) => {
-    bodies.setColorAt(i, new THREE.Color().setHSL(r(), 0.3 + r() * 0.3, 0.22 + r() * 0.35));
-    const tr = new THREE.Color().setHSL(0.6, 0.2, 0.12 + r() * 0.2);
-    legs.setColorAt(i * 2, tr); legs.setColorAt(i * 2 + 1, tr);
-    heads.setColorAt(i, new THREE.Color(SKIN[Math.floor(r() * SKIN.length)]));
-    return { a: i * 1.05 + 0.5, ph: r() * 6.28, yaw: 0, h: 0.92 + r() * 0.14 };
+    const [top, skin, hair, bottom, bits] = dress(r);
+    people.style(i, top, skin, hair, bottom, bits);
+    return { a: -Math.PI / 2 + [0.45, -0.5, 1.25, -1.3, 2.2, -2.3][i], ph: r() * 6.28, yaw: 0, h: 0.92 + r() * 0.14, w: 0.94 + r() * 0.14, seed: r() };
   });
   const hum = positional(ctx, g, 'hum', 0, 2.3, 0, { ref: 1.5, volume: 0.3, seconds: 4 });
-  const s = { size: 3, door: 0, light: 1, flicker: 0, stop: 0, slam: 0 };
+  const s = { size: 3, door: 0, light: 1, flicker: 0, stop: 0, slam: 0, kind: '' };
 
   function update(p, t, dt) {
     s.size = damp(s.size, p.room_size_m, 0.6, dt);
@@ -95,11 +93,16 @@ export default function build(ctx) {
     shell.scale.set(w, h, w);
     shell.position.set(0, h / 2, 0);
     shell.visible = floor.visible = lamp.visible = !mri;
-    wallMat.map = lift ? steelTex : roomTex;
-    wallMat.metalness = lift ? 0.7 : 0;
-    wallMat.roughness = lift ? 0.35 : 0.9;
+    if (kind !== s.kind) { // materials change with the variant only (a double stored in a material allocates)
+      s.kind = kind;
+      wallMat.map = lift ? steelTex : roomTex;
+      wallMat.metalness = lift ? 0.7 : 0;
+      wallMat.roughness = lift ? 0.35 : 0.9;
+      floorMat.map = lift ? floorTiles : floorWood;
+      door.material.color.setHex(lift ? 0xb8bcc0 : 0xffffff);
+      door.material.metalness = lift ? 0.7 : 0;
+    }
     (lift ? steelTex : roomTex).repeat.set(w / (lift ? 1 : 2), h / (lift ? 1 : 2));
-    floorMat.map = lift ? floorTiles : floorWood;
     floorMat.map.repeat.set(w / 1.2, w / 1.2);
     floor.scale.set(w, w, 1);
     lamp.position.y = h - 0.01;
@@ -114,8 +117,6 @@ export default function build(ctx) {
     const dz = -w / 2 + 0.03;
     door.position.set(lift ? -0.45 * (1 - s.door) * 2 : -0.9 * (1 - s.door), 1.05, dz);
     door.scale.x = Math.min(1, w / 1.2);
-    door.material.color.setHex(lift ? 0xb8bcc0 : 0xffffff);
-    door.material.metalness = lift ? 0.7 : 0;
     door.visible = !mri;
     rail.visible = lift;
     rail.scale.y = w - 0.2;
@@ -129,16 +130,14 @@ export default function build(ctx) {
       const x = Math.cos(f.a) * ring, z = Math.sin(f.a) * ring;
       const facing = Math.atan2(x, z); // towards the patient at the centre (nose −z)
       f.yaw = damp(f.yaw, Math.sin(t * 0.2 + f.ph) > 0.7 ? 0.6 : 0, 0.7, dt); // a glance aside now and then
-      unit(); X[0] = x; X[1] = 0; X[2] = z; X[4] = facing; X[7] = f.h;
-      put(bodies, i);
-      X[0] = x - Math.cos(facing) * 0.1; X[1] = 0.9 * f.h; X[2] = z + Math.sin(facing) * 0.1;
-      put(legs, i * 2);
-      X[0] = x + Math.cos(facing) * 0.1; X[2] = z - Math.sin(facing) * 0.1;
-      put(legs, i * 2 + 1);
-      unit(); X[0] = x; X[1] = 1.58 * f.h + 0.14; X[2] = z; X[4] = facing + f.yaw * ctx.motion;
-      put(heads, i);
+      unit(); X[0] = x; X[1] = 0; X[2] = z; X[4] = facing; X[6] = X[8] = f.w * f.h; X[7] = f.h;
+      put(people.mesh, i);
+      const A = people.anim, o = i * 8;
+      A[o] = 0; A[o + 1] = 0; A[o + 2] = f.yaw * ctx.motion; A[o + 3] = -0.08;
+      A[o + 4] = 0; A[o + 5] = 0; A[o + 6] = ARM_REST; A[o + 7] = f.seed;
     }
-    finish(bodies, n); finish(legs, n * 2); finish(heads, n);
+    people.uniforms.uTime.value = t; people.uniforms.uMotion.value = ctx.motion;
+    people.finish(n);
     const flick = s.flicker > 0.05 && Math.sin(t * 47) > 0.2 ? 0.15 : 1;
     lamp.material.color.setScalar(0.3 + 0.7 * s.light * flick);
     if (hum) hum.setVolume(mri ? 0.9 : 0.25);

@@ -9,7 +9,7 @@ import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV
 import { outdoor, std } from './env.js';
 import { canvasTexture, carpet, fabric, facade, grass } from './textures.js';
 import { positional } from './sound.js';
-import { seatedFigure, headGeometry, SKIN } from './people.js';
+import { figures, dress, HIP_Y, ARM_REST, ARM_PHONE } from './people.js';
 
 const ROWS = 16;
 const PITCH = 0.82; // seat pitch (m), a typical economy row
@@ -121,14 +121,22 @@ export default function build(ctx) {
   for (let row = 0; row < ROWS; row++) for (let k = 0; k < 6; k++) seatPos.push([XS[k], -0.12 - row * PITCH]); // row 0: the patient's eyes above its cushion
   seatPos.forEach(([x, z], i) => place(seats, i, x, 0, z));
   finish(seats, SEATS);
-  const bodies = instanced(seatedFigure(), std(0xffffff, { vertexColors: true, roughness: 0.8 }), SEATS);
-  const heads = instanced(headGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.6 }), SEATS);
+  // passengers: articulated, seated figures (people.js); the nearest rows in
+  // full detail, the rest (mostly hidden by seat backs) in less
+  const u = { uTime: { value: 0 }, uMotion: { value: 1 } };
+  const near = figures(SEATS, { detail: 'high', uniforms: u });
+  const far = figures(SEATS, { detail: 'low', uniforms: u });
+  const wardrobe = figures(SEATS, { detail: 'low', uniforms: u });
   const r = rng(11);
   const order = Array.from({ length: SEATS }, (_, i) => i).filter((i) => i >= 6).sort(() => r() - 0.5);
   order.unshift(1, 3, 0, 2, 4, 5); // crowding starts beside the patient: the neighbours in their own row come first
-  const pax = order.map((k) => ({ k, ph: r() * 6.28, yaw: 0, look: (r() - 0.5) * 0.9,
-    shirt: new THREE.Color().setHSL(r(), 0.3 + r() * 0.4, 0.18 + r() * 0.35), skin: new THREE.Color(SKIN[Math.floor(r() * SKIN.length)]) }));
-  cabin.add(seats, bodies, heads);
+  const pax = order.map((k, i) => {
+    const [top, skin, hair, bottom, bits] = dress(r);
+    wardrobe.style(i, top, skin, hair, bottom, bits);
+    return { k, ph: r() * 6.28, yaw: 0, look: (r() - 0.5) * 0.9, h: 0.93 + r() * 0.14, w: 0.94 + r() * 0.14, seed: r(), reader: r() < 0.25, slot: -1 };
+  });
+  let restyle = true;
+  cabin.add(seats, near.mesh, far.mesh);
   const engineL = positional(ctx, cabin, 'engine', -4.5, 1, -6, { ref: 4, volume: 0, seconds: 5, seed: 3 });
   const engineR = positional(ctx, cabin, 'engine', 4.5, 1, -6, { ref: 4, volume: 0, seconds: 5, seed: 4 });
 
@@ -182,22 +190,28 @@ export default function build(ctx) {
     }
     finish(clouds, s.alt > 120 ? CLOUDS : 0);
     const n = Math.round(p.crowding * (SEATS - 1));
-    let shown = 0;
+    let shown = 0, nn = 0, nf = 0;
+    u.uTime.value = t; u.uMotion.value = m;
     const mine = p.window_seat ? 0 : 2;
     for (let i = 0; i < SEATS && shown < n; i++) {
       const ps = pax[i];
       if (ps.k === mine) continue; // the patient's own seat stays free
       const x = seatPos[ps.k][0], z = seatPos[ps.k][1];
-      unit(); X[0] = x; X[1] = -0.06; X[2] = z - 0.02;
-      put(bodies, shown);
-      // now and then a passenger glances aside or out of the window
+      const close = ps.k < 30; // the first five rows
+      const fig = close ? near : far, k = close ? nn++ : nf++;
+      if (ps.slot !== k + (close ? 0 : SEATS)) { fig.copyStyle(k, wardrobe, i); ps.slot = k + (close ? 0 : SEATS); restyle = true; }
+      // hip joint just above the cushion (0.48 m): thighs on the seat, feet on the floor
+      unit(); X[0] = x; X[1] = 0.53 - HIP_Y * ps.h; X[2] = z + 0.02; X[6] = X[8] = ps.w * ps.h; X[7] = ps.h;
+      put(fig.mesh, k);
+      // now and then a passenger glances aside or out of the window; some read or look at a phone
       ps.yaw = damp(ps.yaw, Math.sin(t * 0.13 + ps.ph) > 0.85 ? ps.look : 0, 0.8, dt);
-      X[1] = 1.2; X[2] = z - 0.05; X[3] = Math.sin(t * 0.3 + ps.ph) * 0.04 * m; X[4] = ps.yaw;
-      put(heads, shown);
-      bodies.setColorAt(shown, ps.shirt); heads.setColorAt(shown, ps.skin);
+      const A = fig.anim, o = k * 8;
+      A[o] = 0; A[o + 1] = 0; A[o + 2] = ps.yaw; A[o + 3] = ps.reader ? -0.45 : Math.sin(t * 0.3 + ps.ph) * 0.04 * m;
+      A[o + 4] = 0.12; A[o + 5] = 1; A[o + 6] = ps.reader ? ARM_PHONE : ARM_REST; A[o + 7] = ps.seed;
       shown++;
     }
-    finish(bodies, shown); finish(heads, shown);
+    near.finish(nn, restyle); far.finish(nf, restyle);
+    restyle = false;
     for (let i = 0; i < ROWS * 2; i++) signs.setColorAt(i, tmpC.copy(beltOff).lerp(beltOn, s.belt));
     signs.instanceColor.needsUpdate = true;
     const level = s.engine * (0.7 + 0.3 * Math.min(1, s.speed / 60));

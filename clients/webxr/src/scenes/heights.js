@@ -15,6 +15,7 @@ const BLOCK = 60; // street grid pitch (m); roads 12 m wide on the block seams
 const ROAD_X0 = 30, ROAD_Z0 = -12; // seams: x = 30 + 60k, z = −12 + 60k; the street in front runs along z = −12
 const CARS = 110, PEOPLE = 160, TREES = 90, STREAKS = 90;
 const SLAB_LEN = 5, SLAB_W = 4;
+const WHITE = new THREE.Color(0xffffff);
 
 export default function build(ctx) {
   const g = new THREE.Group();
@@ -62,7 +63,12 @@ export default function build(ctx) {
   const ours = new THREE.Mesh(boxUV(30, 31 * STOREY_M, 18, [12, 12], [0, -31 * STOREY_M - 0.25, 10], 0xd9d2c4), std(0xffffff, { map: facadeTex, vertexColors: true, roughness: 0.8 }));
   g.add(ours);
   // the neighbours' balconies, one per storey on either side: count them down
-  const balcony = instanced(tint(new THREE.BoxGeometry(3.4, 0.22, 2), 0xffffff), std(0xdcd6ca), 64);
+  // Materials here share their shader programs where the look allows (the
+  // same features: vertex colours, per-instance colour): the first scene a
+  // page loads pays for compiling each distinct program, the largest part of
+  // its load under software WebGL (docs/scenes/README.md, "Load time")
+  const balcony = instanced(tint(new THREE.BoxGeometry(3.4, 0.22, 2), 0xdcd6ca), std(0xffffff, { vertexColors: true }), 64);
+  for (let k = 0; k < 64; k++) balcony.setColorAt(k, WHITE);
   for (let k = 0; k < 32; k++) {
     place(balcony, k * 2, -9, -0.11 - k * STOREY_M, 0);
     place(balcony, k * 2 + 1, 9, -0.11 - k * STOREY_M, 0);
@@ -76,7 +82,8 @@ export default function build(ctx) {
     tint(new THREE.CylinderGeometry(0.18, 0.25, 3, 5).translate(0, 1.5, 0), 0x5a4330),
     tint(new THREE.IcosahedronGeometry(2.2, 0).translate(0, 4.2, 0), 0x4f7a35),
   ].map((x) => { x.deleteAttribute('uv'); return x; }));
-  const trees = instanced(treeGeo, std(0xffffff, { vertexColors: true, flatShading: true }), TREES);
+  const trees = instanced(treeGeo, std(0xffffff, { vertexColors: true }), TREES); // crowns of flat facets already (icosahedron, detail 0)
+  for (let i = 0; i < TREES; i++) trees.setColorAt(i, WHITE); // the cars' program: vertex and instance colour
   for (let i = 0; i < TREES; i++) {
     const along = (i % 30) * 8 - 120, side = Math.floor(i / 30);
     const z = side === 0 ? ROAD_Z0 - 8 : side === 1 ? ROAD_Z0 + 8 : ROAD_Z0 - 30 + ((i * 7) % 20);
@@ -142,7 +149,7 @@ export default function build(ctx) {
   g.add(feet);
 
   // railing: steel posts every 0.5 m, a handrail at 1.05 m and a mid rail
-  const railMat = std(0x3b4148, { metalness: 0.85, roughness: 0.35 });
+  const railMat = std(0x3b4148, { metalness: 0.85, roughness: 0.35, vertexColors: true }); // the parts are tinted white: the frame's program
   const rail = new THREE.Group();
   const railParts = [
     tint(new THREE.BoxGeometry(SLAB_W, 0.06, 0.08).translate(0, 1.05, 0), 0xffffff),
@@ -156,7 +163,7 @@ export default function build(ctx) {
   rail.add(railMesh);
   g.add(rail);
   // the low concrete upstand that stays when the railing goes: the last thing between the feet and the drop
-  const lip = new THREE.Mesh(new THREE.BoxGeometry(SLAB_W, 0.06, 0.12), std(0xcfc8bb));
+  const lip = new THREE.Mesh(tint(new THREE.BoxGeometry(SLAB_W, 0.06, 0.12), 0xcfc8bb), std(0xffffff, { vertexColors: true }));
   g.add(lip);
 
   // wind: streaks of air rushing past, in proportion to the wind

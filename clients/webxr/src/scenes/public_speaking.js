@@ -9,7 +9,7 @@ import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV
 import { indoor, std } from './env.js';
 import { carpet, wood, plaster, fabric } from './textures.js';
 import { positional, oneShot } from './sound.js';
-import { seatedFigure, headGeometry, SKIN } from './people.js';
+import { figures, dress, HIP_Y, ARM_RAISED, ARM_PHONE, ARM_REST } from './people.js';
 
 const MAX = 30;
 const PER_ROW = 6;
@@ -73,12 +73,9 @@ export default function build(ctx) {
   finish(lamps, 12);
   g.add(lamps);
   const chairs = instanced(chairGeometry(), std(0xffffff, { map: fabric(7, 350, 45, 28), roughness: 0.9 }), MAX);
-  const bodies = instanced(seatedFigure(), std(0xffffff, { vertexColors: true, roughness: 0.8 }), MAX);
-  const heads = instanced(headGeometry(), std(0xffffff, { vertexColors: true, roughness: 0.6 }), MAX);
-  const arms = instanced(new THREE.CylinderGeometry(0.045, 0.04, 0.62, 6).translate(0, 0.31, 0), std(0xffffff, { roughness: 0.8 }), MAX);
-  const phones = instanced(new THREE.BoxGeometry(0.07, 0.012, 0.14), new THREE.MeshBasicMaterial({ color: 0x9fc7ff }), MAX);
-  bodies.castShadow = heads.castShadow = true;
-  g.add(chairs, bodies, heads, arms, phones);
+  // the audience: articulated, seated figures (people.js) that cast shadows
+  const people = figures(MAX, { detail: 'high', shadow: true });
+  g.add(chairs, people.mesh);
   const r = rng(5);
   const seats = [];
   // fill from the front centre outwards so a small audience sits where the speaker looks
@@ -87,11 +84,10 @@ export default function build(ctx) {
   order.sort((a, b) => a[2] - b[2]);
   for (const [row, c] of order) {
     const x = (c - 2.5) * 1.25 + (row % 2) * 0.2, z = -3.5 - row * 1.3, y = 0.18 * (row + 1);
-    const shirt = new THREE.Color().setHSL(r(), 0.35 + r() * 0.4, 0.15 + r() * 0.35);
-    seats.push({ x, y, z, ph: r() * 6.28, look: (r() - 0.5) * 1.6, phoneUser: r() < 0.6, yaw: 0, pitch: 0 });
+    seats.push({ x, y, z, ph: r() * 6.28, look: (r() - 0.5) * 1.6, phoneUser: r() < 0.6, yaw: 0, pitch: 0, h: 0.93 + r() * 0.14, w: 0.94 + r() * 0.14, seed: r() });
     const i = seats.length - 1;
-    bodies.setColorAt(i, shirt); arms.setColorAt(i, shirt);
-    heads.setColorAt(i, new THREE.Color(SKIN[Math.floor(r() * SKIN.length)]));
+    const [top, skin, hair, bottom, bits] = dress(r);
+    people.style(i, top, skin, hair, bottom, bits);
     place(chairs, i, x, y, z, 0, Math.PI, 0);
   }
   finish(chairs, 0);
@@ -115,16 +111,17 @@ export default function build(ctx) {
     const n = Math.round(p.audience_size);
     const m = ctx.motion;
     const hands = Math.min(n, Math.round(HANDS[p.qa_tone] * (0.4 + s.ask)));
-    let phonesShown = 0;
+    people.uniforms.uTime.value = t; people.uniforms.uMotion.value = m;
     for (let i = 0; i < n; i++) {
       const st = seats[i];
-      const idle = Math.sin(t * 0.4 + st.ph) * 0.02 * m; // breathing, shifting in the seat
+      const idle = Math.sin(t * 0.4 + st.ph) * 0.02 * m; // shifting in the seat (breathing is the shader's)
       const lean = s.lean + idle;
-      unit(); X[0] = st.x; X[1] = st.y; X[2] = st.z; X[3] = -lean; X[4] = Math.PI;
-      put(bodies, i);
+      // hip joint a little above the cushion (0.45 m): thighs on the seat, feet on the floor
+      unit(); X[0] = st.x; X[1] = st.y + (0.5 - HIP_Y * st.h); X[2] = st.z; X[4] = Math.PI; X[6] = X[8] = st.w * st.h; X[7] = st.h;
+      put(people.mesh, i);
       // head: towards the speaker when attending, else towards its own point of interest
       const attending = ((st.ph * 7) % 1) < s.attend;
-      const hx = st.x, hy = st.y + 1.3, hz = st.z - lean * 0.5;
+      const hx = st.x, hy = st.y + 1.25, hz = st.z - lean * 0.5;
       const toYaw = Math.atan2(-(EYE.x - hx), -(EYE.z - hz)); // the nose (−z) turned to the speaker
       const ex = EYE.x - hx, ez = EYE.z - hz;
       const toPitch = Math.atan2(EYE.y - hy, Math.sqrt(ex * ex + ez * ez));
@@ -134,16 +131,15 @@ export default function build(ctx) {
       st.pitch = damp(st.pitch, down ? -0.6 : attending ? toPitch + s.pitch : s.pitch, 0.6, dt);
       const nod = s.nod * Math.max(0, Math.sin(t * 2.2 + st.ph)) ** 8 * 0.18 * m;
       const yawn = i === s.yawn ? Math.sin(Math.min(1, s.yawnT / 2.5) * Math.PI) * 0.45 : 0;
-      unit(); X[0] = hx; X[1] = hy; X[2] = hz; X[3] = -(st.pitch - nod + yawn); X[4] = st.yaw; // heads face +z: a world-x tilt of −θ raises the nose
-      put(heads, i);
-      if (down && phonesShown < MAX) { unit(); X[0] = hx; X[1] = st.y + 0.75; X[2] = st.z + 0.36; X[3] = 0.5; put(phones, phonesShown++); }
-      // a raised hand (question), else hidden in the lap
-      unit();
-      if (i < hands) { X[0] = st.x + 0.22; X[1] = st.y + 0.98; X[2] = st.z + 0.05; X[3] = 0.05 + Math.sin(t * 3 + i) * 0.04 * m; X[5] = -0.15; }
-      else { X[0] = st.x; X[1] = -5; X[2] = st.z; }
-      put(arms, i);
+      // the head's yaw is the body's (turned by π to face the stage) plus its own; a raised
+      // hand asks a question, a phone is held in the lap when bored
+      let yaw = st.yaw - Math.PI;
+      yaw = Math.atan2(Math.sin(yaw), Math.cos(yaw));
+      const A = people.anim, o = i * 8;
+      A[o] = 0; A[o + 1] = 0; A[o + 2] = yaw; A[o + 3] = st.pitch - nod + yawn;
+      A[o + 4] = lean; A[o + 5] = 1; A[o + 6] = i < hands ? ARM_RAISED : down ? ARM_PHONE : ARM_REST; A[o + 7] = st.seed;
     }
-    finish(bodies, n); finish(heads, n); finish(arms, n); finish(phones, phonesShown);
+    people.finish(n);
     chairs.count = n;
     if (s.yawn >= 0) { s.yawnT += dt; if (s.yawnT > 2.5) s.yawn = -1; }
     if (murmur) murmur.setVolume(0.15 + 0.03 * n * (p.attitude === 'bored' || p.attitude === 'hostile' ? 1.6 : 1));

@@ -22,12 +22,21 @@ export function positional(ctx, parent, kind, x, y, z, o = {}) {
   a.setLoop(true);
   a.setVolume(o.volume ?? 1);
   parent.add(a);
+  // the renderer stops every source a scene made when it disposes the scene
+  // (ctx.sounds), wherever it sits in the scene graph: a source that would
+  // outlive its scene keeps playing, unseen and unstoppable
+  ctx.sounds?.add(a);
   if (listener.context.state === 'running') a.play();
-  else listener.context.addEventListener('statechange', function go() {
-    if (listener.context.state !== 'running') return;
-    listener.context.removeEventListener('statechange', go);
-    if (a.parent && !a.isPlaying) a.play();
-  });
+  else {
+    // audio starts with the patient's first gesture: play then, unless the scene is gone by then
+    const go = () => {
+      if (listener.context.state !== 'running') return;
+      listener.context.removeEventListener('statechange', go);
+      if (!a.userData.stopped && !a.isPlaying) a.play();
+    };
+    listener.context.addEventListener('statechange', go);
+    a.userData.cancel = () => listener.context.removeEventListener('statechange', go);
+  }
   return a;
 }
 
@@ -40,8 +49,9 @@ export function oneShot(ctx, parent, kind, x, y, z, o = {}) {
   a.setRefDistance(o.ref ?? 3);
   a.setBuffer(synth(listener.context, kind, o.seconds ?? 1.2, o.seed ?? 2));
   a.setVolume(o.volume ?? 1);
-  a.onEnded = () => { a.isPlaying = false; a.disconnect(); a.removeFromParent(); };
+  a.onEnded = () => { a.isPlaying = false; a.disconnect(); a.removeFromParent(); ctx.sounds?.delete(a); };
   parent.add(a);
+  ctx.sounds?.add(a);
   a.play();
 }
 

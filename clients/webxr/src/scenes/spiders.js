@@ -175,8 +175,8 @@ export default function build(ctx) {
       J[FOOT] = hp[0] + dx * dist; J[FOOT + 1] = hp[1] + dy * dist; J[FOOT + 2] = hp[2] + dz * dist;
       // to table space: rotate by yaw, scale, translate
       toTable(HIP); toTable(KNEE); toTable(FOOT);
-      segment(segs, i * 16 + l * 2, HIP, KNEE, 0.012);
-      segment(segs, i * 16 + l * 2 + 1, KNEE, FOOT, 0.009);
+      segment(segs, i * 16 + l * 2, HIP, KNEE, 0.015);
+      segment(segs, i * 16 + l * 2 + 1, KNEE, FOOT, 0.011);
     }
   }
 
@@ -216,6 +216,12 @@ export default function build(ctx) {
       const d = Math.sqrt(b.x * b.x + b.z * b.z);
       const maxD = p.approaches_hand && free ? 3.5 : limit;
       if (d > maxD) { b.x *= maxD / d; b.z *= maxD / d; b.heading += Math.PI * 0.6; }
+      // free spiders stay on the table top (1.2 × 3.8 m): at an edge they turn back
+      const ex = center.x + b.x, ez = center.z + b.z;
+      if (ex < -0.54 || ex > 0.54 || ez < -3.6 || ez > 0.1) {
+        b.x = Math.min(0.54, Math.max(-0.54, ex)) - center.x; b.z = Math.min(0.1, Math.max(-3.6, ez)) - center.z;
+        b.heading += Math.PI * 0.6;
+      }
       if (tl > 0.01) b.yaw = damp(b.yaw, Math.atan2(-tx, -tz), 0.12, dt);
       // gait: one full cycle per stride of 0.35 leg spans
       b.phase = (b.phase + (b.v / Math.max(1e-3, size)) / 0.35 * dt) % 1;
