@@ -24,17 +24,18 @@ import { BUILDERS } from '../src/scenes/index.js';
 
 const BOUND = 1024; // bytes per frame
 
-test('scenes allocate nothing per frame', { timeout: 180_000 }, () => {
+test('scenes allocate nothing per frame', { timeout: 600_000 }, () => {
   // a throwaway first run: the shared code (kit, three's math) is optimised
   // while the first scene runs, and that compiler's work would be counted
   measure('night_sky', 50, { warm: 2000, frames: 100, windows: 1 });
   const over = [];
   for (const template of Object.keys(BUILDERS)) {
     for (const intensity of [0, 50, 100]) {
-      // allocation is deterministic, the compiler's noise is not: a second
-      // measurement confirms a figure over the bound before it fails
+      // allocation is deterministic, the compiler's noise is not (and grows
+      // on a busy machine): two more measurements confirm a figure over the
+      // bound before it fails
       let bytes = measure(template, intensity);
-      if (bytes > BOUND) bytes = Math.min(bytes, measure(template, intensity));
+      for (let k = 0; k < 2 && bytes > BOUND; k++) bytes = Math.min(bytes, measure(template, intensity));
       if (bytes > BOUND) over.push(`${template} @${intensity}: ${Math.round(bytes)} B/frame`);
     }
   }
