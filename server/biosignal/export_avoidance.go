@@ -83,11 +83,7 @@ func ExportAvoidanceCSV(w io.Writer, meta ExportMeta) error {
 		return fmt.Errorf("biosignal: writing avoidance CSV header: %w", err)
 	}
 	for _, a := range meta.Avoidance {
-		kind, name := "headset", ""
-		if a.Src != SelfReported {
-			s := meta.source(a.Src)
-			kind, name = s.Kind, s.Name
-		}
+		kind, name := meta.sourceColumns(a.Src, "headset")
 		closest := ""
 		if a.ClosestM != nil {
 			closest = strconv.FormatFloat(*a.ClosestM, 'g', -1, 64)

@@ -172,6 +172,17 @@ func (m ExportMeta) ratingObservations() []fhirObs {
 	return out
 }
 
+// sourceColumns are a CSV row's source_kind and source_name: own (the
+// patient's own rating, the headset's own pose) for SelfReported, else the
+// generator's kind and name.
+func (m ExportMeta) sourceColumns(src int, own string) (kind, name string) {
+	if src == SelfReported {
+		return own, ""
+	}
+	s := m.source(src)
+	return s.Kind, s.Name
+}
+
 // ExportRatingsCSV writes the session's ratings (SUDS, expectancy) as CSV,
 // one per row in time order, with their provenance.
 func ExportRatingsCSV(w io.Writer, meta ExportMeta) error {
@@ -180,11 +191,7 @@ func ExportRatingsCSV(w io.Writer, meta ExportMeta) error {
 		return fmt.Errorf("biosignal: writing ratings CSV header: %w", err)
 	}
 	for _, r := range meta.Ratings {
-		kind, name := "self-reported", ""
-		if r.Src != SelfReported {
-			s := meta.source(r.Src)
-			kind, name = s.Kind, s.Name
-		}
+		kind, name := meta.sourceColumns(r.Src, "self-reported")
 		unit := "0-100"
 		if r.Kind == RatingExpectancy {
 			unit = "%"
