@@ -38,7 +38,8 @@ export function avoidanceRows(app, a) {
     [t('console.avoid.away'), t('console.avoid.away_value', { Count: num(m.away_episodes), Longest: clock(m.longest_away_ms, num) })],
   ];
   if (typeof m.closest_m === 'number') rows.push([t('console.avoid.closest'), t('console.value.metres', { Value: num(m.closest_m, { maximumFractionDigits: 2 }) })]);
-  rows.push([t('console.avoid.now'), a.away ? t('console.avoid.now_away') : t('console.avoid.now_in_view')]);
+  // now: only while the scene has a stimulus (the calm scene of a break has none)
+  if (a.anchors?.length) rows.push([t('console.avoid.now'), a.away ? t('console.avoid.now_away') : t('console.avoid.now_in_view')]);
   return rows;
 }
 
