@@ -146,6 +146,10 @@ func (r *room) titleKey() string {
 
 // peerReady runs once both channels of a peer are open.
 func (r *room) peerReady(p *peer) {
+	// Silence counts from the open link, not from the offer: on a busy
+	// machine ICE and DTLS can take longer than the link-loss window, and a
+	// patient who has not yet had the chance to speak is not silent.
+	p.lastSeen.Store(time.Now().UnixNano())
 	if r.sess.State == store.LiveEnded {
 		p.send(wire.Control, "session.end", 0, wire.Reason{Reason: r.sess.StateReason})
 		return
