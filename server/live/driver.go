@@ -85,8 +85,13 @@ type compositionDriver struct {
 	out    []protocols.Command
 }
 
-func (d *compositionDriver) emit(typ string, body map[string]any) {
-	d.out = append(d.out, protocols.Command{AtMs: d.now, Type: typ, Body: body})
+func (d *compositionDriver) emit(c protocols.Cmd) {
+	d.out = append(d.out, protocols.NewCommand(d.now, c))
+}
+
+// load is the composition's scene as it now stands.
+func (d *compositionDriver) load() protocols.SceneLoad {
+	return protocols.SceneLoad{Template: d.comp.Template, Params: d.comp.Params, Layers: d.comp.Layers}
 }
 
 // Handle implements driver.
@@ -94,17 +99,17 @@ func (d *compositionDriver) Handle(ev protocols.Event) []protocols.Command {
 	d.out = nil
 	if d.ended {
 		if ev.Type == protocols.EvTherapist {
-			d.emit("command.refused", map[string]any{"command": ev.Command, "reason": "session_ended"})
+			d.emit(protocols.Refused{Command: ev.Command, Reason: "session_ended"})
 		}
 		return d.out
 	}
 	switch ev.Type {
 	case protocols.EvStart:
-		d.emit("scene.load", map[string]any{"template": d.comp.Template, "params": d.comp.Params, "layers": d.comp.Layers})
+		d.emit(d.load())
 	case protocols.EvTick:
 		d.now += ev.ElapsedMs
 	case protocols.EvSUDS:
-		d.emit("timeline.suds", map[string]any{"suds": *ev.SUDS})
+		d.emit(protocols.SUDSEntry{SUDS: *ev.SUDS})
 	case protocols.EvBreak:
 		d.pause("break_requested", true)
 	case protocols.EvConnLost:
@@ -121,19 +126,19 @@ func (d *compositionDriver) Handle(ev protocols.Event) []protocols.Command {
 
 func (d *compositionDriver) pause(reason string, calm bool) {
 	if calm {
-		d.emit("calm.now", map[string]any{"reason": reason, "template": protocols.CalmTemplate})
+		d.emit(protocols.CalmNow{Reason: reason, Template: protocols.CalmTemplate})
 	}
-	d.emit("alert", map[string]any{"reason": reason})
+	d.emit(protocols.Alert{Reason: reason})
 	if !d.paused {
 		d.paused = true
-		d.emit("session.paused", map[string]any{"reason": reason})
+		d.emit(protocols.SessionPaused{Reason: reason})
 	}
 }
 
 func (d *compositionDriver) therapist(ev protocols.Event) {
 	c := ev.Command
 	if d.paused && (c == protocols.TSetParams || c == protocols.TFireEvent) {
-		d.emit("command.refused", map[string]any{"command": c, "reason": "paused"})
+		d.emit(protocols.Refused{Command: c, Reason: "paused"})
 		return
 	}
 	switch c {
@@ -148,7 +153,7 @@ func (d *compositionDriver) therapist(ev protocols.Event) {
 		}
 		valid, err := next.Validate(d.cat)
 		if err != nil {
-			d.emit("command.refused", map[string]any{"command": c, "reason": "invalid_params", "detail": err.Error()})
+			d.emit(protocols.Refused{Command: c, Reason: "invalid_params", Detail: err.Error()})
 			return
 		}
 		d.comp = valid
@@ -156,35 +161,35 @@ func (d *compositionDriver) therapist(ev protocols.Event) {
 		for k := range ev.Params {
 			changed[k] = valid.Params[k]
 		}
-		d.emit("scene.set", map[string]any{"params": changed})
+		d.emit(protocols.SceneSet{Params: changed})
 	case protocols.TFireEvent:
 		if t, ok := d.cat.Get(d.comp.Template); !ok || !t.HasEvent(ev.EventID) {
-			d.emit("command.refused", map[string]any{"command": c, "reason": "unknown_scene_event"})
+			d.emit(protocols.Refused{Command: c, Reason: "unknown_scene_event"})
 			return
 		}
-		d.emit("scene.event", map[string]any{"event": ev.EventID})
+		d.emit(protocols.SceneEvent{Event: ev.EventID})
 	case protocols.TCalmNow:
 		d.pause("therapist_calm", true)
 	case protocols.TPause:
 		d.pause("therapist_pause", false)
 	case protocols.TResume:
 		if !d.paused {
-			d.emit("command.refused", map[string]any{"command": c, "reason": "not_paused"})
+			d.emit(protocols.Refused{Command: c, Reason: "not_paused"})
 			return
 		}
 		d.paused = false
-		d.emit("session.resumed", nil)
-		d.emit("scene.load", map[string]any{"template": d.comp.Template, "params": d.comp.Params, "layers": d.comp.Layers})
+		d.emit(protocols.SessionResumed{})
+		d.emit(d.load())
 	case protocols.TStop:
 		d.ended = true
-		d.emit("hard.stop", map[string]any{"reason": "therapist_stop"})
-		d.emit("incident", map[string]any{"reason": "therapist_stop"})
-		d.emit("session.end", map[string]any{"reason": "hard_stop"})
+		d.emit(protocols.HardStop{Reason: "therapist_stop"})
+		d.emit(protocols.Incident{Reason: "therapist_stop"})
+		d.emit(protocols.SessionEnd{Reason: "hard_stop"})
 	case protocols.TEnd:
 		d.ended = true
-		d.emit("session.end", map[string]any{"reason": "therapist_end"})
+		d.emit(protocols.SessionEnd{Reason: "therapist_end"})
 	default:
-		d.emit("command.refused", map[string]any{"command": c, "reason": "not_in_protocol"})
+		d.emit(protocols.Refused{Command: c, Reason: "not_in_protocol"})
 	}
 }
 

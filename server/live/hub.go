@@ -18,82 +18,92 @@ const transitionMs = 1000
 func (r *room) apply(cmds []protocols.Command, src uint64) {
 	for _, c := range cmds {
 		r.svc.tl.add(event(r.id, "engine."+c.Type, "engine", c.Body), nil)
-		r.applyOne(c, src)
+		r.direct(c, src)
 	}
 }
 
-func (r *room) applyOne(c protocols.Command, src uint64) {
-	b := c.Body
-	str := func(k string) string { s, _ := b[k].(string); return s }
-	switch c.Type {
-	case "scene.load":
-		params, _ := b["params"].(environments.Params)
-		sl := wire.SceneLoad{Template: str("template"), Params: params, Layers: b["layers"], TransitionMs: transitionMs}
+// direct acts on a command and, unless the consoles heard of it otherwise,
+// shows it to them as an engine message with its recorded body.
+func (r *room) direct(c protocols.Command, src uint64) {
+	if !r.act(c.Typed(), src) {
+		r.toConsoles(wire.Control, "engine", src, wire.Engine{Kind: c.Type, Body: c.Body})
+	}
+}
+
+// issued makes a typed command the room issues itself (a therapist's prompt,
+// a refusal), recorded like the engine's.
+func issued(c protocols.Cmd) protocols.Command { return protocols.NewCommand(0, c) }
+
+// act applies a typed engine command to the room and the headset. It
+// reports true when the consoles were told in their own terms (an alert,
+// the end) rather than by the engine message.
+func (r *room) act(cmd protocols.Cmd, src uint64) bool {
+	switch c := cmd.(type) {
+	case protocols.SceneLoad:
+		sl := wire.SceneLoad{Template: c.Template, Params: c.Params, Layers: c.Layers, TransitionMs: transitionMs}
 		r.scene = &sl
 		r.sceneAnchors()
 		r.toPatient("scene.load", src, sl)
-	case "scene.set":
-		params, _ := b["params"].(environments.Params)
-		r.mergeScene(params)
-		r.toPatient("scene.set", src, wire.SceneSet{Params: params, TransitionMs: transitionMs})
-	case "scene.event":
-		r.toPatient("scene.event", src, wire.SceneEvent{Event: str("event")})
-	case "step.enter":
-		idx, _ := b["index"].(int)
-		r.poseStep(str("step_id"))
-		r.toPatient("step.enter", src, wire.StepEnter{Index: idx, StepID: str("step_id"), LabelKey: r.titleKey()})
-	case "suds.prompt":
+	case protocols.SceneSet:
+		r.mergeScene(c.Params)
+		r.toPatient("scene.set", src, wire.SceneSet{Params: c.Params, TransitionMs: transitionMs})
+	case protocols.SceneEvent:
+		r.toPatient("scene.event", src, wire.SceneEvent{Event: c.Event})
+	case protocols.StepEnter:
+		r.poseStep(c.StepID)
+		r.toPatient("step.enter", src, wire.StepEnter{Index: c.Index, StepID: c.StepID, LabelKey: r.titleKey()})
+	case protocols.SUDSPrompt:
 		r.prompt++
 		r.toPatient("suds.prompt", src, wire.SUDSPrompt{PromptID: fmt.Sprintf("p%d", r.prompt)})
-	case "cue":
-		r.toPatient("cue", src, cueBody(b))
-	case "expectancy.prompt":
-		r.toPatient("expectancy.prompt", src, wire.ExpectancyPrompt{Phase: str("phase"), StepID: str("step_id"), FearedOutcomeKey: str("feared_outcome_key")})
-	case "breathing.start":
-		r.toPatient("breathing.start", src, breathingBody(b))
-	case "breathing.stop":
+	case protocols.Cue:
+		r.toPatient("cue", src, wire.Cue{SegmentID: c.SegmentID, Index: c.Index, TextKey: c.TextKey, DurationMs: c.DurationMs,
+			PatientPaced: c.PatientPaced, Tense: c.Tense})
+	case protocols.ExpectancyPrompt:
+		r.toPatient("expectancy.prompt", src, wire.ExpectancyPrompt{Phase: c.Phase, StepID: c.StepID, FearedOutcomeKey: c.FearedOutcomeKey})
+	case protocols.BreathingStart:
+		r.toPatient("breathing.start", src, wireBreathing(c))
+	case protocols.BreathingStop:
 		r.toPatient("breathing.stop", src, wire.Empty{})
-	case "calm.now":
+	case protocols.CalmNow:
 		r.calmAnchors()
-		r.toPatient("calm.now", src, wire.CalmNow{Reason: str("reason")})
-	case "hard.stop":
+		r.toPatient("calm.now", src, wire.CalmNow{Reason: c.Reason})
+	case protocols.HardStop:
 		r.calmAnchors()
-		r.toPatient("hard.stop", src, wire.Reason{Reason: str("reason")})
-	case "session.paused":
-		reason := str("reason")
+		r.toPatient("hard.stop", src, wire.Reason{Reason: c.Reason})
+	case protocols.SessionPaused:
+		reason := c.Reason
 		if r.linkLost {
 			reason = "link_lost"
 		}
 		r.setState(store.LivePaused, reason)
 		r.broadcastState()
-	case "session.resumed":
+	case protocols.SessionResumed:
 		r.setState(store.LiveLive, "")
 		r.sceneAnchors()
 		r.toPatient("resume", src, wire.Empty{})
 		r.broadcastState()
-	case "baseline.start":
+	case protocols.BaselineStart:
 		r.baseFrom = nowMs()
 		r.broadcastState() // the console counts the baseline down from the state's phase
-	case "baseline.end":
+	case protocols.BaselineEnd:
 		r.bio.MarkBaseline(r.baseFrom, nowMs())
 		r.broadcastState()
-	case "cooldown.start":
+	case protocols.CooldownStart:
 		r.broadcastState()
-	case "hrv.window":
-		rate, _ := b["breaths_per_min"].(float64)
-		r.resonanceWindow(str("state"), rate, src)
-	case "session.end":
-		r.end(str("reason"))
-		return
-	case "alert":
-		if str("reason") == "connection_lost" {
-			return // the room alerted link_lost already: one alert per loss
+	case protocols.HRVWindow:
+		r.resonanceWindow(c.State, c.BreathsPerMin, src)
+	case protocols.SessionEnd:
+		r.end(c.Reason)
+		return true
+	case protocols.Alert:
+		if c.Reason == "connection_lost" {
+			return true // the room alerted link_lost already: one alert per loss
 		}
-		r.toConsoles(wire.Control, "alert", src, wire.Alert{Code: "session_paused", Reason: str("reason"), Fired: true,
+		r.toConsoles(wire.Control, "alert", src, wire.Alert{Code: "session_paused", Reason: c.Reason, Fired: true,
 			MessageID: "live.alert.session_paused"})
-		return
+		return true
 	}
-	r.toConsoles(wire.Control, "engine", src, wire.Engine{Kind: c.Type, Body: b})
+	return false
 }
 
 // mergeScene applies a scene.set's parameters to the scene the patient has.
@@ -112,26 +122,11 @@ func (r *room) mergeScene(params environments.Params) {
 	r.sceneAnchors()
 }
 
-func cueBody(b map[string]any) wire.Cue {
-	c := wire.Cue{}
-	c.SegmentID, _ = b["segment_id"].(string)
-	c.Index, _ = b["index"].(int)
-	c.TextKey, _ = b["text_key"].(string)
-	c.DurationMs, _ = b["duration_ms"].(int64)
-	c.PatientPaced, _ = b["patient_paced"].(bool)
-	c.Tense, _ = b["tense"].(bool)
-	return c
-}
-
-func breathingBody(b map[string]any) wire.BreathingStart {
-	out := wire.BreathingStart{}
-	if ph, ok := b["phases"].([]protocols.PacerPhase); ok {
-		for _, p := range ph {
-			out.Phases = append(out.Phases, wire.BreathPhase{Phase: p.Name, S: float64(p.Ms) / 1000})
-		}
-	}
-	if n, ok := b["cycles"].(int); ok {
-		out.Cycles = n
+// wireBreathing is the pacer as the headset's breathing.start.
+func wireBreathing(c protocols.BreathingStart) wire.BreathingStart {
+	out := wire.BreathingStart{Cycles: c.Cycles}
+	for _, p := range c.Phases {
+		out.Phases = append(out.Phases, wire.BreathPhase{Phase: p.Name, S: float64(p.Ms) / 1000})
 	}
 	return out
 }
@@ -307,22 +302,20 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 	}
 	r.svc.tl.add(event(r.id, "command", p.role, map[string]any{"type": m.Type, "seq": m.Seq, "body": m.Body}), nil)
 	if !r.started {
-		r.toConsoles(wire.Control, "engine", m.Seq, wire.Engine{Kind: "command.refused",
-			Body: map[string]any{"command": m.Type, "reason": "patient_not_connected"}})
+		r.direct(issued(protocols.Refused{Command: m.Type, Reason: "patient_not_connected"}), m.Seq)
 		return
 	}
 	if m.Type == "cmd.resume" && r.linkLost {
 		// Resuming into a lost link would leave a live session with no headset.
-		r.toConsoles(wire.Control, "engine", m.Seq, wire.Engine{Kind: "command.refused",
-			Body: map[string]any{"command": m.Type, "reason": "link_lost"}})
+		r.direct(issued(protocols.Refused{Command: m.Type, Reason: "link_lost"}), m.Seq)
 		return
 	}
 	switch m.Type {
 	case "cmd.suds_prompt":
-		r.applyOne(protocols.Command{Type: "suds.prompt"}, m.Seq)
+		r.direct(issued(protocols.SUDSPrompt{}), m.Seq)
 		return
 	case "cmd.expectancy_prompt":
-		r.applyOne(protocols.Command{Type: "expectancy.prompt", Body: map[string]any{"phase": m.Body.(*wire.CmdExpectancyPrompt).Phase}}, m.Seq)
+		r.direct(issued(protocols.ExpectancyPrompt{Phase: m.Body.(*wire.CmdExpectancyPrompt).Phase}), m.Seq)
 		return
 	case "cmd.report":
 		ev := protocols.EvDizziness
@@ -365,12 +358,12 @@ func (r *room) paramsAt(intensity int) environments.Params {
 func (r *room) breathing(m wire.Message) {
 	b := m.Body.(*wire.CmdBreathing)
 	if b.BreathsPerMin == 0 {
-		r.applyOne(protocols.Command{Type: "breathing.stop"}, m.Seq)
+		r.direct(issued(protocols.BreathingStop{}), m.Seq)
 		return
 	}
 	// 4:6 s inhale:exhale at 6/min is the CLINICAL.md §7 default shape.
 	pc := protocols.PacerForRate(b.BreathsPerMin, 0.4)
-	body := breathingBody(map[string]any{"phases": pc.Phases(), "cycles": b.Cycles})
+	body := wireBreathing(protocols.BreathingStart{Phases: pc.Phases(), Cycles: b.Cycles})
 	body.DurationS = float64(pc.CycleMs()) / 1000 * float64(b.Cycles)
 	r.toPatient("breathing.start", m.Seq, body)
 	r.toConsoles(wire.Control, "engine", m.Seq, wire.Engine{Kind: "breathing.start", Body: toMap(body)})
