@@ -10,6 +10,32 @@ import "github.com/havenvr/haven/environments"
 // composition driver emits through it). Kinds a room only records and
 // shows (suggestions, most timeline entries) have no typed form.
 
+// The typed commands' kinds, as Command.Type names them.
+const (
+	CmdSceneLoad        = "scene.load"
+	CmdSceneSet         = "scene.set"
+	CmdSceneEvent       = "scene.event"
+	CmdStepEnter        = "step.enter"
+	CmdSUDSPrompt       = "suds.prompt"
+	CmdCue              = "cue"
+	CmdExpectancyPrompt = "expectancy.prompt"
+	CmdBreathingStart   = "breathing.start"
+	CmdBreathingStop    = "breathing.stop"
+	CmdCalmNow          = "calm.now"
+	CmdHardStop         = "hard.stop"
+	CmdSessionPaused    = "session.paused"
+	CmdSessionResumed   = "session.resumed"
+	CmdBaselineStart    = "baseline.start"
+	CmdBaselineEnd      = "baseline.end"
+	CmdCooldownStart    = "cooldown.start"
+	CmdHRVWindow        = "hrv.window"
+	CmdSessionEnd       = "session.end"
+	CmdAlert            = "alert"
+	CmdRefused          = "command.refused"
+	CmdIncident         = "incident"
+	CmdSUDSEntry        = "timeline.suds"
+)
+
 // Cmd is a typed engine command.
 type Cmd interface {
 	Kind() string
@@ -115,53 +141,53 @@ type Alert struct{ Reason string }
 func (c Command) Typed() Cmd {
 	b := body(c.Body)
 	switch c.Type {
-	case "scene.load":
+	case CmdSceneLoad:
 		return SceneLoad{Template: b.str("template"), Params: b.params(), Layers: c.Body["layers"]}
-	case "scene.set":
+	case CmdSceneSet:
 		return SceneSet{Params: b.params()}
-	case "scene.event":
+	case CmdSceneEvent:
 		return SceneEvent{Event: b.str("event")}
-	case "step.enter":
+	case CmdStepEnter:
 		return StepEnter{Index: b.int("index"), StepID: b.str("step_id")}
-	case "suds.prompt":
+	case CmdSUDSPrompt:
 		return SUDSPrompt{}
-	case "cue":
+	case CmdCue:
 		d, _ := c.Body["duration_ms"].(int64)
 		return Cue{SegmentID: b.str("segment_id"), Index: b.int("index"), TextKey: b.str("text_key"), DurationMs: d,
 			PatientPaced: b.bool("patient_paced"), Tense: b.bool("tense")}
-	case "expectancy.prompt":
+	case CmdExpectancyPrompt:
 		return ExpectancyPrompt{Phase: b.str("phase"), StepID: b.str("step_id"), FearedOutcomeKey: b.str("feared_outcome_key")}
-	case "breathing.start":
+	case CmdBreathingStart:
 		ph, _ := c.Body["phases"].([]PacerPhase)
 		return BreathingStart{Phases: ph, Cycles: b.int("cycles")}
-	case "breathing.stop":
+	case CmdBreathingStop:
 		return BreathingStop{}
-	case "calm.now":
+	case CmdCalmNow:
 		return CalmNow{Reason: b.str("reason"), Template: b.str("template")}
-	case "hard.stop":
+	case CmdHardStop:
 		return HardStop{Reason: b.str("reason")}
-	case "session.paused":
+	case CmdSessionPaused:
 		return SessionPaused{Reason: b.str("reason")}
-	case "session.resumed":
+	case CmdSessionResumed:
 		return SessionResumed{}
-	case "baseline.start":
+	case CmdBaselineStart:
 		return BaselineStart{}
-	case "baseline.end":
+	case CmdBaselineEnd:
 		return BaselineEnd{}
-	case "cooldown.start":
+	case CmdCooldownStart:
 		return CooldownStart{}
-	case "hrv.window":
+	case CmdHRVWindow:
 		rate, _ := c.Body["breaths_per_min"].(float64)
 		return HRVWindow{State: b.str("state"), BreathsPerMin: rate}
-	case "session.end":
+	case CmdSessionEnd:
 		return SessionEnd{Reason: b.str("reason")}
-	case "alert":
+	case CmdAlert:
 		return Alert{Reason: b.str("reason")}
-	case "command.refused":
+	case CmdRefused:
 		return Refused{Command: b.str("command"), Reason: b.str("reason"), Detail: b.str("detail")}
-	case "incident":
+	case CmdIncident:
 		return Incident{Reason: b.str("reason")}
-	case "timeline.suds":
+	case CmdSUDSEntry:
 		return SUDSEntry{SUDS: b.int("suds")}
 	}
 	return nil
@@ -170,50 +196,50 @@ func (c Command) Typed() Cmd {
 // Kinds and records. A record holds what the typed value carries; the
 // engine's own records may say more (why a scene loaded, the step).
 
-func (SceneLoad) Kind() string { return "scene.load" }
+func (SceneLoad) Kind() string { return CmdSceneLoad }
 func (c SceneLoad) record() map[string]any {
 	return map[string]any{"template": c.Template, "params": c.Params, "layers": c.Layers}
 }
-func (SceneSet) Kind() string               { return "scene.set" }
+func (SceneSet) Kind() string               { return CmdSceneSet }
 func (c SceneSet) record() map[string]any   { return map[string]any{"params": c.Params} }
-func (SceneEvent) Kind() string             { return "scene.event" }
+func (SceneEvent) Kind() string             { return CmdSceneEvent }
 func (c SceneEvent) record() map[string]any { return map[string]any{"event": c.Event} }
-func (StepEnter) Kind() string              { return "step.enter" }
+func (StepEnter) Kind() string              { return CmdStepEnter }
 func (c StepEnter) record() map[string]any {
 	return map[string]any{"index": c.Index, "step_id": c.StepID}
 }
-func (SUDSPrompt) Kind() string              { return "suds.prompt" }
+func (SUDSPrompt) Kind() string              { return CmdSUDSPrompt }
 func (SUDSPrompt) record() map[string]any    { return nil }
-func (Cue) Kind() string                     { return "cue" }
-func (ExpectancyPrompt) Kind() string        { return "expectancy.prompt" }
-func (BreathingStart) Kind() string          { return "breathing.start" }
-func (BreathingStop) Kind() string           { return "breathing.stop" }
+func (Cue) Kind() string                     { return CmdCue }
+func (ExpectancyPrompt) Kind() string        { return CmdExpectancyPrompt }
+func (BreathingStart) Kind() string          { return CmdBreathingStart }
+func (BreathingStop) Kind() string           { return CmdBreathingStop }
 func (BreathingStop) record() map[string]any { return nil }
-func (CalmNow) Kind() string                 { return "calm.now" }
+func (CalmNow) Kind() string                 { return CmdCalmNow }
 func (c CalmNow) record() map[string]any {
 	return map[string]any{"reason": c.Reason, "template": c.Template}
 }
-func (HardStop) Kind() string                  { return "hard.stop" }
+func (HardStop) Kind() string                  { return CmdHardStop }
 func (c HardStop) record() map[string]any      { return map[string]any{"reason": c.Reason} }
-func (SessionPaused) Kind() string             { return "session.paused" }
+func (SessionPaused) Kind() string             { return CmdSessionPaused }
 func (c SessionPaused) record() map[string]any { return map[string]any{"reason": c.Reason} }
-func (SessionResumed) Kind() string            { return "session.resumed" }
+func (SessionResumed) Kind() string            { return CmdSessionResumed }
 func (SessionResumed) record() map[string]any  { return nil }
-func (BaselineStart) Kind() string             { return "baseline.start" }
+func (BaselineStart) Kind() string             { return CmdBaselineStart }
 func (BaselineStart) record() map[string]any   { return nil }
-func (BaselineEnd) Kind() string               { return "baseline.end" }
+func (BaselineEnd) Kind() string               { return CmdBaselineEnd }
 func (BaselineEnd) record() map[string]any     { return nil }
-func (CooldownStart) Kind() string             { return "cooldown.start" }
+func (CooldownStart) Kind() string             { return CmdCooldownStart }
 func (CooldownStart) record() map[string]any   { return nil }
-func (HRVWindow) Kind() string                 { return "hrv.window" }
+func (HRVWindow) Kind() string                 { return CmdHRVWindow }
 func (c HRVWindow) record() map[string]any {
 	return map[string]any{"state": c.State, "breaths_per_min": c.BreathsPerMin}
 }
-func (SessionEnd) Kind() string             { return "session.end" }
+func (SessionEnd) Kind() string             { return CmdSessionEnd }
 func (c SessionEnd) record() map[string]any { return map[string]any{"reason": c.Reason} }
-func (Alert) Kind() string                  { return "alert" }
+func (Alert) Kind() string                  { return CmdAlert }
 func (c Alert) record() map[string]any      { return map[string]any{"reason": c.Reason} }
-func (Refused) Kind() string                { return "command.refused" }
+func (Refused) Kind() string                { return CmdRefused }
 func (c Refused) record() map[string]any {
 	m := map[string]any{"command": c.Command, "reason": c.Reason}
 	if c.Detail != "" {
@@ -221,9 +247,9 @@ func (c Refused) record() map[string]any {
 	}
 	return m
 }
-func (Incident) Kind() string              { return "incident" }
+func (Incident) Kind() string              { return CmdIncident }
 func (c Incident) record() map[string]any  { return map[string]any{"reason": c.Reason} }
-func (SUDSEntry) Kind() string             { return "timeline.suds" }
+func (SUDSEntry) Kind() string             { return CmdSUDSEntry }
 func (c SUDSEntry) record() map[string]any { return map[string]any{"suds": c.SUDS} }
 
 func (c Cue) record() map[string]any {

@@ -1,7 +1,6 @@
 package protocols
 
 import (
-	"os"
 	"reflect"
 	"testing"
 
@@ -49,16 +48,7 @@ func TestTypedRoundTrip(t *testing.T) {
 // recorded fields, and kinds only recorded and shown have none.
 func TestEngineCommandsTyped(t *testing.T) {
 	t.Parallel()
-	f, err := os.Open("testdata/heights_session.events.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	events, err := ReadEvents(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmds, err := Replay(Config{Protocol: proto(t, "heights_ladder", "", Settings{}), Catalog: catalog(t), Patient: Patient{Age: 40}}, events)
+	cmds, err := Replay(heightsSession(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,16 +15,7 @@ var update = flag.Bool("update", false, "rewrite testdata golden files")
 // intended behaviour change, and review the diff).
 func TestReplayGolden(t *testing.T) {
 	t.Parallel()
-	f, err := os.Open("testdata/heights_session.events.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	events, err := ReadEvents(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{Protocol: proto(t, "heights_ladder", "", Settings{}), Catalog: catalog(t), Patient: Patient{Age: 40}}
+	cfg, events := heightsSession(t)
 	var got bytes.Buffer
 	for i := 0; i < 2; i++ { // twice: no hidden state between engines
 		cmds, err := Replay(cfg, events)
@@ -59,6 +50,22 @@ func TestReplayGolden(t *testing.T) {
 			t.Errorf("recorded session lacks %s", must)
 		}
 	}
+}
+
+// heightsSession is the recorded heights session: its engine's
+// configuration and its event log.
+func heightsSession(t *testing.T) (Config, []Event) {
+	t.Helper()
+	f, err := os.Open("testdata/heights_session.events.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	events, err := ReadEvents(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{Protocol: proto(t, "heights_ladder", "", Settings{}), Catalog: catalog(t), Patient: Patient{Age: 40}}, events
 }
 
 func TestReadEventsRejects(t *testing.T) {
