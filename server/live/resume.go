@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/havenvr/haven/environments"
 	"github.com/havenvr/haven/protocols"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
@@ -63,13 +62,11 @@ func (r *room) resumed() {
 
 // replayScene keeps the scene a replayed command leaves the patient in.
 func (r *room) replayScene(c protocols.Command) {
-	params, _ := c.Body["params"].(environments.Params)
-	switch c.Type {
-	case "scene.load":
-		tpl, _ := c.Body["template"].(string)
-		r.scene = &wire.SceneLoad{Template: tpl, Params: params, Layers: c.Body["layers"], TransitionMs: transitionMs}
+	switch cmd := c.Typed().(type) {
+	case protocols.SceneLoad:
+		r.scene = &wire.SceneLoad{Template: cmd.Template, Params: cmd.Params, Layers: cmd.Layers, TransitionMs: transitionMs}
 		r.sceneAnchors()
-	case "scene.set":
-		r.mergeScene(params)
+	case protocols.SceneSet:
+		r.mergeScene(cmd.Params)
 	}
 }
