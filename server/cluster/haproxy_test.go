@@ -53,7 +53,7 @@ func TestHAProxyConfig(t *testing.T) {
 	ln.Close()
 	text := strings.Replace(string(cfg), "bind 10.0.0.10:80", "bind "+lbAddr, 1)
 	for i, n := range nodes {
-		text = strings.Replace(text, "10.0.0.1"+strconv.Itoa(i+1)+":8080", strings.TrimPrefix(n.URL, "http://"), 1)
+		text = strings.ReplaceAll(text, "10.0.0.1"+strconv.Itoa(i+1)+":8080", strings.TrimPrefix(n.URL, "http://"))
 	}
 	if regexp.MustCompile(`10\.0\.0\.`).MatchString(text) {
 		t.Fatalf("an address of the documented config was not moved to loopback:\n%s", text)
@@ -87,6 +87,17 @@ func TestHAProxyConfig(t *testing.T) {
 			t.Fatalf("HAProxy at %s never answered /readyz: %v", lb, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Support rooms go to the rooms backend (node1, node2 as backup): an
+	// unknown room code is the node's 404, not HAProxy's 503.
+	resp, err := http.Get(lb + "/api/groups/join/ABCDEFGH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("support-room lookup through HAProxy: %d, want the node's 404", resp.StatusCode)
 	}
 
 	clinic := nodes[0].NewClinic(t, "Clinic")
