@@ -285,3 +285,36 @@ func TestWriterMoreMarksAllButTheLastOfASession(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterTrySubmit: a chunk queued without waiting is committed and
+// acknowledged like any other; after Close it is refused with ErrClosed.
+func TestWriterTrySubmit(t *testing.T) {
+	t.Parallel()
+	st := openStore(t)
+	w, _ := NewWriter(st, Options{})
+	ctx := context.Background()
+	acked := make(chan Ack, 1)
+	queued, err := w.TrySubmit(chunk("s", 1, 1000, 1, 2), func(a Ack) { acked <- a })
+	if !queued || err != nil {
+		t.Fatalf("queued %v, err %v", queued, err)
+	}
+	select {
+	case a := <-acked:
+		if a.Err != nil || a.Duplicate || a.Seq != 1 {
+			t.Fatalf("ack %+v", a)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no acknowledgement within 10 s")
+	}
+	var n int64
+	st.DB.Model(&store.SampleChunk{}).Where("session_id = ?", "s").Count(&n)
+	if n != 1 {
+		t.Fatalf("%d rows stored, want 1", n)
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if queued, err := w.TrySubmit(chunk("s", 2, 2000, 1), nil); queued || !errors.Is(err, ErrClosed) {
+		t.Fatalf("after close: queued %v, err %v", queued, err)
+	}
+}

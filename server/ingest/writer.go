@@ -153,6 +153,27 @@ func (w *Writer) Submit(ctx context.Context, c Chunk, done func(Ack)) error {
 	}
 }
 
+// TrySubmit is Submit without waiting: queued is false when the queue is
+// full (the caller then waits with Submit and a deadline). The live rooms
+// submit every batch this way first, so a batch needs no deadline timer.
+func (w *Writer) TrySubmit(c Chunk, done func(Ack)) (queued bool, err error) {
+	row, err := c.Row()
+	if err != nil {
+		return false, err
+	}
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.close {
+		return false, ErrClosed
+	}
+	select {
+	case w.in <- item{row: row, done: done}:
+		return true, nil
+	default:
+		return false, nil
+	}
+}
+
 // Write stores a chunk and waits for its acknowledgement.
 func (w *Writer) Write(ctx context.Context, c Chunk) (Ack, error) {
 	ch := make(chan Ack, 1)

@@ -57,18 +57,33 @@ func (r *room) onBatch(p *peer, m wire.Message) batchTaken {
 	return batchTaken{ok: true, chunk: chunk, done: batchDone{p: p, b: b, n: len(chunk.Samples)}}
 }
 
+// trySink is a Sink that can queue without waiting (ingest.Writer).
+type trySink interface {
+	TrySubmit(c ingest.Chunk, done func(ingest.Ack)) (bool, error)
+}
+
 // submitBatch stores a validated batch and posts its commit to the room.
+// While the sink's queue has room the batch is queued without a deadline,
+// so no timer is made per batch; only a full queue is waited on, for 10 s.
 func (r *room) submitBatch(t batchTaken) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	done := t.done
-	err := r.svc.opts.Sink.Submit(ctx, t.chunk, func(a ingest.Ack) {
+	ack := func(a ingest.Ack) {
 		done.ack = a
 		r.post(done)
-	})
-	if err != nil {
-		done.ack = ingest.Ack{Err: err}
-		r.post(done)
+	}
+	if ts, ok := r.svc.opts.Sink.(trySink); ok {
+		queued, err := ts.TrySubmit(t.chunk, ack)
+		if err != nil {
+			ack(ingest.Ack{Err: err})
+		}
+		if queued || err != nil {
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.svc.opts.Sink.Submit(ctx, t.chunk, ack); err != nil {
+		ack(ingest.Ack{Err: err})
 	}
 }
 
