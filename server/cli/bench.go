@@ -16,6 +16,7 @@ func benchmarks() map[string]Command {
 	return map[string]Command{
 		"ingest":  {"durable biosignal ingest vs a bare batched insert", BenchIngest},
 		"groups":  {"message fan-out in one support room", BenchGroups},
+		"circle":  {"voice in one support circle: active-speaker forwarding, poses at 20 Hz", BenchCircle},
 		"live":    {"therapist/patient pairs: relay latency vs a bare echo and a bare relay, samples lost", BenchLive},
 		"fleet":   {"the simulated consoles and headsets of `bench live --fleet-process` (spec on stdin)", BenchFleet},
 		"crash":   {"SIGKILL the server repeatedly; compare acknowledged with stored samples", BenchCrash},

@@ -2,6 +2,7 @@ package groups
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -200,6 +201,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"v":1,"type":"chat.send","body":{"text":"a","text":"b"}}`))
 	f.Add([]byte(`{"v":1,"Type":"chat.send","body":{"Text":"a"}}`))
 	f.Add([]byte("{\"v\":1,\"type\":\"chat.send\",\"body\":{\"text\":\"\xff\"}}"))
+	f.Add([]byte(`{"v":1,"type":"circle.pose","body":{"h":[0,1.2,0,0,0,0,1],"l":[0.2,0.9,-0.3]}}`))
+	f.Add([]byte(`{"v":1,"type":"circle.pose","body":{"h":[0,1.2,0,0,0,0,1e308]}}`))
+	f.Add([]byte(`{"v":1,"type":"circle.avatar","body":{"shape":"bell","colour":"teal","accessory":"none"}}`))
+	f.Add([]byte(`{"v":1,"type":"voice.hand","body":{"up":true}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, err := Decode(data)
 		if err != nil {
@@ -223,6 +228,21 @@ func FuzzDecode(f *testing.F) {
 		}
 		if len(data) > MaxFrame {
 			t.Fatal("oversized frame accepted")
+		}
+		// An accepted pose is within reach of its seat with a unit rotation;
+		// an accepted figure is one of the listed choices.
+		if in.Type == TypePose {
+			if validPose(in.Pose) != nil {
+				t.Fatalf("pose accepted that validPose refuses: %+v", in.Pose)
+			}
+			for i, v := range quantizePose(in.Pose) {
+				if math.IsNaN(v) || math.Abs(v) > maxPoseMetres+0.01 {
+					t.Fatalf("quantized pose value %d = %v", i, v)
+				}
+			}
+		}
+		if in.Type == TypeAvatar && !in.Avatar.valid() {
+			t.Fatalf("figure accepted that is not a listed choice: %+v", in.Avatar)
 		}
 	})
 }

@@ -36,6 +36,12 @@ func (r *room) handle(ctx context.Context, c *conn, data []byte) {
 		r.onReact(c, in.React)
 	case TypeReport:
 		r.onReport(ctx, c, in.Report)
+	case TypeAvatar:
+		r.onAvatar(c, in.Avatar)
+	case TypePose:
+		r.onPose(c, in.Pose)
+	case TypeHand:
+		r.onHand(c, in.Hand.Up)
 	}
 }
 

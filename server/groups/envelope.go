@@ -25,6 +25,10 @@ const (
 	TypeReact  = "chat.react"
 	TypeReport = "chat.report"
 	TypePing   = "ping"
+	// In a circle (circle.go):
+	TypeAvatar = "circle.avatar" // body: Avatar
+	TypePose   = "circle.pose"   // body: PoseBody, at most PoseHz relayed
+	TypeHand   = "voice.hand"    // body: HandBody
 )
 
 // SendBody is a chat message.
@@ -56,6 +60,9 @@ type Inbound struct {
 	Send   SendBody
 	React  ReactBody
 	Report ReportBody
+	Avatar Avatar
+	Pose   PoseBody
+	Hand   HandBody
 }
 
 // Decode parses and validates one chat-channel frame. Every failure is a
@@ -104,6 +111,24 @@ func Decode(data []byte) (Inbound, error) {
 		}
 		if (in.Report.Reason != "worried" && in.Report.Reason != "harmful") || !validID(in.Report.Msg) {
 			return in, apierr.Invalid("reason", "worried or harmful")
+		}
+	case TypeAvatar:
+		if err := strictjson.Unmarshal(body, &in.Avatar); err != nil {
+			return in, err
+		}
+		if !in.Avatar.valid() {
+			return in, apierr.Invalid("avatar", "shape, colour and accessory from the listed choices")
+		}
+	case TypePose:
+		if err := strictjson.Unmarshal(body, &in.Pose); err != nil {
+			return in, err
+		}
+		if err := validPose(in.Pose); err != nil {
+			return in, err
+		}
+	case TypeHand:
+		if err := strictjson.Unmarshal(body, &in.Hand); err != nil {
+			return in, err
 		}
 	case TypeTyping, TypePing:
 		var empty struct{}

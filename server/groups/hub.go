@@ -47,6 +47,17 @@ type conn struct {
 	lastSent   time.Time
 	lastTyping time.Time
 	gone       bool
+
+	// circle state (circle.go), guarded by room.mu, never stored
+	seated     bool      // has a seat (a circle, admitted)
+	seat       int       // which: 0 is the moderator's
+	avatar     Avatar    // the member's chosen figure
+	pose       []float64 // latest quantized pose (quantizePose)
+	poseDirty  bool      // pose not yet relayed
+	hand       bool      // hand raised (speaking order)
+	handAt     time.Time // when it was raised, for the queue's order
+	voiceMuted bool      // a moderator muted this member's voice
+	voice      *speaker  // voice slots and microphone (voice.go); nil without voice
 }
 
 type chatRecord struct {
@@ -61,6 +72,12 @@ type presence struct {
 	ID        string `json:"id"`
 	Pseudonym string `json:"pseudonym"`
 	Role      string `json:"role"`
+	// In a circle: the seat (0 is the moderator's), the figure, whether
+	// the hand is raised and whether a moderator muted the voice.
+	Seat       *int    `json:"seat,omitempty"`
+	Avatar     *Avatar `json:"avatar,omitempty"`
+	Hand       bool    `json:"hand,omitempty"`
+	VoiceMuted bool    `json:"voice_muted,omitempty"`
 }
 
 // presenceOf is c as listed: a member by member id, staff by the
@@ -70,7 +87,12 @@ func presenceOf(c *conn) presence {
 	if c.role == RoleModerator {
 		id = c.key
 	}
-	return presence{ID: id, Pseudonym: c.pseudonym, Role: c.role}
+	p := presence{ID: id, Pseudonym: c.pseudonym, Role: c.role}
+	if c.seated {
+		seat, avatar := c.seat, c.avatar
+		p.Seat, p.Avatar, p.Hand, p.VoiceMuted = &seat, &avatar, c.hand, c.voiceMuted
+	}
+	return p
 }
 
 // room is a room's live state: its peers, recent messages and settings.
@@ -88,6 +110,14 @@ type room struct {
 	left    []presence
 	pending bool
 	ended   bool
+
+	// circle state (circle.go): never stored
+	seatOf   map[string]int // connection key → last seat, to return to it after a dropped link
+	relaying bool           // the pose relay is running
+	lastPose time.Time
+	order    bool   // speaking order on: only the turn's holder (and moderators) are heard
+	turn     string // member id holding the turn
+	voice    *voice // voice forwarding (voice.go), made with the first voice peer
 }
 
 // live returns the room's runtime, loading it on first use.
@@ -105,7 +135,8 @@ func (s *Service) live(ctx context.Context, roomID string) (*room, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r = s.rooms[roomID]; r == nil {
-		r = &room{s: s, row: row, conns: map[string]*conn{}, holds: map[string]time.Time{}, loc: s.localizer(row.ClinicID, row.Locale)}
+		r = &room{s: s, row: row, conns: map[string]*conn{}, holds: map[string]time.Time{}, seatOf: map[string]int{},
+			loc: s.localizer(row.ClinicID, row.Locale)}
 		s.rooms[roomID] = r
 	}
 	return r, nil
@@ -214,6 +245,13 @@ func (r *room) dropLocked(c *conn) {
 	if c.admitted || c.role == RoleModerator {
 		r.leftLocked(presenceOf(c))
 	}
+	if c.hand || (r.turn != "" && r.turn == c.memberID) {
+		c.hand = false
+		if r.turn == c.memberID {
+			r.turn = ""
+		}
+		r.floorChangedLocked()
+	}
 	if c.admitted && c.role == RoleMember {
 		// Keep the seat a while: a dropped link is usually back in seconds.
 		r.holds[c.memberID] = r.s.now().Add(SeatHold)
@@ -227,6 +265,7 @@ func (r *room) dropLocked(c *conn) {
 			m.LivePeers.WithLabelValues("member").Dec()
 		}
 	}
+	r.voiceSyncLocked()
 	pc, out := c.pc, c.out
 	r.s.peers.Add(1)
 	go func() {
@@ -256,6 +295,7 @@ func (r *room) attach(c *conn) {
 	}
 	wasOpen := r.openLocked(r.s.now())
 	r.conns[c.key] = c
+	r.seatLocked(c)
 	if c.role == RoleMember {
 		if m := r.s.opts.Metrics; m != nil {
 			m.LivePeers.WithLabelValues("member").Inc()
@@ -278,6 +318,13 @@ func (r *room) attach(c *conn) {
 		r.sendLocked(c, r.noticeLocked(c.loc, "group.notice.lobby", nil))
 		r.lobbyChangedLocked()
 	}
+	if c.voice != nil {
+		r.voiceLocked()
+		r.voiceSyncLocked()
+		if inRoom(c) {
+			r.sendLocked(c, r.voiceYouLocked(c, r.s.now()))
+		}
+	}
 }
 
 // detach removes a peer whose connection ended.
@@ -292,9 +339,11 @@ func (r *room) welcomeLocked(c *conn) []byte {
 	if inRoom(c) { // someone waiting in the lobby does not yet see who is inside
 		members = r.membersLocked()
 	}
+	you := presenceOf(c)
+	you.ID = c.memberID // "" for staff: their messages carry no member id either
 	body := map[string]any{
-		"you":       map[string]any{"id": c.memberID, "pseudonym": c.pseudonym, "role": c.role},
-		"room":      map[string]any{"id": r.row.ID, "topic": r.row.Topic, "locale": r.row.Locale, "dir": i18n.Dir(r.row.Locale), "slow_mode": r.row.SlowModeSeconds, "locked": r.row.Locked, "open": r.openLocked(r.s.now())},
+		"you":       you,
+		"room":      map[string]any{"id": r.row.ID, "topic": r.row.Topic, "locale": r.row.Locale, "dir": i18n.Dir(r.row.Locale), "slow_mode": r.row.SlowModeSeconds, "locked": r.row.Locked, "open": r.openLocked(r.s.now()), "space": r.row.Space},
 		"admitted":  inRoom(c),
 		"members":   members,
 		"reactions": Reactions,

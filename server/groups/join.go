@@ -87,6 +87,7 @@ func (s *Service) lookup(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{
 		"topic": row.Topic, "locale": row.Locale, "dir": i18n.Dir(row.Locale), "state": s.stateOf(row),
 		"rules": rulesText(loc, row), "opens_at": row.OpensAt, "closes_at": row.ClosesAt, "suggested_pseudonym": NewPseudonym(),
+		"space": row.Space,
 	})
 }
 
@@ -145,6 +146,9 @@ type JoinResponse struct {
 	Admitted  bool   `json:"admitted"`
 	Rules     string `json:"rules"`
 	Topic     string `json:"topic"`
+	// Space is the calming scene of a room that opens as a circle ("" for
+	// a text room): the member's page then offers voice in its peer.
+	Space string `json:"space"`
 }
 
 // join admits an anonymous member: no name, e-mail, IP or user agent is
@@ -196,7 +200,7 @@ func (s *Service) join(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, JoinResponse{RoomID: row.ID, MemberID: m.ID, Token: token, Pseudonym: m.Pseudonym,
-		Admitted: m.AdmittedAt != nil, Rules: rulesText(s.requestLocalizer(c, row), row), Topic: row.Topic})
+		Admitted: m.AdmittedAt != nil, Rules: rulesText(s.requestLocalizer(c, row), row), Topic: row.Topic, Space: row.Space})
 }
 
 // createMember stores a new member: one admitted at once takes a seat
@@ -261,7 +265,7 @@ func (s *Service) rejoin(c echo.Context, row store.GroupRoom, token string) erro
 		return err
 	}
 	return c.JSON(http.StatusOK, JoinResponse{RoomID: row.ID, MemberID: m.ID, Pseudonym: m.Pseudonym,
-		Admitted: m.AdmittedAt != nil && m.RemovedAt == nil, Rules: rulesText(s.requestLocalizer(c, row), row), Topic: row.Topic})
+		Admitted: m.AdmittedAt != nil && m.RemovedAt == nil, Rules: rulesText(s.requestLocalizer(c, row), row), Topic: row.Topic, Space: row.Space})
 }
 
 func (s *Service) memberByToken(ctx context.Context, roomID, token string) (store.GroupMember, error) {
@@ -370,13 +374,19 @@ func (s *Service) answer(c echo.Context, r *room, cn *conn) error {
 	if err != nil {
 		return err
 	}
-	pc, answer, err := s.opts.Engine.Answer(c.Request().Context(), string(offer), func(dc *webrtc.DataChannel) {
+	var m rtc.Media
+	r.mu.Lock()
+	if r.circleLocked() {
+		m = r.mediaFor(cn) // a circle carries voice; a text room's peer stays data-only
+	}
+	r.mu.Unlock()
+	pc, answer, err := s.opts.Engine.AnswerMedia(c.Request().Context(), string(offer), func(dc *webrtc.DataChannel) {
 		if dc.Label() != "chat" {
 			_ = dc.Close()
 			return
 		}
 		s.wireChannel(r, cn, dc)
-	})
+	}, m)
 	switch {
 	case errors.Is(err, rtc.ErrNoDataChannel):
 		return apierr.New(apierr.NoDataChannel)

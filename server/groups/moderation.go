@@ -34,9 +34,18 @@ const (
 	ActUnlock   = "unlock"
 	ActAdmit    = "admit"
 	ActEnd      = "end"
+	// Voice in a circle (circle.go): held in the room's memory, audited
+	// like every action, and never stored with the member.
+	ActVoiceMute    = "voice_mute"
+	ActVoiceUnmute  = "voice_unmute"
+	ActVoiceMuteAll = "voice_mute_all"
+	ActOrderOn      = "speaking_order_on"
+	ActOrderOff     = "speaking_order_off"
+	ActGiveTurn     = "give_turn"
 )
 
-var memberActions = map[string]bool{ActMute: true, ActUnmute: true, ActRemove: true, ActBan: true, ActAdmit: true}
+var memberActions = map[string]bool{ActMute: true, ActUnmute: true, ActRemove: true, ActBan: true, ActAdmit: true,
+	ActVoiceMute: true, ActVoiceUnmute: true, ActGiveTurn: true}
 
 // ActionRequest is one moderator action.
 type ActionRequest struct {
@@ -147,6 +156,11 @@ func (s *Service) prepare(ctx context.Context, row store.GroupRoom, m store.Grou
 		return roomUpdate(map[string]any{"slow_mode_seconds": req.Seconds}), nil
 	case ActLock, ActUnlock:
 		return roomUpdate(map[string]any{"locked": req.Action == ActLock}), nil
+	case ActVoiceMute, ActVoiceUnmute, ActVoiceMuteAll, ActOrderOn, ActOrderOff, ActGiveTurn:
+		if row.Space == "" {
+			return nil, apierr.Invalid("action", "voice actions are for a room that opens as a circle")
+		}
+		return func(*gorm.DB) error { return nil }, nil // the audit event is the only record
 	case ActDelete:
 		return s.prepareDelete(row, req, info)
 	case ActEnd:
@@ -244,6 +258,11 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 	case ActAdmit:
 		if target != nil && !target.admitted {
 			target.admitted = true
+			r.seatLocked(target)
+			if target.voice != nil {
+				r.voiceLocked()
+				r.sendLocked(target, r.voiceYouLocked(target, s.now()))
+			}
 			r.sendLocked(target, r.welcomeLocked(target))
 			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.admitted", nil))
 			r.joinedLocked(presenceOf(target))
@@ -265,7 +284,10 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 	case ActLock, ActUnlock:
 		r.row.Locked = req.Action == ActLock
 		r.broadcastLocked(r.noticeLocked(r.loc, "group.notice."+req.Action+"ed", nil), inRoom)
+	case ActVoiceMute, ActVoiceUnmute, ActVoiceMuteAll, ActOrderOn, ActOrderOff, ActGiveTurn:
+		r.voiceActionLocked(req.Action, target)
 	}
+	r.voiceSyncLocked() // a mute, an admission or a removal changes who is heard
 	// Every moderator sees every action at once.
 	r.broadcastLocked(outbound("mod.action", r.nextSeq(), map[string]any{"action": req.Action, "info": info}), isModerator)
 }

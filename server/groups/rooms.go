@@ -2,6 +2,7 @@ package groups
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ type roomRequest struct {
 	RequireModerator *bool      `json:"require_moderator"`
 	Lobby            *bool      `json:"lobby"`
 	RetainDays       int        `json:"retain_days"`
+	Space            string     `json:"space"`
 }
 
 // RoomView is the JSON shape of a room for staff.
@@ -65,13 +67,15 @@ type RoomView struct {
 	State            RoomState  `json:"state"`
 	EndedAt          *time.Time `json:"ended_at,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
+	// Space is the calming scene the room opens in as a 3D circle; "" for a text room.
+	Space string `json:"space"`
 }
 
 func (s *Service) view(row store.GroupRoom) RoomView {
 	return RoomView{ID: row.ID, Code: row.Code, Topic: row.Topic, Locale: row.Locale, Country: row.Country, Capacity: row.Capacity,
 		Rules: row.Rules, OpensAt: row.OpensAt, ClosesAt: row.ClosesAt, RequireModerator: row.RequireModerator, Lobby: row.Lobby,
 		RetainDays: row.RetainDays, SlowModeSeconds: row.SlowModeSeconds, Locked: row.Locked, State: s.stateOf(row),
-		EndedAt: row.EndedAt, CreatedAt: row.CreatedAt}
+		EndedAt: row.EndedAt, CreatedAt: row.CreatedAt, Space: row.Space}
 }
 
 func (req *roomRequest) validate(b *i18n.Bundle) error {
@@ -104,6 +108,9 @@ func (req *roomRequest) validate(b *i18n.Bundle) error {
 	if req.RetainDays < 0 || req.RetainDays > MaxRetainDays {
 		return apierr.Invalid("retain_days", "0 to 90")
 	}
+	if req.Space != "" && !slices.Contains(Spaces, req.Space) {
+		return apierr.Invalid("space", "empty (a text room) or one of "+strings.Join(Spaces, ", "))
+	}
 	return nil
 }
 
@@ -130,7 +137,7 @@ func (s *Service) createRoom(c echo.Context) error {
 	row := store.GroupRoom{ID: store.NewID(), ClinicID: p.User.ClinicID, Code: newCode(), Topic: req.Topic, Locale: req.Locale,
 		Country: req.Country, Capacity: req.Capacity, Rules: req.Rules, OpensAt: utc(req.OpensAt), ClosesAt: utc(req.ClosesAt),
 		RequireModerator: orTrue(req.RequireModerator), Lobby: orTrue(req.Lobby), RetainDays: req.RetainDays,
-		CreatedBy: p.User.ID, CreatedAt: s.now().UTC()}
+		CreatedBy: p.User.ID, CreatedAt: s.now().UTC(), Space: req.Space}
 	err := s.store.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err

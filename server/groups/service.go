@@ -86,6 +86,8 @@ type Service struct {
 	rooms  map[string]*room
 	phrase *phraseCache
 
+	onForward atomic.Pointer[ForwardHook] // SetForwardHook
+
 	stop     chan struct{}
 	sweepNow chan chan error // a sweep on demand (tests step the clock, then sweep: export_test.go)
 	wg       sync.WaitGroup  // the sweeper
@@ -113,6 +115,16 @@ func New(opts Options) *Service {
 // AdvanceClock moves the service's clock forward by d (tests step past a
 // rate-limit window or a mute instead of sleeping).
 func (s *Service) AdvanceClock(d time.Duration) { s.skew.Add(int64(d)) }
+
+// SetForwardHook has h see every voice packet a circle forwards (`haven
+// bench circle` measures the forwarding delay with it); nil removes it.
+func (s *Service) SetForwardHook(h ForwardHook) {
+	if h == nil {
+		s.onForward.Store(nil)
+		return
+	}
+	s.onForward.Store(&h)
+}
 
 // SetLimits replaces the rate limits (tests and `haven bench groups`).
 func (s *Service) SetLimits(l Limits) {

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -40,11 +41,18 @@ var Opus = webrtc.RTPCodecParameters{
 	PayloadType: 111,
 }
 
-// RegisterOpus registers Opus on m. No video codec is registered anywhere:
-// an offered video section is rejected in the answer.
+// RegisterOpus registers Opus on m, with the RTP audio-level header
+// extension (RFC 6464): browsers then mark each packet with its level, which
+// a support circle reads to pick its loudest speakers without decoding
+// anything (server/groups/voice.go); Out drops it on the way out. No video
+// codec is registered anywhere: an offered video section is rejected in the
+// answer.
 func RegisterOpus(m *webrtc.MediaEngine) error {
 	if err := m.RegisterCodec(Opus, webrtc.RTPCodecTypeAudio); err != nil {
 		return fmt.Errorf("media: registering Opus: %w", err)
+	}
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return fmt.Errorf("media: registering the audio-level extension: %w", err)
 	}
 	return nil
 }

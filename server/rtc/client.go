@@ -40,6 +40,9 @@ type DialOptions struct {
 	// Config is the peer connection's configuration (ICE servers, a
 	// relay-only transport policy); zero: host candidates only.
 	Config webrtc.Configuration
+	// Prepare, when set, runs on the new connection before its offer is
+	// made: a support-circle member adds its voice transceivers there.
+	Prepare func(*webrtc.PeerConnection) error
 }
 
 // ClientOption adjusts a client peer's settings before its API is built.
@@ -72,6 +75,12 @@ func Dial(ctx context.Context, api *webrtc.API, opts DialOptions) (*ClientPeer, 
 		return nil, fmt.Errorf("rtc: client peer: %w", err)
 	}
 	cp := &ClientPeer{PC: pc, Channels: map[string]*webrtc.DataChannel{}}
+	if opts.Prepare != nil {
+		if err := opts.Prepare(pc); err != nil {
+			_ = pc.Close()
+			return nil, fmt.Errorf("rtc: preparing the client peer: %w", err)
+		}
+	}
 	all := append(append([]string(nil), opts.Channels...), opts.Unreliable...)
 	opened := make(chan string, len(all))
 	unordered, noRetransmit := false, uint16(0)

@@ -36,6 +36,10 @@ type GroupRoom struct {
 	CreatedBy       string `gorm:"size:32"`
 	CreatedAt       time.Time
 	EndedAt         *time.Time
+	// Space, when set, opens the room as a 3D circle in that calming scene
+	// (a webxr template id: forest, beach, night_sky, neutral_room); empty
+	// is a text room.
+	Space string `gorm:"size:24;not null;default:''"`
 }
 
 // GroupMember is one anonymous participant of one room.

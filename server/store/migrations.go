@@ -78,6 +78,9 @@ var migrations = []migration{
 	{16, "a timeline event's actor holds a whole user ID (PostgreSQL enforces lengths SQLite ignores)", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&TimelineEvent{})
 	}},
+	{17, "a support room can open as a 3D circle in a calming scene", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&GroupRoom{})
+	}},
 }
 
 type schemaMigration struct {
