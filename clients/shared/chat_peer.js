@@ -7,11 +7,14 @@
 // that queued up for a member while the room was busy arrive together in one
 // message, one per line (docs/groups.md).
 //
-// connect(url, headers, onFrame, {onClose, credentials}) → {pc, channel, send(type, body), close()}.
+// connect(url, headers, onFrame, {onClose, credentials, prepare}) → {pc, channel, send(type, body), close()}.
+// prepare(pc), when given, runs before the offer is made (a support circle
+// adds its voice transceivers there) and its result is returned as extra.
 // headers carry the member's Bearer token or the moderator's CSRF token
 // (the session cookie goes along with same-origin credentials).
-export async function connect(url, headers, onFrame, { onClose = () => {}, credentials = 'same-origin' } = {}) {
+export async function connect(url, headers, onFrame, { onClose = () => {}, credentials = 'same-origin', prepare = null } = {}) {
   const pc = new RTCPeerConnection();
+  const extra = prepare ? prepare(pc) : null;
   const channel = pc.createDataChannel('chat');
   channel.binaryType = 'arraybuffer';
   const utf8 = new TextDecoder();
@@ -49,6 +52,7 @@ export async function connect(url, headers, onFrame, { onClose = () => {}, crede
   return {
     pc,
     channel,
+    extra,
     /** send puts one envelope on the channel; false when the channel is not open. */
     send(type, body = {}) {
       if (channel.readyState !== 'open') return false;

@@ -6,9 +6,12 @@
 import { connect } from '../../shared/chat_peer.js';
 import { formatDate } from '../../webxr/src/format.js';
 import { valueIn } from '../../webxr/src/i18n.js';
+import { addVoice, createVoice } from './voice.js';
+import { SHAPES, COLOURS, ACCESSORIES, bearing, ringSize } from './layout.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { t: (id) => id, locale: 'en', wordingOf: '', code: '', room: null, token: '', you: null, channel: null, pc: null, members: new Map(), seq: 0, frames: [] };
+const state = { t: (id) => id, locale: 'en', wordingOf: '', code: '', room: null, token: '', you: null, channel: null, pc: null, members: new Map(), seq: 0, frames: [],
+  space: '', view: 'circle', circle: null, voice: null, speakers: [], slots: [], floor: { order: false, turn: '', hands: [] }, lines: [] };
 
 function fill(msgs) {
   return (id, data = {}) => {
@@ -130,6 +133,7 @@ async function join() {
   }
   state.token = res.token;
   state.roomID = res.room_id;
+  state.space = res.space || '';
   $('chat-topic').textContent = res.topic;
   $('join-view').hidden = true;
   $('chat-view').hidden = false;
@@ -138,10 +142,17 @@ async function join() {
   // the server's words (notices, crisis panel) in the page's language; the
   // region of the browser's language orders the helplines after the clinic's own
   const region = (navigator.language.match(/-([A-Z]{2})\b/) || [])[1] || '';
+  // a circle's peer carries voice too: the transceivers go into the first offer
+  const prepare = state.space ? (pc) => {
+    const tr = addVoice(pc);
+    state.voice = createVoice(pc, tr, { bearingOf: bearingTo, onState: voiceState });
+    return tr;
+  } : null;
   const { pc, channel } = await connect(`/api/groups/rooms/${res.room_id}/peer?${query()}${region ? `&region=${region}` : ''}`, { Authorization: `Bearer ${res.token}` }, onFrame,
-    { onClose: () => { $('conn-status').textContent = ''; } });
+    { onClose: () => { $('conn-status').textContent = ''; }, prepare });
   state.pc = pc;
   state.channel = channel;
+  if (state.space) await openCircle();
   $('message').focus();
 }
 
@@ -168,6 +179,7 @@ function line(kind, text, extra, spoken = text) {
   $('log').append(li);
   li.scrollIntoView({ block: 'end' });
   announce(spoken);
+  panelLine(kind.startsWith('msg') ? 'msg' : kind, spoken);
   return li;
 }
 
@@ -185,8 +197,96 @@ function renderMembers() {
       li.className = 'staff';
       li.append(' ', Object.assign(document.createElement('span'), { className: 'badge', textContent: state.t('group.role.moderator') }));
     }
+    // in a circle the list view follows the voice: who speaks, raised hands, the turn, who is muted
+    const states = [];
+    if (state.speakers.includes(m.id)) { li.classList.add('speaking'); states.push(['speaking', state.t('group.page.speaking')]); }
+    if (m.hand) states.push(['hand', state.t('group.page.hand_raised')]);
+    if (state.floor.order && state.floor.turn === m.id) states.push(['turn', state.t('group.page.has_turn')]);
+    if (m.voice_muted) states.push(['muted', state.t('group.page.voice_muted_short')]);
+    for (const [cls, text] of states) li.append(Object.assign(document.createElement('span'), { className: `state ${cls}`, textContent: text }));
     ul.append(li);
   }
+  state.circle?.update([...state.members.values()], state.you, state.speakers, state.floor);
+  state.voice?.replace();
+  if (state.circle) $('circle-canvas').setAttribute('aria-label', state.t('group.page.circle_summary', { Count: state.members.size, Speaking: speakerNames() || state.t('group.page.nobody') }));
+}
+
+function speakerNames() {
+  return state.speakers.map((id) => state.members.get(id)?.pseudonym).filter(Boolean).join(', ');
+}
+
+/** bearingTo is where a member sits as heard from one's own seat (radians to the right), NaN if either has no seat. */
+function bearingTo(id) {
+  const me = state.members.get(state.you?.id) || state.you;
+  const other = state.members.get(id);
+  if (typeof me?.seat !== 'number' || typeof other?.seat !== 'number') return NaN;
+  return bearing(me.seat, other.seat, ringSize([...state.members.values()]));
+}
+
+/** voiceState shows the microphone's state in words (the status line) and on the talk and hand buttons. */
+function voiceState(v) {
+  let id = '';
+  if (v.muted) id = 'group.page.voice_muted';
+  else if (!v.maySpeak && v.mode !== 'off') id = 'group.page.wait_turn';
+  else if (v.sending) id = 'group.page.mic_live';
+  $('voice-status').textContent = id ? state.t(id) : '';
+  $('talk').hidden = v.mode !== 'push';
+  $('talk').setAttribute('aria-pressed', String(v.talking));
+}
+
+/** panelLine keeps the last lines for the headset's chat panel. */
+function panelLine(kind, text) {
+  state.lines.push({ kind, text });
+  if (state.lines.length > 40) state.lines.shift();
+  state.circle?.drawPanel(state.t('group.page.chat'), state.lines);
+}
+
+function fillSelect(id, values, prefix) {
+  const sel = $(id);
+  sel.replaceChildren(...values.map((v) => Object.assign(document.createElement('option'), { value: v, textContent: state.t(`${prefix}.${v}`) })));
+}
+
+/** setView shows the circle (3D, with the chat beside it) or the list view (the chat and the member list only, nothing drawn). The 3D view loads (its own chunk) the first time it is shown. */
+async function setView(view) {
+  state.view = view;
+  localStorage.setItem('haven.room.view', view);
+  $('view-circle').setAttribute('aria-pressed', String(view === 'circle'));
+  $('view-list').setAttribute('aria-pressed', String(view === 'list'));
+  $('circle-stage').hidden = view !== 'circle';
+  document.body.classList.toggle('circle-on', view === 'circle');
+  if (view === 'circle' && !state.circle) {
+    const { createCircle } = await import('./circle.js');
+    state.circle = createCircle($('circle-canvas'), { space: state.space, t: state.t, onPose: (h, l, r) => send('circle.pose', { h, l, r }) });
+    if (navigator.xr && await navigator.xr.isSessionSupported('immersive-vr').catch(() => false)) $('enter-vr').hidden = false;
+    renderMembers();
+    state.circle.drawPanel(state.t('group.page.chat'), state.lines);
+  }
+  state.circle?.renderer.setRunning(view === 'circle');
+}
+
+/** openCircle shows the circle's bar and 3D view once the chat is open (the renderer loads as its own chunk). */
+async function openCircle() {
+  $('circle-bar').hidden = false;
+  fillSelect('avatar-shape', SHAPES, 'group.avatar.shape');
+  fillSelect('avatar-colour', Object.keys(COLOURS), 'group.avatar.colour');
+  fillSelect('avatar-accessory', ACCESSORIES, 'group.avatar.accessory');
+  const sendAvatar = () => send('circle.avatar', { shape: $('avatar-shape').value, colour: $('avatar-colour').value, accessory: $('avatar-accessory').value });
+  for (const id of ['avatar-shape', 'avatar-colour', 'avatar-accessory']) $(id).onchange = sendAvatar;
+  $('view-circle').onclick = () => setView('circle').catch((err) => line('notice', err.message));
+  $('view-list').onclick = () => setView('list');
+  $('mic-mode').onchange = () => state.voice.setMode($('mic-mode').value).catch((err) => line('notice', `${state.t('group.page.mic_error')} (${err.name || err.message})`));
+  const talk = (on) => (e) => { e.preventDefault(); state.voice.talk(on); };
+  $('talk').onpointerdown = talk(true);
+  $('talk').onpointerup = $('talk').onpointerleave = $('talk').onpointercancel = talk(false);
+  $('talk').onkeydown = (e) => { if (e.key === ' ' || e.key === 'Enter') talk(true)(e); };
+  $('talk').onkeyup = (e) => { if (e.key === ' ' || e.key === 'Enter') talk(false)(e); };
+  $('hand').onclick = () => {
+    const up = $('hand').getAttribute('aria-pressed') !== 'true';
+    send('voice.hand', { up });
+  };
+  $('enter-vr').onclick = () => state.circle.enterXR().catch((err) => line('notice', err.message));
+  renderMembers();
+  await setView(localStorage.getItem('haven.room.view') === 'list' ? 'list' : 'circle');
 }
 
 function messageLine(b) {
@@ -312,6 +412,18 @@ function showCrisis(b) {
   $('crisis-close').focus();
 }
 
+/** syncYou shows one's own figure and hand in the circle's controls. */
+function syncYou(me) {
+  if (!me || !state.space) return;
+  if (me.avatar) {
+    $('avatar-shape').value = me.avatar.shape;
+    $('avatar-colour').value = me.avatar.colour;
+    $('avatar-accessory').value = me.avatar.accessory;
+  }
+  $('hand').setAttribute('aria-pressed', String(!!me.hand));
+  $('hand').textContent = state.t(me.hand ? 'group.page.lower_hand' : 'group.page.raise_hand');
+}
+
 let typingTimer;
 function onFrame(f) {
   state.frames.push(f.type);
@@ -323,13 +435,27 @@ function onFrame(f) {
       $('you').textContent = state.t('group.page.you_are', { Name: b.you.pseudonym });
       $('conn-status').textContent = state.t('group.page.connected');
       state.members = new Map((b.members || []).map((m) => [m.id, m]));
+      syncYou(b.you);
       renderMembers();
       break;
     case 'members.delta':
       for (const m of b.left || []) state.members.delete(m.id);
       for (const m of b.joined || []) state.members.set(m.id, m);
+      if (state.you && state.members.has(state.you.id)) syncYou(state.members.get(state.you.id));
       renderMembers();
       break;
+    case 'circle.poses': state.circle?.applyPoses(b.p); break;
+    case 'voice.speakers':
+      state.speakers = (b.ids || []).filter(Boolean);
+      state.slots = b.slots || [];
+      state.voice?.speakers(state.slots);
+      renderMembers();
+      break;
+    case 'voice.floor':
+      state.floor = { order: !!b.order, turn: b.turn || '', hands: b.hands || [] };
+      renderMembers();
+      break;
+    case 'voice.you': state.voice?.you(b); break;
     case 'chat.msg': messageLine(b); break;
     case 'chat.typing':
       $('typing').textContent = state.t('group.page.typing', { Name: b.from });
@@ -348,7 +474,10 @@ function onFrame(f) {
     }
     case 'notice': line('notice', b.text); break;
     case 'error': line('notice', b.message); break;
-    case 'crisis.resources': showCrisis(b); break;
+    case 'crisis.resources':
+      showCrisis(b);
+      panelLine('crisis', [b.title, b.text, b.emergency, ...(b.resources || []).map((r) => [r.name, r.phone, r.url].filter(Boolean).join(' ')), b.held].filter(Boolean).join(' — '));
+      break;
     case 'room.ended': $('send-form').hidden = true; break;
   }
 }
@@ -368,6 +497,11 @@ async function main() {
   };
   $('message').oninput = () => send('chat.typing', {});
   $('leave').onclick = () => { state.pc?.close(); location.hash = ''; location.reload(); };
+  // push to talk with the space bar anywhere but in a text field
+  const typing = (e) => /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(e.target.tagName);
+  document.addEventListener('keydown', (e) => { if (e.key === ' ' && !e.repeat && !typing(e) && state.voice?.state().mode === 'push') { e.preventDefault(); state.voice.talk(true); } });
+  document.addEventListener('keyup', (e) => { if (e.key === ' ' && !typing(e) && state.voice?.state().mode === 'push') state.voice.talk(false); });
+  if (new URLSearchParams(location.search).has('iwer')) await (await import('../../webxr/src/iwer.js')).install();
   const code = new URLSearchParams(location.hash.slice(1)).get('code');
   if (code) { $('code').value = code; showRoom(code).catch((err) => showError(err, 'code')); }
   window.havenRoom = state; // for the browser tests

@@ -46,13 +46,15 @@ function createForm(app) {
       field(t('core.language'), select({ name: 'locale' }, LOCALES.map((l) => ({ value: l.id, label: l.name })), app.i18n.locale)),
       field(t('console.groups.capacity'), h('input', { name: 'capacity', type: 'number', min: 2, max: 500, value: '12' }))),
     field(t('console.groups.rules'), h('textarea', { name: 'rules', rows: 3 }), t('console.groups.rules_hint')),
+    // a calming scene opens the room as a circle with voice (docs/groups.md); none: a text room
+    field(t('console.groups.space'), select({ name: 'space' }, ['', 'forest', 'beach', 'night_sky', 'neutral_room'].map((v) => ({ value: v, label: t(`console.groups.space.${v || 'none'}`) })), ''), t('console.groups.space_hint')),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'lobby', checked: true }), ' ', t('console.groups.use_lobby')),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'require_moderator', checked: true }), ' ', t('console.groups.require_moderator')),
     err, h('button', { type: 'submit', class: 'primary' }, t('console.create')));
   for (const o of form.querySelectorAll('select[name=locale] option')) o.setAttribute('lang', o.value);
   onSubmit(form, err, async (d) => {
     const room = await app.api.post('/api/groups/rooms', { topic: d.get('topic'), locale: d.get('locale'), capacity: Number(d.get('capacity')) || 0,
-      rules: d.get('rules') || '', lobby: d.get('lobby') === 'on', require_moderator: d.get('require_moderator') === 'on' });
+      rules: d.get('rules') || '', lobby: d.get('lobby') === 'on', require_moderator: d.get('require_moderator') === 'on', space: d.get('space') || '' });
     app.announce(t('console.saved'));
     app.navigate(`#/groups?room=${encodeURIComponent((room.room || room).id)}`);
   }, app);

@@ -1,0 +1,302 @@
+package e2e
+
+// The support circle in real Chromium: three members in three browsers,
+// each with a fake microphone playing its own tone, and the moderator as a
+// Go peer in the marked seat. A speaks; B and C hear A (inbound energy in
+// getStats) on the side of the circle A sits on (the panner's left and
+// right output measured in the page); the moderator mutes A and the sound
+// stops; C follows in the list view, in Arabic (right to left), and speaks;
+// with the speaking order on, B raises a hand, is heard only once given the
+// turn; a crisis phrase in the circle's chat is held and the resources are
+// shown. Screenshots of the circle on a phone, on a laptop, in Arabic and
+// in a headset (WebXR emulated by IWER) are saved, and the phone and
+// headset ones kept in docs/.
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/havenvr/haven/server/groups"
+	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/store"
+)
+
+// seatSide says on which side a listener facing the centre of a ring of n
+// seats hears the speaker's seat: −1 left, +1 right. Seats are spaced
+// evenly, counted counter-clockwise seen from above (seat k at angle
+// 2πk/n on the circle, docs/groups.md); computed here from that geometry,
+// not by the page's code.
+func seatSide(listener, speaker, n int) float64 {
+	pos := func(k int) (float64, float64) {
+		a := 2 * math.Pi * float64(k) / float64(n)
+		return math.Sin(a), math.Cos(a)
+	}
+	lx, lz := pos(listener)
+	sx, sz := pos(speaker)
+	// facing the centre (−lx, −lz); right hand is forward × up: (lz, −lx)·… in the x/z plane
+	rx, rz := lz, -lx
+	return math.Copysign(1, (sx-lx)*rx+(sz-lz)*rz)
+}
+
+// inbound sums the page's inbound audio in getStats: packets received,
+// samples decoded, and of those the ones concealment made up (not sent).
+type inbound struct{ Packets, Samples, Concealed float64 }
+
+const inboundJS = `(async () => { const o = {Packets: 0, Samples: 0, Concealed: 0}; (await window.havenRoom.pc.getStats()).forEach(r => {
+	if (r.type === 'inbound-rtp' && r.kind === 'audio') { o.Packets += r.packetsReceived || 0; o.Samples += r.totalSamplesReceived || 0; o.Concealed += r.concealedSamples || 0; } }); return o; })()`
+
+// received is what p's inbound audio gained over d: packets, and samples
+// decoded from real packets (received minus concealed).
+func received(t *testing.T, p *Page, d time.Duration) (packets, decoded float64) {
+	t.Helper()
+	a := MustEval[inbound](p, inboundJS)
+	time.Sleep(d) // a measurement window, not a wait for a condition
+	b := MustEval[inbound](p, inboundJS)
+	return b.Packets - a.Packets, (b.Samples - b.Concealed) - (a.Samples - a.Concealed)
+}
+
+// hears waits until p receives and plays id's voice: within one second at
+// least 25 packets (half of 50 a second) and 0.5 s of decoded audio arrive
+// (getStats), and the panner carrying id plays it at an RMS of at least
+// 0.05 summed over both ears (the test voice's RMS rises and falls
+// between 0.035 and 0.35 with its syllables; the poll catches a peak). Chromium measures
+// getStats' totalAudioEnergy after the media element's volume, which the
+// spatial path keeps silent, so the energy is read where the sound is
+// actually played: the panner's output.
+func hears(t *testing.T, p *Page, id, what string) slotEar {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		packets, decoded := received(t, p, time.Second)
+		e, ok := earOf(t, p, id)
+		if packets >= 25 && decoded >= 24000 && ok && e.Left+e.Right >= 0.05 {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %.0f packets, %.0f samples decoded in 1 s, ear %+v\nstate: %s", what, packets, decoded, e,
+				MustEval[string](p, `JSON.stringify({ears: window.havenRoom.voice?.ears(), speakers: window.havenRoom.speakers, frames: window.havenRoom.frames.slice(-20)})`))
+		}
+	}
+}
+
+// joinCircle opens the member page, joins and waits for the chat and the voice state.
+func joinCircle(t *testing.T, b *Browser, env *ConsoleEnv, code, locale, query string, w, h int64) *Page {
+	t.Helper()
+	p := b.NewPage(t, env.URL+"/room/?lang="+locale+query+"#code="+code, w, h, `document.querySelector('#room-face') && !document.querySelector('#room-face').hidden`)
+	p.Diag = `JSON.stringify({frames: (window.havenRoom || {}).frames, error: document.querySelector('#join-error').textContent})`
+	clickQ(t, p, `#accept`)
+	clickQ(t, p, `#join-btn`)
+	Wait(t, p, `window.havenRoom.channel && window.havenRoom.channel.readyState === 'open' && window.havenRoom.frames.includes('voice.you') && !document.querySelector('#circle-bar').hidden`, 30*time.Second)
+	return p
+}
+
+func setMic(t *testing.T, p *Page, mode string) {
+	t.Helper()
+	MustEval[bool](p, `(() => { const s = document.querySelector('#mic-mode'); s.value = `+jsString(mode)+`; s.dispatchEvent(new Event('change')); return true; })()`)
+	Wait(t, p, `window.havenRoom.voice.state().mode === `+jsString(mode), 10*time.Second)
+}
+
+// slotEar is one voice slot of a page: who is on it, the panner's x
+// (negative: left) and the RMS of its left and right output.
+type slotEar struct {
+	Member      string
+	X           float64
+	Left, Right float64
+}
+
+func earOf(t *testing.T, p *Page, id string) (slotEar, bool) {
+	t.Helper()
+	for _, e := range MustEval[[]slotEar](p, `window.havenRoom.voice.ears().map(e => ({Member: e.member, X: e.x, Left: e.left, Right: e.right}))`) {
+		if e.Member == id {
+			return e, true
+		}
+	}
+	return slotEar{}, false
+}
+
+func saveDoc(t *testing.T, name string, png []byte) {
+	t.Helper()
+	SaveArtifact(t, name, png)
+	if err := os.WriteFile(filepath.Join("..", "..", "docs", name), png, 0o644); err != nil {
+		t.Errorf("saving docs/%s: %v", name, err)
+	}
+}
+
+// TestCircleVoiceModerationAndViews is the issue's must-show walk.
+func TestCircleVoiceModerationAndViews(t *testing.T) {
+	RequireBuilt(t, "room")
+	env := StartConsole(t)
+	admin := env.Server.SignIn(t, env.Clinic.ID, store.RoleAdmin)
+	// four members join from one address (127.0.0.1) within a minute: more than a clinic's per-address join limit
+	lim := groups.DefaultLimits()
+	lim.JoinsPerMinute, lim.JoinBurst = 600, 100
+	env.Server.App.Groups.SetLimits(lim)
+	var room groups.RoomView
+	if st := admin.Do(http.MethodPost, "/api/groups/rooms", map[string]any{"topic": "Evening circle", "locale": "en", "country": "GB",
+		"require_moderator": false, "lobby": false, "space": "forest"}, &room); st != http.StatusCreated {
+		t.Fatalf("creating the circle: status %d", st)
+	}
+	act := func(action, member string) {
+		t.Helper()
+		if st, raw := admin.Raw(http.MethodPost, "/api/groups/rooms/"+room.ID+"/actions", groups.ActionRequest{Action: action, MemberID: member, Reason: "circle test"}); st != http.StatusOK {
+			t.Fatalf("%s: %d %s", action, st, raw)
+		}
+	}
+	// the moderator, first in: the marked seat 0 (a Go peer on the moderator's endpoint)
+	modFrames := make(chan string, 4096)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	mod, err := rtc.Dial(ctx, rtc.NewClientAPI(), rtc.DialOptions{URL: env.URL + "/api/groups/rooms/" + room.ID + "/moderator-peer", HTTP: admin.HTTP,
+		Header: http.Header{"X-CSRF-Token": {admin.CSRF}}, Channels: []string{"chat"},
+		OnMessage: func(_ string, m webrtc.DataChannelMessage) {
+			for _, line := range strings.Split(string(m.Data), "\n") {
+				select {
+				case modFrames <- line:
+				default:
+				}
+			}
+		}})
+	cancel()
+	if err != nil {
+		t.Fatalf("moderator peer: %v", err)
+	}
+	t.Cleanup(func() { _ = mod.Close() })
+	modSees := func(substr string) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case f := <-modFrames:
+				if strings.Contains(f, substr) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("the moderator never saw %s", substr)
+			}
+		}
+	}
+
+	// each microphone plays its own speech-like tone (voice_test.go's writeVoiceWAV)
+	ba, bb, bc := NewMediaBrowser(t, writeVoiceWAV(t, 440)), NewMediaBrowser(t, writeVoiceWAV(t, 660)), NewMediaBrowser(t, writeVoiceWAV(t, 880))
+	a := joinCircle(t, ba, env, room.Code, "en", "", 390, 844)
+	b := joinCircle(t, bb, env, room.Code, "en", "", 1280, 800)
+	localStorageList := `localStorage.setItem('haven.room.view', 'list')`
+	c := bc.NewPage(t, env.URL+"/room/?lang=ar#code="+room.Code, 1280, 800, `document.querySelector('#room-face') && !document.querySelector('#room-face').hidden`)
+	MustEval[any](c, localStorageList)
+	c.Diag = a.Diag
+	clickQ(t, c, `#accept`)
+	clickQ(t, c, `#join-btn`)
+	Wait(t, c, `window.havenRoom.channel && window.havenRoom.frames.includes('voice.you') && window.havenRoom.view === 'list'`, 30*time.Second)
+	idOf := func(p *Page) string { return MustEval[string](p, `window.havenRoom.you.id`) }
+	seatOf := func(p *Page) int {
+		return MustEval[int](p, `window.havenRoom.members.get(window.havenRoom.you.id).seat`)
+	}
+	Wait(t, c, `window.havenRoom.members.size === 4`, 20*time.Second)
+	aID, bID, cID := idOf(a), idOf(b), idOf(c)
+	sa, sb, sc := seatOf(a), seatOf(b), seatOf(c)
+	if sa != 1 || sb != 2 || sc != 3 {
+		t.Fatalf("seats A %d B %d C %d: want 1, 2, 3 (0 is the moderator's)", sa, sb, sc)
+	}
+	const ring = 8 // four people: the smallest ring
+
+	// the circle as drawn: the phone and the laptop show every figure (their own from behind)
+	Wait(t, a, `window.havenRoom.circle && window.havenRoom.circle.info().figures === 4`, 30*time.Second)
+	Wait(t, b, `window.havenRoom.circle && window.havenRoom.circle.info().figures === 4`, 30*time.Second)
+	MustEval[any](a, `document.querySelector('#avatar-picker').open = false`)
+
+	// A speaks: B and C hear A, on A's side of the circle
+	setMic(t, a, "open")
+	for _, l := range []struct {
+		name string
+		p    *Page
+		seat int
+	}{{"B", b, sb}, {"C", c, sc}} {
+		want := seatSide(l.seat, sa, ring)
+		e := hears(t, l.p, aID, l.name+" hears A")
+		if math.Copysign(1, e.X) != want || (want < 0) != (e.Left > e.Right) {
+			t.Errorf("%s hears A at x=%.2f, left %.3f, right %.3f: want A on the %s (seat %d from seat %d)",
+				l.name, e.X, e.Left, e.Right, map[float64]string{-1: "left", 1: "right"}[want], sa, l.seat)
+		}
+	}
+	Wait(t, c, `document.querySelector('#members li[data-id="`+aID+`"] .state.speaking') !== null`, 10*time.Second)
+	Wait(t, b, `window.havenRoom.circle.info().speaking === 1`, 10*time.Second)
+	saveDoc(t, "circle-phone.png", a.Screenshot())
+	SaveArtifact(t, "circle-laptop-en.png", b.Screenshot())
+	// from here on the phone and the laptop follow in the list view: it draws
+	// nothing, which spares a machine running three browsers in software
+	clickQ(t, a, `#view-list`)
+	clickQ(t, b, `#view-list`)
+	Wait(t, b, `document.querySelector('#circle-stage').hidden`, 10*time.Second)
+
+	// the moderator mutes A: A is told, the sound stops for B
+	act(groups.ActVoiceMute, aID)
+	Wait(t, a, `document.querySelector('#voice-status').textContent !== '' && window.havenRoom.voice.state().muted`, 10*time.Second)
+	Wait(t, b, `!window.havenRoom.speakers.includes(`+jsString(aID)+`)`, 10*time.Second)
+	time.Sleep(500 * time.Millisecond) // what was in flight arrives
+	// no packet, and less than one 20 ms frame (960 samples at 48 kHz) of
+	// decoded sound: the tail of what had arrived before the mute
+	if packets, decoded := received(t, b, 2*time.Second); packets > 0 || decoded >= 960 {
+		t.Errorf("B received %.0f packets, %.0f decoded samples in 2 s after A was muted", packets, decoded)
+	}
+	if e, ok := earOf(t, b, aID); ok && e.Left+e.Right > 0.01 {
+		t.Errorf("B still plays A after the mute: %+v", e)
+	}
+
+	// C, in the list view and in Arabic, follows and speaks: heard on the other side by B
+	for _, sel := range []string{"html", "#circle-bar", "#members", "#log"} {
+		if dir := MustEval[string](c, `getComputedStyle(document.querySelector(`+jsString(sel)+`)).direction`); dir != "rtl" {
+			t.Errorf("Arabic list view: %s runs %s", sel, dir)
+		}
+	}
+	if !MustEval[bool](c, `document.querySelector('#circle-stage').hidden`) {
+		t.Error("the list view shows the 3D stage")
+	}
+	setMic(t, c, "open")
+	if e, want := hears(t, b, cID, "B hears C"), seatSide(sb, sc, ring); math.Copysign(1, e.X) != want || (want < 0) != (e.Left > e.Right) {
+		t.Errorf("B hears C at x=%.2f, left %.3f, right %.3f: want C on the %v side", e.X, e.Left, e.Right, want)
+	}
+	SaveArtifact(t, "circle-list-ar.png", c.Screenshot())
+	setMic(t, c, "off")
+
+	// speaking order: B, with an open mic, is not heard until given the turn
+	act(groups.ActOrderOn, "")
+	Wait(t, b, `window.havenRoom.floor.order === true`, 10*time.Second)
+	setMic(t, b, "open")
+	Wait(t, b, `window.havenRoom.voice.state().maySpeak === false && document.querySelector('#voice-status').textContent !== ''`, 10*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	if packets, _ := received(t, c, 2*time.Second); packets > 0 {
+		t.Errorf("C received %.0f packets in 2 s while B, with an open mic, waited for the turn", packets)
+	}
+	clickQ(t, b, `#hand`)
+	modSees(`"hands":["` + bID + `"]`)
+	Wait(t, c, `document.querySelector('#members li[data-id="`+bID+`"] .state.hand') !== null`, 10*time.Second)
+	act(groups.ActGiveTurn, bID)
+	Wait(t, b, `window.havenRoom.voice.state().sending === true`, 10*time.Second)
+	hears(t, c, bID, "C hears B with the turn")
+
+	// the crisis flow in the circle's chat: held, resources shown
+	typeQ(t, a, `#message`, "I want to end my life")
+	clickQ(t, a, `#send-form button[type=submit]`)
+	Wait(t, a, `!document.querySelector('#crisis').hidden && document.querySelectorAll('#crisis-list li').length > 0`, 20*time.Second)
+	SaveArtifact(t, "circle-crisis-phone.png", a.Screenshot())
+	modSees(`"kind":"crisis"`)
+	if MustEval[bool](b, `[...document.querySelectorAll('#log li')].some(li => li.textContent.includes('end my life'))`) {
+		t.Error("the held crisis message reached B")
+	}
+
+	// the headset view: a fourth member in A's browser, immersive (IWER)
+	d := joinCircle(t, ba, env, room.Code, "en", "&iwer", 1280, 720)
+	Wait(t, d, `window.havenRoom.circle && !document.querySelector('#enter-vr').hidden`, 30*time.Second)
+	clickQ(t, d, `#enter-vr`)
+	Wait(t, d, `window.havenRoom.circle.info().xr && window.havenRoom.circle.info().panel`, 30*time.Second)
+	Wait(t, d, `window.havenRoom.circle.info().figures >= 3`, 10*time.Second)
+	time.Sleep(time.Second) // a few stereo frames drawn after entering
+	saveDoc(t, "circle-headset.png", d.Screenshot())
+}
