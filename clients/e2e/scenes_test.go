@@ -55,7 +55,8 @@ func TestScenesWithinBudget(t *testing.T) {
 	}
 	b := NewBrowser(t)
 	srv := StaticServer(t)
-	p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&locale=en", w, h, `document.documentElement.dataset.ready === "1"`)
+	p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&locale=en", w, h, "")
+	p.WaitFor(`document.documentElement.dataset.ready === "1"`, 2*time.Minute) // the first page load compiles the calm scene in software
 	cat, err := environments.Builtin()
 	if err != nil {
 		t.Fatal(err)

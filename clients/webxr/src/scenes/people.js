@@ -96,10 +96,11 @@ export function figureGeometry(detail = 'high') {
   }
   head.computeVertexNormals();
   parts.push(part(head.translate(0, HEAD_Y, 0), HEAD, SKIN_P));
-  parts.push(part(new THREE.SphereGeometry(0.104, hi ? 12 : 7, hi ? 5 : 3, 0, Math.PI * 2, 0, Math.PI * 0.5).scale(0.84, 1.2, 0.99).translate(0, HEAD_Y + 0.012, 0.008), HEAD, HAIR_P));
+  // the hair: a cap tilted back (the hairline above the brows, the back down to the nape)
+  parts.push(part(new THREE.SphereGeometry(0.107, hi ? 12 : 7, hi ? 5 : 3, 0, Math.PI * 2, 0, Math.PI * 0.5).rotateX(0.28).scale(0.84, 1.16, 0.99).translate(0, HEAD_Y + 0.012, 0.008), HEAD, HAIR_P));
   // the back of the hair reaching the nape (short) or the shoulders (long),
   // behind the ears only (reaching round to the cheeks it read as a beard)
-  parts.push(part(new THREE.CylinderGeometry(0.086, 0.07, 0.13, hi ? 8 : 4, 1, true, -Math.PI * 0.42, Math.PI * 0.84).scale(0.95, 1, 1).translate(0, HEAD_Y - 0.035, 0.01), HEAD, HAIR_P));
+  parts.push(part(new THREE.CylinderGeometry(0.092, 0.074, 0.13, hi ? 8 : 4, 1, true, -Math.PI * 0.42, Math.PI * 0.84).scale(0.92, 1, 1.02).translate(0, HEAD_Y - 0.04, 0.01), HEAD, HAIR_P));
   parts.push(part(new THREE.CylinderGeometry(0.088, 0.105, 0.22, hi ? 8 : 4, 1, true, -Math.PI * 0.42, Math.PI * 0.84).scale(1, 1, 0.85).translate(0, HEAD_Y - 0.11, 0.025), HEAD, LONG_HAIR));
   if (hi) {
     for (const s of [-1, 1]) {
