@@ -22,8 +22,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/havenvr/haven/server/bench/circlebench"
 	"github.com/havenvr/haven/server/groups"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
@@ -299,4 +301,64 @@ func TestCircleVoiceModerationAndViews(t *testing.T) {
 	Wait(t, d, `window.havenRoom.circle.info().figures >= 3`, 10*time.Second)
 	time.Sleep(time.Second) // a few stereo frames drawn after entering
 	saveDoc(t, "circle-headset.png", d.Screenshot())
+}
+
+// TestConsoleCircleModeration: the moderator's console opens a circle (the
+// scene chosen in the new-room form), and with a pion member speaking
+// switches the speaking order on, sees the raised hand, gives the turn,
+// sees who speaks and mutes the member's voice — each from the page's
+// buttons, each reaching the member.
+func TestConsoleCircleModeration(t *testing.T) {
+	env := StartConsole(t)
+	b := NewBrowser(t)
+	p := env.SignIn(t, b, "en", store.RoleModerator)
+	Go(t, p, "#/groups")
+	Do(t, p, chromedp.SendKeys(`input[name=topic]`, "Evening circle"), chromedp.Click(`input[name=lobby]`), chromedp.SetValue(`select[name=space]`, "forest"),
+		chromedp.Click(`#new-room-h ~ button[type=submit]`))
+	Wait(t, p, `location.hash.includes('room=') && window.havenConsole.ready && document.querySelector('#mod-join') && window.havenConsole.group`, 15*time.Second)
+	code := MustEval[string](p, `document.querySelector('#room-h ~ p code').textContent`)
+	click(t, p, `#mod-join`)
+	Wait(t, p, `window.havenConsole.group.link === 'open' && document.querySelector('button[data-key="order-on"]')`, 20*time.Second)
+
+	m, err := circlebench.Join(context.Background(), rtc.NewClientAPI(), &http.Client{Timeout: 10 * time.Second}, env.URL, code, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	row := `document.querySelector('#members-box')`
+	Wait(t, p, row+` && document.querySelector('button[data-key="voice-mute-`+m.ID+`"]')`, 15*time.Second)
+
+	click(t, p, `button[data-key="order-on"]`)
+	if _, err := m.Expect(10*time.Second, "voice.floor", func(f circlebench.Frame) bool { return f.Body["order"] == true }); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send("voice.hand", map[string]any{"up": true}); err != nil {
+		t.Fatal(err)
+	}
+	Wait(t, p, row+`.textContent.includes('hand raised') && document.querySelector('button[data-key="turn-`+m.ID+`"]')`, 10*time.Second)
+	click(t, p, `button[data-key="turn-`+m.ID+`"]`)
+	if _, err := m.Expect(10*time.Second, "voice.you", func(f circlebench.Frame) bool { return f.Body["may_speak"] == true }); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	go func() {
+		tk := time.NewTicker(20 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tk.C:
+				_ = m.Speak(20)
+			}
+		}
+	}()
+	Wait(t, p, row+`.textContent.includes('speaking') && `+row+`.textContent.includes('has the turn')`, 10*time.Second)
+	SaveArtifact(t, "console-circle-en.png", p.Screenshot())
+	click(t, p, `button[data-key="voice-mute-`+m.ID+`"]`)
+	if _, err := m.Expect(10*time.Second, "voice.you", func(f circlebench.Frame) bool { return f.Body["muted"] == true }); err != nil {
+		t.Fatal(err)
+	}
+	Wait(t, p, row+`.textContent.includes('voice muted') && !`+row+`.textContent.includes('speaking')`, 10*time.Second)
+	close(stop)
 }

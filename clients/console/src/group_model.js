@@ -47,7 +47,8 @@ export function auditKey(action, has = () => true) {
 
 /** createRoomView is the empty state before the welcome frame. */
 export function createRoomView() {
-  return { you: null, open: false, admitted: false, ended: false, members: new Map(), lobby: [], messages: [], typing: null, reactions: [], seq: 0 };
+  return { you: null, open: false, admitted: false, ended: false, members: new Map(), lobby: [], messages: [], typing: null, reactions: [], seq: 0,
+    speaking: [], floor: { order: false, turn: '', hands: [] } };
 }
 
 /**
@@ -63,12 +64,14 @@ export function memberList(view) {
 }
 
 // presence is one entry of welcome.members or members.delta ({id, pseudonym, role}).
-const presence = (m) => ({ id: String(m.id ?? ''), pseudonym: String(m.pseudonym ?? ''), role: m.role === 'moderator' ? 'moderator' : 'member' });
+// In a circle it also says whether the hand is raised and the voice muted.
+const presence = (m) => ({ id: String(m.id ?? ''), pseudonym: String(m.pseudonym ?? ''), role: m.role === 'moderator' ? 'moderator' : 'member',
+  ...(m.hand ? { hand: true } : {}), ...(m.voice_muted ? { voiceMuted: true } : {}) });
 
 /**
  * apply folds one server frame into view and returns what changed, so the
  * page redraws only that part: 'welcome', 'message', 'deleted', 'react',
- * 'members', 'lobby', 'typing', 'notice', 'alert', 'action', 'error',
+ * 'members', 'voice' (a circle's speakers or speaking order), 'lobby', 'typing', 'notice', 'alert', 'action', 'error',
  * 'ended' or '' for frames the moderator view ignores (pong).
  */
 export function apply(view, f) {
@@ -86,6 +89,12 @@ export function apply(view, f) {
       for (const m of b.left || []) view.members.delete(String(m.id ?? ''));
       for (const m of b.joined || []) view.members.set(String(m.id ?? ''), presence(m));
       return 'members';
+    case 'voice.speakers': // a circle: who is speaking now
+      view.speaking = (b.ids || []).map(String);
+      return 'voice';
+    case 'voice.floor': // a circle's speaking order: on or off, the turn, raised hands first raised first
+      view.floor = { order: Boolean(b.order), turn: String(b.turn || ''), hands: (b.hands || []).map(String) };
+      return 'voice';
     case 'lobby':
       view.lobby = (b.members || []).map((m) => ({ id: m.id, pseudonym: m.pseudonym }));
       return 'lobby';

@@ -84,3 +84,13 @@ test('labels', () => {
   assert.equal(alertKey({ kind: 'report_worried' }), 'console.groups.alert.report');
   assert.equal(alertKey({}), 'console.groups.alert.other');
 });
+
+test('a circle: who speaks, the speaking order and raised hands reach the moderator view', () => {
+  const v = createRoomView();
+  apply(v, frame('members.delta', { joined: [{ id: 'm1', pseudonym: 'Calm Otter', role: 'member', seat: 1, hand: true, voice_muted: true }], left: [] }, 1));
+  assert.deepEqual([v.members.get('m1').hand, v.members.get('m1').voiceMuted], [true, true]);
+  assert.equal(apply(v, frame('voice.speakers', { slots: ['m1', '', ''], ids: ['m1'] }, 2)), 'voice');
+  assert.deepEqual(v.speaking, ['m1']);
+  assert.equal(apply(v, frame('voice.floor', { order: true, turn: 'm1', hands: [] }, 3)), 'voice');
+  assert.deepEqual(v.floor, { order: true, turn: 'm1', hands: [] });
+});

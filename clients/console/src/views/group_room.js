@@ -142,14 +142,21 @@ export async function mountRoom(app, box, id, onState = () => {}) {
       .filter((r) => !r.rec || (!r.rec.banned && !r.rec.removed)) // gone already; the presence update follows within a second
       : (data.members || []).filter((m) => m.admitted && !m.removed && !m.banned).map((m) => ({ id: m.id, pseudonym: m.pseudonym, role: 'member', rec: m }));
     const muted = (m) => m && m.muted_until && new Date(m.muted_until).getTime() > now;
+    // in a circle the moderator sees who speaks, raised hands, the turn and voice mutes
     const status = (r) => [r.role === 'moderator' ? t('console.groups.role.moderator') : t('console.groups.role.member'),
-      muted(r.rec) && t('console.groups.muted'), r.rec && !r.rec.connected && link !== 'open' && t('console.groups.offline')].filter(Boolean).join(' · ');
+      muted(r.rec) && t('console.groups.muted'), r.rec && !r.rec.connected && link !== 'open' && t('console.groups.offline'),
+      view.speaking.includes(r.id) && t('console.groups.speaking'), r.hand && t('console.groups.hand_raised'),
+      view.floor.order && view.floor.turn === r.id && t('console.groups.has_turn'), r.voiceMuted && t('console.groups.voice_muted')].filter(Boolean).join(' · ');
+    const circle = Boolean(data.room?.space);
     const tools = (r) => (!r.rec || ended() ? '' : h('div', { class: 'actions' },
       muted(r.rec) ? h('button', { type: 'button', dataset: { key: `unmute-${r.rec.id}` }, onclick: () => act('unmute', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.unmute'))
         : h('button', { type: 'button', dataset: { key: `mute-${r.rec.id}` }, onclick: () => act('mute', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.mute')),
+      circle && link === 'open' && (r.voiceMuted ? h('button', { type: 'button', dataset: { key: `voice-unmute-${r.rec.id}` }, onclick: () => act('voice_unmute', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.voice_unmute'))
+        : h('button', { type: 'button', dataset: { key: `voice-mute-${r.rec.id}` }, onclick: () => act('voice_mute', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.voice_mute'))),
+      circle && link === 'open' && view.floor.order && view.floor.turn !== r.id && h('button', { type: 'button', dataset: { key: `turn-${r.rec.id}` }, onclick: () => act('give_turn', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.give_turn')),
       h('button', { type: 'button', dataset: { key: `remove-${r.rec.id}` }, onclick: () => act('remove', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.remove')),
       h('button', { type: 'button', class: 'danger', dataset: { key: `ban-${r.rec.id}` }, onclick: () => act('ban', { member_id: r.rec.id }, { Name: r.pseudonym }) }, t('console.groups.ban'))));
-    if (unchanged(membersBox, [link, ended(), rows.map((r) => [r.id, r.pseudonym, r.role, r.rec?.id, muted(r.rec), r.rec?.connected])])) return;
+    if (unchanged(membersBox, [link, ended(), view.speaking, view.floor, rows.map((r) => [r.id, r.pseudonym, r.role, r.rec?.id, muted(r.rec), r.rec?.connected, r.hand, r.voiceMuted])])) return;
     keepFocus(() => mount(membersBox, rows.length ? table(t('console.groups.member_list'), [
       { label: t('console.groups.pseudonym'), cell: (r) => h('span', { translate: 'no' }, r.pseudonym) },
       { label: t('console.status'), cell: status },
@@ -160,13 +167,17 @@ export async function mountRoom(app, box, id, onState = () => {}) {
   // ---- room actions ----
   function drawRoomActions() {
     const room = data.room;
-    if (unchanged(roomActions, [ended(), room.locked, room.slow_mode_seconds])) return;
+    if (unchanged(roomActions, [ended(), room.locked, room.slow_mode_seconds, view.floor.order, link])) return;
     if (ended()) { mount(roomActions, h('p', {}, t('console.groups.link.ended'))); return; }
     keepFocus(() => mount(roomActions,
       h('button', { type: 'button', dataset: { key: 'slow' }, onclick: () => act('slow_mode', {}, {}) },
         t('console.groups.slow_mode'), room.slow_mode_seconds ? ` (${t('console.groups.seconds', { Count: app.i18n.number(room.slow_mode_seconds) })})` : ''),
       room.locked ? h('button', { type: 'button', dataset: { key: 'unlock' }, onclick: () => act('unlock', {}, {}) }, t('console.groups.unlock'))
         : h('button', { type: 'button', dataset: { key: 'lock' }, onclick: () => act('lock', {}, {}) }, t('console.groups.lock')),
+      // a circle's voice: everyone muted at once, the speaking order switched on or off
+      room.space && link === 'open' && h('button', { type: 'button', dataset: { key: 'voice-mute-all' }, onclick: () => act('voice_mute_all', {}, {}) }, t('console.groups.voice_mute_all')),
+      room.space && link === 'open' && (view.floor.order ? h('button', { type: 'button', dataset: { key: 'order-off' }, onclick: () => act('speaking_order_off', {}, {}) }, t('console.groups.speaking_order_off'))
+        : h('button', { type: 'button', dataset: { key: 'order-on' }, onclick: () => act('speaking_order_on', {}, {}) }, t('console.groups.speaking_order_on'))),
       h('button', { type: 'button', class: 'danger', dataset: { key: 'end' }, onclick: () => act('end', {}, {}) }, t('console.groups.end'))));
   }
 
@@ -273,6 +284,7 @@ export async function mountRoom(app, box, id, onState = () => {}) {
       case 'message': drawMessage(view.messages[view.messages.length - 1]); typing.textContent = ''; break;
       case 'deleted': case 'react': { const m = view.messages.find((x) => x.id === b.msg); if (m) drawMessage(m); break; }
       case 'members': drawMembers(); soon(['room']); break;
+      case 'voice': drawMembers(); drawRoomActions(); break;
       case 'lobby': drawLobby(); soon(['room']); break;
       case 'typing':
         typing.textContent = t('console.groups.typing', { Name: b.from });
