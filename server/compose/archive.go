@@ -10,6 +10,7 @@ import (
 
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/auth"
+	"github.com/havenvr/haven/server/store"
 )
 
 // Deleting a composition or a clinic protocol archives it. Sessions,
@@ -48,9 +49,9 @@ func (s *Service) setArchived(c echo.Context, k heads, archive bool) error {
 	ctx := c.Request().Context()
 	now := s.now().UTC()
 	err := s.store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var h archivedHead
-		if err := tx.Table(k.table).Where("id = ? AND clinic_id = ?", c.Param("id"), p.User.ClinicID).Take(&h).Error; err != nil {
-			return notFound(err, k.target)
+		h, err := store.InClinic[archivedHead](ctx, tx.Table(k.table), k.target, p.User.ClinicID, c.Param("id"))
+		if err != nil {
+			return err
 		}
 		if (h.ArchivedAt != nil) == archive {
 			return nil
