@@ -299,7 +299,11 @@ func TestCircleVoiceModerationAndViews(t *testing.T) {
 	clickQ(t, d, `#enter-vr`)
 	Wait(t, d, `window.havenRoom.circle.info().xr && window.havenRoom.circle.info().panel`, 30*time.Second)
 	Wait(t, d, `window.havenRoom.circle.info().figures >= 3`, 10*time.Second)
-	time.Sleep(time.Second) // a few stereo frames drawn after entering
+	// the chat reaches the headset's panel
+	typeQ(t, b, `#message`, "Welcome, everyone. Take your time.")
+	clickQ(t, b, `#send-form button[type=submit]`)
+	Wait(t, d, `window.havenRoom.lines.some(l => l.text.includes('Take your time'))`, 20*time.Second)
+	time.Sleep(time.Second) // a few stereo frames drawn with the new panel
 	saveDoc(t, "circle-headset.png", d.Screenshot())
 }
 
