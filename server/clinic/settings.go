@@ -51,6 +51,9 @@ type Settings struct {
 	// MaxIntensityJump: a larger change of the live intensity asks the
 	// therapist to confirm first (percentage points).
 	MaxIntensityJump int `json:"max_intensity_jump"`
+	// RecordPoses keeps the headset's head pose once a second in each live
+	// session's record for the report (off by default: relayed, not stored).
+	RecordPoses bool `json:"record_poses"`
 }
 
 // settingsView is Settings with the values an admin may choose from.
@@ -69,21 +72,23 @@ type SettingsInput struct {
 	CrisisRecheckDays    *int    `json:"crisis_recheck_days"`
 	HideStaleCrisisLines *bool   `json:"hide_stale_crisis_lines"`
 	MaxIntensityJump     *int    `json:"max_intensity_jump"`
+	RecordPoses          *bool   `json:"record_poses"`
 }
 
 func (s *Service) registerSettings(w *web.Server) {
 	w.Handle(web.Route{Method: http.MethodGet, Path: "/api/clinic", Summary: "The clinic's name, default language and country, with the choices for each.",
 		Access: web.Staff, Tag: "clinic", Handler: s.getSettings, Middleware: []echo.MiddlewareFunc{s.auth.Require(web.Staff)},
-		Response: "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, max_intensity_jump, locales, countries}"})
+		Response: "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, max_intensity_jump, record_poses, locales, countries}"})
 	w.Handle(web.Route{Method: http.MethodPatch, Path: "/api/clinic", Summary: "Change the clinic's name, default language or country (audited).",
 		Access: web.Admin, Tag: "clinic", Handler: s.patchSettings, Middleware: []echo.MiddlewareFunc{s.auth.Require(web.Admin)},
-		RequestBody: "{name?, default_locale?, country?, crisis_recheck_days?, hide_stale_crisis_lines?, max_intensity_jump?}",
-		Response:    "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, max_intensity_jump, locales, countries}"})
+		RequestBody: "{name?, default_locale?, country?, crisis_recheck_days?, hide_stale_crisis_lines?, max_intensity_jump?, record_poses?}",
+		Response:    "{id, name, default_locale, country, crisis_recheck_days, hide_stale_crisis_lines, max_intensity_jump, record_poses, locales, countries}"})
 }
 
 func viewSettings(c store.Clinic) settingsView {
 	return settingsView{Settings: Settings{ID: c.ID, Name: c.Name, DefaultLocale: c.DefaultLocale, Country: c.Country,
-		CrisisRecheckDays: c.CrisisRecheckDays, HideStaleCrisisLines: c.HideStaleCrisisLines, MaxIntensityJump: c.MaxIntensityJump},
+		CrisisRecheckDays: c.CrisisRecheckDays, HideStaleCrisisLines: c.HideStaleCrisisLines, MaxIntensityJump: c.MaxIntensityJump,
+		RecordPoses: c.RecordPoses},
 		Locales: i18n.Available(), Countries: Countries()}
 }
 
@@ -146,13 +151,17 @@ func (s *Service) UpdateSettings(ctx context.Context, clinicID, actorID string, 
 			changes["max_intensity_jump"] = [2]string{strconv.Itoa(row.MaxIntensityJump), strconv.Itoa(*v)}
 			row.MaxIntensityJump = *v
 		}
+		if v := in.RecordPoses; v != nil && *v != row.RecordPoses {
+			changes["record_poses"] = [2]string{strconv.FormatBool(row.RecordPoses), strconv.FormatBool(*v)}
+			row.RecordPoses = *v
+		}
 		if len(changes) == 0 {
 			return nil
 		}
 		if err := tx.Model(&store.Clinic{}).Where("id = ?", clinicID).
 			Updates(map[string]any{"name": row.Name, "default_locale": row.DefaultLocale, "country": row.Country,
 				"crisis_recheck_days": row.CrisisRecheckDays, "hide_stale_crisis_lines": row.HideStaleCrisisLines,
-				"max_intensity_jump": row.MaxIntensityJump}).Error; err != nil {
+				"max_intensity_jump": row.MaxIntensityJump, "record_poses": row.RecordPoses}).Error; err != nil {
 			return err
 		}
 		detail, _ := json.Marshal(changes) // {"country":["","DE"]}: before and after

@@ -1,6 +1,8 @@
 package live
 
 import (
+	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/havenvr/haven/server/apierr"
 	"github.com/havenvr/haven/server/avoidance"
 	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
 )
 
@@ -46,6 +49,28 @@ type poses struct {
 	frames  int64 // frames taken since the last avoidance message
 	changed bool  // anchors or step changed since the last avoidance message
 	fedAt   int64 // observed ms when the engine last heard the measures
+	// record keeps one head pose a second in the timeline (the clinic's
+	// record_poses setting, read when the room loads).
+	record bool
+}
+
+// loadRecording reads whether the clinic keeps head poses.
+func (ps *poses) loadRecording(ctx context.Context, st *store.Store, clinicID string) error {
+	var c store.Clinic
+	if err := st.DB.WithContext(ctx).Select("record_poses").Where("id = ?", clinicID).Take(&c).Error; err != nil {
+		return fmt.Errorf("live: loading the clinic's pose setting: %w", err)
+	}
+	ps.record = c.RecordPoses
+	return nil
+}
+
+// PoseRecord is a head pose kept once a second when the clinic records poses
+// (timeline kind "pose"): the headset's clock, position in metres and
+// orientation (x, y, z, w), in the scene's frame.
+type PoseRecord struct {
+	T    int64      `json:"t"`
+	Pos  [3]float64 `json:"pos"`
+	Quat [4]float64 `json:"quat"`
 }
 
 // engineEveryMs is how much new head pose makes the measures worth telling
@@ -205,6 +230,10 @@ func (r *room) poseTick() {
 	if msg.Anchors == nil {
 		msg.Anchors = []wire.AvoidanceAnchor{}
 	}
+	var rec *PoseRecord
+	if ps.record && ps.frames > 0 {
+		rec = &PoseRecord{T: ps.last.t, Pos: ps.last.head.Pos, Quat: ps.last.head.Rot}
+	}
 	ps.frames, ps.changed = 0, false
 	m := msg.Measures
 	feed := r.adaptive && m.ObservedMs-ps.fedAt >= engineEveryMs
@@ -213,6 +242,9 @@ func (r *room) poseTick() {
 	}
 	ps.mu.Unlock()
 	r.toConsoles(wire.Control, "avoidance", 0, msg)
+	if rec != nil {
+		r.svc.tl.add(event(r.id, "pose", "headset", rec), nil)
+	}
 	if feed {
 		r.apply(r.feed(protocols.Event{Type: protocols.EvAvoidance, Avoidance: &protocols.Avoidance{
 			Share: m.Share, AwayEpisodes: m.AwayEpisodes, ObservedMs: m.ObservedMs}}), 0)

@@ -106,6 +106,10 @@ func TestPoseRelayAndAvoidance(t *testing.T) {
 		return f.count("timeline_events", "kind = ?", "avoidance") == 1
 	})
 
+	if n := f.count("timeline_events", "kind = ?", "pose"); n != 0 {
+		t.Errorf("%d head poses stored while the clinic does not record them", n)
+	}
+
 	// The step's measures reach the report and every export.
 	var rep struct {
 		Avoidance []struct {
@@ -130,5 +134,43 @@ func TestPoseRelayAndAvoidance(t *testing.T) {
 		if st != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Errorf("%s export: %d, no %s", format, st, want)
 		}
+	}
+}
+
+// TestPoseRecording: a clinic that records poses (Clinic settings,
+// record_poses, audited) keeps one head pose a second in the session's
+// timeline, and the report lists them.
+func TestPoseRecording(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, map[string]any{"protocol_id": "spiders_ladder"})
+	var sess store.LiveSession
+	if err := f.srv.App.Store.DB.Take(&sess, "id = ?", f.session).Error; err != nil {
+		t.Fatal(err)
+	}
+	admin := f.srv.SignIn(t, sess.ClinicID, store.RoleAdmin)
+	var set struct {
+		RecordPoses bool `json:"record_poses"`
+	}
+	if st := admin.Do(http.MethodPatch, "/api/clinic", map[string]any{"record_poses": true}, &set); st != http.StatusOK || !set.RecordPoses {
+		t.Fatalf("record_poses: %d %+v", st, set)
+	}
+	con := f.console(f.session, "")
+	f.patient(f.session, simpeer.PatientOptions{Seed: 4, PoseHz: 20})
+	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
+	eventually(t, 15*time.Second, "three recorded head poses", func() bool {
+		return f.count("timeline_events", "kind = ?", "pose") >= 3
+	})
+	var rep struct {
+		Poses []struct {
+			Pos  [3]float64 `json:"pos"`
+			Quat [4]float64 `json:"quat"`
+		} `json:"poses"`
+	}
+	if st := f.th.Do(http.MethodGet, "/api/sessions/"+f.session+"/report", nil, &rep); st != http.StatusOK || len(rep.Poses) < 3 {
+		t.Fatalf("report poses: %d %d", st, len(rep.Poses))
+	}
+	// wire.SimulatedHead: seated at 1.2 m, turning about the vertical only
+	if p := rep.Poses[0]; p.Pos[1] != 1.2 || p.Quat[0] != 0 || p.Quat[2] != 0 {
+		t.Errorf("recorded pose %+v, want the simulated seated head", p)
 	}
 }

@@ -37,6 +37,15 @@ type Report struct {
 	// Avoidance is each exposure step's avoidance measures from the
 	// headset's head pose (docs/domain.md), in step order.
 	Avoidance []ReportAvoidance `json:"avoidance"`
+	// Poses is the head pose once a second, when the clinic records poses
+	// (Clinic settings, record_poses); empty otherwise.
+	Poses []ReportPose `json:"poses"`
+}
+
+// ReportPose is one recorded head pose.
+type ReportPose struct {
+	At time.Time `json:"at"`
+	PoseRecord
 }
 
 // ReportAvoidance is one step's avoidance measures.
@@ -77,7 +86,7 @@ func (s *Service) report(c echo.Context) error {
 
 func (s *Service) buildReport(ctx context.Context, sess store.LiveSession) (Report, error) {
 	rep := Report{Session: view(sess), SUDS: []ReportRating{}, Alerts: []json.RawMessage{}, Notes: []string{},
-		Steps: []string{}, States: []json.RawMessage{}, Samples: map[string]int64{}, Sources: []ReportSource{}, Avoidance: []ReportAvoidance{}}
+		Steps: []string{}, States: []json.RawMessage{}, Samples: map[string]int64{}, Sources: []ReportSource{}, Avoidance: []ReportAvoidance{}, Poses: []ReportPose{}}
 	if sess.StartedAt != nil {
 		end := time.Now().UTC()
 		if sess.EndedAt != nil {
@@ -175,6 +184,12 @@ func reportLine(rep *Report, r store.TimelineEvent) error {
 			return err
 		}
 		rep.Avoidance = append(rep.Avoidance, ReportAvoidance{At: r.At, StepID: a.StepID, Template: a.Template, Measures: a.Measures})
+	case "pose":
+		var p PoseRecord
+		if err := store.DecodeJSON(column, r.Body, &p); err != nil {
+			return err
+		}
+		rep.Poses = append(rep.Poses, ReportPose{At: r.At, PoseRecord: p})
 	}
 	return nil
 }

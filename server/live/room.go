@@ -106,6 +106,9 @@ func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, er
 	if s.opts.Crisis != nil {
 		r.crisis = s.opts.Crisis(ctx, sess.ClinicID)
 	}
+	if err := r.pose.loadRecording(ctx, s.opts.Store, sess.ClinicID); err != nil {
+		return nil, err
+	}
 	view, err := clinic.View(pat)
 	if err != nil {
 		return nil, err

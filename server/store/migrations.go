@@ -81,6 +81,9 @@ var migrations = []migration{
 	{17, "a support room can open as a 3D circle in a calming scene", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&GroupRoom{})
 	}},
+	{18, "a clinic may keep its patients' head poses once a second for the report", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&Clinic{})
+	}},
 }
 
 type schemaMigration struct {

@@ -32,7 +32,10 @@ type Clinic struct {
 	// the console sends without asking the therapist to confirm it. The
 	// JSON name is what the console's live view reads from /api/me.
 	MaxIntensityJump int `gorm:"not null;default:20" json:"max_intensity_jump"`
-	CreatedAt        time.Time
+	// RecordPoses keeps the headset's head pose once a second in a live
+	// session's timeline for its report (off: poses are relayed, never stored).
+	RecordPoses bool `gorm:"not null;default:false" json:"record_poses"`
+	CreatedAt   time.Time
 }
 
 // User is a clinic account (admin, therapist or moderator).

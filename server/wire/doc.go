@@ -137,7 +137,7 @@ func Markdown() string {
 	for _, l := range PoseLayout {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", l.Bytes, l.Type, l.Field)
 	}
-	b.WriteString("\nThe server relays each valid frame unchanged to the session's consoles, observers included, on their own `pose` channel, and measures avoidance from it (`avoidance` below). A console that opens no `pose` channel gets no frames. A malformed frame is dropped and answered by a rate-limited `error` on `control` (`validation`, `unsupported_version`); a frame older than the last one (by `t`) is dropped silently. Poses themselves are not stored; the measures are.\n\n")
+	b.WriteString("\nThe server relays each valid frame unchanged to the session's consoles, observers included, on their own `pose` channel, and measures avoidance from it (`avoidance` below). A console that opens no `pose` channel gets no frames. A malformed frame is dropped and answered by a rate-limited `error` on `control` (`validation`, `unsupported_version`); a frame older than the last one (by `t`) is dropped silently. Poses are not stored unless the clinic keeps them (Clinic settings, `record_poses`): then one head pose a second goes into the session's timeline (`pose`) and its report.\n\n")
 	b.WriteString("## Messages\n\n| type | direction | channel | durable | purpose |\n|---|---|---|---|---|\n")
 	for _, s := range Catalog {
 		d := ""

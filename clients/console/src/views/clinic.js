@@ -30,6 +30,8 @@ export async function render(app, root) {
   // the largest live intensity change sent without the therapist confirming it (CLINICAL.md: no sudden jumps)
   const jumpInput = h('input', { name: 'max_intensity_jump', type: 'number', inputmode: 'numeric', min: 5, max: 100, step: 1, value: String(data.max_intensity_jump || 20) });
   const hideStale = h('input', { type: 'checkbox', name: 'hide_stale_crisis_lines', checked: Boolean(data.hide_stale_crisis_lines) });
+  // head poses are relayed to the console and never stored, unless the clinic keeps one a second for the report
+  const recordPoses = h('input', { type: 'checkbox', name: 'record_poses', checked: Boolean(data.record_poses), 'aria-describedby': 'record-poses-hint' });
   const saved = h('p', { class: 'ok saved' });
   const err = formError();
   const form = h('form', { class: 'card', id: 'clinic-settings', novalidate: true, 'aria-labelledby': 'clinic-h' },
@@ -41,6 +43,8 @@ export async function render(app, root) {
     field(t('console.clinic.recheck_days'), recheckInput, t('console.clinic.recheck_hint')),
     h('label', { class: 'check' }, hideStale, ' ', t('console.clinic.hide_stale')),
     field(t('console.clinic.max_jump'), jumpInput, t('console.clinic.max_jump_hint')),
+    h('label', { class: 'check' }, recordPoses, ' ', t('console.clinic.record_poses')),
+    h('p', { class: 'hint', id: 'record-poses-hint' }, t('console.clinic.record_poses_hint')),
     err, h('button', { type: 'submit', class: 'primary' }, t('core.save')), saved);
   const show = (country) => { noCountry.hidden = Boolean(country); };
   show(data.country);
@@ -51,13 +55,14 @@ export async function render(app, root) {
     const jump = Number(d.get('max_intensity_jump'));
     const res = await app.api.patch('/api/clinic', { name: d.get('name'), default_locale: d.get('default_locale'), country: d.get('country'),
       crisis_recheck_days: Number.isInteger(days) ? days : -1, hide_stale_crisis_lines: d.get('hide_stale_crisis_lines') === 'on',
-      max_intensity_jump: Number.isInteger(jump) && d.get('max_intensity_jump') !== '' ? jump : -1 });
+      max_intensity_jump: Number.isInteger(jump) && d.get('max_intensity_jump') !== '' ? jump : -1, record_poses: d.get('record_poses') === 'on' });
     nameInput.value = res.name;
     localeSel.value = res.default_locale;
     countrySel.value = res.country;
     recheckInput.value = String(res.crisis_recheck_days);
     hideStale.checked = res.hide_stale_crisis_lines;
     jumpInput.value = String(res.max_intensity_jump);
+    recordPoses.checked = res.record_poses;
     show(res.country);
     if (app.me?.clinic) Object.assign(app.me.clinic, { Name: res.name, DefaultLocale: res.default_locale, Country: res.country, max_intensity_jump: res.max_intensity_jump });
     saved.textContent = t('console.saved');
