@@ -47,9 +47,9 @@ function drive(scene, tween, frames, clock) {
  * allocated per frame over frames frames (the least of windows windows: the
  * optimising compiler may still be at work in the first).
  */
-export function measure(template, intensity, { warm = 2000, frames = 500, windows = 4 } = {}) {
+export function measure(template, intensity, { warm = 2000, frames = 500, windows = 4, params: given } = {}) {
   const scene = BUILDERS[template](probeContext());
-  const params = normalize(template, intensityParams(template, intensity));
+  const params = normalize(template, given ?? intensityParams(template, intensity));
   const tween = new Tween(template, params);
   const clock = new Float64Array(1);
   scene.update(tween.step(0), 0, 20); // the renderer's settling first update

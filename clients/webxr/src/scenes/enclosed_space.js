@@ -79,7 +79,7 @@ export default function build(ctx) {
     return { a: -Math.PI / 2 + [0.45, -0.5, 1.25, -1.3, 2.2, -2.3][i], ph: r() * 6.28, yaw: 0, h: 0.92 + r() * 0.14, w: 0.94 + r() * 0.14, seed: r() };
   });
   const hum = positional(ctx, g, 'hum', 0, 2.3, 0, { ref: 1.5, volume: 0.3, seconds: 4 });
-  const s = { size: 3, door: 0, light: 1, flicker: 0, stop: 0, slam: 0, kind: '' };
+  const s = { size: 3, door: 0, light: 1, flicker: 0, stop: 0, slam: 0, kind: '', laidW: 0.5, laidDoor: 0.5 };
 
   function update(p, t, dt) {
     s.size = damp(s.size, p.room_size_m, 0.6, dt);
@@ -90,39 +90,44 @@ export default function build(ctx) {
     s.stop = damp(s.stop, 0, 0.4, dt);
     const kind = p.variant, mri = kind === 'mri', lift = kind === 'elevator';
     const w = Math.max(1, s.size), h = lift ? 2.4 : 2.6;
-    shell.scale.set(w, h, w);
-    shell.position.set(0, h / 2, 0);
-    shell.visible = floor.visible = lamp.visible = !mri;
-    if (kind !== s.kind) { // materials change with the variant only (a double stored in a material allocates)
-      s.kind = kind;
-      wallMat.map = lift ? steelTex : roomTex;
-      wallMat.metalness = lift ? 0.7 : 0;
-      wallMat.roughness = lift ? 0.35 : 0.9;
-      floorMat.map = lift ? floorTiles : floorWood;
-      door.material.color.setHex(lift ? 0xb8bcc0 : 0xffffff);
-      door.material.metalness = lift ? 0.7 : 0;
+    // the room's layout moves only while its size or the door moves (the eased
+    // values settle to within a tenth of a millimetre): a frame at rest calls
+    // none of these setters, whose number arguments V8 boxes when it does not inline them
+    if (kind !== s.kind || Math.abs(w - s.laidW) > 1e-4 || Math.abs(s.door - s.laidDoor) > 1e-4) {
+      shell.scale.set(w, h, w);
+      shell.position.set(0, h / 2, 0);
+      shell.visible = floor.visible = lamp.visible = !mri;
+      if (kind !== s.kind) { // materials change with the variant only
+        wallMat.map = lift ? steelTex : roomTex;
+        wallMat.metalness = lift ? 0.7 : 0;
+        wallMat.roughness = lift ? 0.35 : 0.9;
+        floorMat.map = lift ? floorTiles : floorWood;
+        door.material.color.setHex(lift ? 0xb8bcc0 : 0xffffff);
+        door.material.metalness = lift ? 0.7 : 0;
+      }
+      (lift ? steelTex : roomTex).repeat.set(w / (lift ? 1 : 2), h / (lift ? 1 : 2));
+      floorMat.map.repeat.set(w / 1.2, w / 1.2);
+      floor.scale.set(w, w, 1);
+      lamp.position.y = h - 0.01;
+      bore.visible = gantry.visible = strip.visible = mri;
+      // the bore narrows with room size: 3 m → a roomy 1.2 m radius, 1 m → 0.35 m (a closed-bore scanner is 0.3–0.35 m)
+      const radius = 0.35 + (w - 1) * 0.42;
+      bore.scale.set(radius, 1, radius);
+      bore.position.set(0, 1.5, -0.6);
+      gantry.scale.setScalar(radius);
+      gantry.position.set(0, 1.5, 0.5);
+      strip.position.set(0, 1.5 + radius - 0.02, -0.6);
+      const dz = -w / 2 + 0.03;
+      door.position.set(lift ? -0.45 * (1 - s.door) * 2 : -0.9 * (1 - s.door), 1.05, dz);
+      door.scale.x = Math.min(1, w / 1.2);
+      door.visible = !mri;
+      rail.visible = lift;
+      rail.scale.y = w - 0.2;
+      rail.position.set(0, 0.95, w / 2 - 0.06);
+      panel.visible = lift;
+      panel.position.set(Math.min(0.7, w / 2 - 0.12), 1.3, dz + 0.04);
+      s.kind = kind; s.laidW = w; s.laidDoor = s.door;
     }
-    (lift ? steelTex : roomTex).repeat.set(w / (lift ? 1 : 2), h / (lift ? 1 : 2));
-    floorMat.map.repeat.set(w / 1.2, w / 1.2);
-    floor.scale.set(w, w, 1);
-    lamp.position.y = h - 0.01;
-    bore.visible = gantry.visible = strip.visible = mri;
-    // the bore narrows with room size: 3 m → a roomy 1.2 m radius, 1 m → 0.35 m (a closed-bore scanner is 0.3–0.35 m)
-    const radius = 0.35 + (w - 1) * 0.42;
-    bore.scale.set(radius, 1, radius);
-    bore.position.set(0, 1.5, -0.6);
-    gantry.scale.setScalar(radius);
-    gantry.position.set(0, 1.5, 0.5);
-    strip.position.set(0, 1.5 + radius - 0.02, -0.6);
-    const dz = -w / 2 + 0.03;
-    door.position.set(lift ? -0.45 * (1 - s.door) * 2 : -0.9 * (1 - s.door), 1.05, dz);
-    door.scale.x = Math.min(1, w / 1.2);
-    door.visible = !mri;
-    rail.visible = lift;
-    rail.scale.y = w - 0.2;
-    rail.position.set(0, 0.95, w / 2 - 0.06);
-    panel.visible = lift;
-    panel.position.set(Math.min(0.7, w / 2 - 0.12), 1.3, dz + 0.04);
     const n = mri ? 0 : Math.round(p.occupants);
     const ring = Math.max(0.45, w / 2 - 0.32);
     for (let i = 0; i < n; i++) {

@@ -43,13 +43,24 @@ export const X = new Float64Array(9);
 /** unit resets X to no rotation and scale 1 (the position is left to the caller). */
 export function unit() { X[3] = X[4] = X[5] = 0; X[6] = X[7] = X[8] = 1; }
 
-/** put writes instance i of mesh from X (see place). */
+/**
+ * put writes instance i of mesh from X (see place): three's
+ * Quaternion.setFromEuler (order XYZ) and Matrix4.compose written out on
+ * plain numbers, straight into the instance matrix — no call inside, so no
+ * number is boxed however the compiler inlines.
+ */
 export function put(mesh, i) {
-  tmpP.set(X[0], X[1], X[2]);
-  tmpQ.setFromEuler(tmpE.set(X[3], X[4], X[5]));
-  tmpS.set(X[6], X[7], X[8]);
-  tmpM.compose(tmpP, tmpQ, tmpS);
-  mesh.setMatrixAt(i, tmpM);
+  const hx = X[3] / 2, hy = X[4] / 2, hz = X[5] / 2;
+  const c1 = Math.cos(hx), c2 = Math.cos(hy), c3 = Math.cos(hz), s1 = Math.sin(hx), s2 = Math.sin(hy), s3 = Math.sin(hz);
+  const qx = s1 * c2 * c3 + c1 * s2 * s3, qy = c1 * s2 * c3 - s1 * c2 * s3, qz = c1 * c2 * s3 + s1 * s2 * c3, qw = c1 * c2 * c3 - s1 * s2 * s3;
+  const x2 = qx + qx, y2 = qy + qy, z2 = qz + qz;
+  const xx = qx * x2, xy = qx * y2, xz = qx * z2, yy = qy * y2, yz = qy * z2, zz = qz * z2, wx = qw * x2, wy = qw * y2, wz = qw * z2;
+  const sx = X[6], sy = X[7], sz = X[8];
+  const e = mesh.instanceMatrix.array, o = i * 16;
+  e[o] = (1 - (yy + zz)) * sx; e[o + 1] = (xy + wz) * sx; e[o + 2] = (xz - wy) * sx; e[o + 3] = 0;
+  e[o + 4] = (xy - wz) * sy; e[o + 5] = (1 - (xx + zz)) * sy; e[o + 6] = (yz + wx) * sy; e[o + 7] = 0;
+  e[o + 8] = (xz + wy) * sz; e[o + 9] = (yz - wx) * sz; e[o + 10] = (1 - (xx + yy)) * sz; e[o + 11] = 0;
+  e[o + 12] = X[0]; e[o + 13] = X[1]; e[o + 14] = X[2]; e[o + 15] = 1;
 }
 
 /** finish marks instance data dirty after a round of place calls. */
