@@ -95,11 +95,6 @@ func (p *peer) attach(dc *webrtc.DataChannel) {
 		both := p.out[wire.Control] != nil && p.out[wire.Signals] != nil
 		p.mu.Unlock()
 		if both {
-			// Silence counts from the moment the link can carry a heartbeat:
-			// on a loaded machine ICE, DTLS and SCTP took longer than the
-			// 1.5 s link-loss limit, and a headset was declared lost before
-			// it could say anything.
-			p.lastSeen.Store(time.Now().UnixNano())
 			p.openOnce.Do(func() {
 				close(p.opened)
 				_, _ = ask(context.Background(), p.room, newQuery[struct{}](readyIn{p}))
