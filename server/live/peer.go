@@ -45,9 +45,6 @@ type peer struct {
 	dropping bool  // a drop for being too slow is under way
 	errSec   int64 // error replies in the current second (rate-limited)
 	errN     int
-	// ctrlAt is when the last message went out on control (unix ns): a
-	// heartbeat is only needed on a control channel silent since.
-	ctrlAt int64
 
 	lastIn [2]uint64 // highest seq seen on this connection: control, signals (one handler goroutine each)
 
@@ -116,12 +113,8 @@ func (p *peer) send(channel, typ string, srcSeq uint64, body any) {
 		return
 	}
 	p.seq[channel]++
-	now := time.Now()
-	msg := wire.Encode(typ, p.seq[channel], p.ack[channel], now.UnixMilli(), srcSeq, body)
+	msg := wire.Encode(typ, p.seq[channel], p.ack[channel], time.Now().UnixMilli(), srcSeq, body)
 	err := ob.Send(msg)
-	if channel == wire.Control && err == nil {
-		p.ctrlAt = now.UnixNano()
-	}
 	first := errors.Is(err, rtc.ErrTooSlow) && !p.dropping
 	if first {
 		p.dropping = true
@@ -130,18 +123,6 @@ func (p *peer) send(channel, typ string, srcSeq uint64, body any) {
 	p.room.svc.opts.Metrics.Messages.WithLabelValues(channel, "out").Inc()
 	if first {
 		go p.drop(apierr.PeerTooSlow)
-	}
-}
-
-// beatIfSilent sends a heartbeat when nothing went out on control for
-// silence: the client's watchdog hears the channel at the same cadence
-// whether it carries commands or only heartbeats.
-func (p *peer) beatIfSilent(now time.Time, silence time.Duration) {
-	p.mu.Lock()
-	quiet := now.UnixNano()-p.ctrlAt >= int64(silence)
-	p.mu.Unlock()
-	if quiet {
-		p.send(wire.Control, "heartbeat", 0, wire.Empty{})
 	}
 }
 

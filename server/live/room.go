@@ -52,6 +52,7 @@ type room struct {
 	linkLost bool
 	resuming int // replayed inputs of a session resumed from the store, until resumed records it
 	lastTick time.Time
+	nextBeat time.Time
 	elapsed  int64
 	tickMs   int64 // engine time not yet recorded (ticks that changed nothing)
 	nextMet  time.Time
@@ -280,11 +281,10 @@ func (r *room) tick(now time.Time) {
 	if r.sess.State == store.LiveEnded {
 		return
 	}
-	// Heartbeats only on a control channel that carried nothing else since
-	// the last tick but one: the clock ticks every half interval, so a peer
-	// still hears its control channel at least every interval.
-	silence := r.svc.opts.Heartbeat - r.svc.opts.Heartbeat/4
-	r.each(func(p *peer) { p.beatIfSilent(now, silence) })
+	if now.After(r.nextBeat) {
+		r.nextBeat = now.Add(r.svc.opts.Heartbeat - r.svc.opts.Heartbeat/4)
+		r.each(func(p *peer) { p.send(wire.Control, "heartbeat", 0, wire.Empty{}) })
+	}
 	if !r.started {
 		return
 	}

@@ -374,7 +374,7 @@ type VoiceState struct {
 // Catalog is every message type; docs/protocol.md is generated from it.
 var Catalog = []Spec{
 	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on `control` of every connection; `state` is the session's, already `live` on the connection that starts it.", body: Hello{}},
-	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Sent when nothing else went out on `control` for 375 ms (checked every 250 ms), so the channel carries something at least every 500 ms. A patient client that hears nothing on `control` for 2 s fades to calm on its own.", body: Empty{}},
+	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Every 500 ms to every peer. A patient client that hears nothing for 2 s fades to calm on its own.", body: Empty{}},
 	{Type: "ack", Dir: ToPatient, Channel: Control, Doc: "Carries only the envelope `ack`: the peer's durable control messages up to it are committed.", body: Empty{}},
 	{Type: "scene.load", Dir: ToPatient, Channel: Control, Doc: "Load a scene composition.", body: SceneLoad{}},
 	{Type: "scene.set", Dir: ToPatient, Channel: Control, Doc: "Change parameters of the loaded scene.", body: SceneSet{}},
@@ -406,7 +406,7 @@ var Catalog = []Spec{
 	{Type: "signals.batch", Dir: FromPatient, Channel: Signals, Doc: "A biosignal batch; acknowledged after commit, resent until then.", Durable: true, body: SignalsBatch{}},
 
 	{Type: "hello", Dir: ToConsole, Channel: Control, Doc: "First message on `control` of a console connection.", body: Hello{}},
-	{Type: "heartbeat", Dir: ToConsole, Channel: Control, Doc: "Sent when nothing else went out on `control` for 375 ms: something at least every 500 ms.", body: Empty{}},
+	{Type: "heartbeat", Dir: ToConsole, Channel: Control, Doc: "Every 500 ms.", body: Empty{}},
 	{Type: "ack", Dir: ToConsole, Channel: Control, Doc: "Durable console messages (notes) up to the envelope `ack` are committed.", body: Empty{}},
 	{Type: "session.state", Dir: ToConsole, Channel: Control, Doc: "Session state and the patient's link and headset state.", body: SessionState{}},
 	{Type: "scene.ready", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient: the scene as applied.", body: ForwardedScene{}},
