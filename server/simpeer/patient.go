@@ -119,7 +119,6 @@ type Patient struct {
 	early        []pending // replies made during Dial
 	muted        atomic.Bool
 	streamOff    atomic.Bool
-	sentAt       atomic.Int64 // unix ns of the last message sent on control or signals
 }
 
 // Mute makes the headset silent without closing the link (a frozen app or
@@ -218,9 +217,7 @@ func (p *Patient) Connect(ctx context.Context) error {
 	return nil
 }
 
-// Start runs heartbeats and, unless disabled, the sensors. A heartbeat
-// goes out only when nothing else did for heartbeatSilence (the server
-// hears any message as a sign of life; docs/protocol.md).
+// Start runs heartbeats (500 ms) and, unless disabled, the sensors.
 func (p *Patient) Start() {
 	p.wg.Add(1)
 	go p.run()
@@ -228,7 +225,7 @@ func (p *Patient) Start() {
 
 func (p *Patient) run() {
 	defer p.wg.Done()
-	beat := time.NewTicker(250 * time.Millisecond)
+	beat := time.NewTicker(500 * time.Millisecond)
 	defer beat.Stop()
 	sensor := time.NewTicker(250 * time.Millisecond)
 	defer sensor.Stop()
@@ -244,10 +241,8 @@ func (p *Patient) run() {
 			return
 		case now := <-poseC:
 			p.sendPose(now)
-		case now := <-beat.C:
-			if now.UnixNano()-p.sentAt.Load() >= int64(heartbeatSilence) {
-				p.send(wire.Control, "heartbeat", wire.Empty{}, false, 0)
-			}
+		case <-beat.C:
+			p.send(wire.Control, "heartbeat", wire.Empty{}, false, 0)
 		case now := <-sensor.C:
 			if !p.opts.NoSignals && !p.streamOff.Load() {
 				p.stream(now)
@@ -304,16 +299,8 @@ func (p *Patient) sendLocked(ch, typ string, seq uint64, body any) {
 	if dc == nil || dc.ReadyState() != webrtc.DataChannelStateOpen {
 		return
 	}
-	now := time.Now()
-	if dc.Send(wire.Encode(typ, seq, 0, now.UnixMilli(), 0, body)) == nil {
-		p.sentAt.Store(now.UnixNano())
-	}
+	_ = dc.Send(wire.Encode(typ, seq, 0, time.Now().UnixMilli(), 0, body))
 }
-
-// heartbeatSilence is how long the patient sends nothing before a
-// heartbeat: checked every 250 ms, so the server hears it at least every
-// 500 ms (it pauses the session after 1.5 s of silence).
-const heartbeatSilence = 375 * time.Millisecond
 
 func idx(ch string) int {
 	if ch == wire.Signals {

@@ -393,7 +393,7 @@ var Catalog = []Spec{
 	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: every batch up to it is settled (stored, or refused for good). One per commit group: batches the server stores in one transaction are acknowledged by one `signals.ack`. Also sent at connection, saying where the batches stand.", body: Empty{}},
 	{Type: "voice.state", Dir: ToPatient, Channel: Control, Doc: "The therapist's microphone: `on`, `ptt` (push-to-talk, live while held), `muted` or `none`; sent when it changes and after the patient connects.", body: VoiceState{}},
 
-	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Sent when the patient sent nothing on either channel for 375 ms (checked every 250 ms): any message is a sign of life, so while batches flow no heartbeat is needed. A patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
+	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Every 500 ms; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
 	{Type: "scene.ready", Dir: FromPatient, Channel: Control, Doc: "The scene is applied, with the parameters actually used.", body: SceneReady{}},
 	{Type: "suds.rating", Dir: FromPatient, Channel: Control, Doc: "A SUDS rating 0–100.", Durable: true, body: SUDSRating{}},
 	{Type: "client.state", Dir: FromPatient, Channel: Control, Doc: "Headset state: XR active, frame rate, comfort mode, sensor state.", body: ClientState{}},

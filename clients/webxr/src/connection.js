@@ -13,7 +13,6 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   const control = new Channel('control', { storage });
   const signals = new Channel('signals', { storage });
   const watchdog = new Watchdog(2000);
-  let sentAt = -Infinity; // performance.now() of the last message sent on either channel
   let creds = null; // {session_id, token, ice_servers, practice}
   let pc = null, location = null, attempt = 0, timer = null, closed = false;
   let poseDC = null; // unordered, no retransmits: a late pose is worth nothing
@@ -92,7 +91,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     dc.addEventListener('open', () => {
       if (peer !== pc) return;
       ch.newPeer();
-      ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); sentAt = performance.now(); return true; });
+      ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); return true; });
       ch.resend();
       if (isControl) { connected = true; attempt = 0; watchdog.feed(performance.now()); onOpen?.(); }
     });
@@ -155,13 +154,8 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   const tick = setInterval(() => {
     if (connected && watchdog.expired(performance.now())) { teardown(); lost(); }
   }, 100);
-  // our own heartbeat: the server pauses the session after 1.5 s without
-  // hearing from us (docs/protocol.md); any message counts, so one goes out
-  // only when nothing else did for 375 ms, checked every 250 ms (biosignal
-  // batches usually carry the link and the heartbeats stop)
-  const beat = setInterval(() => {
-    if (connected && performance.now() - sentAt >= 375) control.send('heartbeat', {});
-  }, 250);
+  // our own heartbeat: the server pauses the session after 1.5 s without one (docs/protocol.md)
+  const beat = setInterval(() => { if (connected) control.send('heartbeat', {}); }, 500);
 
   function teardown() {
     if (!pc) return;

@@ -75,7 +75,6 @@ type Patient struct {
 	acked     []Batch
 	hello     chan map[string]uint64
 	errCodes  map[string]int
-	sentAt    time.Time // the last message sent on either channel
 	lastHeard atomic.Int64
 }
 
@@ -185,25 +184,7 @@ func (p *Patient) send(label, typ string, body any) {
 	if p.cp == nil {
 		return
 	}
-	now := time.Now()
-	if p.cp.Channels[label].Send(wire.Encode(typ, p.ctrl.Next(), p.lastCtrl, now.UnixMilli(), 0, body)) == nil {
-		p.sentAt = now
-	}
-}
-
-// heartbeatSilence is how long a patient sends nothing before a heartbeat,
-// as the headset does: checked every 250 ms, so the server hears something
-// at least every 500 ms.
-const heartbeatSilence = 375 * time.Millisecond
-
-// beatIfSilent sends a heartbeat when nothing went out for heartbeatSilence.
-func (p *Patient) beatIfSilent(now time.Time) {
-	p.mu.Lock()
-	quiet := now.Sub(p.sentAt) >= heartbeatSilence
-	p.mu.Unlock()
-	if quiet {
-		p.send(wire.Control, "heartbeat", wire.Empty{})
-	}
+	_ = p.cp.Channels[label].Send(wire.Encode(typ, p.ctrl.Next(), p.lastCtrl, time.Now().UnixMilli(), 0, body))
 }
 
 func (p *Patient) markAcked(ack uint64) {
@@ -219,9 +200,8 @@ func (p *Patient) markAcked(ack uint64) {
 	}
 }
 
-// Run streams until ctx ends: the simulator's batches every 250 ms and a
-// heartbeat when nothing else went out; with Reconnect, a silent server is
-// redialled.
+// Run streams until ctx ends: a heartbeat every 500 ms and the simulator's
+// batches every 250 ms; with Reconnect, a silent server is redialled.
 func (p *Patient) Run(ctx context.Context) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
@@ -232,7 +212,7 @@ func (p *Patient) Run(ctx context.Context) {
 		poses = pt.C
 	}
 	start := time.Now()
-	for {
+	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
 			return
@@ -243,8 +223,10 @@ func (p *Patient) Run(ctx context.Context) {
 				p.reconnect(ctx, now)
 				continue
 			}
+			if i%2 == 0 {
+				p.send(wire.Control, "heartbeat", wire.Empty{})
+			}
 			p.stream(now)
-			p.beatIfSilent(now)
 		}
 	}
 }
@@ -261,8 +243,8 @@ func (p *Patient) stream(now time.Time) {
 		p.sig.Keep(seq, msg, Batch{Seq: seq, Stream: body.Stream, T0: b.T0, N: b.Len()})
 		p.C.BatchesSent.Add(1)
 		p.C.SamplesSent.Add(int64(b.Len()))
-		if p.cp != nil && p.cp.Channels[wire.Signals].Send(msg) == nil {
-			p.sentAt = now
+		if p.cp != nil {
+			_ = p.cp.Channels[wire.Signals].Send(msg)
 		}
 	}
 }
