@@ -108,6 +108,9 @@ func (e *Engine) emit(typ string, body map[string]any) {
 	e.out = append(e.out, Command{AtMs: e.now, Type: typ, Body: body})
 }
 
+// emitCmd emits a typed command whose record is all it carries.
+func (e *Engine) emitCmd(c Cmd) { e.out = append(e.out, NewCommand(e.now, c)) }
+
 // Phase names the engine's timed phase — "baseline" or "cooldown" — and the
 // engine time left in it (ms); other phases have no deadline and return
 // ("", 0). The console shows these as countdowns.
@@ -263,7 +266,7 @@ func (e *Engine) fireDue() {
 	switch {
 	case (e.phase == phaseBaseline || e.phase == phaseCooldown) && e.phaseEnd <= e.now:
 		if e.phase == phaseBaseline {
-			e.emit("baseline.end", nil)
+			e.emitCmd(BaselineEnd{})
 			e.beginBlock()
 		} else {
 			e.endSession("completed")
@@ -365,7 +368,7 @@ func (e *Engine) hardStop(reason string) {
 	e.emit("incident", map[string]any{"reason": reason, "phase": e.phase, "step": e.stepID()})
 	e.phase = phaseEnded
 	e.recordExposure()
-	e.emit("session.end", map[string]any{"reason": "hard_stop"})
+	e.emitCmd(SessionEnd{Reason: "hard_stop"})
 }
 
 // recordExposure puts the session's exposure time on the timeline: the next
@@ -389,7 +392,7 @@ func (e *Engine) finishBlock(reason string) {
 		e.exitStep(!e.paused)
 	}
 	if e.ca.pacing {
-		e.emit("breathing.stop", nil)
+		e.emitCmd(BreathingStop{})
 		e.ca.pacing = false
 	}
 	c := e.p.Session.Cooldown
@@ -406,7 +409,7 @@ func (e *Engine) finishBlock(reason string) {
 func (e *Engine) endSession(reason string) {
 	e.phase = phaseEnded
 	e.recordExposure()
-	e.emit("session.end", map[string]any{"reason": reason})
+	e.emitCmd(SessionEnd{Reason: reason})
 }
 
 func (e *Engine) refuse(cmd, reason string) {
