@@ -205,12 +205,16 @@ func TestGazeDwellOnBreakTarget(t *testing.T) {
 	MustEval[string](p, `window.haven.enterXR()`)
 	p.WaitFor(`window.haven.state.xr === true`, 5*time.Second)
 	// the target sits 1.6 m ahead and 0.67 m below the eyes: the head pitches down by atan(0.67/1.6)
-	MustEval[any](p, `(() => { const a = Math.atan2(-0.67, 1.6); window.havenXRDevice.quaternion.set(Math.sin(a / 2), 0, 0, Math.cos(a / 2)); return true; })()`)
-	time.Sleep(700 * time.Millisecond)
-	if s := MustEval[string](p, `window.haven.state.scene.template`); s != "crowds" {
-		t.Fatalf("break fired before the dwell time: scene %s", s)
-	}
+	// The page records when the gaze began and when the break panel first
+	// showed (a timer: the window's animation frames stop in an XR session).
+	MustEval[any](p, `(() => { const a = Math.atan2(-0.67, 1.6); window.havenXRDevice.quaternion.set(Math.sin(a / 2), 0, 0, Math.cos(a / 2));
+	  window.__gazeAt = performance.now(); window.__breakAt = 0;
+	  const watch = setInterval(() => { if (window.haven.state.panel === 'break') { window.__breakAt = performance.now(); clearInterval(watch); } }, 10);
+	  return true; })()`)
 	// the dwell counts rendered time, and software WebGL draws a full crowd in stereo slowly
-	p.WaitFor(`window.haven.state.panel === "break" && window.haven.state.scene.template === "neutral_room"`, 30*time.Second)
+	p.WaitFor(`window.haven.state.panel === "break" && window.haven.state.scene.template === "neutral_room" && window.__breakAt > 0`, 30*time.Second)
+	if held := MustEval[float64](p, `window.__breakAt - window.__gazeAt`); held < 1500 {
+		t.Errorf("break fired %.0f ms into the gaze, before the 1.5 s dwell", held)
+	}
 	MustEval[any](p, `window.haven.exitXR().then(() => true)`)
 }

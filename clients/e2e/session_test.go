@@ -85,11 +85,8 @@ func TestLiveSessionSafety(t *testing.T) {
 	})
 
 	t.Run("signals are committed in seq order and acknowledged", func(t *testing.T) {
-		time.Sleep(1500 * time.Millisecond)
+		until(t, 10*time.Second, "four signal batches committed", func() bool { return len(e.signalSeqs()) >= 4 })
 		seqs := e.signalSeqs()
-		if len(seqs) < 4 {
-			t.Fatalf("only %d signal batches committed", len(seqs))
-		}
 		checkSeqsComplete(t, seqs)
 		if s := state(p); s.Sensor != "simulated" || s.PendingSignals > 4 {
 			t.Errorf("sensor %q, %d batches unacknowledged", s.Sensor, s.PendingSignals)
@@ -133,8 +130,13 @@ func TestLiveSessionSafety(t *testing.T) {
 		back := time.Now()
 		p.WaitFor(`window.haven.state.connected === true`, 20*time.Second)
 		e.waitConsole(5*time.Second, "link restored", since(back, alertCode("link_restored")))
-		// connected again, but still calm: only the therapist's resume brings the scene back
-		time.Sleep(1500 * time.Millisecond)
+		// connected again, but still calm: only the therapist's resume brings
+		// the scene back. The server's word on the reconnect (paused, patient
+		// connected) and a later frame at the headset on the ordered control
+		// channel show the server had its chance to resume by itself.
+		st := e.waitConsole(10*time.Second, "paused with the patient back", since(back, sessionState(store.LivePaused, true)))
+		at := float64(st.At.UnixMilli())
+		until(t, 10*time.Second, "a control frame at the headset after the reconnect", func() bool { return recvAfter(p, wire.Control, at) > 0 })
 		if s := state(p); !s.Paused || s.Scene.Template != "neutral_room" {
 			t.Fatalf("resumed without the therapist's word: %+v", s)
 		}
@@ -149,18 +151,23 @@ func TestLiveSessionSafety(t *testing.T) {
 	})
 
 	t.Run("patient heartbeats every 500 ms", func(t *testing.T) {
-		t0 := time.Now()
-		time.Sleep(2 * time.Second)
-		n := 0
-		for _, f := range tapped(p, "sent") {
-			if f.Label == wire.Control && f.T >= float64(t0.UnixMilli()) && envType(f.Data) == "heartbeat" {
-				n++
+		start := time.Now()
+		t0 := float64(start.UnixMilli())
+		var beats []float64
+		until(t, 10*time.Second, "five patient heartbeats", func() bool {
+			beats = beats[:0]
+			for _, f := range tapped(p, "sent") {
+				if f.Label == wire.Control && f.T >= t0 && envType(f.Data) == "heartbeat" {
+					beats = append(beats, f.T)
+				}
 			}
+			return len(beats) >= 5
+		})
+		// four intervals of 500 ms; a busy page may stretch one, never shorten it much
+		if span := beats[4] - beats[0]; span < 1600 || span > 3000 {
+			t.Errorf("five patient heartbeats over %.0f ms, want about 2,000 (every 500 ms)", span)
 		}
-		if n < 3 || n > 6 {
-			t.Errorf("%d patient heartbeats in 2 s, want about 4", n)
-		}
-		if e.saw(since(t0, alertCode("link_lost"))) {
+		if e.saw(since(start, alertCode("link_lost"))) {
 			t.Error("the server lost the patient on a healthy link")
 		}
 	})
@@ -180,7 +187,7 @@ func TestLiveSessionSafety(t *testing.T) {
 		}
 		e.con.Send("cmd.resume", wire.Empty{})
 		p.WaitFor(`!window.haven.state.paused && window.haven.state.panel === null && window.haven.state.scene.template === "heights"`, 5*time.Second)
-		time.Sleep(1500 * time.Millisecond)
+		until(t, 10*time.Second, "a batch committed after the reload", func() bool { return len(e.signalSeqs()) > len(before) })
 		after := e.signalSeqs()
 		checkSeqsComplete(t, after)
 		if len(after) <= len(before) {
@@ -195,7 +202,9 @@ func TestLiveSessionSafety(t *testing.T) {
 		// the server ends the session right after the hard stop, so the panel may already be the closing one
 		p.WaitFor(`["hard_stop", "end"].includes(window.haven.state.panel) && window.haven.state.scene.template === "neutral_room"`, 3*time.Second)
 		e.waitConsole(3*time.Second, "ended", since(t0, stateIs(store.LiveEnded)))
-		time.Sleep(time.Second) // session.end follows the hard stop at once: the instructions must stay
+		// session.end follows the hard stop at once: once the page has taken
+		// it (disconnected), the instructions must still be there
+		p.WaitFor(`window.haven.state.connected === false`, 10*time.Second)
 		s := state(p)
 		if s.Panel == nil || (*s.Panel != "hard_stop" && *s.Panel != "end") || s.Scene.Template != "neutral_room" || s.Connected {
 			t.Errorf("after the hard stop: %+v", s)
