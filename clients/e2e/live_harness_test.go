@@ -248,18 +248,20 @@ const tapJS = `(() => {
   const tap = window.__tap = {sent: [], recv: [], n: 0};
   const now = () => performance.timeOrigin + performance.now();
   const keep = (list, rec) => { list.push(rec); if (list.length > 4000) list.splice(0, 1000); };
-  const text = (d) => typeof d === 'string' ? d : new TextDecoder().decode(d);
+  // text frames as they are; binary ones (the pose channel) as base64 bytes
+  const bytes = (d) => d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  const body = (d) => typeof d === 'string' ? {data: d} : {bin: btoa(String.fromCharCode(...bytes(d)))};
   const send = RTCDataChannel.prototype.send;
   RTCDataChannel.prototype.send = function (d) {
     this.__tapID ??= ++tap.n;
-    keep(tap.sent, {label: this.label, dc: this.__tapID, data: text(d), t: now()});
+    keep(tap.sent, {label: this.label, dc: this.__tapID, ...body(d), t: now()});
     return send.call(this, d);
   };
   const create = RTCPeerConnection.prototype.createDataChannel;
   RTCPeerConnection.prototype.createDataChannel = function (...args) {
     const dc = create.apply(this, args);
     dc.__tapID ??= ++tap.n;
-    dc.addEventListener('message', (e) => keep(tap.recv, {label: dc.label, dc: dc.__tapID, data: text(e.data), t: now()}));
+    dc.addEventListener('message', (e) => keep(tap.recv, {label: dc.label, dc: dc.__tapID, ...(e.data instanceof Blob ? {data: ''} : body(e.data)), t: now()}));
     return dc;
   };
   return true;
@@ -270,7 +272,8 @@ type tapFrame struct {
 	Label string  `json:"label"`
 	DC    int     `json:"dc"`
 	Data  string  `json:"data"`
-	T     float64 `json:"t"` // unix ms with sub-ms resolution
+	Bin   []byte  `json:"bin"` // a binary frame's bytes (the pose channel)
+	T     float64 `json:"t"`   // unix ms with sub-ms resolution
 }
 
 func installTap(p *Page) { MustEval[bool](p, tapJS) }
@@ -286,6 +289,14 @@ func checkPatientFrames(t *testing.T, frames []tapFrame) {
 	last := map[int]uint64{}
 	bad := 0
 	for _, f := range frames {
+		if f.Label == wire.Pose {
+			if _, err := wire.DecodePose(f.Bin); err != nil {
+				if bad++; bad <= 5 {
+					t.Errorf("server/wire refuses a patient pose frame: %v: % x", err, f.Bin)
+				}
+			}
+			continue
+		}
 		m, err := wire.Decode([]byte(f.Data), f.Label, wire.FromPatient)
 		if err == nil && m.Seq <= last[f.DC] {
 			err = fmt.Errorf("seq %d after %d on the same channel", m.Seq, last[f.DC])
