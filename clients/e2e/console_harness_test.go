@@ -158,7 +158,9 @@ const unlocalizedJS = `(() => {
   const bad = [];
   const exempt = (el) => el.closest('[translate="no"], script, style, time, noscript, [lang]:not(html)');
   // whatever is left after removing every bracketed message must hold no letters
-  const check = (s, where) => { s = (s || '').trim(); if (/\p{L}/u.test(s.replace(/\[[^\]]*\]/g, ''))) bad.push(where + ': ' + s.slice(0, 80)); };
+  // innermost first: a message may hold another (a scene's name in a sentence)
+  const strip = (s) => { for (let prev; prev !== s;) { prev = s; s = s.replace(/\[[^\[\]]*\]/g, ''); } return s; };
+  const check = (s, where) => { s = (s || '').trim(); if (/\p{L}/u.test(strip(s))) bad.push(where + ': ' + s.slice(0, 80)); };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n; (n = walker.nextNode());) {
     const el = n.parentElement;

@@ -248,9 +248,10 @@ const tapJS = `(() => {
   const tap = window.__tap = {sent: [], recv: [], n: 0};
   const now = () => performance.timeOrigin + performance.now();
   const keep = (list, rec) => { list.push(rec); if (list.length > 4000) list.splice(0, 1000); };
-  // text frames as they are; binary ones (the pose channel) as base64 bytes
+  // text frames as they are; binary ones both as text (JSON may travel in
+  // binary frames) and as base64 bytes (the pose channel's frames)
   const bytes = (d) => d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-  const body = (d) => typeof d === 'string' ? {data: d} : {bin: btoa(String.fromCharCode(...bytes(d)))};
+  const body = (d) => typeof d === 'string' ? {data: d} : {data: new TextDecoder().decode(d), bin: btoa(String.fromCharCode(...bytes(d)))};
   const send = RTCDataChannel.prototype.send;
   RTCDataChannel.prototype.send = function (d) {
     this.__tapID ??= ++tap.n;
