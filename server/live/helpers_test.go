@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +26,23 @@ type fixture struct {
 	srv     *apptest.Server
 	th      *apptest.Client
 	session string
-	token   string // the last patient's bearer token
+
+	mu    sync.Mutex // parallel subtests share a fixture
+	token string     // the last patient's bearer token
+}
+
+// setToken and lastToken guard the last patient's token: subtests that share
+// a fixture join patients concurrently.
+func (f *fixture) setToken(tok string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.token = tok
+}
+
+func (f *fixture) lastToken() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.token
 }
 
 func newFixture(t *testing.T, body map[string]any) *fixture {
@@ -108,7 +125,7 @@ func (f *fixture) patient(id string, opts simpeer.PatientOptions) *simpeer.Patie
 		f.t.Fatalf("join: %v (%s)", err, sid)
 	}
 	opts.BaseURL, opts.SessionID, opts.Token = f.srv.URL, sid, tok
-	f.token = tok
+	f.setToken(tok)
 	p := simpeer.NewPatient(opts)
 	if err := p.Connect(ctx); err != nil {
 		f.t.Fatalf("patient connect: %v", err)

@@ -30,7 +30,7 @@ func (f *fixture) consoleSignal() rtc.DialOptions {
 
 func (f *fixture) patientSignal() rtc.DialOptions {
 	h := http.Header{}
-	h.Set("Authorization", "Bearer "+f.token)
+	h.Set("Authorization", "Bearer "+f.lastToken())
 	return rtc.DialOptions{Header: h}
 }
 
@@ -452,7 +452,7 @@ func TestVoiceThroughTURN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.token = tok
+	f.setToken(tok)
 	headset, err := rtc.Dial(ctxT(t, 20*time.Second), rtc.NewClientAPI(), rtc.DialOptions{
 		URL: f.srv.URL + "/api/sessions/" + sid + "/whip", Header: f.patientSignal().Header,
 		Channels: []string{wire.Control, wire.Signals},

@@ -28,7 +28,7 @@ func TestICERestartAndLeave(t *testing.T) {
 	}
 	do := func(method, body string) (int, []byte) {
 		req, _ := http.NewRequest(method, cp.Location, bytes.NewBufferString(body))
-		req.Header.Set("Authorization", "Bearer "+f.token)
+		req.Header.Set("Authorization", "Bearer "+f.lastToken())
 		req.Header.Set("Content-Type", "application/sdp")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
