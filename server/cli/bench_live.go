@@ -16,19 +16,21 @@ import (
 )
 
 // BenchLive implements `haven bench live --sessions N --duration D [--json]
-// [--sample-every 30s] [--fleet-process]`: N therapist/patient pairs
-// against the real server in this process over loopback (DESIGN.md §9),
-// the pairs in this process too or in a `haven bench fleet` child. Progress
-// goes to stderr.
+// [--sample-every 30s] [--fleet-process] [--nodes N]`: N therapist/patient
+// pairs against the real server in this process over loopback (DESIGN.md
+// §9), the pairs in this process too or in a `haven bench fleet` child; or,
+// with --nodes, against that many `haven serve` processes sharing
+// PostgreSQL and NATS (docs/deploy-cluster.md). Progress goes to stderr.
 func BenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return benchLive(ctx, args, stdout, stderr, nil)
+	return benchLive(ctx, args, stdout, stderr, nil, nil)
 }
 
-// benchLive lets tests supply the fleet child (a re-executed test binary).
-func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fleetCmd func([]string) *exec.Cmd) int {
+// benchLive lets tests supply the fleet child and the nodes (a re-executed
+// test binary).
+func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fleetCmd, nodeCmd func([]string) *exec.Cmd) int {
 	fs := flag.NewFlagSet("haven bench live", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	o := scenario.LiveOptions{Progress: stderr, FleetCommand: fleetCmd}
+	o := scenario.LiveOptions{Progress: stderr, FleetCommand: fleetCmd, NodeCommand: nodeCmd}
 	fs.BoolVar(&o.FleetProcess, "fleet-process", false, "run the simulated consoles and headsets in a child process (`haven bench fleet`), each process pinned to its own CPU where two are allowed, and report the server process's own figures")
 	fs.BoolVar(&o.NoPin, "no-pin", false, "with --fleet-process: do not pin the two processes to CPUs")
 	fs.BoolVar(&o.NoBareRelay, "no-bare-relay", false, "leave out the bare pion relay floor")
@@ -39,6 +41,7 @@ func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fle
 	fs.DurationVar(&o.SampleEvery, "sample-every", 0, "record RSS, heap and goroutines at this interval (soak runs; 0: off)")
 	fs.DurationVar(&o.ProgressEvery, "progress-every", 5*time.Second, "interval of progress lines on stderr")
 	fs.IntVar(&o.Parallel, "parallel", 32, "pairs connecting at once during set-up")
+	fs.IntVar(&o.Nodes, "nodes", 1, "haven serve processes sharing one PostgreSQL database and one NATS server (started here), the pairs spread over them; 1: one server in this process on SQLite")
 	fs.StringVar(&o.Sync, "sync", "NORMAL", "SQLite synchronous setting of the server: NORMAL or FULL")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	verbose := fs.Bool("v", false, "server warnings to stderr")
@@ -46,8 +49,12 @@ func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fle
 	if err := fs.Parse(args); err != nil {
 		return helpExit(err)
 	}
-	if o.Sessions <= 0 || o.Duration <= 0 || o.PoseHz < 0 || o.PoseHz > 90 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "haven bench live: --sessions and --duration must be > 0, --pose-hz 0–90; no positional arguments")
+	if o.Sessions <= 0 || o.Duration <= 0 || o.PoseHz < 0 || o.PoseHz > 90 || o.Nodes < 1 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "haven bench live: --sessions and --duration must be > 0, --pose-hz 0–90, --nodes ≥ 1; no positional arguments")
+		return 2
+	}
+	if o.Nodes > 1 && (o.FleetProcess || *profile != "") {
+		fmt.Fprintln(stderr, "haven bench live: --nodes runs the servers in processes of their own; --fleet-process and --cpuprofile are for one node")
 		return 2
 	}
 	if *verbose {
@@ -62,7 +69,7 @@ func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fle
 		defer f.Close()
 		o.CPUProfile = f
 	}
-	fmt.Fprintf(stderr, "bench live: %d sessions (%d peers) for %s, fleet process %t, load average %.2f\n", o.Sessions, 2*o.Sessions, o.Duration, o.FleetProcess, bench.LoadAvg())
+	fmt.Fprintf(stderr, "bench live: %d sessions (%d peers) for %s, %d node(s), fleet process %t, load average %.2f\n", o.Sessions, 2*o.Sessions, o.Duration, o.Nodes, o.FleetProcess, bench.LoadAvg())
 	r, err := scenario.Live(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "haven bench live: %v\n", err)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/server/bench"
+	"github.com/havenvr/haven/server/bench/scenario"
+	"github.com/havenvr/haven/server/store/pgtest"
 )
 
 // TestBenchLiveTiny runs the real live benchmark with 2 sessions for 2 s and
@@ -89,7 +91,7 @@ func TestBenchLiveFleetProcess(t *testing.T) {
 		return cmd
 	}
 	var out, errb bytes.Buffer
-	code := benchLive(ctx, []string{"--sessions", "2", "--duration", "2s", "--progress-every", "1s", "--fleet-process", "--json"}, &out, &errb, child)
+	code := benchLive(ctx, []string{"--sessions", "2", "--duration", "2s", "--progress-every", "1s", "--fleet-process", "--json"}, &out, &errb, child, nil)
 	t.Logf("stderr:\n%s\nresult: %s", errb.String(), out.String())
 	if code != 0 {
 		t.Fatalf("exit %d", code)
@@ -122,5 +124,44 @@ func TestBenchLiveFleetProcess(t *testing.T) {
 	cpus, _ := bench.AllowedCPUs()
 	if p, _ := r["pinning"].(string); len(cpus) >= 2 && !strings.HasPrefix(p, "server CPU") {
 		t.Errorf("pinning %q with %d CPUs allowed, want both processes pinned", p, len(cpus))
+	}
+}
+
+// TestBenchLiveNodes runs `haven bench live --nodes 2` (the test binary
+// re-executed as two `haven serve` nodes on a throwaway PostgreSQL and an
+// embedded NATS server) with 4 sessions: session i connects to node i mod 2
+// first, so each node must own exactly 2 sessions; commands are relayed,
+// and every acknowledged sample is in PostgreSQL.
+func TestBenchLiveNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and two server processes")
+	}
+	if _, err := pgtest.Binaries(); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	node := func(args []string) *exec.Cmd { return serveChild(args...) }
+	var out, errb bytes.Buffer
+	code := benchLive(ctx, []string{"--nodes", "2", "--sessions", "4", "--duration", "3s", "--progress-every", "1s", "--json"}, &out, &errb, nil, node)
+	t.Logf("stderr:\n%s\nresult: %s", errb.String(), out.String())
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var r scenario.LiveResult
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("output is not one JSON object: %v", err)
+	}
+	if r.Nodes != 2 || len(r.SessionsPerNode) != 2 || r.SessionsPerNode[0] != 2 || r.SessionsPerNode[1] != 2 {
+		t.Errorf("nodes %d, sessions per node %v, want 2 nodes with [2 2]", r.Nodes, r.SessionsPerNode)
+	}
+	if len(r.NodeCPUCores) != 2 || r.NodeCPUCores[0] <= 0 || r.NodeCPUCores[1] <= 0 || r.NodeRSSMB[0] <= 0 {
+		t.Errorf("node CPU %v, node RSS %v: want both measured", r.NodeCPUCores, r.NodeRSSMB)
+	}
+	if r.CommandsRelayed < 1 || r.RelayP50us <= 0 || r.EchoP50us <= 0 {
+		t.Errorf("relayed %d, relay p50 %v µs, echo p50 %v µs", r.CommandsRelayed, r.RelayP50us, r.EchoP50us)
+	}
+	if r.SamplesAcked <= 0 || r.AckedNotPersisted != 0 || r.SamplesPersisted < r.SamplesAcked {
+		t.Errorf("acked %d persisted %d acked_not_persisted %d", r.SamplesAcked, r.SamplesPersisted, r.AckedNotPersisted)
 	}
 }

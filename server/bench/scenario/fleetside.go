@@ -21,6 +21,10 @@ import (
 // as the first line of the child's stdin.
 type FleetSpec struct {
 	Base string `json:"base"`
+	// Nodes, when set, are the origins of a cluster's nodes: session i's
+	// headset and console go to node i mod len(Nodes), which takes the
+	// session's lease when they connect.
+	Nodes []string `json:"nodes,omitempty"`
 	// Cookie and CSRF are the signed-in therapist's credentials.
 	Cookie        string         `json:"cookie"`
 	CSRF          string         `json:"csrf"`
@@ -33,6 +37,14 @@ type FleetSpec struct {
 	BareRelay string `json:"bare_relay,omitempty"`
 	// PoseHz is each headset's pose rate (0: no pose channel).
 	PoseHz int `json:"pose_hz,omitempty"`
+}
+
+// base is session i's server.
+func (s FleetSpec) base(i int) string {
+	if len(s.Nodes) > 0 {
+		return s.Nodes[i%len(s.Nodes)]
+	}
+	return s.Base
 }
 
 // FleetResult is what the load measured: its counters, the latency
@@ -206,9 +218,9 @@ func connectPairs(ctx, runCtx context.Context, streaming *sync.WaitGroup, spec F
 	var mu sync.Mutex
 	err := fleet.Parallel(ctx, n, spec.Parallel, &done, func(ctx context.Context, i int) error {
 		relay := fleet.NewRelay(relayRec)
-		p := fleet.NewPatient(fleet.PatientConfig{BaseURL: spec.Base, SessionID: spec.Sessions[i].ID, Token: spec.Sessions[i].Token,
+		p := fleet.NewPatient(fleet.PatientConfig{BaseURL: spec.base(i), SessionID: spec.Sessions[i].ID, Token: spec.Sessions[i].Token,
 			API: api, HTTP: client, Relay: relay, Seed: uint64(i + 1), PoseHz: spec.PoseHz})
-		t := fleet.NewTherapist(fleet.TherapistConfig{BaseURL: spec.Base, SessionID: spec.Sessions[i].ID, HTTP: client,
+		t := fleet.NewTherapist(fleet.TherapistConfig{BaseURL: spec.base(i), SessionID: spec.Sessions[i].ID, HTTP: client,
 			Header: header, API: api, Relay: relay, Every: spec.CommandEvery, Poses: spec.PoseHz > 0})
 		if err := retry(ctx, p.Connect); err != nil {
 			return err

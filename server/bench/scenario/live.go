@@ -17,6 +17,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/havenvr/haven/server/bench"
+	"github.com/havenvr/haven/server/bench/fleet"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/wire"
 )
@@ -51,6 +52,12 @@ type LiveOptions struct {
 	// Voice, when set, adds two-way voice to every pair (haven bench voice;
 	// in this process only).
 	Voice *VoiceLoad
+	// Nodes > 1 runs the load against that many `haven serve` processes
+	// sharing PostgreSQL and NATS (the fleet stays in this process).
+	Nodes int
+	// NodeCommand makes a node's `haven serve ARGS…` process (nil: this
+	// executable; tests re-execute their own binary).
+	NodeCommand func(args []string) *exec.Cmd
 }
 
 // LiveResult is the one JSON object `haven bench live` prints.
@@ -122,6 +129,13 @@ type LiveResult struct {
 	// LoadAvg1Start is the 1-minute load average when the load began.
 	LoadAvg1Start float64       `json:"load_avg_1m_start"`
 	Series        []bench.Point `json:"series,omitempty"`
+	// With --nodes: how many nodes, how many sessions each one owned
+	// during the load (its leases), and each node process's CPU cores over
+	// the load window and resident memory at its end.
+	Nodes           int       `json:"nodes,omitempty"`
+	SessionsPerNode []int     `json:"sessions_per_node,omitempty"`
+	NodeCPUCores    []float64 `json:"node_cpu_cores,omitempty"`
+	NodeRSSMB       []float64 `json:"node_rss_mb,omitempty"`
 	// Errors are failures after the load ran (e.g. a shutdown that overran
 	// its budget): the figures above are still printed, the exit code is 1.
 	Errors []string `json:"errors,omitempty"`
@@ -204,6 +218,9 @@ func (s *serverSide) loadEnd() {
 // pion relay.
 func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 	o.defaults()
+	if o.Nodes > 1 {
+		return liveNodes(ctx, o)
+	}
 	res := LiveResult{Sessions: o.Sessions, Peers: 2 * o.Sessions, FleetProcess: o.FleetProcess, PoseHz: o.PoseHz}
 	fleetCPU := -1
 	if o.FleetProcess {
@@ -230,28 +247,11 @@ func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 	if err != nil {
 		return res, err
 	}
-	spec := FleetSpec{Base: srv.Base, CSRF: client.CSRF, Sessions: creds, CommandEvery: o.CommandEvery,
-		Duration: o.Duration, Parallel: o.Parallel, ProgressEvery: o.ProgressEvery, PoseHz: o.PoseHz}
-	if u, err := url.Parse(srv.Base); err == nil {
-		var cookies []string
-		for _, c := range client.HTTP.Jar.Cookies(u) {
-			cookies = append(cookies, c.Name+"="+c.Value)
-		}
-		spec.Cookie = strings.Join(cookies, "; ")
+	spec, closeRelay, err := fleetSpec(o, srv.Base, client, creds)
+	if err != nil {
+		return res, err
 	}
-	if !o.NoBareRelay {
-		eng, err := rtc.NewEngine(rtc.Options{LoopbackOnly: true})
-		if err != nil {
-			return res, err
-		}
-		defer eng.Close()
-		relay, err := bench.StartBareRelay(eng)
-		if err != nil {
-			return res, err
-		}
-		defer relay.Close()
-		spec.BareRelay = relay.URL()
-	}
+	defer closeRelay()
 
 	side := &serverSide{srv: srv, o: o, before: bench.ReadSelf(true)}
 	hooks := fleetHooks{connected: side.connected, loadStart: side.loadStart, loadEnd: side.loadEnd, voice: o.Voice}
@@ -308,12 +308,48 @@ func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 	if err != nil {
 		res.Errors = append(res.Errors, err.Error())
 	}
+	fillLoss(&res, fr, perSession)
+	return res, nil
+}
+
+// fleetSpec describes the load for the fleet: the therapist's credentials
+// as base's cookies, and the bare pion relay floor unless left out
+// (closeRelay stops it).
+func fleetSpec(o LiveOptions, base string, client *fleet.Client, creds []sessionCreds) (spec FleetSpec, closeRelay func(), err error) {
+	spec = FleetSpec{Base: base, CSRF: client.CSRF, Sessions: creds, CommandEvery: o.CommandEvery,
+		Duration: o.Duration, Parallel: o.Parallel, ProgressEvery: o.ProgressEvery, PoseHz: o.PoseHz}
+	if u, err := url.Parse(base); err == nil {
+		var cookies []string
+		for _, c := range client.HTTP.Jar.Cookies(u) {
+			cookies = append(cookies, c.Name+"="+c.Value)
+		}
+		spec.Cookie = strings.Join(cookies, "; ")
+	}
+	closeRelay = func() {}
+	if o.NoBareRelay {
+		return spec, closeRelay, nil
+	}
+	eng, err := rtc.NewEngine(rtc.Options{LoopbackOnly: true})
+	if err != nil {
+		return spec, closeRelay, err
+	}
+	relay, err := bench.StartBareRelay(eng)
+	if err != nil {
+		_ = eng.Close()
+		return spec, closeRelay, err
+	}
+	spec.BareRelay = relay.URL()
+	return spec, func() { _ = relay.Close(); _ = eng.Close() }, nil
+}
+
+// fillLoss compares what the headsets had acknowledged with what the store
+// holds per session.
+func fillLoss(res *LiveResult, fr FleetResult, perSession map[string]int64) {
 	for _, n := range perSession {
 		res.SamplesPersisted += n
 	}
 	res.UnackedAtEnd, res.AckedNotPersisted = fr.UnackedSamples, ackedNotPersisted(fr.Acked, perSession)
 	res.SamplesLost = res.UnackedAtEnd + res.AckedNotPersisted
-	return res, nil
 }
 
 // pin puts this (the server's) process on the first allowed CPU and names
@@ -388,6 +424,12 @@ func persisted(ctx context.Context, dir string) (map[string]int64, error) {
 		return nil, fmt.Errorf("scenario: opening the store read-only: %w", err)
 	}
 	defer db.Close()
+	return persistedIn(ctx, db)
+}
+
+// persistedIn sums the samples of every session's chunks in db (SQLite or
+// PostgreSQL).
+func persistedIn(ctx context.Context, db *sql.DB) (map[string]int64, error) {
 	rows, err := db.QueryContext(ctx, "SELECT session_id, SUM(n) FROM sample_chunks GROUP BY session_id")
 	if err != nil {
 		return nil, fmt.Errorf("scenario: counting samples: %w", err)
