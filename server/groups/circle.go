@@ -295,9 +295,14 @@ func (r *room) floorChangedLocked() {
 }
 
 // voiceYouLocked is c's own voice state: muted by a moderator (they always
-// know it), and whether their voice reaches the room now.
+// know it), whether their voice reaches the room now and, while a timed
+// mute of their messages holds their voice too, when it ends (until).
 func (r *room) voiceYouLocked(c *conn, now time.Time) []byte {
-	return outbound("voice.you", r.nextSeq(), map[string]any{"muted": c.voiceMuted, "may_speak": r.maySpeakLocked(c, now)})
+	body := map[string]any{"muted": c.voiceMuted, "may_speak": r.maySpeakLocked(c, now)}
+	if now.Before(c.mutedUntil) {
+		body["muted"], body["until"] = true, c.mutedUntil.UTC().Format(time.RFC3339)
+	}
+	return outbound("voice.you", r.nextSeq(), body)
 }
 
 // voiceActionLocked applies a committed voice action to the live circle.

@@ -118,6 +118,8 @@ type room struct {
 	order    bool   // speaking order on: only the turn's holder (and moderators) are heard
 	turn     string // member id holding the turn
 	voice    *voice // voice forwarding (voice.go), made with the first voice peer
+
+	muteLift *time.Timer // ends the next timed mute (timedmute.go)
 }
 
 // live returns the room's runtime, loading it on first use.
@@ -325,6 +327,9 @@ func (r *room) attach(c *conn) {
 			r.sendLocked(c, r.voiceYouLocked(c, r.s.now()))
 		}
 	}
+	if !c.mutedUntil.IsZero() {
+		r.scheduleMuteLiftLocked() // a member back during a timed mute gets its end
+	}
 }
 
 // detach removes a peer whose connection ended.
@@ -449,6 +454,7 @@ func (r *room) closeAll(noticeID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ended = true
+	r.scheduleMuteLiftLocked() // stops the timer: an ended room lifts nothing
 	frame := r.noticeLocked(r.loc, noticeID, nil)
 	for _, c := range r.conns {
 		r.sendLocked(c, frame)

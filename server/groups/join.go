@@ -335,8 +335,8 @@ func (s *Service) memberPeer(c echo.Context) error {
 	cn := &conn{key: m.ID, memberID: m.ID, pseudonym: m.Pseudonym, role: RoleMember, since: m.CreatedAt, region: regionOf(c.QueryParam("region")),
 		loc:      s.opts.Bundle.Localizer(r.row.ClinicID, locale, c.Request().Header.Get("Accept-Language"), r.row.Locale),
 		admitted: m.AdmittedAt != nil && m.RemovedAt == nil}
-	if m.MutedUntil != nil {
-		cn.mutedUntil = *m.MutedUntil
+	if m.MutedUntil != nil && m.MutedUntil.After(s.now()) {
+		cn.mutedUntil = *m.MutedUntil // the rest of a timed mute; one that ended is history
 	}
 	return s.answer(c, r, cn)
 }

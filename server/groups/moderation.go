@@ -240,13 +240,12 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 	switch req.Action {
 	case ActMute:
 		if target != nil {
-			target.mutedUntil = info["until"].(time.Time)
-			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.muted", map[string]any{"Minutes": minutesLeft(target.mutedUntil, s.now())}))
+			r.muteStartedLocked(target, info["until"].(time.Time))
 		}
 	case ActUnmute:
 		if target != nil {
-			target.mutedUntil = time.Time{}
-			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.unmuted", nil))
+			r.muteEndedLocked(target)
+			r.scheduleMuteLiftLocked()
 		}
 	case ActRemove, ActBan:
 		if target != nil {

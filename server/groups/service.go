@@ -113,8 +113,14 @@ func New(opts Options) *Service {
 }
 
 // AdvanceClock moves the service's clock forward by d (tests step past a
-// rate-limit window or a mute instead of sleeping).
-func (s *Service) AdvanceClock(d time.Duration) { s.skew.Add(int64(d)) }
+// rate-limit window or a mute instead of sleeping). Timed mutes that are
+// due by the new time end at once, the others' timers are set again.
+func (s *Service) AdvanceClock(d time.Duration) {
+	s.skew.Add(int64(d))
+	for _, r := range s.liveRooms() {
+		r.liftMutes()
+	}
+}
 
 // SetForwardHook has h see every voice packet a circle forwards (`haven
 // bench circle` measures the forwarding delay with it); nil removes it.
@@ -132,6 +138,17 @@ func (s *Service) SetLimits(l Limits) {
 	s.opts.Limits = l
 	s.mu.Unlock()
 	s.setLimiters()
+}
+
+// liveRooms lists the rooms loaded in memory.
+func (s *Service) liveRooms() []*room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rooms := make([]*room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	return rooms
 }
 
 func (s *Service) limits() Limits {
@@ -189,13 +206,7 @@ func (s *Service) Close(ctx context.Context) error {
 	default:
 		close(s.stop)
 	}
-	s.mu.Lock()
-	rooms := make([]*room, 0, len(s.rooms))
-	for _, r := range s.rooms {
-		rooms = append(rooms, r)
-	}
-	s.mu.Unlock()
-	for _, r := range rooms {
+	for _, r := range s.liveRooms() {
 		r.closeAll("group.notice.server_stopping")
 	}
 	done := make(chan struct{})

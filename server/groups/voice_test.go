@@ -112,22 +112,28 @@ func TestCircleVoiceForwardsLoudestThree(t *testing.T) {
 
 	// A, B and C speak; D, quieter, starts after them: listeners get three voices
 	stop = speak(t, map[*circlebench.Member]uint8{a: 20, b: 25, c: 30})
-	waitFor(t, 5*time.Second, "three speakers on three slots", func() bool {
-		s := snapshot(listener)
-		time.Sleep(200 * time.Millisecond)
-		return activeSlots(listener, s) == 3
-	})
+	abc := snapshot(listener)
+	waitFor(t, 5*time.Second, "three speakers on three slots", func() bool { return activeSlots(listener, abc) == 3 })
+	if _, err := listener.Expect(5*time.Second, "voice.speakers", func(f circlebench.Frame) bool {
+		return sameIDs(f.Body["ids"], a.ID, b.ID, c.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	stop()
 	stop = speak(t, map[*circlebench.Member]uint8{a: 20, b: 25, c: 30, d: 45})
-	before := listener.Total()
-	time.Sleep(time.Second)
-	got := listener.Total() - before
-	// 3 voices × 50 packets a second; 4 would be 200
-	if got > 3*50*12/10 || got < 3*50*6/10 {
-		t.Errorf("listener got %d packets in 1 s with four speaking: want about 150 (three voices of 50 a second)", got)
-	}
-	if n := activeSlots(listener, [groups.MaxSpeakers]int64{}); n > groups.MaxSpeakers {
-		t.Errorf("%d slots active", n)
+	// D, waiting, takes no slot: for 75 of D's packets (1.5 s), every slot
+	// keeps carrying the voice it had and no voice.speakers names D; a
+	// listener's packets grow by three voices, never four
+	dFrom, before := d.Sent(), listener.Total()
+	stays(t, func() bool { return d.Sent()-dFrom >= 75 }, func() string {
+		if f, ok := listener.Seen("voice.speakers", func(f circlebench.Frame) bool { return strings.Contains(toJSON(f.Body["ids"]), d.ID) }); ok {
+			return "D took a slot while three louder voices held them: " + toJSON(f.Body)
+		}
+		return ""
+	})
+	// three voices × 75 packets while D sent 75; four would be 300
+	if got := listener.Total() - before; got > 3*75*12/10 {
+		t.Errorf("listener got %d packets while D sent 75 with four speaking: want about 225 (three voices)", got)
 	}
 
 	// the moderator mutes A: A's voice stops, D (waiting) takes the slot
@@ -143,13 +149,65 @@ func TestCircleVoiceForwardsLoudestThree(t *testing.T) {
 	}
 	stop()
 	stop = speak(t, map[*circlebench.Member]uint8{a: 20})
-	time.Sleep(300 * time.Millisecond) // the last packets before the mute drain
-	before = b.Total()
-	time.Sleep(time.Second)
-	if n := b.Total() - before; n != 0 {
-		t.Errorf("B received %d packets in 1 s from A after A was muted", n)
+	defer stop()
+	silentWhile(t, b, a, 50, "B, after A was muted")
+}
+
+// stays waits until done holds (a deadline of 15 s), failing at once when
+// wrong returns a reason.
+func stays(t *testing.T, done func() bool, wrong func() string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !done() {
+		if why := wrong(); why != "" {
+			t.Fatal(why)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not done within 15 s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	stop()
+	if why := wrong(); why != "" {
+		t.Fatal(why)
+	}
+}
+
+// silentWhile asserts that listener receives no voice while speaker sends
+// n packets (n/50 seconds), once the packets already on their way have
+// arrived: the count must settle (stay still for 10 of the speaker's
+// packets) within 2 s, then stay still for n more.
+func silentWhile(t *testing.T, listener, speaker *circlebench.Member, n int64, what string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		was, from := listener.Total(), speaker.Sent()
+		waitFor(t, 5*time.Second, "the speaker sending", func() bool { return speaker.Sent()-from >= 10 })
+		if listener.Total() == was {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: voice still arriving 2 s on", what)
+		}
+	}
+	was, from := listener.Total(), speaker.Sent()
+	waitFor(t, 15*time.Second, "the speaker sending", func() bool { return speaker.Sent()-from >= n })
+	if got := listener.Total() - was; got != 0 {
+		t.Errorf("%s: %d voice packets arrived while the speaker sent %d", what, got, n)
+	}
+}
+
+// sameIDs reports whether a JSON list holds exactly want, in any order.
+func sameIDs(list any, want ...string) bool {
+	got, _ := list.([]any)
+	if len(got) != len(want) {
+		return false
+	}
+	for _, w := range want {
+		if !strings.Contains(toJSON(got), `"`+w+`"`) {
+			return false
+		}
+	}
+	return true
 }
 
 // TestCirclePrivacyNothingStored runs a circle through voice, poses,
@@ -165,11 +223,12 @@ func TestCirclePrivacyNothingStored(t *testing.T) {
 	if err := a.Send("circle.avatar", map[string]any{"shape": "column", "colour": "coral", "accessory": "headphones"}); err != nil {
 		t.Fatal(err)
 	}
+	// A's pose goes out until the room's relay has carried it to B
 	pose := map[string]any{"h": []float64{0.47, 1.29, -0.83, 0, 0.259, 0, 0.966}, "l": []float64{-0.31, 0.97, -0.44}}
-	for range 10 {
+	waitFor(t, 10*time.Second, "A's pose relayed to B", func() bool {
 		_ = a.Send("circle.pose", pose)
-		time.Sleep(30 * time.Millisecond)
-	}
+		return b.Poses() > 0
+	})
 	stop := speak(t, map[*circlebench.Member]uint8{a: 17})
 	waitFor(t, 5*time.Second, "A heard", func() bool { return b.Total() > 25 })
 	stop()
@@ -181,7 +240,13 @@ func TestCirclePrivacyNothingStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.act(t, room.ID, groups.ActionRequest{Action: groups.ActEnd, Reason: "done"})
-	time.Sleep(200 * time.Millisecond)
+	for i, m := range ms { // the server has closed every peer: nothing of the circle is left to write
+		select {
+		case <-m.Gone():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("member %d was not disconnected when the circle ended", i)
+		}
+	}
 
 	cols := map[string]bool{}
 	var info []struct{ Name string }

@@ -4,7 +4,7 @@
 // with textContent, never as HTML. The token that lets the member reconnect
 // stays in this browser's localStorage only.
 import { connect } from '../../shared/chat_peer.js';
-import { formatDate } from '../../webxr/src/format.js';
+import { formatClock, formatDate } from '../../webxr/src/format.js';
 import { valueIn } from '../../webxr/src/i18n.js';
 import { addVoice, createVoice } from './voice.js';
 import { SHAPES, COLOURS, ACCESSORIES, bearing, ringSize } from './layout.js';
@@ -225,11 +225,12 @@ function bearingTo(id) {
 
 /** voiceState shows the microphone's state in words (the status line) and on the talk and hand buttons. */
 function voiceState(v) {
-  let id = '';
-  if (v.muted) id = 'group.page.voice_muted';
+  let id = '', data = {};
+  if (v.until) [id, data] = ['group.page.voice_paused', { Time: formatClock(v.until, state.locale) }];
+  else if (v.muted) id = 'group.page.voice_muted';
   else if (!v.maySpeak && v.mode !== 'off') id = 'group.page.wait_turn';
   else if (v.sending) id = 'group.page.mic_live';
-  $('voice-status').textContent = id ? state.t(id) : '';
+  $('voice-status').textContent = id ? state.t(id, data) : '';
   $('talk').hidden = v.mode !== 'push';
   $('talk').setAttribute('aria-pressed', String(v.talking));
 }

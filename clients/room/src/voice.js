@@ -24,12 +24,12 @@ export function addVoice(pc) {
 /**
  * createVoice plays the slots of pc spatially and drives the microphone.
  * bearingOf(memberId) → radians to the listener's right (NaN when unknown);
- * onState(state) after every change, with {mode, talking, muted, maySpeak, sending}.
+ * onState(state) after every change, with {mode, talking, muted, until, maySpeak, sending}.
  */
 export function createVoice(pc, transceivers, { bearingOf = () => NaN, onState = () => {} } = {}) {
   const ctx = new AudioContext();
   const slots = Array.from({ length: SLOTS }, () => ({ member: '', panner: null, left: null, right: null, el: null }));
-  const state = { mode: 'off', talking: false, muted: false, maySpeak: true, sending: false };
+  const state = { mode: 'off', talking: false, muted: false, until: '', maySpeak: true, sending: false };
   let track = null;
 
   pc.addEventListener('track', (e) => {
@@ -97,8 +97,8 @@ export function createVoice(pc, transceivers, { bearingOf = () => NaN, onState =
     },
     /** talk holds (true) or releases (false) push to talk. */
     talk(on) { state.talking = on; apply(); },
-    /** you applies the server's voice.you frame. */
-    you(b) { state.muted = !!b.muted; state.maySpeak = b.may_speak !== false; apply(); },
+    /** you applies the server's voice.you frame (until: the end of a timed pause, RFC 3339, or absent). */
+    you(b) { state.muted = !!b.muted; state.until = b.until || ''; state.maySpeak = b.may_speak !== false; apply(); },
     /** speakers applies voice.speakers: the member on each slot. */
     speakers(slotIds) {
       for (let i = 0; i < SLOTS; i++) { slots[i].member = slotIds?.[i] || ''; place(i); }

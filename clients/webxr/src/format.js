@@ -39,6 +39,18 @@ export function formatDate(value, locale, options = { dateStyle: 'long' }) {
   return formatter('date', locale, { ...options, timeZone: 'UTC' }).format(date);
 }
 
+/**
+ * formatClock formats the clock time of an RFC 3339 instant ("the pause
+ * ends at …") in the reader's language and time zone, hours and minutes
+ * ("18:40", "6:40 PM"); anything that is not such an instant gives "".
+ */
+export function formatClock(value, locale, timeZone = undefined) {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(String(value ?? ''))) return '';
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return '';
+  return formatter('date', locale, { hour: 'numeric', minute: '2-digit', timeZone }).format(new Date(ms));
+}
+
 /** formatNumber formats a number with the reader's digits and separators; "" for a non-number. */
 export function formatNumber(n, locale, options = {}) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDate, formatNumber, intlLocale } from '../src/format.js';
+import { formatClock, formatDate, formatNumber, intlLocale } from '../src/format.js';
 import { fontRuns, valueIn, LATIN_FONT, ARABIC_FONT, HANS_FONT } from '../src/i18n.js';
 
 test('a calendar date reads in the patient\'s language, month written out', () => {
@@ -89,4 +89,12 @@ test('valueIn keeps a clinic\'s number whole and in order inside a sentence', ()
   assert.equal(valueIn('على مدار الساعة', 'rtl'), 'على مدار الساعة');
   assert.equal(valueIn('', 'rtl'), '');
   assert.equal(valueIn(undefined, 'ltr'), '');
+});
+
+test('a clock time reads in the reader\'s language and time zone; a malformed one gives no line', () => {
+  // 17:40 UTC is 18:40 in Berlin in December (CET, UTC+1) and 12:40 PM in New York (EST, UTC−5)
+  assert.equal(formatClock('2026-12-07T17:40:00Z', 'de', 'Europe/Berlin'), '18:40');
+  assert.equal(formatClock('2026-12-07T17:40:00Z', 'en', 'America/New_York').replace(/\s/g, ' '), '12:40 PM');
+  assert.equal(formatClock('2026-12-07T17:40:00Z', 'fr', 'UTC'), '17:40');
+  for (const v of [undefined, null, '', 'soon', '2026-12-07', '2026-12-07T25:99:00Z', 1765129200000]) assert.equal(formatClock(v, 'en'), '', String(v));
 });

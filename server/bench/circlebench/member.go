@@ -57,6 +57,10 @@ type Member struct {
 	// received (voice and chat channel).
 	Received [groups.MaxSpeakers]atomic.Int64
 	Bytes    atomic.Int64
+	sent     atomic.Int64  // voice packets sent (Speak)
+	poses    atomic.Int64  // circle.poses frames received
+	gone     chan struct{} // closed when the chat channel closes
+	goneOnce sync.Once
 	onPacket func(slot int)
 	mu       sync.Mutex
 	span     [groups.MaxSpeakers]seqSpan // guarded by mu
@@ -114,7 +118,7 @@ func Join(ctx context.Context, api *webrtc.API, hc *http.Client, base, code stri
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		return nil, fmt.Errorf("circlebench: join: status %d: %v", resp.StatusCode, err)
 	}
-	m := &Member{ID: jr.MemberID, Token: jr.Token, frames: make(chan Frame, 8192), onPacket: onPacket}
+	m := &Member{ID: jr.MemberID, Token: jr.Token, frames: make(chan Frame, 8192), onPacket: onPacket, gone: make(chan struct{})}
 	return m, m.dial(ctx, api, hc, base+"/api/groups/rooms/"+jr.RoomID+"/peer")
 }
 
@@ -133,11 +137,16 @@ func (m *Member) dial(ctx context.Context, api *webrtc.API, hc *http.Client, url
 			m.Bytes.Add(int64(len(msg.Data)))
 			for line := range bytes.SplitSeq(msg.Data, []byte{'\n'}) {
 				var f Frame
-				if json.Unmarshal(line, &f) == nil && f.Type != "circle.poses" {
-					select {
-					case m.frames <- f:
-					default:
-					}
+				if json.Unmarshal(line, &f) != nil {
+					continue
+				}
+				if f.Type == "circle.poses" { // counted, never kept
+					m.poses.Add(1)
+					continue
+				}
+				select {
+				case m.frames <- f:
+				default:
 				}
 			}
 		},
@@ -160,6 +169,7 @@ func (m *Member) dial(ctx context.Context, api *webrtc.API, hc *http.Client, url
 		return fmt.Errorf("circlebench: dial: %w", err)
 	}
 	m.cp = cp
+	cp.Channels["chat"].OnClose(func() { m.goneOnce.Do(func() { close(m.gone) }) })
 	for _, h := range micSender.GetParameters().HeaderExtensions {
 		if h.URI == sdp.AudioLevelURI {
 			m.ext = uint8(h.ID)
@@ -217,8 +227,16 @@ func (m *Member) Speak(dbov uint8) error {
 	}
 	payload := make([]byte, PacketBytes)
 	payload[0] = 0x78 // a plausible Opus TOC byte (SILK wideband, 20 ms)
-	return m.mic.WriteRTP(&rtp.Packet{Header: h, Payload: payload})
+	if err := m.mic.WriteRTP(&rtp.Packet{Header: h, Payload: payload}); err != nil {
+		return err
+	}
+	m.sent.Add(1)
+	return nil
 }
+
+// Sent is how many voice packets Speak has sent: a test's measure of time
+// that slows down with the sender on a busy machine.
+func (m *Member) Sent() int64 { return m.sent.Load() }
 
 // Send puts one frame on the chat channel.
 func (m *Member) Send(typ string, body any) error {
@@ -241,6 +259,28 @@ func (m *Member) Expect(d time.Duration, typ string, match func(Frame) bool) (Fr
 		}
 	}
 }
+
+// Seen takes the frames that have arrived so far, without waiting, and
+// reports the first of typ for which match holds (nil: any); the frames
+// before it are skipped, as Expect skips them.
+func (m *Member) Seen(typ string, match func(Frame) bool) (Frame, bool) {
+	for {
+		select {
+		case f := <-m.frames:
+			if f.Type == typ && (match == nil || match(f)) {
+				return f, true
+			}
+		default:
+			return Frame{}, false
+		}
+	}
+}
+
+// Poses is how many circle.poses frames have arrived (their content is not kept).
+func (m *Member) Poses() int64 { return m.poses.Load() }
+
+// Gone is closed once the server has closed the member's chat channel.
+func (m *Member) Gone() <-chan struct{} { return m.gone }
 
 // Total is the voice packets received on all slots.
 func (m *Member) Total() int64 {
