@@ -15,7 +15,7 @@ func runCalming(t *testing.T, id string) []Command {
 	out := s.in(start())
 	for i := 0; i < 4*3600 && !has(out, "session.end"); i++ {
 		out = append(out, s.in(tick(1000))...)
-		if c := find(out, "cue"); len(c) > 0 && c[len(c)-1].Body["patient_paced"] == true {
+		if c := find(out, "cue"); len(c) > 0 && c[len(c)-1].Body.(Cue).PatientPaced {
 			out = append(out, s.in(tick(20_000), Event{Type: EvPatientNext})...)
 		}
 	}
@@ -27,7 +27,7 @@ func runCalming(t *testing.T, id string) []Command {
 
 func phases(c Command) []int64 {
 	var ms []int64
-	for _, p := range c.Body["phases"].([]PacerPhase) {
+	for _, p := range c.Body.(BreathingStart).Phases {
 		ms = append(ms, p.Ms)
 	}
 	return ms
@@ -55,14 +55,14 @@ func TestBreathingTimings(t *testing.T) {
 				t.Fatalf("breathing.start %v, want phases %v", starts, c.phases)
 			}
 			var names []string
-			for _, p := range starts[0].Body["phases"].([]PacerPhase) {
+			for _, p := range starts[0].Body.(BreathingStart).Phases {
 				names = append(names, p.Name)
 			}
 			if strings.Join(names, ",") != c.names {
 				t.Fatalf("phase order %v, want %s", names, c.names)
 			}
-			if c.bpm != 0 && starts[0].Body["breaths_per_min"] != c.bpm {
-				t.Fatalf("rate %v, want %v", starts[0].Body["breaths_per_min"], c.bpm)
+			if rate := starts[0].Body.(BreathingStart).BreathsPerMin; c.bpm != 0 && rate != c.bpm {
+				t.Fatalf("rate %v, want %v", rate, c.bpm)
 			}
 		})
 	}
@@ -96,10 +96,10 @@ func TestResonanceAssessment(t *testing.T) {
 	win := find(out, "hrv.window")
 	for i := 0; i+1 < len(win); i += 2 {
 		a, b := win[i], win[i+1]
-		if a.Body["state"] != "start" || b.Body["state"] != "stop" || b.AtMs-a.AtMs != 2*minute {
+		if a.Body.(HRVWindow).State != "start" || b.Body.(HRVWindow).State != "stop" || b.AtMs-a.AtMs != 2*minute {
 			t.Fatalf("recording window %v %v", a, b)
 		}
-		rates = append(rates, a.Body["breaths_per_min"].(float64))
+		rates = append(rates, a.Body.(HRVWindow).BreathsPerMin)
 	}
 	if !slices.Equal(rates, []float64{6.0, 5.5, 5.0, 4.5, 4.0}) {
 		t.Fatalf("rates %v", rates)
@@ -127,13 +127,13 @@ func TestPMR(t *testing.T) {
 	cues := find(runCalming(t, "pmr"), "cue")
 	var groups []string
 	for i, c := range cues {
-		if c.Body["tense"] != true {
+		if !c.Body.(Cue).Tense {
 			continue
 		}
-		groups = append(groups, strings.TrimPrefix(c.Body["text_key"].(string), "proto.pmr.tense."))
+		groups = append(groups, strings.TrimPrefix(c.Body.(Cue).TextKey, "proto.pmr.tense."))
 		next := cues[i+1]
 		tense, release := next.AtMs-c.AtMs, cues[i+2].AtMs-next.AtMs
-		if tense < 5000 || tense > 7000 || release < 30000 || release > 40000 || next.Body["text_key"] != "proto.pmr.release" {
+		if tense < 5000 || tense > 7000 || release < 30000 || release > 40000 || next.Body.(Cue).TextKey != "proto.pmr.release" {
 			t.Fatalf("group %s: tense %d ms, release %d ms", groups[len(groups)-1], tense, release)
 		}
 	}
@@ -155,7 +155,7 @@ func TestGroundingPatientPaced(t *testing.T) {
 		}
 		out = s.in(Event{Type: EvPatientNext})
 		for _, c := range find(out, "cue") {
-			senses = append(senses, c.Body["segment_id"].(string))
+			senses = append(senses, c.Body.(Cue).SegmentID)
 		}
 	}
 	if !slices.Equal(senses, []string{"sense_4", "sense_3", "sense_2", "sense_1", "closing"}) {

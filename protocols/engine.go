@@ -104,12 +104,7 @@ func Replay(cfg Config, events []Event) ([]Command, error) {
 	return out, nil
 }
 
-func (e *Engine) emit(typ string, body map[string]any) {
-	e.out = append(e.out, Command{AtMs: e.now, Type: typ, Body: body})
-}
-
-// emitCmd emits a typed command whose record is all it carries.
-func (e *Engine) emitCmd(c Cmd) { e.out = append(e.out, NewCommand(e.now, c)) }
+func (e *Engine) emit(c Cmd) { e.out = append(e.out, NewCommand(e.now, c)) }
 
 // Phase names the engine's timed phase — "baseline" or "cooldown" — and the
 // engine time left in it (ms); other phases have no deadline and return
@@ -133,7 +128,7 @@ func (e *Engine) Handle(ev Event) []Command {
 		case ev.Type == EvQuestionnaire:
 			e.onQuestionnaire(ev)
 		case ev.Type == EvTherapist && ev.Command == TNote:
-			e.emit("timeline.note", map[string]any{"note": ev.Note})
+			e.emit(NoteEntry{Note: ev.Note})
 		case ev.Type == EvTherapist:
 			e.refuse(ev.Command, "session_ended")
 		}
@@ -144,7 +139,7 @@ func (e *Engine) Handle(ev Event) []Command {
 		e.start(ev.PriorExposureMs)
 	case EvTick:
 		if ev.ElapsedMs < 0 || ev.ElapsedMs > MaxTickMs {
-			e.emit("event.rejected", map[string]any{"type": EvTick, "reason": "tick_range"})
+			e.emit(Rejected{Type: EvTick, Reason: "tick_range"})
 			break
 		}
 		e.tick(ev.ElapsedMs)
@@ -174,37 +169,37 @@ func (e *Engine) Handle(ev Event) []Command {
 	case EvPatientNext:
 		e.nextSegment("patient")
 	case EvConnLost:
-		e.emit("timeline.connection", map[string]any{"state": "lost"})
+		e.emit(ConnectionEntry{State: "lost"})
 		e.pause("connection_lost", false)
 	case EvConnRestored:
 		// The client resumes only on the therapist's word (DESIGN.md §3).
-		e.emit("timeline.connection", map[string]any{"state": "restored"})
+		e.emit(ConnectionEntry{State: "restored"})
 	case EvQuestionnaire:
 		e.onQuestionnaire(ev)
 	case EvTherapist:
 		e.onTherapist(ev)
 	default:
-		e.emit("event.rejected", map[string]any{"type": ev.Type, "reason": "unknown_event"})
+		e.emit(Rejected{Type: ev.Type, Reason: "unknown_event"})
 	}
 	return e.out
 }
 
 func (e *Engine) start(priorExposureMs int64) {
 	if e.phase != phaseIdle {
-		e.emit("event.rejected", map[string]any{"type": EvStart, "reason": "already_started"})
+		e.emit(Rejected{Type: EvStart, Reason: "already_started"})
 		return
 	}
-	started := map[string]any{"protocol": e.p.ID, "protocol_hash": e.p.Hash(), "mode": e.p.Mode, "kind": e.p.Kind}
+	started := SessionStarted{Protocol: e.p.ID, ProtocolHash: e.p.Hash(), Mode: e.p.Mode, ProtocolKind: e.p.Kind}
 	if e.p.Kind == KindExposure {
 		e.ex.budgetMs = e.exposureBudget(priorExposureMs)
-		started["exposure_budget_ms"] = e.ex.budgetMs
+		started.ExposureBudgetMs = e.ex.budgetMs
 	}
-	e.emit("session.started", started)
+	e.emit(started)
 	b := e.p.Session.Baseline
 	t, _ := e.cat.Get(b.Template)
 	e.phase, e.phaseEnd = phaseBaseline, e.now+int64(b.DurationS)*1000
-	e.emit("scene.load", map[string]any{"template": b.Template, "params": t.Defaults(), "reason": "baseline"})
-	e.emit("baseline.start", map[string]any{"duration_ms": int64(b.DurationS) * 1000})
+	e.emit(SceneLoad{Template: b.Template, Params: t.Defaults(), Reason: "baseline"})
+	e.emit(BaselineStart{DurationMs: int64(b.DurationS) * 1000})
 }
 
 // tick advances the clock by ms, firing every timer that comes due on the
@@ -266,7 +261,7 @@ func (e *Engine) fireDue() {
 	switch {
 	case (e.phase == phaseBaseline || e.phase == phaseCooldown) && e.phaseEnd <= e.now:
 		if e.phase == phaseBaseline {
-			e.emitCmd(BaselineEnd{})
+			e.emit(BaselineEnd{})
 			e.beginBlock()
 		} else {
 			e.endSession("completed")
@@ -287,7 +282,7 @@ func (e *Engine) beginBlock() {
 		return
 	}
 	if len(e.blocked) > 0 {
-		e.emit("exposure.blocked", map[string]any{"flags": e.blocked, "reason": "screening_unacknowledged"})
+		e.emit(ExposureBlocked{Flags: e.blocked, Reason: "screening_unacknowledged"})
 		return
 	}
 	// Only a therapist escalates exposure: the engine only suggests step 1.
@@ -302,42 +297,36 @@ func (e *Engine) isExposureBlock() bool {
 // (CLINICAL.md §5).
 func (e *Engine) softPause(reason string) { e.pause(reason, true) }
 
-func (e *Engine) pause(reason string, calm bool) { e.pauseWith(reason, calm, nil) }
+func (e *Engine) pause(reason string, calm bool) { e.pauseWith(reason, calm, 0) }
 
-// pauseWith is pause with the inputs its reason's text needs (the alert and
-// session.paused bodies carry them, e.g. "count" for suds_unanswered, so
-// that the text follows the session's settings).
-func (e *Engine) pauseWith(reason string, calm bool, data map[string]any) {
+// pauseWith is pause with the input its reason's text needs: the count of
+// unanswered prompts of suds_unanswered, carried by the alert and
+// session.paused, so that the text follows the session's settings.
+func (e *Engine) pauseWith(reason string, calm bool, count int) {
 	if e.phase == phaseIdle || e.phase == phaseEnded {
 		return
 	}
 	if calm {
 		t, _ := e.cat.Get(CalmTemplate)
-		e.emit("calm.now", map[string]any{"reason": reason, "template": CalmTemplate, "params": t.Defaults()})
+		e.emit(CalmNow{Reason: reason, Template: CalmTemplate, Params: t.Defaults()})
 	}
-	with := func(b map[string]any) map[string]any {
-		for k, v := range data {
-			b[k] = v
-		}
-		return b
-	}
-	e.emit("alert", with(map[string]any{"reason": reason}))
+	e.emit(Alert{Reason: reason, Count: count})
 	if e.paused {
 		return
 	}
 	e.paused, e.pauseReason, e.pausedAt = true, reason, e.now
 	e.ex.promptOpen = false
 	if e.ca.pacing {
-		e.emit("breathing.stop", map[string]any{"reason": "paused"})
+		e.emit(BreathingStop{Reason: "paused"})
 		e.ca.pacing = false
 	}
-	e.emit("session.paused", with(map[string]any{"reason": reason}))
+	e.emit(SessionPaused{Reason: reason, Count: count})
 }
 
 func (e *Engine) resume() {
 	held := e.now - e.pausedAt
 	e.paused, e.pauseReason = false, ""
-	e.emit("session.resumed", map[string]any{"paused_ms": held})
+	e.emit(SessionResumed{PausedMs: &held})
 	// The pause is accounted once, here: every running timer moves by it.
 	e.ad.since += held
 	switch {
@@ -348,7 +337,7 @@ func (e *Engine) resume() {
 			sc, reason = e.p.Session.Cooldown.Template, "cooldown"
 		}
 		t, _ := e.cat.Get(sc)
-		e.emit("scene.load", map[string]any{"template": sc, "params": t.Defaults(), "reason": reason})
+		e.emit(SceneLoad{Template: sc, Params: t.Defaults(), Reason: reason})
 	case e.phase == phaseBlock && e.p.Kind == KindCalming:
 		e.ca.segStart += held
 		e.enterSegment(false)
@@ -363,19 +352,19 @@ func (e *Engine) resume() {
 // hardStop fades to neutral, tells the patient to remove the headset, writes
 // an incident and ends the session (CLINICAL.md §5).
 func (e *Engine) hardStop(reason string) {
-	e.emit("hard.stop", map[string]any{"reason": reason, "template": CalmTemplate, "fade_ms": HardStopFadeMs,
-		"text_key": "proto.hard_stop.remove_headset"})
-	e.emit("incident", map[string]any{"reason": reason, "phase": e.phase, "step": e.stepID()})
+	e.emit(HardStop{Reason: reason, Template: CalmTemplate, FadeMs: HardStopFadeMs, TextKey: "proto.hard_stop.remove_headset"})
+	step := e.stepID()
+	e.emit(Incident{Reason: reason, Phase: e.phase, Step: &step})
 	e.phase = phaseEnded
 	e.recordExposure()
-	e.emitCmd(SessionEnd{Reason: "hard_stop"})
+	e.emit(SessionEnd{Reason: "hard_stop"})
 }
 
 // recordExposure puts the session's exposure time on the timeline: the next
 // session's cybersickness budget starts from it.
 func (e *Engine) recordExposure() {
 	if e.ex.exposedMs > 0 {
-		e.emit("timeline.exposure", map[string]any{"exposed_ms": e.ex.exposedMs})
+		e.emit(ExposureEntry{ExposedMs: e.ex.exposedMs})
 	}
 }
 
@@ -392,15 +381,15 @@ func (e *Engine) finishBlock(reason string) {
 		e.exitStep(!e.paused)
 	}
 	if e.ca.pacing {
-		e.emitCmd(BreathingStop{})
+		e.emit(BreathingStop{})
 		e.ca.pacing = false
 	}
 	c := e.p.Session.Cooldown
 	e.paused = false
 	e.phase, e.phaseEnd = phaseCooldown, e.now+int64(c.DurationS)*1000
 	t, _ := e.cat.Get(c.Template)
-	e.emit("cooldown.start", map[string]any{"reason": reason, "duration_ms": int64(c.DurationS) * 1000})
-	e.emit("scene.load", map[string]any{"template": c.Template, "params": t.Defaults(), "reason": "cooldown"})
+	e.emit(CooldownStart{Reason: reason, DurationMs: int64(c.DurationS) * 1000})
+	e.emit(SceneLoad{Template: c.Template, Params: t.Defaults(), Reason: "cooldown"})
 	if c.DurationS == 0 {
 		e.endSession(reason)
 	}
@@ -409,11 +398,11 @@ func (e *Engine) finishBlock(reason string) {
 func (e *Engine) endSession(reason string) {
 	e.phase = phaseEnded
 	e.recordExposure()
-	e.emitCmd(SessionEnd{Reason: reason})
+	e.emit(SessionEnd{Reason: reason})
 }
 
 func (e *Engine) refuse(cmd, reason string) {
-	e.emit("command.refused", map[string]any{"command": cmd, "reason": reason})
+	e.emit(Refused{Command: cmd, Reason: reason})
 }
 
 // suggest offers the therapist one action (CLINICAL.md §2: the engine
@@ -434,11 +423,7 @@ func (e *Engine) suggest(action, reason string) {
 		return
 	}
 	e.ex.lastSuggest = key
-	body := map[string]any{"action": action, "reason": reason}
-	if id := e.stepID(); id != "" {
-		body["step_id"] = id
-	}
-	e.emit("suggest", body)
+	e.emit(Suggest{Action: action, Reason: reason, StepID: e.stepID()})
 }
 
 func contains(list []string, s string) bool {

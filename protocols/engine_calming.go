@@ -10,7 +10,7 @@ type calmingState struct {
 // by themselves on ticks: automatic steps are allowed for calming only
 // (CLINICAL.md §2).
 func (e *Engine) startScript() {
-	e.emit("scene.load", map[string]any{"template": e.p.Template, "params": e.tpl.Defaults(), "reason": "calming"})
+	e.emit(SceneLoad{Template: e.p.Template, Params: e.tpl.Defaults(), Reason: "calming"})
 	e.ca.seg = 0
 	e.ca.segStart = e.now
 	e.enterSegment(true)
@@ -21,27 +21,14 @@ func (e *Engine) enterSegment(fresh bool) {
 	if fresh {
 		e.ca.segStart = e.now
 	}
-	body := map[string]any{"segment_id": s.ID, "index": e.ca.seg, "text_key": s.TextKey, "duration_ms": s.Ms()}
-	if s.PatientPaced {
-		body["patient_paced"] = true
-	}
-	if s.Tense {
-		body["tense"] = true
-	}
-	e.emit("cue", body)
+	e.emit(Cue{SegmentID: s.ID, Index: e.ca.seg, TextKey: s.TextKey, DurationMs: s.Ms(), PatientPaced: s.PatientPaced, Tense: s.Tense})
 	if s.Pacer != nil && !e.ca.pacing {
-		pb := map[string]any{"phases": s.Pacer.Phases(), "cycle_ms": s.Pacer.CycleMs(), "segment_id": s.ID}
-		if s.Pacer.BreathsPerMin > 0 {
-			pb["breaths_per_min"] = s.Pacer.BreathsPerMin
-		}
-		if s.Cycles > 0 {
-			pb["cycles"] = s.Cycles
-		}
-		e.emit("breathing.start", pb)
+		e.emit(BreathingStart{Phases: s.Pacer.Phases(), CycleMs: s.Pacer.CycleMs(), SegmentID: s.ID,
+			BreathsPerMin: s.Pacer.BreathsPerMin, Cycles: s.Cycles})
 		e.ca.pacing = true
 	}
 	if s.Record {
-		e.emit("hrv.window", map[string]any{"state": "start", "segment_id": s.ID, "breaths_per_min": pacerRate(s)})
+		e.emit(HRVWindow{State: "start", SegmentID: s.ID, BreathsPerMin: pacerRate(s)})
 	}
 }
 
@@ -55,12 +42,12 @@ func pacerRate(s Segment) float64 {
 func (e *Engine) leaveSegment() {
 	s := e.p.Script[e.ca.seg]
 	if s.Record {
-		e.emit("hrv.window", map[string]any{"state": "stop", "segment_id": s.ID, "breaths_per_min": pacerRate(s)})
+		e.emit(HRVWindow{State: "stop", SegmentID: s.ID, BreathsPerMin: pacerRate(s)})
 	}
 	next := e.ca.seg + 1
 	keepPacer := next < len(e.p.Script) && s.Pacer != nil && e.p.Script[next].Pacer != nil && *e.p.Script[next].Pacer == *s.Pacer
 	if e.ca.pacing && !keepPacer {
-		e.emit("breathing.stop", map[string]any{"segment_id": s.ID})
+		e.emit(BreathingStop{SegmentID: s.ID})
 		e.ca.pacing = false
 	}
 }
@@ -99,11 +86,11 @@ func (e *Engine) advanceSegment(at int64) bool {
 // therapist skipping ahead.
 func (e *Engine) nextSegment(by string) {
 	if e.phase != phaseBlock || e.p.Kind != KindCalming || e.paused {
-		e.emit("event.rejected", map[string]any{"type": EvPatientNext, "reason": "not_running_script"})
+		e.emit(Rejected{Type: EvPatientNext, Reason: "not_running_script"})
 		return
 	}
 	if by == "patient" && !e.p.Script[e.ca.seg].PatientPaced {
-		e.emit("event.rejected", map[string]any{"type": EvPatientNext, "reason": "segment_is_timed"})
+		e.emit(Rejected{Type: EvPatientNext, Reason: "segment_is_timed"})
 		return
 	}
 	e.advanceSegment(e.now)

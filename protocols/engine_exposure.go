@@ -47,23 +47,12 @@ func (e *Engine) enterStep(i int, context environments.Params) error {
 	e.ex.step, e.ex.stepStart, e.ex.params, e.ex.layers = i, e.now, comp.Params, comp.Layers
 	e.ex.peak, e.ex.last, e.ex.lastSuggest, e.ex.capFlagged, e.ex.before = -1, -1, "", false, nil
 	e.ex.dwellMet = false
-	body := map[string]any{"step_id": s.ID, "index": i, "intensity": s.Intensity, "expected_suds": s.ExpectedSUDS}
-	if len(s.SafetyBehaviours) > 0 {
-		body["safety_behaviours"] = s.SafetyBehaviours
-	}
-	e.emit("step.enter", body)
+	e.emit(StepEnter{StepID: s.ID, Index: i, Intensity: s.Intensity, ExpectedSUDS: s.ExpectedSUDS, SafetyBehaviours: s.SafetyBehaviours})
 	e.loadStepScene("step")
 	e.promptSUDS("step_entry")
 	if e.p.Mode == ModeInhibitory {
 		// Record the feared outcome and its likelihood before the trial (Craske et al. 2014).
-		pb := map[string]any{"phase": "before", "step_id": s.ID}
-		if s.FearedOutcomeKey != "" {
-			pb["feared_outcome_key"] = s.FearedOutcomeKey
-		}
-		if s.Likelihood != nil {
-			pb["expected_likelihood"] = *s.Likelihood
-		}
-		e.emit("expectancy.prompt", pb)
+		e.emit(ExpectancyPrompt{Phase: "before", StepID: s.ID, FearedOutcomeKey: s.FearedOutcomeKey, ExpectedLikelihood: s.Likelihood})
 	}
 	return nil
 }
@@ -73,7 +62,7 @@ func (e *Engine) exitStep(prompt bool) {
 	if prompt {
 		e.promptSUDS("step_exit")
 	}
-	e.emit("step.exit", map[string]any{"step_id": s.ID, "dwell_ms": e.now - e.ex.stepStart, "peak_suds": e.ex.peak, "last_suds": e.ex.last})
+	e.emit(StepExit{StepID: s.ID, DwellMs: e.now - e.ex.stepStart, PeakSUDS: e.ex.peak, LastSUDS: e.ex.last})
 	if e.ex.done == nil {
 		e.ex.done = map[string]bool{}
 	}
@@ -81,8 +70,8 @@ func (e *Engine) exitStep(prompt bool) {
 }
 
 func (e *Engine) loadStepScene(reason string) {
-	e.emit("scene.load", map[string]any{"template": e.p.Template, "params": cloneParams(e.ex.params),
-		"layers": e.ex.layers, "reason": reason, "step_id": e.stepID()})
+	layers := e.ex.layers
+	e.emit(SceneLoad{Template: e.p.Template, Params: cloneParams(e.ex.params), Layers: &layers, Reason: reason, StepID: e.stepID()})
 }
 
 func cloneParams(p environments.Params) environments.Params {
@@ -96,7 +85,7 @@ func cloneParams(p environments.Params) environments.Params {
 // promptSUDS asks for a rating (every interval, on parameter change, at step
 // entry and exit — CLINICAL.md §2) and restarts the interval.
 func (e *Engine) promptSUDS(reason string) {
-	e.emit("suds.prompt", map[string]any{"reason": reason, "step_id": e.stepID()})
+	e.emit(SUDSPrompt{Reason: reason, StepID: e.stepID()})
 	e.ex.promptOpen, e.ex.promptAt = true, e.now
 	e.ex.nextPrompt = e.now + int64(e.s.SUDSIntervalMin)*60_000
 }
@@ -130,9 +119,9 @@ func (e *Engine) fireExposure() {
 	if x.promptOpen && e.now-x.promptAt >= int64(e.s.SUDSAnswerS)*1000 {
 		x.promptOpen = false
 		x.unanswered++
-		e.emit("timeline.suds_unanswered", map[string]any{"count": x.unanswered, "limit": e.s.UnansweredLimit, "step_id": e.stepID()})
+		e.emit(UnansweredEntry{Count: x.unanswered, Limit: e.s.UnansweredLimit, StepID: e.stepID()})
 		if x.unanswered >= e.s.UnansweredLimit {
-			e.pauseWith("suds_unanswered", true, map[string]any{"count": x.unanswered})
+			e.pauseWith("suds_unanswered", true, x.unanswered)
 			return
 		}
 	}
@@ -146,7 +135,7 @@ func (e *Engine) fireExposure() {
 	// The cap is a safety rule: both models, with or without a rating.
 	if dwell := e.now - x.stepStart; !x.capFlagged && dwell >= int64(e.s.MaxDwellMin*60_000) {
 		x.capFlagged = true
-		e.emit("decision.required", map[string]any{"reason": "max_dwell", "step_id": e.stepID(), "dwell_ms": dwell})
+		e.emit(DecisionRequired{Reason: "max_dwell", StepID: e.stepID(), DwellMs: dwell})
 	}
 	e.budgetCheck()
 	if e.adaptivePending() && e.now-e.ad.since >= int64(e.s.AdaptiveHoldS)*1000 {
@@ -172,18 +161,19 @@ func (e *Engine) budgetCheck() {
 		return
 	}
 	e.ex.budgetSaid = true
-	e.emit("timeline.exposure_budget", map[string]any{"budget_ms": e.ex.budgetMs, "exposed_ms": e.ex.exposedMs})
+	e.emit(BudgetEntry{BudgetMs: e.ex.budgetMs, ExposedMs: e.ex.exposedMs})
 	e.suggest(TEnd, "exposure_budget")
 }
 
 func (e *Engine) onSUDS(ev Event) {
 	if ev.SUDS == nil || *ev.SUDS < 0 || *ev.SUDS > 100 {
-		e.emit("event.rejected", map[string]any{"type": EvSUDS, "reason": "suds_range"})
+		e.emit(Rejected{Type: EvSUDS, Reason: "suds_range"})
 		return
 	}
 	v := *ev.SUDS
 	e.ex.promptOpen, e.ex.unanswered = false, 0
-	e.emit("timeline.suds", map[string]any{"suds": v, "step_id": e.stepID(), "phase": e.phase})
+	step := e.stepID()
+	e.emit(SUDSEntry{SUDS: v, StepID: &step, Phase: e.phase})
 	if e.ex.step < 0 || e.phase != phaseBlock {
 		return
 	}
@@ -234,20 +224,21 @@ func (e *Engine) evaluate() {
 // trial, whatever SUDS says.
 func (e *Engine) onExpectancy(ev Event) {
 	if ev.Likelihood == nil || *ev.Likelihood < 0 || *ev.Likelihood > 100 || (ev.Phase != "before" && ev.Phase != "after") {
-		e.emit("event.rejected", map[string]any{"type": EvExpectancy, "reason": "expectancy_invalid"})
+		e.emit(Rejected{Type: EvExpectancy, Reason: "expectancy_invalid"})
 		return
 	}
 	v := *ev.Likelihood
-	body := map[string]any{"phase": ev.Phase, "likelihood": v, "step_id": e.stepID()}
+	entry := ExpectancyEntry{Phase: ev.Phase, Likelihood: v, StepID: e.stepID()}
 	if ev.Phase == "before" {
 		e.ex.before = &v
-		e.emit("timeline.expectancy", body)
+		e.emit(entry)
 		return
 	}
 	if e.ex.before != nil {
-		body["prediction_error"] = *e.ex.before - v
+		pe := *e.ex.before - v
+		entry.PredictionError = &pe
 	}
-	e.emit("timeline.expectancy", body)
+	e.emit(entry)
 	if e.isExposureBlock() && e.p.Mode == ModeInhibitory && !e.paused {
 		e.suggest(TAdvance, "expectancy_tested")
 	}
@@ -287,7 +278,7 @@ func (e *Engine) therapistAdvance(ev Event) {
 		e.exitStep(true)
 	}
 	if err := e.enterStep(next, ev.Params); err != nil {
-		e.emit("command.refused", map[string]any{"command": TAdvance, "reason": "invalid_params", "detail": err.Error()})
+		e.emit(Refused{Command: TAdvance, Reason: "invalid_params", Detail: err.Error()})
 	}
 }
 
@@ -307,7 +298,7 @@ func (e *Engine) setParams(ev Event) {
 	}
 	comp, err := environments.Composition{Template: e.p.Template, Params: merged, Layers: e.ex.layers}.Validate(e.cat)
 	if err != nil || len(ev.Params) == 0 {
-		e.emit("command.refused", map[string]any{"command": TSetParams, "reason": "invalid_params", "detail": fmt.Sprint(err)})
+		e.emit(Refused{Command: TSetParams, Reason: "invalid_params", Detail: fmt.Sprint(err)})
 		return
 	}
 	changed := environments.Params{}
@@ -315,6 +306,6 @@ func (e *Engine) setParams(ev Event) {
 		changed[k] = comp.Params[k]
 	}
 	e.ex.params = comp.Params
-	e.emit("scene.set", map[string]any{"params": changed, "step_id": e.stepID()})
+	e.emit(SceneSet{Params: changed, StepID: e.stepID()})
 	e.promptSUDS("param_change")
 }

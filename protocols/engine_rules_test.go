@@ -53,11 +53,11 @@ func TestPauseDuringBaselineHoldsEverything(t *testing.T) {
 				t.Fatalf("baseline.end %v, want at %d ms (180 s of baseline + 15 min paused)", end, 180_000+15*minute)
 			}
 			cue := find(out, "cue")
-			if len(cue) != 1 || cue[0].Body["segment_id"] != "intro" {
+			if len(cue) != 1 || cue[0].Body.(Cue).SegmentID != "intro" {
 				t.Fatalf("first cue %v", cue)
 			}
 			out = s.in(tick(15_000))
-			if next := find(out, "cue"); len(next) != 1 || next[0].Body["segment_id"] != "pace" || next[0].AtMs != end[0].AtMs+15_000 {
+			if next := find(out, "cue"); len(next) != 1 || next[0].Body.(Cue).SegmentID != "pace" || next[0].AtMs != end[0].AtMs+15_000 {
 				t.Fatalf("intro did not last its 15 s: %v", next)
 			}
 		})
@@ -115,7 +115,7 @@ func TestMaxDwellBothModes(t *testing.T) {
 				t.Fatal("cap flagged early")
 			}
 			out = s.in(tick(1))
-			if d := find(out, "decision.required"); len(d) != 1 || d[0].Body["reason"] != "max_dwell" || d[0].Body["dwell_ms"] != int64(30*minute) {
+			if d := find(out, "decision.required"); len(d) != 1 || d[0].Body.(DecisionRequired).Reason != "max_dwell" || d[0].Body.(DecisionRequired).DwellMs != int64(30*minute) {
 				t.Fatalf("no max_dwell decision at 30 min: %v", out)
 			}
 			out = s.in(suds(60), tick(minute), suds(20))
@@ -245,7 +245,7 @@ func TestSuggestionsAreExecutable(t *testing.T) {
 				for _, pe := range log[:i+1] {
 					f.Handle(pe)
 				}
-				got := f.Handle(cmd(c.Body["action"].(string)))
+				got := f.Handle(cmd(c.Body.(Suggest).Action))
 				if rf := find(got, "command.refused"); len(rf) > 0 {
 					t.Fatalf("seed %d event %d: suggested %v, then refused: %v", seed, i, c.Body, rf[0].Body)
 				}
@@ -319,7 +319,7 @@ func TestUnansweredTextFollowsLimit(t *testing.T) {
 		s.toStep1()
 		out := s.in(tick(int64(limit) * minute))
 		p := find(out, "session.paused")
-		if len(p) != 1 || p[0].Body["reason"] != "suds_unanswered" || p[0].Body["count"] != limit {
+		if len(p) != 1 || p[0].Body.(SessionPaused).Reason != "suds_unanswered" || p[0].Body.(SessionPaused).Count != limit {
 			t.Fatalf("limit %d: pause %v", limit, p)
 		}
 		for _, loc := range i18n.Shipped {
@@ -355,11 +355,11 @@ func TestAlertCarriesItsOwnInputs(t *testing.T) {
 	s.toStep1()
 	out := s.in(Event{Type: EvAlert, Alert: "eda_high", SustainedMs: 30_000, Value: fp(3.4), Threshold: fp(3)})
 	a := find(out, "timeline.alert")
-	if len(a) != 1 || a[0].Body["value"] != 3.4 || a[0].Body["threshold"] != 3.0 {
+	if len(a) != 1 || !has(a, "timeline.alert", "value", 3.4, "threshold", 3.0) {
 		t.Fatalf("eda alert %v", a)
 	}
 	for _, k := range []string{"ceiling_bpm", "ceiling", "ceiling_share"} {
-		if _, ok := a[0].Body[k]; ok {
+		if _, ok := record(a[0])[k]; ok {
 			t.Errorf("eda_high carries %s: %v", k, a[0].Body)
 		}
 	}

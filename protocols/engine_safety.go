@@ -12,33 +12,27 @@ const AlertHRCeiling = "hr_ceiling"
 // was raised on, and for the HR ceiling the ceiling in force and where it
 // comes from — nothing of one rule on another's alert.
 func (e *Engine) onAlert(ev Event) {
-	body := map[string]any{"alert": ev.Alert, "sustained_ms": ev.SustainedMs}
-	if ev.Value != nil {
-		body["value"] = *ev.Value
-	}
-	if ev.Threshold != nil {
-		body["threshold"] = *ev.Threshold
-	}
+	entry := AlertEntry{Alert: ev.Alert, SustainedMs: ev.SustainedMs, Value: ev.Value, Threshold: ev.Threshold}
 	if ev.Alert == AlertHRCeiling {
 		if bpm, ok := e.s.Ceiling(e.pat.Age); ok {
 			if ev.Threshold != nil {
 				bpm = *ev.Threshold // the evaluator's, its age clamped
 			}
-			body["ceiling_bpm"] = math.Round(bpm)
+			bpm = math.Round(bpm)
+			entry.CeilingBPM = &bpm
 		}
 		switch {
 		case e.s.HRCeilingOff:
-			body["ceiling"] = "off"
+			entry.Ceiling = "off"
 		case e.s.HRCeilingBPM > 0:
-			body["ceiling"] = "bpm"
+			entry.Ceiling = "bpm"
 		default:
-			body["ceiling"], body["ceiling_share"] = "share", e.s.HRCeilingShare
+			share := e.s.HRCeilingShare
+			entry.Ceiling, entry.CeilingShare = "share", &share
 		}
-		if e.s.HRCeilingReason != "" {
-			body["ceiling_reason"] = e.s.HRCeilingReason
-		}
+		entry.CeilingReason = e.s.HRCeilingReason
 	}
-	e.emit("timeline.alert", body)
+	e.emit(entry)
 	if ev.Alert != AlertHRCeiling || e.s.HRCeilingOff {
 		return
 	}
@@ -114,7 +108,7 @@ func FearLevel(suds int, m Metrics) int {
 
 func (e *Engine) onMetrics(ev Event) {
 	if ev.Metrics == nil {
-		e.emit("event.rejected", map[string]any{"type": EvMetrics, "reason": "metrics_missing"})
+		e.emit(Rejected{Type: EvMetrics, Reason: "metrics_missing"})
 		return
 	}
 	m := *ev.Metrics
@@ -144,7 +138,7 @@ func (e *Engine) updateFearLevel() {
 			since = e.pausedAt // resume adds the pause to it: accounted once
 		}
 		e.ad.level, e.ad.since, e.ad.suggested = l, since, false
-		e.emit("timeline.fear_level", map[string]any{"level": l, "step_id": e.stepID()})
+		e.emit(FearLevelEntry{Level: l, StepID: e.stepID()})
 	}
 }
 
@@ -161,8 +155,8 @@ func (e *Engine) adaptiveTick() {
 	if e.refusal(action) != "" {
 		return
 	}
-	body := map[string]any{"action": action, "reason": "adaptive_fear_level", "level": e.ad.level, "step_id": e.stepID()}
-	e.emit("suggest", body)
+	level := e.ad.level
+	e.emit(Suggest{Action: action, Reason: "adaptive_fear_level", Level: &level, StepID: e.stepID()})
 }
 
 // avoidMinObservedMs is how much head pose a step needs before its
@@ -177,7 +171,7 @@ const avoidMinObservedMs = 60_000
 func (e *Engine) onAvoidance(ev Event) {
 	a := ev.Avoidance
 	if a == nil || a.Share < 0 || a.Share > 1 || a.AwayEpisodes < 0 || a.ObservedMs < 0 {
-		e.emit("event.rejected", map[string]any{"type": EvAvoidance, "reason": "avoidance_invalid"})
+		e.emit(Rejected{Type: EvAvoidance, Reason: "avoidance_invalid"})
 		return
 	}
 	if !e.s.Adaptive || !e.isExposureBlock() || e.paused || a.ObservedMs < avoidMinObservedMs {
@@ -191,30 +185,30 @@ func (e *Engine) onAvoidance(ev Event) {
 // onQuestionnaire scores SSQ and PCL-5 from items, or stores a total the
 // therapist entered.
 func (e *Engine) onQuestionnaire(ev Event) {
-	body := map[string]any{"questionnaire": ev.Questionnaire}
+	entry := QuestionnaireEntry{Questionnaire: ev.Questionnaire}
+	invalid := Rejected{Type: EvQuestionnaire, Reason: "questionnaire_invalid"}
 	switch {
 	case ev.Questionnaire == "ssq" && ev.Items != nil:
 		s, err := ScoreSSQ(ev.Items)
 		if err != nil {
-			e.emit("event.rejected", map[string]any{"type": EvQuestionnaire, "reason": "questionnaire_invalid"})
+			e.emit(invalid)
 			return
 		}
-		body["scores"] = map[string]any{"nausea": s.Nausea, "oculomotor": s.Oculomotor, "disorientation": s.Disorientation, "total": s.Total}
+		entry.Scores = Scores{Nausea: &s.Nausea, Oculomotor: &s.Oculomotor, Disorientation: &s.Disorientation, Total: s.Total}
 	case ev.Questionnaire == "pcl5" && ev.Items != nil:
 		t, err := ScorePCL5(ev.Items)
 		if err != nil {
-			e.emit("event.rejected", map[string]any{"type": EvQuestionnaire, "reason": "questionnaire_invalid"})
+			e.emit(invalid)
 			return
 		}
-		body["scores"] = map[string]any{"total": t}
+		entry.Scores.Total = float64(t)
 	case ev.Score != nil && ev.Questionnaire != "" && validEntered(ev.Questionnaire, *ev.Score):
-		body["scores"] = map[string]any{"total": *ev.Score}
-		body["entered"] = true
+		entry.Scores.Total, entry.Entered = *ev.Score, true
 	default:
-		e.emit("event.rejected", map[string]any{"type": EvQuestionnaire, "reason": "questionnaire_invalid"})
+		e.emit(invalid)
 		return
 	}
-	e.emit("timeline.questionnaire", body)
+	e.emit(entry)
 }
 
 func validEntered(name string, v float64) bool {

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/havenvr/haven/environments"
 )
 
 // CLINICAL.md §2 (habituation): SUDS every N minutes (default 5,
@@ -45,7 +43,7 @@ func TestSUDSPromptCadence(t *testing.T) {
 		out = append(out, s.in(suds(40), Event{Type: EvTherapist, Command: TSetParams, Params: map[string]any{"wind": 0.5}}, suds(45), cmd(TAdvance))...)
 		var reasons []string
 		for _, c := range find(out, "suds.prompt") {
-			reasons = append(reasons, c.Body["reason"].(string))
+			reasons = append(reasons, c.Body.(SUDSPrompt).Reason)
 		}
 		want := []string{"step_entry", "param_change", "step_exit", "step_entry"}
 		if !slices.Equal(reasons, want) {
@@ -229,7 +227,7 @@ func TestInhibitoryMode(t *testing.T) {
 			t.Fatalf("out-of-order step refused: %v", out)
 		}
 		load := find(out, "scene.load")
-		if len(load) != 1 || load[0].Body["params"].(environments.Params)["lighting"] != "dim" {
+		if len(load) != 1 || load[0].Body.(SceneLoad).Params["lighting"] != "dim" {
 			t.Fatalf("context not swapped: %v", load)
 		}
 	})
@@ -486,7 +484,7 @@ func TestCybersicknessBudget(t *testing.T) {
 			c.s.SUDSAnswerS, c.s.SUDSIntervalMin = 600, 15
 			s := newSession(t, proto(t, "heights_ladder", "", c.s), Patient{})
 			out := s.in(Event{Type: EvStart, PriorExposureMs: c.priorMs}, tick(3*minute), cmd(TAdvance))
-			if b := find(out, "session.started"); len(b) != 1 || b[0].Body["exposure_budget_ms"] != c.budget {
+			if b := find(out, "session.started"); len(b) != 1 || b[0].Body.(SessionStarted).ExposureBudgetMs != c.budget {
 				t.Fatalf("session.started %v, want budget %d ms", b, c.budget)
 			}
 			// A pause (the time is not exposure) in the middle of the step.
@@ -513,7 +511,7 @@ func TestCybersicknessBudget(t *testing.T) {
 				t.Errorf("high SUDS unanswered past the budget: %v", suggestions(out))
 			}
 			out = s.in(cmd(TEnd), tick(3*minute))
-			if e := find(out, "timeline.exposure"); len(e) != 1 || e[0].Body["exposed_ms"] != c.budget+6*minute {
+			if e := find(out, "timeline.exposure"); len(e) != 1 || e[0].Body.(ExposureEntry).ExposedMs != c.budget+6*minute {
 				t.Fatalf("recorded exposure %v, want %d ms", e, c.budget+6*minute)
 			}
 		})

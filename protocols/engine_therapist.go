@@ -68,7 +68,8 @@ func (e *Engine) onTherapist(ev Event) {
 	}
 	switch c {
 	case TNote:
-		e.emit("timeline.note", map[string]any{"note": ev.Note, "step_id": e.stepID()})
+		step := e.stepID()
+		e.emit(NoteEntry{Note: ev.Note, StepID: &step})
 	case TStop:
 		e.hardStop("therapist_stop")
 	case TEnd:
@@ -88,7 +89,7 @@ func (e *Engine) onTherapist(ev Event) {
 	case TStay:
 		// "Stay" is also how the console dismisses a suggestion; dismissing
 		// the budget's cool-down lets the SUDS-based suggestions continue.
-		e.emit("timeline.decision", map[string]any{"action": TStay, "step_id": e.stepID()})
+		e.emit(DecisionEntry{Action: TStay, StepID: e.stepID()})
 		e.ex.lastSuggest = ""
 		if e.ex.budgetSaid {
 			e.ex.budgetDismissed = true
@@ -107,7 +108,7 @@ func (e *Engine) onTherapist(ev Event) {
 		if !e.tpl.HasEvent(ev.EventID) {
 			e.refuse(c, "unknown_scene_event")
 		} else {
-			e.emit("scene.event", map[string]any{"event": ev.EventID, "step_id": e.stepID()})
+			e.emit(SceneEvent{Event: ev.EventID, StepID: e.stepID()})
 		}
 	}
 }
@@ -123,16 +124,16 @@ func (e *Engine) stepBack() {
 			e.ex.params, e.ex.layers = comp.Params, comp.Layers
 		}
 		e.ex.stepStart, e.ex.peak, e.ex.last, e.ex.lastSuggest = e.pausedAt, -1, -1, ""
-		e.emit("step.pending", map[string]any{"step_id": e.stepID(), "reason": "loads_on_resume"})
+		e.emit(StepPending{StepID: e.stepID(), Reason: "loads_on_resume"})
 		return
 	}
 	if err := e.enterStep(e.ex.step-1, nil); err != nil {
-		e.emit("command.refused", map[string]any{"command": TStepBack, "reason": "invalid_params", "detail": err.Error()})
+		e.emit(Refused{Command: TStepBack, Reason: "invalid_params", Detail: err.Error()})
 	}
 }
 
 func (e *Engine) acknowledgeScreening() {
-	e.emit("timeline.screening_ack", map[string]any{"flags": e.blocked})
+	e.emit(ScreeningAck{Flags: e.blocked})
 	e.blocked = nil
 	if e.phase == phaseBlock && e.p.Kind == KindExposure && e.ex.step < 0 {
 		e.suggest(TAdvance, "baseline_done")

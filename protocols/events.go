@@ -99,13 +99,6 @@ type Avoidance struct {
 	ObservedMs   int64   `json:"observed_ms"`
 }
 
-// Command is one output of the engine, stamped with the engine clock.
-type Command struct {
-	AtMs int64          `json:"at_ms"`
-	Type string         `json:"type"`
-	Body map[string]any `json:"body,omitempty"`
-}
-
 // MaxEventLine bounds one line of an event log.
 const MaxEventLine = 64 << 10
 

@@ -1,6 +1,9 @@
 package protocols
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/havenvr/haven/environments"
@@ -91,11 +94,31 @@ func find(cmds []Command, typ string) []Command {
 	return out
 }
 
+// record is a command's record as its JSON fields, numbers as written.
+func record(c Command) map[string]any {
+	b, err := c.Record()
+	if err != nil {
+		panic(err)
+	}
+	m := map[string]any{}
+	if b != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			panic(err)
+		}
+	}
+	return m
+}
+
+// has: one of cmds is of type typ and its record has the given key/value
+// pairs (values compared as printed: 153.0 matches a recorded 153).
 func has(cmds []Command, typ string, kv ...any) bool {
 	for _, c := range find(cmds, typ) {
+		rec := record(c)
 		ok := true
 		for i := 0; i+1 < len(kv); i += 2 {
-			if c.Body[kv[i].(string)] != kv[i+1] {
+			if v, in := rec[kv[i].(string)]; !in || fmt.Sprint(v) != fmt.Sprint(kv[i+1]) {
 				ok = false
 			}
 		}
@@ -109,7 +132,8 @@ func has(cmds []Command, typ string, kv ...any) bool {
 func suggestions(cmds []Command) []string {
 	var out []string
 	for _, c := range find(cmds, "suggest") {
-		out = append(out, c.Body["action"].(string)+"/"+c.Body["reason"].(string))
+		s := c.Body.(Suggest)
+		out = append(out, s.Action+"/"+s.Reason)
 	}
 	return out
 }

@@ -113,12 +113,15 @@ func TestSimulateReplaysHRCeiling(t *testing.T) {
 				}
 				return
 			}
-			if len(p) != 1 || p[0].Body["reason"] != "hr_ceiling" || p[0].AtMs != c.pauseAt {
+			if len(p) != 1 || p[0].Body.(protocols.SessionPaused).Reason != "hr_ceiling" || p[0].AtMs != c.pauseAt {
 				t.Fatalf("pause %v, want hr_ceiling at %d", p, c.pauseAt)
 			}
 			a := find(out, "timeline.alert")
-			if len(a) != 1 || a[0].Body["ceiling_bpm"] != 140.0 || a[0].Body["ceiling"] != "bpm" || a[0].Body["value"] != 160.0 || a[0].Body["threshold"] != 140.0 ||
-				a[0].Body["ceiling_reason"] != "beta-blockers" {
+			if len(a) != 1 {
+				t.Fatalf("alerts %v", a)
+			}
+			if e := a[0].Body.(protocols.AlertEntry); e.CeilingBPM == nil || *e.CeilingBPM != 140 || e.Ceiling != "bpm" || e.Value == nil || *e.Value != 160 ||
+				e.Threshold == nil || *e.Threshold != 140 || e.CeilingReason != "beta-blockers" {
 				t.Fatalf("alert %v", a)
 			}
 		})

@@ -52,14 +52,14 @@ func TestAdaptiveSuggestionFromPhysiology(t *testing.T) {
 	wait(t, con, 5*time.Second, "step entered", engineKind("step.enter", adv))
 	wait(t, con, 10*time.Second, "a rating", simpeer.Type("suds.rating"))
 	level := wait(t, con, 15*time.Second, "fear level", engineKind("timeline.fear_level", 0))
-	if l, ok := level.Body.(*wire.Engine).Body["level"].(float64); !ok || l < 0 || l > 3 {
+	if l, ok := engineBody(level)["level"].(float64); !ok || l < 0 || l > 3 {
 		t.Fatalf("fear level %+v, want 0–3", level.Body)
 	}
 	s := wait(t, con, 15*time.Second, "adaptive suggestion", func(r simpeer.Received) bool {
 		e, ok := r.Body.(*wire.Engine)
-		return ok && e.Kind == "suggest" && e.Body["reason"] == "adaptive_fear_level"
+		return ok && e.Kind == "suggest" && engineBody(r)["reason"] == "adaptive_fear_level"
 	})
-	if a := s.Body.(*wire.Engine).Body["action"]; a != "advance" && a != "stay" && a != "step_back" {
+	if a := engineBody(s)["action"]; a != "advance" && a != "stay" && a != "step_back" {
 		t.Fatalf("adaptive suggestion %+v: want advance, stay or step_back", s.Body)
 	}
 	// The physiology reaches the engine, every 5 s, as recorded inputs

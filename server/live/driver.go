@@ -91,7 +91,8 @@ func (d *compositionDriver) emit(c protocols.Cmd) {
 
 // load is the composition's scene as it now stands.
 func (d *compositionDriver) load() protocols.SceneLoad {
-	return protocols.SceneLoad{Template: d.comp.Template, Params: d.comp.Params, Layers: d.comp.Layers}
+	layers := d.comp.Layers // a copy: a later parameter change replaces d.comp
+	return protocols.SceneLoad{Template: d.comp.Template, Params: d.comp.Params, Layers: &layers}
 }
 
 // Handle implements driver.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
-	"github.com/havenvr/haven/server/wire"
 )
 
 // TestExposureBudgetGrowsFromLastSession: the engine's cybersickness budget
@@ -22,7 +21,7 @@ func TestExposureBudgetGrowsFromLastSession(t *testing.T) {
 		con := f.console(id, "")
 		f.patient(id, simpeer.PatientOptions{Seed: 9})
 		got := wait(t, con, 10*time.Second, "session started", engineKind("session.started", 0))
-		b, _ := got.Body.(*wire.Engine).Body["exposure_budget_ms"].(float64)
+		b, _ := engineBody(got)["exposure_budget_ms"].(float64)
 		return b
 	}
 	patient := f.patientID()

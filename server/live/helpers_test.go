@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -171,6 +172,20 @@ func engineKind(kind string, src uint64) func(simpeer.Received) bool {
 		e, ok := r.Body.(*wire.Engine)
 		return ok && e.Kind == kind && (src == 0 || r.SrcSeq == src)
 	}
+}
+
+// engineBody is the record an engine message carries, as a console reads
+// it (nil for another message or one without a body).
+func engineBody(r simpeer.Received) map[string]any {
+	e, ok := r.Body.(*wire.Engine)
+	if !ok || e.Body == nil {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(e.Body, &m); err != nil {
+		panic(fmt.Sprintf("engine %s: body %s: %v", e.Kind, e.Body, err))
+	}
+	return m
 }
 
 func typeSrc(typ string, src uint64) func(simpeer.Received) bool {

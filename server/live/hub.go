@@ -1,6 +1,7 @@
 package live
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/havenvr/haven/environments"
@@ -17,22 +18,31 @@ const transitionMs = 1000
 // seq of the therapist command that caused them (0: none).
 func (r *room) apply(cmds []protocols.Command, src uint64) {
 	for _, c := range cmds {
-		r.svc.tl.add(event(r.id, "engine."+c.Type, "engine", c.Body), nil)
-		r.direct(c, src)
+		rec, err := c.Record()
+		if err != nil {
+			// Only a NaN in a biosignal value can do this; the command still acts.
+			r.svc.log.Warn("live: engine record", "session", r.id, "err", err)
+		}
+		r.svc.tl.add(event(r.id, "engine."+c.Type, "engine", rec), nil)
+		r.direct(c, rec, src)
 	}
 }
 
 // direct acts on a command and, unless the consoles heard of it otherwise,
-// shows it to them as an engine message with its recorded body.
-func (r *room) direct(c protocols.Command, src uint64) {
-	if !r.act(c.Typed(), src) {
-		r.toConsoles(wire.Control, "engine", src, wire.Engine{Kind: c.Type, Body: c.Body})
+// shows it to them as an engine message with its record.
+func (r *room) direct(c protocols.Command, rec json.RawMessage, src uint64) {
+	if !r.act(c.Body, src) {
+		r.toConsoles(wire.Control, "engine", src, wire.Engine{Kind: c.Type, Body: rec})
 	}
 }
 
-// issued makes a typed command the room issues itself (a therapist's prompt,
-// a refusal), recorded like the engine's.
-func issued(c protocols.Cmd) protocols.Command { return protocols.NewCommand(0, c) }
+// issue acts on a typed command the room issues itself (a therapist's
+// prompt, a refusal), shown to the consoles like the engine's.
+func (r *room) issue(c protocols.Cmd, src uint64) {
+	cmd := protocols.NewCommand(0, c)
+	rec, _ := cmd.Record() // the room's own commands carry no floats
+	r.direct(cmd, rec, src)
+}
 
 // act applies a typed engine command to the room and the headset. It
 // reports true when the consoles were told in their own terms (an alert,
@@ -40,7 +50,7 @@ func issued(c protocols.Cmd) protocols.Command { return protocols.NewCommand(0, 
 func (r *room) act(cmd protocols.Cmd, src uint64) bool {
 	switch c := cmd.(type) {
 	case protocols.SceneLoad:
-		sl := wire.SceneLoad{Template: c.Template, Params: c.Params, Layers: c.Layers, TransitionMs: transitionMs}
+		sl := wireScene(c)
 		r.scene = &sl
 		r.sceneAnchors()
 		r.toPatient("scene.load", src, sl)
@@ -120,6 +130,15 @@ func (r *room) mergeScene(params environments.Params) {
 	}
 	r.scene.Params = merged
 	r.sceneAnchors()
+}
+
+// wireScene is a scene load as the headset's scene.load.
+func wireScene(c protocols.SceneLoad) wire.SceneLoad {
+	sl := wire.SceneLoad{Template: c.Template, Params: c.Params, TransitionMs: transitionMs}
+	if c.Layers != nil {
+		sl.Layers = *c.Layers
+	}
+	return sl
 }
 
 // wireBreathing is the pacer as the headset's breathing.start.
@@ -302,20 +321,20 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 	}
 	r.svc.tl.add(event(r.id, "command", p.role, map[string]any{"type": m.Type, "seq": m.Seq, "body": m.Body}), nil)
 	if !r.started {
-		r.direct(issued(protocols.Refused{Command: m.Type, Reason: "patient_not_connected"}), m.Seq)
+		r.issue(protocols.Refused{Command: m.Type, Reason: "patient_not_connected"}, m.Seq)
 		return
 	}
 	if m.Type == "cmd.resume" && r.linkLost {
 		// Resuming into a lost link would leave a live session with no headset.
-		r.direct(issued(protocols.Refused{Command: m.Type, Reason: "link_lost"}), m.Seq)
+		r.issue(protocols.Refused{Command: m.Type, Reason: "link_lost"}, m.Seq)
 		return
 	}
 	switch m.Type {
 	case "cmd.suds_prompt":
-		r.direct(issued(protocols.SUDSPrompt{}), m.Seq)
+		r.issue(protocols.SUDSPrompt{}, m.Seq)
 		return
 	case "cmd.expectancy_prompt":
-		r.direct(issued(protocols.ExpectancyPrompt{Phase: m.Body.(*wire.CmdExpectancyPrompt).Phase}), m.Seq)
+		r.issue(protocols.ExpectancyPrompt{Phase: m.Body.(*wire.CmdExpectancyPrompt).Phase}, m.Seq)
 		return
 	case "cmd.report":
 		ev := protocols.EvDizziness
@@ -358,7 +377,7 @@ func (r *room) paramsAt(intensity int) environments.Params {
 func (r *room) breathing(m wire.Message) {
 	b := m.Body.(*wire.CmdBreathing)
 	if b.BreathsPerMin == 0 {
-		r.direct(issued(protocols.BreathingStop{}), m.Seq)
+		r.issue(protocols.BreathingStop{}, m.Seq)
 		return
 	}
 	// 4:6 s inhale:exhale at 6/min is the CLINICAL.md §7 default shape.
@@ -366,5 +385,6 @@ func (r *room) breathing(m wire.Message) {
 	body := wireBreathing(protocols.BreathingStart{Phases: pc.Phases(), Cycles: b.Cycles})
 	body.DurationS = float64(pc.CycleMs()) / 1000 * float64(b.Cycles)
 	r.toPatient("breathing.start", m.Seq, body)
-	r.toConsoles(wire.Control, "engine", m.Seq, wire.Engine{Kind: "breathing.start", Body: toMap(body)})
+	rec, _ := json.Marshal(body) // plain numbers: cannot fail
+	r.toConsoles(wire.Control, "engine", m.Seq, wire.Engine{Kind: protocols.CmdBreathingStart, Body: rec})
 }

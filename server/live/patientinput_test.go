@@ -13,7 +13,7 @@ import (
 func cue(segment string) func(simpeer.Received) bool {
 	return func(r simpeer.Received) bool {
 		e, ok := r.Body.(*wire.Engine)
-		return ok && e.Kind == "cue" && e.Body["segment_id"] == segment
+		return ok && e.Kind == "cue" && engineBody(r)["segment_id"] == segment
 	}
 }
 
@@ -125,9 +125,9 @@ func TestInhibitoryExpectancyLoop(t *testing.T) {
 	wait(t, pat, 5*time.Second, "expectancy after the trial", func(r simpeer.Received) bool { return phase("after")(r) && r.SrcSeq == ask })
 	s := wait(t, con, 5*time.Second, "suggestion after the tested expectancy", func(r simpeer.Received) bool {
 		e, ok := r.Body.(*wire.Engine)
-		return ok && e.Kind == "suggest" && e.Body["reason"] == "expectancy_tested"
+		return ok && e.Kind == "suggest" && engineBody(r)["reason"] == "expectancy_tested"
 	})
-	if s.Body.(*wire.Engine).Body["action"] != "advance" {
+	if engineBody(s)["action"] != "advance" {
 		t.Fatalf("suggestion %+v", s.Body)
 	}
 	// The timeline is committed by its own writer, after the console heard

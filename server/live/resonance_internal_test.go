@@ -28,7 +28,7 @@ func TestResonanceWindows(t *testing.T) {
 		}
 	}
 	var st resonanceState
-	var last map[string]any
+	var last resonanceResult
 	for _, rate := range []float64{6, 5.5, 5, 4.5} {
 		sim.SetPacedBreathing(rate)
 		run(120_000)
@@ -37,19 +37,19 @@ func TestResonanceWindows(t *testing.T) {
 		}
 		run(120_000)
 		body, done := st.window(bio, "stop", rate, now)
-		if !done || body["error"] != nil || body["lf_peak_ms2"].(float64) <= 0 {
+		if !done || body.Error != "" || body.LFPeakMs2 == nil || *body.LFPeakMs2 <= 0 {
 			t.Fatalf("rate %.1f: %v", rate, body)
 		}
 		last = body
 	}
-	if last["best_breaths_per_min"] != 5.0 {
-		t.Fatalf("best rate %v, want 5", last["best_breaths_per_min"])
+	if last.BestBreathsPerMin != 5.0 {
+		t.Fatalf("best rate %v, want 5", last.BestBreathsPerMin)
 	}
 	// 30 s: too short, reported, and the choice stands.
 	st.window(bio, "start", 4, now)
 	run(30_000)
 	body, done := st.window(bio, "stop", 4, now)
-	if !done || body["error"] != "too_short" || body["best_breaths_per_min"] != 5.0 {
+	if !done || body.Error != "too_short" || body.BestBreathsPerMin != 5.0 {
 		t.Fatalf("short window: %v", body)
 	}
 	if _, done := st.window(bio, "stop", 4, now); done {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/server/simpeer"
-	"github.com/havenvr/haven/server/wire"
 )
 
 // TestResonanceAssessmentReportsWindows: in a live resonance assessment the
@@ -22,7 +21,7 @@ func TestResonanceAssessmentReportsWindows(t *testing.T) {
 	con := f.console(id, "")
 	f.patient(id, simpeer.PatientOptions{Seed: 4})
 	w := wait(t, con, 30*time.Second, "first recorded window", engineKind("resonance.window", 0))
-	b := w.Body.(*wire.Engine).Body
+	b := engineBody(w)
 	if b["breaths_per_min"] != 6.0 || b["error"] != "too_short" || b["best_breaths_per_min"] != nil {
 		t.Fatalf("window %v: want 6/min, too short, no choice yet", b)
 	}

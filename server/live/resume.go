@@ -8,7 +8,6 @@ import (
 
 	"github.com/havenvr/haven/protocols"
 	"github.com/havenvr/haven/server/store"
-	"github.com/havenvr/haven/server/wire"
 )
 
 // resume rebuilds the room of a session that had started before this room
@@ -62,9 +61,10 @@ func (r *room) resumed() {
 
 // replayScene keeps the scene a replayed command leaves the patient in.
 func (r *room) replayScene(c protocols.Command) {
-	switch cmd := c.Typed().(type) {
+	switch cmd := c.Body.(type) {
 	case protocols.SceneLoad:
-		r.scene = &wire.SceneLoad{Template: cmd.Template, Params: cmd.Params, Layers: cmd.Layers, TransitionMs: transitionMs}
+		sl := wireScene(cmd)
+		r.scene = &sl
 		r.sceneAnchors()
 	case protocols.SceneSet:
 		r.mergeScene(cmd.Params)

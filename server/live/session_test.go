@@ -53,7 +53,7 @@ func TestFullSession(t *testing.T) {
 	wait(t, con, 5*time.Second, "paused", state(store.LivePaused))
 	refused := con.Send("cmd.advance", wire.CmdAdvance{})
 	r := wait(t, con, 5*time.Second, "refusal", engineKind("command.refused", refused))
-	if r.Body.(*wire.Engine).Body["reason"] != "paused" {
+	if engineBody(r)["reason"] != "paused" {
 		t.Fatalf("refusal %+v", r.Body)
 	}
 	// An observer cannot command.

@@ -230,10 +230,11 @@ type ForwardedSUDS struct {
 }
 
 // Engine carries a protocol-engine output to the console (suggestions with
-// reason codes, command results, timeline entries, alerts).
+// reason codes, command results, timeline entries, alerts): Body is the
+// output's record, a JSON object as the timeline stores it.
 type Engine struct {
-	Kind string         `json:"kind"`
-	Body map[string]any `json:"body,omitempty"`
+	Kind string          `json:"kind"`
+	Body json.RawMessage `json:"body,omitempty"`
 }
 
 // Alert is a safety or biosignal alert for the console.
