@@ -149,11 +149,3 @@ func audit(ctx context.Context, tx *gorm.DB, p *auth.Principal, action, target, 
 	return store.Audit(ctx, tx, store.AuditEvent{ClinicID: p.User.ClinicID, ActorID: p.User.ID,
 		Action: action, Target: target, TargetID: id, Detail: detail})
 }
-
-// notFound maps a missing row to the coded NotFound (also across tenants).
-func notFound(err error, what string) error {
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return apierr.New(apierr.NotFound)
-	}
-	return apierr.Errorf("compose: loading %s: %w", what, err)
-}

@@ -164,14 +164,11 @@ func (s *Service) loadComposition(ctx context.Context, clinicID, id string, rev 
 	if err != nil {
 		return h, r, err
 	}
-	db := s.store.DB.WithContext(ctx)
 	if rev == 0 {
 		rev = h.Latest
 	}
-	if err := db.Where("composition_id = ? AND rev = ? AND clinic_id = ?", h.ID, rev, clinicID).Take(&r).Error; err != nil {
-		return h, r, notFound(err, "composition revision")
-	}
-	return h, r, nil
+	r, err = store.InClinicBy[store.CompositionRevision](ctx, s.store.DB, "composition revision", clinicID, "composition_id = ? AND rev = ?", h.ID, rev)
+	return h, r, err
 }
 
 func (s *Service) getComposition(c echo.Context) error {

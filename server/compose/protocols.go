@@ -214,14 +214,11 @@ func (s *Service) loadProtocol(ctx context.Context, clinicID, id string, rev int
 	if err != nil {
 		return h, r, err
 	}
-	db := s.store.DB.WithContext(ctx)
 	if rev == 0 {
 		rev = h.Latest
 	}
-	if err := db.Where("protocol_id = ? AND rev = ? AND clinic_id = ?", h.ID, rev, clinicID).Take(&r).Error; err != nil {
-		return h, r, notFound(err, "protocol revision")
-	}
-	return h, r, nil
+	r, err = store.InClinicBy[store.ProtocolRevision](ctx, s.store.DB, "protocol revision", clinicID, "protocol_id = ? AND rev = ?", h.ID, rev)
+	return h, r, err
 }
 
 func (s *Service) getProtocol(c echo.Context) error {

@@ -3,10 +3,7 @@ package compose
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-
-	"gorm.io/gorm"
 
 	"github.com/havenvr/haven/environments"
 	"github.com/havenvr/haven/protocols"
@@ -113,12 +110,12 @@ func (s *Service) PatientLadder(ctx context.Context, clinicID, patientID string)
 	if _, err := s.clinic.Load(ctx, clinicID, patientID); err != nil {
 		return res, a, false, err
 	}
-	err = s.store.DB.WithContext(ctx).Where("patient_id = ? AND clinic_id = ?", patientID, clinicID).Order("id DESC").Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	a, err = store.InClinicBy[store.LadderAssignment](ctx, s.store.DB.Order("id DESC"), "ladder assignment", clinicID, "patient_id = ?", patientID)
+	if apierr.From(err).Code == apierr.NotFound {
 		return res, a, false, nil
 	}
 	if err != nil {
-		return res, a, false, apierr.Errorf("compose: loading ladder assignment: %w", err)
+		return res, a, false, err
 	}
 	// An assignment made before its ladder was archived stays the patient's
 	// plan: the exact revision is still read (assigning it anew is refused).

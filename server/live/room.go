@@ -95,8 +95,8 @@ func newShell(s *Service, sess store.LiveSession) *room {
 }
 
 func newRoom(ctx context.Context, s *Service, sess store.LiveSession) (*room, error) {
-	var pat store.Patient
-	if err := s.opts.Store.DB.WithContext(ctx).Where("id = ?", sess.PatientID).Take(&pat).Error; err != nil {
+	pat, err := store.InClinic[store.Patient](ctx, s.opts.Store.DB, "the session's patient", sess.ClinicID, sess.PatientID)
+	if err != nil {
 		return nil, fmt.Errorf("live: loading patient: %w", err)
 	}
 	r := newShell(s, sess)

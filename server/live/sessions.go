@@ -428,9 +428,9 @@ func (s *Service) join(c echo.Context) error {
 	// the therapist chose); otherwise it never does. locale is the patient
 	// record's language ("" when none is set), which the headset applies
 	// unless the patient picks another on the headset.
-	var pat store.Patient
-	if err := s.opts.Store.DB.WithContext(c.Request().Context()).Select("locale").Where("id = ?", sess.PatientID).Take(&pat).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return apierr.Errorf("live: reading the patient's language: %w", err)
+	pat, err := store.InClinic[store.Patient](c.Request().Context(), s.opts.Store.DB.Select("locale"), "the patient's language", sess.ClinicID, sess.PatientID)
+	if err != nil && apierr.From(err).Code != apierr.NotFound {
+		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"session_id": sess.ID, "token": token, "ice_servers": s.opts.RTC.ClientICEServers(),
 		"practice": sess.Practice, "locale": pat.Locale})

@@ -17,8 +17,16 @@ import (
 // both answer apierr NotFound. Any other failure is wrapped with what
 // ("patient", "session", …).
 func InClinic[T any](ctx context.Context, db *gorm.DB, what, clinicID, id string) (T, error) {
+	return InClinicBy[T](ctx, db, what, clinicID, "id = ?", id)
+}
+
+// InClinicBy is InClinic for a row found by other columns (query and args,
+// as gorm's Where takes them): a protocol's revision, a patient's latest
+// assignment. The clinic's condition is always added. db may carry a Select
+// or an Order (the first row in that order is taken).
+func InClinicBy[T any](ctx context.Context, db *gorm.DB, what, clinicID, query string, args ...any) (T, error) {
 	var row T
-	err := db.WithContext(ctx).Where("id = ? AND clinic_id = ?", id, clinicID).Take(&row).Error
+	err := db.WithContext(ctx).Where(query, args...).Where("clinic_id = ?", clinicID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return row, apierr.New(apierr.NotFound)
 	}
