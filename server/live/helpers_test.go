@@ -174,6 +174,22 @@ func engineKind(kind string, src uint64) func(simpeer.Received) bool {
 	}
 }
 
+// heartbeats waits until in has heard n heartbeats after since, and returns
+// when the last arrived. A test that must let the room run on a while before
+// it asserts that something did not happen waits on these: n heartbeats
+// mean the room's clock has run at least n-1 heartbeat periods (375–500 ms
+// each), however slowly a busy machine runs it.
+func heartbeats(t *testing.T, in interface {
+	Wait(context.Context, func(simpeer.Received) bool) (simpeer.Received, error)
+}, since time.Time, n int, within time.Duration) time.Time {
+	t.Helper()
+	for range n {
+		r := wait(t, in, within, "a heartbeat", func(r simpeer.Received) bool { return r.Type == "heartbeat" && r.At.After(since) })
+		since = r.At
+	}
+	return since
+}
+
 // engineBody is the record an engine message carries, as a console reads
 // it (nil for another message or one without a body).
 func engineBody(r simpeer.Received) map[string]any {

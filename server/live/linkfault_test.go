@@ -39,6 +39,7 @@ type headset struct {
 	mu       sync.Mutex
 	calmAt   []time.Time // the watchdog's local calm, each time it fired
 	redialAt []time.Time // connections made again
+	dials    int         // connection attempts begun
 	failed   int         // attempts that did not connect
 
 	stop chan struct{}
@@ -101,6 +102,9 @@ func (h *headset) run() {
 func (h *headset) dial() bool {
 	ctx, cancel := contextFor(3*time.Second, h.stop)
 	defer cancel()
+	h.mu.Lock()
+	h.dials++
+	h.mu.Unlock()
 	if err := h.pat.Connect(ctx); err != nil {
 		h.mu.Lock()
 		h.failed++
@@ -125,6 +129,13 @@ func contextFor(d time.Duration, stop <-chan struct{}) (context.Context, context
 		}
 	}()
 	return ctx, cancel
+}
+
+// dialling reports whether the headset has begun a connection attempt.
+func (h *headset) dialling() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dials > 0
 }
 
 func (h *headset) record() (calm, redial []time.Time, failed int) {
@@ -200,7 +211,9 @@ func (f *fixture) expectBackAndHeld(h *headset, cut, back time.Time) (simpeer.Re
 		f.t.Fatalf("calm.now %+v, want reason link_lost", cn.Body)
 	}
 	st := f.settle(h.pat, 20*time.Second)
-	time.Sleep(time.Second) // a while after the link is back: still the therapist's call
+	// The room runs on with the patient back for two heartbeat periods: still
+	// the therapist's call.
+	heartbeats(f.t, h.pat, time.Now(), 3, 10*time.Second)
 	f.expectStoredLinkLost("before the therapist's word")
 	if n := count(h.pat, after(cut, simpeer.Type("resume"))); n != 0 {
 		f.t.Fatalf("the patient was resumed %d times without the therapist", n)
@@ -299,13 +312,16 @@ func TestLinkFaultLossyAlive(t *testing.T) {
 	f, con, h, fn := startLive(t, 21)
 	fn.SetFault(faultnet.Both, faultnet.Fault{Loss: 0.03, Delay: 60 * time.Millisecond, Jitter: 20 * time.Millisecond})
 	faulted := time.Now()
+	// Ten prompts, each once the one before has arrived and the link has
+	// carried two heartbeats after it: the fault is on for several seconds
+	// of the room's clock with the therapist's commands spread through them.
 	var relay []time.Duration
 	for range 10 {
 		seq := con.Send("cmd.suds_prompt", wire.Empty{})
 		got := wait(t, h.pat, 10*time.Second, "suds.prompt over the lossy link", typeSrc("suds.prompt", seq))
 		sent, _ := con.SentAt(seq)
 		relay = append(relay, got.At.Sub(sent))
-		time.Sleep(600 * time.Millisecond)
+		heartbeats(t, h.pat, got.At, 2, 10*time.Second)
 	}
 	st := f.settle(h.pat, 20*time.Second) // with the fault still on
 	ns := fn.Stats()
@@ -337,10 +353,15 @@ func TestLinkFaultHeavyLoss(t *testing.T) {
 	f, con, h, fn := startLive(t, 24)
 	fn.SetFault(faultnet.Both, faultnet.Fault{Loss: 0.15, Delay: 50 * time.Millisecond, Jitter: 15 * time.Millisecond})
 	faulted := time.Now()
-	for range 14 {
+	// The scenario is 10 s of heavy loss with the therapist prompting every
+	// 700 ms: its length is the point (what holds must hold whatever the
+	// link-loss rule made of it), so it is timed, not waited on; everything
+	// asserted below waits on its condition.
+	prompt := time.NewTicker(700 * time.Millisecond)
+	for end := faulted.Add(10 * time.Second); time.Now().Before(end); <-prompt.C {
 		con.Send("cmd.suds_prompt", wire.Empty{})
-		time.Sleep(700 * time.Millisecond)
 	}
+	prompt.Stop()
 	ns := fn.Stats()
 	fn.SetFault(faultnet.Both, faultnet.Fault{})
 	st := f.settle(h.pat, 30*time.Second)
@@ -376,7 +397,7 @@ func TestLinkFaultHeavyLoss(t *testing.T) {
 // gets calm.now and the session stays paused until the therapist resumes.
 func TestLinkFaultBlackout(t *testing.T) {
 	f, con, h, fn := startLive(t, 22)
-	time.Sleep(1200 * time.Millisecond) // batches committed and acknowledged before the cut
+	eventually(t, 10*time.Second, "batches acknowledged before the cut", func() bool { return h.pat.Stats().SamplesAcked > 0 })
 	before := h.pat.Stats()
 	fn.SetBlackout(faultnet.Both, true)
 	cut := time.Now()
@@ -393,9 +414,12 @@ func TestLinkFaultBlackout(t *testing.T) {
 	if len(calm) == 0 {
 		t.Fatal("the headset's control channel never went silent for 2 s: its watchdog did not fire")
 	}
-	// Long enough for a redial to fail in the dark, short of the 5 s after
-	// which ICE would call the old path failed anyway.
-	time.Sleep(time.Until(cut.Add(4 * time.Second)))
+	// The dark lasts until the headset, in calm, is dialling again and has
+	// made batches it cannot deliver (about 2.5 s after the cut, short of the
+	// 5 s after which ICE would call the old path failed anyway).
+	eventually(t, 10*time.Second, "a redial and batches in the dark", func() bool {
+		return h.dialling() && h.pat.Stats().BatchesSent > before.BatchesSent
+	})
 	inDark := h.pat.Stats().BatchesSent - before.BatchesSent
 	fn.SetFault(faultnet.Both, faultnet.Fault{})
 	back := time.Now()
@@ -422,12 +446,15 @@ func TestLinkFaultBlackout(t *testing.T) {
 // resumes, nothing lost.
 func TestLinkFaultUplinkCut(t *testing.T) {
 	f, con, h, fn := startLive(t, 23)
-	time.Sleep(1200 * time.Millisecond)
+	eventually(t, 10*time.Second, "batches acknowledged before the cut", func() bool { return h.pat.Stats().SamplesAcked > 0 })
 	fn.SetBlackout(faultnet.Outbound, true)
 	cut := time.Now()
 
 	alertIn := f.expectLinkLost(con, cut)
-	time.Sleep(time.Until(cut.Add(3500 * time.Millisecond)))
+	// The cut holds until the server, having called the link lost, is seen
+	// still talking to the headset: a heartbeat it sent after the alert
+	// arrives through the one-way cut.
+	heartbeats(t, h.pat, cut.Add(alertIn), 1, 5*time.Second)
 	heard := count(h.pat, after(cut.Add(200*time.Millisecond), simpeer.Type("heartbeat")))
 	fn.SetBlackout(faultnet.Outbound, false)
 	back := time.Now()

@@ -34,8 +34,10 @@ func TestGroundingIsPatientPaced(t *testing.T) {
 	if got.TextKey != "proto.grounding.see" || !got.PatientPaced || got.DurationMs != 0 {
 		t.Fatalf("headset cue %+v", got)
 	}
-	// Self-paced: far longer than the 10 s intro at engine speed 200, nothing moves.
-	time.Sleep(300 * time.Millisecond)
+	// Self-paced: the room runs on for a heartbeat period — over a minute of
+	// engine time at speed 200, against the 10 s a timed segment would last —
+	// and nothing moves.
+	heartbeats(t, pat, time.Now(), 2, 10*time.Second)
 	if _, err := con.Wait(ctxT(t, 10*time.Millisecond), cue("sense_4")); err == nil {
 		t.Fatal("a patient-paced segment moved on by itself")
 	}

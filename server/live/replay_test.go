@@ -38,8 +38,14 @@ func TestLiveSessionReplays(t *testing.T) {
 	refused := con.Send("cmd.advance", wire.CmdAdvance{})
 	wait(t, con, 5*time.Second, "refusal", engineKind("command.refused", refused))
 	con.Send("cmd.resume", wire.Empty{})
-	wait(t, con, 5*time.Second, "resumed", state(store.LiveLive))
-	time.Sleep(2 * time.Second) // ≈ 7 minutes of engine time: prompts, ratings, suggestions
+	resumed := wait(t, con, 5*time.Second, "resumed", state(store.LiveLive)).At
+	// Minutes of engine time (speed 200) on the step: an interval prompt,
+	// the patient's rating of it and the engine's suggestions on it.
+	prompt := wait(t, con, 30*time.Second, "an interval prompt after the resume", after(resumed, func(r simpeer.Received) bool {
+		return engineKind("suds.prompt", 0)(r) && engineBody(r)["reason"] == "interval"
+	})).At
+	wait(t, con, 10*time.Second, "a rating of it", after(prompt, simpeer.Type("suds.rating")))
+	wait(t, con, 30*time.Second, "a suggestion after the resume", after(resumed, engineKind("suggest", 0)))
 	con.Send("cmd.end", wire.Empty{})
 	wait(t, con, 10*time.Second, "ended", state(store.LiveEnded))
 

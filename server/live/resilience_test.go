@@ -34,21 +34,26 @@ func TestReconnectNothingLost(t *testing.T) {
 	con := f.console(f.session, "")
 	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 2})
 	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
-	time.Sleep(1200 * time.Millisecond)
+	eventually(t, 10*time.Second, "batches acknowledged before the drop", func() bool { return pat.Stats().SamplesAcked > 0 })
 	pat.Disconnect()
 	wait(t, con, 3*time.Second, "link lost", state(store.LivePaused))
 	early := con.Send("cmd.resume", wire.Empty{})
 	wait(t, con, 3*time.Second, "no resume without a headset", engineKind("command.refused", early))
-	time.Sleep(600 * time.Millisecond) // the sensor keeps producing while offline
+	// The sensor keeps producing while offline: batches wait for the link.
+	offline := pat.Stats()
+	eventually(t, 10*time.Second, "batches made while offline", func() bool { return pat.Stats().BatchesSent >= offline.BatchesSent+2 })
 	if err := pat.Connect(ctxT(t, 10*time.Second)); err != nil {
 		t.Fatalf("reconnect: %v", err)
 	}
-	time.Sleep(800 * time.Millisecond)
+	// Streaming goes on over the new link: resent batches are acknowledged
+	// and new ones made before the sensor stops.
+	back := pat.Stats().BatchesSent
+	eventually(t, 10*time.Second, "acknowledgements and new batches after the reconnect", func() bool {
+		st := pat.Stats()
+		return st.BatchesResent > 0 && st.SamplesAcked > offline.SamplesAcked && st.BatchesSent >= back+2
+	})
 	pat.StopStreaming()
-	deadline := time.Now().Add(10 * time.Second)
-	for pat.Stats().Unacked > 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually(t, 10*time.Second, "every batch acknowledged", func() bool { return pat.Stats().Unacked == 0 })
 	st := pat.Stats()
 	cs := f.chunks(f.session)
 	if st.Unacked != 0 || st.SamplesAcked != st.SamplesSent || cs.Samples != st.SamplesSent || cs.Rows != st.BatchesSent || cs.Seqs != cs.Rows {
@@ -73,7 +78,7 @@ func TestLinkLossSilent(t *testing.T) {
 	con := f.console(f.session, "")
 	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 3})
 	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
-	time.Sleep(300 * time.Millisecond)
+	eventually(t, 10*time.Second, "the headset heard (a batch acknowledged)", func() bool { return pat.Stats().SamplesAcked > 0 })
 	pat.Mute(true)
 	muted := time.Now()
 	a := wait(t, con, 3*time.Second, "link_lost alert", func(r simpeer.Received) bool {
