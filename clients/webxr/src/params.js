@@ -86,6 +86,7 @@ export class Tween {
     this.current = { ...this.from };
     this.start = 0;
     this.duration = 0;
+    this.settled = false; // the values are the target's: step has nothing to write
   }
 
   /** set starts a transition from the current values to params (merged over the previous target). */
@@ -94,17 +95,22 @@ export class Tween {
     this.to = normalize(this.template, params, this.to);
     this.start = nowMs;
     this.duration = Math.max(0, durationMs || 0);
+    this.settled = false;
     this.step(nowMs);
   }
 
   /** step advances to nowMs and returns the current (interpolated) values. */
   step(nowMs) {
+    // once a transition has ended nothing is written until the next set: a
+    // number stored into current (a generic object) is a new heap number
+    if (this.settled) return this.current;
     const k = this.duration <= 0 ? 1 : Math.min(1, Math.max(0, (nowMs - this.start) / this.duration));
     const e = k * k * (3 - 2 * k); // smoothstep: zero velocity at both ends
     for (let i = 0; i < this.fields.length; i++) {
       const name = this.fields[i][0], a = this.from[name], b = this.to[name];
-      this.current[name] = this.fields[i][1] ? a + (b - a) * e : k >= 0.5 ? b : a;
+      this.current[name] = k >= 1 ? b : this.fields[i][1] ? a + (b - a) * e : k >= 0.5 ? b : a;
     }
+    this.settled = k >= 1;
     return this.current;
   }
 

@@ -2,7 +2,7 @@
 // and the scene the client falls back to on its own). Slow, predictable
 // motion only — nothing here should startle: waves that roll in, leaves that
 // move with the wind, gulls gliding, stars at the density of a dark site.
-import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, rng, tint, mergeUV } from './kit.js';
 import { outdoor, indoor, std } from './env.js';
 import { canvasTexture, sand, grass, wood, plaster, carpet, fabric } from './textures.js';
 import { positional } from './sound.js';
@@ -13,22 +13,24 @@ const TOD = { dawn: { elev: 3, light: 0.75, fog: 0xd9b8a8 }, day: { elev: 48, li
 /** daylight keeps the sky, the sun and the environment light on the time of day; the environment is re-rendered only when the time changes. */
 function daylight(ctx, g, o) {
   const sun = outdoor(ctx, g, o);
-  const s = { elev: TOD[o.tod || 'day'].elev, tod: o.tod || 'day', light: 1, fog: new THREE.Color() };
+  const s = { elev: TOD[o.tod || 'day'].elev, tod: o.tod || 'day', light: 1, fog: new THREE.Color(), sunAt: NaN, lit: NaN };
   const tint = { sunColor: 0xfff1dd };
   return {
     sun,
     step(tod, t, dt) {
       const c = TOD[tod];
-      s.elev = damp(s.elev, c.elev, 1.5, dt);
-      s.light = damp(s.light, c.light, 1.5, dt);
-      sun.setSun(s.elev, o.azimuth);
+      s.elev += (c.elev - s.elev) * (1 - Math.exp(-dt / 1.5));
+      s.light += (c.light - s.light) * (1 - Math.exp(-dt / 1.5));
+      // the sun is moved, and the light set, only while they change: a call V8
+      // does not inline boxes its number arguments (kit.js, easing)
+      if (Math.abs(s.elev - s.sunAt) > 1e-4 || s.sunAt !== s.sunAt) { s.sunAt = s.elev; sun.setSun(s.elev, o.azimuth); }
       sun.tick(t);
       if (tod !== s.tod && Math.abs(s.elev - c.elev) < 0.5) { s.tod = tod; sun.relight(tod); }
       s.fog.setHex(c.fog);
       ctx.env.setSky(c.fog, c.fog);
       tint.sunColor = s.elev < 10 ? 0xffb27a : 0xfff1dd;
       ctx.env.lights(tint);
-      ctx.env.light(s.light);
+      if (s.light !== s.lit) { s.lit = s.light; ctx.env.light(s.light); }
     },
   };
 }
@@ -75,7 +77,7 @@ export function beach(ctx) {
   const s = { waves: 0.3 };
   function update(p, t, dt) {
     day.step(p.time_of_day, t, dt);
-    s.waves = damp(s.waves, p.waves, 1, dt);
+    s.waves += (p.waves - s.waves) * (1 - Math.exp(-dt / 1));
     const pos = seaGeo.attributes.position, nor = seaGeo.attributes.normal;
     const m = ctx.motion, amp = 0.2 + s.waves, pa = pos.array, na = nor.array;
     for (let i = 0; i < pos.count; i++) {
@@ -90,7 +92,7 @@ export function beach(ctx) {
     pos.needsUpdate = true;
     nor.needsUpdate = true;
     const swash = Math.sin(t * 0.45 * m) * 0.5 + 0.5; // the wash runs up the sand and back
-    foam.position.set(0, 0.02 + swash * 0.1 * s.waves, -9 + swash * 2.5 * (0.3 + s.waves));
+    foam.position.y = 0.02 + swash * 0.1 * s.waves; foam.position.z = -9 + swash * 2.5 * (0.3 + s.waves);
     foamMat.opacity = 0.25 + 0.5 * s.waves;
     const n = p.birds ? 10 : 0;
     for (let i = 0; i < n; i++) {
@@ -158,7 +160,7 @@ export function forest(ctx) {
   const s = { wind: 0.2 };
   function update(p, t, dt) {
     day.step(p.time_of_day, t, dt);
-    s.wind = damp(s.wind, p.wind, 1.5, dt);
+    s.wind += (p.wind - s.wind) * (1 - Math.exp(-dt / 1.5));
     const m = ctx.motion;
     for (let i = 0; i < TREES * 2; i++) {
       const tr = trees[i], x = tr[0], z = tr[1], k = tr[2], ph = tr[3], yaw = tr[4];
@@ -239,9 +241,9 @@ export function nightSky(ctx) {
   const crickets = positional(ctx, g, 'leaves', 3, 0.3, -4, { ref: 3, volume: 0.12, seconds: 6, seed: 5 });
   const s = { aurora: 0, count: 800 };
   function update(p, t, dt) {
-    s.count = damp(s.count, p.stars, 0.8, dt);
+    s.count += (p.stars - s.count) * (1 - Math.exp(-dt / 0.8));
     starGeo.setDrawRange(0, Math.round(s.count));
-    s.aurora = damp(s.aurora, p.aurora ? 0.5 : 0, 2, dt);
+    s.aurora += ((p.aurora ? 0.5 : 0) - s.aurora) * (1 - Math.exp(-dt / 2));
     auroraMat.opacity = s.aurora;
     aurora.visible = s.aurora > 0.01;
     const ap = auroraGeo.attributes.position;
@@ -314,7 +316,7 @@ export function neutralRoom(ctx) {
   const s = { light: 0.8, tint: new THREE.Color(0xffffff), target: new THREE.Color() };
   const lightOpts = { sunColor: 0xffffff, skyColor: 0xffffff };
   function update(p, t, dt) {
-    s.light = damp(s.light, p.light_level, 0.8, dt);
+    s.light += (p.light_level - s.light) * (1 - Math.exp(-dt / 0.8));
     s.target.setHex(TINT[p.tint]);
     s.tint.lerp(s.target, 1 - Math.exp(-dt / 0.8));
     for (let i = 0; i < 24; i++) { // the plant's leaves stir in the air of the room

@@ -4,7 +4,7 @@
 // People walk both ways (articulated figures: legs, knees and arms in a
 // gait, people.js), in varied clothes, heights and builds, a few standing,
 // and keep out of the patient's personal space unless a bump breaks it.
-import { THREE, instanced, put, unit, X, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
+import { THREE, instanced, put, unit, X, finish, rng, boxUV, tint, mergeUV, figureUniforms } from './kit.js';
 import { outdoor, std } from './env.js';
 import { canvasTexture, facade, pavers, tiles, plaster } from './textures.js';
 import { positional } from './sound.js';
@@ -91,7 +91,7 @@ export default function build(ctx) {
 
   // people: articulated figures (people.js), near ones in full detail, the
   // crowd's far end in less; a few stand still in pairs, talking or on a phone
-  const u = { uTime: { value: 0 }, uMotion: { value: 1 } };
+  const u = figureUniforms();
   const near = figures(MAX, { detail: 'high', uniforms: u });
   const far = figures(MAX, { detail: 'low', uniforms: u });
   const all = figures(MAX, { detail: 'low', uniforms: u }); // the wardrobe: every person's clothes, copied to near or far per frame
@@ -112,9 +112,9 @@ export default function build(ctx) {
     const kind = p.scene;
     street.visible = kind === 'street'; mall.visible = kind === 'mall'; subway.visible = kind === 'subway';
     sun.sky.visible = kind === 'street';
-    s.surge = damp(s.surge, 0, 2, dt);
-    s.bump = damp(s.bump, 0, 0.4, dt);
-    s.exitZ = damp(s.exitZ, -p.exit_distance_m, 0.8, dt);
+    s.surge *= Math.exp(-dt / 2);
+    s.bump *= Math.exp(-dt / 0.4);
+    s.exitZ += (-p.exit_distance_m - s.exitZ) * (1 - Math.exp(-dt / 0.8));
     exit.position.set(kind === 'street' ? 0 : 0, kind === 'subway' ? 2.9 : 3.2, s.exitZ);
     // density 1 ≈ 300 people in the 15 × 110 m walk (≈ 0.2 /m², a busy pavement at rush hour)
     const n = Math.round(p.crowd_density * MAX);

@@ -3,7 +3,7 @@
 // with people, the door closes, the light dims, and the lift stops between
 // floors. Surfaces carry their real scale (2 m wall texture repeats, 0.3 m
 // floor tiles, a 1.2 m handrail), so a shrinking room reads as shrinking.
-import { THREE, instanced, put, unit, X, finish, damp, rng } from './kit.js';
+import { THREE, instanced, put, unit, X, finish, rng } from './kit.js';
 import { indoor, std } from './env.js';
 import { canvasTexture, plaster, wood, tiles } from './textures.js';
 import { positional } from './sound.js';
@@ -79,15 +79,15 @@ export default function build(ctx) {
     return { a: -Math.PI / 2 + [0.45, -0.5, 1.25, -1.3, 2.2, -2.3][i], ph: r() * 6.28, yaw: 0, h: 0.92 + r() * 0.14, w: 0.94 + r() * 0.14, seed: r() };
   });
   const hum = positional(ctx, g, 'hum', 0, 2.3, 0, { ref: 1.5, volume: 0.3, seconds: 4 });
-  const s = { size: 3, door: 0, light: 1, flicker: 0, stop: 0, slam: 0, kind: '', laidW: 0.5, laidDoor: 0.5 };
+  const s = { size: 3, door: 0, light: 1, flicker: 0, stop: 0, slam: 0, kind: '', laidW: 0.5, laidDoor: 0.5, lit: NaN };
 
   function update(p, t, dt) {
-    s.size = damp(s.size, p.room_size_m, 0.6, dt);
-    s.door = damp(s.door, p.door_closed || s.slam > 0.05 ? 1 : 0, s.slam > 0.05 ? 0.05 : 0.8, dt);
-    s.slam = damp(s.slam, 0, 0.3, dt);
-    s.light = damp(s.light, p.light_level, 0.5, dt);
-    s.flicker = damp(s.flicker, 0, 1.2, dt);
-    s.stop = damp(s.stop, 0, 0.4, dt);
+    s.size += (p.room_size_m - s.size) * (1 - Math.exp(-dt / 0.6));
+    s.door += ((p.door_closed || s.slam > 0.05 ? 1 : 0) - s.door) * (1 - Math.exp(-dt / (s.slam > 0.05 ? 0.05 : 0.8)));
+    s.slam *= Math.exp(-dt / 0.3);
+    s.light += (p.light_level - s.light) * (1 - Math.exp(-dt / 0.5));
+    s.flicker *= Math.exp(-dt / 1.2);
+    s.stop *= Math.exp(-dt / 0.4);
     const kind = p.variant, mri = kind === 'mri', lift = kind === 'elevator';
     const w = Math.max(1, s.size), h = lift ? 2.4 : 2.6;
     // the room's layout moves only while its size or the door moves (the eased
@@ -134,7 +134,7 @@ export default function build(ctx) {
       const f = folk[i];
       const x = Math.cos(f.a) * ring, z = Math.sin(f.a) * ring;
       const facing = Math.atan2(x, z); // towards the patient at the centre (nose −z)
-      f.yaw = damp(f.yaw, Math.sin(t * 0.2 + f.ph) > 0.7 ? 0.6 : 0, 0.7, dt); // a glance aside now and then
+      f.yaw += ((Math.sin(t * 0.2 + f.ph) > 0.7 ? 0.6 : 0) - f.yaw) * (1 - Math.exp(-dt / 0.7)); // a glance aside now and then
       unit(); X[0] = x; X[1] = 0; X[2] = z; X[4] = facing; X[6] = X[8] = f.w * f.h; X[7] = f.h;
       put(people.mesh, i);
       const A = people.anim, o = i * 8;
@@ -144,11 +144,12 @@ export default function build(ctx) {
     people.uniforms.uTime.value = t; people.uniforms.uMotion.value = ctx.motion;
     people.finish(n);
     const flick = s.flicker > 0.05 && Math.sin(t * 47) > 0.2 ? 0.15 : 1;
-    lamp.material.color.setScalar(0.3 + 0.7 * s.light * flick);
+    const lc = lamp.material.color, level = 0.3 + 0.7 * s.light * flick;
+    lc.r = lc.g = lc.b = level;
     if (hum) hum.setVolume(mri ? 0.9 : 0.25);
     ctx.env.setSky(0x111111, 0x111111);
     ctx.env.fog(10, 40);
-    ctx.env.light(s.light * flick);
+    if (s.light * flick !== s.lit) { s.lit = s.light * flick; ctx.env.light(s.lit); } // only when it changes: the call boxes its argument
     ctx.shake.y = (p.malfunction_stop || s.stop > 0.05 ? Math.sin(t * 25) * 0.01 * Math.max(s.stop, p.malfunction_stop ? 0.2 : 0) : 0) * ctx.motion;
     ctx.audio.hum(mri ? 0.25 : 0.05);
   }

@@ -6,6 +6,7 @@
 import * as THREE from 'three';
 import { Sky } from 'three/addons/objects/Sky.js';
 import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
+import { Uniform } from './kit.js';
 
 /**
  * outdoor adds a sky dome to group and lights the scene from it. o: elevation
@@ -20,6 +21,7 @@ export function outdoor(ctx, group, o = {}) {
   const sky = new Sky();
   sky.scale.setScalar(900);
   const u = sky.material.uniforms;
+  u.time = new Uniform(0); // tick stores the time every frame (kit.js Uniform)
   u.turbidity.value = o.turbidity ?? 3;
   u.rayleigh.value = o.rayleigh ?? 1.2;
   u.mieCoefficient.value = o.mie ?? 0.004;

@@ -5,7 +5,7 @@
 // The windows are real openings in the hull: the sky, clouds, the airport
 // and the runway are outside them. Turbulence moves the cabin, never the
 // patient's head (renderer shake, scaled down under reduced motion).
-import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, rng, tint, mergeUV, figureUniforms } from './kit.js';
 import { outdoor, std } from './env.js';
 import { canvasTexture, carpet, fabric, facade, grass } from './textures.js';
 import { positional } from './sound.js';
@@ -105,6 +105,7 @@ export default function build(ctx) {
   // seat-belt and reading-light panels under the bins, one per row and side
   const signs = instanced(new THREE.BoxGeometry(0.3, 0.02, 0.12), new THREE.MeshBasicMaterial({ color: 0xffffff }), ROWS * 2);
   for (let row = 0; row < ROWS; row++) for (const [k, side] of [[0, -1], [1, 1]]) place(signs, row * 2 + k, side * 0.9, 2.12, -0.6 - row * PITCH, 0, 0, side * -0.35);
+  for (let i = 0; i < ROWS * 2; i++) signs.setColorAt(i, new THREE.Color(0xe8e4da)); // made here: update writes the colours in place
   finish(signs, ROWS * 2);
   cabin.add(signs);
 
@@ -123,7 +124,7 @@ export default function build(ctx) {
   finish(seats, SEATS);
   // passengers: articulated, seated figures (people.js); the nearest rows in
   // full detail, the rest (mostly hidden by seat backs) in less
-  const u = { uTime: { value: 0 }, uMotion: { value: 1 } };
+  const u = figureUniforms();
   const near = figures(SEATS, { detail: 'high', uniforms: u });
   const far = figures(SEATS, { detail: 'low', uniforms: u });
   const wardrobe = figures(SEATS, { detail: 'low', uniforms: u });
@@ -163,15 +164,15 @@ export default function build(ctx) {
   function update(p, t, dt) {
     sun.tick(t);
     const ph = PHASE[p.phase];
-    s.pitch = damp(s.pitch, ph.pitch, 2, dt);
-    s.speed = damp(s.speed, ph.speed, 3, dt);
-    s.alt = damp(s.alt, ph.alt, 4, dt);
-    s.engine = damp(s.engine, ph.engine, 1.5, dt);
-    s.belt = damp(s.belt, ph.belt || s.chime > 0.05 ? 1 : 0, 0.2, dt);
+    s.pitch += (ph.pitch - s.pitch) * (1 - Math.exp(-dt / 2));
+    s.speed += (ph.speed - s.speed) * (1 - Math.exp(-dt / 3));
+    s.alt += (ph.alt - s.alt) * (1 - Math.exp(-dt / 4));
+    s.engine += (ph.engine - s.engine) * (1 - Math.exp(-dt / 1.5));
+    s.belt += ((ph.belt || s.chime > 0.05 ? 1 : 0) - s.belt) * (1 - Math.exp(-dt / 0.2));
     s.travel = (s.travel + s.speed * dt) % 1200;
-    s.jolt = damp(s.jolt, 0, 0.5, dt);
-    s.chime = damp(s.chime, 0, 1.5, dt);
-    s.seatX = damp(s.seatX, p.window_seat ? XS[0] : XS[2], 0.8, dt);
+    s.jolt *= Math.exp(-dt / 0.5);
+    s.chime *= Math.exp(-dt / 1.5);
+    s.seatX += ((p.window_seat ? XS[0] : XS[2]) - s.seatX) * (1 - Math.exp(-dt / 0.8));
     // the patient sits in row 0; the cabin shifts so the chosen seat is under them
     cabin.position.x = -s.seatX;
     const turb = (p.phase === 'turbulence' ? Math.max(0.35, p.turbulence) : p.turbulence * 0.3) + s.jolt;
@@ -180,7 +181,9 @@ export default function build(ctx) {
     ctx.shake.roll = Math.sin(t * 2.1) * 0.03 * turb * m;
     ctx.shake.pitch = s.pitch * Math.max(0.3, m); // the nose rises on take-off; reduced motion shows less of it
     // outside: the ground slides back and drops away
-    outside.position.set(-s.seatX, -s.alt * 0.6 - 2.2, s.travel); // travel wraps at 1200 m: a whole number of texture repeats
+    // travel wraps at 1200 m: a whole number of texture repeats (fields, not
+    // set(): a call V8 does not inline boxes its number arguments)
+    outside.position.x = -s.seatX; outside.position.y = -s.alt * 0.6 - 2.2; outside.position.z = s.travel;
     land.visible = runway.visible = terminal.visible = s.alt < 900;
     for (let i = 0; i < CLOUDS; i++) {
       const c = cloudData[i];
@@ -204,7 +207,7 @@ export default function build(ctx) {
       unit(); X[0] = x; X[1] = 0.53 - HIP_Y * ps.h; X[2] = z + 0.02; X[6] = X[8] = ps.w * ps.h; X[7] = ps.h;
       put(fig.mesh, k);
       // now and then a passenger glances aside or out of the window; some read or look at a phone
-      ps.yaw = damp(ps.yaw, Math.sin(t * 0.13 + ps.ph) > 0.85 ? ps.look : 0, 0.8, dt);
+      ps.yaw += ((Math.sin(t * 0.13 + ps.ph) > 0.85 ? ps.look : 0) - ps.yaw) * (1 - Math.exp(-dt / 0.8));
       const A = fig.anim, o = k * 8;
       A[o] = 0; A[o + 1] = 0; A[o + 2] = ps.yaw; A[o + 3] = ps.reader ? -0.45 : Math.sin(t * 0.3 + ps.ph) * 0.04 * m;
       A[o + 4] = 0.12; A[o + 5] = 1; A[o + 6] = ps.reader ? ARM_PHONE : ARM_REST; A[o + 7] = ps.seed;
@@ -212,7 +215,10 @@ export default function build(ctx) {
     }
     near.finish(nn, restyle); far.finish(nf, restyle);
     restyle = false;
-    for (let i = 0; i < ROWS * 2; i++) signs.setColorAt(i, tmpC.copy(beltOff).lerp(beltOn, s.belt));
+    // the seat-belt signs: one colour between off and on, written into every sign
+    const b = s.belt, sr = beltOff.r + (beltOn.r - beltOff.r) * b, sg = beltOff.g + (beltOn.g - beltOff.g) * b, sb = beltOff.b + (beltOn.b - beltOff.b) * b;
+    const sc = signs.instanceColor.array;
+    for (let i = 0; i < ROWS * 2; i++) { sc[i * 3] = sr; sc[i * 3 + 1] = sg; sc[i * 3 + 2] = sb; }
     signs.instanceColor.needsUpdate = true;
     const level = s.engine * (0.7 + 0.3 * Math.min(1, s.speed / 60));
     engineL?.setVolume(level * 1.2); engineR?.setVolume(level * 1.2);
@@ -220,8 +226,6 @@ export default function build(ctx) {
     ctx.env.fog(300, 2000);
     ctx.env.light(1);
   }
-  const tmpC = new THREE.Color();
-
   function event(name) {
     if (name === 'turbulence_jolt') s.jolt = 1.5;
     if (name === 'seatbelt_chime') { s.chime = 1; ctx.audio.chime(); }

@@ -5,7 +5,7 @@
 // taken away, a glass floor, wind and sway. Scale cues carry the height:
 // a street grid with lane markings and zebra crossings, cars and people
 // moving far below, trees, facades whose storeys can be counted.
-import { THREE, instanced, place, put, unit, X, finish, damp, rng, boxUV, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, rng, boxUV, tint, mergeUV } from './kit.js';
 import { outdoor, std } from './env.js';
 import { facade, curtainWall, cityBlock, pavers, blob } from './textures.js';
 import { positional } from './sound.js';
@@ -174,11 +174,11 @@ export default function build(ctx) {
   const s = { y: -STOREY_M, edge: 4, rail: 1, glass: 0, gust: 0 };
   function update(p, t, dt) {
     sun.tick(t);
-    s.y = damp(s.y, -p.floor * STOREY_M, 0.4, dt);
+    s.y += (-p.floor * STOREY_M - s.y) * (1 - Math.exp(-dt / 0.4));
     s.edge = p.edge_distance_m;
-    s.rail = damp(s.rail, p.railing ? 1 : 0, 0.3, dt);
-    s.glass = damp(s.glass, p.glass_floor ? 1 : 0, 0.3, dt);
-    s.gust = damp(s.gust, 0, 1.5, dt);
+    s.rail += ((p.railing ? 1 : 0) - s.rail) * (1 - Math.exp(-dt / 0.3));
+    s.glass += ((p.glass_floor ? 1 : 0) - s.glass) * (1 - Math.exp(-dt / 0.3));
+    s.gust *= Math.exp(-dt / 1.5);
     world.position.y = s.y;
     // the deck runs from inside the facade (z = +1) to the edge
     deck.position.z = -s.edge + SLAB_LEN / 2;
@@ -191,7 +191,7 @@ export default function build(ctx) {
     rail.position.z = -s.edge;
     rail.scale.y = Math.max(0.001, s.rail);
     rail.visible = s.rail > 0.01;
-    lip.position.set(0, 0.03, -s.edge + 0.06);
+    lip.position.y = 0.03; lip.position.z = -s.edge + 0.06;
     for (let i = 0; i < CARS; i++) {
       const c = carData[i];
       c.s += c.v * c.dir * dt;

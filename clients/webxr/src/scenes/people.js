@@ -20,7 +20,7 @@
 // the GPU from the time uniform, so a still audience is never frozen.
 // Faces stay simple on purpose: small dark eyes, brows, nose, lips and ears
 // read as a face at a distance without the uncanny stare of a detailed one.
-import { THREE, mergeUV } from './kit.js';
+import { THREE, mergeUV, figureUniforms } from './kit.js';
 
 const H = 1.72;
 const Y = { chin: 0.870 * H, shoulder: 0.818 * H, elbow: 0.630 * H, wrist: 0.485 * H, hip: 0.530 * H, knee: 0.285 * H, ankle: 0.039 * H };
@@ -259,7 +259,7 @@ function patch(material, uniforms, colour) {
  * (reduced motion). shadow: the figures cast shadows (posed in the shadow pass too).
  */
 export function figures(max, { detail = 'high', shadow = false, uniforms } = {}) {
-  const u = uniforms || { uTime: { value: 0 }, uMotion: { value: 1 } };
+  const u = uniforms || figureUniforms();
   const geo = figureGeometry(detail);
   const a = new THREE.InstancedBufferAttribute(new Float32Array(max * 4), 4);
   const b = new THREE.InstancedBufferAttribute(new Float32Array(max * 4), 4);

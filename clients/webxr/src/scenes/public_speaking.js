@@ -5,7 +5,7 @@
 // (leaning back, looking down at phones, away), hands raised for questions,
 // and the light. Heads turn independently of bodies; the murmur of the room
 // comes from the seats.
-import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, rng, tint, mergeUV } from './kit.js';
 import { indoor, std } from './env.js';
 import { carpet, wood, plaster, fabric } from './textures.js';
 import { positional, oneShot } from './sound.js';
@@ -96,18 +96,18 @@ export default function build(ctx) {
   const spot = new THREE.Mesh(new THREE.ConeGeometry(1.2, 5.5, 20, 1, true), new THREE.MeshBasicMaterial({ color: 0xfff3c0, transparent: true, opacity: 0.1, depthWrite: false, side: THREE.DoubleSide, fog: false }));
   spot.position.set(0, 2.9, 0);
   g.add(spot);
-  const s = { lean: 0, pitch: 0, attend: 1, nod: 0, light: 1, spot: 0, yawn: -1, yawnT: 0, ask: 0, ring: 0, cough: 8 };
+  const s = { lean: 0, pitch: 0, attend: 1, nod: 0, light: 1, spot: 0, yawn: -1, yawnT: 0, ask: 0, ring: 0, cough: 8, lit: NaN };
 
   function update(p, t, dt) {
     const a = ATTITUDE[p.attitude];
-    s.lean = damp(s.lean, a.lean, 0.8, dt);
-    s.pitch = damp(s.pitch, a.pitch, 0.8, dt);
-    s.attend = damp(s.attend, a.attend, 1, dt);
-    s.nod = damp(s.nod, a.nod, 1, dt);
-    s.light = damp(s.light, LIGHT[p.lighting], 0.6, dt);
-    s.spot = damp(s.spot, p.lighting === 'spotlight' ? 1 : 0, 0.6, dt);
-    s.ask = damp(s.ask, 0, 2, dt);
-    s.ring = damp(s.ring, 0, 1, dt);
+    s.lean += (a.lean - s.lean) * (1 - Math.exp(-dt / 0.8));
+    s.pitch += (a.pitch - s.pitch) * (1 - Math.exp(-dt / 0.8));
+    s.attend += (a.attend - s.attend) * (1 - Math.exp(-dt / 1));
+    s.nod += (a.nod - s.nod) * (1 - Math.exp(-dt / 1));
+    s.light += (LIGHT[p.lighting] - s.light) * (1 - Math.exp(-dt / 0.6));
+    s.spot += ((p.lighting === 'spotlight' ? 1 : 0) - s.spot) * (1 - Math.exp(-dt / 0.6));
+    s.ask *= Math.exp(-dt / 2);
+    s.ring *= Math.exp(-dt / 1);
     const n = Math.round(p.audience_size);
     const m = ctx.motion;
     const hands = Math.min(n, Math.round(HANDS[p.qa_tone] * (0.4 + s.ask)));
@@ -127,8 +127,8 @@ export default function build(ctx) {
       const toPitch = Math.atan2(EYE.y - hy, Math.sqrt(ex * ex + ez * ez));
       const looking = attending ? toYaw : Math.PI + st.look + Math.sin(t * 0.15 + st.ph) * 0.5;
       const down = p.attitude === 'bored' && st.phoneUser && !attending;
-      st.yaw = damp(st.yaw, looking, 0.6, dt);
-      st.pitch = damp(st.pitch, down ? -0.6 : attending ? toPitch + s.pitch : s.pitch, 0.6, dt);
+      st.yaw += (looking - st.yaw) * (1 - Math.exp(-dt / 0.6));
+      st.pitch += ((down ? -0.6 : attending ? toPitch + s.pitch : s.pitch) - st.pitch) * (1 - Math.exp(-dt / 0.6));
       const nod = s.nod * Math.max(0, Math.sin(t * 2.2 + st.ph)) ** 8 * 0.18 * m;
       const yawn = i === s.yawn ? Math.sin(Math.min(1, s.yawnT / 2.5) * Math.PI) * 0.45 : 0;
       // the head's yaw is the body's (turned by π to face the stage) plus its own; a raised
@@ -153,7 +153,8 @@ export default function build(ctx) {
     spot.material.opacity = 0.1 * s.spot;
     ctx.env.setSky(0x1a1816, 0x1a1816);
     ctx.env.fog(30, 80);
-    ctx.env.light(s.light + 0.6 * s.spot + (s.ring > 0.1 ? 0.05 * Math.sin(t * 30) : 0));
+    const lit = s.light + 0.6 * s.spot + (s.ring > 0.1 ? 0.05 * Math.sin(t * 30) : 0);
+    if (lit !== s.lit) { s.lit = lit; ctx.env.light(lit); } // only when it changes: the call boxes its argument
   }
 
   function event(name) {

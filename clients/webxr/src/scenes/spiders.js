@@ -5,7 +5,7 @@
 // patient's resting hand until one stands on it. Every spider has eight
 // two-segment legs placed by a procedural alternating-tetrapod gait with
 // two-bone inverse kinematics, and casts a shadow on the table.
-import { THREE, instanced, place, put, unit, X, finish, damp, rng, tint, mergeUV } from './kit.js';
+import { THREE, instanced, place, put, unit, X, finish, rng, tint, mergeUV } from './kit.js';
 import { indoor, std } from './env.js';
 import { wood, plaster, blob, tiles } from './textures.js';
 
@@ -186,7 +186,7 @@ export default function build(ctx) {
     bowl.position.set(center.x, TABLE_Y, center.z);
     const closed = p.container === 'closed_bowl';
     const free = p.container === 'free';
-    s.free = damp(s.free, free ? 1 : 0, 0.6, dt);
+    s.free += ((free ? 1 : 0) - s.free) * (1 - Math.exp(-dt / 0.6));
     lid.visible = closed;
     bowl.visible = s.free < 0.98;
     glassMat.opacity = 0.22 * (1 - s.free);
@@ -195,7 +195,7 @@ export default function build(ctx) {
     const speedK = ctx.motion < 1 ? 0.4 : 1; // reduced motion: slower, never still — the spider is still legible
     for (let i = 0; i < n; i++) {
       const b = bugs[i];
-      b.boost = damp(b.boost, 0, 0.8, dt);
+      b.boost *= Math.exp(-dt / 0.8);
       b.pause -= dt;
       const moving = b.pause < 0 || b.boost > 0.1;
       if (b.pause < -2 - b.wander * 0.4) b.pause = (1 - p.speed) * (1 + (b.wander % 3)); // real spiders dash and stop
@@ -211,7 +211,7 @@ export default function build(ctx) {
         if (toHand > 0.015) { tx = 0.35 * tx + hx / toHand; tz = 0.35 * tz + hz / toHand; } else { tx = tz = 0; }
       }
       const tl = Math.sqrt(tx * tx + tz * tz) || 1;
-      b.v = damp(b.v, toHand > 0.015 ? speed : 0, 0.15, dt);
+      b.v += ((toHand > 0.015 ? speed : 0) - b.v) * (1 - Math.exp(-dt / 0.15));
       b.x += (tx / tl) * b.v * dt; b.z += (tz / tl) * b.v * dt;
       const d = Math.sqrt(b.x * b.x + b.z * b.z);
       const maxD = p.approaches_hand && free ? 3.5 : limit;
@@ -222,14 +222,14 @@ export default function build(ctx) {
         b.x = Math.min(0.54, Math.max(-0.54, ex)) - center.x; b.z = Math.min(0.1, Math.max(-3.6, ez)) - center.z;
         b.heading += Math.PI * 0.6;
       }
-      if (tl > 0.01) b.yaw = damp(b.yaw, Math.atan2(-tx, -tz), 0.12, dt);
+      if (tl > 0.01) b.yaw += (Math.atan2(-tx, -tz) - b.yaw) * (1 - Math.exp(-dt / 0.12));
       // gait: one full cycle per stride of 0.35 leg spans
       b.phase = (b.phase + (b.v / Math.max(1e-3, size)) / 0.35 * dt) % 1;
       const stride = Math.min(0.3, b.v / Math.max(1e-3, size) * 0.25);
       const wx = center.x + b.x, wz = center.z + b.z;
       const hdx = wx - HAND.x, hdz = wz - HAND.z - 0.02;
       const onHand = hdx * hdx + hdz * hdz < 0.06 * 0.06 ? 0.03 : 0; // standing on the back of the hand
-      b.lift = damp(b.lift, onHand, 0.2, dt);
+      b.lift += (onHand - b.lift) * (1 - Math.exp(-dt / 0.2));
       P[0] = wx; P[1] = TABLE_Y + b.lift; P[2] = wz; P[3] = b.yaw; P[4] = size; P[5] = b.phase; P[6] = stride;
       pose(i, false);
     }
