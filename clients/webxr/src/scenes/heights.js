@@ -3,17 +3,19 @@
 // (CLINICAL.md §4): the floor (3 m storeys, counted by the facade's windows
 // and the balconies stacked below), looking over the edge, the railing
 // taken away, a glass floor, wind and sway. Scale cues carry the height:
-// a street grid with lane markings and zebra crossings, cars and people
-// moving far below, trees, facades whose storeys can be counted.
+// a street grid with lane markings and zebra crossings, traffic and
+// walking people (the crowd's articulated figures) far below, trees,
+// facades whose storeys can be counted.
 import { THREE, instanced, place, put, unit, X, finish, rng, boxUV, tint, mergeUV } from './kit.js';
 import { outdoor, std } from './env.js';
 import { facade, curtainWall, cityBlock, pavers, blob } from './textures.js';
 import { positional } from './sound.js';
+import { figures, dress, ARM_PHONE, ARM_REST } from './people.js';
 
 const STOREY_M = 3;
 const BLOCK = 60; // street grid pitch (m); roads 12 m wide on the block seams
 const ROAD_X0 = 30, ROAD_Z0 = -12; // seams: x = 30 + 60k, z = −12 + 60k; the street in front runs along z = −12
-const CARS = 110, PEOPLE = 160, TREES = 90, STREAKS = 90;
+const CARS = 110, PEOPLE = 240, TREES = 90, STREAKS = 90;
 const SLAB_LEN = 5, SLAB_W = 4;
 const WHITE = new THREE.Color(0xffffff);
 
@@ -93,37 +95,47 @@ export default function build(ctx) {
   finish(trees, TREES);
   world.add(trees);
 
-  // traffic: cars along the seams, both directions, two lanes each
+  // traffic: cars, vans and buses along the seams, both directions, two lanes
+  // each; a body, a glasshouse and four wheels (a vehicle type is a scale of
+  // the same shape: one draw call for all of them)
+  const wheels = [];
+  for (const [wx, wz] of [[-0.82, -1.35], [0.82, -1.35], [-0.82, 1.4], [0.82, 1.4]]) wheels.push(tint(new THREE.CylinderGeometry(0.32, 0.32, 0.22, 10).rotateZ(Math.PI / 2).translate(wx, 0.32, wz), 0x1a1a1a));
   const carGeo = mergeUV([
-    tint(new THREE.BoxGeometry(1.8, 0.7, 4.4).translate(0, 0.55, 0), 0xffffff),
-    tint(new THREE.BoxGeometry(1.6, 0.55, 2.2).translate(0, 1.15, -0.2), 0x30353c),
+    tint(new THREE.BoxGeometry(1.8, 0.62, 4.4).translate(0, 0.66, 0), 0xffffff),
+    tint(new THREE.BoxGeometry(1.64, 0.5, 2.3).translate(0, 1.2, 0.15), 0x2a3038),
+    ...wheels,
   ].map((x) => { x.deleteAttribute('uv'); return x; }));
   const cars = instanced(carGeo, std(0xffffff, { vertexColors: true, roughness: 0.35, metalness: 0.4 }), CARS);
   const carData = [];
   const PAINT = [0xf2f2f2, 0x1e1e1e, 0xb01c1c, 0x2a4f8f, 0x9aa0a6, 0xd9c21e, 0x3f6b3f, 0x5a5a5a];
+  // [width, height, length] scale of the car shape: a car (4.4 m), a van (5.1 m, 2.1 m tall), a bus (12 m)
+  const KIND = [[1, 1, 1], [1.08, 1.5, 1.16], [1.38, 2.2, 2.7]];
   for (let i = 0; i < CARS; i++) {
     const alongX = i % 3 !== 0; // most traffic on the street in front and its parallels
     const seam = alongX ? ROAD_Z0 + BLOCK * (i % 6 === 1 ? 1 : i % 6 === 2 ? -1 : 0) : ROAD_X0 + BLOCK * (Math.floor(r() * 8) - 4);
     const dir = r() < 0.5 ? 1 : -1;
-    carData.push({ alongX, seam, dir, lane: dir * (1.8 + (r() < 0.5 ? 0 : 3.2)), s: r() * 720 - 360, v: 7 + r() * 7 });
-    cars.setColorAt(i, new THREE.Color(PAINT[Math.floor(r() * PAINT.length)]));
+    const kind = i % 13 === 5 ? 2 : i % 7 === 3 ? 1 : 0;
+    carData.push({ alongX, seam, dir, lane: dir * (1.8 + (r() < 0.5 ? 0 : 3.2)), s: r() * 720 - 360, v: (kind === 2 ? 6 : 7) + r() * 7, k: KIND[kind] });
+    cars.setColorAt(i, new THREE.Color(kind === 2 ? [0xc8262c, 0x1f5fa8, 0xe6e2d6][i % 3] : PAINT[Math.floor(r() * PAINT.length)]));
   }
   world.add(cars);
 
-  // people on the pavements of the street in front
-  const personGeo = mergeUV([
-    tint(new THREE.CylinderGeometry(0.2, 0.16, 0.9, 5).translate(0, 1.05, 0), 0xffffff),
-    tint(new THREE.CylinderGeometry(0.14, 0.14, 0.65, 4).translate(0, 0.32, 0), 0x2d3340),
-    tint(new THREE.SphereGeometry(0.12, 5, 4).translate(0, 1.65, 0), 0xd8b08c),
-  ].map((x) => { x.deleteAttribute('uv'); return x; }));
-  const people = instanced(personGeo, std(0xffffff, { vertexColors: true }), PEOPLE);
+  // people on the pavements: articulated, dressed, walking figures (people.js,
+  // the crowd's, in low detail: seen from 3 to 90 m up), most along the
+  // street in front, some along the cross streets
+  const people = figures(PEOPLE, { detail: 'low' });
+  world.add(people.mesh);
   const walkers = [];
   for (let i = 0; i < PEOPLE; i++) {
-    const side = r() < 0.5 ? -1 : 1;
-    walkers.push({ z: ROAD_Z0 + side * (7.5 + r() * 2), s: r() * 300 - 150, v: (r() < 0.5 ? -1 : 1) * (1.1 + r() * 0.5), ph: r() * 6 });
-    people.setColorAt(i, new THREE.Color().setHSL(r(), 0.45, 0.3 + r() * 0.35));
+    const [top, skin, hair, bottom, bits] = dress(r);
+    people.style(i, top, skin, hair, bottom, bits);
+    // the cross streets either side of the view (x = ±30) from the street in front out to 200 m
+    const side = r() < 0.5 ? -1 : 1, alongX = i % 5 < 3;
+    const seam = alongX ? ROAD_Z0 : ROAD_X0 - BLOCK * (i % 2);
+    const lo = alongX ? -150 : -200, hi = alongX ? 150 : ROAD_Z0;
+    walkers.push({ alongX, off: seam + side * (7.2 + r() * 1.6), lo, hi, s: lo + r() * (hi - lo), v: (r() < 0.5 ? -1 : 1) * (1.1 + r() * 0.5), ph: r() * 6.28,
+      h: 0.92 + r() * 0.16, w: 0.94 + r() * 0.14, phone: r() < 0.15, seed: r() });
   }
-  world.add(people);
   positional(ctx, world, 'traffic', 0, 1, ROAD_Z0, { ref: 12, rolloff: 1.2, volume: 1.2, seconds: 8 });
 
   // the balcony: paving slabs (0.5 m joints underfoot), then glass on a steel frame
@@ -196,20 +208,28 @@ export default function build(ctx) {
       const c = carData[i];
       c.s += c.v * c.dir * dt;
       if (c.s > 360) c.s -= 720; else if (c.s < -360) c.s += 720;
-      unit(); X[1] = 0;
+      unit(); X[1] = 0; X[6] = c.k[0]; X[7] = c.k[1]; X[8] = c.k[2];
       if (c.alongX) { X[0] = c.s; X[2] = c.seam + c.lane; X[4] = c.dir > 0 ? Math.PI / 2 : -Math.PI / 2; }
       else { X[0] = c.seam + c.lane; X[2] = c.s; X[4] = c.dir > 0 ? 0 : Math.PI; }
       put(cars, i);
     }
     finish(cars, CARS);
+    people.uniforms.uTime.value = t; people.uniforms.uMotion.value = ctx.motion;
     for (let i = 0; i < PEOPLE; i++) {
       const w = walkers[i];
       w.s += w.v * dt;
-      if (w.s > 150) w.s -= 300; else if (w.s < -150) w.s += 300;
-      unit(); X[0] = w.s; X[1] = Math.abs(Math.sin(t * 6 + w.ph)) * 0.05; X[2] = w.z; X[4] = w.v > 0 ? Math.PI / 2 : -Math.PI / 2;
-      put(people, i);
+      if (w.s > w.hi) w.s -= w.hi - w.lo; else if (w.s < w.lo) w.s += w.hi - w.lo;
+      const fwd = w.v > 0;
+      unit(); X[6] = X[8] = w.w * w.h; X[7] = w.h;
+      if (w.alongX) { X[0] = w.s; X[2] = w.off; X[4] = fwd ? -Math.PI / 2 : Math.PI / 2; } // the nose (−z) along the walk
+      else { X[0] = w.off; X[2] = w.s; X[4] = fwd ? Math.PI : 0; }
+      put(people.mesh, i);
+      // a stride of about 0.75 m: the gait's phase advances 4.2 rad per metre walked (crowds.js)
+      const A = people.anim, o = i * 8;
+      A[o] = w.ph + w.s * (fwd ? 4.2 : -4.2); A[o + 1] = 1; A[o + 2] = 0; A[o + 3] = w.phone ? -0.5 : -0.05;
+      A[o + 4] = 0; A[o + 5] = 0; A[o + 6] = w.phone ? ARM_PHONE : ARM_REST; A[o + 7] = w.seed;
     }
-    finish(people, PEOPLE);
+    people.finish(PEOPLE);
     const wind = Math.min(1, p.wind + s.gust);
     const n = Math.round(wind * STREAKS);
     for (let i = 0; i < n; i++) {
