@@ -59,8 +59,8 @@ var rangeEnds = map[string][2]map[string]any{
 		{"floor": 30, "edge_distance_m": 0, "railing": false, "glass_floor": true, "wind": 1, "sway": 1},
 	},
 	"spiders": {
-		{"count": 0, "size_cm": 1, "distance_m": 3, "speed": 0, "container": "closed_bowl", "approaches_hand": false},
-		{"count": 12, "size_cm": 15, "distance_m": 0.2, "speed": 1, "container": "free", "approaches_hand": true},
+		{"count": 0, "size_cm": 1, "distance_m": 3, "speed": 0, "container": "closed_bowl", "approaches_hand": false, "on_hand": false},
+		{"count": 12, "size_cm": 15, "distance_m": 0.2, "speed": 1, "container": "free", "approaches_hand": true, "on_hand": true},
 	},
 	"flying": {
 		{"phase": "boarding", "turbulence": 0, "window_seat": false, "crowding": 0},

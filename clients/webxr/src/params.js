@@ -16,7 +16,7 @@ export const TEMPLATES = {
     events: ['gust', 'look_down_prompt'],
   },
   spiders: {
-    params: { count: int(0, 12, 0), size_cm: num(1, 15, 1), distance_m: num(0.2, 3, 3), speed: num(0, 1, 0), container: oneOf(['closed_bowl', 'open_bowl', 'free']), approaches_hand: bool(false) },
+    params: { count: int(0, 12, 0), size_cm: num(1, 15, 1), distance_m: num(0.2, 3, 3), speed: num(0, 1, 0), container: oneOf(['closed_bowl', 'open_bowl', 'free']), approaches_hand: bool(false), on_hand: bool(false) },
     events: ['spider_drops', 'spider_runs'],
   },
   flying: {

@@ -2,7 +2,9 @@
 // inside a closed glass bowl, an open bowl or free. The steps a clinician
 // names (CLINICAL.md §4): how many, how big (leg span, 1–15 cm), how far
 // (3 m down to 20 cm), how they move, and — at the top — walking up to the
-// patient's resting hand until one stands on it. Every spider has eight
+// patient's resting hand until one stands on it, and at the very top one
+// sits on the back of the hand (in the headset the hand holding the
+// controller, which it follows). Every spider has eight
 // two-segment legs placed by a procedural alternating-tetrapod gait with
 // two-bone inverse kinematics, and casts a shadow on the table.
 import { THREE, instanced, place, put, unit, X, finish, rng, tint, mergeUV } from './kit.js';
@@ -10,7 +12,7 @@ import { indoor, std } from './env.js';
 import { wood, plaster, blob, tiles } from './textures.js';
 
 const MAX = 12;
-const N = MAX + 1; // + the one that drops on a thread
+const N = MAX + 2; // + the one on the hand, + the one that drops on a thread
 const TABLE_Y = 0.75;
 const HAND = new THREE.Vector3(0.12, TABLE_Y, -0.42);
 // unit spider: leg span ≈ 1 (scaled to size_cm), body along −z (forward)
@@ -137,17 +139,40 @@ export default function build(ctx) {
     x: (r() - 0.5) * 0.2, z: (r() - 0.5) * 0.2, heading: r() * 6.28, wander: r() * 10, boost: 0, phase: r(), pause: r() * 3, stride: 0, v: 0,
     yaw: 0, lift: 0,
   }));
-  const s = { free: 0, drop: -1, dropT: 0 };
+  const s = { free: 0, drop: -1, dropT: 0, held: false };
   const center = new THREE.Vector3();
+  // the hand in the headset: the grip pose of the right controller (else the
+  // first tracked one) brought into this scene's space; everything here is
+  // made once and reused per frame
+  const xr = ctx.three?.renderer?.xr, rig = ctx.three?.camera?.parent;
+  const gripM = new THREE.Matrix4(), toLocal = new THREE.Matrix4(), onHandPos = new THREE.Vector3(), handFwd = new THREE.Vector3();
+  const ON_HAND = new THREE.Vector3(0, 0.03, 0.015); // the back of the hand, in the hand's space (palm down, fingers along −z)
+  function followController() {
+    const session = xr?.isPresenting ? xr.getSession() : null;
+    if (!session) return false;
+    const srcs = session.inputSources;
+    let k = -1;
+    for (let j = 0; j < srcs.length; j++) if (srcs[j].gripSpace && (k < 0 || srcs[j].handedness === 'right')) k = j;
+    if (k < 0) return false;
+    const grip = xr.getControllerGrip(k);
+    if (!grip.visible) return false;
+    gripM.copy(grip.matrix);
+    if (rig) gripM.premultiply(rig.matrixWorld);
+    g.updateWorldMatrix(true, false);
+    gripM.premultiply(toLocal.copy(g.matrixWorld).invert());
+    gripM.decompose(hand.position, hand.quaternion, hand.scale);
+    return true;
+  }
 
   // pose writes spider i from P: body at (x, y, z) facing yaw, scale sc, legs
   // stepping at gait phase ph with stride st (unit lengths); hanging on a thread or not
-  const P = new Float64Array(7);
+  // P[7] is the height of the surface under it (its contact shadow)
+  const P = new Float64Array(8);
   function pose(i, hang) {
     const x = P[0], y = P[1], z = P[2], yaw = P[3], sc = P[4], ph = P[5], st = P[6];
     unit(); X[0] = x; X[1] = y; X[2] = z; X[4] = yaw; X[6] = X[7] = X[8] = sc;
     put(bodies, i);
-    unit(); X[0] = x; X[1] = TABLE_Y + 0.001; X[2] = z; X[6] = X[7] = X[8] = hang ? 0 : sc * 1.1;
+    unit(); X[0] = x; X[1] = P[7] + 0.001; X[2] = z; X[6] = X[7] = X[8] = hang ? 0 : sc * 1.1;
     put(shadows, i);
     F[0] = x; F[1] = y; F[2] = z; F[3] = Math.cos(yaw); F[4] = Math.sin(yaw); F[5] = sc;
     for (let l = 0; l < 8; l++) {
@@ -204,7 +229,7 @@ export default function build(ctx) {
       let tx = Math.sin(b.heading), tz = -Math.cos(b.heading);
       let hx = 0, hz = 0, toHand = 1;
       if (p.approaches_hand && free) { // walk along a path towards the resting hand; the first one onto it
-        const ring = i === 0 ? 0 : 0.08 + 0.03 * i;
+        const ring = i === 0 && !p.on_hand ? 0 : 0.08 + 0.03 * i; // with one already on the hand, the others gather round it
         const ox = Math.cos(i * 2.4) * ring, oz = Math.sin(i * 2.4) * ring;
         hx = HAND.x + ox - (center.x + b.x); hz = HAND.z + 0.02 + oz - (center.z + b.z);
         toHand = Math.sqrt(hx * hx + hz * hz);
@@ -230,17 +255,35 @@ export default function build(ctx) {
       const hdx = wx - HAND.x, hdz = wz - HAND.z - 0.02;
       const onHand = hdx * hdx + hdz * hdz < 0.06 * 0.06 ? 0.03 : 0; // standing on the back of the hand
       b.lift += (onHand - b.lift) * (1 - Math.exp(-dt / 0.2));
-      P[0] = wx; P[1] = TABLE_Y + b.lift; P[2] = wz; P[3] = b.yaw; P[4] = size; P[5] = b.phase; P[6] = stride;
+      P[0] = wx; P[1] = TABLE_Y + b.lift; P[2] = wz; P[3] = b.yaw; P[4] = size; P[5] = b.phase; P[6] = stride; P[7] = TABLE_Y + b.lift;
       pose(i, false);
     }
     let count = n;
+    // the hand: resting on the table, or in the headset where the controller is
+    const held = followController();
+    if (held !== s.held) {
+      if (!held) { hand.position.copy(HAND); hand.rotation.set(0, -0.25, 0); hand.scale.set(1, 1, 1); }
+      s.held = held;
+    }
+    if (p.on_hand) { // the top step: a spider on the back of the hand, turning slowly and shifting its feet
+      const hs = bugs[MAX];
+      hand.updateMatrix();
+      onHandPos.copy(ON_HAND).applyMatrix4(hand.matrix);
+      handFwd.set(0, 0, -1).applyQuaternion(hand.quaternion);
+      hs.phase = (hs.phase + dt * 0.35 * speedK) % 1;
+      P[0] = onHandPos.x; P[1] = onHandPos.y; P[2] = onHandPos.z;
+      P[3] = Math.atan2(-handFwd.x, -handFwd.z) + 2.6 + Math.sin(t * 0.23 * speedK) * 0.5; // facing up the arm, towards the patient
+      P[4] = size; P[5] = hs.phase; P[6] = 0.04 + 0.03 * Math.max(0, Math.sin(t * 0.9)); P[7] = onHandPos.y - 0.006;
+      pose(count, false);
+      count++;
+    }
     thread.visible = s.drop >= 0;
     if (s.drop >= 0) { // a spider lowers itself on a thread in front of the patient's face
       s.dropT += dt;
       const sc = Math.max(size, 0.03);
       const y = Math.max(TABLE_Y + 0.35, 2.9 - s.dropT * 0.35 * Math.max(0.4, ctx.motion));
-      P[0] = 0.05; P[1] = y; P[2] = -0.55; P[3] = Math.sin(t * 0.6) * 0.4; P[4] = sc; P[5] = P[6] = 0;
-      pose(n, true);
+      P[0] = 0.05; P[1] = y; P[2] = -0.55; P[3] = Math.sin(t * 0.6) * 0.4; P[4] = sc; P[5] = P[6] = 0; P[7] = TABLE_Y;
+      pose(count, true);
       thread.scale.y = 3 - y - BODY_Y * sc;
       thread.position.set(0.05, y + BODY_Y * sc + thread.scale.y / 2, -0.55);
       count++;
