@@ -25,6 +25,9 @@ type renderInfo struct {
 	BuildMs   int `json:"load_build_ms"`
 	CompileMs int `json:"load_compile_ms"`
 	DrawMs    int `json:"load_draw_ms"`
+	// of the build: painting canvas textures, prefiltering the environment map
+	TextureMs int `json:"load_texture_ms"`
+	EnvMapMs  int `json:"load_envmap_ms"`
 	Programs  int `json:"programs"` // shader programs compiled on the page so far
 }
 

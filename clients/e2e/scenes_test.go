@@ -36,6 +36,9 @@ type sceneFigures struct {
 	BuildMs    int            `json:"load_build_ms"`
 	CompileMs  int            `json:"load_compile_ms"`
 	DrawMs     int            `json:"load_draw_ms"`
+	TextureMs  int            `json:"load_texture_ms"` // of the build: painting canvas textures
+	EnvMapMs   int            `json:"load_envmap_ms"`  // of the build: prefiltering the environment map
+	Programs   int            `json:"programs"`        // shader programs on the page after the load
 	Image      string         `json:"image,omitempty"`
 }
 
@@ -80,7 +83,8 @@ func TestScenesWithinBudget(t *testing.T) {
 				t.Logf("%s @%d: loaded and rendered in %v (longest main-thread task %d ms), screenshot %v", tpl, level, t1.Sub(t0).Round(time.Millisecond), info.LongTaskMs, time.Since(t1).Round(time.Millisecond))
 				name := fmt.Sprintf("%s-%d.png", v.name, level)
 				row := sceneFigures{Template: tpl, Setting: v.settingName(), Intensity: level, Params: params[i], DrawCalls: info.Calls, Triangles: info.Triangles,
-					TextureMiB: float64(info.TextureBytes*100/(1<<20)) / 100, LoadMs: info.LoadMs, BuildMs: info.BuildMs, CompileMs: info.CompileMs, DrawMs: info.DrawMs}
+					TextureMiB: float64(info.TextureBytes*100/(1<<20)) / 100, LoadMs: info.LoadMs, BuildMs: info.BuildMs, CompileMs: info.CompileMs, DrawMs: info.DrawMs,
+					TextureMs: info.TextureMs, EnvMapMs: info.EnvMapMs, Programs: info.Programs}
 				if out != "" {
 					if err := os.WriteFile(filepath.Join(out, name), shots[i], 0o644); err != nil {
 						t.Fatal(err)
@@ -90,8 +94,8 @@ func TestScenesWithinBudget(t *testing.T) {
 					SaveArtifact(t, "scene-"+name, shots[i])
 				}
 				rows = append(rows, row)
-				t.Logf("%s @%d: %d draw calls, %d triangles, %.1f MiB textures, %d ms to first frame (build %d, compile %d, draw %d; %d programs on the page), %d fps",
-					v.name, level, info.Calls, info.Triangles, row.TextureMiB, info.LoadMs, info.BuildMs, info.CompileMs, info.DrawMs, info.Programs, info.FPS)
+				t.Logf("%s @%d: %d draw calls, %d triangles, %.1f MiB textures, %d ms to first frame (build %d of which textures %d and environment map %d, compile %d, draw %d; %d programs on the page), %d fps",
+					v.name, level, info.Calls, info.Triangles, row.TextureMiB, info.LoadMs, info.BuildMs, info.TextureMs, info.EnvMapMs, info.CompileMs, info.DrawMs, info.Programs, info.FPS)
 				st, err := Stats(shots[i])
 				if err != nil {
 					t.Fatal(err)

@@ -7,6 +7,7 @@
 //   createRenderer(canvas, { xr: false, headPose: true, maxFps: 10 }); r.setHead(pos, quat)
 import * as THREE from 'three';
 import { BUILDERS } from './scenes/index.js';
+import { TextureCache, paintWith } from './scenes/textures.js';
 import { TEMPLATES, Tween, CALM, normalize } from './params.js';
 import { createAudio } from './audio.js';
 
@@ -54,6 +55,8 @@ export function createRenderer(canvas, opts = {}) {
   const sunDir = new THREE.Vector3(3, 10, 4).normalize();
   let envTarget = null; // the scene's PMREM render target when it has no key, disposed with the scene
   const envCache = new Map(); // key → PMREM render target, least recently used first
+  let envMs = 0; // time spent prefiltering environment maps (a load's share: see loadParts)
+  const textureCache = new TextureCache(); // painted canvases, kept between loads (scenes/textures.js)
   const ENV_CACHE = 4; // ~7 MiB each (a 768×1280 half-float atlas at size 256): the room and the last few skies
   const listener = new THREE.AudioListener(); // positional sound (scenes' PositionalAudio) hears from the head
   const rig = new THREE.Group();
@@ -108,6 +111,7 @@ export function createRenderer(canvas, opts = {}) {
         }
         let target = key ? envCache.get(key) : null;
         if (!target) {
+          const t0 = performance.now();
           // 256 px faces, three's smallest (PMREMGenerator raises any smaller
           // size to it); its GGX prefilter takes 256 samples a texel, 2–4 s of
           // a blocked page under software WebGL: hence the cache
@@ -116,6 +120,7 @@ export function createRenderer(canvas, opts = {}) {
             envCache.set(key, target);
             if (envCache.size > ENV_CACHE) { const [old, t] = envCache.entries().next().value; envCache.delete(old); t.dispose(); }
           } else envTarget = target; // disposed with the scene
+          envMs += performance.now() - t0;
         } else { envCache.delete(key); envCache.set(key, target); } // most recently used last
         scene.environment = target.texture;
         scene.environmentIntensity = intensity;
@@ -162,7 +167,7 @@ export function createRenderer(canvas, opts = {}) {
     resetLights();
     const sounds = new Set(); // every source the scene starts (scenes/sound.js), stopped with it
     ctx.sounds = sounds;
-    const built = builder(ctx);
+    const built = paintWith(textureCache, () => builder(ctx));
     shakeGroup.add(built.group);
     return { template, tween: new Tween(template, params), scene: built, sounds };
   }
@@ -214,8 +219,9 @@ export function createRenderer(canvas, opts = {}) {
   // and sensor batches to stop.
   let loadStart = 0, loadMs = 0, loadedFrame = 0;
   // where a load's time goes: building the scene (geometry, canvas textures,
-  // the sky's environment light), compiling its shaders, the first draw
-  const loadParts = { build: 0, compile: 0, draw: 0 };
+  // the sky's environment light), compiling its shaders, the first draw; of
+  // the build, painting canvas textures and prefiltering the environment map
+  const loadParts = { build: 0, compile: 0, draw: 0, textures: 0, envmap: 0 };
   let builtAt = 0, shownAt = 0;
   const parallelCompile = renderer.extensions.has('KHR_parallel_shader_compile');
   let staging = null; // the scene being compiled, shown when its shaders are ready
@@ -225,9 +231,12 @@ export function createRenderer(canvas, opts = {}) {
     dispose(active);
     active = null;
     const { template, params } = pendingLoad;
+    const painted0 = textureCache.paintMs, env0 = envMs;
     const next = build(template, params);
     builtAt = performance.now();
     loadParts.build = builtAt - loadStart;
+    loadParts.textures = textureCache.paintMs - painted0;
+    loadParts.envmap = envMs - env0;
     staging = next;
     // settle first so compileAsync compiles what the scene shows at its parameters
     next.scene.update(next.tween.step(performance.now()), elapsed, SETTLE_S);
@@ -462,9 +471,11 @@ export function createRenderer(canvas, opts = {}) {
      * the longest main-thread task since that load began (the page stalls
      * no heartbeat for longer); load_build_ms, load_compile_ms and
      * load_draw_ms split load_ms into building the scene (with its
-     * environment light), compiling its shaders and drawing the first frame.
+     * environment light), compiling its shaders and drawing the first frame;
+     * load_texture_ms and load_envmap_ms are the parts of the build spent
+     * painting canvas textures and prefiltering the environment map.
      */
-    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), load_build_ms: Math.round(loadParts.build), load_compile_ms: Math.round(loadParts.compile), load_draw_ms: Math.round(loadParts.draw),
+    info: () => ({ ...lastInfo, fps: Math.round(fps), load_ms: Math.round(loadMs), load_build_ms: Math.round(loadParts.build), load_compile_ms: Math.round(loadParts.compile), load_draw_ms: Math.round(loadParts.draw), load_texture_ms: Math.round(loadParts.textures), load_envmap_ms: Math.round(loadParts.envmap),
       loaded_frame: loadedFrame, long_task_ms: Math.round(longestTask), texture_bytes: textureBytes(), image_light: imageLight, programs: renderer.info.programs?.length ?? 0 }),
     setComfort(c) { Object.assign(comfort, c); },
     comfort: () => ({ ...comfort }),

@@ -27,7 +27,7 @@ function exitSign() { // ISO 7010 E001-style pictogram: a figure running through
     g.moveTo(w * 0.3, h * 0.42); g.lineTo(w * 0.39, h * 0.38); g.lineTo(w * 0.46, h * 0.5); g.stroke();
     g.beginPath(); g.moveTo(w * 0.6, h * 0.5); g.lineTo(w * 0.88, h * 0.5); g.stroke();
     g.beginPath(); g.moveTo(w * 0.94, h * 0.5); g.lineTo(w * 0.8, h * 0.3); g.lineTo(w * 0.8, h * 0.7); g.closePath(); g.fillStyle = '#ffffff'; g.fill();
-  });
+  }, { key: 'exitSign' });
 }
 
 export default function build(ctx) {

@@ -17,7 +17,7 @@ function brushedSteel() { // lift car panels: vertical brushing, a seam every 0.
     const r = rng(17);
     for (let i = 0; i < 900; i++) { const x = r() * w, l = 55 + r() * 25; g.fillStyle = `hsla(210, 5%, ${l}%, 0.25)`; g.fillRect(x, 0, 1, h); }
     g.fillStyle = 'rgba(40,40,45,0.7)'; g.fillRect(0, 0, 2, h); g.fillRect(w / 2, 0, 2, h);
-  });
+  }, { key: 'brushedSteel' });
 }
 
 function buttons() { // a lift's button panel: floor numbers (digits read in every shipped locale), a floor display
@@ -31,7 +31,7 @@ function buttons() { // a lift's button panel: floor numbers (digits read in eve
       g.fillStyle = k === 7 ? '#ffd27a' : '#c8ccd0'; g.beginPath(); g.arc(x, y, w * 0.11, 0, 7); g.fill();
       g.fillStyle = '#2b2d30'; g.fillText(String(k), x, y + 1);
     }
-  });
+  }, { key: 'liftButtons' });
 }
 
 export default function build(ctx) {

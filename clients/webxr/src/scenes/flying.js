@@ -37,7 +37,7 @@ function hullTexture() {
       g.fillStyle = '#cfcac0'; round(g, cx - ww / 2 - 6, h / 2 - hh / 2 - 8, ww + 12, hh + 16, 10); g.fill();
       g.clearRect(cx - ww / 2, h / 2 - hh / 2, ww, hh);
     }
-  });
+  }, { key: 'hull' });
   tex.repeat.set(1, LEN / PITCH);
   return tex;
 }
@@ -56,7 +56,7 @@ function cloudTexture() {
       grad.addColorStop(0, 'rgba(255,255,255,0.9)'); grad.addColorStop(1, 'rgba(255,255,255,0)');
       g.fillStyle = grad; g.fillRect(0, 0, w, h);
     }
-  });
+  }, { key: 'cloud' });
   tex.wrapS = tex.wrapT = THREE.ClampToEdgeWrapping;
   return tex;
 }
@@ -69,7 +69,7 @@ function runwayTexture() { // 60 m wide strip incl. shoulders, one repeat = 60 m
     g.fillRect(w * 0.49, 0, w * 0.02, w * 0.5); // centre line: 30 m dash, 30 m gap
     g.fillRect(w * 0.13, 0, w * 0.01, w); g.fillRect(w * 0.86, 0, w * 0.01, w); // edge lines
     g.fillStyle = '#6d7a4a'; g.fillRect(0, 0, w * 0.08, w); g.fillRect(w * 0.92, 0, w * 0.08, w);
-  });
+  }, { key: 'runway' });
 }
 
 export default function build(ctx) {

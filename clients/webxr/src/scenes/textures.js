@@ -6,10 +6,59 @@
 import * as THREE from 'three';
 import { rng } from './kit.js';
 
-/** canvasTexture paints w×h pixels with draw(ctx2d, w, h) and returns an sRGB, repeating, mipmapped texture. */
-export function canvasTexture(w, h, draw, { srgb = true, repeat = [1, 1] } = {}) {
-  const c = makeCanvas(w, h);
-  if (c) draw(c.getContext('2d'), w, h);
+/**
+ * TextureCache keeps painted canvases between scene loads, so a scene loaded
+ * again (the next intensity, calm after a break, the exposure scene on
+ * resume) uploads its textures again but does not paint them again; the
+ * renderer owns one and builds every scene inside paintWith. Canvases are
+ * kept up to maxBytes (RGBA), least recently used dropped first. paintMs is
+ * the time spent painting so far (the renderer's load timing).
+ */
+export class TextureCache {
+  constructor(maxBytes = 48 << 20) { this.canvases = new Map(); this.bytes = 0; this.maxBytes = maxBytes; this.paintMs = 0; }
+  take(key) {
+    const c = this.canvases.get(key);
+    if (c) { this.canvases.delete(key); this.canvases.set(key, c); } // most recently used last
+    return c;
+  }
+  keep(key, c) {
+    this.canvases.set(key, c);
+    this.bytes += c.width * c.height * 4;
+    for (const [k, old] of this.canvases) {
+      if (this.bytes <= this.maxBytes || k === key) break;
+      this.canvases.delete(k); this.bytes -= old.width * old.height * 4;
+    }
+  }
+}
+
+// the cache of the scene being built: set by paintWith for the build's
+// duration only (builders are synchronous), so painters need no extra argument
+let building = null;
+
+/** paintWith runs build (a scene builder) with cache serving the canvas textures it paints. */
+export function paintWith(cache, build) {
+  const outer = building;
+  building = cache;
+  try { return build(); } finally { building = outer; }
+}
+
+/**
+ * canvasTexture paints w×h pixels with draw(ctx2d, w, h) and returns an
+ * sRGB, repeating, mipmapped texture. key names what draw paints (the
+ * painter and its arguments): with a key, a canvas painted by an earlier
+ * load is reused from the build's TextureCache.
+ */
+export function canvasTexture(w, h, draw, { srgb = true, repeat = [1, 1], key = '' } = {}) {
+  let c = key && building ? building.take(key) : null;
+  if (!c) {
+    const t0 = performance.now();
+    c = makeCanvas(w, h);
+    if (c) draw(c.getContext('2d'), w, h);
+    if (building) {
+      building.paintMs += performance.now() - t0;
+      if (key && c) building.keep(key, c);
+    }
+  }
   const tex = c ? new THREE.CanvasTexture(c) : new THREE.DataTexture(new Uint8Array([128, 128, 128, 255]), 1, 1);
   tex.wrapS = tex.wrapT = THREE.RepeatWrapping;
   tex.repeat.set(repeat[0], repeat[1]);
@@ -65,7 +114,7 @@ export function facade(seed = 1) {
         g.fillStyle = '#ece6da'; g.fillRect(x - 6, y + hh + 3, ww + 12, 5);
       }
     }
-  });
+  }, { key: `facade:${seed}` });
 }
 
 /** tower: a glass curtain wall with mullions every 1.5 m and spandrels every 3 m (one repeat = 12 m × 12 m). */
@@ -83,7 +132,7 @@ export function curtainWall(seed = 2) {
     }
     g.fillStyle = '#1d2126';
     for (let c = 0; c <= 8; c++) g.fillRect(c * col - 1, 0, 3, h);
-  });
+  }, { key: `curtainWall:${seed}` });
 }
 
 /**
@@ -131,7 +180,7 @@ export function cityBlock(seed = 3) {
       }
       g.fillRect(a + (b ? 0 : 3.5 * m), 0, 0.4 * m, 5.5 * m);
     }
-  });
+  }, { key: `cityBlock:${seed}` });
 }
 
 /** pavers: 0.5 m concrete slabs with joints (one repeat = 2 m × 2 m). */
@@ -147,7 +196,7 @@ export function pavers(seed = 4, base = '#b8b2a6') {
     speckle(g, w, w, 5000, 0.12, seed);
     g.fillStyle = 'rgba(40,38,35,0.6)';
     for (let i = 0; i <= n; i++) { g.fillRect(i * s - 1, 0, 2, w); g.fillRect(0, i * s - 1, w, 2); }
-  });
+  }, { key: `pavers:${seed},${base}` });
 }
 
 /** wood: planks 0.15 m wide with grain lines (one repeat = 1.2 m × 1.2 m, planks along v). */
@@ -168,7 +217,7 @@ export function wood(seed = 5, hue = 28, light = 38) {
       g.fillStyle = 'rgba(20,10,0,0.55)'; g.fillRect(p * pw, 0, 2, w);
       const cut = r() * w; g.fillRect(p * pw, cut, pw, 2); // butt joint
     }
-  });
+  }, { key: `wood:${seed},${hue},${light}` });
 }
 
 /** carpet: a tufted loop pile with a faint 0.5 m tile pattern (one repeat = 2 m × 2 m). */
@@ -178,7 +227,7 @@ export function carpet(seed = 6, hue = 350, sat = 35, light = 28) {
     speckle(g, w, w, 14000, 0.18, seed);
     g.fillStyle = 'rgba(0,0,0,0.12)';
     for (let i = 0; i < 4; i++) { g.fillRect(i * w / 4, 0, 1, w); g.fillRect(0, i * w / 4, w, 1); }
-  });
+  }, { key: `carpet:${seed},${hue},${sat},${light}` });
 }
 
 /** fabric: woven upholstery, a fine cross weave with a subtle pattern (one repeat = 0.5 m). */
@@ -190,7 +239,7 @@ export function fabric(seed = 7, hue = 220, sat = 35, light = 30) {
     g.strokeStyle = `hsla(${hue + 30}, 40%, ${light + 15}%, 0.35)`; g.lineWidth = 2;
     for (let k = 0; k < 4; k++) { g.beginPath(); g.arc((k % 2) * w / 2 + w / 4, Math.floor(k / 2) * w / 2 + w / 4, w / 8, 0, Math.PI * 2); g.stroke(); }
     speckle(g, w, w, 1500, 0.1, seed);
-  });
+  }, { key: `fabric:${seed},${hue},${sat},${light}` });
 }
 
 /** grass: a meadow seen from standing height (one repeat = 4 m × 4 m). */
@@ -203,7 +252,7 @@ export function grass(seed = 8, hue = 90, light = 30) {
       g.strokeStyle = `hsla(${hue + (r() - 0.5) * 30}, ${30 + r() * 25}%, ${l}%, 0.8)`; g.lineWidth = 1;
       g.beginPath(); g.moveTo(x, y); g.lineTo(x + (r() - 0.5) * 4, y - 3 - r() * 6); g.stroke();
     }
-  });
+  }, { key: `grass:${seed},${hue},${light}` });
 }
 
 /** sand: wind-rippled beach sand (one repeat = 4 m × 4 m). */
@@ -212,7 +261,7 @@ export function sand(seed = 9) {
     g.fillStyle = '#dcc89a'; g.fillRect(0, 0, w, w);
     for (let y = 0; y < w; y += 6) { g.fillStyle = `rgba(120,95,50,${0.06 + 0.05 * Math.sin(y)})`; g.fillRect(0, y, w, 2); }
     speckle(g, w, w, 12000, 0.2, seed);
-  });
+  }, { key: `sand:${seed}` });
 }
 
 /** tiles: square ceramic tiles with grout (one repeat = 1.2 m: 4 × 0.3 m tiles). */
@@ -225,7 +274,7 @@ export function tiles(seed = 10, base = '#e6e4de', grout = '#9d9a93') {
       g.fillStyle = `rgba(0,0,0,${r() * 0.06})`; g.fillRect(i * s + 2, j * s + 2, s - 4, s - 4);
     }
     speckle(g, w, w, 1500, 0.06, seed);
-  });
+  }, { key: `tiles:${seed},${base},${grout}` });
 }
 
 /** plaster: a painted wall with a faint roller texture (one repeat = 2 m). */
@@ -233,7 +282,7 @@ export function plaster(seed = 11, base = '#e8e2d6') {
   return canvasTexture(256, 256, (g, w) => {
     g.fillStyle = base; g.fillRect(0, 0, w, w);
     speckle(g, w, w, 9000, 0.05, seed, 2);
-  });
+  }, { key: `plaster:${seed},${base}` });
 }
 
 /** blob: a soft radial shadow (alpha map) for contact shadows under feet, figures and spiders. */
@@ -242,7 +291,7 @@ export function blob() {
     const grad = g.createRadialGradient(w / 2, w / 2, 0, w / 2, w / 2, w / 2);
     grad.addColorStop(0, 'rgba(255,255,255,1)'); grad.addColorStop(0.5, 'rgba(255,255,255,0.5)'); grad.addColorStop(1, 'rgba(255,255,255,0)');
     g.fillStyle = grad; g.fillRect(0, 0, w, w);
-  }, { srgb: false });
+  }, { srgb: false, key: 'blob' });
   tex.wrapS = tex.wrapT = THREE.ClampToEdgeWrapping;
   return tex;
 }
