@@ -280,12 +280,32 @@ func (r *room) handsLocked() []string {
 	return ids
 }
 
+// sendVoiceStateLocked tells a peer just come in how the circle's voice
+// stands: who is on which slot and who is speaking (voice.speakers), and
+// the speaking order (voice.floor).
+func (r *room) sendVoiceStateLocked(c *conn) {
+	slots := make([]string, MaxSpeakers)
+	if v := r.voice; v != nil {
+		v.mu.Lock()
+		slots = v.slotIDsLocked()
+		v.mu.Unlock()
+	}
+	r.sendLocked(c, speakersFrame(slots, r.nextSeq()))
+	r.sendLocked(c, r.floorFrameLocked())
+}
+
+// floorFrameLocked is the speaking order's state: on or off, whose turn
+// it is, the raised hands in order.
+func (r *room) floorFrameLocked() []byte {
+	return outbound("voice.floor", r.nextSeq(), map[string]any{"order": r.order, "turn": r.turn, "hands": r.handsLocked()})
+}
+
 // floorChangedLocked tells everyone in the room the speaking order's state
 // (on or off, whose turn it is, the raised hands in order) and each member
 // whether they may speak now.
 func (r *room) floorChangedLocked() {
 	r.voiceSyncLocked()
-	r.broadcastLocked(outbound("voice.floor", r.nextSeq(), map[string]any{"order": r.order, "turn": r.turn, "hands": r.handsLocked()}), inRoom)
+	r.broadcastLocked(r.floorFrameLocked(), inRoom)
 	now := r.s.now()
 	for _, c := range r.conns {
 		if c.role == RoleMember && inRoom(c) {

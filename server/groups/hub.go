@@ -327,6 +327,9 @@ func (r *room) attach(c *conn) {
 			r.sendLocked(c, r.voiceYouLocked(c, r.s.now()))
 		}
 	}
+	if r.circleLocked() && inRoom(c) {
+		r.sendVoiceStateLocked(c) // who speaks now and the speaking order, for someone who came in after they began
+	}
 	if !c.mutedUntil.IsZero() {
 		r.scheduleMuteLiftLocked() // a member back during a timed mute gets its end
 	}

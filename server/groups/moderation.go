@@ -263,6 +263,9 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 				r.sendLocked(target, r.voiceYouLocked(target, s.now()))
 			}
 			r.sendLocked(target, r.welcomeLocked(target))
+			if r.circleLocked() {
+				r.sendVoiceStateLocked(target)
+			}
 			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.admitted", nil))
 			r.joinedLocked(presenceOf(target))
 			r.lobbyChangedLocked()

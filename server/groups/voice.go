@@ -341,18 +341,24 @@ func (v *voice) slotIDsLocked() []string {
 // slot (slots) and who is speaking (ids): listeners place each voice,
 // moderators see who speaks.
 func (r *room) speakersChanged(slots []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return
+	}
+	r.broadcastLocked(speakersFrame(slots, r.nextSeq()), inRoom)
+}
+
+// speakersFrame is voice.speakers: the member on each slot ("" for a free
+// one) and the ids of those speaking.
+func speakersFrame(slots []string, seq uint64) []byte {
 	ids := []string{}
 	for _, id := range slots {
 		if id != "" {
 			ids = append(ids, id)
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended {
-		return
-	}
-	r.broadcastLocked(outbound("voice.speakers", r.nextSeq(), map[string]any{"slots": slots, "ids": ids}), inRoom)
+	return outbound("voice.speakers", seq, map[string]any{"slots": slots, "ids": ids})
 }
 
 // voiceSyncLocked brings the voice state in line with the room: who

@@ -267,3 +267,32 @@ func TestCirclePrivacyNothingStored(t *testing.T) {
 	}
 	scanStore(t, e, []string{"[0.47,1.29,-0.83", "0.47,1.29", "-0.31,0.97", "headphones", "coral", `"voice.speakers"`, `"may_speak"`, "127.0.0.1"})
 }
+
+// TestCircleLateJoinerLearnsWhoSpeaks: someone who comes into a circle
+// while a member is speaking, with the speaking order on, learns at once
+// who is on which voice slot and whose turn it is — without waiting for
+// the next change — so their page places the voice already playing and
+// shows the order (a moderator's console names the speaker likewise).
+func TestCircleLateJoinerLearnsWhoSpeaks(t *testing.T) {
+	e := start(t, nil)
+	room := e.room(t, map[string]any{"lobby": false, "require_moderator": false, "space": "night_sky"})
+	ms := e.voiceMembers(t, room.Code, 2)
+	a, b := ms[0], ms[1]
+	e.act(t, room.ID, groups.ActionRequest{Action: groups.ActOrderOn, Reason: "turns"})
+	e.act(t, room.ID, groups.ActionRequest{Action: groups.ActGiveTurn, MemberID: a.ID, Reason: "A"})
+	stop := speak(t, map[*circlebench.Member]uint8{a: 20})
+	defer stop()
+	waitFor(t, 10*time.Second, "B hears A", func() bool { return b.Total() > 25 })
+
+	late := e.voiceMembers(t, room.Code, 1)[0]
+	if _, err := late.Expect(5*time.Second, "voice.speakers", func(f circlebench.Frame) bool {
+		slots, _ := f.Body["slots"].([]any)
+		return sameIDs(f.Body["ids"], a.ID) && len(slots) == groups.MaxSpeakers
+	}); err != nil {
+		t.Error(err)
+	}
+	if _, err := late.Expect(5*time.Second, "voice.floor", func(f circlebench.Frame) bool { return f.Body["order"] == true && f.Body["turn"] == a.ID }); err != nil {
+		t.Error(err)
+	}
+	waitFor(t, 10*time.Second, "the late joiner hears A", func() bool { return late.Total() > 25 })
+}
