@@ -48,7 +48,7 @@ export function auditKey(action, has = () => true) {
 /** createRoomView is the empty state before the welcome frame. */
 export function createRoomView() {
   return { you: null, open: false, admitted: false, ended: false, members: new Map(), lobby: [], messages: [], typing: null, reactions: [], seq: 0,
-    speaking: [], floor: { order: false, turn: '', hands: [] } };
+    speaking: [], slots: [], floor: { order: false, turn: '', hands: [] } };
 }
 
 /**
@@ -64,9 +64,10 @@ export function memberList(view) {
 }
 
 // presence is one entry of welcome.members or members.delta ({id, pseudonym, role}).
-// In a circle it also says whether the hand is raised and the voice muted.
+// In a circle it also says the seat (where the voice is heard from), whether
+// the hand is raised and the voice muted.
 const presence = (m) => ({ id: String(m.id ?? ''), pseudonym: String(m.pseudonym ?? ''), role: m.role === 'moderator' ? 'moderator' : 'member',
-  ...(m.hand ? { hand: true } : {}), ...(m.voice_muted ? { voiceMuted: true } : {}) });
+  ...(Number.isInteger(m.seat) && m.seat >= 0 ? { seat: m.seat } : {}), ...(m.hand ? { hand: true } : {}), ...(m.voice_muted ? { voiceMuted: true } : {}) });
 
 /**
  * apply folds one server frame into view and returns what changed, so the
@@ -79,7 +80,7 @@ export function apply(view, f) {
   if (typeof f?.seq === 'number') view.seq = Math.max(view.seq, f.seq);
   switch (f?.type) {
     case 'welcome':
-      view.you = b.you || null;
+      view.you = b.you ? presence(b.you) : null;
       view.open = Boolean(b.room?.open);
       view.admitted = Boolean(b.admitted);
       view.reactions = b.reactions || [];
@@ -89,8 +90,9 @@ export function apply(view, f) {
       for (const m of b.left || []) view.members.delete(String(m.id ?? ''));
       for (const m of b.joined || []) view.members.set(String(m.id ?? ''), presence(m));
       return 'members';
-    case 'voice.speakers': // a circle: who is speaking now
+    case 'voice.speakers': // a circle: who is speaking now, and who is on which voice slot
       view.speaking = (b.ids || []).map(String);
+      view.slots = (b.slots || []).map(String);
       return 'voice';
     case 'voice.floor': // a circle's speaking order: on or off, the turn, raised hands first raised first
       view.floor = { order: Boolean(b.order), turn: String(b.turn || ''), hands: (b.hands || []).map(String) };

@@ -91,6 +91,20 @@ test('a circle: who speaks, the speaking order and raised hands reach the modera
   assert.deepEqual([v.members.get('m1').hand, v.members.get('m1').voiceMuted], [true, true]);
   assert.equal(apply(v, frame('voice.speakers', { slots: ['m1', '', ''], ids: ['m1'] }, 2)), 'voice');
   assert.deepEqual(v.speaking, ['m1']);
+  assert.deepEqual(v.slots, ['m1', '', '']); // the moderator's own voice panel places each slot at its speaker's seat
+  assert.equal(v.members.get('m1').seat, 1);
   assert.equal(apply(v, frame('voice.floor', { order: true, turn: 'm1', hands: [] }, 3)), 'voice');
   assert.deepEqual(v.floor, { order: true, turn: 'm1', hands: [] });
+});
+
+test("a moderator's own seat comes with the welcome (voices are heard from it); a seat that is not a seat number is dropped", () => {
+  const v = createRoomView();
+  apply(v, frame('welcome', { you: { id: '', pseudonym: 'Sam (moderator)', role: 'moderator', seat: 0 }, members: [
+    { id: 'mod:1', pseudonym: 'Sam (moderator)', role: 'moderator', seat: 0 },
+    { id: 'm2', pseudonym: 'Quiet Fern', role: 'member', seat: -1 },
+    { id: 'm3', pseudonym: 'Blue Heron', role: 'member', seat: '2' }] }, 1));
+  assert.equal(v.you.seat, 0);
+  assert.equal(v.members.get('mod:1').seat, 0);
+  assert.equal('seat' in v.members.get('m2'), false);
+  assert.equal('seat' in v.members.get('m3'), false);
 });

@@ -11,6 +11,7 @@
 import { h, mount, field, table, select, showFieldError, clearErrors } from '../dom.js';
 import { errorBox } from '../shell.js';
 import { connect } from '../../../shared/chat_peer.js';
+import { circleVoicePanel } from './group_voice.js';
 import { apply, createRoomView, memberList, checkReason, needsReason, auditKey, alertKey, MUTE_CHOICES, MAX_REASON, ACTIONS } from '../group_model.js';
 
 const MUTE_KEYS = { 600: 'console.groups.mute_10m', 3600: 'console.groups.mute_1h', 86400: 'console.groups.mute_1d', 604800: 'console.groups.mute_7d' };
@@ -49,11 +50,14 @@ export async function mountRoom(app, box, id, onState = () => {}) {
   const queueBox = h('div', { id: 'queue-box', tabindex: '-1', dataset: { region: 'queueBox' } });
   const auditBox = h('div', { id: 'audit-box' });
   const dialog = reasonDialog(app);
+  // a circle: the moderator's own voice, heard from their seat (group_voice.js)
+  const circleVoice = circleVoicePanel({ app, view, hook });
 
   mount(box,
     h('section', { class: 'card', 'aria-labelledby': 'room-h' }, title,
       h('p', {}, t('console.groups.room_code'), ' ', code), counts,
       h('div', { class: 'actions' }, joinBtn, leaveBtn), linkText),
+    data.room?.space ? circleVoice.el : null,
     h('section', { class: 'card', 'aria-labelledby': 'group-alerts-h' },
       h('h2', { id: 'group-alerts-h' }, t('console.alerts')),
       h('label', { class: 'check', for: 'group-alert-sound' }, sound, ' ', t('console.alert.sound')),
@@ -279,12 +283,16 @@ export async function mountRoom(app, box, id, onState = () => {}) {
     hook.frames.push(f.type);
     const what = apply(view, f);
     const b = f.body || {};
+    if (f.type === 'voice.you') circleVoice.you(b);
     switch (what) {
-      case 'welcome': drawHeader(); drawMembers(); soon(['room']); break;
+      case 'welcome': drawHeader(); drawMembers(); circleVoice.redraw(); soon(['room']); break;
       case 'message': drawMessage(view.messages[view.messages.length - 1]); typing.textContent = ''; break;
       case 'deleted': case 'react': { const m = view.messages.find((x) => x.id === b.msg); if (m) drawMessage(m); break; }
-      case 'members': drawMembers(); soon(['room']); break;
-      case 'voice': drawMembers(); drawRoomActions(); break;
+      case 'members': drawMembers(); circleVoice.redraw(); soon(['room']); break;
+      case 'voice':
+        if (f.type === 'voice.speakers') circleVoice.speakers(view.slots);
+        drawMembers(); drawRoomActions();
+        break;
       case 'lobby': drawLobby(); soon(['room']); break;
       case 'typing':
         typing.textContent = t('console.groups.typing', { Name: b.from });
@@ -310,8 +318,10 @@ export async function mountRoom(app, box, id, onState = () => {}) {
     if (peer || ended()) return;
     link = 'connecting'; drawHeader();
     try {
+      // a circle's peer carries the moderator's voice too: its transceivers go into the first offer
+      const prepare = data.room?.space ? (pc) => circleVoice.prepare(pc) : null;
       const p = await connect(`${base}/moderator-peer`, { 'X-CSRF-Token': app.api.csrf(), 'Accept-Language': app.i18n.locale }, onFrame,
-        { onClose: () => { if (peer === p) { peer = null; link = view.ended ? 'offline' : 'lost'; drawAll(); } } });
+        { onClose: () => { if (peer === p) { peer = null; circleVoice.closed(); link = view.ended ? 'offline' : 'lost'; drawAll(); } }, prepare });
       if (closed) { p.close(); return; }
       peer = p;
       hook.peer = p;
@@ -320,6 +330,7 @@ export async function mountRoom(app, box, id, onState = () => {}) {
       msgInput.focus();
     } catch (e) {
       link = 'lost';
+      circleVoice.closed();
       drawHeader();
       app.alert(e.message);
     }
@@ -328,6 +339,7 @@ export async function mountRoom(app, box, id, onState = () => {}) {
     const p = peer;
     peer = null;
     if (p) p.close();
+    circleVoice.closed();
     link = 'offline';
     view.lobby = [];
     if (!quiet) { drawAll(); joinBtn.focus(); soon(['room']); }
@@ -337,7 +349,7 @@ export async function mountRoom(app, box, id, onState = () => {}) {
   await reload(['queue', 'audit']);
   // without the peer the lists still follow the room, slowly
   const poll = setInterval(() => { if (!peer && !dialog.open()) reload().catch(() => {}); }, 10000);
-  return () => { closed = true; clearInterval(poll); clearTimeout(reloadTimer); clearTimeout(typingTimer); leave(true); dialog.el.remove(); if (audio) audio.close().catch(() => {}); };
+  return () => { closed = true; circleVoice.destroy(); clearInterval(poll); clearTimeout(reloadTimer); clearTimeout(typingTimer); leave(true); dialog.el.remove(); if (audio) audio.close().catch(() => {}); };
 }
 
 /**

@@ -6,6 +6,7 @@
 // recorded; the panel says so.
 import { h } from '../dom.js';
 import { MIC } from '../../../webxr/src/voice.js';
+import { pushToTalk } from '../ptt.js';
 
 /** LEVEL_MS: how often the meters read the incoming voices (getStats). */
 const LEVEL_MS = 150;
@@ -23,7 +24,7 @@ export function voicePanel({ app, hook, send, voice, observer }) {
   const rows = [h('div', { class: 'voice-meter' }, h('span', { id: 'voice-patient-label' }, t('console.voice.patient_level')), patientMeter), patientNote];
   let therapistMeter = null;
   const mine = h('p', { id: 'voice-mine', 'aria-live': 'polite' });
-  let controls = null, talk = null, mute = null;
+  let controls = null, talk = null, mute = null, unlisten = () => {};
 
   if (observer) {
     therapistMeter = meter('voice-therapist-meter', 'voice-therapist-label');
@@ -35,24 +36,11 @@ export function voicePanel({ app, hook, send, voice, observer }) {
     talk = h('button', { type: 'button', id: 'voice-talk', class: 'primary big', 'aria-pressed': 'false' }, t('console.voice.hold'));
     mute = h('button', { type: 'button', id: 'voice-mute', 'aria-pressed': 'false', hidden: true, onclick: () => setOpen(!v.live) }, t('console.voice.mute'));
     // Push-to-talk: live while the button (pointer or keyboard) or Space is held.
-    talk.addEventListener('pointerdown', (e) => { e.preventDefault(); try { talk.setPointerCapture(e.pointerId); } catch { /* a synthetic pointer */ } hold(true); });
-    for (const ev of ['pointerup', 'pointercancel', 'lostpointercapture']) talk.addEventListener(ev, () => hold(false));
-    talk.addEventListener('keydown', (e) => { if ((e.key === ' ' || e.key === 'Enter') && !e.repeat) { e.preventDefault(); hold(true); } });
-    talk.addEventListener('keyup', (e) => { if (e.key === ' ' || e.key === 'Enter') hold(false); });
+    unlisten = pushToTalk(talk, hold, () => v.mode === 'ptt');
     controls = h('div', { class: 'voice-controls' },
       h('fieldset', { class: 'inline' }, h('legend', {}, t('console.voice.mode')), mode('ptt'), mode('open')),
       h('div', { class: 'row' }, talk, mute));
   }
-  // Space anywhere outside a text field is push-to-talk too (the key a therapist can hold while looking at the charts).
-  const editable = (el) => el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) && el.type !== 'radio';
-  const onKey = (e) => {
-    if (observer || v.mode !== 'ptt' || e.key !== ' ' || e.repeat || editable(e.target) || e.target === talk) return;
-    e.preventDefault();
-    hold(e.type === 'keydown');
-  };
-  globalThis.addEventListener('keydown', onKey);
-  globalThis.addEventListener('keyup', onKey);
-
   const el = h('section', { class: 'card voice', id: 'voice', 'aria-labelledby': 'voice-h' },
     h('h2', { id: 'voice-h' }, t('console.voice.title')), controls, observer ? null : mine, ...rows,
     h('p', { class: 'hint' }, t('console.voice.not_recorded')));
@@ -113,6 +101,6 @@ export function voicePanel({ app, hook, send, voice, observer }) {
       if (role === 'therapist') v.therapist = mic;
       renderPatient();
     },
-    destroy() { clearInterval(timer); globalThis.removeEventListener('keydown', onKey); globalThis.removeEventListener('keyup', onKey); voice.setLive(false); },
+    destroy() { clearInterval(timer); unlisten(); voice.setLive(false); },
   };
 }

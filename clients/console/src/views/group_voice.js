@@ -1,0 +1,98 @@
+// A support circle's voice in the moderator's console (docs/groups.md,
+// "Voice"): the moderator speaks into the circle from their own seat — the
+// marked moderator's seat 0 when they came first — with the microphone off,
+// push to talk (the button, or Space outside a text field) or open; hears
+// the circle's voices placed where each speaker sits, as a member does; and
+// sees who is speaking now. It is the member page's voice module
+// (clients/room/src/voice.js): the voice slots and the microphone go into
+// the moderator's first offer, the server forwards the moderator's voice
+// like a member's, and neither a mute nor the speaking order ever holds a
+// moderator's voice back. Nothing is recorded, here or on the server.
+import { h, mount } from '../dom.js';
+import { addVoice, createVoice } from '../../../room/src/voice.js';
+import { bearing, ringSize } from '../../../room/src/layout.js';
+import { pushToTalk } from '../ptt.js';
+
+const MODES = { off: 'console.groups.voice.mode_off', push: 'console.voice.mode_ptt', open: 'console.voice.mode_open' };
+
+/**
+ * circleVoicePanel({app, view, hook}) → {el, prepare(pc), you(body),
+ * speakers(slots), redraw(), closed(), destroy()}. view is the room view
+ * (group_model.js): its members' seats place the voices, its speaking list
+ * names who speaks. prepare goes to the peer's connect() for a circle.
+ */
+export function circleVoicePanel({ app, view, hook }) {
+  const { t } = app;
+  let voice = null, mode = 'off', failed = false;
+  const radio = (m) => h('label', { class: 'check' },
+    h('input', { type: 'radio', name: 'circle-mic', value: m, id: `circle-mic-${m}`, checked: m === mode, onchange: () => setMode(m) }), ' ', t(MODES[m]));
+  const fieldset = h('fieldset', { class: 'inline' }, h('legend', {}, t('console.voice.mode')), radio('off'), radio('push'), radio('open'));
+  const talk = h('button', { type: 'button', id: 'circle-talk', class: 'primary big', 'aria-pressed': 'false', hidden: true }, t('console.voice.hold'));
+  const unlisten = pushToTalk(talk, (on) => { if (voice && mode === 'push') voice.talk(on); }, () => Boolean(voice) && mode === 'push');
+  const mine = h('p', { id: 'circle-mine', 'aria-live': 'polite' });
+  const speaking = h('p', { id: 'circle-speaking' });
+  const el = h('section', { class: 'card voice', id: 'circle-voice', 'aria-labelledby': 'circle-voice-h' },
+    h('h2', { id: 'circle-voice-h' }, t('console.groups.voice.title')),
+    h('div', { class: 'voice-controls' }, fieldset, h('div', { class: 'row' }, talk)), mine, speaking,
+    h('p', { class: 'hint' }, t('console.groups.voice.not_recorded')));
+
+  /** bearingOf is where a member sits as heard from the moderator's seat (radians to the right), NaN when either has none. */
+  function bearingOf(id) {
+    const me = view.you, other = view.members.get(id);
+    if (typeof me?.seat !== 'number' || typeof other?.seat !== 'number') return NaN;
+    return bearing(me.seat, other.seat, ringSize([...view.members.values()]));
+  }
+  async function setMode(m) {
+    if (!voice) return;
+    mode = m;
+    failed = false;
+    voice.resume().catch(() => {});
+    try {
+      await voice.setMode(m);
+    } catch { // no microphone, or the page may not use it
+      failed = true;
+      mode = 'off';
+      await voice.setMode('off').catch(() => {});
+    }
+    render();
+  }
+  function render() {
+    const s = voice ? voice.state() : { sending: false, talking: false };
+    for (const input of fieldset.querySelectorAll('input')) input.checked = input.value === mode;
+    fieldset.disabled = !voice;
+    mine.textContent = t(failed ? 'console.groups.voice.none' : s.sending ? 'console.groups.voice.live' : 'console.voice.mine_off');
+    mine.className = s.sending ? 'voice-live' : '';
+    talk.hidden = mode !== 'push';
+    talk.setAttribute('aria-pressed', String(Boolean(s.talking)));
+    talk.classList.toggle('talking', Boolean(s.sending));
+    const names = view.speaking.map((id) => view.members.get(id)?.pseudonym).filter(Boolean);
+    if (!names.length) { speaking.textContent = t('console.groups.voice.nobody'); return; }
+    // pseudonyms isolated (bdi) inside the locale's own list ("A, B and C", "A وB")
+    const parts = new Intl.ListFormat(app.i18n.locale, { type: 'conjunction' }).formatToParts(names);
+    mount(speaking, t('console.groups.voice.speaking_now'), ' ', parts.map((p) => (p.type === 'element' ? h('bdi', { translate: 'no' }, p.value) : p.value)));
+  }
+  render();
+  return {
+    el,
+    /** prepare adds the voice transceivers to a new peer, before its first offer (chat_peer.js connect's prepare). */
+    prepare(pc) {
+      voice?.close();
+      const tr = addVoice(pc);
+      voice = createVoice(pc, tr, { bearingOf, onState: render });
+      hook.voice = voice;
+      mode = 'off';
+      failed = false;
+      render();
+      return tr;
+    },
+    /** you applies the server's voice.you. */
+    you(b) { voice?.you(b); },
+    /** speakers applies voice.speakers: who is on each slot, who is speaking. */
+    speakers(slots) { voice?.speakers(slots); render(); },
+    /** redraw follows the member list: seats (where voices are heard from) and names. */
+    redraw() { voice?.replace(); render(); },
+    /** closed releases the microphone and the voices when the peer is gone. */
+    closed() { voice?.close(); voice = null; hook.voice = null; mode = 'off'; render(); },
+    destroy() { unlisten(); voice?.close(); voice = null; },
+  };
+}
