@@ -128,8 +128,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 
 // wireRTC creates the one WebRTC engine (one UDP port) every peer kind shares.
 func (a *App) wireRTC(cfg config.Config, log *slog.Logger) error {
+	ice := make([]rtc.ICEServer, 0, len(cfg.ICEServers))
+	for _, s := range cfg.ICEServers {
+		ice = append(ice, rtc.ICEServer{URLs: []string{s.URL}, Username: s.Username, Credential: s.Credential})
+	}
 	e, err := rtc.NewEngine(rtc.Options{LoopbackOnly: cfg.LoopbackOnly, UDPPort: cfg.UDPPort, PublicIP: cfg.PublicIP,
-		ICEServers: cfg.ICEServers, Logger: log})
+		ICEServers: ice, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ type Config struct {
 	TLSSelfSigned bool
 	PublicIP      string
 	UDPPort       int
-	ICEServers    []string
+	ICEServers    []ICEServer
 	LoopbackOnly  bool
 	Demo          bool
 	LogFormat     string
@@ -79,7 +79,7 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	fs.BoolVar(&c.TLSSelfSigned, "tls-self-signed", false, "generate and keep a self-signed certificate in the data directory (LAN use)")
 	fs.StringVar(&c.PublicIP, "public-ip", "", "public IP announced for WebRTC behind 1:1 NAT")
 	fs.IntVar(&c.UDPPort, "udp-port", 0, "one UDP port for all WebRTC traffic (0: any free port)")
-	fs.StringVar(&ice, "ice-server", "", "comma-separated STUN/TURN URLs handed to clients")
+	fs.StringVar(&ice, "ice-server", "", "comma-separated STUN/TURN servers handed to clients; a TURN server's credential in its query: turn:host:3478?transport=udp&username=NAME&credential=SECRET")
 	fs.BoolVar(&c.LoopbackOnly, "loopback-only", false, "offer only loopback ICE candidates (tests, single-machine demos)")
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo clinic, therapist, patient and group")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
@@ -112,7 +112,11 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	if ice != "" {
 		for _, s := range strings.Split(ice, ",") {
 			if s = strings.TrimSpace(s); s != "" {
-				c.ICEServers = append(c.ICEServers, s)
+				srv, err := ParseICEServer(s)
+				if err != nil {
+					return c, err
+				}
+				c.ICEServers = append(c.ICEServers, srv)
 			}
 		}
 	}

@@ -19,8 +19,16 @@ func TestParse(t *testing.T) {
 			func(c Config) bool { return c.Addr == "127.0.0.1:9000" && c.Demo }, false},
 		{"flag beats env", []string{"--addr", "127.0.0.1:1"}, map[string]string{"HAVEN_ADDR": "127.0.0.1:2"},
 			func(c Config) bool { return c.Addr == "127.0.0.1:1" }, false},
-		{"ice servers split", []string{"--ice-server", "stun:a:3478, turn:b:3478"}, nil,
-			func(c Config) bool { return len(c.ICEServers) == 2 && c.ICEServers[1] == "turn:b:3478" }, false},
+		{"ice servers split", []string{"--ice-server", "stun:a:3478, turn:b:3478?username=u&credential=p"}, nil,
+			func(c Config) bool {
+				return len(c.ICEServers) == 2 && c.ICEServers[0] == ICEServer{URL: "stun:a:3478"} &&
+					c.ICEServers[1] == ICEServer{URL: "turn:b:3478", Username: "u", Credential: "p"}
+			}, false},
+		{"ice server from env", nil, map[string]string{"HAVEN_ICE_SERVER": "turns:b:5349?transport=tcp&username=u&credential=p"},
+			func(c Config) bool {
+				return len(c.ICEServers) == 1 && c.ICEServers[0].URL == "turns:b:5349?transport=tcp"
+			}, false},
+		{"turn without a credential", []string{"--ice-server", "turn:b:3478"}, nil, nil, true},
 		{"self-signed is TLS", []string{"--tls-self-signed"}, nil, func(c Config) bool { return c.TLS() }, false},
 		{"bad addr", []string{"--addr", "nope"}, nil, nil, true},
 		{"cert without key", []string{"--tls-cert", "c.pem"}, nil, nil, true},

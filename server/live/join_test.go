@@ -1,6 +1,7 @@
 package live_test
 
 import (
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -11,20 +12,32 @@ import (
 
 // TestICEServersReachBothClients: the STUN/TURN servers given with
 // --ice-server reach the headset (with its join answer) and the therapist's
-// console (with the session it opens), so both can connect behind NAT.
+// console (with the session it opens), so both can connect behind NAT; a
+// TURN server's credential, given in the flag's query, reaches them as the
+// RTCIceServer's username and credential, not in its URL.
 func TestICEServersReachBothClients(t *testing.T) {
 	t.Parallel()
-	urls := []string{"stun:stun.clinic.test:3478", "turn:turn.clinic.test:3478?transport=udp"}
-	f := newFixtureWith(t, func(c *config.Config) { c.ICEServers = urls }, nil)
-	type iceServer struct{ URLs []string }
+	cfg, err := config.Parse([]string{"--ice-server", "stun:stun.clinic.test:3478, turn:turn.clinic.test:3478?transport=udp&username=haven&credential=s%2Fcret"},
+		func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixtureWith(t, func(c *config.Config) { c.ICEServers = cfg.ICEServers }, nil)
+	type iceServer struct {
+		URLs       []string `json:"urls"`
+		Username   string   `json:"username"`
+		Credential string   `json:"credential"`
+	}
+	want := []iceServer{{URLs: []string{"stun:stun.clinic.test:3478"}},
+		{URLs: []string{"turn:turn.clinic.test:3478?transport=udp"}, Username: "haven", Credential: "s/cret"}}
 	check := func(who string, got []iceServer) {
 		t.Helper()
-		if len(got) != len(urls) {
-			t.Fatalf("%s: ice_servers %+v, want %v", who, got, urls)
+		if len(got) != len(want) {
+			t.Fatalf("%s: ice_servers %+v, want %+v", who, got, want)
 		}
-		for i, u := range urls {
-			if len(got[i].URLs) != 1 || got[i].URLs[0] != u {
-				t.Fatalf("%s: ice_servers[%d] = %v, want [%s]", who, i, got[i].URLs, u)
+		for i := range want {
+			if len(got[i].URLs) != 1 || got[i].URLs[0] != want[i].URLs[0] || got[i].Username != want[i].Username || got[i].Credential != want[i].Credential {
+				t.Fatalf("%s: ice_servers[%d] = %+v, want %+v", who, i, got[i], want[i])
 			}
 		}
 	}

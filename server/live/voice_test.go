@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -441,23 +443,37 @@ func startTURN(t *testing.T) (url, user, pass string) {
 
 // TestVoiceThroughTURN: a headset that may only use a TURN relay (its
 // transport policy allows relay candidates alone, as behind a firewall
-// that passes nothing else) talks and listens as any other.
+// that passes nothing else) talks and listens as any other. The TURN server
+// and its credential are the server's --ice-server flag, and the headset
+// dials with what its join answer hands it (as the browser client does).
 func TestVoiceThroughTURN(t *testing.T) {
 	t.Parallel()
 	turnURL, user, pass := startTURN(t)
-	f := newFixture(t, nil)
-	con := f.console(f.session, "")
-	conV := addVoice(t, con.Peer(), simpeer.VoiceOptions{Signal: f.consoleSignal(), Mic: true})
-	sid, tok, err := simpeer.Join(ctxT(t, 10*time.Second), http.DefaultClient, f.srv.URL, f.joinCode(f.session))
+	cfg, err := config.Parse([]string{"--ice-server", turnURL + "&username=" + url.QueryEscape(user) + "&credential=" + url.QueryEscape(pass)},
+		func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.setToken(tok)
+	f := newFixtureWith(t, func(c *config.Config) { c.ICEServers = cfg.ICEServers }, nil)
+	con := f.console(f.session, "")
+	conV := addVoice(t, con.Peer(), simpeer.VoiceOptions{Signal: f.consoleSignal(), Mic: true})
+	var joined struct {
+		SessionID  string          `json:"session_id"`
+		Token      string          `json:"token"`
+		ICEServers []rtc.ICEServer `json:"ice_servers"`
+	}
+	if st := f.srv.Anonymous(t).Do(http.MethodPost, "/api/join", map[string]string{"code": f.joinCode(f.session)}, &joined); st != http.StatusOK || joined.Token == "" {
+		t.Fatalf("join: %d %+v", st, joined)
+	}
+	f.setToken(joined.Token)
+	var ice []webrtc.ICEServer
+	for _, s := range joined.ICEServers {
+		ice = append(ice, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
 	headset, err := rtc.Dial(ctxT(t, 20*time.Second), rtc.NewClientAPI(), rtc.DialOptions{
-		URL: f.srv.URL + "/api/sessions/" + sid + "/whip", Header: f.patientSignal().Header,
+		URL: f.srv.URL + "/api/sessions/" + joined.SessionID + "/whip", Header: f.patientSignal().Header,
 		Channels: []string{wire.Control, wire.Signals},
-		Config: webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay,
-			ICEServers: []webrtc.ICEServer{{URLs: []string{turnURL}, Username: user, Credential: pass}}},
+		Config:   webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay, ICEServers: ice},
 	})
 	if err != nil {
 		t.Fatalf("headset through TURN: %v", err)

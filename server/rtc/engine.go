@@ -30,8 +30,9 @@ type Options struct {
 	UDPPort int
 	// PublicIP is announced as a host candidate behind 1:1 NAT.
 	PublicIP string
-	// ICEServers (STUN/TURN URLs) are used by the server and handed to clients.
-	ICEServers []string
+	// ICEServers (STUN/TURN, with a TURN server's credential) are used by
+	// the server and handed to clients.
+	ICEServers []ICEServer
 	Logger     *slog.Logger
 }
 
@@ -151,18 +152,18 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// ICEServer is the JSON shape browsers pass to RTCPeerConnection.
+// ICEServer is the JSON shape browsers pass to RTCPeerConnection
+// (RTCIceServer): a TURN server's long-term credential beside its URL.
 type ICEServer struct {
-	URLs []string `json:"urls"`
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
 }
 
 // ClientICEServers are the STUN/TURN servers handed to clients.
 func (e *Engine) ClientICEServers() []ICEServer {
-	out := []ICEServer{}
-	for _, u := range e.opts.ICEServers {
-		out = append(out, ICEServer{URLs: []string{u}})
-	}
-	return out
+	out := make([]ICEServer, 0, len(e.opts.ICEServers))
+	return append(out, e.opts.ICEServers...)
 }
 
 // ValidateOffer checks that offer parses as SDP and carries a data channel.
@@ -296,8 +297,8 @@ func negotiateAnswer(ctx context.Context, pc *webrtc.PeerConnection, offer strin
 
 func (e *Engine) serverICE() []webrtc.ICEServer {
 	var out []webrtc.ICEServer
-	for _, u := range e.opts.ICEServers {
-		out = append(out, webrtc.ICEServer{URLs: []string{u}})
+	for _, s := range e.opts.ICEServers {
+		out = append(out, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
 	return out
 }
