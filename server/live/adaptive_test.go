@@ -2,7 +2,6 @@ package live_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -24,26 +23,7 @@ func TestAdaptiveSuggestionFromPhysiology(t *testing.T) {
 	// minutes of protocol time in ≈ 6 s.
 	f.srv.App.Live.SetEngineSpeed(30)
 	// The built-in heights ladder (baseline, then exposure), made adaptive.
-	var doc map[string]any
-	if st := f.th.Do(http.MethodGet, "/api/protocols/library/heights_ladder", nil, &doc); st != http.StatusOK {
-		t.Fatalf("library protocol: %d", st)
-	}
-	if p, ok := doc["protocol"].(map[string]any); ok {
-		doc = p
-	}
-	settings, _ := doc["settings"].(map[string]any)
-	if settings == nil {
-		settings = map[string]any{}
-	}
-	settings["adaptive"], settings["adaptive_hold_s"] = true, 1
-	doc["settings"] = settings
-	var created struct{ ID string }
-	if st, raw := f.th.Raw(http.MethodPost, "/api/protocols", doc); st != http.StatusCreated {
-		t.Fatalf("create adaptive protocol: %d %.300s", st, raw)
-	} else if err := json.Unmarshal(raw, &created); err != nil || created.ID == "" {
-		t.Fatalf("created protocol: %v %.200s", err, raw)
-	}
-	id := f.schedule(map[string]any{"protocol_id": created.ID})
+	id := f.schedule(map[string]any{"protocol_id": f.adaptiveCopy("heights_ladder", map[string]any{"adaptive_hold_s": 1})})
 	con := f.console(id, "")
 	f.patient(id, simpeer.PatientOptions{Seed: 5})
 	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
