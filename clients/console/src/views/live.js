@@ -30,9 +30,10 @@ export async function render(app, root, { id }) {
     provenance: sess.provenance === 'simulated' || sess.simulated || sess.practice ? 'simulated' : '' });
   const charts = createCharts(app);
   const ui = {};
-  const ctx = { app, sess, protocol, hook, charts, ui, send: (type, body, opts) => conn.send(type, body, opts) };
   // #/sessions/{id}?role=observer: a supervisor who listens and never speaks
   const observer = new URLSearchParams(location.hash.split('?')[1] || '').get('role') === 'observer';
+  hook.observer = observer;
+  const ctx = { app, sess, protocol, hook, charts, ui, observer, send: (type, body, opts) => conn.send(type, body, opts) };
   const voice = createVoice({ mic: !observer, listen: observer ? 2 : 0 });
   ui.voice = voicePanel({ ...ctx, voice, observer });
   ui.status = statusPanel(ctx);
@@ -45,14 +46,21 @@ export async function render(app, root, { id }) {
   ui.mirror = mirrorPanel(ctx);
   const total = protocol?.protocol?.steps?.length || 0;
   const allToggle = h('input', { type: 'checkbox', id: 'chart-all', onchange: (e) => charts.showAll(e.target.checked) });
+  // The way in for a supervisor: the same session, listening only (and back).
+  const live = `#/sessions/${encodeURIComponent(id)}`;
+  const otherRole = sess.state === 'ended' ? null : observer
+    ? h('a', { href: live, id: 'open-controls' }, t('console.session.open_controls'))
+    : h('a', { href: `${live}?role=observer`, id: 'open-observer' }, t('console.session.observe'));
   mount(root,
-    h('p', { class: 'no-print' }, h('a', { href: '#/sessions' }, t('core.back')), ' · ', h('a', { href: `#/sessions/${encodeURIComponent(id)}/report` }, t('console.report'))),
-    h('h1', {}, t('console.session.live_title'), ' ', h('span', { translate: 'no' }, patient ? patient.code : '')),
+    h('p', { class: 'no-print' }, h('a', { href: '#/sessions' }, t('core.back')), ' · ', h('a', { href: `${live}/report` }, t('console.report')), otherRole ? [' · ', otherRole] : null),
+    h('h1', {}, t('console.session.live_title'), ' ', h('span', { translate: 'no', dir: 'auto' }, patient ? patient.code : '')),
+    observer ? h('p', { class: 'notice', id: 'observer-note' }, t('console.session.observing')) : null,
     h('div', { class: 'live-grid' },
-      h('div', {}, ui.status.el, ui.suggestion.el, ui.mirror.el, ui.controls.el,
+      // an observer changes nothing: no controls, join codes or notes (the server refuses them too)
+      h('div', {}, ui.status.el, ui.suggestion.el, ui.mirror.el, observer ? null : ui.controls.el,
         h('section', { class: 'card', 'aria-labelledby': 'charts-h' }, h('h2', { id: 'charts-h' }, t('console.session.physiology')),
           h('label', { class: 'check', for: 'chart-all' }, allToggle, ' ', t('console.chart.whole_session')), charts.el)),
-      h('div', {}, ui.voice.el, ui.alerts.el, ui.timeline.el, ui.join.el, ui.notes.el)));
+      h('div', {}, ui.voice.el, ui.alerts.el, ui.timeline.el, observer ? null : [ui.join.el, ui.notes.el])));
 
   // an ended session has nothing to connect to (the server would answer 409)
   const conn = sess.state === 'ended' ? { send: () => ({}), close() {}, attempts: () => 0 } : connectConsole({

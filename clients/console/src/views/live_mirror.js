@@ -55,9 +55,11 @@ export function mirrorPanel({ app, hook }) {
   const grid = s('g', { class: 'grid' });
   const stim = s('g', { class: 'stimulus' });
   const gaze = s('path', { class: 'gaze' });
-  const dot = s('circle', { class: 'patient', r: 1.8 });
+  const dot = s('circle', { class: 'patient', r: 1.8, visibility: 'hidden' }); // shown from the first pose (not a stray dot in a corner)
   map.append(mapTitle, grid, stim, gaze, dot);
-  const figures = h('dl', { class: 'kv', id: 'avoidance-figures' });
+  const figures = h('dl', { class: 'kv', id: 'avoidance-figures', hidden: true });
+  // before any measure: one line under the heading (not a second "Avoidance" as a term)
+  const none = h('p', { class: 'hint', id: 'avoidance-none' }, t('console.avoid.none'));
   const legend = h('p', { class: 'hint legend' },
     h('span', { class: 'key patient' }, t('console.mirror.legend_patient')), ' ',
     h('span', { class: 'key gaze' }, t('console.mirror.legend_gaze')), ' ',
@@ -67,7 +69,7 @@ export function mirrorPanel({ app, hook }) {
     h('div', { class: 'mirror-row' }, h('div', { class: 'mirror-view' }, canvas),
       h('figure', { class: 'mirror-map' }, map, h('figcaption', {}, legend))),
     status,
-    h('h3', { id: 'avoid-h' }, t('console.avoid.title')), figures);
+    h('h3', { id: 'avoid-h' }, t('console.avoid.title')), none, figures);
 
   let r = null, disposed = false, visible = true, pending = null, calm = false, anchors = [];
   let box = { x0: -3, z0: -5, size: MAP_MIN_M }; // metres: x0 left, z0 far edge (−z is ahead)
@@ -135,7 +137,7 @@ export function mirrorPanel({ app, hook }) {
     const pt = (a) => `${mx(x - Math.sin(a) * len)} ${mz(z - Math.cos(a) * len)}`;
     const g = (GAZE_DEG * Math.PI) / 180;
     gaze.setAttribute('d', `M ${cx} ${cz} L ${pt(yaw - g)} A ${(len / box.size) * 100} ${(len / box.size) * 100} 0 0 0 ${pt(yaw + g)} Z`);
-    dot.setAttribute('cx', cx); dot.setAttribute('cy', cz);
+    dot.setAttribute('cx', cx); dot.setAttribute('cy', cz); dot.setAttribute('visibility', 'visible');
   }
 
   function pose(buf) {
@@ -159,9 +161,10 @@ export function mirrorPanel({ app, hook }) {
     const next = (b.anchors || []).map((a) => ({ ...a, from: a.from, to: a.to }));
     if (JSON.stringify(next) !== JSON.stringify(anchors)) { anchors = next; fitMap(state.camera?.pos); if (state.camera) drawHead(state.camera); }
     const rows = avoidanceRows(app, b);
-    mount(figures, rows.length ? rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]) : h('div', {}, h('dt', {}, t('console.avoid.title')), h('dd', {}, t('console.avoid.none'))));
+    mount(figures, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+    figures.hidden = !rows.length;
+    none.hidden = rows.length > 0;
   }
-  mount(figures, h('div', {}, h('dt', {}, t('console.avoid.title')), h('dd', {}, t('console.avoid.none'))));
 
   return {
     el, pose, avoidance, ready: () => ready,

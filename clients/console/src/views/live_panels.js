@@ -51,7 +51,8 @@ export function statusPanel({ app, hook, protocol }) {
       [t('console.session.headset'), client ? `${client.xr ? t('console.session.headset_vr') : t('console.session.headset_inline')} · ${t('console.value.fps', { Value: num(Math.round(client.fps || 0)) })}` : '—'],
       [t('console.session.current_step'), step ? h('span', { id: 'current-step' }, stepLine(app, step.index, total, stepDoc),
         stepDoc ? ` · ${t('console.protocol.expected_suds')} ${num(stepDoc.expected_suds)}` : '') : '—'],
-      [t('console.session.scene'), hook.scene ? h('span', {}, hook.sceneLabel || h('span', { translate: 'no' }, hook.scene.template)) : '—'],
+      // a clinic's own scene may be named in another script: its direction is its own
+      [t('console.session.scene'), hook.scene ? h('span', { dir: 'auto' }, hook.sceneLabel || h('span', { translate: 'no' }, hook.scene.template)) : '—'],
       [t('console.session.current_suds'), hook.suds.length ? num(hook.suds.at(-1).value) : '—'],
       [t('bio.metric.hr'), hr !== null ? [t('console.value.bpm', { Value: num(Math.round(hr)) }), simulated ? h('span', { class: 'badge sim' }, t('console.session.simulated_data')) : null] : '—'],
     ].filter(Boolean);
@@ -276,7 +277,7 @@ export function controlsPanel(ctx) {
 }
 
 /** suggestionPanel shows the engine's suggestion (action + reason) with one-click accept or dismiss. */
-export function suggestionPanel({ app, send }) {
+export function suggestionPanel({ app, send, observer }) {
   const { t } = app;
   const body = h('div', {});
   const el = h('section', { class: 'card suggestion', 'aria-labelledby': 'sg-h', hidden: true }, h('h2', { id: 'sg-h' }, t('console.suggest.title')), body);
@@ -287,7 +288,7 @@ export function suggestionPanel({ app, send }) {
       el.hidden = !s;
       if (!s) { mount(body); return; }
       mount(body, h('p', {}, h('strong', {}, app.i18n.has(`console.suggest.action.${s.action}`) ? t(`console.suggest.action.${s.action}`) : t('console.suggest.title')), ' — ', reasonText(app, s.reason)),
-        h('div', { class: 'actions' },
+        observer ? null : h('div', { class: 'actions' },
           CMD[s.action] ? h('button', { type: 'button', class: 'primary', onclick: () => { send(CMD[s.action]); el.hidden = true; } }, t('console.suggest.accept')) : null,
           h('button', { type: 'button', onclick: () => { send('cmd.stay'); el.hidden = true; } }, t('console.suggest.dismiss'))));
       app.announce(`${t('console.suggest.title')}: ${suggestionText(app, s)}`);
@@ -370,7 +371,8 @@ export function timelinePanel({ app, hook, protocol }) {
 export function notesPanel({ app, hook, send, ui }) {
   const { t } = app;
   const list = h('ol', { class: 'notes' });
-  const box = h('textarea', { id: 'note-text', rows: 3, maxlength: 4000 });
+  // dir=auto: a note in English on an Arabic page (or the reverse) reads in its own direction
+  const box = h('textarea', { id: 'note-text', rows: 3, maxlength: 4000, dir: 'auto' });
   const form = h('form', { onsubmit: (e) => {
     e.preventDefault();
     const text = box.value.trim();
@@ -378,7 +380,7 @@ export function notesPanel({ app, hook, send, ui }) {
     send('note', { text }, { durable: true });
     const at = Date.now();
     hook.notes.push({ at, text });
-    list.prepend(h('li', {}, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', h('span', { translate: 'no' }, text)));
+    list.prepend(h('li', {}, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', h('span', { translate: 'no', dir: 'auto' }, text)));
     ui.timeline?.add({ kind: 'note', body: { text }, at });
     box.value = '';
     app.announce(t('console.saved'));
