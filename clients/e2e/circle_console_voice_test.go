@@ -3,7 +3,8 @@ package e2e
 // The moderator's own voice in a support circle, from the console: the
 // moderator's Chromium (a fake microphone playing a 440 Hz test voice)
 // runs the circle from the console's room page and sits in the marked
-// seat 0; a member's Chromium (660 Hz) joins the circle's page. Push to
+// seat 0, with a figure chosen there; a member's Chromium (660 Hz) joins
+// the circle's page and sees that figure in seat 0. Push to
 // talk held: the member receives the moderator's voice (getStats) and
 // plays it from the moderator's seat; released: nothing arrives any more.
 // The open microphone likewise, and off. The member speaks: the console
@@ -98,6 +99,14 @@ func TestConsoleCircleModeratorVoice(t *testing.T) {
 
 	m := joinCircle(t, bb, env, room.Code, "en", "", 1280, 800)
 	MustEval[any](m, `document.querySelector('#avatar-picker').open = false`)
+
+	// the moderator's figure, chosen in the console, sits in seat 0 on the member's page
+	MustEval[bool](mod, `(() => { for (const [id, v] of [['figure-shape', 'column'], ['figure-colour', 'violet'], ['figure-accessory', 'headphones']]) {
+		const s = document.querySelector('#' + id); s.value = v; s.dispatchEvent(new Event('change')); } return true; })()`)
+	Wait(t, m, `(() => { const p = [...window.havenRoom.members.values()].find(p => p.role === 'moderator' && p.seat === 0);
+		return p && p.avatar && p.avatar.shape === 'column' && p.avatar.colour === 'violet' && p.avatar.accessory === 'headphones'; })()`, 10*time.Second)
+	Wait(t, m, `window.havenRoom.circle && window.havenRoom.circle.info().figures === 2`, 30*time.Second)
+	saveDoc(t, "circle-moderator-seat.png", m.Screenshot())
 	clickQ(t, m, `#view-list`) // the list view draws nothing: two browsers in software rendering
 	memberSeat := MustEval[int](m, `window.havenRoom.members.get(window.havenRoom.you.id).seat`)
 	const ring = 8 // two people: the smallest ring (clients/room/src/layout.js ringSize)
@@ -141,6 +150,8 @@ func TestConsoleCircleModeratorVoice(t *testing.T) {
 	Wait(t, mod, `document.querySelector('#circle-speaking').textContent.includes(`+jsString(memberName)+`) && document.querySelector('#members-box').textContent.includes('speaking')`, 20*time.Second)
 	Wait(t, mod, `(window.havenConsole.group.voice.ears().find(e => e.member === `+jsString(memberID)+`) || {left: 0, right: 0}).left + (window.havenConsole.group.voice.ears().find(e => e.member === `+jsString(memberID)+`) || {left: 0, right: 0}).right >= 0.05`, 20*time.Second)
 	modMic(t, mod, "push")
+	// push to talk chosen, not held: the member alone is speaking
+	Wait(t, mod, `window.havenConsole.group.view.speaking.join() === `+jsString(memberID), 10*time.Second)
 	saveDoc(t, "circle-console-en.png", roomShot(t, mod))
 
 	// the console in Arabic: the same panel right to left, in the moderator's seat again

@@ -69,6 +69,9 @@ export function memberList(view) {
 const presence = (m) => ({ id: String(m.id ?? ''), pseudonym: String(m.pseudonym ?? ''), role: m.role === 'moderator' ? 'moderator' : 'member',
   ...(Number.isInteger(m.seat) && m.seat >= 0 ? { seat: m.seat } : {}), ...(m.hand ? { hand: true } : {}), ...(m.voice_muted ? { voiceMuted: true } : {}) });
 
+// figureOf is a circle figure's three choices, as strings.
+const figureOf = (a) => ({ shape: String(a.shape ?? ''), colour: String(a.colour ?? ''), accessory: String(a.accessory ?? '') });
+
 /**
  * apply folds one server frame into view and returns what changed, so the
  * page redraws only that part: 'welcome', 'message', 'deleted', 'react',
@@ -80,7 +83,8 @@ export function apply(view, f) {
   if (typeof f?.seq === 'number') view.seq = Math.max(view.seq, f.seq);
   switch (f?.type) {
     case 'welcome':
-      view.you = b.you ? presence(b.you) : null;
+      // the moderator's own seat and figure (the circle's voice panel shows and changes them)
+      view.you = b.you ? { ...presence(b.you), ...(b.you.avatar ? { avatar: figureOf(b.you.avatar) } : {}) } : null;
       view.open = Boolean(b.room?.open);
       view.admitted = Boolean(b.admitted);
       view.reactions = b.reactions || [];

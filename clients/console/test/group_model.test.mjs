@@ -99,11 +99,12 @@ test('a circle: who speaks, the speaking order and raised hands reach the modera
 
 test("a moderator's own seat comes with the welcome (voices are heard from it); a seat that is not a seat number is dropped", () => {
   const v = createRoomView();
-  apply(v, frame('welcome', { you: { id: '', pseudonym: 'Sam (moderator)', role: 'moderator', seat: 0 }, members: [
+  apply(v, frame('welcome', { you: { id: '', pseudonym: 'Sam (moderator)', role: 'moderator', seat: 0, avatar: { shape: 'bell', colour: 'sky', accessory: 'none' } }, members: [
     { id: 'mod:1', pseudonym: 'Sam (moderator)', role: 'moderator', seat: 0 },
     { id: 'm2', pseudonym: 'Quiet Fern', role: 'member', seat: -1 },
     { id: 'm3', pseudonym: 'Blue Heron', role: 'member', seat: '2' }] }, 1));
   assert.equal(v.you.seat, 0);
+  assert.deepEqual(v.you.avatar, { shape: 'bell', colour: 'sky', accessory: 'none' });
   assert.equal(v.members.get('mod:1').seat, 0);
   assert.equal('seat' in v.members.get('m2'), false);
   assert.equal('seat' in v.members.get('m3'), false);

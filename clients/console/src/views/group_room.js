@@ -51,7 +51,7 @@ export async function mountRoom(app, box, id, onState = () => {}) {
   const auditBox = h('div', { id: 'audit-box' });
   const dialog = reasonDialog(app);
   // a circle: the moderator's own voice, heard from their seat (group_voice.js)
-  const circleVoice = circleVoicePanel({ app, view, hook });
+  const circleVoice = circleVoicePanel({ app, view, hook, send: (type, body) => peer?.send(type, body) });
 
   mount(box,
     h('section', { class: 'card', 'aria-labelledby': 'room-h' }, title,

@@ -1,6 +1,8 @@
 // A support circle's voice in the moderator's console (docs/groups.md,
 // "Voice"): the moderator speaks into the circle from their own seat — the
-// marked moderator's seat 0 when they came first — with the microphone off,
+// marked moderator's seat 0 when they came first, where their figure (a
+// shape, a colour and an accessory they choose here, as members do on their
+// page) sits for everyone — with the microphone off,
 // push to talk (the button, or Space outside a text field) or open; hears
 // the circle's voices placed where each speaker sits, as a member does; and
 // sees who is speaking now. It is the member page's voice module
@@ -8,20 +10,21 @@
 // the moderator's first offer, the server forwards the moderator's voice
 // like a member's, and neither a mute nor the speaking order ever holds a
 // moderator's voice back. Nothing is recorded, here or on the server.
-import { h, mount } from '../dom.js';
+import { h, mount, field, select } from '../dom.js';
 import { addVoice, createVoice } from '../../../room/src/voice.js';
-import { bearing, ringSize } from '../../../room/src/layout.js';
+import { ACCESSORIES, COLOURS, SHAPES, bearing, ringSize } from '../../../room/src/layout.js';
 import { pushToTalk } from '../ptt.js';
 
 const MODES = { off: 'console.groups.voice.mode_off', push: 'console.voice.mode_ptt', open: 'console.voice.mode_open' };
 
 /**
- * circleVoicePanel({app, view, hook}) → {el, prepare(pc), you(body),
+ * circleVoicePanel({app, view, hook, send}) → {el, prepare(pc), you(body),
  * speakers(slots), redraw(), closed(), destroy()}. view is the room view
  * (group_model.js): its members' seats place the voices, its speaking list
- * names who speaks. prepare goes to the peer's connect() for a circle.
+ * names who speaks. prepare goes to the peer's connect() for a circle;
+ * send(type, body) puts a frame on the peer's chat channel (the figure).
  */
-export function circleVoicePanel({ app, view, hook }) {
+export function circleVoicePanel({ app, view, hook, send }) {
   const { t } = app;
   let voice = null, mode = 'off', failed = false;
   const radio = (m) => h('label', { class: 'check' },
@@ -31,10 +34,25 @@ export function circleVoicePanel({ app, view, hook }) {
   const unlisten = pushToTalk(talk, (on) => { if (voice && mode === 'push') voice.talk(on); }, () => Boolean(voice) && mode === 'push');
   const mine = h('p', { id: 'circle-mine', 'aria-live': 'polite' });
   const speaking = h('p', { id: 'circle-speaking' });
+  // the figure: the member page's choices and words (group.avatar.*), sent as circle.avatar
+  const figure = {};
+  const choice = (part, values, prefix) => {
+    figure[part] = select({ name: `figure-${part}`, id: `figure-${part}`, onchange: sendFigure }, values.map((v) => ({ value: v, label: t(`${prefix}.${v}`) })));
+    return field(t(`group.page.avatar_${part}`), figure[part]);
+  };
+  const figureSet = h('fieldset', { class: 'inline figure' }, h('legend', {}, t('group.page.avatar')),
+    choice('shape', SHAPES, 'group.avatar.shape'), choice('colour', Object.keys(COLOURS), 'group.avatar.colour'), choice('accessory', ACCESSORIES, 'group.avatar.accessory'));
   const el = h('section', { class: 'card voice', id: 'circle-voice', 'aria-labelledby': 'circle-voice-h' },
     h('h2', { id: 'circle-voice-h' }, t('console.groups.voice.title')),
     h('div', { class: 'voice-controls' }, fieldset, h('div', { class: 'row' }, talk)), mine, speaking,
-    h('p', { class: 'hint' }, t('console.groups.voice.not_recorded')));
+    h('p', { class: 'hint' }, t('console.groups.voice.not_recorded')), figureSet);
+
+  let chosen = null; // the figure picked here: sent again on a new connection (a new seat gets a derived one)
+  function sendFigure() {
+    chosen = { shape: figure.shape.value, colour: figure.colour.value, accessory: figure.accessory.value };
+    if (view.you) view.you.avatar = chosen;
+    send('circle.avatar', chosen);
+  }
 
   /** bearingOf is where a member sits as heard from the moderator's seat (radians to the right), NaN when either has none. */
   function bearingOf(id) {
@@ -59,7 +77,9 @@ export function circleVoicePanel({ app, view, hook }) {
   function render() {
     const s = voice ? voice.state() : { sending: false, talking: false };
     for (const input of fieldset.querySelectorAll('input')) input.checked = input.value === mode;
-    fieldset.disabled = !voice;
+    fieldset.disabled = figureSet.disabled = !voice;
+    const a = view.you?.avatar;
+    if (a) for (const part of ['shape', 'colour', 'accessory']) if (document.activeElement !== figure[part]) figure[part].value = a[part];
     mine.textContent = t(failed ? 'console.groups.voice.none' : s.sending ? 'console.groups.voice.live' : 'console.voice.mine_off');
     mine.className = s.sending ? 'voice-live' : '';
     talk.hidden = mode !== 'push';
@@ -85,8 +105,11 @@ export function circleVoicePanel({ app, view, hook }) {
       render();
       return tr;
     },
-    /** you applies the server's voice.you. */
-    you(b) { voice?.you(b); },
+    /** you applies the server's voice.you (it comes once the moderator is seated: a figure chosen before is put back on). */
+    you(b) {
+      voice?.you(b);
+      if (chosen && view.you && view.you.avatar?.shape !== chosen.shape) { view.you.avatar = chosen; send('circle.avatar', chosen); }
+    },
     /** speakers applies voice.speakers: who is on each slot, who is speaking. */
     speakers(slots) { voice?.speakers(slots); render(); },
     /** redraw follows the member list: seats (where voices are heard from) and names. */
