@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,9 +10,10 @@ import (
 	"github.com/havenvr/haven/server/store"
 )
 
-// TestConsoleObserverEntry: the way in for a supervisor. From the therapist's
-// live view of a session, "Listen as an observer" opens the same session as
-// an observer (?role=observer): the page says what the observer view leaves
+// TestConsoleObserverEntry: the way in for a supervisor. From the sessions
+// list (beside a session's state) and from the therapist's live view of a
+// session, "Listen as an observer" opens the same session as an observer
+// (?role=observer): the page says what the observer view leaves
 // out, has no microphone control, no session controls, join codes or notes,
 // and the server refuses the offer the page would make with a microphone
 // (403 media_refused); "Open with the therapist's controls" goes back. In
@@ -28,14 +30,25 @@ func observerEntry(t *testing.T, locale string) {
 	b := NewMediaBrowser(t, writeVoiceWAV(t, 440))
 	p := env.SignIn(t, b, locale, store.RoleTherapist)
 	id := practiceSession(p, spidersNear)
-	Go(t, p, "#/sessions/"+id)
-	Wait(t, p, `window.havenConsole.live && window.havenConsole.live.link === 'open' && document.querySelector('#voice-talk')`, 20*time.Second)
+	asObserver := `location.hash.endsWith('?role=observer') && window.havenConsole.live && window.havenConsole.live.observer === true && window.havenConsole.live.link === 'open'`
+	// From the sessions list, straight in as an observer.
+	Go(t, p, "#/sessions")
+	row := fmt.Sprintf(`a.observe[href="#/sessions/%s?role=observer"]`, id)
+	Wait(t, p, `document.querySelector(`+jsString(row)+`)`, 10*time.Second)
+	if got, want := MustEval[string](p, `document.querySelector(`+jsString(row)+`).textContent`), msg(t, env, locale, "console.session.observe"); got != want {
+		t.Errorf("the sessions list's observer link reads %q, want %q", got, want)
+	}
+	SaveArtifact(t, "sessions-observe-"+locale+".png", shotOf(p, row))
+	Do(t, p, chromedp.Click(row))
+	Wait(t, p, asObserver, 20*time.Second)
+	// To the therapist's view, and from it as an observer again.
+	Do(t, p, chromedp.Click(`#open-controls`))
+	Wait(t, p, `!location.hash.includes('role=') && window.havenConsole.live && window.havenConsole.live.observer === false && window.havenConsole.live.link === 'open' && document.querySelector('#voice-talk')`, 20*time.Second)
 	if got, want := MustEval[string](p, `document.querySelector('#open-observer').textContent`), msg(t, env, locale, "console.session.observe"); got != want {
 		t.Errorf("the live view's observer link reads %q, want %q", got, want)
 	}
-
 	Do(t, p, chromedp.Click(`#open-observer`))
-	Wait(t, p, `location.hash.endsWith('?role=observer') && window.havenConsole.live && window.havenConsole.live.observer === true && window.havenConsole.live.link === 'open'`, 20*time.Second)
+	Wait(t, p, asObserver, 20*time.Second)
 	if got, want := MustEval[string](p, `document.querySelector('#observer-note').textContent`), msg(t, env, locale, "console.session.observing"); got != want {
 		t.Errorf("the observer is told %q, want %q", got, want)
 	}

@@ -82,7 +82,9 @@ export async function render(app, root) {
       { label: t('console.date'), cell: (s) => h('a', { href: `#/sessions/${encodeURIComponent(s.id)}` }, h('time', { datetime: s.created_at }, app.i18n.date(s.created_at))) },
       { label: t('console.session.scheduled_for'), cell: (s) => (s.scheduled_for ? h('time', { datetime: s.scheduled_for }, app.i18n.date(s.scheduled_for)) : t('console.session.now')) },
       { label: t('console.patient.code'), cell: (s) => (s.practice ? t('console.session.practice_patient') : h('span', { translate: 'no' }, codes[s.patient_id] || '')) },
-      { label: t('console.status'), cell: (s) => stateLabel(app, s.state) },
+      // a supervisor listens in from here without opening the therapist's view first
+      { label: t('console.status'), cell: (s) => (s.state === 'ended' ? stateLabel(app, s.state)
+        : [stateLabel(app, s.state), ' · ', h('a', { href: `#/sessions/${encodeURIComponent(s.id)}?role=observer`, class: 'observe' }, t('console.session.observe'))]) },
       { label: t('console.report'), cell: (s) => h('a', { href: `#/sessions/${encodeURIComponent(s.id)}/report` }, t('console.report')) },
     ], rows) : h('p', {}, t('console.empty'))));
 }
