@@ -54,6 +54,8 @@ var matrix = map[string]access{
 	"GET /api/compositions/:id/revisions":      {"401 401 401 403 200 200", "401 401 401 403 404 404"},
 	"GET /api/compositions/:id/revisions/:rev": {"401 401 401 403 200 200", "401 401 401 403 404 404"},
 	// Public by capability: the own room's code in both columns.
+	// The stream of notifications, cut to a moment by the test.
+	"GET /api/events":                            {"401 401 401 200 200 200", "401 401 401 200 200 200"},
 	"GET /api/groups/join/:code":                 {"200 200 200 200 200 200", "200 200 200 200 200 200"},
 	"GET /api/groups/phrases/:locale/:kind":      {"401 401 401 200 200 200", "401 401 401 200 200 200"},
 	"GET /api/groups/resources":                  {"401 401 401 200 200 200", "401 401 401 200 200 200"},
@@ -160,6 +162,7 @@ func TestAccessMatrix(t *testing.T) {
 	var tick atomic.Int64
 	base := time.Now()
 	s.App.Live.SetLimitClock(func() time.Time { return base.Add(time.Duration(tick.Add(1)) * time.Minute) })
+	s.App.Notify.SetStreamFor(50 * time.Millisecond)
 
 	own, other := newTenant(t, s, "Own clinic", true), newTenant(t, s, "Other clinic", false)
 	own.publicCode, other.publicCode = own.roomCode, own.roomCode

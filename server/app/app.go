@@ -28,6 +28,8 @@ import (
 	"github.com/havenvr/haven/server/live"
 	"github.com/havenvr/haven/server/localize"
 	"github.com/havenvr/haven/server/metrics"
+	"github.com/havenvr/haven/server/notify"
+	"github.com/havenvr/haven/server/owner"
 	"github.com/havenvr/haven/server/ratelimit"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
@@ -62,6 +64,9 @@ type App struct {
 	// Cluster is this node's membership of a cluster (with --nats); nil on
 	// a single node.
 	Cluster *cluster.Node
+	// Notify carries notifications to staff pages (GET /api/events): in
+	// this process, and over NATS subjects in a cluster.
+	Notify *notify.Hub
 
 	// MetricsAddr is the metrics listener's address (with --metrics-addr).
 	MetricsAddr string
@@ -104,6 +109,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		_ = st.Close()
 		return nil, err
 	}
+	if err := a.wireNotify(log); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	a.Localize.SetAuth(a.Auth)
 	a.Localize.Register(a.Web)
 	a.Clinic = clinic.New(st, a.Auth, bundle)
@@ -126,6 +135,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	return a, nil
 }
 
+// wireNotify starts the notification hub, on the cluster's NATS
+// connection when there is one. Its closer runs after the services that
+// publish (closers run in reverse).
+func (a *App) wireNotify(log *slog.Logger) error {
+	opts := notify.Options{Node: a.Config.NodeID, Logger: log}
+	if a.Cluster != nil {
+		opts.Conn, opts.Node = a.Cluster.Conn(), a.Cluster.ID()
+	}
+	h, err := notify.New(opts)
+	if err != nil {
+		return err
+	}
+	a.Notify = h
+	h.Register(a.Web, a.Auth)
+	a.closers = append(a.closers, h.Close)
+	return nil
+}
+
 // wireRTC creates the one WebRTC engine (one UDP port) every peer kind shares.
 func (a *App) wireRTC(cfg config.Config, log *slog.Logger) error {
 	ice := make([]rtc.ICEServer, 0, len(cfg.ICEServers))
@@ -145,7 +172,7 @@ func (a *App) wireRTC(cfg config.Config, log *slog.Logger) error {
 // wireGroups starts the support-group service.
 func (a *App) wireGroups(log *slog.Logger, bundle *i18n.Bundle) {
 	a.Groups = groups.New(groups.Options{Store: a.Store, Auth: a.Auth, Engine: a.RTC, Bundle: bundle, Metrics: a.Metrics, Logger: log,
-		SharedLimits: a.sharedLimits()})
+		SharedLimits: a.sharedLimits(), Notify: a.Notify, Owner: a.ownership()})
 	a.Groups.Register(a.Web)
 	a.closers = append(a.closers, a.Groups.Close)
 }
@@ -161,7 +188,7 @@ func (a *App) wireLive(log *slog.Logger, bundle *i18n.Bundle) error {
 	a.Ingest = w
 	a.closers = append(a.closers, w.Close)
 	a.Live, err = live.New(live.Options{Store: a.Store, Auth: a.Auth, Clinic: a.Clinic, RTC: a.RTC, Sink: w, Resolve: a.Compose, Metrics: a.Metrics,
-		Logger: log, Crisis: a.crisisLine, PublicURL: a.PublicURL, Owner: a.ownership(), SharedLimits: a.sharedLimits(),
+		Logger: log, Crisis: a.crisisLine, PublicURL: a.PublicURL, Owner: a.ownership(), SharedLimits: a.sharedLimits(), Notify: a.Notify,
 		Translate: func(clinicID, loc, id string, data map[string]any) string {
 			s, err := bundle.Localizer(clinicID, loc).Lookup(id, data)
 			if err != nil {
@@ -195,9 +222,10 @@ func (a *App) joinCluster(ctx context.Context) error {
 	return nil
 }
 
-// ownership is the live rooms' owner election: the cluster's leases, or
-// none on a single node (nil interface, not a nil pointer in one).
-func (a *App) ownership() live.Ownership {
+// ownership is the owner election of live sessions' and support rooms'
+// rooms: the cluster's leases, or none on a single node (nil interface,
+// not a nil pointer in one).
+func (a *App) ownership() owner.Ownership {
 	if a.Cluster == nil {
 		return nil
 	}

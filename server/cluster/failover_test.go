@@ -25,6 +25,19 @@ func node(t *testing.T, id, dsn, natsURL string, ttl time.Duration) *apptest.Ser
 	})
 }
 
+// twoNodes starts nodes a and b on a new PostgreSQL database and a new
+// NATS server, with leases of ttl.
+func twoNodes(t *testing.T, ttl time.Duration) (a, b *apptest.Server) {
+	t.Helper()
+	dsn := pgtest.NewDatabase(t)
+	ns, err := natstest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	return node(t, "a", dsn, ns.URL(), ttl), node(t, "b", dsn, ns.URL(), ttl)
+}
+
 // joinCode schedules a heights-ladder session for a new patient and returns
 // the patient's join code.
 func joinCode(t *testing.T, th *apptest.Client) string {
@@ -51,15 +64,8 @@ func joinCode(t *testing.T, th *apptest.Client) string {
 // sample is stored exactly once, the patient is held in the calm scene,
 // and the session goes on only when the therapist resumes.
 func TestFailoverNothingLost(t *testing.T) {
-	dsn := pgtest.NewDatabase(t)
-	ns, err := natstest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
 	const ttl = 2 * time.Second
-	a := node(t, "a", dsn, ns.URL(), ttl)
-	b := node(t, "b", dsn, ns.URL(), ttl)
+	a, b := twoNodes(t, ttl)
 	a.App.Live.SetEngineSpeed(200) // the baseline passes in under a second
 	b.App.Live.SetEngineSpeed(200)
 	clinic := a.NewClinic(t, "Clinic")

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -24,7 +25,9 @@ import (
 // TestHAProxyConfig runs docs/deploy-cluster/haproxy.cfg in front of three
 // nodes, its addresses moved to loopback: the headset joins and connects
 // through it, and consoles dialled through it reach the room whichever
-// node HAProxy picks (non-owners forward the signalling to the owner).
+// node HAProxy picks (non-owners forward the signalling to the owner); a
+// support room's moderator and members, spread over the nodes, meet in
+// the room's one owner.
 func TestHAProxyConfig(t *testing.T) {
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -89,8 +92,7 @@ func TestHAProxyConfig(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	// Support rooms go to the rooms backend (node1, node2 as backup): an
-	// unknown room code is the node's 404, not HAProxy's 503.
+	// An unknown room code is the node's 404, not HAProxy's 503.
 	resp, err := http.Get(lb + "/api/groups/join/ABCDEFGH")
 	if err != nil {
 		t.Fatal(err)
@@ -130,5 +132,26 @@ func TestHAProxyConfig(t *testing.T) {
 		}); err != nil {
 			t.Fatalf("console %d never saw the live session: %v", i, err)
 		}
+	}
+
+	// A support room: its moderator and three members, each request to the
+	// next node in turn, meet in the room's one owner.
+	mod := nodes[0].SignIn(t, clinic.ID, store.RoleModerator)
+	room := createRoom(t, mod)
+	modPeer := dialModerator(t, mod, lb, room.ID)
+	for i := range 3 {
+		m := dialMember(t, lb, room.ID, joinRoom(t, lb, room.Code))
+		text := fmt.Sprintf("member %d through HAProxy", i)
+		m.send(t, "chat.send", map[string]any{"text": text})
+		modPeer.expectText(t, "chat.msg", text)
+	}
+	held := 0
+	for _, n := range nodes {
+		if n.App.Groups.Loaded(room.ID) {
+			held++
+		}
+	}
+	if held != 1 {
+		t.Fatalf("%d nodes hold the support room in memory, want 1", held)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Rooms adapts a node to the room code's ownership interface (live.Ownership):
+// Rooms adapts a node to the rooms' ownership interface (owner.Ownership):
 // owners are named by URL, and "" means this node.
 type Rooms struct{ Node *Node }
 

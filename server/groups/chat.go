@@ -181,6 +181,8 @@ func (r *room) recordHold(ctx context.Context, item store.GroupQueueItem) error 
 	var errs []error
 	if err := r.s.store.DB.WithContext(ctx).Create(&item).Error; err != nil {
 		errs = append(errs, fmt.Errorf("groups: queueing held crisis message: %w", err))
+	} else {
+		r.s.queueChanged(r.row, item, "added")
 	}
 	ev := store.AuditEvent{ClinicID: r.row.ClinicID, ActorID: "automod", Action: "group.crisis_held", Target: "group_room",
 		TargetID: item.RoomID, Detail: detail(map[string]any{"pseudonym": item.Pseudonym, "queue_id": item.ID})}
@@ -237,6 +239,7 @@ func (r *room) onReport(ctx context.Context, c *conn, b ReportBody) {
 		r.replyError(c, string(apierr.Internal))
 		return
 	}
+	r.s.queueChanged(r.row, item, "added")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sendLocked(c, r.noticeLocked(c.loc, "group.notice.reported", nil))

@@ -9,10 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/apierr"
+	"github.com/havenvr/haven/server/owner"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
 )
@@ -122,7 +124,9 @@ type room struct {
 	muteLift *time.Timer // ends the next timed mute (timedmute.go)
 }
 
-// live returns the room's runtime, loading it on first use.
+// live returns the room's runtime, loading it on first use. In a cluster
+// this node first claims the room: if another node owns it, the error is
+// owner.ErrUnavailable (the client's retry is forwarded there).
 func (s *Service) live(ctx context.Context, roomID string) (*room, error) {
 	s.mu.Lock()
 	r := s.rooms[roomID]
@@ -132,6 +136,9 @@ func (s *Service) live(ctx context.Context, roomID string) (*room, error) {
 	}
 	var row store.GroupRoom
 	if err := s.store.DB.WithContext(ctx).Take(&row, "id = ?", roomID).Error; err != nil {
+		return nil, apierr.Errorf("groups: loading room: %w", err)
+	}
+	if err := s.router().Claim(ctx, groupKey(roomID), func() { s.evict(roomID) }); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -143,6 +150,35 @@ func (s *Service) live(ctx context.Context, roomID string) (*room, error) {
 	}
 	return r, nil
 }
+
+func groupKey(roomID string) string { return "group." + roomID }
+
+// router routes the rooms to their owners (server/owner).
+func (s *Service) router() owner.Router {
+	return owner.Router{Owner: s.opts.Owner, Log: s.log, What: "room"}
+}
+
+// toOwner is the middleware of the routes that act on a room in memory.
+func (s *Service) toOwner(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.router().Middleware(func(c echo.Context) string { return groupKey(c.Param("id")) })(next)
+}
+
+// evict stops serving a room whose lease this node lost: its peers are
+// told and closed, and rejoin with the same link at the new owner, which
+// loads the room from the store (support rooms keep nothing else).
+func (s *Service) evict(roomID string) {
+	s.mu.Lock()
+	r := s.rooms[roomID]
+	delete(s.rooms, roomID)
+	s.mu.Unlock()
+	if r != nil {
+		s.log.Warn("groups: room handed to another node", slog.String("room_id", roomID))
+		r.closeAll("group.notice.server_stopping")
+	}
+}
+
+// Loaded reports whether this node holds the room in memory (serves it).
+func (s *Service) Loaded(roomID string) bool { return s.loaded(roomID) != nil }
 
 // loaded returns the runtime only if the room is live in memory.
 func (s *Service) loaded(roomID string) *room {

@@ -1,10 +1,12 @@
 package groups
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -55,6 +57,26 @@ func (s *Service) stateOf(row store.GroupRoom) RoomState {
 	return StateOpen
 }
 
+// byCodeAtOwner finds the room a code names. In a cluster, a request for a
+// room another node serves is forwarded there (row nil, the owner has
+// answered) and spends its join-guessing token there; every other request
+// spends one here, a code that names no room included.
+func (s *Service) byCodeAtOwner(c echo.Context, code string) (*store.GroupRoom, error) {
+	row, err := s.byCode(c.Request().Context(), code)
+	if err == nil {
+		if forwarded, ferr := s.router().ToOwner(c, groupKey(row.ID)); forwarded || ferr != nil {
+			return nil, ferr
+		}
+	}
+	if lerr := s.limitJoin(c); lerr != nil {
+		return nil, lerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &row, nil
+}
+
 func (s *Service) byCode(ctx context.Context, code string) (store.GroupRoom, error) {
 	var row store.GroupRoom
 	code = strings.ToUpper(strings.TrimSpace(code))
@@ -76,17 +98,14 @@ func (s *Service) byCode(ctx context.Context, code string) (store.GroupRoom, err
 // wording of the group.* texts by room code (/api/i18n/messages?room=), so
 // nothing an anonymous visitor sees identifies the tenant.
 func (s *Service) lookup(c echo.Context) error {
-	if err := s.limitJoin(c); err != nil {
+	row, err := s.byCodeAtOwner(c, c.Param("code"))
+	if err != nil || row == nil {
 		return err
 	}
-	row, err := s.byCode(c.Request().Context(), c.Param("code"))
-	if err != nil {
-		return err
-	}
-	loc := s.requestLocalizer(c, row)
+	loc := s.requestLocalizer(c, *row)
 	return c.JSON(http.StatusOK, map[string]any{
-		"topic": row.Topic, "locale": row.Locale, "dir": i18n.Dir(row.Locale), "state": s.stateOf(row),
-		"rules": rulesText(loc, row), "opens_at": row.OpensAt, "closes_at": row.ClosesAt, "suggested_pseudonym": NewPseudonym(),
+		"topic": row.Topic, "locale": row.Locale, "dir": i18n.Dir(row.Locale), "state": s.stateOf(*row),
+		"rules": rulesText(loc, *row), "opens_at": row.OpensAt, "closes_at": row.ClosesAt, "suggested_pseudonym": NewPseudonym(),
 		"space": row.Space,
 	})
 }
@@ -154,18 +173,27 @@ type JoinResponse struct {
 // join admits an anonymous member: no name, e-mail, IP or user agent is
 // read into the record, only a random token's hash and a pseudonym.
 func (s *Service) join(c echo.Context) error {
-	if err := s.limitJoin(c); err != nil {
-		return err
+	// The body is kept: a join is served where the room is (it may take a
+	// seat there), and the owner reads the body again.
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return apierr.Wrap(apierr.InvalidJSON, err)
 	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
 	var req joinRequest
 	if err := web.BindJSON(c, &req); err != nil {
+		if lerr := s.limitJoin(c); lerr != nil {
+			return lerr
+		}
 		return err
 	}
 	ctx := c.Request().Context()
-	row, err := s.byCode(ctx, req.Code)
-	if err != nil {
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	found, err := s.byCodeAtOwner(c, req.Code)
+	if err != nil || found == nil {
 		return err
 	}
+	row := *found
 	if req.Token != "" {
 		return s.rejoin(c, row, req.Token)
 	}
@@ -312,7 +340,7 @@ func (s *Service) memberPeer(c echo.Context) error {
 	}
 	r, err := s.live(ctx, m.RoomID)
 	if err != nil {
-		return apierr.Errorf("groups: loading room: %w", err)
+		return err
 	}
 	r.mu.Lock()
 	ended, busy := r.ended || r.row.EndedAt != nil, r.conns[m.ID] != nil
@@ -357,7 +385,7 @@ func (s *Service) moderatorPeer(c echo.Context) error {
 	}
 	r, err := s.live(c.Request().Context(), row.ID)
 	if err != nil {
-		return apierr.Errorf("groups: loading room: %w", err)
+		return err
 	}
 	name := StaffDisplayName(p.User.Name, r.loc.T("group.role.moderator", nil))
 	cn := &conn{key: "mod:" + store.RandomToken(8), userID: p.User.ID, pseudonym: name, role: RoleModerator, since: time.Time{},

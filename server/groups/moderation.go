@@ -303,6 +303,7 @@ func (s *Service) closeEnded(roomID string, r *room) {
 	s.mu.Lock()
 	delete(s.rooms, roomID)
 	s.mu.Unlock()
+	s.router().Release(groupKey(roomID))
 }
 
 // AuditEntry is one moderation event as moderators see it.
@@ -410,6 +411,7 @@ func (s *Service) resolve(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("groups: resolving queue item: %w", err)
 	}
+	s.queueChanged(row, it, "resolved")
 	if r := s.loaded(row.ID); r != nil && req.Decision == "release" {
 		r.publish(chatRecord{ID: it.MessageID, MemberID: s.senderID(ctx, it), Pseudonym: it.Pseudonym, Role: RoleMember,
 			Text: it.Text, At: now}, false)

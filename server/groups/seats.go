@@ -78,7 +78,7 @@ func (r *room) takeSeat(id string, now time.Time) (undo func(), err error) {
 func (s *Service) seat(ctx context.Context, roomID, memberID string) (undo func(), err error) {
 	r, err := s.live(ctx, roomID)
 	if err != nil {
-		return nil, apierr.Errorf("groups: loading room: %w", err)
+		return nil, err
 	}
 	return r.takeSeat(memberID, s.now())
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/havenvr/haven/i18n"
 	"github.com/havenvr/haven/server/auth"
 	"github.com/havenvr/haven/server/metrics"
+	"github.com/havenvr/haven/server/notify"
+	"github.com/havenvr/haven/server/owner"
 	"github.com/havenvr/haven/server/ratelimit"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
@@ -67,6 +69,22 @@ type Options struct {
 	// SharedLimits, in a cluster, holds the room-code guessing limit for
 	// every node; nil: this node's own.
 	SharedLimits ratelimit.Shared
+	// Notify tells moderators' pages, on every node of a cluster, that a
+	// room's queue changed (server/notify); nil: nobody.
+	Notify notify.Publisher
+	// Owner decides which node of a cluster serves each room (its members
+	// and moderators meet in that node's memory); nil: this node serves
+	// every room.
+	Owner owner.Ownership
+}
+
+// queueChanged tells moderators' pages that row's queue gained (change
+// "added") or lost ("resolved") item.
+func (s *Service) queueChanged(row store.GroupRoom, item store.GroupQueueItem, change string) {
+	if s.opts.Notify != nil {
+		s.opts.Notify.Publish(notify.Event{Kind: notify.KindQueue, ClinicID: row.ClinicID, RoomID: row.ID,
+			QueueID: item.ID, QueueKind: item.Kind, Change: change})
+	}
 }
 
 // Service is the support-group service.
@@ -178,16 +196,18 @@ func (s *Service) Register(w *web.Server) {
 		w.Handle(web.Route{Method: method, Path: path, Summary: summary, Access: access, Tag: "groups",
 			Handler: h, Middleware: mw, RequestBody: body})
 	}
+	// Routes that act on a room in memory are served by its owning node.
+	modRoom := append(mod[:len(mod):len(mod)], s.toOwner)
 	add("GET", "/api/groups/rooms", "The clinic's support rooms.", web.Moderator, mod, s.listRooms, "")
 	add("POST", "/api/groups/rooms", "Create a support room.", web.Moderator, mod, s.createRoom,
 		"{topic, locale, country?, capacity?, rules?, opens_at?, closes_at?, require_moderator?, lobby?, retain_days?}")
-	add("GET", "/api/groups/rooms/:id", "One room with its live state (members, lobby).", web.Moderator, mod, s.getRoom, "")
-	add("POST", "/api/groups/rooms/:id/actions", "A moderator action (audited).", web.Moderator, mod, s.action,
+	add("GET", "/api/groups/rooms/:id", "One room with its live state (members, lobby).", web.Moderator, modRoom, s.getRoom, "")
+	add("POST", "/api/groups/rooms/:id/actions", "A moderator action (audited).", web.Moderator, modRoom, s.action,
 		"{action: mute|unmute|remove|ban|delete|slow_mode|lock|unlock|admit|end, member_id?, message_id?, seconds?, reason}")
 	add("GET", "/api/groups/rooms/:id/audit", "The room's moderation audit.", web.Moderator, mod, s.audit, "")
 	add("GET", "/api/groups/rooms/:id/queue", "Held, reported and deleted messages awaiting review.", web.Moderator, mod, s.queue, "")
-	add("POST", "/api/groups/rooms/:id/queue/:item", "Resolve a queue item (release or dismiss).", web.Moderator, mod, s.resolve, "{decision, reason}")
-	add("POST", "/api/groups/rooms/:id/moderator-peer", "Moderator's WebRTC offer (application/sdp) for the chat channel.", web.Moderator, mod, s.moderatorPeer, "SDP offer")
+	add("POST", "/api/groups/rooms/:id/queue/:item", "Resolve a queue item (release or dismiss).", web.Moderator, modRoom, s.resolve, "{decision, reason}")
+	add("POST", "/api/groups/rooms/:id/moderator-peer", "Moderator's WebRTC offer (application/sdp) for the chat channel.", web.Moderator, modRoom, s.moderatorPeer, "SDP offer")
 	add("GET", "/api/groups/resources", "The clinic's crisis resources (and the built-in defaults).", web.Moderator, mod, s.listResources, "")
 	add("PUT", "/api/groups/resources", "Replace the clinic's crisis resources.", web.Therapist, th, s.putResources, "[{country, name, phone?, text?, url?, hours?, last_verified}]")
 	add("GET", "/api/groups/phrases/:locale/:kind", "A word-filter or crisis phrase list.", web.Moderator, mod, s.getPhrases, "")
@@ -196,7 +216,7 @@ func (s *Service) Register(w *web.Server) {
 	add("GET", "/api/groups/join/:code", "A room's public face before joining: topic, rules, state, clinic_id (for the clinic's wording).", web.Public, nil, s.lookup, "")
 	add("POST", "/api/groups/join", "Join anonymously with a room code (or rejoin with a member token).", web.Public, nil, s.join,
 		"{code, accept_rules, pseudonym?, token?, locale?}")
-	add("POST", "/api/groups/rooms/:id/peer", "A member's WebRTC offer (application/sdp), Bearer member token.", web.Member, nil, s.memberPeer, "SDP offer")
+	add("POST", "/api/groups/rooms/:id/peer", "A member's WebRTC offer (application/sdp), Bearer member token.", web.Member, []echo.MiddlewareFunc{s.toOwner}, s.memberPeer, "SDP offer")
 }
 
 // Close tells every connected peer the server is stopping and closes them.

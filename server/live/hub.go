@@ -109,7 +109,7 @@ func (r *room) act(cmd protocols.Cmd, src uint64) bool {
 		if c.Reason == "connection_lost" {
 			return true // the room alerted link_lost already: one alert per loss
 		}
-		r.toConsoles(wire.Control, "alert", src, wire.Alert{Code: "session_paused", Reason: c.Reason, Fired: true,
+		r.raise(src, wire.Alert{Code: "session_paused", Reason: c.Reason, Fired: true,
 			MessageID: "live.alert.session_paused"})
 		return true
 	}

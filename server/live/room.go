@@ -11,6 +11,7 @@ import (
 	"github.com/havenvr/haven/protocols"
 	"github.com/havenvr/haven/server/biosignal"
 	"github.com/havenvr/haven/server/clinic"
+	"github.com/havenvr/haven/server/notify"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
 )
@@ -328,8 +329,17 @@ func (r *room) toPatient(typ string, src uint64, body any) {
 }
 
 func (r *room) alert(code, reason string) {
-	r.toConsoles(wire.Control, "alert", 0, wire.Alert{Code: code, Reason: reason, Fired: true, MessageID: "live.alert." + code})
+	r.raise(0, wire.Alert{Code: code, Reason: reason, Fired: true, MessageID: "live.alert." + code})
 	r.svc.tl.add(event(r.id, "alert", "server", map[string]any{"code": code, "reason": reason}), nil)
+}
+
+// raise sends an alert to the session's consoles and, as a notification,
+// to the clinic's staff pages on every node (a therapist's list page may
+// be on another node than this room).
+func (r *room) raise(src uint64, a wire.Alert) {
+	r.toConsoles(wire.Control, "alert", src, a)
+	r.svc.notify(notify.Event{Kind: notify.KindAlert, ClinicID: r.sess.ClinicID, SessionID: r.id, Code: a.Code,
+		Reason: a.Reason, Fired: a.Fired})
 }
 
 func (r *room) broadcastState() {
@@ -361,6 +371,7 @@ func (r *room) setState(state, reason string) {
 	}
 	r.svc.tl.add(event(r.id, "state", "server", map[string]any{"from": from, "to": state, "reason": reason}), nil)
 	r.svc.tl.saveSession(r.sess)
+	r.svc.notifyState(r.sess, "state")
 }
 
 // end finishes the session: peers are told and disconnected.

@@ -23,6 +23,7 @@ import (
 	"github.com/havenvr/haven/server/compose"
 	"github.com/havenvr/haven/server/ingest"
 	"github.com/havenvr/haven/server/metrics"
+	"github.com/havenvr/haven/server/notify"
 	"github.com/havenvr/haven/server/ratelimit"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/store"
@@ -71,6 +72,9 @@ type Options struct {
 	// SharedLimits, in a cluster, holds the join-code guessing limit for
 	// every node; nil: this node's own.
 	SharedLimits ratelimit.Shared
+	// Notify carries session list changes and alerts to staff pages, on
+	// this node and, in a cluster, the others (server/notify); nil: none.
+	Notify notify.Publisher
 
 	Heartbeat   time.Duration
 	LinkLoss    time.Duration
@@ -168,6 +172,19 @@ func New(opts Options) (*Service, error) {
 	s.wg.Add(1)
 	go s.clock()
 	return s, nil
+}
+
+// notify publishes a staff-page notification, if anyone listens.
+func (s *Service) notify(ev notify.Event) {
+	if s.opts.Notify != nil {
+		s.opts.Notify.Publish(ev)
+	}
+}
+
+// notifyState tells staff pages that sess is now in state (reason).
+func (s *Service) notifyState(sess store.LiveSession, change string) {
+	s.notify(notify.Event{Kind: notify.KindSession, ClinicID: sess.ClinicID, SessionID: sess.ID, Change: change,
+		State: sess.State, Reason: sess.StateReason})
 }
 
 // SetEngineSpeed changes how fast protocol time runs (training drills, tests).

@@ -178,6 +178,7 @@ func (s *Service) create(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("live: creating session: %w", err)
 	}
+	s.notifyState(sess, "created")
 	return c.JSON(http.StatusCreated, view(sess))
 }
 
@@ -418,6 +419,10 @@ func (s *Service) join(c echo.Context) error {
 	if err != nil {
 		return apierr.Errorf("live: redeeming join code: %w", err)
 	}
+	if sess.State == store.LiveScheduled {
+		sess.State = store.LiveWaiting
+		s.notifyState(sess, "state")
+	}
 	if err := s.roomWaiting(c.Request().Context(), sess.ID); err != nil {
 		return err
 	}
@@ -509,6 +514,9 @@ func (s *Service) endHandler(c echo.Context) error {
 		}
 		s.tl.add(event(sess.ID, "state", auth.From(c).User.ID, map[string]any{"from": sess.State, "to": store.LiveEnded, "reason": "therapist_end"}), nil)
 		sess.State, sess.EndedAt = store.LiveEnded, &now
+		ended := sess
+		ended.StateReason = "therapist_end"
+		s.notifyState(ended, "state")
 	}
 	return c.JSON(http.StatusOK, view(sess))
 }

@@ -160,7 +160,7 @@ func (r *room) metrics(now time.Time) {
 	// Rules are evaluated even before the first sample: a headset whose
 	// sensor never sends anything must still raise no_data.
 	for _, a := range r.eval.Evaluate(ms, snap) {
-		r.toConsoles(wire.Control, "alert", 0, wire.Alert{Code: a.Code, Value: a.Value, Threshold: a.Threshold,
+		r.raise(0, wire.Alert{Code: a.Code, Value: a.Value, Threshold: a.Threshold,
 			Fired: a.Fired, MessageID: a.MessageID, Source: r.source})
 		r.svc.tl.add(event(r.id, "alert", "biosignal", sourcedAlert{a, r.source}), nil)
 		if a.Fired {
