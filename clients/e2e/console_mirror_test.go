@@ -111,7 +111,7 @@ func mirrorWalk(t *testing.T, locale string) {
 	follow(toward, "towards the spiders")
 	keepLive(t, th, `(() => { const a = window.havenConsole.live.avoidance; return a && a.template === 'spiders' && !a.away && a.measures.on_stimulus_ms >= 3000; })()`, 60*time.Second)
 	Wait(t, th, `document.querySelector('#avoidance-figures dd') && /\d/.test(document.querySelector('#avoidance-figures').textContent)`, 5*time.Second)
-	if MustEval[bool](th, `document.querySelector('#avoidance-none').offsetParent !== null`) {
+	if MustEval[bool](th, `(() => { const e = document.querySelector('#avoidance-none'); return !!e && e.offsetParent !== null; })()`) {
 		t.Error("the empty state's line still shows beside the measures")
 	}
 	// A note in the clinician's own words, in English on an Arabic page too:
