@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/havenvr/haven/server/apptest"
+	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/store"
 )
 
@@ -36,9 +37,15 @@ type ConsoleEnv struct {
 // in clients/), or fails under CI=true.
 func StartConsole(t *testing.T) *ConsoleEnv {
 	t.Helper()
+	return StartConsoleWith(t, nil)
+}
+
+// StartConsoleWith is StartConsole with the server's configuration changed by modify.
+func StartConsoleWith(t *testing.T, modify func(*config.Config)) *ConsoleEnv {
+	t.Helper()
 	RequireBuilt(t, "console")
 	RequireBuilt(t, "webxr")
-	srv := apptest.Start(t, nil)
+	srv := apptest.Start(t, modify)
 	return &ConsoleEnv{Server: srv, URL: srv.URL, Clinic: srv.NewClinic(t, "Clinic "+store.RandomToken(4))}
 }
 

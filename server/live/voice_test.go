@@ -7,15 +7,14 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pion/turn/v5"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/havenvr/haven/server/apptest"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/simpeer"
@@ -415,32 +414,6 @@ func TestVoiceMicStateSeenByOtherSide(t *testing.T) {
 	}
 }
 
-// startTURN runs a TURN server (RFC 8656, pion/turn) on a loopback UDP
-// port with one long-term credential; relays are allocated on loopback.
-func startTURN(t *testing.T) (url, user, pass string) {
-	t.Helper()
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const realm = "haven.test"
-	user, pass = "headset", store.RandomToken(8)
-	key := turn.GenerateAuthKey(user, realm, pass)
-	srv, err := turn.NewServer(turn.ServerConfig{
-		Realm: realm,
-		AuthHandler: func(ra *turn.RequestAttributes) (string, []byte, bool) {
-			return ra.Username, key, ra.Username == user
-		},
-		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: conn,
-			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: net.IPv4(127, 0, 0, 1), Address: "127.0.0.1"}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return "turn:" + conn.LocalAddr().String() + "?transport=udp", user, pass
-}
-
 // TestVoiceThroughTURN: a headset that may only use a TURN relay (its
 // transport policy allows relay candidates alone, as behind a firewall
 // that passes nothing else) talks and listens as any other. The TURN server
@@ -448,8 +421,7 @@ func startTURN(t *testing.T) (url, user, pass string) {
 // dials with what its join answer hands it (as the browser client does).
 func TestVoiceThroughTURN(t *testing.T) {
 	t.Parallel()
-	turnURL, user, pass := startTURN(t)
-	cfg, err := config.Parse([]string{"--ice-server", turnURL + "&username=" + url.QueryEscape(user) + "&credential=" + url.QueryEscape(pass)},
+	cfg, err := config.Parse([]string{"--ice-server", apptest.StartTURN(t).Flag()},
 		func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
