@@ -208,8 +208,20 @@ func (p *Page) WaitFor(expr string, timeout time.Duration) {
 	ctx, cancel := context.WithTimeout(p.Ctx, timeout+10*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		p.t.Fatalf("e2e: waiting for %q: %v%s\nconsole: %s%s", shorten(expr), err, p.diagnosis(), strings.Join(p.Console(), "\n"), saveStacks(p.t))
+		p.t.Fatalf("e2e: waiting for %q: %v%s\nconsole: %s%s%s", shorten(expr), err, p.diagnosis(), strings.Join(p.Console(), "\n"), saveStacks(p.t), p.saveFailedView())
 	}
+}
+
+// saveFailedView keeps what the page showed when a wait failed, beside the
+// goroutine stacks ("" when the page cannot be captured any more).
+func (p *Page) saveFailedView() string {
+	ctx, cancel := context.WithTimeout(p.Ctx, 5*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return ""
+	}
+	return "\nview: " + SaveArtifact(p.t, testArtifact(p.t, "failed-", ".png"), png)
 }
 
 // diagnosis evaluates Diag for a failure message ("" when unset or unanswered).
@@ -273,6 +285,10 @@ func saveStacks(t testing.TB) string {
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
 		return ""
 	}
-	name := "stacks-" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".txt"
-	return "\ngoroutines: " + SaveArtifact(t, name, buf.Bytes())
+	return "\ngoroutines: " + SaveArtifact(t, testArtifact(t, "stacks-", ".txt"), buf.Bytes())
+}
+
+// testArtifact names a file after the test (subtests included).
+func testArtifact(t testing.TB, prefix, ext string) string {
+	return prefix + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ext
 }

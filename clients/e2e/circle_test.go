@@ -14,6 +14,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"os"
@@ -63,6 +64,20 @@ func received(t *testing.T, p *Page, d time.Duration) (packets, decoded float64)
 	time.Sleep(d) // a measurement window, not a wait for a condition
 	b := MustEval[inbound](p, inboundJS)
 	return b.Packets - a.Packets, (b.Samples - b.Concealed) - (a.Samples - a.Concealed)
+}
+
+// drained waits until what was in flight has arrived: no packet reaches p
+// in a quarter of a second.
+func drained(t *testing.T, p *Page, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if packets, _ := received(t, p, 250*time.Millisecond); packets == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: audio packets still arriving after 15 s", what)
+		}
+	}
 }
 
 // hears waits until p receives and plays id's voice: within one second at
@@ -241,7 +256,7 @@ func TestCircleVoiceModerationAndViews(t *testing.T) {
 	act(groups.ActVoiceMute, aID)
 	Wait(t, a, `document.querySelector('#voice-status').textContent !== '' && window.havenRoom.voice.state().muted`, 10*time.Second)
 	Wait(t, b, `!window.havenRoom.speakers.includes(`+jsString(aID)+`)`, 10*time.Second)
-	time.Sleep(500 * time.Millisecond) // what was in flight arrives
+	drained(t, b, "B after A's mute")
 	// no packet, and less than one 20 ms frame (960 samples at 48 kHz) of
 	// decoded sound: the tail of what had arrived before the mute
 	if packets, decoded := received(t, b, 2*time.Second); packets > 0 || decoded >= 960 {
@@ -272,7 +287,7 @@ func TestCircleVoiceModerationAndViews(t *testing.T) {
 	Wait(t, b, `window.havenRoom.floor.order === true`, 10*time.Second)
 	setMic(t, b, "open")
 	Wait(t, b, `window.havenRoom.voice.state().maySpeak === false && document.querySelector('#voice-status').textContent !== ''`, 10*time.Second)
-	time.Sleep(500 * time.Millisecond)
+	drained(t, c, "C while B waits for the turn")
 	if packets, _ := received(t, c, 2*time.Second); packets > 0 {
 		t.Errorf("C received %.0f packets in 2 s while B, with an open mic, waited for the turn", packets)
 	}
@@ -303,7 +318,8 @@ func TestCircleVoiceModerationAndViews(t *testing.T) {
 	typeQ(t, b, `#message`, "Welcome, everyone. Take your time.")
 	clickQ(t, b, `#send-form button[type=submit]`)
 	Wait(t, d, `window.havenRoom.lines.some(l => l.text.includes('Take your time'))`, 20*time.Second)
-	time.Sleep(time.Second) // a few stereo frames drawn with the new panel
+	drawn := MustEval[float64](d, `window.havenRoom.circle.info().frames`)
+	Wait(t, d, fmt.Sprintf(`window.havenRoom.circle.info().frames >= %v`, drawn+3), 10*time.Second) // the new panel on screen in both eyes
 	saveDoc(t, "circle-headset.png", d.Screenshot())
 }
 

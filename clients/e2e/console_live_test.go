@@ -142,7 +142,7 @@ func TestConsoleLiveSessionStates(t *testing.T) {
 
 			// end: the cool-down, counted down
 			Do(t, p, chromedp.Click(`button.end-session`))
-			Wait(t, p, `window.havenConsole.live.phase && window.havenConsole.live.phase.name === 'cooldown' && /\d/.test(document.querySelector('#phase-countdown')?.textContent || '')`, 10*time.Second)
+			Wait(t, p, `window.havenConsole.live.phase && window.havenConsole.live.phase.name === 'cooldown' && /\d/.test(document.querySelector('#phase-countdown')?.textContent || '')`, 20*time.Second)
 			MustEval[bool](p, `(scrollTo(0, 0), true)`)
 			SaveArtifact(t, "console-"+locale+"-live-cooldown.png", p.Screenshot())
 			if bad := MustEval[[]string](p, placeholderJS); len(bad) > 0 {

@@ -150,11 +150,11 @@ func TestNoPolicyViolationsHeadsetLive(t *testing.T) {
 		t.Fatal("no XR session")
 	}
 	pw.p.WaitFor(`window.haven.state.xr === true`, 20*time.Second)
-	pw.p.WaitFor(`window.haven.state.scene.template === "heights" && !window.haven.state.scene.loading`, 20*time.Second)
+	e.waitShowing(t, pw.p, `s.scene.template === "heights"`, time.Minute)
 	// The break control: the calm scene and its panel, drawn by the headset itself.
 	MustEval[bool](pw.p, `(window.haven.pressBreak(), true)`)
 	pw.p.WaitFor(`window.haven.state.panel !== null`, 10*time.Second)
-	pauseIn(pw.p, 1000) // a second of rendering with the panel up
+	framesIn(pw.p, 30) // thirty frames rendered with the panel up
 	pw.clean(t, "headset in a live session")
 	pw.provesHearing(t)
 }

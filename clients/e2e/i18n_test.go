@@ -63,7 +63,7 @@ func TestLocalesRenderTheirScripts(t *testing.T) {
 			if rep.Label == "client.break.button" {
 				t.Errorf("%s: message id shown instead of text", tc.locale)
 			}
-			MustEval[bool](p, `new Promise(r => setTimeout(() => r(true), 800))`)
+			framesIn(p, 5) // the texts drawn, in both eyes
 			SaveArtifact(t, fmt.Sprintf("locale-%s.png", tc.locale), p.Screenshot())
 			MustEval[any](p, `window.haven.exitXR().then(() => true)`)
 		})

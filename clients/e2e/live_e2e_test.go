@@ -50,7 +50,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	if space := MustEval[string](p, `window.haven.enterXR()`); space != "local-floor" {
 		t.Errorf("reference space %q, want local-floor (standing)", space)
 	}
-	p.WaitFor(`window.haven.state.xr === true && window.haven.state.scene.template === "heights" && !window.haven.state.scene.loading`, 20*time.Second)
+	e.waitShowing(t, p, `s.xr === true && s.scene.template === "heights"`, time.Minute)
 	e.waitConsole(10*time.Second, "headset in XR", func(r simpeer.Received) bool {
 		s, ok := r.Body.(*wire.SessionState)
 		return ok && s.Client != nil && s.Client.XR
@@ -63,20 +63,20 @@ func TestLiveEndToEnd(t *testing.T) {
 	for _, want := range []int{-30, -60} {
 		stick(1)
 		p.WaitFor(fmt.Sprintf(`window.haven.state.turn_deg === %d`, want), 3*time.Second)
-		pauseIn(p, 300)
+		pauseIn(p, 300) // an observation window: a held stick that kept turning would show in it
 		if got := MustEval[int](p, `window.haven.state.turn_deg`); got != want {
 			t.Errorf("holding the stick kept turning: %d°, want %d°", got, want)
 		}
 		stick(0)
-		pauseIn(p, 200)
+		framesIn(p, 3) // the release is read once a frame
 	}
 	for _, want := range []int{-30, 0} {
 		stick(-1)
 		p.WaitFor(fmt.Sprintf(`window.haven.state.turn_deg === %d`, want), 3*time.Second)
 		stick(0)
-		pauseIn(p, 200)
+		framesIn(p, 3)
 	}
-	pauseIn(p, 1500)
+	settle(p)
 	low := p.Screenshot()
 	SaveArtifact(t, "live-e2e-intensity-0.png", low)
 
@@ -84,7 +84,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	up := e.con.Send("cmd.intensity", wire.CmdIntensity{Intensity: 100})
 	p.WaitFor(`window.haven.state.scene.params.floor === 30 && window.haven.state.scene.params.railing === false`, 10*time.Second)
 	e.waitConsole(10*time.Second, "scene.ready at floor 30", forwardedFloor(30))
-	pauseIn(p, 2000) // the client eases the change over a second
+	settle(p) // the client eases the change over a second
 	high := p.Screenshot()
 	SaveArtifact(t, "live-e2e-intensity-100.png", high)
 	if d, err := Difference(low, high); err != nil || d < 0.05 {
@@ -99,7 +99,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	MustEval[bool](p, `(window.haven.pressBreak(), true)`)
 	p.WaitFor(`window.haven.state.scene.template === "neutral_room" && window.haven.state.panel === "break"`, 2*time.Second)
 	e.waitConsole(3*time.Second, "break alert", since(t0, alertCode("break_requested")))
-	pauseIn(p, 800)
+	settle(p)
 	SaveArtifact(t, "live-e2e-break.png", p.Screenshot())
 
 	// only the therapist's word resumes the exposure
@@ -120,7 +120,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	if !MustEval[bool](p, `window.haven.state.xr`) {
 		t.Error("the lost link ended the immersive session; the patient should stay in the calm scene")
 	}
-	pauseIn(p, 800)
+	settle(p)
 	SaveArtifact(t, "live-e2e-link-lost.png", p.Screenshot())
 	MustEval[any](p, `window.haven.exitXR().then(() => true)`)
 	checkPatientFrames(t, tapped(p, "sent"))
@@ -138,13 +138,13 @@ func TestLiveRelayLatency(t *testing.T) {
 	b := NewBrowser(t)
 	e := startLive(t, heightsAt3)
 	p := e.openJoined(b, "/xr/index.html?locale=en", e.joinCode())
-	p.WaitFor(`window.haven.state.scene.template === "heights"`, 10*time.Second)
+	e.waitShowing(t, p, `s.scene.template === "heights"`, time.Minute)
 	// software WebGL at full size keeps the page's main thread busy for tens of
 	// ms per frame, and a message waits for it; a tiny viewport measures the link
 	if err := p.Do(chromedp.EmulateViewport(64, 36)); err != nil {
 		t.Fatal(err)
 	}
-	pauseIn(p, 300)
+	framesIn(p, 3) // drawn at the tiny size
 	var ms []float64
 	for i := range 100 {
 		seq := e.con.Send("cmd.scene.set", wire.CmdParams{Params: map[string]any{"floor": 4 + i%2}})

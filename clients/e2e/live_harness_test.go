@@ -392,6 +392,39 @@ func silenceBeforeCalm(t *testing.T, p *Page, timeout time.Duration) (silence, s
 // above and however long the page's main thread was blocked meanwhile.
 func calmWithin(stall time.Duration) time.Duration { return 2150*time.Millisecond + stall }
 
+// waitShowing waits until the patient's page shows a loaded scene matching
+// cond (a JS expression over the page's state s) in a live, not paused,
+// session. Compiling a scene's shaders in software WebGL on a busy machine
+// can block the page long enough for the server to declare the link lost and
+// pause the session (calm scene); the therapist then resumes it, as after any
+// link-loss pause, and the scene comes back.
+func (e *liveEnv) waitShowing(t *testing.T, p *Page, cond string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var asked time.Time // the last resume; the server refuses one while the link is still down
+	shownAt := -1.0     // the frame at which cond first held, live
+	for time.Now().Before(deadline) {
+		s := MustEval[struct {
+			Paused, OK bool
+			Frame      float64
+		}](p, `(s => ({Paused: s.paused, OK: !!s.scene && !s.scene.loading && !!(`+cond+`), Frame: s.info.frame}))(window.haven.state)`)
+		switch {
+		case s.Paused && time.Since(asked) > 3*time.Second:
+			t.Log("the session is paused (link lost while the page compiled); the therapist resumes it")
+			e.con.Send("cmd.resume", wire.Empty{})
+			asked, shownAt = time.Now(), -1
+		case !s.Paused && s.OK && shownAt < 0:
+			shownAt = s.Frame
+		case !s.Paused && s.OK && s.Frame >= shownAt+3:
+			return // drawn a few times: its shaders are compiled, the page is responsive again
+		case !s.OK:
+			shownAt = -1
+		}
+		pauseIn(p, 100) // poll interval, not a wait for an outcome
+	}
+	p.WaitFor(`(s => !s.paused && !!s.scene && !s.scene.loading && !!(`+cond+`))(window.haven.state)`, time.Second) // fails, with the page's state
+}
+
 // pause sleeps in the page (keeps the XR loop drawing) for ms milliseconds.
 func pauseIn(p *Page, ms int) {
 	MustEval[bool](p, fmt.Sprintf(`new Promise(r => setTimeout(() => r(true), %d))`, ms))

@@ -99,25 +99,8 @@ func TestSceneAudioPlaysAfterGesture(t *testing.T) {
 }
 
 // liveInCrowd waits until the patient's page shows the crowd in a live (not
-// paused) session. Compiling the scene's shaders in software WebGL on a busy
-// machine can block the page long enough for the server to declare the link
-// lost and pause the session (calm scene); the therapist then resumes it, as
-// after any link-loss pause, and the crowd comes back.
+// paused) session.
 func liveInCrowd(t *testing.T, e *liveEnv, p *Page) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	var asked time.Time // the last resume; the server refuses one while the link is still down
-	for time.Now().Before(deadline) {
-		s := MustEval[map[string]any](p, `(s => ({paused: s.paused, template: s.scene?.template ?? "", loading: !!s.scene?.loading}))(window.haven.state)`)
-		switch {
-		case s["paused"] == true && time.Since(asked) > 3*time.Second:
-			t.Log("the session is paused (link lost while the page compiled); the therapist resumes it")
-			e.con.Send("cmd.resume", wire.Empty{})
-			asked = time.Now()
-		case s["paused"] == false && s["template"] == "crowds" && s["loading"] == false:
-			return
-		}
-		pauseIn(p, 250)
-	}
-	t.Fatalf("the crowd scene never showed in a live session")
+	e.waitShowing(t, p, `s.scene?.template === "crowds"`, 2*time.Minute)
 }

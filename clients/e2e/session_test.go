@@ -48,7 +48,7 @@ func TestLiveSessionSafety(t *testing.T) {
 	e := startLive(t, heightsAt3)
 	p := e.openJoined(b, "/xr/index.html?locale=en", e.joinCode())
 
-	p.WaitFor(`window.haven.state.scene.template === "heights" && window.haven.state.scene.params.floor === 3`, 10*time.Second)
+	e.waitShowing(t, p, `s.scene.template === "heights" && s.scene.params.floor === 3`, time.Minute)
 	e.waitConsole(5*time.Second, "scene.ready floor 3", forwardedFloor(3))
 	set := e.con.Send("cmd.scene.set", wire.CmdParams{Params: map[string]any{"floor": 4}})
 	e.waitConsole(3*time.Second, "engine scene.set", srcType("engine", set))

@@ -219,14 +219,23 @@ func resumeIfLost(t *testing.T, th, pt *Page, template, what string) {
 	t.Helper()
 	shown := `window.haven.state.scene && window.haven.state.scene.template === '` + template + `' && !window.haven.state.scene.loading && !window.haven.state.paused`
 	lost := `window.havenConsole.live.state === 'paused' && window.havenConsole.live.reason === 'link_lost' && window.havenConsole.live.patient === true`
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+	shownAt := -1 // the frame at which the scene first showed, live
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		if MustEval[bool](pt, shown) {
-			return
+			frame := MustEval[int](pt, `window.haven.state.info.frame`)
+			if shownAt < 0 {
+				shownAt = frame
+			} else if frame >= shownAt+3 {
+				return // drawn a few times: its shaders are compiled, the page is responsive again
+			}
+			continue
 		}
+		shownAt = -1
 		if MustEval[bool](th, lost) {
 			t.Logf("FINDING: the headset's link was declared lost while it loaded %s; the session paused and the therapist resumes", what)
 			Do(t, th, chromedp.Click(`button.pause-resume`))
 			Wait(t, th, `window.havenConsole.live.state === 'live'`, 10*time.Second)
 		}
 	}
+	pt.WaitFor(shown, time.Second) // fails, with the page's state
 }

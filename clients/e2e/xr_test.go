@@ -23,7 +23,7 @@ func TestImmersiveVRWithIWER(t *testing.T) {
 			p.WaitFor(`window.haven.state.xr === true`, 5*time.Second)
 			// let the XR loop render a few frames, then capture while it runs
 			before := MustEval[int](p, `window.haven.state.info.frame`)
-			MustEval[bool](p, `new Promise(r => setTimeout(() => r(true), 1500))`)
+			framesIn(p, 5)
 			info := MustEval[renderInfo](p, `window.haven.state.info`)
 			after := MustEval[int](p, `window.haven.state.info.frame`)
 			if after <= before {

@@ -144,7 +144,12 @@ func TestFailoverNothingLost(t *testing.T) {
 	if _, err := p.Wait(ctx, simpeer.Type("calm.now")); err != nil {
 		t.Fatalf("no calm scene after failover: %v", err)
 	}
-	time.Sleep(500 * time.Millisecond) // the sensor keeps producing
+	// the sensor keeps producing on the new owner: a few more batches go out
+	for sent, deadline := p.Stats().BatchesSent, time.Now().Add(15*time.Second); p.Stats().BatchesSent < sent+3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no new batches after failover: %+v", p.Stats())
+		}
+	}
 	p.StopStreaming()
 	for deadline := time.Now().Add(15 * time.Second); p.Stats().Unacked > 0; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {

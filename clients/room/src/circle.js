@@ -256,7 +256,9 @@ export function createCircle(canvas, { space = 'forest', t = (id) => id, onPose 
   const seatQ = new THREE.Quaternion();
   const up = new THREE.Vector3(0, 1, 0);
   let sentAt = 0, lastSent = '';
+  let frames = 0; // drawn so far: lets a test wait for a new panel to reach the screen
   r.onFrame((dt, elapsed) => {
+    frames++;
     const k = 1 - Math.exp(-dt / 0.08); // poses arrive at ≤ 20 Hz: ease between them
     const xr = r.xrActive();
     for (const [id, f] of figures) {
@@ -361,7 +363,7 @@ export function createCircle(canvas, { space = 'forest', t = (id) => id, onPose 
     enterXR: () => r.enterXR(),
     renderer: r,
     /** info for tests: seats drawn, figures, the member's seat. */
-    info: () => ({ ring: state.ring, figures: figures.size, yourSeat: state.yourSeat, speaking: [...figures.values()].filter((f) => f.speaking > 0.5).length, xr: r.xrActive(), panel: panel.visible }),
+    info: () => ({ ring: state.ring, figures: figures.size, yourSeat: state.yourSeat, speaking: [...figures.values()].filter((f) => f.speaking > 0.5).length, xr: r.xrActive(), panel: panel.visible, frames }),
   };
 }
 

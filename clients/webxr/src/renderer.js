@@ -463,7 +463,9 @@ export function createRenderer(canvas, opts = {}) {
     calm(transition_ms = 600) { return loadScene({ ...CALM, transition_ms }); },
     scene() {
       if (pendingLoad) return { template: pendingLoad.template, params: { ...pendingLoad.params }, loading: true };
-      return active ? { template: active.template, params: { ...active.tween.to }, current: { ...active.tween.current }, loading: false } : null;
+      // settled: the eased parameters reached their target and no fade covers the view (a screenshot now shows the scene as the patient will keep seeing it)
+      return active ? { template: active.template, params: { ...active.tween.to }, current: { ...active.tween.current }, loading: false,
+        settled: active.tween.done(performance.now()) && fadeTarget === 0 && fadeLevel <= 0.005 } : null;
     },
     /**
      * info: the last frame's renderer figures; load_ms from scene.load to the
