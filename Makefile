@@ -7,7 +7,7 @@ FUZZTIME  ?= 20s
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/havenvr/haven/server/app.Version=$(VERSION)
 
-.PHONY: run test deps clients build vet gotest gotest-postgres jstest fuzz bench clean scenes
+.PHONY: run test deps clients build vet gotest gotest-postgres jstest fuzz bench clean scenes docs-shots
 
 ## run: install what is missing, build the clients and the server, start with demo content
 run: build
@@ -49,6 +49,10 @@ jstest:
 scenes: clients
 	@mkdir -p docs/scenes
 	HAVEN_SCENES_DIR=$(CURDIR)/docs/scenes $(GO) test -count=1 -timeout 45m -v -run 'TestScenesWithinBudget$$|TestHeadsetScreenshot' $(E2E)
+
+## docs-shots: retake the support circle's screenshots in docs/ (phone, headset, the moderator's console in English and Arabic)
+docs-shots: clients
+	HAVEN_DOCS_SHOTS=1 $(GO) test -count=1 -timeout 20m -run 'TestCircleVoiceModerationAndViews$$|TestConsoleCircleModeratorVoice$$' $(E2E)
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 20s)
 fuzz:

@@ -139,9 +139,14 @@ func earOf(t *testing.T, p *Page, id string) (slotEar, bool) {
 	return slotEar{}, false
 }
 
+// saveDoc keeps a screenshot as a test artifact, and with HAVEN_DOCS_SHOTS=1
+// (make docs-shots) also as docs/name, the image the docs show.
 func saveDoc(t *testing.T, name string, png []byte) {
 	t.Helper()
 	SaveArtifact(t, name, png)
+	if os.Getenv("HAVEN_DOCS_SHOTS") == "" { // a test run leaves the tracked docs alone
+		return
+	}
 	if err := os.WriteFile(filepath.Join("..", "..", "docs", name), png, 0o644); err != nil {
 		t.Errorf("saving docs/%s: %v", name, err)
 	}
