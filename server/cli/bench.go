@@ -14,14 +14,15 @@ import (
 // over loopback and prints one JSON object with --json (DESIGN.md §9).
 func benchmarks() map[string]Command {
 	return map[string]Command{
-		"ingest":  {"durable biosignal ingest vs a bare batched insert", BenchIngest},
-		"groups":  {"message fan-out in one support room", BenchGroups},
-		"circle":  {"voice in one support circle: active-speaker forwarding, poses at 20 Hz", BenchCircle},
-		"live":    {"therapist/patient pairs: relay latency vs a bare echo and a bare relay, samples lost", BenchLive},
-		"fleet":   {"the simulated consoles and headsets of `bench live --fleet-process` (spec on stdin)", BenchFleet},
-		"crash":   {"SIGKILL the server repeatedly; compare acknowledged with stored samples", BenchCrash},
-		"voice":   {"two-way voice on live pairs: server forwarding time, packets lost, data channels beside it", BenchVoice},
-		"cluster": {"nodes on PostgreSQL and NATS; SIGKILL the owner of live sessions; samples lost, failover time", BenchCluster},
+		"ingest":         {"durable biosignal ingest vs a bare batched insert", BenchIngest},
+		"groups":         {"message fan-out in one support room", BenchGroups},
+		"circle":         {"voice in one support circle: active-speaker forwarding, poses at 20 Hz", BenchCircle},
+		"circle-members": {"the members of `bench circle --members-process` (spec on stdin)", BenchCircleMembers},
+		"live":           {"therapist/patient pairs: relay latency vs a bare echo and a bare relay, samples lost", BenchLive},
+		"fleet":          {"the simulated consoles and headsets of `bench live --fleet-process` (spec on stdin)", BenchFleet},
+		"crash":          {"SIGKILL the server repeatedly; compare acknowledged with stored samples", BenchCrash},
+		"voice":          {"two-way voice on live pairs: server forwarding time, packets lost, data channels beside it", BenchVoice},
+		"cluster":        {"nodes on PostgreSQL and NATS; SIGKILL the owner of live sessions; samples lost, failover time", BenchCluster},
 	}
 }
 
@@ -36,7 +37,7 @@ func Bench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		sort.Strings(names)
 		fmt.Fprintln(stderr, "Usage: haven bench KIND [flags] [--json]\n\nKinds:")
 		for _, n := range names {
-			fmt.Fprintf(stderr, "  %-8s %s\n", n, kinds[n].Summary)
+			fmt.Fprintf(stderr, "  %-15s %s\n", n, kinds[n].Summary)
 		}
 		fmt.Fprintln(stderr, "\nRun 'haven bench KIND -h' for its flags. Progress goes to stderr, the result to stdout.")
 		if len(args) == 0 {

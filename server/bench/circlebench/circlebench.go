@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,9 @@ type Options struct {
 	Duration time.Duration
 	Progress io.Writer // progress lines; nil for none
 	DataDir  string    // temporary directory for the database
+	// MembersCommand, when set, starts the members' process (`haven bench
+	// circle-members`, process.go); nil: the members share this process.
+	MembersCommand func() *exec.Cmd
 }
 
 // Result is what `haven bench circle` prints.
@@ -54,7 +58,9 @@ type Result struct {
 	// minus what they received (the standard RTP count, RFC 3550 §6.4.1).
 	PacketsLost int64 `json:"packets_lost"`
 	// CPUCores is the process's CPU time over the run's wall time: the
-	// server and all M simulated members share this process.
+	// server and all M simulated members share this process, unless
+	// MembersProcess: then it is the server's alone, and MembersCPUCores
+	// and MembersRSSMB are the members' process's.
 	CPUCores float64 `json:"cpu_cores"`
 	// BytesPerMemberPerS is what one member receives a second: voice (RTP
 	// headers and payload) and the chat channel (poses, speakers, presence).
@@ -63,6 +69,9 @@ type Result struct {
 	SetupSeconds       float64 `json:"setup_s"`
 	RSSMB              float64 `json:"rss_mb"`
 	Goroutines         int     `json:"goroutines"`
+	MembersProcess     bool    `json:"members_process"`
+	MembersCPUCores    float64 `json:"members_cpu_cores,omitempty"`
+	MembersRSSMB       float64 `json:"members_rss_mb,omitempty"`
 }
 
 // Run performs one measurement.
@@ -93,21 +102,21 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if opts.Progress != nil {
+		opts.Progress = &lockedWriter{w: opts.Progress}
+	}
 	progress := func(format string, args ...any) {
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "bench circle: "+format+"\n", args...)
 		}
 	}
+	if opts.MembersCommand != nil {
+		return runSplit(ctx, opts, srv, room, progress)
+	}
 
 	setup := time.Now()
 	members, err := connect(ctx, srv.Base, room.Code, opts.Members, progress)
-	defer func() {
-		for _, m := range members {
-			if m != nil {
-				_ = m.Close()
-			}
-		}
-	}()
+	defer closeAll(members)
 	if err != nil {
 		return Result{}, err
 	}

@@ -80,25 +80,11 @@ func (s FleetSpec) validate() error {
 func runFleetChild(ctx context.Context, o LiveOptions, spec FleetSpec, cpu int, h fleetHooks) (FleetResult, error) {
 	cmd := o.FleetCommand([]string{"--cpu", strconv.Itoa(cpu)})
 	cmd.Stderr = o.Progress
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return FleetResult{}, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return FleetResult{}, err
-	}
-	if err := cmd.Start(); err != nil {
-		return FleetResult{}, fmt.Errorf("scenario: starting the fleet process: %w", err)
-	}
-	// The child never outlives the benchmark.
-	stopKill := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
-	defer stopKill()
-	res, err := talkToFleet(ctx, spec, stdin, stdout, h)
-	_ = stdin.Close()
-	if werr := cmd.Wait(); err == nil && werr != nil {
-		err = fmt.Errorf("scenario: fleet process: %w", werr)
-	}
+	var res FleetResult
+	err := bench.RunChild(ctx, cmd, "the fleet process", func(stdin io.Writer, stdout io.Reader) (err error) {
+		res, err = talkToFleet(ctx, spec, stdin, stdout, h)
+		return err
+	})
 	return res, err
 }
 
