@@ -1,6 +1,8 @@
 package compose
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -22,16 +24,50 @@ import (
 // look the head up again, so they run as planned; a patient's assigned
 // ladder stays readable (PatientLadder). Restoring undoes it.
 
-// heads names one kind of archivable head row.
+// heads names one kind of archivable, revisioned head row.
 type heads struct {
 	table  string // the head rows' table
 	target string // audit target, and the action's prefix
+	revs   string // the revision rows' table
+	key    string // the revision rows' column naming their head
 }
 
 var (
-	compositionHeads = heads{table: "compositions", target: "composition"}
-	protocolHeads    = heads{table: "clinic_protocols", target: "protocol"}
+	compositionHeads = heads{table: "compositions", target: "composition", revs: "composition_revisions", key: "composition_id"}
+	protocolHeads    = heads{table: "clinic_protocols", target: "protocol", revs: "protocol_revisions", key: "protocol_id"}
 )
+
+// listLatest loads a clinic's heads of one kind (newest first; archived
+// ones only when asked) and each one's latest revision, keyed by head id,
+// in one read transaction: a save between the two queries must not leave a
+// head without its revision. headOf reads a revision's head id.
+func listLatest[H, R any](ctx context.Context, db *gorm.DB, k heads, clinicID string, archived bool, headOf func(R) string) ([]H, map[string]R, error) {
+	var hs []H
+	var rs []R
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		hq := tx.Where("clinic_id = ?", clinicID)
+		rq := tx.Joins(fmt.Sprintf("JOIN %[1]s ON %[1]s.id = %[2]s.%[3]s AND %[1]s.latest = %[2]s.rev", k.table, k.revs, k.key)).
+			Where(k.revs+".clinic_id = ?", clinicID)
+		if !archived {
+			hq, rq = hq.Where("archived_at IS NULL"), rq.Where(k.table+".archived_at IS NULL")
+		}
+		if err := hq.Order("updated_at DESC, id").Find(&hs).Error; err != nil {
+			return fmt.Errorf("compose: listing %ss: %w", k.target, err)
+		}
+		if err := rq.Find(&rs).Error; err != nil {
+			return fmt.Errorf("compose: loading latest %s revisions: %w", k.target, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, apierr.Wrap(apierr.Internal, err)
+	}
+	latest := make(map[string]R, len(rs))
+	for _, r := range rs {
+		latest[headOf(r)] = r
+	}
+	return hs, latest, nil
+}
 
 // archivedHead is the part of a head row archiving reads.
 type archivedHead struct {

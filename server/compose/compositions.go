@@ -3,7 +3,6 @@ package compose
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -198,32 +197,10 @@ func (s *Service) listCompositions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	clinicID := auth.From(c).User.ClinicID
-	db := s.store.DB.WithContext(c.Request().Context())
-	var heads []store.Composition
-	var revs []store.CompositionRevision
-	// One read transaction: a save between the two queries must not leave a head without its revision.
-	err = db.Transaction(func(tx *gorm.DB) error {
-		hq := tx.Where("clinic_id = ?", clinicID)
-		rq := tx.Joins("JOIN compositions ON compositions.id = composition_revisions.composition_id AND compositions.latest = composition_revisions.rev").
-			Where("composition_revisions.clinic_id = ?", clinicID)
-		if !archived {
-			hq, rq = hq.Where("archived_at IS NULL"), rq.Where("compositions.archived_at IS NULL")
-		}
-		if err := hq.Order("updated_at DESC, id").Find(&heads).Error; err != nil {
-			return fmt.Errorf("compose: listing compositions: %w", err)
-		}
-		if err := rq.Find(&revs).Error; err != nil {
-			return fmt.Errorf("compose: loading latest composition revisions: %w", err)
-		}
-		return nil
-	})
+	heads, byID, err := listLatest[store.Composition, store.CompositionRevision](c.Request().Context(), s.store.DB, compositionHeads, auth.From(c).User.ClinicID, archived,
+		func(r store.CompositionRevision) string { return r.CompositionID })
 	if err != nil {
-		return apierr.Wrap(apierr.Internal, err)
-	}
-	byID := make(map[string]store.CompositionRevision, len(revs))
-	for _, r := range revs {
-		byID[r.CompositionID] = r
+		return err
 	}
 	out := make([]CompositionView, 0, len(heads))
 	for _, h := range heads {

@@ -3,7 +3,6 @@ package compose
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -252,32 +251,10 @@ func (s *Service) listProtocols(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	db := s.store.DB.WithContext(c.Request().Context())
-	clinicID := auth.From(c).User.ClinicID
-	var heads []store.ClinicProtocol
-	var revs []store.ProtocolRevision
-	// One read transaction: a save between the two queries must not leave a head without its revision.
-	err = db.Transaction(func(tx *gorm.DB) error {
-		hq := tx.Where("clinic_id = ?", clinicID)
-		rq := tx.Joins("JOIN clinic_protocols ON clinic_protocols.id = protocol_revisions.protocol_id AND clinic_protocols.latest = protocol_revisions.rev").
-			Where("protocol_revisions.clinic_id = ?", clinicID)
-		if !archived {
-			hq, rq = hq.Where("archived_at IS NULL"), rq.Where("clinic_protocols.archived_at IS NULL")
-		}
-		if err := hq.Order("updated_at DESC, id").Find(&heads).Error; err != nil {
-			return fmt.Errorf("compose: listing protocols: %w", err)
-		}
-		if err := rq.Find(&revs).Error; err != nil {
-			return fmt.Errorf("compose: loading latest protocol revisions: %w", err)
-		}
-		return nil
-	})
+	heads, byID, err := listLatest[store.ClinicProtocol, store.ProtocolRevision](c.Request().Context(), s.store.DB, protocolHeads, auth.From(c).User.ClinicID, archived,
+		func(r store.ProtocolRevision) string { return r.ProtocolID })
 	if err != nil {
-		return apierr.Wrap(apierr.Internal, err)
-	}
-	byID := make(map[string]store.ProtocolRevision, len(revs))
-	for _, r := range revs {
-		byID[r.ProtocolID] = r
+		return err
 	}
 	out := make([]ProtocolView, 0, len(heads))
 	for _, h := range heads {
