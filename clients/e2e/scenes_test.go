@@ -252,9 +252,11 @@ func loadAndMeasure(t *testing.T, p *Page, template string, params map[string]an
 	return MustEval[renderInfo](p, `window.haven.state.info`)
 }
 
-// TestHeadsetScreenshot renders heights at intensity 100 in stereo under
-// WebXR emulation (IWER, Meta Quest 3) into docs/scenes/headset-heights-100.png
-// for the gallery; it runs only under make scenes (HAVEN_SCENES_DIR).
+// TestHeadsetScreenshot renders heights and spiders at intensity 100 in
+// stereo under WebXR emulation (IWER, Meta Quest 3) into
+// docs/scenes/headset-<template>-100.png for the gallery (the spiders: the
+// one on the hand rides the emulated right controller, low in the view); it
+// runs only under make scenes (HAVEN_SCENES_DIR).
 func TestHeadsetScreenshot(t *testing.T) {
 	out := os.Getenv("HAVEN_SCENES_DIR")
 	if out == "" {
@@ -262,14 +264,18 @@ func TestHeadsetScreenshot(t *testing.T) {
 	}
 	b := NewBrowser(t)
 	srv := StaticServer(t)
-	p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&locale=en&iwer=quest3", 1280, 720, `document.documentElement.dataset.ready === "1"`)
-	loadAndSettle(t, p, "heights", rangeEnds["heights"][1])
-	MustEval[string](p, `window.haven.enterXR()`)
-	p.WaitFor(`window.haven.state.xr === true`, 5*time.Second)
-	// a stereo frame in software WebGL takes seconds: wait for a few, capture while the XR loop runs
-	before := MustEval[int](p, `window.haven.state.info.frame`)
-	p.WaitFor(fmt.Sprintf(`window.haven.state.info.frame > %d + 3`, before), 90*time.Second)
-	if err := os.WriteFile(filepath.Join(out, "headset-heights-100.png"), p.Screenshot(), 0o644); err != nil {
-		t.Fatal(err)
+	for _, tpl := range []string{"heights", "spiders"} {
+		t.Run(tpl, func(t *testing.T) {
+			p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&locale=en&iwer=quest3", 1280, 720, `document.documentElement.dataset.ready === "1"`)
+			loadAndSettle(t, p, tpl, rangeEnds[tpl][1])
+			MustEval[string](p, `window.haven.enterXR()`)
+			p.WaitFor(`window.haven.state.xr === true`, 5*time.Second)
+			// a stereo frame in software WebGL takes seconds: wait for a few, capture while the XR loop runs
+			before := MustEval[int](p, `window.haven.state.info.frame`)
+			p.WaitFor(fmt.Sprintf(`window.haven.state.info.frame > %d + 3`, before), 90*time.Second)
+			if err := os.WriteFile(filepath.Join(out, "headset-"+tpl+"-100.png"), p.Screenshot(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -275,6 +275,9 @@ export default function build(ctx) {
       P[3] = Math.atan2(-handFwd.x, -handFwd.z) + 2.6 + Math.sin(t * 0.23 * speedK) * 0.5; // facing up the arm, towards the patient
       P[4] = size; P[5] = hs.phase; P[6] = 0.04 + 0.03 * Math.max(0, Math.sin(t * 0.9)); P[7] = onHandPos.y - 0.006;
       pose(count, false);
+      // its shadow falls on the back of the hand, not on the table round it
+      unit(); X[0] = P[0]; X[1] = P[7] + 0.001; X[2] = P[2]; X[6] = X[7] = X[8] = Math.min(size * 1.1, 0.07);
+      put(shadows, count);
       count++;
     }
     thread.visible = s.drop >= 0;

@@ -285,11 +285,17 @@ export function plaster(seed = 11, base = '#e8e2d6') {
   }, { key: `plaster:${seed},${base}` });
 }
 
-/** blob: a soft radial shadow (alpha map) for contact shadows under feet, figures and spiders. */
+/**
+ * blob: a soft radial shadow (alpha map) for contact shadows under feet,
+ * figures and spiders. An alpha map is read from the green channel, so the
+ * falloff is painted in grey on black, not in the canvas's alpha: white at
+ * any alpha uploads as white, and the shadow was a hard-edged dark disc.
+ */
 export function blob() {
   const tex = canvasTexture(64, 64, (g, w) => {
+    g.fillStyle = '#000'; g.fillRect(0, 0, w, w);
     const grad = g.createRadialGradient(w / 2, w / 2, 0, w / 2, w / 2, w / 2);
-    grad.addColorStop(0, 'rgba(255,255,255,1)'); grad.addColorStop(0.5, 'rgba(255,255,255,0.5)'); grad.addColorStop(1, 'rgba(255,255,255,0)');
+    grad.addColorStop(0, '#fff'); grad.addColorStop(0.35, '#a6a6a6'); grad.addColorStop(0.7, '#383838'); grad.addColorStop(1, '#000');
     g.fillStyle = grad; g.fillRect(0, 0, w, w);
   }, { srgb: false, key: 'blob' });
   tex.wrapS = tex.wrapT = THREE.ClampToEdgeWrapping;
