@@ -155,6 +155,9 @@ func TestBenchLiveNodes(t *testing.T) {
 	if r.Nodes != 2 || len(r.SessionsPerNode) != 2 || r.SessionsPerNode[0] != 2 || r.SessionsPerNode[1] != 2 {
 		t.Errorf("nodes %d, sessions per node %v, want 2 nodes with [2 2]", r.Nodes, r.SessionsPerNode)
 	}
+	if len(r.SessionsPerNodeEnd) != 2 || len(r.LeasesLost) != 2 {
+		t.Errorf("sessions per node at the end %v, leases lost %v: want one count per node", r.SessionsPerNodeEnd, r.LeasesLost)
+	}
 	if len(r.NodeCPUCores) != 2 || r.NodeCPUCores[0] <= 0 || r.NodeCPUCores[1] <= 0 || r.NodeRSSMB[0] <= 0 {
 		t.Errorf("node CPU %v, node RSS %v: want both measured", r.NodeCPUCores, r.NodeRSSMB)
 	}

@@ -351,6 +351,13 @@ func (n *Node) renewLoop() {
 	}
 }
 
+// renewers bounds the renewals in flight at once. One at a time, a node
+// holding a hundred rooms on a loaded machine took longer than the renewal
+// interval and lost leases it still served (haven bench live --nodes 2
+// --sessions 200, BENCHMARKS.md); JetStream answers concurrent writes to
+// different keys independently.
+const renewers = 32
+
 func (n *Node) renewAll(ctx context.Context) {
 	val, _ := json.Marshal(n.self())
 	n.mu.Lock()
@@ -359,37 +366,55 @@ func (n *Node) renewAll(ctx context.Context) {
 		keys[k] = l.rev
 	}
 	n.mu.Unlock()
+	sem := make(chan struct{}, renewers)
+	var wg sync.WaitGroup
 	for key, rev := range keys {
-		sent := time.Now()
-		nrev, err := n.leases.Update(ctx, key, val, rev)
-		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyNotFound) {
-			// A renewal that timed out may have committed: ours still?
-			if e, gerr := n.leases.Get(ctx, key); gerr == nil {
-				var h Holder
-				if json.Unmarshal(e.Value(), &h) == nil && h.Token == n.token {
-					nrev, err = e.Revision(), nil
-				}
-			}
-			if err != nil {
-				n.lose(key, rev, "held by another node")
-				continue
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			n.renew(ctx, key, rev, val)
+		}()
+	}
+	wg.Wait()
+	n.dropLate()
+}
+
+// renew writes one held key again, if it is still this node's.
+func (n *Node) renew(ctx context.Context, key string, rev uint64, val []byte) {
+	sent := time.Now()
+	nrev, err := n.leases.Update(ctx, key, val, rev)
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyNotFound) {
+		// A renewal that timed out may have committed: ours still?
+		if e, gerr := n.leases.Get(ctx, key); gerr == nil {
+			var h Holder
+			if json.Unmarshal(e.Value(), &h) == nil && h.Token == n.token {
+				nrev, err = e.Revision(), nil
 			}
 		}
-		n.mu.Lock()
-		l, ok := n.held[key]
-		switch {
-		case !ok || l.rev != rev:
-			// Released or re-claimed meanwhile.
-		case err == nil:
-			l.rev, l.okSent = nrev, sent
-		}
-		n.mu.Unlock()
 		if err != nil {
-			n.log.Warn("cluster: renewing lease", slog.String("key", key), slog.Any("err", err))
+			n.lose(key, rev, "held by another node")
+			return
 		}
 	}
-	// Past the safe margin without a successful renewal: the key may expire
-	// any moment and another node take it, so stop serving first.
+	n.mu.Lock()
+	l, ok := n.held[key]
+	switch {
+	case !ok || l.rev != rev:
+		// Released or re-claimed meanwhile.
+	case err == nil:
+		l.rev, l.okSent = nrev, sent
+	}
+	n.mu.Unlock()
+	if err != nil {
+		n.log.Warn("cluster: renewing lease", slog.String("key", key), slog.Any("err", err))
+	}
+}
+
+// dropLate stops serving every key past the safe margin without a
+// successful renewal: the key may expire any moment and another node take
+// it, so stop serving first.
+func (n *Node) dropLate() {
 	limit := n.opts.LeaseTTL - n.opts.LeaseTTL/5
 	n.mu.Lock()
 	var late []string

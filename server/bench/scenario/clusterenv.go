@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -194,6 +195,20 @@ func (n *clusterNode) proc() bench.Proc {
 	}
 	p, _ := bench.ReadProc(n.cur.cmd.Process.Pid)
 	return p
+}
+
+// logged counts the lines of the node's logs (every run's) that contain s.
+func (n *clusterNode) logged(s string) int {
+	files, _ := filepath.Glob(filepath.Join(n.dir, "server-*.log"))
+	count := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		count += strings.Count(string(b), s)
+	}
+	return count
 }
 
 // kill SIGKILLs the node (a crash: nothing released, nothing flushed).

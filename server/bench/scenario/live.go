@@ -134,8 +134,12 @@ type LiveResult struct {
 	// the load window and resident memory at its end.
 	Nodes           int       `json:"nodes,omitempty"`
 	SessionsPerNode []int     `json:"sessions_per_node,omitempty"`
-	NodeCPUCores    []float64 `json:"node_cpu_cores,omitempty"`
-	NodeRSSMB       []float64 `json:"node_rss_mb,omitempty"`
+	// SessionsPerNodeEnd is the same count when the load ended: fewer
+	// when nodes lost leases (LeasesLost) and rooms were still moving.
+	SessionsPerNodeEnd []int     `json:"sessions_per_node_end,omitempty"`
+	LeasesLost         []int     `json:"leases_lost,omitempty"`
+	NodeCPUCores       []float64 `json:"node_cpu_cores,omitempty"`
+	NodeRSSMB          []float64 `json:"node_rss_mb,omitempty"`
 	// Errors are failures after the load ran (e.g. a shutdown that overran
 	// its budget): the figures above are still printed, the exit code is 1.
 	Errors []string `json:"errors,omitempty"`

@@ -47,6 +47,8 @@ func liveNodes(ctx context.Context, o LiveOptions) (LiveResult, error) {
 			for i, n := range env.nodes {
 				cpu0[i] = n.proc().CPUSeconds
 			}
+			// Every pair is connected and streaming: the leases say who serves it.
+			res.SessionsPerNode = env.spread(ctx)
 			t0 = time.Now()
 		},
 		loadEnd: func() {
@@ -61,15 +63,14 @@ func liveNodes(ctx context.Context, o LiveOptions) (LiveResult, error) {
 				res.NodeRSSMB = append(res.NodeRSSMB, bench.MB(p.RSSBytes))
 			}
 			res.ServerCPUs, res.ServerCPUCores = bench.Round(cpu, 2), bench.Round(cpu/window, 2)
-			// Every pair is connected and streaming: the leases say who serves it.
-			res.SessionsPerNode = env.spread(ctx)
+			res.SessionsPerNodeEnd = env.spread(ctx)
 		},
 	}
 	fr, err := runFleet(ctx, spec, o.Progress, hooks)
 	if err != nil {
 		return res, err
 	}
-	fmt.Fprintf(o.Progress, "bench live: sessions per node %v\n", res.SessionsPerNode)
+	fmt.Fprintf(o.Progress, "bench live: sessions per node %v at the start of the load, %v at its end\n", res.SessionsPerNode, res.SessionsPerNodeEnd)
 	window := t1.Sub(t0).Seconds()
 	res.SetupS, res.DurationS = fr.SetupS, fr.LoadDurationS
 	res.FleetCPUCores, res.FleetRSSMB = bench.Round(fr.CPUs/window, 2), bench.MB(fr.RSSBytes)
@@ -88,6 +89,9 @@ func liveNodes(ctx context.Context, o LiveOptions) (LiveResult, error) {
 		return res, err
 	}
 	defer closeDB()
+	for _, n := range env.nodes {
+		res.LeasesLost = append(res.LeasesLost, n.logged("cluster: lease lost"))
+	}
 	perSession, err := persistedIn(ctx, db)
 	if err != nil {
 		res.Errors = append(res.Errors, err.Error())
