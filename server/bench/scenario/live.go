@@ -132,8 +132,8 @@ type LiveResult struct {
 	// With --nodes: how many nodes, how many sessions each one owned
 	// during the load (its leases), and each node process's CPU cores over
 	// the load window and resident memory at its end.
-	Nodes           int       `json:"nodes,omitempty"`
-	SessionsPerNode []int     `json:"sessions_per_node,omitempty"`
+	Nodes           int   `json:"nodes,omitempty"`
+	SessionsPerNode []int `json:"sessions_per_node,omitempty"`
 	// SessionsPerNodeEnd is the same count when the load ended: fewer
 	// when nodes lost leases (LeasesLost) and rooms were still moving.
 	SessionsPerNodeEnd []int     `json:"sessions_per_node_end,omitempty"`
