@@ -129,8 +129,8 @@ type LiveResult struct {
 	// LoadAvg1Start is the 1-minute load average when the load began.
 	LoadAvg1Start float64       `json:"load_avg_1m_start"`
 	Series        []bench.Point `json:"series,omitempty"`
-	// With --nodes: how many nodes, how many sessions each one owned
-	// during the load (its leases), and each node process's CPU cores over
+	// With --nodes: how many nodes, how many sessions each one owned when
+	// the load started (its leases), and each node process's CPU cores over
 	// the load window and resident memory at its end.
 	Nodes           int   `json:"nodes,omitempty"`
 	SessionsPerNode []int `json:"sessions_per_node,omitempty"`
