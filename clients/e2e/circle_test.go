@@ -66,12 +66,14 @@ func received(t *testing.T, p *Page, d time.Duration) (packets, decoded float64)
 	return b.Packets - a.Packets, (b.Samples - b.Concealed) - (a.Samples - a.Concealed)
 }
 
-// drained waits until what was in flight has arrived: no packet reaches p
-// in a quarter of a second.
+// drained waits until what was in flight has arrived and played: in a
+// quarter of a second no packet reaches p and less than one 20 ms frame
+// (960 samples at 48 kHz) is decoded — the jitter buffer's tail (20–60 ms)
+// plays out after the last packet.
 func drained(t *testing.T, p *Page, what string) {
 	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); ; {
-		if packets, _ := received(t, p, 250*time.Millisecond); packets == 0 {
+		if packets, decoded := received(t, p, 250*time.Millisecond); packets == 0 && decoded < 960 {
 			return
 		}
 		if time.Now().After(deadline) {

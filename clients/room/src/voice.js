@@ -31,6 +31,7 @@ export function createVoice(pc, transceivers, { bearingOf = () => NaN, onState =
   const slots = Array.from({ length: SLOTS }, () => ({ member: '', panner: null, left: null, right: null, el: null }));
   const state = { mode: 'off', talking: false, muted: false, until: '', maySpeak: true, sending: false };
   let track = null;
+  let attached = null; // the track the microphone's sender carries now
 
   pc.addEventListener('track', (e) => {
     const i = Number((e.streams[0]?.id || '').replace(/^slot/, ''));
@@ -73,6 +74,16 @@ export function createVoice(pc, transceivers, { bearingOf = () => NaN, onState =
     const want = state.mode === 'open' || (state.mode === 'push' && state.talking);
     const sending = want && !state.muted && state.maySpeak && !!track;
     if (track) track.enabled = sending;
+    // The sender carries the microphone only while it is heard: a held-back
+    // microphone sends no packets at all rather than digital silence, and
+    // no sound from the room slips out in the moment a mode is switched on
+    // (a track just attached while disabled could). replaceTrack calls run
+    // in order on the connection's queue.
+    const carry = sending ? track : null;
+    if (attached !== carry) {
+      attached = carry;
+      transceivers.mic.sender.replaceTrack(carry).catch(() => {});
+    }
     state.sending = sending;
     onState({ ...state });
   }
@@ -81,8 +92,7 @@ export function createVoice(pc, transceivers, { bearingOf = () => NaN, onState =
     if (track) return;
     const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: false, autoGainControl: false } });
     track = stream.getAudioTracks()[0];
-    track.enabled = false;
-    await transceivers.mic.sender.replaceTrack(track);
+    track.enabled = false; // attached to the sender by apply() once it is heard
   }
 
   return {
@@ -91,7 +101,7 @@ export function createVoice(pc, transceivers, { bearingOf = () => NaN, onState =
       ctx.resume().catch(() => {});
       state.mode = mode;
       if (mode === 'off') {
-        if (track) { await transceivers.mic.sender.replaceTrack(null); track.stop(); track = null; }
+        if (track) { attached = null; await transceivers.mic.sender.replaceTrack(null); track.stop(); track = null; }
       } else await ensureTrack();
       apply();
     },
