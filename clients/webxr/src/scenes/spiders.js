@@ -147,6 +147,10 @@ export default function build(ctx) {
   const xr = ctx.three?.renderer?.xr, rig = ctx.three?.camera?.parent;
   const gripM = new THREE.Matrix4(), toLocal = new THREE.Matrix4(), onHandPos = new THREE.Vector3(), handFwd = new THREE.Vector3();
   const ON_HAND = new THREE.Vector3(0, 0.03, 0.015); // the back of the hand, in the hand's space (palm down, fingers along −z)
+  // the grip space's −z runs along the controller's handle, which a relaxed
+  // hand holds pointing forward and about 45° up (Meta's grip pose, as IWER
+  // emulates it): pitched down by that, the hand lies flat, back up
+  const GRIP_TO_HAND = new THREE.Matrix4().makeRotationX(-Math.PI / 4);
   function followController() {
     const session = xr?.isPresenting ? xr.getSession() : null;
     if (!session) return false;
@@ -159,7 +163,7 @@ export default function build(ctx) {
     gripM.copy(grip.matrix);
     if (rig) gripM.premultiply(rig.matrixWorld);
     g.updateWorldMatrix(true, false);
-    gripM.premultiply(toLocal.copy(g.matrixWorld).invert());
+    gripM.premultiply(toLocal.copy(g.matrixWorld).invert()).multiply(GRIP_TO_HAND);
     gripM.decompose(hand.position, hand.quaternion, hand.scale);
     return true;
   }
