@@ -14,6 +14,7 @@ package e2e
 import (
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,4 +171,61 @@ func TestConsoleCircleModeratorVoice(t *testing.T) {
 	}
 	fromSeat0("the member hears the Arabic console's moderator")
 	saveDoc(t, "circle-console-ar.png", roomShot(t, ar))
+}
+
+// TestCircleTimedMuteMemberPage: a member speaking with an open microphone
+// is paused by a moderator for ten minutes; their page says until when
+// (the clock time of the stored mute's end, formatted here by Go for the
+// browser's time zone, in the page's words) and their microphone stops
+// sending; when the time is up — the server's clock stepped past it — the
+// page says the pause is over and the microphone is live again, with
+// nobody acting.
+func TestCircleTimedMuteMemberPage(t *testing.T) {
+	RequireBuilt(t, "room")
+	env := StartConsole(t)
+	admin := env.Server.SignIn(t, env.Clinic.ID, store.RoleAdmin)
+	var room groups.RoomView
+	if st := admin.Do(http.MethodPost, "/api/groups/rooms", map[string]any{"topic": "Evening circle", "locale": "en", "country": "GB",
+		"require_moderator": false, "lobby": false, "space": "beach"}, &room); st != http.StatusCreated {
+		t.Fatalf("creating the circle: status %d", st)
+	}
+	mb := NewMediaBrowser(t, writeVoiceWAV(t, 660))
+	m := joinCircle(t, mb, env, room.Code, "en", "", 1280, 800)
+	clickQ(t, m, `#view-list`)
+	ar := joinCircle(t, mb, env, room.Code, "ar", "", 390, 844) // a second member, in Arabic on a phone
+	clickQ(t, ar, `#view-list`)
+	setMic(t, m, "open")
+	live := msg(t, env, "en", "group.page.mic_live")
+	Wait(t, m, `window.havenRoom.voice.state().sending && document.querySelector('#voice-status').textContent === `+jsString(live), 10*time.Second)
+
+	memberID := MustEval[string](m, `window.havenRoom.you.id`)
+	for _, id := range []string{memberID, MustEval[string](ar, `window.havenRoom.you.id`)} {
+		if st, raw := admin.Raw(http.MethodPost, "/api/groups/rooms/"+room.ID+"/actions", groups.ActionRequest{Action: groups.ActMute, MemberID: id, Seconds: 600, Reason: "a pause"}); st != http.StatusOK {
+			t.Fatalf("mute: %d %s", st, raw)
+		}
+	}
+	var row store.GroupMember
+	if err := env.Server.App.Store.DB.First(&row, "id = ?", memberID).Error; err != nil || row.MutedUntil == nil {
+		t.Fatalf("the member's row: %v (muted_until %v)", err, row.MutedUntil)
+	}
+	zone, err := time.LoadLocation(MustEval[string](m, `Intl.DateTimeFormat().resolvedOptions().timeZone`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused := msg(t, env, "en", "group.page.voice_paused", map[string]any{"Time": row.MutedUntil.In(zone).Format("3:04 PM")})
+	status := `document.querySelector('#voice-status').textContent.replace(/\s/g, ' ')` // Intl may put a narrow no-break space before PM
+	Wait(t, m, `!window.havenRoom.voice.state().sending && `+status+` === `+jsString(paused), 10*time.Second)
+	Wait(t, m, `[...document.querySelectorAll('#log li')].some(li => li.textContent.includes(`+jsString(msg(t, env, "en", "group.notice.muted_circle", map[string]any{"Minutes": 10}))+`))`, 10*time.Second)
+	SaveArtifact(t, "circle-timed-mute-en.png", m.Screenshot())
+	// in Arabic: the page's words (the clock time in its own digits follows them), right to left
+	arPaused := strings.TrimSpace(strings.Split(msg(t, env, "ar", "group.page.voice_paused", map[string]any{"Time": "\x00"}), "\x00")[0])
+	Wait(t, ar, `document.querySelector('#voice-status').textContent.startsWith(`+jsString(arPaused)+`)`, 10*time.Second)
+	if dir := MustEval[string](ar, `getComputedStyle(document.querySelector('#voice-status')).direction`); dir != "rtl" {
+		t.Errorf("Arabic member page: the voice status runs %s", dir)
+	}
+	SaveArtifact(t, "circle-timed-mute-ar.png", ar.Screenshot())
+
+	env.Server.App.Groups.AdvanceClock(601 * time.Second)
+	Wait(t, m, `window.havenRoom.voice.state().sending && `+status+` === `+jsString(live), 10*time.Second)
+	Wait(t, m, `[...document.querySelectorAll('#log li')].some(li => li.textContent.includes(`+jsString(msg(t, env, "en", "group.notice.unmuted_circle"))+`))`, 10*time.Second)
 }
