@@ -154,6 +154,7 @@ func TestConsoleCircleModeratorVoice(t *testing.T) {
 	// push to talk chosen, not held: the member alone is speaking
 	Wait(t, mod, `window.havenConsole.group.view.speaking.join() === `+jsString(memberID), 10*time.Second)
 	saveDoc(t, "circle-console-en.png", roomShot(t, mod))
+	CheckPage(t, mod, "en", "circle-room")
 
 	// the console in Arabic: the same panel right to left, in the moderator's seat again
 	click(t, mod, `#mod-leave`)
@@ -171,6 +172,13 @@ func TestConsoleCircleModeratorVoice(t *testing.T) {
 	}
 	fromSeat0("the member hears the Arabic console's moderator")
 	saveDoc(t, "circle-console-ar.png", roomShot(t, ar))
+	CheckPage(t, ar, "ar", "circle-room")
+
+	// every word of the panel comes from the catalogue (the pseudo-locale brackets each)
+	click(t, ar, `#mod-leave`)
+	xa := openRoom("en-XA")
+	Wait(t, xa, `document.querySelector('#circle-speaking bdi') !== null`, 20*time.Second)
+	CheckPage(t, xa, "en-XA", "circle-room")
 }
 
 // TestCircleTimedMuteMemberPage: a member speaking with an open microphone
