@@ -133,8 +133,8 @@ func TestNotificationsReachAnotherNode(t *testing.T) {
 	// The headset goes away: a raises link_lost (at once when the peer
 	// connection closes, at the latest after 1.5 s of silence, DESIGN.md
 	// §3). The page on b must have it within 10 s.
+	silent := time.Now() // before: the server may see the link close while Disconnect still runs
 	p.Disconnect()
-	silent := time.Now()
 	thPage.wait(t, "the link_lost alert on b's page", 10*time.Second, func(f *follower) bool {
 		_, ok := f.find(func(ev notify.Event) bool {
 			return ev.Kind == notify.KindAlert && ev.SessionID == sid && ev.Code == "link_lost" && ev.Fired && ev.Node == "a" &&
@@ -147,7 +147,7 @@ func TestNotificationsReachAnotherNode(t *testing.T) {
 	// A support room served by a: a member's crisis message is held, and
 	// the moderator's page on b learns that the room's queue grew.
 	room := createRoom(t, mod)
-	dialModerator(t, mod, a.URL, room.ID) // the room opens when its moderator is there
+	modPeer := dialModerator(t, mod, a.URL, room.ID) // the room opens when its moderator is there
 	token := joinRoom(t, a.URL, room.Code)
 	member := dialMember(t, a.URL, room.ID, token)
 	member.send(t, "chat.send", map[string]any{"text": "some days I want to end my life"})
@@ -155,6 +155,22 @@ func TestNotificationsReachAnotherNode(t *testing.T) {
 	modPage.wait(t, "the held message on b's moderator page", 10*time.Second, func(f *follower) bool {
 		_, ok := f.find(func(ev notify.Event) bool {
 			return ev.Kind == notify.KindQueue && ev.RoomID == room.ID && ev.Change == "added" && ev.QueueKind == "crisis" && ev.Node == "a"
+		})
+		return ok
+	})
+	// A moderator deletes a message through b (forwarded to a, which
+	// serves the room): the deleted message waits in the queue for review.
+	member.send(t, "chat.send", map[string]any{"text": "an ordinary message"})
+	msg := modPeer.expectText(t, "chat.msg", "an ordinary message")
+	modOnB := apptest.NewClient(t, b.URL) // the same signed-in moderator, asking b
+	modOnB.HTTP, modOnB.CSRF = mod.HTTP, mod.CSRF
+	if st, raw := modOnB.Raw(http.MethodPost, "/api/groups/rooms/"+room.ID+"/actions",
+		map[string]any{"action": "delete", "message_id": msg["id"], "reason": "off topic"}); st != http.StatusOK {
+		t.Fatalf("delete through b: %d %s", st, raw)
+	}
+	modPage.wait(t, "the deleted message on b's moderator page", 10*time.Second, func(f *follower) bool {
+		_, ok := f.find(func(ev notify.Event) bool {
+			return ev.Kind == notify.KindQueue && ev.RoomID == room.ID && ev.QueueKind == "deleted" && ev.Node == "a"
 		})
 		return ok
 	})
@@ -274,12 +290,15 @@ func (m *member) expect(t *testing.T, typ string) map[string]any {
 	return body
 }
 
-// expectText waits up to 10 s for a frame of typ whose text is text.
-func (m *member) expectText(t *testing.T, typ, text string) {
+// expectText waits up to 10 s for a frame of typ whose text is text and
+// returns its body.
+func (m *member) expectText(t *testing.T, typ, text string) map[string]any {
 	t.Helper()
-	if _, err := m.next(typ, func(body map[string]any) bool { return body["text"] == text }, 10*time.Second); err != nil {
+	body, err := m.next(typ, func(body map[string]any) bool { return body["text"] == text }, 10*time.Second)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return body
 }
 
 // next waits for a frame of typ (for which match holds, if given).

@@ -116,6 +116,9 @@ func (s *Service) action(c echo.Context) error {
 		return apierr.Errorf("groups: %s: %w", req.Action, err)
 	}
 	s.announce(ctx, row, m, req, info)
+	if id, ok := info["queue_id"].(string); ok && req.Action == ActDelete {
+		s.queueChanged(row, store.GroupQueueItem{ID: id, Kind: "deleted"}, "added")
+	}
 	return c.JSON(http.StatusOK, map[string]any{"ok": true, "action": req.Action})
 }
 
@@ -186,6 +189,7 @@ func (s *Service) prepareDelete(row store.GroupRoom, req ActionRequest, info map
 	purge := s.now().UTC().Add(s.limits().DeleteReview)
 	item := store.GroupQueueItem{ID: store.NewID(), RoomID: row.ID, Kind: "deleted", MessageID: rec.ID, Pseudonym: rec.Pseudonym,
 		Text: rec.Text, CreatedAt: s.now().UTC(), PurgeAt: &purge}
+	info["queue_id"] = item.ID
 	return func(tx *gorm.DB) error { return tx.Create(&item).Error }, nil
 }
 

@@ -1,7 +1,7 @@
 // Package notify carries notifications to staff pages: changes to a
 // clinic's session list, live-session alerts, and changes to support rooms'
-// moderator queues (held crisis messages, reports). Pages read them as a
-// Server-Sent Events stream, GET /api/events.
+// moderator queues (held crisis messages, reports, deletions). Pages read
+// them as a Server-Sent Events stream, GET /api/events.
 //
 // On a single node an event goes from its publisher to the subscribers in
 // this process. In a cluster (--nats) every event is published on the NATS
