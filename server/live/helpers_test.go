@@ -23,7 +23,7 @@ import (
 
 // fixture is a running server with a therapist, a patient record and a session.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *apptest.Server
 	th      *apptest.Client
 	session string
@@ -46,18 +46,18 @@ func (f *fixture) lastToken() string {
 	return f.token
 }
 
-func newFixture(t *testing.T, body map[string]any) *fixture {
+func newFixture(t testing.TB, body map[string]any) *fixture {
 	t.Helper()
 	return newFixtureWith(t, nil, body)
 }
 
 // newFixtureIn keeps the database in dir (restart tests).
-func newFixtureIn(t *testing.T, dir string) *fixture {
+func newFixtureIn(t testing.TB, dir string) *fixture {
 	t.Helper()
 	return newFixtureWith(t, func(c *config.Config) { c.DataDir = dir }, nil)
 }
 
-func newFixtureWith(t *testing.T, modify func(*config.Config), body map[string]any) *fixture {
+func newFixtureWith(t testing.TB, modify func(*config.Config), body map[string]any) *fixture {
 	t.Helper()
 	srv := apptest.Start(t, modify)
 	srv.App.Live.SetEngineSpeed(200) // the 3-minute baseline passes in under a second
@@ -111,7 +111,7 @@ func (f *fixture) joinCode(id string) string {
 	return jc.Code
 }
 
-func ctxT(t *testing.T, d time.Duration) context.Context {
+func ctxT(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
@@ -149,7 +149,7 @@ func (f *fixture) console(id, query string) *simpeer.Therapist {
 	return c
 }
 
-func wait(t *testing.T, in interface {
+func wait(t testing.TB, in interface {
 	Wait(context.Context, func(simpeer.Received) bool) (simpeer.Received, error)
 }, d time.Duration, what string, pred func(simpeer.Received) bool) simpeer.Received {
 	t.Helper()
@@ -179,7 +179,7 @@ func engineKind(kind string, src uint64) func(simpeer.Received) bool {
 // it asserts that something did not happen waits on these: n heartbeats
 // mean the room's clock has run at least n-1 heartbeat periods (375–500 ms
 // each), however slowly a busy machine runs it.
-func heartbeats(t *testing.T, in interface {
+func heartbeats(t testing.TB, in interface {
 	Wait(context.Context, func(simpeer.Received) bool) (simpeer.Received, error)
 }, since time.Time, n int, within time.Duration) time.Time {
 	t.Helper()
@@ -226,7 +226,7 @@ func asSignalError(err error) (*rtc.SignalError, bool) {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // eventually polls cond every 20 ms until it holds, failing after within.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(within); !cond(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
