@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -408,10 +407,3 @@ func (r *room) recvFor(role, channel string) *wire.Receiver {
 
 // recv is the receiver of p's channel.
 func (r *room) recv(p *peer, channel string) *wire.Receiver { return r.recvFor(p.role, channel) }
-
-func toMap(v any) map[string]any {
-	b, _ := json.Marshal(v)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
-}
