@@ -8,6 +8,7 @@ package live_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -170,7 +171,13 @@ func (f *fixture) settle(pat *simpeer.Patient, within time.Duration) simpeer.Pat
 				missing = append(missing, s)
 			}
 		}
-		f.t.Fatalf("not exactly once: patient %+v, stored %+v, seqs %d..%d, missing %v", st, cs, seqs.Lo, seqs.Hi, missing)
+		var refusals []string
+		for _, r := range pat.All() {
+			if e, ok := r.Body.(*wire.Error); ok && e.RefSeq > 0 {
+				refusals = append(refusals, fmt.Sprintf("%s:%d", e.Code, e.RefSeq))
+			}
+		}
+		f.t.Fatalf("not exactly once: patient %+v, stored %+v, seqs %d..%d, missing %v, refusals %v", st, cs, seqs.Lo, seqs.Hi, missing, refusals)
 	}
 	return st
 }
