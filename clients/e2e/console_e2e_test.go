@@ -54,9 +54,9 @@ func TestTherapistPatientEndToEnd(t *testing.T) {
 	if space := MustEval[string](pt, `window.haven.enterXR()`); space != "local-floor" {
 		t.Errorf("reference space %q, want local-floor (standing)", space)
 	}
+	Wait(t, pt, `window.haven.state.xr === true`, 20*time.Second)
 	resumeIfLost(t, th, pt, "heights", "the first scene")
-	Wait(t, pt, `window.haven.state.xr === true && window.haven.state.scene && window.haven.state.scene.template === 'heights' && !window.haven.state.scene.loading`, 20*time.Second)
-	Wait(t, th, `window.havenConsole.live.patient === true && window.havenConsole.live.client && window.havenConsole.live.client.xr === true`, 20*time.Second)
+	keepLive(t, th, `window.havenConsole.live.state === 'live' && window.havenConsole.live.patient === true && window.havenConsole.live.client && window.havenConsole.live.client.xr === true`, time.Minute)
 	settle(pt)
 	low := pt.Screenshot()
 	SaveArtifact(t, "e2e-patient-intensity-0.png", low)
