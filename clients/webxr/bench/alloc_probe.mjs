@@ -18,7 +18,9 @@
 // same loop. What it allocates (the loop passing the frame's times as
 // numbers, boxed) is the probe's, not a scene's.
 //
-//   node clients/webxr/bench/alloc_probe.mjs [template]   # every template (or one) at 0, 50, 100
+//   node --no-concurrent-recompilation --no-concurrent-osr clients/webxr/bench/alloc_probe.mjs [template]
+//     # every template (or one) at 0, 50, 100; the flags keep the optimising
+//     # compiler on the main thread, so a busy machine does not change the figure
 //
 // prints one JSON line per template and intensity: {template, intensity,
 // bytesPerFrame, overFloor, sites} (sites: the largest allocating functions).
