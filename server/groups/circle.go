@@ -51,14 +51,6 @@ func defaultAvatar(id string) Avatar {
 	return Avatar{Shape: AvatarShapes[n%uint32(len(AvatarShapes))], Colour: AvatarColours[(n/7)%uint32(len(AvatarColours))], Accessory: "none"}
 }
 
-// PoseHz is the highest rate at which a member's pose is relayed to the
-// others: enough for a head turn and a wave to read as natural, little
-// enough that a room of a hundred stays cheap (poses are batched per tick).
-const PoseHz = 20
-
-// poseIdle stops a room's pose relay after this long without a new pose.
-const poseIdle = 2 * time.Second
-
 // maxPoseMetres bounds a head or hand's distance from its seat's origin.
 const maxPoseMetres = 3
 
@@ -166,74 +158,6 @@ func (r *room) onAvatar(c *conn, a Avatar) {
 	if inRoom(c) {
 		r.joinedLocked(presenceOf(c))
 	}
-}
-
-// onPose keeps a member's latest pose for the next relay tick. Poses
-// faster than PoseHz only replace one another: the room relays at most
-// PoseHz frames a second whatever members send.
-func (r *room) onPose(c *conn, p PoseBody) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !inRoom(c) || !c.seated {
-		return
-	}
-	c.pose = quantizePose(p)
-	c.poseDirty = true
-	r.lastPose = r.s.now()
-	if !r.relaying && !r.ended {
-		r.relaying = true
-		r.s.peers.Add(1)
-		go r.relayPoses()
-	}
-}
-
-// relayPoses sends the poses that changed since the last tick to everyone
-// in the circle, one frame per tick, until no pose has come for poseIdle.
-// A peer whose queue is already a quarter full skips a tick: a pose is
-// replaced by the next one, so dropping it loses nothing, and chat frames
-// keep their room in the queue.
-func (r *room) relayPoses() {
-	defer r.s.peers.Done()
-	t := time.NewTicker(time.Second / PoseHz)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.s.stop:
-			return
-		case <-t.C:
-		}
-		if !r.relayTick() {
-			return
-		}
-	}
-}
-
-// relayTick sends one tick's poses; false ends the relay.
-func (r *room) relayTick() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended || r.s.now().Sub(r.lastPose) > poseIdle {
-		r.relaying = false
-		return false
-	}
-	poses := map[string][]float64{}
-	for _, c := range r.conns {
-		if c.poseDirty && inRoom(c) {
-			poses[presenceOf(c).ID] = c.pose
-			c.poseDirty = false
-		}
-	}
-	if len(poses) == 0 {
-		return true
-	}
-	frame := outbound("circle.poses", 0, map[string]any{"p": poses})
-	limit := r.s.limits().OutboxCapacity / 4
-	for _, c := range r.conns {
-		if inRoom(c) && c.out != nil && c.out.Len() < limit {
-			r.sendLocked(c, frame)
-		}
-	}
-	return true
 }
 
 // onHand raises or lowers a member's hand; moderators see the queue.

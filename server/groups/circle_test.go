@@ -166,3 +166,73 @@ func TestCircleSpeakingOrderAndVoiceModeration(t *testing.T) {
 		t.Errorf("voice action in a text room: %d %s, want 422", st, raw)
 	}
 }
+
+// TestCirclePoseInterestLive: sixteen members and the moderator (real pion
+// peers) all moving 20 times a second. The member on seat 1 gets one
+// circle.poses frame per tick at most, never more than PoseFrameMax poses in
+// one (relaying everyone's would be 16) and never its own; the neighbour on
+// seat 2 comes at the full rate, the member opposite (seat 9) at the
+// round-robin's lower rate; and a last pose of that far member, sent when
+// everyone else has stopped, still arrives (the design bound is 1 s;
+// TestPoseRelayBudgetAndStaleness checks it tick by tick).
+func TestCirclePoseInterestLive(t *testing.T) {
+	e := start(t, nil)
+	room := e.room(t, map[string]any{"lobby": false, "space": "forest"})
+	mod := e.moderator(t, room.ID)
+	var ids []string
+	var peers []*peer
+	for range 16 {
+		j := e.join(t, room.Code, nil)
+		ids = append(ids, j.MemberID)
+		peers = append(peers, e.member(t, room.ID, j.Token))
+	}
+	listener, near, far := peers[0], ids[1], ids[8] // seats 1, 2 and 9
+	pose := func(x float64) map[string]any {
+		return map[string]any{"h": []float64{x, 1.2, 0, 0, 0, 0, 1}}
+	}
+	begin := time.Now()
+	for tick := range 50 { // 2.5 s at 20 Hz
+		x := 0.01 * float64(tick%100)
+		mod.send("circle.pose", pose(x))
+		for _, p := range peers {
+			p.send("circle.pose", pose(x))
+		}
+		for next := begin.Add(time.Duration(tick+1) * 50 * time.Millisecond); time.Now().Before(next); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	moving := time.Since(begin)
+	peers[8].send("circle.pose", pose(0.77))
+	lastSent := time.Now()
+	frames, nearN, farN := 0, 0, 0
+	for {
+		f := listener.expectWithin(5*time.Second, "circle.poses", nil)
+		frames++
+		p, _ := f.Body["p"].(map[string]any)
+		if len(p) > groups.PoseFrameMax {
+			t.Fatalf("a frame with %d poses: more than %d", len(p), groups.PoseFrameMax)
+		}
+		if _, own := p[ids[0]]; own {
+			t.Fatalf("the listener was sent its own pose")
+		}
+		_, n := p[near]
+		v, fa := p[far]
+		if n {
+			nearN++
+		}
+		if fa {
+			farN++
+			if toJSON(v) == toJSON([]any{0.77, 1.2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}) {
+				break
+			}
+		}
+	}
+	took := time.Since(lastSent)
+	if span := time.Since(begin); frames > int(span.Seconds()*groups.PoseHz)+2 {
+		t.Errorf("%d pose frames in %s: more than %d a second", frames, span, groups.PoseHz)
+	}
+	if 2*nearN < 3*farN || farN < 2 {
+		t.Errorf("the neighbour came %d times and the member opposite %d: want the neighbour at the full rate, the far member at a lower but steady one", nearN, farN)
+	}
+	t.Logf("%d frames over %s of movement; neighbour %d, far member %d; the far member's last pose took %s", frames, moving, nearN, farN, took)
+}

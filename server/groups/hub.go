@@ -55,7 +55,9 @@ type conn struct {
 	seat       int       // which: 0 is the moderator's
 	avatar     Avatar    // the member's chosen figure
 	pose       []float64 // latest quantized pose (quantizePose)
-	poseDirty  bool      // pose not yet relayed
+	poseDirty  bool      // pose changed since the last relay tick (full-rate listeners)
+	poseSwept  bool      // pose relayed in the round-robin since it last changed (poserelay.go)
+	poseEnc    []byte    // pose as a circle.poses entry, made at most once per change
 	hand       bool      // hand raised (speaking order)
 	handAt     time.Time // when it was raised, for the queue's order
 	voiceMuted bool      // a moderator muted this member's voice
@@ -117,6 +119,7 @@ type room struct {
 	seatOf   map[string]int // connection key → last seat, to return to it after a dropped link
 	relaying bool           // the pose relay is running
 	lastPose time.Time
+	sweptTo  int    // seat of the last member in the pose round-robin (poserelay.go)
 	order    bool   // speaking order on: only the turn's holder (and moderators) are heard
 	turn     string // member id holding the turn
 	voice    *voice // voice forwarding (voice.go), made with the first voice peer
@@ -365,6 +368,7 @@ func (r *room) attach(c *conn) {
 	}
 	if r.circleLocked() && inRoom(c) {
 		r.sendVoiceStateLocked(c) // who speaks now and the speaking order, for someone who came in after they began
+		r.sendPosesLocked(c)      // and how everyone sits
 	}
 	if !c.mutedUntil.IsZero() {
 		r.scheduleMuteLiftLocked() // a member back during a timed mute gets its end

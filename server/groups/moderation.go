@@ -269,6 +269,7 @@ func (s *Service) announce(ctx context.Context, row store.GroupRoom, m store.Gro
 			r.sendLocked(target, r.welcomeLocked(target))
 			if r.circleLocked() {
 				r.sendVoiceStateLocked(target)
+				r.sendPosesLocked(target)
 			}
 			r.sendLocked(target, r.noticeLocked(target.loc, "group.notice.admitted", nil))
 			r.joinedLocked(presenceOf(target))

@@ -243,12 +243,26 @@ export function createCircle(canvas, { space = 'forest', t = (id) => id, onPose 
     state.floor = floor;
   }
 
-  /** applyPoses takes a circle.poses frame's p: presence id → [hx, hy, hz, qx, qy, qz, qw, lx, ly, lz, rx, ry, rz] in the seat's frame. */
+  /**
+   * applyPoses takes a circle.poses frame's p: presence id → [hx, hy, hz, qx, qy, qz, qw, lx, ly, lz, rx, ry, rz]
+   * in the seat's frame. The server sends the speakers, the moderator and the nearest seats up
+   * to 20 times a second and everyone else a few times a second (docs/groups.md), so each
+   * figure glides from where it is drawn to its new pose over the time since its previous one.
+   */
   function applyPoses(p) {
+    const now = performance.now();
     for (const [id, v] of Object.entries(p || {})) {
       const f = figures.get(id);
-      if (f && Array.isArray(v) && v.length === 13) f.pose = v;
+      if (f && Array.isArray(v) && v.length === 13 && v.every(Number.isFinite)) setPose(f, v, now);
     }
+  }
+
+  // setPose starts a figure's glide to pose v: from what is drawn now, over the gap since its last pose
+  function setPose(f, v, now) {
+    f.dur = f.poseAt ? Math.min(1200, Math.max(40, now - f.poseAt)) : 40;
+    f.poseAt = now;
+    f.from = { head: f.head.position.clone(), q: f.head.quaternion.clone(), l: f.hands[0].position.clone(), r: f.hands[1].position.clone() };
+    f.pose = v;
   }
 
   const q = new THREE.Quaternion();
@@ -259,21 +273,23 @@ export function createCircle(canvas, { space = 'forest', t = (id) => id, onPose 
   let frames = 0; // drawn so far: lets a test wait for a new panel to reach the screen
   r.onFrame((dt, elapsed) => {
     frames++;
-    const k = 1 - Math.exp(-dt / 0.08); // poses arrive at ≤ 20 Hz: ease between them
+    const k = 1 - Math.exp(-dt / 0.08); // the resting and raised hand ease in
     const xr = r.xrActive();
+    const now = performance.now();
     for (const [id, f] of figures) {
       f.group.visible = !(f.own && xr); // in a headset one's own figure would sit around one's eyes
       const target = state.speakers.has(id) ? 1 : 0;
       f.speaking += (target - f.speaking) * Math.min(1, dt * 8);
       f.mat.emissiveIntensity = 0.35 * f.speaking;
       f.glow.material.opacity = 0.85 * f.speaking;
-      if (f.own && !xr && state.ownPose) f.pose = state.ownPose;
+      if (f.own && !xr && state.ownPose && f.pose !== state.ownPose) setPose(f, state.ownPose, now);
       if (f.pose) {
         const v = f.pose;
-        f.head.position.lerp(tmp.set(v[0], v[1] - 0.08, v[2]), k);
-        f.head.quaternion.slerp(q.set(v[3], v[4], v[5], v[6]), k);
-        if (v[7] || v[8] || v[9]) f.hands[0].position.lerp(tmp.set(v[7], v[8], v[9]), k);
-        if (v[10] || v[11] || v[12]) f.hands[1].position.lerp(tmp.set(v[10], v[11], v[12]), k);
+        const a = Math.min(1, (now - f.poseAt) / f.dur);
+        f.head.position.lerpVectors(f.from.head, tmp.set(v[0], v[1] - 0.08, v[2]), a);
+        f.head.quaternion.slerpQuaternions(f.from.q, q.set(v[3], v[4], v[5], v[6]), a);
+        if (v[7] || v[8] || v[9]) f.hands[0].position.lerpVectors(f.from.l, tmp.set(v[7], v[8], v[9]), a);
+        if (!f.hand && (v[10] || v[11] || v[12])) f.hands[1].position.lerpVectors(f.from.r, tmp.set(v[10], v[11], v[12]), a);
       }
       if (f.hand) f.hands[1].position.lerp(tmp.set(0.26, 1.55, -0.05), k); // a raised hand reads from across the circle
       else if (!f.pose || !(f.pose[10] || f.pose[11] || f.pose[12])) f.hands[1].position.lerp(tmp.set(0.22, 0.7, -0.2), k);
@@ -309,7 +325,6 @@ export function createCircle(canvas, { space = 'forest', t = (id) => id, onPose 
       camera.rotation.set(camera.rotation.x - tilt, camera.rotation.y + seat.yaw, 0, 'YXZ');
     }
     // the member's own pose, relative to the seat, at most 10 times a second and only when it moved
-    const now = performance.now();
     if (now - sentAt < 100) return;
     sentAt = now;
     camera.updateMatrixWorld();
