@@ -22,7 +22,11 @@ class FakePeer extends EventTarget {
 
 // setup wires a connection to a fake server. refusals: error codes the
 // WHIP endpoint answers with (409), one per attempt, before it accepts.
+// The connection's timers (backoff, watchdog tick, heartbeat) run on node's
+// mock clock, which advance() moves on: what happens after 450 ms depends on
+// the backoff rules, not on how busy the machine is.
 function setup(t, { refusals = [] } = {}) {
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   FakePeer.all = [];
   globalThis.RTCPeerConnection = FakePeer;
   const whips = [], deletes = [];
@@ -45,7 +49,15 @@ function setup(t, { refusals = [] } = {}) {
   return { conn, whips, deletes, events, page };
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// advance moves the mock clock on by ms in 10 ms steps, letting the
+// promises each step's timers start (the fake fetch and SDP calls) settle
+// before the next, as they would in real time.
+async function advance(t, ms) {
+  for (let done = 0; done < ms; done += 10) {
+    t.mock.timers.tick(Math.min(10, ms - done));
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 test('a replaced connection closing late starts no second reconnect', async (t) => {
   const { conn, whips, events } = setup(t);
@@ -55,14 +67,14 @@ test('a replaced connection closing late starts no second reconnect', async (t) 
 
   conn.cut(); // the link dies: calm, and one reconnect is scheduled
   assert.equal(events.lost, 1);
-  await sleep(450); // past the first backoff (250 ms ± 20 %): the second peer is dialling
+  await advance(t, 450); // past the first backoff (250 ms ± 20 %): the second peer is dialling
   assert.equal(FakePeer.all.length, 2);
   const second = FakePeer.all[1];
 
   // Only now do the first peer's channels report their close.
   FakePeer.all[0].channels.control.fire('close');
   FakePeer.all[0].channels.signals.fire('close');
-  await sleep(700);
+  await advance(t, 700);
   assert.equal(FakePeer.all.length, 2, 'the stale close must not tear down the attempt under way');
   assert.equal(second.closed, false);
   assert.deepEqual(events.errors, []);
@@ -86,9 +98,9 @@ test('a headset refused as the second one retries quietly until the old link is 
   await conn.join('ABCD-EFGH');
   FakePeer.all[0].open();
   conn.cut();
-  await sleep(450); // first retry: refused, the server still holds the dying link
+  await advance(t, 450); // first retry: refused, the server still holds the dying link
   assert.equal(conn.state().busy, true);
-  await sleep(900); // second retry (500 ms ± 20 %): accepted
+  await advance(t, 900); // second retry (500 ms ± 20 %): accepted
   assert.equal(whips.length, 3);
   assert.equal(conn.state().busy, false);
   FakePeer.all.at(-1).open();
@@ -101,7 +113,7 @@ test('a session that ended while away stops the reconnecting', async (t) => {
   await conn.join('ABCD-EFGH');
   FakePeer.all[0].open();
   conn.cut();
-  await sleep(1500);
+  await advance(t, 1500);
   assert.equal(events.ended, 1);
   assert.equal(whips.length, 2, 'no attempt after the server said the session is over');
   assert.deepEqual(events.errors, []);

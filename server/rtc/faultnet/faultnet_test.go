@@ -284,9 +284,19 @@ func TestRunTimeChanges(t *testing.T) {
 		id := uint64(i)
 		_ = wOut(datagram(id))
 		_ = wIn(datagram(id))
-		time.Sleep(150 * time.Millisecond)
 		has := func(c *collector) bool {
 			return slices.ContainsFunc(c.arrivals(), func(a arrival) bool { return a.id == id })
+		}
+		// each datagram's fate is drawn as it meets the fault (outbound as it
+		// is written, inbound as the socket is read): once both have met it
+		// and the wanted ones have arrived, the others never will
+		settled := func() bool {
+			st := l.fn.Stats()
+			return st.Outbound.Packets > uint64(i) && st.Inbound.Packets > uint64(i) &&
+				(!s.wantOut || has(cOut)) && (!s.wantIn || has(cIn))
+		}
+		for deadline := time.Now().Add(5 * time.Second); !settled() && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
 		}
 		if has(cOut) != s.wantOut || has(cIn) != s.wantIn {
 			t.Fatalf("%s: outbound arrived %v, inbound %v; want %v, %v", s.name, has(cOut), has(cIn), s.wantOut, s.wantIn)
