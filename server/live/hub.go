@@ -319,7 +319,7 @@ func (r *room) fromTherapist(p *peer, m wire.Message) {
 			return
 		}
 	}
-	r.svc.tl.add(event(r.id, "command", p.role, map[string]any{"type": m.Type, "seq": m.Seq, "body": m.Body}), nil)
+	r.svc.tl.add(event(r.id, "command", p.role, commandEvent{Type: m.Type, Seq: m.Seq, Body: m.Body}), nil)
 	if !r.started {
 		r.issue(protocols.Refused{Command: m.Type, Reason: "patient_not_connected"}, m.Seq)
 		return

@@ -283,7 +283,7 @@ type endQ struct {
 
 func (q endQ) answer(r *room) string {
 	if q.command {
-		r.svc.tl.add(event(r.id, "command", roleTherapist, map[string]any{"type": "rest.end"}), nil)
+		r.svc.tl.add(event(r.id, "command", roleTherapist, commandEvent{Type: "rest.end"}), nil)
 	}
 	r.end(q.reason)
 	return r.sess.State

@@ -22,7 +22,10 @@ func TestMarksSurviveRestart(t *testing.T) {
 	wait(t, pat, 5*time.Second, "hello", simpeer.Type("hello"))
 	prompt := f.console(f.session, "").Send("cmd.suds_prompt", wire.Empty{})
 	wait(t, pat, 3*time.Second, "prompt", typeSrc("suds.prompt", prompt))
-	eventually(t, 10*time.Second, "a few batches acknowledged", func() bool { return pat.Stats().SamplesAcked >= 3 })
+	eventually(t, 10*time.Second, "a few batches and the rating acknowledged", func() bool {
+		st := pat.Stats()
+		return st.SamplesAcked >= 3 && st.RatingsAcked >= 1
+	})
 	token := f.lastToken()
 	f.srv.Close()
 	wait(t, pat, 3*time.Second, "told the server is going", errCode("unavailable"))

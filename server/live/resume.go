@@ -54,7 +54,7 @@ func (r *room) resumed() {
 	if r.resuming == 0 {
 		return
 	}
-	r.svc.tl.add(event(r.id, "room.resumed", "server", map[string]any{"inputs": r.resuming}), nil)
+	r.svc.tl.add(event(r.id, "room.resumed", "server", resumedEvent{Inputs: r.resuming}), nil)
 	r.resuming = 0
 	r.connLost("server_moved")
 }

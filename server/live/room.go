@@ -267,7 +267,7 @@ func (r *room) connLost(reason string) {
 		return
 	}
 	r.linkLost = true
-	r.svc.tl.add(event(r.id, "link.lost", "server", map[string]any{"reason": reason}), nil)
+	r.svc.tl.add(event(r.id, "link.lost", "server", reasonEvent{Reason: reason}), nil)
 	r.apply(r.feed(protocols.Event{Type: protocols.EvConnLost}), 0)
 	if r.sess.State != store.LivePaused && r.sess.State != store.LiveEnded {
 		r.setState(store.LivePaused, "link_lost")
@@ -329,7 +329,7 @@ func (r *room) toPatient(typ string, src uint64, body any) {
 
 func (r *room) alert(code, reason string) {
 	r.raise(0, wire.Alert{Code: code, Reason: reason, Fired: true, MessageID: "live.alert." + code})
-	r.svc.tl.add(event(r.id, "alert", "server", map[string]any{"code": code, "reason": reason}), nil)
+	r.svc.tl.add(event(r.id, "alert", "server", alertEvent{Code: code, Reason: reason}), nil)
 }
 
 // raise sends an alert to the session's consoles and, as a notification,
@@ -368,7 +368,7 @@ func (r *room) setState(state, reason string) {
 		now := time.Now().UTC()
 		r.sess.EndedAt = &now
 	}
-	r.svc.tl.add(event(r.id, "state", "server", map[string]any{"from": from, "to": state, "reason": reason}), nil)
+	r.svc.tl.add(event(r.id, "state", "server", stateEvent{From: from, To: state, Reason: reason}), nil)
 	r.svc.tl.saveSession(r.sess)
 	r.svc.notifyState(r.sess, "state")
 }

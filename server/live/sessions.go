@@ -160,11 +160,11 @@ func (s *Service) create(c echo.Context) error {
 		if err := tx.Create(&sess).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(ptr(event(sess.ID, "state", p.User.ID, map[string]any{"to": store.LiveScheduled}))).Error; err != nil {
+		if err := tx.Create(ptr(event(sess.ID, "state", p.User.ID, stateEvent{To: store.LiveScheduled}))).Error; err != nil {
 			return err
 		}
 		if sess.ScreeningOverride != "" {
-			if err := tx.Create(ptr(event(sess.ID, "screening.override", p.User.ID, map[string]any{"reason": sess.ScreeningOverride}))).Error; err != nil {
+			if err := tx.Create(ptr(event(sess.ID, "screening.override", p.User.ID, reasonEvent{Reason: sess.ScreeningOverride}))).Error; err != nil {
 				return err
 			}
 			if err := store.Audit(c.Request().Context(), tx, store.AuditEvent{ClinicID: sess.ClinicID, ActorID: p.User.ID,
@@ -409,7 +409,7 @@ func (s *Service) join(c echo.Context) error {
 			return gorm.ErrRecordNotFound // redeemed concurrently
 		}
 		if res.Error == nil && sess.State == store.LiveScheduled {
-			res.Error = tx.Create(ptr(event(sess.ID, "state", "patient", map[string]any{"from": store.LiveScheduled, "to": store.LiveWaiting}))).Error
+			res.Error = tx.Create(ptr(event(sess.ID, "state", "patient", stateEvent{From: store.LiveScheduled, To: store.LiveWaiting}))).Error
 		}
 		return res.Error
 	})
@@ -512,7 +512,7 @@ func (s *Service) endHandler(c echo.Context) error {
 			Updates(map[string]any{"state": store.LiveEnded, "state_reason": "therapist_end", "ended_at": now}).Error; err != nil {
 			return apierr.Errorf("live: ending session: %w", err)
 		}
-		s.tl.add(event(sess.ID, "state", auth.From(c).User.ID, map[string]any{"from": sess.State, "to": store.LiveEnded, "reason": "therapist_end"}), nil)
+		s.tl.add(event(sess.ID, "state", auth.From(c).User.ID, stateEvent{From: sess.State, To: store.LiveEnded, Reason: "therapist_end"}), nil)
 		sess.State, sess.EndedAt = store.LiveEnded, &now
 		ended := sess
 		ended.StateReason = "therapist_end"

@@ -125,7 +125,7 @@ func (r *room) reject(p *peer, channel string, seq uint64, code *apierr.Error, c
 	if channel == wire.Control {
 		kind = rejectedControl
 	}
-	ev := event(r.id, kind, p.role, map[string]any{"seq": seq, "error": cause.Error()})
+	ev := event(r.id, kind, p.role, rejectedEvent{Seq: seq, Error: cause.Error()})
 	ev.Seq = seq
 	if channel == wire.Control {
 		ev.Peer = markRole(p.role)

@@ -77,7 +77,7 @@ func (s *Service) practiceCopy(ctx context.Context, sess store.LiveSession, ther
 		if err := tx.Create(&p).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(ptr(event(p.ID, "state", therapistID, map[string]any{"to": store.LiveScheduled, "practice_of": sess.ID}))).Error; err != nil {
+		if err := tx.Create(ptr(event(p.ID, "state", therapistID, stateEvent{To: store.LiveScheduled, PracticeOf: sess.ID}))).Error; err != nil {
 			return err
 		}
 		return store.Audit(ctx, tx, store.AuditEvent{ClinicID: p.ClinicID, ActorID: therapistID,
@@ -106,7 +106,7 @@ func (s *Service) abandonPractice(id string) {
 		s.log.Warn("ending a failed practice session", "session", id, "err", err)
 		return
 	}
-	s.tl.add(event(id, "state", "server", map[string]any{"to": store.LiveEnded, "reason": "simulation_failed"}), nil)
+	s.tl.add(event(id, "state", "server", stateEvent{To: store.LiveEnded, Reason: "simulation_failed"}), nil)
 }
 
 func (s *Service) sessionByID(ctx context.Context, id string) (store.LiveSession, error) {
@@ -203,7 +203,7 @@ func (s *Service) PatientToken(ctx context.Context, sessionID string, simulated 
 		Update("state", store.LiveWaiting).Error; err != nil {
 		return "", apierr.Errorf("live: issuing patient token: %w", err)
 	}
-	s.tl.add(event(sessionID, "patient.token", "server", map[string]any{"simulated": simulated}), nil)
+	s.tl.add(event(sessionID, "patient.token", "server", tokenEvent{Simulated: simulated}), nil)
 	if err := s.roomWaiting(ctx, sessionID); err != nil {
 		return "", err
 	}
