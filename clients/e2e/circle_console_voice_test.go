@@ -12,6 +12,7 @@ package e2e
 // console in English and Arabic.
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"strings"
@@ -132,6 +133,8 @@ func TestConsoleCircleModeratorVoice(t *testing.T) {
 	Wait(t, mod, `window.havenConsole.group.voice.state().sending && document.querySelector('#circle-mine').classList.contains('voice-live')`, 10*time.Second)
 	fromSeat0("the member hears the moderator holding push to talk")
 	Wait(t, mod, `window.havenConsole.group.view.speaking.some(id => id.startsWith('mod:')) && document.querySelector('#circle-speaking bdi') !== null`, 10*time.Second)
+	// the moderator's own entry in "Speaking now" is marked as theirs
+	Wait(t, mod, `document.querySelector('#circle-speaking').textContent.includes(`+jsString(MustEval[string](mod, `window.havenConsole.group.view.you.pseudonym`)+" (you)")+`)`, 10*time.Second)
 	SaveArtifact(t, "console-circle-voice-talking-en.png", roomShot(t, mod))
 	// released: the voice stops reaching the member
 	modHold(t, mod, false)
@@ -150,6 +153,12 @@ func TestConsoleCircleModeratorVoice(t *testing.T) {
 	memberName := MustEval[string](m, `window.havenRoom.you.pseudonym`)
 	Wait(t, mod, `document.querySelector('#circle-speaking').textContent.includes(`+jsString(memberName)+`) && document.querySelector('#members-box').textContent.includes('speaking')`, 20*time.Second)
 	Wait(t, mod, `(window.havenConsole.group.voice.ears().find(e => e.member === `+jsString(memberID)+`) || {left: 0, right: 0}).left + (window.havenConsole.group.voice.ears().find(e => e.member === `+jsString(memberID)+`) || {left: 0, right: 0}).right >= 0.05`, 20*time.Second)
+	// the moderator's figure turns its head towards the member speaking (a turn about the vertical
+	// axis, as a pose in seat 0's frame: a negative qy turns to the right; layout.js bearing)
+	modID := MustEval[string](mod, `[...window.havenConsole.group.view.members.values()].find(m => m.seat === window.havenConsole.group.view.you.seat).id`)
+	side := seatSide(0, memberSeat, ring)
+	Wait(t, m, `(() => { const p = window.havenRoom.circle.info().poses[`+jsString(modID)+`];
+		return Array.isArray(p) && p[1] === 1.2 && Math.abs(p[3]) < 1e-9 && Math.abs(p[5]) < 1e-9 && Math.sign(p[4]) === `+fmt.Sprint(-side)+` && Math.abs(p[4]) > 0.1; })()`, 10*time.Second)
 	modMic(t, mod, "push")
 	// push to talk chosen, not held: the member alone is speaking
 	Wait(t, mod, `window.havenConsole.group.view.speaking.join() === `+jsString(memberID), 10*time.Second)

@@ -251,6 +251,10 @@ func TestCircleVoiceModerationAndViews(t *testing.T) {
 	}
 	Wait(t, c, `document.querySelector('#members li[data-id="`+aID+`"] .state.speaking') !== null`, 10*time.Second)
 	Wait(t, b, `window.havenRoom.circle.info().speaking === 1`, 10*time.Second)
+	// the 3D view's text alternative names who speaks; A's own page marks A as theirs
+	aName := MustEval[string](a, `window.havenRoom.you.pseudonym`)
+	Wait(t, a, `document.querySelector('#circle-canvas').getAttribute('aria-label').includes(`+jsString("Speaking now: "+aName+" (you).")+`)`, 10*time.Second)
+	Wait(t, b, `document.querySelector('#circle-canvas').getAttribute('aria-label').includes(`+jsString("Speaking now: "+aName+".")+`)`, 10*time.Second)
 	saveDoc(t, "circle-phone.png", a.Screenshot())
 	SaveArtifact(t, "circle-laptop-en.png", b.Screenshot())
 	// from here on the phone and the laptop follow in the list view: it draws

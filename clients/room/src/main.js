@@ -212,7 +212,10 @@ function renderMembers() {
 }
 
 function speakerNames() {
-  return state.speakers.map((id) => state.members.get(id)?.pseudonym).filter(Boolean).join(', ');
+  return state.speakers.map((id) => {
+    const name = state.members.get(id)?.pseudonym;
+    return name && id === state.you?.id ? state.t('group.page.speaking_you', { Name: name }) : name;
+  }).filter(Boolean).join(', ');
 }
 
 /** bearingTo is where a member sits as heard from one's own seat (radians to the right), NaN if either has no seat. */

@@ -60,6 +60,32 @@ export function circleVoicePanel({ app, view, hook, send }) {
     if (typeof me?.seat !== 'number' || typeof other?.seat !== 'number') return NaN;
     return bearing(me.seat, other.seat, ringSize([...view.members.values()]));
   }
+  /** ownID is the moderator's own presence id: the welcome leaves a staff member's id out, so it is whoever sits in their seat. */
+  function ownID() {
+    const seat = view.you?.seat;
+    return typeof seat === 'number' ? [...view.members.values()].find((m) => m.seat === seat)?.id : undefined;
+  }
+  // The moderator's figure sits on their seat with its head at eye height, turned towards whoever
+  // else speaks (facing the centre when nobody does): the console has no headset or 3D view to
+  // follow, and a figure that looks at the speaker reads as listening. Sent as circle.pose when
+  // it changes, at most twice a second; the server relays it like a member's (docs/groups.md).
+  let poseSent = '', poseAt = 0, poseTimer = 0;
+  function sendPose() {
+    if (!voice || typeof view.you?.seat !== 'number') return;
+    const me = ownID();
+    const other = view.speaking.find((id) => id !== me);
+    const b = other ? bearingOf(other) : 0;
+    const yaw = Number.isFinite(b) ? Math.max(-1.2, Math.min(1.2, b)) : 0; // radians to the right; a neck turns so far
+    const head = [0, 1.2, 0, 0, -Math.sin(yaw / 2), 0, Math.cos(yaw / 2)].map((x) => Math.round(x * 1000) / 1000);
+    const key = JSON.stringify(head);
+    if (key === poseSent) return;
+    clearTimeout(poseTimer);
+    const wait = poseAt + 500 - Date.now();
+    if (wait > 0) { poseTimer = setTimeout(sendPose, wait); return; }
+    poseSent = key;
+    poseAt = Date.now();
+    send('circle.pose', { h: head, l: [], r: [] });
+  }
   async function setMode(m) {
     if (!voice) return;
     mode = m;
@@ -85,11 +111,19 @@ export function circleVoicePanel({ app, view, hook, send }) {
     talk.hidden = mode !== 'push';
     talk.setAttribute('aria-pressed', String(Boolean(s.talking)));
     talk.classList.toggle('talking', Boolean(s.sending));
-    const names = view.speaking.map((id) => view.members.get(id)?.pseudonym).filter(Boolean);
-    if (!names.length) { speaking.textContent = t('console.groups.voice.nobody'); return; }
-    // pseudonyms isolated (bdi) inside the locale's own list ("A, B and C", "A وB")
-    const parts = new Intl.ListFormat(app.i18n.locale, { type: 'conjunction' }).formatToParts(names);
-    mount(speaking, t('console.groups.voice.speaking_now'), ' ', parts.map((p) => (p.type === 'element' ? h('bdi', { translate: 'no' }, p.value) : p.value)));
+    sendPose();
+    const ids = view.speaking.filter((id) => view.members.get(id)?.pseudonym), me = ownID();
+    if (!ids.length) { speaking.textContent = t('console.groups.voice.nobody'); return; }
+    // pseudonyms isolated (bdi) inside the locale's own list ("A, B and C", "A وB"); the
+    // moderator's own entry is marked in the locale's words ("Sam (you)"), the name still isolated
+    const name = (id) => {
+      const b = h('bdi', { translate: 'no' }, view.members.get(id).pseudonym);
+      if (id !== me) return [b];
+      const [before, after = ''] = t('console.groups.voice.you', { Name: '\u0000' }).split('\u0000');
+      return [before, b, after].filter((x) => x !== '');
+    };
+    const parts = new Intl.ListFormat(app.i18n.locale, { type: 'conjunction' }).formatToParts(ids.map((_, i) => `\u0001${i}\u0001`));
+    mount(speaking, t('console.groups.voice.speaking_now'), ' ', parts.flatMap((p) => (p.type === 'element' ? name(ids[Number(p.value.slice(1, -1))]) : [p.value])));
   }
   render();
   return {
@@ -102,6 +136,7 @@ export function circleVoicePanel({ app, view, hook, send }) {
       hook.voice = voice;
       mode = 'off';
       failed = false;
+      poseSent = '';
       render();
       return tr;
     },
@@ -115,7 +150,7 @@ export function circleVoicePanel({ app, view, hook, send }) {
     /** redraw follows the member list: seats (where voices are heard from) and names. */
     redraw() { voice?.replace(); render(); },
     /** closed releases the microphone and the voices when the peer is gone. */
-    closed() { voice?.close(); voice = null; hook.voice = null; mode = 'off'; render(); },
-    destroy() { unlisten(); voice?.close(); voice = null; },
+    closed() { clearTimeout(poseTimer); voice?.close(); voice = null; hook.voice = null; mode = 'off'; render(); },
+    destroy() { clearTimeout(poseTimer); unlisten(); voice?.close(); voice = null; },
   };
 }
