@@ -207,8 +207,15 @@ func (p *Page) WaitFor(expr string, timeout time.Duration) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.Ctx, timeout+10*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		p.t.Fatalf("e2e: waiting for %q: %v%s\nconsole: %s%s%s", shorten(expr), err, p.diagnosis(), strings.Join(p.Console(), "\n"), saveStacks(p.t), p.saveFailedView())
+	// An exception counts as "not yet": a page between two views can lack
+	// what the next one will have. The last one is reported if time runs out.
+	guarded := `(() => { try { return (` + expr + `); } catch (e) { window.__waitError = String(e); return false; } })()`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[any](guarded, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		thrown := ""
+		if msg, e := Eval[string](p, `String(window.__waitError || '')`); e == nil && msg != "" {
+			thrown = "\nlast exception while waiting: " + msg
+		}
+		p.t.Fatalf("e2e: waiting for %q: %v%s%s\nconsole: %s%s%s", shorten(expr), err, thrown, p.diagnosis(), strings.Join(p.Console(), "\n"), saveStacks(p.t), p.saveFailedView())
 	}
 }
 
