@@ -52,7 +52,7 @@ func TestBenchCircleMembersProcess(t *testing.T) {
 	if r["members_process"] != true {
 		t.Errorf("members_process = %v, want true", r["members_process"])
 	}
-	for _, k := range []string{"cpu_cores", "members_cpu_cores", "members_rss_mb", "forward_p50_us", "packets_sent", "bytes_per_member_per_s"} {
+	for _, k := range []string{"cpu_cores", "members_cpu_cores", "members_rss_mb", "forward_p50_us", "packets_sent", "bytes_per_member_per_s", "poses_per_member_per_s"} {
 		if num(k) <= 0 {
 			t.Errorf("%s = %v, want > 0", k, r[k])
 		}

@@ -65,6 +65,10 @@ type Result struct {
 	// BytesPerMemberPerS is what one member receives a second: voice (RTP
 	// headers and payload) and the chat channel (poses, speakers, presence).
 	BytesPerMemberPerS float64 `json:"bytes_per_member_per_s"`
+	// PosesPerMemberPerS is how many members' poses one member receives a
+	// second: relayed all to all it would be (M − 1) × pose_hz; the server's
+	// interest management bounds it by groups.PoseFrameMax × pose_hz.
+	PosesPerMemberPerS float64 `json:"poses_per_member_per_s"`
 	PoseHz             int     `json:"pose_hz"`
 	SetupSeconds       float64 `json:"setup_s"`
 	RSSMB              float64 `json:"rss_mb"`
@@ -134,6 +138,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	defer srv.App.Groups.SetForwardHook(nil)
 
 	received0, bytes0 := totals(members)
+	poses0 := poseTotal(members)
 	cpu0, _ := bench.ReadProc(os.Getpid())
 	start := time.Now()
 	sent, streams := drive(ctx, members, opts)
@@ -156,6 +161,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		PacketsSent: sent, PacketsIn: in.Load(), PacketsForwarded: forwarded.Load(), PacketsReceived: received, PacketsLost: expected(members) - received - received0,
 		CPUCores:           bench.Round((proc.CPUSeconds-cpu0.CPUSeconds)/wall.Seconds(), 2),
 		BytesPerMemberPerS: bench.Round(float64(bytesIn)/float64(len(members))/wall.Seconds(), 0),
+		PosesPerMemberPerS: bench.Round(float64(poseTotal(members)-poses0)/float64(len(members))/wall.Seconds(), 0),
 		PoseHz:             groups.PoseHz, SetupSeconds: bench.Round(setupS, 2),
 		RSSMB: bench.Round(float64(proc.RSSBytes)/(1<<20), 1), Goroutines: runtime.NumGoroutine()}, nil
 }
@@ -173,6 +179,14 @@ func totals(ms []*Member) (packets, bytes int64) {
 		bytes += m.Bytes.Load()
 	}
 	return packets, bytes
+}
+
+// poseTotal is the members' poses received so far.
+func poseTotal(ms []*Member) (n int64) {
+	for _, m := range ms {
+		n += m.PoseEntries.Load()
+	}
+	return n
 }
 
 func createCircle(ctx context.Context, st *store.Store, members int) (store.GroupRoom, error) {

@@ -29,7 +29,7 @@ func TestRunFiveSpeakersReachThree(t *testing.T) {
 	if perSent := float64(res.PacketsForwarded) / float64(res.PacketsSent); perSent > 3.2 {
 		t.Errorf("%.2f writes per packet sent: more than three voices' worth", perSent)
 	}
-	if res.ForwardP50us <= 0 || res.BytesPerMemberPerS <= 0 {
+	if res.ForwardP50us <= 0 || res.BytesPerMemberPerS <= 0 || res.PosesPerMemberPerS <= 0 {
 		t.Errorf("no forwarding measured: %+v", res)
 	}
 }

@@ -57,13 +57,15 @@ type Member struct {
 	// received (voice and chat channel).
 	Received [groups.MaxSpeakers]atomic.Int64
 	Bytes    atomic.Int64
-	sent     atomic.Int64  // voice packets sent (Speak)
-	poses    atomic.Int64  // circle.poses frames received
-	gone     chan struct{} // closed when the chat channel closes
-	goneOnce sync.Once
-	onPacket func(slot int)
-	mu       sync.Mutex
-	span     [groups.MaxSpeakers]seqSpan // guarded by mu
+	// PoseEntries counts the members' poses that arrived (a circle.poses frame carries several).
+	PoseEntries atomic.Int64
+	sent        atomic.Int64  // voice packets sent (Speak)
+	poses       atomic.Int64  // circle.poses frames received
+	gone        chan struct{} // closed when the chat channel closes
+	goneOnce    sync.Once
+	onPacket    func(slot int)
+	mu          sync.Mutex
+	span        [groups.MaxSpeakers]seqSpan // guarded by mu
 }
 
 // seqSpan follows one slot's RTP sequence numbers (continuous across
@@ -142,6 +144,9 @@ func (m *Member) dial(ctx context.Context, api *webrtc.API, hc *http.Client, url
 				}
 				if f.Type == "circle.poses" { // counted, never kept
 					m.poses.Add(1)
+					if p, ok := f.Body["p"].(map[string]any); ok {
+						m.PoseEntries.Add(int64(len(p)))
+					}
 					continue
 				}
 				select {

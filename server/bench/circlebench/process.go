@@ -63,6 +63,7 @@ type MembersResult struct {
 	Sent     int64   `json:"sent"`
 	Received int64   `json:"received"` // in the measured window and its drain
 	Bytes    int64   `json:"bytes"`    // likewise
+	Poses    int64   `json:"poses"`    // members' poses received, likewise
 	Lost     int64   `json:"lost"`     // every slot's sequence span minus what arrived, the whole run
 	Streams  int     `json:"streams"`
 	WallS    float64 `json:"wall_s"`
@@ -110,6 +111,7 @@ func RunMembersProcess(ctx context.Context, stdin io.Reader, stdout, progress io
 		return fail(fmt.Errorf("circlebench: waiting for go: %w", err))
 	}
 	received0, bytes0 := totals(ms)
+	poses0 := poseTotal(ms)
 	cpu0, _ := bench.ReadProc(os.Getpid())
 	_ = enc.Encode(membersEvent{Event: "load_start"})
 	start := time.Now()
@@ -126,7 +128,7 @@ func RunMembersProcess(ctx context.Context, stdin io.Reader, stdout, progress io
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		r, b := totals(ms)
-		res.Received, res.Bytes = r-received0, b-bytes0
+		res.Received, res.Bytes, res.Poses = r-received0, b-bytes0, poseTotal(ms)-poses0
 		if res.Received >= forwarded || time.Now().After(deadline) {
 			break
 		}
@@ -212,6 +214,7 @@ func talkToMembers(ctx context.Context, opts Options, srv *inproc.Server, room s
 				PacketsSent: m.Sent, PacketsIn: in.Load(), PacketsForwarded: forwarded.Load(), PacketsReceived: m.Received, PacketsLost: m.Lost,
 				CPUCores:           bench.Round((proc.CPUSeconds-cpu0.CPUSeconds)/wall.Seconds(), 2),
 				BytesPerMemberPerS: bench.Round(float64(m.Bytes)/float64(opts.Members)/m.WallS, 0),
+				PosesPerMemberPerS: bench.Round(float64(m.Poses)/float64(opts.Members)/m.WallS, 0),
 				PoseHz:             groups.PoseHz, SetupSeconds: m.SetupS,
 				RSSMB: bench.Round(float64(proc.RSSBytes)/(1<<20), 1), Goroutines: runtime.NumGoroutine(),
 				MembersProcess: true, MembersCPUCores: m.CPUCores, MembersRSSMB: m.RSSMB}, nil
