@@ -56,10 +56,21 @@ func TestScenesWithinBudget(t *testing.T) {
 	if out != "" {
 		w, h = 1280, 720
 	}
-	b := NewBrowser(t)
 	srv := StaticServer(t)
-	p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&locale=en", w, h, "")
-	p.WaitFor(`document.documentElement.dataset.ready === "1"`, 2*time.Minute) // the first page load compiles the calm scene in software
+	// open starts a page as a headset starts: the calm neutral room first
+	open := func(t *testing.T, b *Browser) *Page {
+		p := b.NewPage(t, srv.URL+"/webxr/index.html?preview&locale=en", w, h, "")
+		p.WaitFor(`document.documentElement.dataset.ready === "1"`, 2*time.Minute) // the first page load compiles the calm scene in software
+		p.WaitFor(`(s => !s.scene.loading && s.info.loaded_frame > 0)(window.haven.state)`, 2*time.Minute)
+		return p
+	}
+	p := open(t, NewBrowser(t))
+	// the page's first scene, the neutral room, loaded with nothing compiled or prefiltered
+	start := MustEval[renderInfo](p, `window.haven.state.info`)
+	t.Logf("page start (neutral room, cold): %d ms to first frame (build %d, compile %d, draw %d)", start.LoadMs, start.BuildMs, start.CompileMs, start.DrawMs)
+	if start.LoadMs <= 0 || (out != "" && start.LoadMs > budgetLoadMs) {
+		t.Errorf("page start: the neutral room took %d ms from scene.load to the first frame, budget %d", start.LoadMs, budgetLoadMs)
+	}
 	cat, err := environments.Builtin()
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +81,17 @@ func TestScenesWithinBudget(t *testing.T) {
 	for _, v := range galleryRuns(templates) {
 		tpl := v.template
 		t.Run(v.name, func(t *testing.T) {
+			p := p
+			if out != "" {
+				// where the load budget is a gate, each template's first load
+				// is measured cold, as a headset meets it: a new browser (no
+				// shader program, pipeline or environment map of another
+				// scene in its caches) that has shown only the neutral room.
+				// Under make test one page serves every template (the load
+				// time is only logged there, and a browser each would cost
+				// the run a minute).
+				p = open(t, NewBrowser(t))
+			}
 			var shots [3][]byte
 			params := templateParams(t, cat, tpl)
 			for i := range params {
@@ -119,6 +141,9 @@ func TestScenesWithinBudget(t *testing.T) {
 					t.Errorf("%s @%d: %d ms from scene.load to the first frame, budget %d", tpl, level, info.LoadMs, budgetLoadMs)
 				}
 			}
+			if out != "" {
+				consoleClean(t, p)
+			}
 			diff, err := Difference(shots[0], shots[2])
 			if err != nil {
 				t.Fatal(err)
@@ -128,11 +153,7 @@ func TestScenesWithinBudget(t *testing.T) {
 			}
 		})
 	}
-	for _, line := range p.Console() {
-		if strings.Contains(line, "WebGL") || strings.Contains(line, "THREE") {
-			t.Errorf("console: %s", line)
-		}
-	}
+	consoleClean(t, p)
 	if out == "" {
 		return
 	}
@@ -144,6 +165,8 @@ func TestScenesWithinBudget(t *testing.T) {
 		"budget":   map[string]any{"draw_calls": budgetDrawCalls, "triangles": budgetTriangles, "texture_mib": budgetTextures >> 20, "load_ms": budgetLoadMs},
 		"measured": fmt.Sprintf("headless Chromium, software WebGL (SwiftShader), %d×%d, one eye; draw calls include shadow passes and the patient's panels", w, h),
 		"scenes":   rows,
+		// the page's first scene (the neutral room a headset shows while it joins), cold
+		"page_start": map[string]any{"template": "neutral_room", "load_ms": start.LoadMs, "load_build_ms": start.BuildMs, "load_compile_ms": start.CompileMs, "load_draw_ms": start.DrawMs},
 	}
 	js, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -151,6 +174,16 @@ func TestScenesWithinBudget(t *testing.T) {
 	}
 	if err := os.WriteFile(filepath.Join(out, "budget.json"), append(js, '\n'), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// consoleClean fails t for every WebGL or three.js message on p's console.
+func consoleClean(t *testing.T, p *Page) {
+	t.Helper()
+	for _, line := range p.Console() {
+		if strings.Contains(line, "WebGL") || strings.Contains(line, "THREE") {
+			t.Errorf("console: %s", line)
+		}
 	}
 }
 

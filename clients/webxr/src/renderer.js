@@ -8,6 +8,7 @@
 import * as THREE from 'three';
 import { BUILDERS } from './scenes/index.js';
 import { TextureCache, paintWith } from './scenes/textures.js';
+import { prefilter } from './scenes/pmrem.js';
 import { TEMPLATES, Tween, CALM, normalize } from './params.js';
 import { createAudio } from './audio.js';
 
@@ -29,7 +30,7 @@ export function createRenderer(canvas, opts = {}) {
   renderer.toneMapping = THREE.ACESFilmicToneMapping;
   renderer.shadowMap.enabled = true;
   renderer.shadowMap.type = THREE.PCFShadowMap;
-  const pmrem = new THREE.PMREMGenerator(renderer);
+  const pmrem = prefilter(renderer); // three's PMREM layout, an eighth of its texture reads (scenes/pmrem.js)
   // Image-based light needs the GPU: three's GGX prefilter of a sky blocks
   // the page for 1.5–3 s under a software renderer (SwiftShader, llvmpipe),
   // long enough for the server to declare the patient's link lost (no
@@ -112,10 +113,11 @@ export function createRenderer(canvas, opts = {}) {
         let target = key ? envCache.get(key) : null;
         if (!target) {
           const t0 = performance.now();
-          // 256 px faces, three's smallest (PMREMGenerator raises any smaller
-          // size to it); its GGX prefilter takes 256 samples a texel, 2–4 s of
-          // a blocked page under software WebGL: hence the cache
-          target = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: 256 });
+          // 256 px faces for a sky (the glass floor mirrors its clouds); a
+          // room blurred by sigma (0.04 rad, 2.3°, three texels of a 128 px
+          // face) has no detail a 256 px face would keep. Prefiltering blocks
+          // the page under software WebGL (scenes/pmrem.js): hence the cache
+          target = pmrem.fromScene(envScene, sigma, 0.1, 200, { size: sigma > 0 ? 128 : 256 });
           if (key) {
             envCache.set(key, target);
             if (envCache.size > ENV_CACHE) { const [old, t] = envCache.entries().next().value; envCache.delete(old); t.dispose(); }
@@ -157,6 +159,7 @@ export function createRenderer(canvas, opts = {}) {
   try {
     new PerformanceObserver((list) => { for (const e of list.getEntries()) longestTask = Math.max(longestTask, e.duration); }).observe({ type: 'longtask' });
   } catch { /* no long task timing (node, Firefox) */ }
+  let idleDrawn = 0; // when a frame was last drawn (see frame: no scene shown while one compiles)
   let lastInfo = { calls: 0, triangles: 0, points: 0, lines: 0, frame: 0 };
   let fps = 0;
 
@@ -167,7 +170,9 @@ export function createRenderer(canvas, opts = {}) {
     resetLights();
     const sounds = new Set(); // every source the scene starts (scenes/sound.js), stopped with it
     ctx.sounds = sounds;
-    const built = paintWith(textureCache, () => builder(ctx));
+    // the parameters it loads with: a scene whose light depends on one (the
+    // time of day) prefilters that light once instead of easing into it
+    const built = paintWith(textureCache, () => builder(ctx, params));
     shakeGroup.add(built.group);
     return { template, tween: new Tween(template, params), scene: built, sounds };
   }
@@ -333,7 +338,16 @@ export function createRenderer(canvas, opts = {}) {
     }
     for (const fn of updaters) fn(dt, elapsed);
     resize();
-    renderer.render(scene, camera);
+    // While a scene compiles with none shown, the view is the fade (or the
+    // bare background) and every frame is the same: inline, it is drawn four
+    // times a second, not sixty. Under software WebGL a frame of a large
+    // canvas costs tens of milliseconds of the same cores that compile, and
+    // one was drawn between every two programs (compileInSlices). In a
+    // headset every frame is drawn: the compositor needs them.
+    if (!staging || active || presenting || now - idleDrawn >= 250) {
+      renderer.render(scene, camera);
+      idleDrawn = now;
+    }
     if (loadStart && active) { // scene.load → first frame drawn (shaders compiled)
       const now2 = performance.now();
       loadMs = now2 - loadStart; loadParts.draw = now2 - shownAt; loadStart = 0; loadedFrame = renderer.info.render.frame;

@@ -10,10 +10,16 @@ import { positional } from './sound.js';
 // sun elevation (degrees) and light level per time of day
 const TOD = { dawn: { elev: 3, light: 0.75, fog: 0xd9b8a8 }, day: { elev: 48, light: 1, fog: 0xc3d6e6 }, sunset: { elev: 1.5, light: 0.7, fog: 0xd49a78 } };
 
-/** daylight keeps the sky, the sun and the environment light on the time of day; the environment is re-rendered only when the time changes. */
-function daylight(ctx, g, o) {
-  const sun = outdoor(ctx, g, o);
-  const s = { elev: TOD[o.tod || 'day'].elev, tod: o.tod || 'day', light: 1, fog: new THREE.Color(), sunAt: NaN, lit: NaN };
+/**
+ * daylight keeps the sky, the sun and the environment light on the time of
+ * day; the environment is re-rendered only when the time changes. The scene
+ * starts at the time of day it is loaded with (p0), so a load at dawn
+ * prefilters the dawn sky once, not the midday sky and then the dawn one.
+ */
+function daylight(ctx, g, o, p0) {
+  const tod = TOD[p0?.time_of_day] ? p0.time_of_day : 'day';
+  const sun = outdoor(ctx, g, { ...o, elevation: TOD[tod].elev });
+  const s = { elev: TOD[tod].elev, tod, light: TOD[tod].light, fog: new THREE.Color(), sunAt: NaN, lit: NaN };
   const tint = { sunColor: 0xfff1dd };
   return {
     sun,
@@ -42,9 +48,9 @@ function gullGeometry() { // a gull gliding: two swept wings and a body (1 m spa
   return mergeUV(parts);
 }
 
-export function beach(ctx) {
+export function beach(ctx, p0) {
   const g = new THREE.Group();
-  const day = daylight(ctx, g, { elevation: 48, azimuth: 180, clouds: 0.3, turbidity: 2, exposure: 0.5, ground: 0xcdb88a, tod: 'day' });
+  const day = daylight(ctx, g, { azimuth: 180, clouds: 0.3, turbidity: 2, exposure: 0.5, ground: 0xcdb88a }, p0);
   // sand sloping gently into the water, 4 m ripple texture
   const sandGeo = new THREE.PlaneGeometry(240, 140, 48, 40).rotateX(-Math.PI / 2);
   const sp = sandGeo.attributes.position;
@@ -129,9 +135,9 @@ function broadleafGeometry() {
   return mergeUV(p.map((x) => { x.deleteAttribute('uv'); return x.index ? x.toNonIndexed() : x; }));
 }
 
-export function forest(ctx) {
+export function forest(ctx, p0) {
   const g = new THREE.Group();
-  const day = daylight(ctx, g, { elevation: 48, azimuth: 200, clouds: 0.4, exposure: 0.5, ground: 0x3d5a2a, tod: 'day', shadow: { extent: 14, size: 1024, center: [0, 0, -6] } });
+  const day = daylight(ctx, g, { azimuth: 200, clouds: 0.4, exposure: 0.5, ground: 0x3d5a2a, shadow: { extent: 14, size: 1024, center: [0, 0, -6] } }, p0);
   const grassTex = grass(8, 88, 30); grassTex.repeat.set(80, 80);
   const ground = new THREE.Mesh(new THREE.PlaneGeometry(320, 320), std(0xffffff, { map: grassTex, roughness: 1 }));
   ground.rotation.x = -Math.PI / 2; ground.receiveShadow = true;

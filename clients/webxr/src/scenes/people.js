@@ -71,7 +71,7 @@ export function figureGeometry(detail = 'high') {
   // torso: a lathe from the hips to the base of the neck, wider than deep;
   // below the belt it is trousers (pelvis), above it the shirt
   const prof = [[0.001, Y.hip - 0.06], [0.135, Y.hip - 0.04], [0.155, Y.hip + 0.03], [0.15, Y.hip + 0.1], [0.14, Y.hip + 0.17], [0.155, Y.elbow + 0.08],
-    [0.175, Y.elbow + 0.2], [0.185, Y.shoulder - 0.06], [0.165, Y.shoulder + 0.01], [0.1, Y.shoulder + 0.045], [0.055, Y.shoulder + 0.06]];
+    [0.175, Y.elbow + 0.2], [0.188, Y.shoulder - 0.06], [0.18, Y.shoulder - 0.005], [0.15, Y.shoulder + 0.028], [0.1, Y.shoulder + 0.048], [0.055, Y.shoulder + 0.06]];
   const torso = new THREE.LatheGeometry(prof.map(([r, y]) => new THREE.Vector2(r, y)), seg).scale(1, 1, 0.62);
   const belt = Y.hip + 0.09;
   const tp = torso.attributes.position, lower = [], upper = [];
@@ -118,7 +118,10 @@ export function figureGeometry(detail = 'high') {
   // arms: sleeve to the wrist, then the hand; slightly away from the body
   for (const [s, up, fore] of [[-1, L_UPPER, L_FORE], [1, R_UPPER, R_FORE]]) {
     const x = s * SHOULDER_X;
-    parts.push(part(new THREE.SphereGeometry(0.05, lseg, 2, 0, Math.PI * 2, 0, Math.PI / 2).scale(1, 0.8, 1).translate(x - Math.sign(x) * 0.006, Y.shoulder - 0.04, 0), up, SHIRT));
+    // the shoulder: a ball centred on the joint's pivot (the shader's), so a
+    // swinging or raised arm turns it in place; it overlaps the torso's
+    // rounded top, which reaches out to it, so no gap opens between them
+    parts.push(part(new THREE.SphereGeometry(0.056, lseg, hi ? 5 : 3).scale(1, 0.9, 0.95).translate(x, Y.shoulder - 0.03, 0), up, SHIRT));
     parts.push(limb(x, Y.shoulder - 0.03, Y.elbow, 0.052, 0.042, lseg, up, SHIRT));
     parts.push(limb(x, Y.elbow + 0.01, Y.wrist, 0.043, 0.033, lseg, fore, SHIRT));
     parts.push(part(new THREE.SphereGeometry(0.05, hi ? 6 : 4, hi ? 4 : 3).scale(0.55, 1.25, 0.9).translate(x, Y.wrist - 0.055, 0), fore, SKIN_P));
