@@ -69,6 +69,16 @@ func observerEntry(t *testing.T, locale string) {
 	if !MustEval[bool](p, `!!document.querySelector('.mirror #mirror-view') && !!document.querySelector('#voice-patient-meter') && !!document.querySelector('#voice-therapist-meter')`) {
 		t.Error("the observer page lacks the mirror or the voice meters")
 	}
+	// the timeline is never an empty frame: until its first event it says
+	// what will appear there, and the note goes once there is one
+	tl := MustEval[struct {
+		Items int
+		Shown bool
+		Text  string
+	}](p, `(() => { const e = document.querySelector('#timeline-empty'); return {Items: document.querySelectorAll('ol.timeline > li').length, Shown: !!e && e.offsetParent !== null, Text: e ? e.textContent : ''}; })()`)
+	if want := msg(t, env, locale, "console.session.timeline_empty"); tl.Shown != (tl.Items == 0) || tl.Shown && tl.Text != want {
+		t.Errorf("session timeline with %d events: empty note shown %v (%q), want shown only when there are none (%q)", tl.Items, tl.Shown, tl.Text, want)
+	}
 	if got := MustEval[string](p, observerPublishes); got != "403 media_refused" {
 		t.Errorf("the observer's offer with a microphone answered %q, want 403 media_refused", got)
 	}

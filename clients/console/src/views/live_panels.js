@@ -351,18 +351,22 @@ export function timelinePanel({ app, hook, protocol }) {
   const { t } = app;
   const steps = protocol?.protocol?.steps || [];
   const list = h('ol', { class: 'timeline', reversed: true });
+  // until the first event the box says what will appear in it (an observer
+  // joining a quiet session would otherwise see an empty frame)
+  const empty = h('p', { class: 'hint', id: 'timeline-empty' }, t('console.session.timeline_empty'));
   const el = h('section', { class: 'card', 'aria-labelledby': 'tl-h' }, h('h2', { id: 'tl-h' }, t('console.session.timeline')),
-    h('div', { class: 'timeline-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tl-h' }, list));
+    h('div', { class: 'timeline-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tl-h' }, empty, list));
+  const prepend = (li) => { empty.hidden = true; list.prepend(li); };
   return {
     el,
     add(e) {
       hook.timeline.push(e);
       const nodes = eventNodes(app, e, { total: steps.length, steps });
       if (!nodes.length) return;
-      list.prepend(h('li', { dataset: { kind: e.kind } }, h('time', { datetime: new Date(e.at).toISOString() }, app.i18n.time(e.at)), ' ', nodes));
+      prepend(h('li', { dataset: { kind: e.kind } }, h('time', { datetime: new Date(e.at).toISOString() }, app.i18n.time(e.at)), ' ', nodes));
     },
     line(text, at) {
-      list.prepend(h('li', { dataset: { kind: 'end' } }, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', text));
+      prepend(h('li', { dataset: { kind: 'end' } }, h('time', { datetime: new Date(at).toISOString() }, app.i18n.time(at)), ' ', text));
     },
   };
 }
