@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -150,23 +151,37 @@ func TestLiveSessionSafety(t *testing.T) {
 		checkSeqsComplete(t, e.signalSeqs())
 	})
 
-	t.Run("patient heartbeats every 500 ms", func(t *testing.T) {
+	// docs/protocol.md: the patient sends a heartbeat only when nothing else
+	// went out on control or signals for 375 ms, so the server (which counts
+	// any message as life) hears from it at least every 500 ms, and while
+	// the sensor's batches flow (every 250 ms) heartbeats are not needed.
+	t.Run("the patient is heard at least every 500 ms", func(t *testing.T) {
 		start := time.Now()
 		t0 := float64(start.UnixMilli())
-		var beats []float64
-		until(t, 10*time.Second, "five patient heartbeats", func() bool {
-			beats = beats[:0]
+		var at []float64
+		beats := 0
+		until(t, 10*time.Second, "2 s of the patient's frames", func() bool {
+			at, beats = at[:0], 0
 			for _, f := range tapped(p, "sent") {
-				if f.Label == wire.Control && f.T >= t0 && envType(f.Data) == "heartbeat" {
-					beats = append(beats, f.T)
+				if (f.Label == wire.Control || f.Label == wire.Signals) && f.T >= t0 {
+					at = append(at, f.T)
+					if envType(f.Data) == "heartbeat" {
+						beats++
+					}
 				}
 			}
-			return len(beats) >= 5
+			slices.Sort(at)
+			return len(at) > 1 && at[len(at)-1]-at[0] >= 2000
 		})
-		// four intervals of 500 ms; a busy page may stretch one, never shorten it much
-		if span := beats[4] - beats[0]; span < 1600 || span > 3000 {
-			t.Errorf("five patient heartbeats over %.0f ms, want about 2,000 (every 500 ms)", span)
+		var worst float64
+		for i := 1; i < len(at); i++ {
+			worst = max(worst, at[i]-at[i-1])
 		}
+		// a busy page may stretch one gap, never to the 1.5 s the server allows
+		if mean := (at[len(at)-1] - at[0]) / float64(len(at)-1); mean > 500 || worst > 1000 {
+			t.Errorf("the patient's frames every %.0f ms on average, worst gap %.0f ms; want at least every 500 ms", mean, worst)
+		}
+		t.Logf("%d frames on control and signals over %.0f ms (%d heartbeats), worst gap %.0f ms", len(at), at[len(at)-1]-at[0], beats, worst)
 		if e.saw(since(start, alertCode("link_lost"))) {
 			t.Error("the server lost the patient on a healthy link")
 		}

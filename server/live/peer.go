@@ -49,6 +49,10 @@ type peer struct {
 	lastIn [2]uint64 // highest seq seen on this connection: control, signals (one handler goroutine each)
 
 	lastSeen atomic.Int64 // unix ns of the last inbound message
+	// lastCtl is when the server last queued a message on this peer's
+	// control channel (unix ns): a heartbeat goes only to a channel silent
+	// since (room.tick).
+	lastCtl  atomic.Int64
 	opened   chan struct{}
 	ready    chan struct{} // closed once peerReady has made this the room's peer
 	openOnce sync.Once
@@ -113,8 +117,12 @@ func (p *peer) send(channel, typ string, srcSeq uint64, body any) {
 		return
 	}
 	p.seq[channel]++
-	msg := wire.Encode(typ, p.seq[channel], p.ack[channel], time.Now().UnixMilli(), srcSeq, body)
+	now := time.Now()
+	msg := wire.Encode(typ, p.seq[channel], p.ack[channel], now.UnixMilli(), srcSeq, body)
 	err := ob.Send(msg)
+	if channel == wire.Control && err == nil {
+		p.lastCtl.Store(now.UnixNano())
+	}
 	first := errors.Is(err, rtc.ErrTooSlow) && !p.dropping
 	if first {
 		p.dropping = true

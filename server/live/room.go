@@ -52,7 +52,6 @@ type room struct {
 	linkLost bool
 	resuming int // replayed inputs of a session resumed from the store, until resumed records it
 	lastTick time.Time
-	nextBeat time.Time
 	elapsed  int64
 	tickMs   int64 // engine time not yet recorded (ticks that changed nothing)
 	nextMet  time.Time
@@ -281,10 +280,7 @@ func (r *room) tick(now time.Time) {
 	if r.sess.State == store.LiveEnded {
 		return
 	}
-	if now.After(r.nextBeat) {
-		r.nextBeat = now.Add(r.svc.opts.Heartbeat - r.svc.opts.Heartbeat/4)
-		r.each(func(p *peer) { p.send(wire.Control, "heartbeat", 0, wire.Empty{}) })
-	}
+	r.each(func(p *peer) { r.beat(p, now) })
 	if !r.started {
 		return
 	}
@@ -303,6 +299,23 @@ func (r *room) tick(now time.Time) {
 		r.nextMet = now.Add(time.Second)
 		r.metrics(now)
 		r.poseTick()
+	}
+}
+
+// beat sends p a heartbeat when nothing else went out on its control
+// channel for three quarters of the heartbeat interval. The clock ticks every
+// half interval, so a silent channel hears a heartbeat every interval (500 ms),
+// as before, and a busy one hears none: any control message is proof of life
+// to every client watchdog (docs/protocol.md). The longest gap on a healthy
+// link is three quarters of the interval plus one tick (625 ms), far inside
+// the headset's 2 s.
+func (r *room) beat(p *peer, now time.Time) {
+	hb := r.svc.opts.Heartbeat
+	if now.Sub(time.Unix(0, p.lastCtl.Load())) >= hb-hb/4 {
+		p.send(wire.Control, "heartbeat", 0, wire.Empty{})
+		// Counted from the tick, not from when the busy owner got to it, so
+		// a late tick never pushes the next heartbeat a whole tick later.
+		p.lastCtl.Store(now.UnixNano())
 	}
 }
 

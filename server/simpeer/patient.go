@@ -119,6 +119,10 @@ type Patient struct {
 	early        []pending // replies made during Dial
 	muted        atomic.Bool
 	streamOff    atomic.Bool
+	// lastOut is when a message last went out on control or signals (unix
+	// ns): the server hears any of them as life, so a heartbeat is sent
+	// only after wire.HeartbeatQuiet without one (docs/protocol.md).
+	lastOut atomic.Int64
 }
 
 // Mute makes the headset silent without closing the link (a frozen app or
@@ -217,7 +221,8 @@ func (p *Patient) Connect(ctx context.Context) error {
 	return nil
 }
 
-// Start runs heartbeats (500 ms) and, unless disabled, the sensors.
+// Start runs heartbeats (on a link silent for wire.HeartbeatQuiet) and, unless
+// disabled, the sensors.
 func (p *Patient) Start() {
 	p.wg.Add(1)
 	go p.run()
@@ -225,7 +230,7 @@ func (p *Patient) Start() {
 
 func (p *Patient) run() {
 	defer p.wg.Done()
-	beat := time.NewTicker(500 * time.Millisecond)
+	beat := time.NewTicker(wire.HeartbeatCheck)
 	defer beat.Stop()
 	sensor := time.NewTicker(250 * time.Millisecond)
 	defer sensor.Stop()
@@ -241,8 +246,11 @@ func (p *Patient) run() {
 			return
 		case now := <-poseC:
 			p.sendPose(now)
-		case <-beat.C:
-			p.send(wire.Control, "heartbeat", wire.Empty{}, false, 0)
+		case now := <-beat.C:
+			if now.Sub(time.Unix(0, p.lastOut.Load())) >= wire.HeartbeatQuiet {
+				p.send(wire.Control, "heartbeat", wire.Empty{}, false, 0)
+				p.lastOut.Store(now.UnixNano()) // from the tick: a late one delays no later beat
+			}
 		case now := <-sensor.C:
 			if !p.opts.NoSignals && !p.streamOff.Load() {
 				p.stream(now)
@@ -299,7 +307,10 @@ func (p *Patient) sendLocked(ch, typ string, seq uint64, body any) {
 	if dc == nil || dc.ReadyState() != webrtc.DataChannelStateOpen {
 		return
 	}
-	_ = dc.Send(wire.Encode(typ, seq, 0, time.Now().UnixMilli(), 0, body))
+	now := time.Now()
+	if dc.Send(wire.Encode(typ, seq, 0, now.UnixMilli(), 0, body)) == nil {
+		p.lastOut.Store(now.UnixNano())
+	}
 }
 
 func idx(ch string) int {

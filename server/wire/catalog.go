@@ -375,7 +375,7 @@ type VoiceState struct {
 // Catalog is every message type; docs/protocol.md is generated from it.
 var Catalog = []Spec{
 	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on `control` of every connection; `state` is the session's, already `live` on the connection that starts it.", body: Hello{}},
-	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Every 500 ms to every peer. A patient client that hears nothing for 2 s fades to calm on its own.", body: Empty{}},
+	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Sent when nothing else went out on the patient's control channel for 375 ms (checked every 250 ms): every 500 ms on a silent channel, none while other messages flow. Any message counts as life: a patient client that hears nothing on control for 2 s fades to calm on its own.", body: Empty{}},
 	{Type: "ack", Dir: ToPatient, Channel: Control, Doc: "Carries only the envelope `ack`: the peer's durable control messages up to it are committed.", body: Empty{}},
 	{Type: "scene.load", Dir: ToPatient, Channel: Control, Doc: "Load a scene composition.", body: SceneLoad{}},
 	{Type: "scene.set", Dir: ToPatient, Channel: Control, Doc: "Change parameters of the loaded scene.", body: SceneSet{}},
@@ -394,7 +394,7 @@ var Catalog = []Spec{
 	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: every batch up to it is settled (stored, or refused for good). One per commit group: batches the server stores in one transaction are acknowledged by one `signals.ack`. Also sent at connection, saying where the batches stand.", body: Empty{}},
 	{Type: "voice.state", Dir: ToPatient, Channel: Control, Doc: "The therapist's microphone: `on`, `ptt` (push-to-talk, live while held), `muted` or `none`; sent when it changes and after the patient connects.", body: VoiceState{}},
 
-	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Every 500 ms; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
+	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Sent when nothing else went out on control or signals for 375 ms (checked every 250 ms): every 500 ms on a silent link, none while batches flow. The server counts any message on either channel as life; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
 	{Type: "scene.ready", Dir: FromPatient, Channel: Control, Doc: "The scene is applied, with the parameters actually used.", body: SceneReady{}},
 	{Type: "suds.rating", Dir: FromPatient, Channel: Control, Doc: "A SUDS rating 0–100.", Durable: true, body: SUDSRating{}},
 	{Type: "client.state", Dir: FromPatient, Channel: Control, Doc: "Headset state: XR active, frame rate, comfort mode, sensor state.", body: ClientState{}},
@@ -407,7 +407,7 @@ var Catalog = []Spec{
 	{Type: "signals.batch", Dir: FromPatient, Channel: Signals, Doc: "A biosignal batch; acknowledged after commit, resent until then.", Durable: true, body: SignalsBatch{}},
 
 	{Type: "hello", Dir: ToConsole, Channel: Control, Doc: "First message on `control` of a console connection.", body: Hello{}},
-	{Type: "heartbeat", Dir: ToConsole, Channel: Control, Doc: "Every 500 ms.", body: Empty{}},
+	{Type: "heartbeat", Dir: ToConsole, Channel: Control, Doc: "As to the patient: when the console's control channel was silent for 375 ms, so at least every 500 ms on a silent channel.", body: Empty{}},
 	{Type: "ack", Dir: ToConsole, Channel: Control, Doc: "Durable console messages (notes) up to the envelope `ack` are committed.", body: Empty{}},
 	{Type: "session.state", Dir: ToConsole, Channel: Control, Doc: "Session state and the patient's link and headset state.", body: SessionState{}},
 	{Type: "scene.ready", Dir: ToConsole, Channel: Control, Doc: "Forwarded from the patient: the scene as applied.", body: ForwardedScene{}},

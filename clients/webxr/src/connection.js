@@ -4,12 +4,16 @@
 // reconnection with backoff. It reports; the app decides what is safe to show.
 import { decode, Channel, Watchdog, backoffMs } from './protocol.js';
 
+// Heartbeat timing, as server/wire's HeartbeatCheck and HeartbeatQuiet.
+const HEARTBEAT_CHECK_MS = 250;
+const HEARTBEAT_QUIET_MS = 375;
+
 /**
  * createConnection(handlers) → {join(code), leave(), sendControl(type, body, opts), sendSignals(body), state()}.
  * handlers: onMessage(env), onLost(), onOpen(), onError(err), onEnded() (the server
  * says the session is over while we were away), storage; voice (voice.js) adds its audio sections.
  */
-export function createConnection({ onMessage, onLost, onOpen, onError = () => {}, onEnded = () => {}, storage = globalThis.sessionStorage, fetchFn = (...a) => globalThis.fetch(...a), page = globalThis, voice = null }) {
+export function createConnection({ onMessage, onLost, onOpen, onError = () => {}, onEnded = () => {}, storage = globalThis.sessionStorage, fetchFn = (...a) => globalThis.fetch(...a), page = globalThis, voice = null, clock = () => performance.now() }) {
   const control = new Channel('control', { storage });
   const signals = new Channel('signals', { storage });
   const watchdog = new Watchdog(2000);
@@ -17,6 +21,9 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   let pc = null, location = null, attempt = 0, timer = null, closed = false;
   let poseDC = null; // unordered, no retransmits: a late pose is worth nothing
   let connected = false, lostReported = false;
+  // when a frame last went out on control or signals: the server hears any
+  // of them as life, so our heartbeat fills only the silences (docs/protocol.md)
+  let lastSent = -Infinity;
   // busy: the server still holds a live link for this session (our previous
   // page, or another headset) and refused this one as a second headset
   let busy = false;
@@ -91,7 +98,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     dc.addEventListener('open', () => {
       if (peer !== pc) return;
       ch.newPeer();
-      ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); return true; });
+      ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); lastSent = clock(); return true; });
       ch.resend();
       if (isControl) { connected = true; attempt = 0; watchdog.feed(performance.now()); onOpen?.(); }
     });
@@ -154,8 +161,14 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   const tick = setInterval(() => {
     if (connected && watchdog.expired(performance.now())) { teardown(); lost(); }
   }, 100);
-  // our own heartbeat: the server pauses the session after 1.5 s without one (docs/protocol.md)
-  const beat = setInterval(() => { if (connected) control.send('heartbeat', {}); }, 500);
+  // our own heartbeat: the server pauses the session after 1.5 s without any
+  // message from us (docs/protocol.md). Checked every 250 ms and sent when
+  // nothing went out for 375 ms: every 500 ms on a silent link, none while
+  // the sensors' batches flow (every 250 ms).
+  const beat = setInterval(() => {
+    const now = clock();
+    if (connected && now - lastSent >= HEARTBEAT_QUIET_MS) { control.send('heartbeat', {}); lastSent = now; }
+  }, HEARTBEAT_CHECK_MS);
 
   function teardown() {
     if (!pc) return;

@@ -25,7 +25,7 @@ class FakePeer extends EventTarget {
 // The connection's timers (backoff, watchdog tick, heartbeat) run on node's
 // mock clock, which advance() moves on: what happens after 450 ms depends on
 // the backoff rules, not on how busy the machine is.
-function setup(t, { refusals = [] } = {}) {
+function setup(t, { refusals = [], clock } = {}) {
   t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   FakePeer.all = [];
   globalThis.RTCPeerConnection = FakePeer;
@@ -43,7 +43,7 @@ function setup(t, { refusals = [] } = {}) {
   const page = new EventTarget();
   const conn = createConnection({
     storage: null, fetchFn, page, onMessage() {}, onOpen: () => events.open++, onLost: () => events.lost++,
-    onEnded: () => events.ended++, onError: (e) => events.errors.push(e.message),
+    onEnded: () => events.ended++, onError: (e) => events.errors.push(e.message), clock,
   });
   t.after(() => conn.dispose());
   return { conn, whips, deletes, events, page };
@@ -128,4 +128,40 @@ test('leaving the page tells the server the link is gone', async (t) => {
   assert.equal(deletes[0].keepalive, true);
   assert.match(deletes[0].url, /\/api\/sessions\/s1\/whip\/p$/);
   assert.equal(deletes[0].headers.Authorization, 'Bearer t');
+});
+
+// Heartbeats fill only the silences (docs/protocol.md): the server hears any
+// message as life. The connection's clock moves with the mock timers, so
+// the 500 ms figure is the protocol's, not the machine's.
+function heartbeatRig(t) {
+  let now = 0;
+  const rig = setup(t, { clock: () => now });
+  const beats = []; // clock times of the heartbeats put on control
+  rig.step = (ms) => {
+    now += ms;
+    t.mock.timers.tick(ms);
+    const sent = FakePeer.all[0].channels.control.sent;
+    for (const s of sent.splice(0)) if (JSON.parse(s).type === 'heartbeat') beats.push(now);
+  };
+  rig.beats = beats;
+  return rig;
+}
+
+test('a silent headset sends a heartbeat every 500 ms', async (t) => {
+  const { conn, step, beats } = heartbeatRig(t);
+  await conn.join('ABCD-EFGH');
+  FakePeer.all[0].open();
+  for (let i = 0; i < 12; i++) step(250); // 3 s of silence
+  assert.deepEqual(beats, [250, 750, 1250, 1750, 2250, 2750]);
+});
+
+test('a headset whose batches flow every 250 ms sends no heartbeats', async (t) => {
+  const { conn, step, beats } = heartbeatRig(t);
+  await conn.join('ABCD-EFGH');
+  FakePeer.all[0].open();
+  for (let i = 0; i < 12; i++) { conn.sendSignals({ stream: 'eda', unit: 'uS', rate_hz: 32, t0: i * 250, values: [2] }); step(250); }
+  assert.deepEqual(beats, []);
+  assert.equal(FakePeer.all[0].channels.signals.sent.length, 12);
+  for (let i = 0; i < 4; i++) step(250); // the sensors stop: the heartbeats are back at once
+  assert.deepEqual(beats, [3250, 3750]);
 });

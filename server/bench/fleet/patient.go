@@ -76,6 +76,7 @@ type Patient struct {
 	hello     chan map[string]uint64
 	errCodes  map[string]int
 	lastHeard atomic.Int64
+	lastOut   time.Time // last message on control or signals (guarded by mu)
 }
 
 // NewPatient prepares a patient; Connect dials it.
@@ -184,7 +185,18 @@ func (p *Patient) send(label, typ string, body any) {
 	if p.cp == nil {
 		return
 	}
-	_ = p.cp.Channels[label].Send(wire.Encode(typ, p.ctrl.Next(), p.lastCtrl, time.Now().UnixMilli(), 0, body))
+	now := time.Now()
+	if p.cp.Channels[label].Send(wire.Encode(typ, p.ctrl.Next(), p.lastCtrl, now.UnixMilli(), 0, body)) == nil {
+		p.lastOut = now
+	}
+}
+
+// quiet reports whether nothing went out on control or signals for the
+// heartbeat's quiet time, the headset's rule (wire.HeartbeatQuiet).
+func (p *Patient) quiet(now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return now.Sub(p.lastOut) >= wire.HeartbeatQuiet
 }
 
 func (p *Patient) markAcked(ack uint64) {
@@ -200,10 +212,11 @@ func (p *Patient) markAcked(ack uint64) {
 	}
 }
 
-// Run streams until ctx ends: a heartbeat every 500 ms and the simulator's
-// batches every 250 ms; with Reconnect, a silent server is redialled.
+// Run streams until ctx ends: the simulator's batches every 250 ms, a
+// heartbeat only when nothing else went out for wire.HeartbeatQuiet (as
+// the headset does); with Reconnect, a silent server is redialled.
 func (p *Patient) Run(ctx context.Context) {
-	t := time.NewTicker(250 * time.Millisecond)
+	t := time.NewTicker(wire.HeartbeatCheck) // also the batches' 250 ms
 	defer t.Stop()
 	var poses <-chan time.Time
 	if p.cfg.PoseHz > 0 {
@@ -212,7 +225,7 @@ func (p *Patient) Run(ctx context.Context) {
 		poses = pt.C
 	}
 	start := time.Now()
-	for i := 0; ; i++ {
+	for {
 		select {
 		case <-ctx.Done():
 			return
@@ -223,7 +236,7 @@ func (p *Patient) Run(ctx context.Context) {
 				p.reconnect(ctx, now)
 				continue
 			}
-			if i%2 == 0 {
+			if p.quiet(now) {
 				p.send(wire.Control, "heartbeat", wire.Empty{})
 			}
 			p.stream(now)
@@ -243,8 +256,8 @@ func (p *Patient) stream(now time.Time) {
 		p.sig.Keep(seq, msg, Batch{Seq: seq, Stream: body.Stream, T0: b.T0, N: b.Len()})
 		p.C.BatchesSent.Add(1)
 		p.C.SamplesSent.Add(int64(b.Len()))
-		if p.cp != nil {
-			_ = p.cp.Channels[wire.Signals].Send(msg)
+		if p.cp != nil && p.cp.Channels[wire.Signals].Send(msg) == nil {
+			p.lastOut = now
 		}
 	}
 }
