@@ -177,8 +177,9 @@ func TestLiveSessionSafety(t *testing.T) {
 		for i := 1; i < len(at); i++ {
 			worst = max(worst, at[i]-at[i-1])
 		}
-		// a busy page may stretch one gap, never to the 1.5 s the server allows
-		if mean := (at[len(at)-1] - at[0]) / float64(len(at)-1); mean > 500 || worst > 1000 {
+		// a busy page may stretch a gap, never to the 1.5 s after which the
+		// server declares the link lost
+		if mean := (at[len(at)-1] - at[0]) / float64(len(at)-1); mean > 500 || worst >= 1500 {
 			t.Errorf("the patient's frames every %.0f ms on average, worst gap %.0f ms; want at least every 500 ms", mean, worst)
 		}
 		t.Logf("%d frames on control and signals over %.0f ms (%d heartbeats), worst gap %.0f ms", len(at), at[len(at)-1]-at[0], beats, worst)
