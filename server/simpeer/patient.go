@@ -119,9 +119,9 @@ type Patient struct {
 	early        []pending // replies made during Dial
 	muted        atomic.Bool
 	streamOff    atomic.Bool
-	// lastOut is when a message last went out on control or signals (unix
-	// ns): the server hears any of them as life, so a heartbeat is sent
-	// only after wire.HeartbeatQuiet without one (docs/protocol.md).
+	// lastOut is when a message last went out on control (unix ns): a
+	// heartbeat is sent only after wire.HeartbeatQuiet without one
+	// (docs/protocol.md).
 	lastOut atomic.Int64
 }
 
@@ -221,8 +221,8 @@ func (p *Patient) Connect(ctx context.Context) error {
 	return nil
 }
 
-// Start runs heartbeats (on a link silent for wire.HeartbeatQuiet) and, unless
-// disabled, the sensors.
+// Start runs heartbeats (on a control channel silent for
+// wire.HeartbeatQuiet) and, unless disabled, the sensors.
 func (p *Patient) Start() {
 	p.wg.Add(1)
 	go p.run()
@@ -308,7 +308,7 @@ func (p *Patient) sendLocked(ch, typ string, seq uint64, body any) {
 		return
 	}
 	now := time.Now()
-	if dc.Send(wire.Encode(typ, seq, 0, now.UnixMilli(), 0, body)) == nil {
+	if dc.Send(wire.Encode(typ, seq, 0, now.UnixMilli(), 0, body)) == nil && ch == wire.Control {
 		p.lastOut.Store(now.UnixNano())
 	}
 }

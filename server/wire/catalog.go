@@ -394,7 +394,7 @@ var Catalog = []Spec{
 	{Type: "signals.ack", Dir: ToPatient, Channel: Signals, Doc: "Carries only the envelope `ack`: every batch up to it is settled (stored, or refused for good). One per commit group: batches the server stores in one transaction are acknowledged by one `signals.ack`. Also sent at connection, saying where the batches stand.", body: Empty{}},
 	{Type: "voice.state", Dir: ToPatient, Channel: Control, Doc: "The therapist's microphone: `on`, `ptt` (push-to-talk, live while held), `muted` or `none`; sent when it changes and after the patient connects.", body: VoiceState{}},
 
-	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Sent when nothing else went out on control or signals for 375 ms (checked every 250 ms): every 500 ms on a silent link, none while batches flow. The server counts any message on either channel as life; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
+	{Type: "heartbeat", Dir: FromPatient, Channel: Control, Doc: "Sent when nothing else went out on control for 375 ms (checked every 250 ms): every 500 ms on a silent control channel. Batches do not replace it (the server's reads of signals wait on its store). The server counts any message as life; a patient silent for 1.5 s is treated as lost (session paused).", body: Empty{}},
 	{Type: "scene.ready", Dir: FromPatient, Channel: Control, Doc: "The scene is applied, with the parameters actually used.", body: SceneReady{}},
 	{Type: "suds.rating", Dir: FromPatient, Channel: Control, Doc: "A SUDS rating 0–100.", Durable: true, body: SUDSRating{}},
 	{Type: "client.state", Dir: FromPatient, Channel: Control, Doc: "Headset state: XR active, frame rate, comfort mode, sensor state.", body: ClientState{}},

@@ -20,11 +20,11 @@ const BatchExample = `{"v":1,"type":"signals.batch","seq":17,"ack":0,"t":1732240
 // are not durable: a flooding peer is not echoed message for message.
 const ErrorsPerSecond = 10
 
-// Heartbeats go only on a silent link (docs/protocol.md): every
-// HeartbeatCheck a sender sends one if it sent nothing else for
-// HeartbeatQuiet, so a silent link carries one every 500 ms (two checks) and
-// a busy one none. Every liveness check (the server's 1.5 s link loss, the
-// clients' 2 s watchdogs) counts any message as life.
+// Heartbeats go only on a silent control channel (docs/protocol.md): every
+// HeartbeatCheck a sender sends one if it sent nothing else on control for
+// HeartbeatQuiet, so a silent channel carries one every 500 ms (two checks)
+// and a busy one none. Every liveness check (the server's 1.5 s link loss,
+// the clients' 2 s watchdogs) counts any message as life.
 const (
 	HeartbeatCheck = 250 * time.Millisecond
 	HeartbeatQuiet = 375 * time.Millisecond
@@ -123,7 +123,7 @@ func Markdown() string {
 	b.WriteString("- Provenance: every `signals.batch` names what produced it in `source`: `{\"kind\":\"sensor\",\"name\":\"Polar H10\",\"id\":\"…\"}` for a device worn by the patient, `{\"kind\":\"simulator\",\"name\":\"…\"}` for generated samples (name and id at most 64 bytes). It is stored with every sample and carried into alerts, the report and every export; a batch without `source` is stored as `unknown` and never exported as sensed.\n")
 	b.WriteString("- Practice sessions: `hello.practice` (and `practice` in the `POST /api/join` answer) is true only in a practice session the therapist chose. Only then may the headset start its simulated sensor, and it tells the patient that the readings are simulated; in any other session it never starts one by itself.\n")
 	b.WriteString("- Voice: a client adds its microphone (Opus, the only codec) to the same connection by a new complete offer in a `PATCH` to its Location; the data channels carry on undisturbed. The server forwards the therapist's voice to the patient and the patient's to every console; an observer offers receive-only audio (two sections: the patient and the therapist) and an offer in which it would send is refused (`media_refused`), as is any offer that would send video. Voice is forwarded packet by packet and never recorded or stored. `voice.state` says each side's microphone state.\n")
-	b.WriteString("- Safety: silence is what the safety rules detect, and any message is a sign of life. The server sends a peer `heartbeat` when nothing else went out on its control channel for 375 ms (checked every 250 ms), so a silent channel hears one every 500 ms and a busy one hears other messages instead; a patient client that hears nothing on control for 2 s fades to calm on its own and waits for `resume`. The patient sends `heartbeat` when it sent nothing on control or signals for 375 ms (so every 500 ms on a silent link, none while batches flow); after 1.5 s without any message from the patient the server pauses the session and alerts the therapist once (`link_lost`).\n\n")
+	b.WriteString("- Safety: silence is what the safety rules detect, and any message is a sign of life. The server sends a peer `heartbeat` when nothing else went out on its control channel for 375 ms (checked every 250 ms), so a silent channel hears one every 500 ms and a busy one hears other messages instead; a patient client that hears nothing on control for 2 s fades to calm on its own and waits for `resume`. The patient sends `heartbeat` by the same rule on its own control channel (batches on signals do not replace it: the server holds back its reads of signals while the store is busy); after 1.5 s without any message from the patient the server pauses the session and alerts the therapist once (`link_lost`).\n\n")
 	b.WriteString("## Alerts\n\n`alert.code` on the console:\n\n| code | when |\n|---|---|\n")
 	for _, a := range AlertCodes {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", a.Code, a.Doc)

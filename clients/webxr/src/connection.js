@@ -21,8 +21,10 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   let pc = null, location = null, attempt = 0, timer = null, closed = false;
   let poseDC = null; // unordered, no retransmits: a late pose is worth nothing
   let connected = false, lostReported = false;
-  // when a frame last went out on control or signals: the server hears any
-  // of them as life, so our heartbeat fills only the silences (docs/protocol.md)
+  // when a frame last went out on control: our heartbeat fills only its
+  // silences (docs/protocol.md). Batches on signals do not count: the server
+  // holds back its reads of signals while the store is busy (back-pressure),
+  // so a batch is no timely sign of life there.
   let lastSent = -Infinity;
   // busy: the server still holds a live link for this session (our previous
   // page, or another headset) and refused this one as a second headset
@@ -98,7 +100,7 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
     dc.addEventListener('open', () => {
       if (peer !== pc) return;
       ch.newPeer();
-      ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); lastSent = clock(); return true; });
+      ch.attach((s) => { if (dc.readyState !== 'open') return false; dc.send(s); if (isControl) lastSent = clock(); return true; });
       ch.resend();
       if (isControl) { connected = true; attempt = 0; watchdog.feed(performance.now()); onOpen?.(); }
     });
@@ -163,8 +165,8 @@ export function createConnection({ onMessage, onLost, onOpen, onError = () => {}
   }, 100);
   // our own heartbeat: the server pauses the session after 1.5 s without any
   // message from us (docs/protocol.md). Checked every 250 ms and sent when
-  // nothing went out for 375 ms: every 500 ms on a silent link, none while
-  // the sensors' batches flow (every 250 ms).
+  // nothing else went out on control for 375 ms: every 500 ms on a silent
+  // control channel, none while other control messages flow.
   const beat = setInterval(() => {
     const now = clock();
     if (connected && now - lastSent >= HEARTBEAT_QUIET_MS) { control.send('heartbeat', {}); lastSent = now; }

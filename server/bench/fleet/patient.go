@@ -76,7 +76,7 @@ type Patient struct {
 	hello     chan map[string]uint64
 	errCodes  map[string]int
 	lastHeard atomic.Int64
-	lastOut   time.Time // last message on control or signals (guarded by mu)
+	lastOut   time.Time // last message on control (guarded by mu)
 }
 
 // NewPatient prepares a patient; Connect dials it.
@@ -186,13 +186,13 @@ func (p *Patient) send(label, typ string, body any) {
 		return
 	}
 	now := time.Now()
-	if p.cp.Channels[label].Send(wire.Encode(typ, p.ctrl.Next(), p.lastCtrl, now.UnixMilli(), 0, body)) == nil {
+	if p.cp.Channels[label].Send(wire.Encode(typ, p.ctrl.Next(), p.lastCtrl, now.UnixMilli(), 0, body)) == nil && label == wire.Control {
 		p.lastOut = now
 	}
 }
 
-// quiet reports whether nothing went out on control or signals for the
-// heartbeat's quiet time, the headset's rule (wire.HeartbeatQuiet).
+// quiet reports whether nothing went out on control for the heartbeat's
+// quiet time, the headset's rule (wire.HeartbeatQuiet).
 func (p *Patient) quiet(now time.Time) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -213,8 +213,9 @@ func (p *Patient) markAcked(ack uint64) {
 }
 
 // Run streams until ctx ends: the simulator's batches every 250 ms, a
-// heartbeat only when nothing else went out for wire.HeartbeatQuiet (as
-// the headset does); with Reconnect, a silent server is redialled.
+// heartbeat only when nothing else went out on control for
+// wire.HeartbeatQuiet (as the headset does); with Reconnect, a silent
+// server is redialled.
 func (p *Patient) Run(ctx context.Context) {
 	t := time.NewTicker(wire.HeartbeatCheck) // also the batches' 250 ms
 	defer t.Stop()
@@ -256,8 +257,8 @@ func (p *Patient) stream(now time.Time) {
 		p.sig.Keep(seq, msg, Batch{Seq: seq, Stream: body.Stream, T0: b.T0, N: b.Len()})
 		p.C.BatchesSent.Add(1)
 		p.C.SamplesSent.Add(int64(b.Len()))
-		if p.cp != nil && p.cp.Channels[wire.Signals].Send(msg) == nil {
-			p.lastOut = now
+		if p.cp != nil {
+			_ = p.cp.Channels[wire.Signals].Send(msg)
 		}
 	}
 }
