@@ -14,6 +14,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -392,4 +393,85 @@ func TestConsoleCircleModeration(t *testing.T) {
 	}
 	Wait(t, p, row+`.textContent.includes('voice muted') && !`+row+`.textContent.includes('speaking')`, 10*time.Second)
 	close(stop)
+}
+
+// TestCircleFigureGlides: a figure whose poses come seldom — as a far
+// member's do, in the server's round-robin (docs/groups.md) — glides from
+// one pose to the next over the time between them instead of jumping and
+// then standing still. The moderator (a Go peer) sits with the head at
+// x −0.4 m, then a second later at +0.4 m; the member's page, sampled every
+// animation frame, draws the head passing through the places between and
+// taking more than 0.4 s to get 7/8 of the way (easing with a fixed 80 ms
+// time constant, as before, got there in 0.17 s — within the next frame or
+// two of a software renderer).
+func TestCircleFigureGlides(t *testing.T) {
+	RequireBuilt(t, "room")
+	env := StartConsole(t)
+	admin := env.Server.SignIn(t, env.Clinic.ID, store.RoleAdmin)
+	var room groups.RoomView
+	if st := admin.Do(http.MethodPost, "/api/groups/rooms", map[string]any{"topic": "Evening circle", "locale": "en", "country": "GB",
+		"require_moderator": false, "lobby": false, "space": "neutral_room"}, &room); st != http.StatusCreated {
+		t.Fatalf("creating the circle: status %d", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	mod, err := rtc.Dial(ctx, rtc.NewClientAPI(), rtc.DialOptions{URL: env.URL + "/api/groups/rooms/" + room.ID + "/moderator-peer", HTTP: admin.HTTP,
+		Header: http.Header{"X-CSRF-Token": {admin.CSRF}}, Channels: []string{"chat"}, OnMessage: func(string, webrtc.DataChannelMessage) {}})
+	cancel()
+	if err != nil {
+		t.Fatalf("moderator peer: %v", err)
+	}
+	t.Cleanup(func() { _ = mod.Close() })
+	pose := func(x float64) {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"v": 1, "type": "circle.pose", "body": map[string]any{"h": []float64{x, 1.2, 0, 0, 0, 0, 1}}})
+		if err := mod.Channels["chat"].Send(b); err != nil {
+			t.Fatalf("sending the moderator's pose: %v", err)
+		}
+	}
+
+	p := joinCircle(t, NewBrowser(t), env, room.Code, "en", "", 800, 600)
+	Wait(t, p, `window.havenRoom.circle && window.havenRoom.circle.info().figures === 2`, 30*time.Second)
+	modID := MustEval[string](p, `[...window.havenRoom.members.values()].find(m => m.role === 'moderator').id`)
+	head := `window.havenRoom.circle.info().heads[` + jsString(modID) + `][0]`
+	pose(-0.4)
+	Wait(t, p, `Math.abs(`+head+` + 0.4) < 0.005`, 10*time.Second)
+	arrived := time.Now()
+	// the next pose a second after the first: the gap the page glides over
+	MustEval[bool](p, `(() => { window.__glide = new Promise((done) => { const out = [], t0 = performance.now();
+		const step = () => { const now = performance.now() - t0; out.push([now, `+head+`]); if (now < 3000) requestAnimationFrame(step); else done(out); };
+		requestAnimationFrame(step); }); return true; })()`)
+	<-time.After(time.Second - time.Since(arrived))
+	pose(0.4)
+	samples := MustEval[[][2]float64](p, `window.__glide`)
+	// the glide lasts as long as the page waited between the two poses: a second, give or take delivery
+	if ms := MustEval[float64](p, `window.havenRoom.circle.info().glides[`+jsString(modID)+`] || 0`); ms < 900 || ms > 1200 {
+		t.Errorf("the head glides to the new pose over %.0f ms: want the gap since the last pose, about 1000 ms", ms)
+	}
+	var started, most float64 = -1, -1
+	between, last := 0, -0.4
+	for _, s := range samples {
+		at, x := s[0], s[1]
+		if x < last-0.001 {
+			t.Errorf("the head went back from %.3f to %.3f at %.0f ms: a glide goes one way", last, x, at)
+		}
+		last = x
+		if started < 0 && x > -0.399 {
+			started = at
+		}
+		if x > -0.39 && x < 0.39 {
+			between++
+		}
+		if most < 0 && x > 0.3 {
+			most = at
+		}
+	}
+	if math.Abs(last-0.4) > 0.005 {
+		t.Fatalf("the head ended at x %.3f: want the new pose's 0.4 (samples %v)", last, samples)
+	}
+	// a software renderer on a busy machine draws a few frames a second: one frame on the way is enough, the time is the test
+	if between < 1 || most-started < 400 {
+		t.Errorf("the head jumped: %d frames drawn between the poses, 7/8 of the way %.0f ms after it began moving; want ≥ 1 frame and ≥ 400 ms (samples %v)",
+			between, most-started, samples)
+	}
+	t.Logf("%d frames sampled; began moving at %.0f ms, 7/8 of the way at %.0f ms, %d frames between", len(samples), started, most, between)
 }

@@ -377,9 +377,11 @@ export function createCircle(canvas, { space = 'forest', t = (id) => id, onPose 
     update, applyPoses, drawPanel,
     enterXR: () => r.enterXR(),
     renderer: r,
-    /** info for tests: seats drawn, figures, the member's seat, the latest pose of each figure that has one. */
+    /** info for tests: seats drawn, figures, the member's seat, the latest pose of each figure that has one, where each head is drawn, how long (ms) each glides to its latest pose. */
     info: () => ({ ring: state.ring, figures: figures.size, yourSeat: state.yourSeat, speaking: [...figures.values()].filter((f) => f.speaking > 0.5).length, xr: r.xrActive(), panel: panel.visible, frames,
-      poses: Object.fromEntries([...figures].filter(([, f]) => f.pose).map(([id, f]) => [id, f.pose])) }),
+      poses: Object.fromEntries([...figures].filter(([, f]) => f.pose).map(([id, f]) => [id, f.pose])),
+      heads: Object.fromEntries([...figures].map(([id, f]) => [id, f.head.position.toArray()])),
+      glides: Object.fromEntries([...figures].filter(([, f]) => f.pose).map(([id, f]) => [id, f.dur])) }),
   };
 }
 
