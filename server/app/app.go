@@ -189,6 +189,7 @@ func (a *App) wireLive(log *slog.Logger, bundle *i18n.Bundle) error {
 	a.closers = append(a.closers, w.Close)
 	a.Live, err = live.New(live.Options{Store: a.Store, Auth: a.Auth, Clinic: a.Clinic, RTC: a.RTC, Sink: w, Resolve: a.Compose, Metrics: a.Metrics,
 		Logger: log, Crisis: a.crisisLine, PublicURL: a.PublicURL, Owner: a.ownership(), SharedLimits: a.sharedLimits(), Notify: a.Notify,
+		SignalsBatch: a.Config.SignalsBatch,
 		Translate: func(clinicID, loc, id string, data map[string]any) string {
 			s, err := bundle.Localizer(clinicID, loc).Lookup(id, data)
 			if err != nil {

@@ -36,6 +36,7 @@ func benchLive(ctx context.Context, args []string, stdout, stderr io.Writer, fle
 	fs.BoolVar(&o.NoBareRelay, "no-bare-relay", false, "leave out the bare pion relay floor")
 	fs.IntVar(&o.Sessions, "sessions", 50, "concurrent therapist/patient pairs")
 	fs.IntVar(&o.PoseHz, "pose-hz", 30, "head poses a second each headset sends on the pose channel, relayed to its console (0: none)")
+	fs.DurationVar(&o.SignalsBatch, "signals-batch", 250*time.Millisecond, "the server's --signals-batch: how often each headset sends its biosignal batches (250ms to 1s)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long the load runs after set-up")
 	fs.DurationVar(&o.CommandEvery, "command-every", time.Second, "interval between one therapist's commands")
 	fs.DurationVar(&o.SampleEvery, "sample-every", 0, "record RSS, heap and goroutines at this interval (soak runs; 0: off)")

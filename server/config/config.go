@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/server/gctune"
+	"github.com/havenvr/haven/server/wire"
 )
 
 // Config is everything `haven serve` needs.
@@ -55,6 +56,9 @@ type Config struct {
 	NodeURL string
 	// LeaseTTL is how long a room stays with a node that stopped renewing.
 	LeaseTTL time.Duration
+	// SignalsBatch is how often a patient headset sends its biosignal
+	// batches (hello.batch_ms, docs/protocol.md): 250 ms to 1 s.
+	SignalsBatch time.Duration
 	// CommitTimeout bounds one biosignal commit, waiting on a busy database
 	// included (0: ingest's default, 30 s); fault tests shorten it.
 	CommitTimeout time.Duration
@@ -73,6 +77,7 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 	fs.StringVar(&c.NodeID, "node-id", "", "this node's name in the cluster (default: random)")
 	fs.StringVar(&c.NodeURL, "node-url", "", "origin the other nodes reach this node at, to forward requests for rooms it owns (default: --public-url, else the listen address)")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 15*time.Second, "how long a room stays with a node that stopped renewing its lease (≥ 15 s with a NATS cluster: a NATS leader election takes up to 9 s)")
+	fs.DurationVar(&c.SignalsBatch, "signals-batch", 250*time.Millisecond, "how often a patient headset sends its biosignal batches, 250ms to 1s (docs/protocol.md): longer sends fewer messages, and the console's per-second metrics and the biosignal alerts learn of a sample up to that much later")
 	fs.StringVar(&c.Synchronous, "sync", "NORMAL", "SQLite durability: NORMAL (survives a crash) or FULL (survives power loss)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
@@ -109,6 +114,9 @@ func Parse(args []string, env func(string) string, stderr io.Writer) (Config, er
 		return c, fmt.Errorf("config: --memory-limit: %w", err)
 	}
 	c.GC.LimitBytes = lim
+	if c.SignalsBatch < wire.MinBatch || c.SignalsBatch > wire.MaxBatch {
+		return c, fmt.Errorf("config: --signals-batch %s: want %s to %s", c.SignalsBatch, wire.MinBatch, wire.MaxBatch)
+	}
 	if ice != "" {
 		for _, s := range strings.Split(ice, ",") {
 			if s = strings.TrimSpace(s); s != "" {

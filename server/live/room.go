@@ -227,8 +227,12 @@ func (r *room) hello(p *peer) {
 	p.mu.Lock()
 	p.ack[wire.Signals] = sigAck
 	p.mu.Unlock()
-	p.send(wire.Control, "hello", 0, wire.Hello{SessionID: r.id, Role: p.role, State: r.sess.State, Locale: r.locale,
-		Crisis: r.crisis, NextSeq: next, Practice: r.sess.Practice})
+	h := wire.Hello{SessionID: r.id, Role: p.role, State: r.sess.State, Locale: r.locale,
+		Crisis: r.crisis, NextSeq: next, Practice: r.sess.Practice}
+	if p.role == rolePatient {
+		h.BatchMs = r.svc.opts.SignalsBatch.Milliseconds()
+	}
+	p.send(wire.Control, "hello", 0, h)
 	if p.role == rolePatient && sigAck > 0 {
 		p.send(wire.Signals, "signals.ack", 0, wire.Empty{})
 	}

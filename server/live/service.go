@@ -82,6 +82,9 @@ type Options struct {
 	// EngineSpeed makes protocol time run faster than wall time (training
 	// drills and tests: a 3-minute baseline in seconds). Default 1.
 	EngineSpeed float64
+	// SignalsBatch is the biosignal batch cadence patients are told in their
+	// hello (wire.MinBatch to wire.MaxBatch; default MinBatch).
+	SignalsBatch time.Duration
 	// QueueLen bounds each peer's send queue per channel (messages).
 	QueueLen int
 	// ControlPerMin / SignalsPerMin bound each peer's inbound message rate.
@@ -97,6 +100,8 @@ func (o *Options) defaults() {
 	def(&o.Heartbeat, 500*time.Millisecond)
 	def(&o.LinkLoss, 1500*time.Millisecond)
 	def(&o.JoinCodeTTL, 15*time.Minute)
+	def(&o.SignalsBatch, wire.MinBatch)
+	o.SignalsBatch = min(max(o.SignalsBatch, wire.MinBatch), wire.MaxBatch)
 	if o.EngineSpeed <= 0 {
 		o.EngineSpeed = 1
 	}

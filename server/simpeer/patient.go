@@ -123,6 +123,9 @@ type Patient struct {
 	// heartbeat is sent only after wire.HeartbeatQuiet without one
 	// (docs/protocol.md).
 	lastOut atomic.Int64
+	// cadence is the batch interval the server's hello asked for
+	// (time.Duration; 0 before the hello: wire.MinBatch).
+	cadence atomic.Int64
 }
 
 // Mute makes the headset silent without closing the link (a frozen app or
@@ -232,8 +235,9 @@ func (p *Patient) run() {
 	defer p.wg.Done()
 	beat := time.NewTicker(wire.HeartbeatCheck)
 	defer beat.Stop()
-	sensor := time.NewTicker(250 * time.Millisecond)
+	sensor := time.NewTicker(wire.MinBatch)
 	defer sensor.Stop()
+	var lastBatch time.Time
 	var poseC <-chan time.Time
 	if p.opts.PoseHz > 0 {
 		pt := time.NewTicker(time.Second / time.Duration(p.opts.PoseHz))
@@ -252,6 +256,12 @@ func (p *Patient) run() {
 				p.lastOut.Store(now.UnixNano()) // from the tick: a late one delays no later beat
 			}
 		case now := <-sensor.C:
+			// batches leave at the hello's cadence (a whole number of
+			// sensor ticks), each stream's samples joined into one
+			if due := max(time.Duration(p.cadence.Load()), wire.MinBatch); now.Sub(lastBatch) < due-wire.MinBatch/2 {
+				continue
+			}
+			lastBatch = now
 			if !p.opts.NoSignals && !p.streamOff.Load() {
 				p.stream(now)
 			}
@@ -268,6 +278,9 @@ func (p *Patient) stream(now time.Time) {
 	p.sim.SetIntensity(p.exposure)
 	batches := p.sim.Advance(now.UnixMilli())
 	p.mu.Unlock()
+	if time.Duration(p.cadence.Load()) > wire.MinBatch {
+		batches = Coalesce(batches)
+	}
 	for _, b := range batches {
 		wb := wire.SignalsBatch{Stream: string(b.Stream), Unit: b.Unit, RateHz: b.RateHz, T0: b.T0, Ts: b.Offsets, Values: b.Values, Raw: b.Raw,
 			Source: &wire.Source{Kind: "simulator", Name: simSourceName}}
@@ -343,6 +356,7 @@ func (p *Patient) onMessage(in *wire.Receiver, label string, msg webrtc.DataChan
 		p.out[0].Continue(h.NextSeq[wire.Control]) // as a reloaded headset does
 		p.out[1].Continue(h.NextSeq[wire.Signals])
 		p.mu.Unlock()
+		p.cadence.Store(int64(Cadence(h.BatchMs)))
 	}
 	p.react(m)
 	p.inbox.add(r)

@@ -90,6 +90,9 @@ type Hello struct {
 	// the headset may run its labelled simulated sensor and tells the
 	// patient so. Outside one it never starts a simulator by itself.
 	Practice bool `json:"practice,omitempty"`
+	// BatchMs (to a patient only) is how often its biosignal batches should
+	// leave, in ms (MinBatch to MaxBatch; the server's --signals-batch).
+	BatchMs int64 `json:"batch_ms,omitempty"`
 }
 
 // Empty is the body of messages that carry only their envelope.
@@ -374,7 +377,7 @@ type VoiceState struct {
 
 // Catalog is every message type; docs/protocol.md is generated from it.
 var Catalog = []Spec{
-	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on `control` of every connection; `state` is the session's, already `live` on the connection that starts it.", body: Hello{}},
+	{Type: "hello", Dir: ToPatient, Channel: Control, Doc: "First message on `control` of every connection; `state` is the session's, already `live` on the connection that starts it. `batch_ms` is how often the headset sends its biosignal batches (the server's `--signals-batch`, 250 ms to 1 s; 250 ms until a hello names it).", body: Hello{}},
 	{Type: "heartbeat", Dir: ToPatient, Channel: Control, Doc: "Sent when nothing else went out on the patient's control channel for 375 ms (checked every 250 ms): every 500 ms on a silent channel, none while other messages flow. Any message counts as life: a patient client that hears nothing on control for 2 s fades to calm on its own.", body: Empty{}},
 	{Type: "ack", Dir: ToPatient, Channel: Control, Doc: "Carries only the envelope `ack`: the peer's durable control messages up to it are committed.", body: Empty{}},
 	{Type: "scene.load", Dir: ToPatient, Channel: Control, Doc: "Load a scene composition.", body: SceneLoad{}},

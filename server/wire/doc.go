@@ -30,6 +30,14 @@ const (
 	HeartbeatQuiet = 375 * time.Millisecond
 )
 
+// MinBatch and MaxBatch bound the biosignal batch cadence a server hands
+// its patients (hello.batch_ms): no live rule needs samples sooner than a
+// second (the console's metrics are per second).
+const (
+	MinBatch = 250 * time.Millisecond
+	MaxBatch = time.Second
+)
+
 // AlertCodes are the codes of console alerts: the server's own, then the
 // biosignal rules' (server/biosignal.DefaultAlertRules).
 var AlertCodes = []struct{ Code, Doc string }{
@@ -123,6 +131,7 @@ func Markdown() string {
 	b.WriteString("- Provenance: every `signals.batch` names what produced it in `source`: `{\"kind\":\"sensor\",\"name\":\"Polar H10\",\"id\":\"…\"}` for a device worn by the patient, `{\"kind\":\"simulator\",\"name\":\"…\"}` for generated samples (name and id at most 64 bytes). It is stored with every sample and carried into alerts, the report and every export; a batch without `source` is stored as `unknown` and never exported as sensed.\n")
 	b.WriteString("- Practice sessions: `hello.practice` (and `practice` in the `POST /api/join` answer) is true only in a practice session the therapist chose. Only then may the headset start its simulated sensor, and it tells the patient that the readings are simulated; in any other session it never starts one by itself.\n")
 	b.WriteString("- Voice: a client adds its microphone (Opus, the only codec) to the same connection by a new complete offer in a `PATCH` to its Location; the data channels carry on undisturbed. The server forwards the therapist's voice to the patient and the patient's to every console; an observer offers receive-only audio (two sections: the patient and the therapist) and an offer in which it would send is refused (`media_refused`), as is any offer that would send video. Voice is forwarded packet by packet and never recorded or stored. `voice.state` says each side's microphone state.\n")
+	b.WriteString("- Batch cadence: a patient's `hello` names in `batch_ms` how often its biosignal batches leave (`haven serve --signals-batch`, default 250 ms, at most 1 s): every stream's samples since the last batch go in one batch, each at its own time. No live rule needs them sooner than a second (the console's metrics are per second); at 1 s a biosignal alert and the console learn of a sample up to 750 ms later than at 250 ms, and a headset sends about half as many batches. It has no part in the safety rules below.\n")
 	b.WriteString("- Safety: silence is what the safety rules detect, and any message is a sign of life. The server sends a peer `heartbeat` when nothing else went out on its control channel for 375 ms (checked every 250 ms), so a silent channel hears one every 500 ms and a busy one hears other messages instead; a patient client that hears nothing on control for 2 s fades to calm on its own and waits for `resume`. The patient sends `heartbeat` by the same rule on its own control channel (batches on signals do not replace it: the server holds back its reads of signals while the store is busy); after 1.5 s without any message from the patient the server pauses the session and alerts the therapist once (`link_lost`).\n\n")
 	b.WriteString("## Alerts\n\n`alert.code` on the console:\n\n| code | when |\n|---|---|\n")
 	for _, a := range AlertCodes {

@@ -90,6 +90,7 @@ function setupComfort(r) {
 function setupSensors({ r, conn, session, t }) {
   const emit = (batch) => conn.sendSignals(batch);
   const arousal = () => { const s = r.scene(); return !s || session.paused || s.template === CALM.template ? 0 : 0.5; };
+  const batchMs = () => session.batchMs; // the server's hello.batch_ms (docs/protocol.md)
   function useSensor(s) {
     session.sensor?.stop();
     session.sensor = s;
@@ -100,12 +101,12 @@ function setupSensors({ r, conn, session, t }) {
     $('sensor-badge').hidden = false;
     session.sendState();
   }
-  $('use-sim').addEventListener('click', () => useSensor(simulatedSensor(emit, { arousal })));
+  $('use-sim').addEventListener('click', () => useSensor(simulatedSensor(emit, { arousal, batchMs })));
   $('pair-ble').addEventListener('click', async () => {
-    try { useSensor(await pairBluetooth(emit)); } catch { $('sensor-status').textContent = t('client.sensor.failed'); }
+    try { useSensor(await pairBluetooth(emit, { batchMs })); } catch { $('sensor-status').textContent = t('client.sensor.failed'); }
   });
   if (!navigator.bluetooth) $('pair-ble').disabled = true;
-  return (kind) => { if (kind === 'simulated' && session.sensor?.kind !== 'simulated') useSensor(simulatedSensor(emit, { arousal })); };
+  return (kind) => { if (kind === 'simulated' && session.sensor?.kind !== 'simulated') useSensor(simulatedSensor(emit, { arousal, batchMs })); };
 }
 
 /** codeProblem checks a join code as the server reads it (server/live normalizeCode: 8 letters and digits, dashes and spaces ignored). */

@@ -121,6 +121,7 @@ export class PatientSession {
     switch (env.type) {
       case 'hello':
         this.crisis = b.crisis || null;
+        this.batchMs = b.batch_ms; // the biosignal batch cadence the sensors keep (sensors.js)
         this.lostBody('client.lost.body'); // warms the date formatter now: nothing slow is left for the moment the link dies
         break;
       case 'scene.load': this.load(b); break;

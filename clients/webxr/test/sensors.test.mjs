@@ -39,3 +39,28 @@ test('arousal raises simulated heart rate', () => {
   };
   assert.ok(mean(1) - mean(0) > 15);
 });
+
+test('simulated sensor at the hello\'s 1 s cadence: one batch a stream a second, the same samples', () => {
+  const run = (batchMs) => {
+    let clock = 1_000_000;
+    const out = [];
+    const s = simulatedSensor((b) => out.push(b), { now: () => clock, rand: () => 0.5, batchMs: () => batchMs });
+    s.stop();
+    for (let i = 0; i < 40; i++) { clock += 250; s.step(); } // 10 s
+    return out;
+  };
+  const fast = run(undefined), slow = run(1000);
+  const by = (out, k) => out.filter((b) => b.stream === k);
+  const eda = by(slow, 'eda');
+  assert.equal(eda.length, 10, 'one EDA batch a second');
+  assert.ok(eda.every((b) => b.values.length === 32), '32 Hz × 1 s');
+  for (let i = 1; i < eda.length; i++) assert.equal(eda[i].t0 - eda[i - 1].t0, 1000, 'each batch continues the last');
+  assert.equal(by(fast, 'eda').length, 40, 'without a cadence from the server: every 250 ms, as before');
+  // the same samples, only fewer messages
+  for (const k of ['eda', 'hr', 'rr']) {
+    assert.deepEqual(by(slow, k).flatMap((b) => b.values), by(fast, k).flatMap((b) => b.values), k);
+  }
+  const beats = (out) => by(out, 'rr').flatMap((b) => b.ts.map((o) => b.t0 + o));
+  assert.deepEqual(beats(slow), beats(fast), 'each RR keeps the time of its beat');
+  assert.ok(slow.length <= 30 && fast.length >= 60, `${slow.length} batches at 1 s, ${fast.length} at 250 ms`);
+});

@@ -44,6 +44,7 @@ type inbound struct {
 
 type helloBody struct {
 	NextSeq map[string]uint64 `json:"next_seq"`
+	BatchMs int64             `json:"batch_ms"`
 }
 
 type errorBody struct {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/havenvr/haven/server/biosignal"
 	"github.com/havenvr/haven/server/rtc"
+	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/wire"
 )
 
@@ -76,7 +77,9 @@ type Patient struct {
 	hello     chan map[string]uint64
 	errCodes  map[string]int
 	lastHeard atomic.Int64
-	lastOut   time.Time // last message on control (guarded by mu)
+	lastOut   time.Time     // last message on control (guarded by mu)
+	cadence   time.Duration // batch interval from the hello (0: wire.MinBatch)
+	lastBatch time.Time
 }
 
 // NewPatient prepares a patient; Connect dials it.
@@ -146,6 +149,7 @@ func (p *Patient) receive(label string, data []byte) {
 		var h helloBody
 		_ = json.Unmarshal(m.Body, &h)
 		p.mu.Lock()
+		p.cadence = simpeer.Cadence(h.BatchMs)
 		if p.hello != nil {
 			p.hello <- h.NextSeq
 			p.hello = nil
@@ -245,11 +249,21 @@ func (p *Patient) Run(ctx context.Context) {
 	}
 }
 
-// stream sends the batches the simulator completed up to now.
+// stream sends the batches the simulator completed up to now, at the
+// hello's cadence (a whole number of 250 ms ticks), each stream's samples
+// joined into one batch when it is longer than 250 ms.
 func (p *Patient) stream(now time.Time) {
-	batches := p.sim.Advance(now.UnixMilli())
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	due := max(p.cadence, wire.MinBatch)
+	if now.Sub(p.lastBatch) < due-wire.MinBatch/2 {
+		return
+	}
+	p.lastBatch = now
+	batches := p.sim.Advance(now.UnixMilli())
+	if due > wire.MinBatch {
+		batches = simpeer.Coalesce(batches)
+	}
 	for _, b := range batches {
 		seq := p.sig.Next()
 		body := wire.SignalsBatch{Stream: string(b.Stream), Unit: b.Unit, RateHz: b.RateHz, T0: b.T0, Ts: b.Offsets, Values: b.Values, Raw: b.Raw}

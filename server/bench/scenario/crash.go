@@ -162,7 +162,7 @@ func Crash(ctx context.Context, o CrashOptions) (CrashResult, error) {
 // directory, then stops it gracefully: demo clinic, patients, sessions and
 // tokens all live in the SQLite file the child will open.
 func seedCrash(ctx context.Context, dir string, o CrashOptions) ([]sessionCreds, error) {
-	srv, err := startInProcess(ctx, dir, o.Sync, slog.New(slog.DiscardHandler))
+	srv, err := startInProcess(ctx, dir, o.Sync, 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,9 @@ type LiveOptions struct {
 	NoBareRelay bool
 	// PoseHz is each headset's head-pose rate on the pose channel (0: none).
 	PoseHz int
+	// SignalsBatch is the server's --signals-batch: the biosignal batch
+	// cadence its hello hands the headsets (0: the default, 250 ms).
+	SignalsBatch time.Duration
 	// FleetCommand makes the child process (nil: this executable's
 	// `bench fleet`; tests re-execute their own binary).
 	FleetCommand func(args []string) *exec.Cmd
@@ -90,6 +93,7 @@ type LiveResult struct {
 	// got relayed, and each session's pose payload (frame bytes, before
 	// SCTP/DTLS/UDP overhead) in kbit/s at PoseHz.
 	PoseHz             int     `json:"pose_hz"`
+	SignalsBatchMs     int64   `json:"signals_batch_ms"`
 	PosesSent          int64   `json:"poses_sent"`
 	PosesRelayed       int64   `json:"poses_relayed"`
 	PoseKbitPerSession float64 `json:"pose_kbit_s_per_session"`
@@ -225,7 +229,8 @@ func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 	if o.Nodes > 1 {
 		return liveNodes(ctx, o)
 	}
-	res := LiveResult{Sessions: o.Sessions, Peers: 2 * o.Sessions, FleetProcess: o.FleetProcess, PoseHz: o.PoseHz}
+	res := LiveResult{Sessions: o.Sessions, Peers: 2 * o.Sessions, FleetProcess: o.FleetProcess, PoseHz: o.PoseHz,
+		SignalsBatchMs: max(o.SignalsBatch, wire.MinBatch).Milliseconds()}
 	fleetCPU := -1
 	if o.FleetProcess {
 		var unpin func()
@@ -237,7 +242,7 @@ func Live(ctx context.Context, o LiveOptions) (LiveResult, error) {
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startInProcess(ctx, dir, o.Sync, o.Logger)
+	srv, err := startInProcess(ctx, dir, o.Sync, o.SignalsBatch, o.Logger)
 	if err != nil {
 		return res, err
 	}

@@ -21,8 +21,8 @@ import (
 // inProcess is a real Haven server running in this process.
 type inProcess = inproc.Server
 
-func startInProcess(ctx context.Context, dataDir, sync string, log *slog.Logger) (*inProcess, error) {
-	cfg := config.Config{DataDir: dataDir, Synchronous: sync}
+func startInProcess(ctx context.Context, dataDir, sync string, batch time.Duration, log *slog.Logger) (*inProcess, error) {
+	cfg := config.Config{DataDir: dataDir, Synchronous: sync, SignalsBatch: batch}
 	// Signalling is limited per credential and session; lift it anyway so a
 	// fleet of reconnecting headsets measures the server, not the limit.
 	return inproc.Start(ctx, cfg, log, func(a *app.App) { a.Live.SetSignalLimit(1e6, 1e6) })
