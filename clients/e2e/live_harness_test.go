@@ -468,3 +468,14 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+// recvAfter counts the control frames the patient page received after t
+// (unix ms on the shared wall clock), from its tap.
+func recvAfter(p *Page, label string, t float64) int {
+	n := 0
+	for _, f := range tapped(p, "recv") {
+		if f.Label == label && f.T > t {
+			n++
+		}
+	}
+	return n
+}

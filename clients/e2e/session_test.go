@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
@@ -86,7 +87,7 @@ func TestLiveSessionSafety(t *testing.T) {
 	})
 
 	t.Run("signals are committed in seq order and acknowledged", func(t *testing.T) {
-		until(t, 10*time.Second, "four signal batches committed", func() bool { return len(e.signalSeqs()) >= 4 })
+		wait.Until(t, 10*time.Second, "four signal batches committed", func() bool { return len(e.signalSeqs()) >= 4 })
 		seqs := e.signalSeqs()
 		checkSeqsComplete(t, seqs)
 		if s := state(p); s.Sensor != "simulated" || s.PendingSignals > 4 {
@@ -137,7 +138,7 @@ func TestLiveSessionSafety(t *testing.T) {
 		// channel show the server had its chance to resume by itself.
 		st := e.waitConsole(10*time.Second, "paused with the patient back", since(back, sessionState(store.LivePaused, true)))
 		at := float64(st.At.UnixMilli())
-		until(t, 10*time.Second, "a control frame at the headset after the reconnect", func() bool { return recvAfter(p, wire.Control, at) > 0 })
+		wait.Until(t, 10*time.Second, "a control frame at the headset after the reconnect", func() bool { return recvAfter(p, wire.Control, at) > 0 })
 		if s := state(p); !s.Paused || s.Scene.Template != "neutral_room" {
 			t.Fatalf("resumed without the therapist's word: %+v", s)
 		}
@@ -159,7 +160,7 @@ func TestLiveSessionSafety(t *testing.T) {
 		t0 := float64(start.UnixMilli())
 		var at []float64
 		beats := 0
-		until(t, 10*time.Second, "2 s of the patient's control frames", func() bool {
+		wait.Until(t, 10*time.Second, "2 s of the patient's control frames", func() bool {
 			at, beats = at[:0], 0
 			for _, f := range tapped(p, "sent") {
 				if f.Label == wire.Control && f.T >= t0 {
@@ -202,7 +203,7 @@ func TestLiveSessionSafety(t *testing.T) {
 		}
 		e.con.Send("cmd.resume", wire.Empty{})
 		p.WaitFor(`!window.haven.state.paused && window.haven.state.panel === null && window.haven.state.scene.template === "heights"`, 5*time.Second)
-		until(t, 10*time.Second, "a batch committed after the reload", func() bool { return len(e.signalSeqs()) > len(before) })
+		wait.Until(t, 10*time.Second, "a batch committed after the reload", func() bool { return len(e.signalSeqs()) > len(before) })
 		after := e.signalSeqs()
 		checkSeqsComplete(t, after)
 		if len(after) <= len(before) {

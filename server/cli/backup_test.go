@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/server/apptest"
+	"github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/store"
 )
@@ -62,7 +63,7 @@ func TestBackupUnderWritesAndRestore(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 20 })
+	wait.Until(t, 30*time.Second, "20 patients created", func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 20 })
 	began := time.Now()
 	target := filepath.Join(t.TempDir(), "haven-backup.db")
 	var out, errb bytes.Buffer
@@ -72,7 +73,7 @@ func TestBackupUnderWritesAndRestore(t *testing.T) {
 	ended := time.Now()
 	// Keep writing after the copy, so the live file moves on past it and the
 	// restore visibly replaces it.
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return countAfter(acked, ended) >= 5 })
+	wait.Until(t, 30*time.Second, "5 patients created after the backup", func() bool { mu.Lock(); defer mu.Unlock(); return countAfter(acked, ended) >= 5 })
 	stop.Store(true)
 	wg.Wait()
 	mu.Lock()
@@ -160,17 +161,6 @@ func countAfter(m map[string]time.Time, t time.Time) int {
 		}
 	}
 	return n
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func copyFile(from, to string) error {

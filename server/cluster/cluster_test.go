@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/cluster/natstest"
 )
 
@@ -29,18 +30,6 @@ func join(t *testing.T, url, name string, ttl time.Duration) *Node {
 	}
 	t.Cleanup(func() { _ = n.Close(context.Background()) })
 	return n
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, d)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // Nodes racing for one room agree on a single owner, and everyone else
@@ -107,7 +96,7 @@ func TestLeaseRenewedThenLostBeforeTakeover(t *testing.T) {
 	cut := time.Now()
 	a.nc.Close() // a can no longer renew, as if it died
 	var tookAt time.Time
-	waitFor(t, "b takes the room", 3*ttl, func() bool {
+	wait.Until(t, 3*ttl, "b takes the room", func() bool {
 		h, err := b.Claim(context.Background(), "live.s1", nil)
 		if err == nil && b.Mine(h) {
 			tookAt = time.Now()

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/bench/circlebench"
 	"github.com/havenvr/haven/server/groups"
 )
@@ -26,7 +27,7 @@ func TestCircleTimedMuteHoldsVoiceUntilItEnds(t *testing.T) {
 	hearsAgain := func(what string) {
 		t.Helper()
 		from := b.Total()
-		waitFor(t, 10*time.Second, what, func() bool { return b.Total()-from >= 25 })
+		wait.Until(t, 10*time.Second, what, func() bool { return b.Total()-from >= 25 })
 	}
 	hearsAgain("B hears A")
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/bench/circlebench"
 	"github.com/havenvr/haven/server/groups"
 	"github.com/havenvr/haven/server/rtc"
@@ -56,18 +57,6 @@ func speak(t *testing.T, levels map[*circlebench.Member]uint8) (stop func()) {
 	return func() { close(done); wg.Wait() }
 }
 
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, d)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func activeSlots(m *circlebench.Member, before [groups.MaxSpeakers]int64) int {
 	n := 0
 	for i := range m.Received {
@@ -99,7 +88,7 @@ func TestCircleVoiceForwardsLoudestThree(t *testing.T) {
 	a, b, c, d, quiet, listener := ms[0], ms[1], ms[2], ms[3], ms[4], ms[5]
 
 	stop := speak(t, map[*circlebench.Member]uint8{a: 20, quiet: 127})
-	waitFor(t, 5*time.Second, "A heard by the others", func() bool { return b.Total() > 25 && listener.Total() > 25 })
+	wait.Until(t, 5*time.Second, "A heard by the others", func() bool { return b.Total() > 25 && listener.Total() > 25 })
 	if _, err := listener.Expect(2*time.Second, "voice.speakers", func(f circlebench.Frame) bool {
 		return toJSON(f.Body["ids"]) == toJSON([]string{a.ID})
 	}); err != nil {
@@ -113,7 +102,7 @@ func TestCircleVoiceForwardsLoudestThree(t *testing.T) {
 	// A, B and C speak; D, quieter, starts after them: listeners get three voices
 	stop = speak(t, map[*circlebench.Member]uint8{a: 20, b: 25, c: 30})
 	abc := snapshot(listener)
-	waitFor(t, 5*time.Second, "three speakers on three slots", func() bool { return activeSlots(listener, abc) == 3 })
+	wait.Until(t, 5*time.Second, "three speakers on three slots", func() bool { return activeSlots(listener, abc) == 3 })
 	if _, err := listener.Expect(5*time.Second, "voice.speakers", func(f circlebench.Frame) bool {
 		return sameIDs(f.Body["ids"], a.ID, b.ID, c.ID)
 	}); err != nil {
@@ -181,7 +170,7 @@ func silentWhile(t *testing.T, listener, speaker *circlebench.Member, n int64, w
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		was, from := listener.Total(), speaker.Sent()
-		waitFor(t, 5*time.Second, "the speaker sending", func() bool { return speaker.Sent()-from >= 10 })
+		wait.Until(t, 5*time.Second, "the speaker sending", func() bool { return speaker.Sent()-from >= 10 })
 		if listener.Total() == was {
 			break
 		}
@@ -190,7 +179,7 @@ func silentWhile(t *testing.T, listener, speaker *circlebench.Member, n int64, w
 		}
 	}
 	was, from := listener.Total(), speaker.Sent()
-	waitFor(t, 15*time.Second, "the speaker sending", func() bool { return speaker.Sent()-from >= n })
+	wait.Until(t, 15*time.Second, "the speaker sending", func() bool { return speaker.Sent()-from >= n })
 	if got := listener.Total() - was; got != 0 {
 		t.Errorf("%s: %d voice packets arrived while the speaker sent %d", what, got, n)
 	}
@@ -225,12 +214,12 @@ func TestCirclePrivacyNothingStored(t *testing.T) {
 	}
 	// A's pose goes out until the room's relay has carried it to B
 	pose := map[string]any{"h": []float64{0.47, 1.29, -0.83, 0, 0.259, 0, 0.966}, "l": []float64{-0.31, 0.97, -0.44}}
-	waitFor(t, 10*time.Second, "A's pose relayed to B", func() bool {
+	wait.Until(t, 10*time.Second, "A's pose relayed to B", func() bool {
 		_ = a.Send("circle.pose", pose)
 		return b.Poses() > 0
 	})
 	stop := speak(t, map[*circlebench.Member]uint8{a: 17})
-	waitFor(t, 5*time.Second, "A heard", func() bool { return b.Total() > 25 })
+	wait.Until(t, 5*time.Second, "A heard", func() bool { return b.Total() > 25 })
 	stop()
 	_ = b.Send("voice.hand", map[string]any{"up": true})
 	e.act(t, room.ID, groups.ActionRequest{Action: groups.ActOrderOn, Reason: "turns"})
@@ -282,7 +271,7 @@ func TestCircleLateJoinerLearnsWhoSpeaks(t *testing.T) {
 	e.act(t, room.ID, groups.ActionRequest{Action: groups.ActGiveTurn, MemberID: a.ID, Reason: "A"})
 	stop := speak(t, map[*circlebench.Member]uint8{a: 20})
 	defer stop()
-	waitFor(t, 10*time.Second, "B hears A", func() bool { return b.Total() > 25 })
+	wait.Until(t, 10*time.Second, "B hears A", func() bool { return b.Total() > 25 })
 
 	late := e.voiceMembers(t, room.Code, 1)[0]
 	if _, err := late.Expect(5*time.Second, "voice.speakers", func(f circlebench.Frame) bool {
@@ -294,5 +283,5 @@ func TestCircleLateJoinerLearnsWhoSpeaks(t *testing.T) {
 	if _, err := late.Expect(5*time.Second, "voice.floor", func(f circlebench.Frame) bool { return f.Body["order"] == true && f.Body["turn"] == a.ID }); err != nil {
 		t.Error(err)
 	}
-	waitFor(t, 10*time.Second, "the late joiner hears A", func() bool { return late.Total() > 25 })
+	wait.Until(t, 10*time.Second, "the late joiner hears A", func() bool { return late.Total() > 25 })
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/media"
 )
 
@@ -162,17 +163,6 @@ func (r *receiver) got() []rtp.Packet {
 	return append([]rtp.Packet(nil), r.pkts...)
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(d); !cond(); {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // payload tags a packet with its sender and index, so the receiver can say
 // exactly which packet it got.
 func payload(tag byte, i int) []byte {
@@ -218,7 +208,7 @@ func TestForwardCarriesEveryPacketUnchanged(t *testing.T) {
 	}})
 	const n = 200
 	tx.send(t, 'a', n, 65500, 4_000_000_000) // both counters wrap during the run
-	waitFor(t, 10*time.Second, "200 packets", func() bool { return len(rx.got()) >= n })
+	wait.Until(t, 10*time.Second, "200 packets", func() bool { return len(rx.got()) >= n })
 	got := rx.got()
 	for i, p := range got[:n] {
 		if !bytes.Equal(p.Payload, payload('a', i)) {
@@ -254,10 +244,10 @@ func TestForwardSenderChangeKeepsStreamContinuous(t *testing.T) {
 	rx := newReceiver(t, api, out)
 	first := newSender(t, api, &fan, media.Options{})
 	first.send(t, 'a', 50, 1000, 10_000)
-	waitFor(t, 10*time.Second, "first sender's packets", func() bool { return len(rx.got()) >= 50 })
+	wait.Until(t, 10*time.Second, "first sender's packets", func() bool { return len(rx.got()) >= 50 })
 	second := newSender(t, api, &fan, media.Options{})
 	second.send(t, 'b', 50, 40_000, 3_000_000) // far behind the first's numbers
-	waitFor(t, 10*time.Second, "second sender's packets", func() bool { return len(rx.got()) >= 100 })
+	wait.Until(t, 10*time.Second, "second sender's packets", func() bool { return len(rx.got()) >= 100 })
 	got := rx.got()
 	for i := 1; i < 100; i++ {
 		if d := got[i].SequenceNumber - got[i-1].SequenceNumber; d != 1 {
@@ -287,10 +277,10 @@ func TestForwardHoldKeepsOneVoicePerTrack(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); a.send(t, 'a', 100, 1, 1) }()
-	waitFor(t, 10*time.Second, "the first voice", func() bool { return len(rx.got()) >= 5 })
+	wait.Until(t, 10*time.Second, "the first voice", func() bool { return len(rx.got()) >= 5 })
 	b.send(t, 'b', 20, 500, 500)
 	wg.Wait()
-	waitFor(t, 10*time.Second, "refusals", func() bool { return out.Refused() >= 20 })
+	wait.Until(t, 10*time.Second, "refusals", func() bool { return out.Refused() >= 20 })
 	for i, p := range rx.got() {
 		if p.Payload[0] != 'a' {
 			t.Fatalf("packet %d came from the second sender while the first held the track", i)
@@ -314,7 +304,7 @@ func TestForwardStopsOnCancel(t *testing.T) {
 	})
 	connect(t, client, server, nil)
 	// OnTrack fires on the first packet.
-	waitFor(t, 5*time.Second, "the remote track", func() bool {
+	wait.Until(t, 5*time.Second, "the remote track", func() bool {
 		_ = tr.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2}, Payload: []byte{1}})
 		return len(server.GetReceivers()) > 0 && server.GetReceivers()[0].Track() != nil && server.GetReceivers()[0].Track().SSRC() != 0
 	})
