@@ -468,6 +468,7 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
 // recvAfter counts the control frames the patient page received after t
 // (unix ms on the shared wall clock), from its tap.
 func recvAfter(p *Page, label string, t float64) int {
