@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/wire"
 )
@@ -20,10 +21,10 @@ func TestSignalsAckPerCommitGroupOverPion(t *testing.T) {
 	con := f.console(f.session, "")
 	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 11})
 	wait(t, con, 10*time.Second, "the session live", state("live"))
-	eventually(t, 30*time.Second, "40 batches sent", func() bool { return pat.Stats().BatchesSent >= 40 })
+	waitfor.Until(t, 30*time.Second, "40 batches sent", func() bool { return pat.Stats().BatchesSent >= 40 })
 	pat.StopStreaming()
 	var st simpeer.PatientStats
-	eventually(t, 20*time.Second, "every batch acknowledged", func() bool {
+	waitfor.Until(t, 20*time.Second, "every batch acknowledged", func() bool {
 		st = pat.Stats()
 		return st.Unacked == 0 && st.SamplesAcked == st.SamplesSent
 	})

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/wire"
@@ -29,11 +30,11 @@ func TestSignalsBatchCadenceFromHello(t *testing.T) {
 	}
 	wait(t, con, 10*time.Second, "the session live", state("live"))
 	first := time.Now()
-	eventually(t, 30*time.Second, "12 batches sent", func() bool { return pat.Stats().BatchesSent >= 12 })
+	waitfor.Until(t, 30*time.Second, "12 batches sent", func() bool { return pat.Stats().BatchesSent >= 12 })
 	pat.StopStreaming()
 	took := time.Since(first)
 	var st simpeer.PatientStats
-	eventually(t, 20*time.Second, "every batch acknowledged", func() bool {
+	waitfor.Until(t, 20*time.Second, "every batch acknowledged", func() bool {
 		st = pat.Stats()
 		return st.Unacked == 0 && st.SamplesAcked == st.SamplesSent
 	})

@@ -225,16 +225,6 @@ func asSignalError(err error) (*rtc.SignalError, bool) {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// eventually polls cond every 20 ms until it holds, failing after within.
-func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(within); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: still not so after %v", what, within)
-		}
-	}
-}
-
 // count counts a session's rows of a table matching a condition.
 func (f *fixture) count(table, where string, args ...any) int64 {
 	f.t.Helper()

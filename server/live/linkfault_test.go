@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/rtc/faultnet"
 	"github.com/havenvr/haven/server/simpeer"
@@ -404,7 +405,7 @@ func TestLinkFaultHeavyLoss(t *testing.T) {
 // gets calm.now and the session stays paused until the therapist resumes.
 func TestLinkFaultBlackout(t *testing.T) {
 	f, con, h, fn := startLive(t, 22)
-	eventually(t, 10*time.Second, "batches acknowledged before the cut", func() bool { return h.pat.Stats().SamplesAcked > 0 })
+	waitfor.Until(t, 10*time.Second, "batches acknowledged before the cut", func() bool { return h.pat.Stats().SamplesAcked > 0 })
 	before := h.pat.Stats()
 	fn.SetBlackout(faultnet.Both, true)
 	cut := time.Now()
@@ -424,7 +425,7 @@ func TestLinkFaultBlackout(t *testing.T) {
 	// The dark lasts until the headset, in calm, is dialling again and has
 	// made batches it cannot deliver (about 2.5 s after the cut, short of the
 	// 5 s after which ICE would call the old path failed anyway).
-	eventually(t, 10*time.Second, "a redial and batches in the dark", func() bool {
+	waitfor.Until(t, 10*time.Second, "a redial and batches in the dark", func() bool {
 		return h.dialling() && h.pat.Stats().BatchesSent > before.BatchesSent
 	})
 	inDark := h.pat.Stats().BatchesSent - before.BatchesSent
@@ -453,7 +454,7 @@ func TestLinkFaultBlackout(t *testing.T) {
 // resumes, nothing lost.
 func TestLinkFaultUplinkCut(t *testing.T) {
 	f, con, h, fn := startLive(t, 23)
-	eventually(t, 10*time.Second, "batches acknowledged before the cut", func() bool { return h.pat.Stats().SamplesAcked > 0 })
+	waitfor.Until(t, 10*time.Second, "batches acknowledged before the cut", func() bool { return h.pat.Stats().SamplesAcked > 0 })
 	fn.SetBlackout(faultnet.Outbound, true)
 	cut := time.Now()
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/server/apptest"
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
@@ -242,7 +243,7 @@ func measureFlood(t testing.TB, rounds int) floodResult {
 			// a flood block starts once the flood is under way
 			if on {
 				base := sent.Load()
-				eventually(t, 10*time.Second, "the flood under way", func() bool { return sent.Load() >= base+10 })
+				waitfor.Until(t, 10*time.Second, "the flood under way", func() bool { return sent.Load() >= base+10 })
 			}
 			for range perBlock {
 				if d := relay(); on {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
@@ -96,7 +97,7 @@ func TestExpectancyRatingIsDurable(t *testing.T) {
 	}
 	wait(t, pat, 5*time.Second, "refused phase", errCode("validation"))
 	pat.Send("expectancy.rating", wire.ExpectancyRating{Phase: "before", Likelihood: 70}, true)
-	eventually(t, 5*time.Second, "one expectancy rating stored", func() bool { return f.count("timeline_events", "kind = ?", "expectancy.rating") == 1 })
+	waitfor.Until(t, 5*time.Second, "one expectancy rating stored", func() bool { return f.count("timeline_events", "kind = ?", "expectancy.rating") == 1 })
 }
 
 // TestInhibitoryExpectancyLoop: in inhibitory mode the headset is asked for

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/avoidance"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
@@ -85,7 +86,7 @@ func TestPoseRelayAndAvoidance(t *testing.T) {
 
 	// Both pose consoles got frames; the last decodes to the head sent.
 	for name, c := range map[string]*simpeer.Therapist{"therapist": con, "observer": obs} {
-		eventually(t, 5*time.Second, name+" receiving the turned head", func() bool {
+		waitfor.Until(t, 5*time.Second, name+" receiving the turned head", func() bool {
 			_, last := c.PoseFrames()
 			fr, err := wire.DecodePose(last)
 			return err == nil && math.Abs(fr.Head.Rot[1]-back.Y) < 1e-3
@@ -102,7 +103,7 @@ func TestPoseRelayAndAvoidance(t *testing.T) {
 	wait(t, pat, 5*time.Second, "refusal of a short frame", errCode("validation"))
 
 	con.Send("cmd.end", wire.Empty{})
-	eventually(t, 10*time.Second, "the step's avoidance in the timeline", func() bool {
+	waitfor.Until(t, 10*time.Second, "the step's avoidance in the timeline", func() bool {
 		return f.count("timeline_events", "kind = ?", "avoidance") == 1
 	})
 
@@ -157,7 +158,7 @@ func TestPoseRecording(t *testing.T) {
 	con := f.console(f.session, "")
 	f.patient(f.session, simpeer.PatientOptions{Seed: 4, PoseHz: 20})
 	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
-	eventually(t, 15*time.Second, "three recorded head poses", func() bool {
+	waitfor.Until(t, 15*time.Second, "three recorded head poses", func() bool {
 		return f.count("timeline_events", "kind = ?", "pose") >= 3
 	})
 	var rep struct {

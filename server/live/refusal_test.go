@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
@@ -338,7 +339,7 @@ func refusedForNow(r simpeer.Received) bool {
 // waitStored waits until a batch with a seq above seq is stored.
 func waitStored(t *testing.T, f *fixture, seq uint64) {
 	t.Helper()
-	eventually(t, 15*time.Second, fmt.Sprintf("a batch above seq %d stored", seq), func() bool { return f.count("sample_chunks", "seq > ?", seq) > 0 })
+	waitfor.Until(t, 15*time.Second, fmt.Sprintf("a batch above seq %d stored", seq), func() bool { return f.count("sample_chunks", "seq > ?", seq) > 0 })
 }
 
 // TestBatchStoreBusyBeyondCommitTimeout: another process holds SQLite's

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
@@ -34,26 +35,26 @@ func TestReconnectNothingLost(t *testing.T) {
 	con := f.console(f.session, "")
 	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 2})
 	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
-	eventually(t, 10*time.Second, "batches acknowledged before the drop", func() bool { return pat.Stats().SamplesAcked > 0 })
+	waitfor.Until(t, 10*time.Second, "batches acknowledged before the drop", func() bool { return pat.Stats().SamplesAcked > 0 })
 	pat.Disconnect()
 	wait(t, con, 3*time.Second, "link lost", state(store.LivePaused))
 	early := con.Send("cmd.resume", wire.Empty{})
 	wait(t, con, 3*time.Second, "no resume without a headset", engineKind("command.refused", early))
 	// The sensor keeps producing while offline: batches wait for the link.
 	offline := pat.Stats()
-	eventually(t, 10*time.Second, "batches made while offline", func() bool { return pat.Stats().BatchesSent >= offline.BatchesSent+2 })
+	waitfor.Until(t, 10*time.Second, "batches made while offline", func() bool { return pat.Stats().BatchesSent >= offline.BatchesSent+2 })
 	if err := pat.Connect(ctxT(t, 10*time.Second)); err != nil {
 		t.Fatalf("reconnect: %v", err)
 	}
 	// Streaming goes on over the new link: resent batches are acknowledged
 	// and new ones made before the sensor stops.
 	back := pat.Stats().BatchesSent
-	eventually(t, 10*time.Second, "acknowledgements and new batches after the reconnect", func() bool {
+	waitfor.Until(t, 10*time.Second, "acknowledgements and new batches after the reconnect", func() bool {
 		st := pat.Stats()
 		return st.BatchesResent > 0 && st.SamplesAcked > offline.SamplesAcked && st.BatchesSent >= back+2
 	})
 	pat.StopStreaming()
-	eventually(t, 10*time.Second, "every batch acknowledged", func() bool { return pat.Stats().Unacked == 0 })
+	waitfor.Until(t, 10*time.Second, "every batch acknowledged", func() bool { return pat.Stats().Unacked == 0 })
 	st := pat.Stats()
 	cs := f.chunks(f.session)
 	if st.Unacked != 0 || st.SamplesAcked != st.SamplesSent || cs.Samples != st.SamplesSent || cs.Rows != st.BatchesSent || cs.Seqs != cs.Rows {
@@ -78,7 +79,7 @@ func TestLinkLossSilent(t *testing.T) {
 	con := f.console(f.session, "")
 	pat := f.patient(f.session, simpeer.PatientOptions{Seed: 3})
 	wait(t, con, 5*time.Second, "live", state(store.LiveLive))
-	eventually(t, 10*time.Second, "the headset heard (a batch acknowledged)", func() bool { return pat.Stats().SamplesAcked > 0 })
+	waitfor.Until(t, 10*time.Second, "the headset heard (a batch acknowledged)", func() bool { return pat.Stats().SamplesAcked > 0 })
 	pat.Mute(true)
 	muted := time.Now()
 	a := wait(t, con, 3*time.Second, "link_lost alert", func(r simpeer.Received) bool {

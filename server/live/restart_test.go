@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/havenvr/haven/server/apptest"
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/wire"
@@ -22,7 +23,7 @@ func TestMarksSurviveRestart(t *testing.T) {
 	wait(t, pat, 5*time.Second, "hello", simpeer.Type("hello"))
 	prompt := f.console(f.session, "").Send("cmd.suds_prompt", wire.Empty{})
 	wait(t, pat, 3*time.Second, "prompt", typeSrc("suds.prompt", prompt))
-	eventually(t, 10*time.Second, "a few batches and the rating acknowledged", func() bool {
+	waitfor.Until(t, 10*time.Second, "a few batches and the rating acknowledged", func() bool {
 		st := pat.Stats()
 		return st.SamplesAcked >= 3 && st.RatingsAcked >= 1
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/simpeer"
 	"github.com/havenvr/haven/server/store"
 	"github.com/havenvr/haven/server/wire"
@@ -139,7 +140,7 @@ func checkExports(t *testing.T, f *fixture, edaSamples int64) {
 func checkHeartbeats(t *testing.T, pat *simpeer.Patient) {
 	t.Helper()
 	var heard []time.Time
-	eventually(t, 15*time.Second, "1.5 s of control messages at the patient", func() bool {
+	waitfor.Until(t, 15*time.Second, "1.5 s of control messages at the patient", func() bool {
 		heard = heard[:0]
 		for _, r := range pat.All() {
 			if r.Spec.Channel == wire.Control {

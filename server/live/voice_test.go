@@ -15,6 +15,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/havenvr/haven/server/apptest"
+	waitfor "github.com/havenvr/haven/server/apptest/wait"
 	"github.com/havenvr/haven/server/config"
 	"github.com/havenvr/haven/server/rtc"
 	"github.com/havenvr/haven/server/simpeer"
@@ -78,7 +79,7 @@ func heardAll(t *testing.T, v *simpeer.Voice, stream string, tag byte, n int) {
 		}
 		return out
 	}
-	eventually(t, 10*time.Second, "the "+stream+"'s voice", func() bool { return len(tagged()) >= n })
+	waitfor.Until(t, 10*time.Second, "the "+stream+"'s voice", func() bool { return len(tagged()) >= n })
 	for i, p := range tagged()[:n] {
 		if !bytes.Equal(p, frame(tag, i)) {
 			t.Fatalf("%s frame %d arrived as %x, sent %x", stream, i, p[:5], frame(tag, i)[:5])
