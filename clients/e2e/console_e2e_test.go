@@ -66,6 +66,22 @@ func TestTherapistPatientEndToEnd(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		Do(t, th, chromedp.KeyEvent(kb.ArrowUp))
 	}
+	// sent, or — when the console's own link was reconnecting at that moment
+	// (its page blocked by the mirror compiling a scene in software WebGL) —
+	// "Not sent", and the therapist sends it again once the link is back
+	notSent := msg(t, env, "en", "console.session.not_sent")
+	for try := 0; ; try++ {
+		Wait(t, th, `window.havenConsole.live.intensitySent >= 1 || (document.querySelector('.error[role=alert]:not([hidden])') || {}).textContent === `+jsString(notSent), 10*time.Second)
+		if MustEval[int](th, `window.havenConsole.live.intensitySent || 0`) >= 1 {
+			break
+		}
+		if try == 3 {
+			t.Fatal("the intensity was never sent: the console's link stayed down")
+		}
+		t.Log("the console said the intensity was not sent (its link was reconnecting); the therapist sends it again")
+		Wait(t, th, `window.havenConsole.live.link === 'open'`, 20*time.Second)
+		Do(t, th, chromedp.Focus(`#live-intensity`), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowUp))
+	}
 	// the top floor without a railing compiles new shader programs: software
 	// WebGL in stereo took longer than 15 s for it on a clean-clone CI run,
 	// and a page blocked that long may be called lost (the therapist resumes)

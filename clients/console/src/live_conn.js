@@ -99,7 +99,17 @@ export function connectConsole({ api, sessionId, onMessage, onPose = null, onLin
     timer = setTimeout(() => { timer = null; connect().catch(failed); }, backoffMs(attempt++));
   }
 
-  const tick = setInterval(() => { if (link === 'open' && watchdog.expired(performance.now())) { teardown(); lost(); } }, 250);
+  // A tick that comes late says this page's own main thread was blocked (the
+  // mirror compiling a scene in software WebGL, say): whatever arrived
+  // meanwhile is still queued behind the tick, so silence is judged on the
+  // next one. Judging at once took a stalled console for a dead link, and a
+  // command sent while it reconnected went nowhere.
+  let tickAt = performance.now();
+  const tick = setInterval(() => {
+    const now = performance.now(), late = now - tickAt > 1000;
+    tickAt = now;
+    if (!late && link === 'open' && watchdog.expired(now)) { teardown(); lost(); }
+  }, 250);
 
   function teardown() {
     if (!pc) return;
@@ -128,8 +138,12 @@ export function connectConsole({ api, sessionId, onMessage, onPose = null, onLin
   connect().catch(failed);
 
   return {
-    /** send puts a command on the control channel; durable ones (notes) are resent until acknowledged. */
-    send: (type, body = {}, opts) => control.send(type, body, opts),
+    /**
+     * send puts a command on the control channel and returns its envelope with sent: whether it
+     * went out now. Durable ones (notes) are resent until acknowledged; any other is lost when
+     * the link is down, and the caller must say so.
+     */
+    send: (type, body = {}, opts) => ({ ...control.send(type, body, opts), sent: control.lastSent === true }),
     pendingNotes: () => control.pending(),
     state: () => link,
     attempts: () => attempts,

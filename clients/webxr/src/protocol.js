@@ -61,7 +61,7 @@ export class Channel {
   send(type, body = {}, { durable = false } = {}) {
     const env = this.envelope(type, body);
     if (durable) { this.outbox.push(env); this.persist(); } else { this.persistSeq(); }
-    this.transmit(env);
+    this.lastSent = this.transmit(env); // false: no open channel (a durable one waits in the outbox)
     return env;
   }
 

@@ -213,9 +213,9 @@ export function controlsPanel(ctx) {
       level.textContent = app.i18n.number(committed);
       return;
     }
+    if (cmd('cmd.intensity', { intensity: v }) === false) return; // not sent: the next change or release tries again
     committed = v;
     window.havenConsole.live.intensitySent = (window.havenConsole.live.intensitySent || 0) + 1;
-    cmd('cmd.intensity', { intensity: v });
   }
   const params = h('div', {});
   const events = h('div', { class: 'actions' });
@@ -225,9 +225,16 @@ export function controlsPanel(ctx) {
   function cmd(type, body = {}) {
     refusal.hidden = true;
     const env = send(type, body);
+    if (env.sent === false) { // the link is down: nothing went out, and the therapist must know
+      refusal.textContent = t('console.session.not_sent');
+      refusal.hidden = false;
+      app.announce(refusal.textContent);
+      return false;
+    }
     window.havenConsole.live.lastCommand = { type, seq: env.seq };
     ctx.ui.timeline?.add({ kind: 'command', body: { type, body }, at: Date.now() });
     app.announce(t('console.session.sent'));
+    return true;
   }
   async function scene(s) {
     if (!tpl || tpl.id !== s.template) {
